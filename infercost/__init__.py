@@ -1,0 +1,3 @@
+"""infercost: budget-as-code for AI inference."""
+
+__version__ = "0.1.0"

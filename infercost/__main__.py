@@ -1,0 +1,3 @@
+from infercost.cli.main import run
+
+run()

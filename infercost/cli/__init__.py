@@ -1,0 +1,1 @@
+"""The command line: typer wiring, one module per command, one error handler."""

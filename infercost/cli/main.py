@@ -1,0 +1,150 @@
+"""Argument wiring only: each command lives in its own module and returns an exit code.
+
+Exit codes follow Terraform and tflint: 0 success, 1 error (bad input or a bad flag —
+never Typer's 2), 2 "changes" (plan --detailed-exitcode) or "blocking violations" (check).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from infercost import __version__
+from infercost.cli.context import Console
+from infercost.cli.diagnostics import print_diagnostics
+from infercost.errors import Diagnostic, InfercostError
+from infercost.workspace import Options
+
+app = typer.Typer(
+    name="infercost",
+    help="Budget-as-code for AI inference: cost plans and margin gates for LLM workflows.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+StackArg = Annotated[Path, typer.Argument(help="Stack directory (its *.hcl files).")]
+UsageOpt = Annotated[Path | None, typer.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")]
+VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Set a variable: NAME=VALUE.")]
+VarFileOpt = Annotated[list[Path] | None, typer.Option("--var-file", help="HCL file of variable values.")]
+PeriodOpt = Annotated[str | None, typer.Option("--period", help="Usage period to use when the snapshot has several.")]
+OutputOpt = Annotated[list[str] | None, typer.Option("-o", "--output", help="Output format, or FORMAT=FILE; repeatable.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the output to FILE instead of stdout.")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Never colour the output (also: NO_COLOR).")]
+
+
+def _options(stack: Path, usage: Path | None, var: list[str] | None,
+             var_file: list[Path] | None, period: str | None) -> Options:  # fmt: skip
+    return Options(stack=stack, vars=tuple(var or ()), var_files=tuple(var_file or ()),
+                   usage=usage, period=period)  # fmt: skip
+
+
+class _Result(Exception):
+    """Carries a command's exit code out of typer without sys.exit inside commands."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _console(no_color: bool) -> Console:
+    return Console(sys.stdout, sys.stderr, no_color)
+
+
+def _finish(command: Callable[..., int], *args: object) -> None:
+    raise _Result(command(*args))
+
+
+@app.command()
+def validate(
+    stack: StackArg = Path("."),
+    usage: UsageOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    period: PeriodOpt = None,
+    output: OutputOpt = None,
+    out: OutOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Parse the stack and check its schema, references and (if configured) usage."""
+    from infercost.cli import validate as command
+
+    _finish(command.run, _options(stack, usage, var, var_file, period), output, out,
+            _console(no_color))  # fmt: skip
+
+
+@app.command()
+def breakdown(
+    stack: StackArg = Path("."),
+    usage: UsageOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    period: PeriodOpt = None,
+    output: OutputOpt = None,
+    out: OutOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
+    from infercost.cli import breakdown as command
+
+    _finish(command.run, _options(stack, usage, var, var_file, period), output, out,
+            _console(no_color))  # fmt: skip
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    sys.stdout.write(f"infercost {__version__}\n")
+    raise _Result(0)
+
+
+def main(argv: list[str] | None = None, console: Console | None = None) -> int:
+    """Run the CLI and return its exit code; every error becomes a diagnostic, never a trace."""
+    console = console or Console()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        args = ["--help"]
+    try:
+        app(args=args, prog_name="infercost", standalone_mode=False)
+    except _Result as result:
+        return result.code
+    except InfercostError as exc:
+        print_diagnostics(exc.diagnostics, console.stderr, console.err_style)
+        return 1
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.ClickException as exc:
+        print_diagnostics([Diagnostic("Invalid command line", exc.format_message())],
+                          console.stderr, console.err_style)  # fmt: skip
+        return 1
+    except click.exceptions.Abort:
+        console.stderr.write("Aborted.\n")
+        return 1
+    except KeyboardInterrupt:
+        console.stderr.write("Interrupted.\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:
+        if os.environ.get("INFERCOST_DEBUG"):
+            traceback.print_exc(file=console.stderr)
+        print_diagnostics(
+            [Diagnostic("Unexpected internal error",
+                        "This is a bug in infercost. Run again with INFERCOST_DEBUG=1 to see "
+                        "the details, and report them.")],
+            console.stderr, console.err_style,
+        )  # fmt: skip
+        return 1
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

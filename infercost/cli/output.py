@@ -1,0 +1,68 @@
+"""Where rendered output goes: ``-o FORMAT`` to stdout, ``-o FORMAT=FILE`` to a file.
+
+``-o`` is repeatable so one run can produce a terminal view, a PR comment and SARIF at
+once; ``--out FILE`` is the file of the single format that has none. Everything is
+rendered before anything is written, so a failing run never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from infercost.errors import InfercostError
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    format: str
+    path: Path | None = None
+
+
+def parse_outputs(values: list[str] | None, out: Path | None,
+                  allowed: tuple[str, ...]) -> list[OutputSpec]:  # fmt: skip
+    specs: list[OutputSpec] = []
+    for value in values or ["text"]:
+        fmt, eq, path = value.partition("=")
+        fmt = fmt.strip().lower()
+        if fmt not in allowed:
+            raise InfercostError.at(
+                "Invalid output format",
+                f'"{fmt}" is not an output format of this command; choose from '
+                + ", ".join(allowed) + ".",
+            )
+        if eq and not path:
+            raise InfercostError.at("Invalid output option", f'"-o {value}" names no file.')
+        specs.append(OutputSpec(fmt, Path(path) if eq else None))
+    if out is not None:
+        unfiled = [i for i, spec in enumerate(specs) if spec.path is None]
+        if len(unfiled) != 1:
+            raise InfercostError.at(
+                "Invalid output option",
+                "--out names the file of the one format without =FILE; give each format "
+                "its own file as -o FORMAT=FILE instead.",
+            )
+        specs[unfiled[0]] = OutputSpec(specs[unfiled[0]].format, out)
+    to_stdout = [s.format for s in specs if s.path is None]
+    if len(to_stdout) > 1:
+        raise InfercostError.at(
+            "Invalid output option",
+            "Only one format can go to standard output; give the others a file "
+            "(-o FORMAT=FILE): " + ", ".join(to_stdout) + ".",
+        )
+    return specs
+
+
+def write_outputs(rendered: list[tuple[OutputSpec, str]], stdout: TextIO) -> None:
+    for spec, text in rendered:
+        if spec.path is None:
+            stdout.write(text)
+            continue
+        try:
+            spec.path.parent.mkdir(parents=True, exist_ok=True)
+            spec.path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InfercostError.at(
+                "Cannot write output", f"{spec.path}: {exc.strerror or exc}."
+            ) from None

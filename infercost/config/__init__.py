@@ -1,0 +1,1 @@
+"""Reading stacks: HCL files to a neutral, located syntax tree, checked for structure."""

@@ -1,0 +1,484 @@
+"""The one module that knows python-hcl2 (and lark beneath it).
+
+It parses HCL text into python-hcl2's concrete syntax tree and converts that into the
+neutral nodes of :mod:`infercost.config.syntax`, keeping file, line and column for every
+block, attribute and expression. It also rejects what python-hcl2 silently accepts:
+duplicate attributes (last wins there), two blocks with the same type and labels, and an
+attribute that shadows a block of the same name.
+
+Two measured pitfalls are handled here. python-hcl2 ships no grammar cache and tries to
+write one into site-packages on first use; we keep our own cache in the user's cache
+directory (falling back to the temp directory) so a normal run never rebuilds the
+grammar. And CPython's cyclic GC makes large parses superlinear, so it is paused while
+a file is parsed (the parse allocates no cycles that outlive it).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from infercost.config import syntax as s
+from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
+
+__all__ = ["parse_text", "warm_up"]
+
+_OPERATORS = {
+    "DOUBLE_EQ": "==", "NEQ": "!=", "LT": "<", "GT": ">", "LEQ": "<=", "GEQ": ">=",
+    "MINUS": "-", "ASTERISK": "*", "SLASH": "/", "PERCENT": "%", "DOUBLE_AMP": "&&",
+    "DOUBLE_PIPE": "||", "PLUS": "+", "NOT": "!",
+}  # fmt: skip
+
+_READABLE_TERMINALS = {
+    "RBRACE": '"}"', "LBRACE": '"{"', "RSQB": '"]"', "LSQB": '"["', "RPAR": '")"',
+    "LPAR": '"("', "EQ": '"="', "COMMA": '","', "NAME": "a name", "DBLQUOTE": "a string",
+    "INT_LITERAL": "a number", "FLOAT_LITERAL": "a number", "NL_OR_COMMENT": "a new line",
+    "COLON": '":"', "QMARK": '"?"', "DOT": '"."',
+}  # fmt: skip
+
+
+def _cache_file() -> str:
+    """Where the compiled grammar lives: a user-writable place, never site-packages."""
+    import hcl2
+    import lark
+
+    tag = f"hcl2-{getattr(hcl2, '__version__', 'x')}-lark-{lark.__version__}.grammar"
+    candidates = []
+    if env := os.environ.get("INFERCOST_CACHE_DIR"):
+        candidates.append(Path(env))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    candidates.append(Path(xdg) / "infercost" if xdg else Path.home() / ".cache" / "infercost")
+    candidates.append(Path(tempfile.gettempdir()) / f"infercost-{os.getuid()}")
+    for directory in candidates:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            if os.access(directory, os.W_OK) or (directory / tag).exists():
+                return str(directory / tag)
+        except OSError:
+            continue
+    return str(Path(tempfile.gettempdir()) / tag)
+
+
+@functools.cache
+def _parser() -> Lark:
+    from hcl2.postlexer import PostLexer
+
+    grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        cache=_cache_file(),
+        propagate_positions=True,
+        postlex=PostLexer(),
+    )
+
+
+def warm_up() -> None:
+    """Build (or load) the grammar now; used by benchmarks to separate start-up costs."""
+    _parser()
+
+
+def parse_text(text: str, filename: str) -> s.File:
+    """Parse one file's text into the neutral tree, or raise a located InfercostError."""
+    parser = _parser()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tree = parser.parse(text + "\n")
+    except UnexpectedInput as exc:
+        raise InfercostError(_syntax_diagnostic(exc, filename)) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return s.File(filename, text, _Converter(filename, text).body(tree.children[0]))
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, filename: str) -> Diagnostic:
+    line = getattr(exc, "line", 1) or 1
+    column = getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedEOF):
+        detail = "The file ended before a block or expression was closed."
+    elif isinstance(exc, UnexpectedToken):
+        found = repr(exc.token.value) if exc.token.value else "end of file"
+        detail = f"Unexpected {found}.{_expected(exc.expected)}"
+    elif isinstance(exc, UnexpectedCharacters):
+        detail = f"Unexpected character {exc.char!r}.{_expected(exc.allowed)}"
+    else:  # pragma: no cover - lark has no other subclasses today
+        detail = str(exc).splitlines()[0]
+    return Diagnostic("Invalid syntax", detail, SourceRange.point(filename, line, column))
+
+
+def _expected(names: set[str] | None) -> str:
+    readable = sorted({_READABLE_TERMINALS[n] for n in names or () if n in _READABLE_TERMINALS})
+    if not readable or len(readable) > 6:
+        return ""
+    return " Expected " + " or ".join(readable) + "."
+
+
+class _Converter:
+    """python-hcl2 concrete tree -> infercost.config.syntax, with ranges and source text."""
+
+    def __init__(self, filename: str, source: str) -> None:
+        self.filename = filename
+        self.source = source + "\n"
+
+    # -- locations ---------------------------------------------------------------------
+    def _range(self, first: Tree | Token, last: Tree | Token | None = None) -> SourceRange:
+        last = last if last is not None else first
+        start = first if isinstance(first, Token) else first.meta
+        end = last if isinstance(last, Token) else last.meta
+        return SourceRange(
+            self.filename,
+            Pos(start.line, start.column),
+            Pos(end.end_line, end.end_column),
+        )
+
+    def _span(self, start: SourceRange, end: SourceRange) -> SourceRange:
+        return SourceRange(self.filename, start.start, end.end)
+
+    def _text(self, rng: SourceRange) -> str:
+        lines = self.source.split("\n")
+        if rng.start.line == rng.end.line:
+            return lines[rng.start.line - 1][rng.start.column - 1 : rng.end.column - 1]
+        chunk = [lines[rng.start.line - 1][rng.start.column - 1 :]]
+        chunk += lines[rng.start.line : rng.end.line - 1]
+        chunk.append(lines[rng.end.line - 1][: rng.end.column - 1])
+        return "\n".join(chunk)
+
+    def _error(self, summary: str, detail: str, rng: SourceRange) -> InfercostError:
+        return InfercostError(Diagnostic(summary, detail, rng))
+
+    # -- structure -----------------------------------------------------------------------
+    def body(self, tree: Tree) -> s.Body:
+        body = s.Body()
+        seen_blocks: dict[tuple[str, ...], s.Block] = {}
+        for child in _significant(tree.children):
+            if child.data == "attribute":
+                attr = self.attribute(child)
+                if attr.name in body.attributes:
+                    first = body.attributes[attr.name].name_range.start.line
+                    raise self._error(
+                        "Duplicate argument",
+                        f'The argument "{attr.name}" was already set at line {first}. '
+                        "Each argument may be set only once.",
+                        attr.name_range,
+                    )
+                clash = next((b for b in body.blocks if b.type == attr.name), None)
+                if clash is not None:
+                    raise self._shadow_error(attr, clash)
+                body.attributes[attr.name] = attr
+            else:
+                block = self.block(child)
+                if block.type in body.attributes:
+                    raise self._shadow_error(body.attributes[block.type], block)
+                key = (block.type, *block.labels)
+                if block.labels and key in seen_blocks:
+                    first = seen_blocks[key].type_range.start.line
+                    raise self._error(
+                        "Duplicate block",
+                        f"{block.header} was already declared at line {first}.",
+                        block.type_range if not block.label_ranges else block.label_ranges[0],
+                    )
+                seen_blocks[key] = block
+                body.blocks.append(block)
+        return body
+
+    def _shadow_error(self, attr: s.Attribute, block: s.Block) -> InfercostError:
+        return self._error(
+            "Attribute shadows a block",
+            f'"{attr.name}" is set as an argument and also declared as a block at line '
+            f"{block.type_range.start.line}; use one or the other.",
+            attr.name_range,
+        )
+
+    def attribute(self, tree: Tree) -> s.Attribute:
+        name_node, _eq, value = _significant(tree.children)
+        name = _word(name_node)
+        expr = self.expr(value)
+        name_range = self._range(name_node)
+        return s.Attribute(name, expr, self._span(name_range, expr.range), name_range)
+
+    def block(self, tree: Tree) -> s.Block:
+        parts = _significant(tree.children)
+        lbrace = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "LBRACE")
+        head, body_tree, rbrace = parts[:lbrace], parts[lbrace + 1], parts[lbrace + 2]
+        labels: list[str] = []
+        label_ranges: list[SourceRange] = []
+        for label in head[1:]:
+            rng = self._range(label)
+            if label.data == "string":
+                pieces = self.template_parts(label)
+                if any(not isinstance(p, str) for p in pieces):
+                    raise self._error(
+                        "Invalid block label", "Block labels cannot contain interpolations.", rng
+                    )
+                labels.append("".join(pieces))  # type: ignore[arg-type]
+            else:
+                labels.append(_word(label))
+            label_ranges.append(rng)
+        return s.Block(
+            type=_word(head[0]),
+            labels=tuple(labels),
+            body=self.body(body_tree),
+            range=self._range(head[0], rbrace),
+            type_range=self._range(head[0]),
+            label_ranges=tuple(label_ranges),
+        )
+
+    # -- expressions -----------------------------------------------------------------------
+    def expr(self, node: Tree | Token) -> s.Expr:
+        if isinstance(node, Token):  # pragma: no cover - the grammar wraps every token
+            raise self._error("Unsupported expression", repr(node.value), self._range(node))
+        handler = getattr(self, f"_x_{node.data}", None)
+        if handler is None:
+            rng = self._range(node)
+            raise self._error(
+                "Unsupported expression",
+                f"{_UNSUPPORTED.get(str(node.data), 'This kind of expression')} is not "
+                "supported in infercost files.",
+                rng,
+            )
+        return handler(node)
+
+    def _node(self, cls: type, rng: SourceRange, **fields: object) -> s.Expr:
+        return cls(range=rng, text=self._text(rng), **fields)
+
+    def _x_expr_term(self, node: Tree) -> s.Expr:
+        children = _significant(node.children)
+        if len(children) == 3 and isinstance(children[0], Token) and children[0].type == "LPAR":
+            inner = self.expr(children[1])
+            rng = self._range(children[0], children[2])
+            # Parentheses only group; keep the inner node but widen nothing (text stays inner).
+            return inner if rng is None else _regroup(inner, rng, self._text(rng))
+        return self.expr(children[0])
+
+    def _x_int_lit(self, node: Tree) -> s.Expr:
+        return self._node(s.Number, self._range(node))
+
+    _x_float_lit = _x_int_lit
+
+    def _x_literal_value(self, node: Tree) -> s.Expr:
+        word = node.children[0].value
+        value = {"true": True, "false": False, "null": None}[word]
+        return self._node(s.Literal, self._range(node), value=value)
+
+    def _x_identifier(self, node: Tree) -> s.Expr:
+        return self._node(s.Name, self._range(node), name=node.children[0].value)
+
+    def _x_string(self, node: Tree) -> s.Expr:
+        return self._node(s.Template, self._range(node), parts=self.template_parts(node))
+
+    def template_parts(self, node: Tree) -> tuple[str | s.Expr, ...]:
+        parts: list[str | s.Expr] = []
+        for part in node.children:
+            if isinstance(part, Token):
+                continue  # the quotes
+            (piece,) = part.children
+            if isinstance(piece, Token):
+                if piece.type == "STRING_CHARS":
+                    text = _unescape(piece.value, self._range(piece), self)
+                elif piece.type == "ESCAPED_INTERPOLATION":
+                    text = piece.value[1:]
+                elif piece.type == "ESCAPED_DIRECTIVE":
+                    text = piece.value[1:]
+                else:  # pragma: no cover
+                    text = piece.value
+                if parts and isinstance(parts[-1], str):
+                    parts[-1] += text
+                else:
+                    parts.append(text)
+            elif piece.data == "interpolation":
+                inner = _significant(piece.children)[1]
+                parts.append(self.expr(inner))
+            else:
+                raise self._error(
+                    "Unsupported expression",
+                    "Template directives (%{ ... }) are not supported in infercost files.",
+                    self._range(piece),
+                )
+        return tuple(parts)
+
+    def _x_binary_op(self, node: Tree) -> s.Expr:
+        left_node, term = _significant(node.children)[:2]
+        operator_node, right_node = _significant(term.children)
+        op = _OPERATORS[operator_node.children[0].type]
+        left, right = self.expr(left_node), self.expr(right_node)
+        rng = self._span(left.range, right.range)
+        return self._node(s.Binary, rng, op=op, left=left, right=right)
+
+    def _x_unary_op(self, node: Tree) -> s.Expr:
+        token, operand_node = _significant(node.children)
+        operand = self.expr(operand_node)
+        rng = self._span(self._range(token), operand.range)
+        return self._node(s.Unary, rng, op=_OPERATORS[token.type], operand=operand)
+
+    def _x_conditional(self, node: Tree) -> s.Expr:
+        exprs = [c for c in _significant(node.children) if isinstance(c, Tree)]
+        condition, then, otherwise = (self.expr(e) for e in exprs)
+        rng = self._span(condition.range, otherwise.range)
+        return self._node(
+            s.Conditional, rng, condition=condition, then=then, otherwise=otherwise
+        )
+
+    def _x_function_call(self, node: Tree) -> s.Expr:
+        children = _significant(node.children)
+        if any(isinstance(c, Token) and c.type == "COLONS" for c in children):
+            raise self._error(
+                "Unsupported expression",
+                "Provider-namespaced functions are not supported.",
+                self._range(node),
+            )
+        name = children[0].children[0].value
+        args: list[s.Expr] = []
+        for child in children:
+            if isinstance(child, Tree) and child.data == "arguments":
+                for arg in _significant(child.children):
+                    if isinstance(arg, Token):
+                        if arg.type == "ELLIPSIS":
+                            raise self._error(
+                                "Unsupported expression",
+                                "Argument expansion (...) is not supported.",
+                                self._range(arg),
+                            )
+                        continue
+                    args.append(self.expr(arg))
+        rng = self._range(children[0], children[-1])
+        return self._node(s.Call, rng, name=name, args=tuple(args))
+
+    def _x_get_attr_expr_term(self, node: Tree) -> s.Expr:
+        target_node, get_attr = _significant(node.children)
+        target = self.expr(target_node)
+        name_node = _significant(get_attr.children)[1]
+        rng = self._span(target.range, self._range(name_node))
+        return self._node(s.GetAttr, rng, target=target, name=_word(name_node))
+
+    def _x_index_expr_term(self, node: Tree) -> s.Expr:
+        target_node, index = _significant(node.children)
+        target = self.expr(target_node)
+        parts = _significant(index.children)
+        if index.data == "short_index":
+            token = parts[1]
+            key: s.Expr = s.Number(self._range(token), token.value)
+            end = self._range(token)
+        else:
+            key = self.expr(parts[1])
+            end = self._range(parts[-1])
+        rng = self._span(target.range, end)
+        return self._node(s.Index, rng, target=target, key=key)
+
+    def _x_tuple(self, node: Tree) -> s.Expr:
+        items = tuple(self.expr(c) for c in _significant(node.children) if isinstance(c, Tree))
+        return self._node(s.TupleExpr, self._range(node), items=items)
+
+    def _x_object(self, node: Tree) -> s.Expr:
+        items: list[s.ObjectItem] = []
+        seen: dict[str, s.ObjectItem] = {}
+        for elem in _significant(node.children):
+            if not isinstance(elem, Tree):
+                continue
+            key_node, _sep, value_node = _significant(elem.children)
+            key_inner = _significant(key_node.children)[0]
+            key_range = self._range(key_node)
+            key = self._object_key(key_inner, key_range)
+            if key in seen:
+                raise self._error(
+                    "Duplicate object key",
+                    f'The key "{key}" was already set at line '
+                    f"{seen[key].key_range.start.line} of this object.",
+                    key_range,
+                )
+            item = s.ObjectItem(key, key_range, self.expr(value_node))
+            seen[key] = item
+            items.append(item)
+        return self._node(s.ObjectExpr, self._range(node), items=tuple(items))
+
+    def _object_key(self, node: Tree | Token, rng: SourceRange) -> str:
+        if isinstance(node, Tree) and node.data == "keyword":
+            return node.children[0].value
+        expr = self.expr(node)
+        if isinstance(expr, s.Name):
+            return expr.name
+        if isinstance(expr, s.Template) and all(isinstance(p, str) for p in expr.parts):
+            return "".join(expr.parts)  # type: ignore[arg-type]
+        if isinstance(expr, s.Number):
+            return expr.text
+        raise self._error(
+            "Invalid object key", "Object keys must be names or literal strings.", rng
+        )
+
+
+_UNSUPPORTED = {
+    "heredoc_template": "A heredoc string",
+    "heredoc_template_trim": "A heredoc string",
+    "template_string": "An escaped template string",
+    "attr_splat_expr_term": "A splat expression",
+    "full_splat_expr_term": "A splat expression",
+    "for_tuple_expr": "A for expression",
+    "for_object_expr": "A for expression",
+}
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unescape(raw: str, rng: SourceRange, conv: _Converter) -> str:
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = raw[i + 1] if i + 1 < len(raw) else ""
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt in ("u", "U"):
+            width = 4 if nxt == "u" else 8
+            digits = raw[i + 2 : i + 2 + width]
+            try:
+                out.append(chr(int(digits, 16)))
+            except ValueError:
+                raise conv._error(
+                    "Invalid escape sequence", f"\\{nxt} needs {width} hex digits.", rng
+                ) from None
+            i += 2 + width
+        else:
+            raise conv._error(
+                "Invalid escape sequence",
+                f"The escape \\{nxt} is not valid in a string; use \\\\ for a backslash.",
+                rng,
+            )
+    return "".join(out)
+
+
+def _significant(children: list) -> list:
+    """Children without the newline/comment filler that the grammar keeps for round-trips."""
+    return [
+        c
+        for c in children
+        if not (
+            (isinstance(c, Tree) and c.data == "new_line_or_comment")
+            or (isinstance(c, Token) and c.type == "NL_OR_COMMENT")
+        )
+    ]
+
+
+def _word(node: Tree) -> str:
+    return str(node.children[0].value)
+
+
+def _regroup(inner: s.Expr, rng: SourceRange, text: str) -> s.Expr:
+    """A parenthesised expression: same node, range and text widened to the parentheses."""
+    import dataclasses
+
+    return dataclasses.replace(inner, range=rng, text=text)

@@ -1,0 +1,207 @@
+"""Structural validation of a parsed file against the language's JSON Schema.
+
+The schema (``schema.json``, Draft 2020-12) is the single statement of which blocks
+exist, how many labels they take and which arguments they accept. A body is turned into
+a small JSON instance — arguments as the marker ``"="``, blocks as lists of
+``{labels, body}`` — validated, and each schema error is mapped back to the node that
+caused it, so the user sees a located, Terraform-style diagnostic with a "did you mean".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from infercost.config import syntax as s
+from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
+
+ARG = "="
+
+
+@functools.cache
+def language_schema() -> dict[str, Any]:
+    text = resources.files("infercost.config").joinpath("schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator(root: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = dict(language_schema())
+    schema["$ref"] = f"#/$defs/{root}"
+    return Draft202012Validator(schema)
+
+
+def instance(body: s.Body) -> dict[str, Any]:
+    out: dict[str, Any] = {name: ARG for name in body.attributes}
+    for block in body.blocks:
+        out.setdefault(block.type, []).append(
+            {"labels": list(block.labels), "body": instance(block.body)}
+        )
+    return out
+
+
+def check_structure(body: s.Body, root: str = "stack") -> None:
+    """Raise one diagnostic per structural problem (all of them, in source order)."""
+    validator = _validator(root)
+    errors = list(validator.iter_errors(instance(body)))
+    if not errors:
+        return
+    diagnostics = []
+    for error in errors:
+        diagnostics.extend(_translate(error, body, root))
+    unique: dict[tuple, Diagnostic] = {}
+    for d in diagnostics:
+        key = (d.summary, d.range)
+        unique.setdefault(key, d)
+    ordered = sorted(
+        unique.values(),
+        key=lambda d: (d.range.filename, d.range.start) if d.range else ("", None),
+    )
+    raise InfercostError(*ordered)
+
+
+def _resolve(body: s.Body, path: list[Any]) -> tuple[s.Body, s.Block | None, list[Any]]:
+    """Walk a schema error path back to the innermost body and block it points into."""
+    block: s.Block | None = None
+    i = 0
+    while i + 2 < len(path) + 0 and path[i + 2] == "body":
+        block = body.blocks_of(path[i])[path[i + 1]]
+        body = block.body
+        i += 3
+    return body, block, path[i:]
+
+
+def _schema_for(root: str, block_path: list[str]) -> dict[str, Any]:
+    defs = language_schema()["$defs"]
+    node = defs[root]
+    for type_ in block_path:
+        ref = node["properties"][type_]["items"]["properties"]["body"]["$ref"]
+        node = defs[ref.rsplit("/", 1)[1]]
+    return node
+
+
+def _translate(error: Any, root_body: s.Body, root: str) -> list[Diagnostic]:
+    path = list(error.absolute_path)
+    body, block, rest = _resolve(root_body, path)
+    block_types = [p for j, p in enumerate(path[: len(path) - len(rest)]) if j % 3 == 0]
+    schema = _schema_for(root, block_types)
+    known = list(schema.get("properties", {}))
+    context = block.header if block else None
+    where = f"in {block.header}" if block else "at the top level"
+    header = block.type_range if block else None
+
+    if error.validator == "additionalProperties" and not rest:
+        out = []
+        allowed = set(known)
+        for name in error.instance:
+            if name in allowed:
+                continue
+            if name in body.attributes:
+                attr = body.attributes[name]
+                out.append(
+                    Diagnostic(
+                        "Unsupported argument",
+                        f'An argument named "{name}" is not expected {where}.'
+                        + did_you_mean(name, known),
+                        attr.name_range,
+                        context=context,
+                    )
+                )
+            else:
+                first = body.blocks_of(name)[0]
+                out.append(
+                    Diagnostic(
+                        "Unsupported block type",
+                        f'Blocks of type "{name}" are not expected {where}.'
+                        + did_you_mean(name, known),
+                        first.type_range,
+                        context=context,
+                    )
+                )
+        return out
+
+    if error.validator == "required" and not rest:
+        missing = [r for r in error.validator_value if r not in error.instance]
+        return [
+            Diagnostic(
+                "Missing required argument",
+                f'The argument "{name}" is required {where}, but no definition was found.',
+                header,
+                context=context,
+            )
+            for name in missing
+        ]
+
+    if rest and rest[0] in body.attributes and len(rest) == 1:
+        attr = body.attributes[rest[0]]
+        return [
+            Diagnostic(
+                "Unsupported argument",
+                f'"{attr.name}" is a block type {where}, not an argument; '
+                f'write {attr.name} "NAME" {{ ... }}.',
+                attr.name_range,
+                context=context,
+            )
+        ]
+    if rest and body.blocks_of(rest[0]):
+        blocks = body.blocks_of(rest[0])
+        if len(rest) == 1 and error.validator in ("const", "type"):
+            return [
+                Diagnostic(
+                    "Unsupported block type",
+                    f'"{rest[0]}" is an argument {where}, not a block; write {rest[0]} = ...',
+                    blocks[0].type_range,
+                    context=context,
+                )
+            ]
+        if len(rest) == 1 and error.validator == "maxItems":
+            extra = blocks[error.validator_value]
+            return [
+                Diagnostic(
+                    "Duplicate block",
+                    f'Only one "{rest[0]}" block is allowed; another was declared at line '
+                    f"{blocks[0].type_range.start.line}.",
+                    extra.type_range,
+                )
+            ]
+        if len(rest) >= 3 and rest[2] == "labels":
+            target = blocks[rest[1]]
+            return [_label_error(error, target, rest, context)]
+    rng: SourceRange | None = block.range if block else None
+    return [Diagnostic("Invalid structure", error.message, rng, context=context)]
+
+
+def _label_error(error: Any, block: s.Block, rest: list[Any], context: str | None) -> Diagnostic:
+    if error.validator == "minItems":
+        count = error.validator_value
+        return Diagnostic(
+            "Missing name for block",
+            f'A "{block.type}" block needs {count} label{"s" if count > 1 else ""}, '
+            f'like {block.type} "NAME" {{ ... }}.',
+            block.type_range,
+            context=context,
+        )
+    if error.validator == "maxItems":
+        allowed = error.validator_value
+        extra = block.label_ranges[allowed] if len(block.label_ranges) > allowed else None
+        return Diagnostic(
+            "Extraneous label for block",
+            f'A "{block.type}" block takes {"no labels" if allowed == 0 else "one label"}.',
+            extra or block.type_range,
+            context=context,
+        )
+    index = rest[3] if len(rest) > 3 else 0
+    label = block.labels[index]
+    rng = block.label_ranges[index]
+    if error.validator == "pattern" and "/" in error.validator_value:
+        detail = f'"{label}" is not a valid {block.type} name: it must be non-empty and have no "/".'
+    else:
+        detail = (
+            f'"{label}" is not a valid name: names start with a letter or "_" and contain '
+            'only letters, digits, "_" and "-".'
+        )
+    return Diagnostic("Invalid name", detail, rng, context=context)

@@ -1,0 +1,190 @@
+"""COGS, revenue and margin per feature, subscription and customer (SPEC §4).
+
+One :class:`Breakdown` is the result model every view of a configuration is drawn from:
+the breakdown command renders it, plan compares two of them, guardrails read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from infercost.cost.unit_cost import StepCost, workflow_costs
+from infercost.model import Stack
+from infercost.numbers import ZERO, exact
+from infercost.usage.snapshot import Snapshot
+
+
+def margin(revenue: Decimal, cogs: Decimal) -> Decimal | None:
+    """Gross margin; undefined (None) without revenue."""
+    if revenue == ZERO:
+        return None
+    with exact():
+        return (revenue - cogs) / revenue
+
+
+@dataclass(frozen=True)
+class FeatureResult:
+    name: str
+    unit: str
+    workflow: str
+    region: str | None
+    units: Decimal
+    cost_per_unit: Decimal
+    cogs: Decimal
+    revenue: Decimal
+    margin: Decimal | None
+    target_margin: Decimal | None
+    steps: tuple[StepCost, ...]
+
+    @property
+    def below_target(self) -> bool:
+        if self.target_margin is None:
+            return False
+        if self.margin is None:
+            return self.cogs > ZERO
+        return self.margin < self.target_margin
+
+
+@dataclass(frozen=True)
+class SubscriptionResult:
+    name: str
+    price: Decimal
+    customers: Decimal
+    revenue: Decimal
+    cogs: Decimal | None
+    margin: Decimal | None
+    underwater_customers: int | None
+    underwater_share: Decimal | None
+
+
+@dataclass(frozen=True)
+class CustomerResult:
+    id: str
+    subscription: str
+    revenue: Decimal
+    cogs: Decimal
+    margin: Decimal | None
+
+    @property
+    def underwater(self) -> bool:
+        return self.cogs > self.revenue
+
+
+@dataclass(frozen=True)
+class Totals:
+    cogs: Decimal
+    revenue: Decimal
+    margin: Decimal | None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    currency: str
+    period: str
+    usage_period: str | None
+    features: dict[str, FeatureResult]
+    subscriptions: dict[str, SubscriptionResult]
+    customers: dict[str, CustomerResult]
+    totals: Totals
+    has_customers: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
+    with exact():
+        return _compute(stack, snapshot)
+
+
+def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
+    cost_per_unit: dict[str, Decimal] = {}
+    step_costs: dict[str, tuple[StepCost, ...]] = {}
+    for name, feature in stack.features.items():
+        costs = tuple(workflow_costs(stack, stack.workflows[feature.workflow], feature.region))
+        step_costs[name] = costs
+        cost_per_unit[name] = sum((c.cost_per_unit for c in costs), ZERO)
+
+    # Customers of each subscription: counted from the snapshot when it has customer rows.
+    customers: dict[str, CustomerResult] = {}
+    counted: dict[str, int] = dict.fromkeys(stack.subscriptions, 0)
+    customer_units: dict[str, Decimal] = {}
+    for customer in snapshot.customers.values():
+        sub = stack.subscriptions.get(customer.subscription)
+        if sub is None:
+            continue  # a subscription this side of a plan does not declare
+        counted[sub.name] += 1
+        revenue, cogs = sub.price, ZERO
+        for feature_name, units in customer.units.items():
+            feature = stack.features.get(feature_name)
+            if feature is None:
+                continue
+            revenue += units * feature.revenue_per_unit
+            cogs += units * cost_per_unit[feature_name]
+            customer_units[feature_name] = customer_units.get(feature_name, ZERO) + units
+        customers[customer.id] = CustomerResult(
+            customer.id, sub.name, revenue, cogs, margin(revenue, cogs)
+        )
+
+    def customer_count(name: str) -> Decimal:
+        if snapshot.has_customers:
+            return Decimal(counted[name])
+        declared = stack.subscriptions[name].customers
+        return declared if declared is not None else ZERO
+
+    features: dict[str, FeatureResult] = {}
+    for name, feature in stack.features.items():
+        if snapshot.has_customers:
+            units = customer_units.get(name, ZERO)
+        else:
+            units = snapshot.units.get(name, ZERO)
+        revenue = units * feature.revenue_per_unit
+        for sub in stack.subscriptions.values():
+            if name in sub.revenue_share:
+                revenue += customer_count(sub.name) * sub.price * sub.revenue_share[name]
+        cogs = units * cost_per_unit[name]
+        features[name] = FeatureResult(
+            name=name,
+            unit=feature.unit,
+            workflow=feature.workflow,
+            region=feature.region,
+            units=units,
+            cost_per_unit=cost_per_unit[name],
+            cogs=cogs,
+            revenue=revenue,
+            margin=margin(revenue, cogs),
+            target_margin=feature.target_margin,
+            steps=step_costs[name],
+        )
+
+    members_of: dict[str, list[CustomerResult]] = {name: [] for name in stack.subscriptions}
+    for result in customers.values():
+        members_of[result.subscription].append(result)
+    subscriptions: dict[str, SubscriptionResult] = {}
+    for name, sub in stack.subscriptions.items():
+        count = customer_count(name)
+        if snapshot.has_customers:
+            members = members_of[name]
+            revenue = sum((c.revenue for c in members), ZERO)
+            cogs: Decimal | None = sum((c.cogs for c in members), ZERO)
+            underwater: int | None = sum(1 for c in members if c.underwater)
+            share = Decimal(underwater) / Decimal(len(members)) if members else None
+            sub_margin = margin(revenue, cogs)  # type: ignore[arg-type]
+        else:
+            revenue = count * sub.price
+            cogs, underwater, share, sub_margin = None, None, None, None
+        subscriptions[name] = SubscriptionResult(
+            name, sub.price, count, revenue, cogs, sub_margin, underwater, share
+        )
+
+    total_cogs = sum((f.cogs for f in features.values()), ZERO)
+    total_revenue = sum((f.revenue for f in features.values()), ZERO)
+    return Breakdown(
+        currency=stack.currency,
+        period=stack.settings.period,
+        usage_period=snapshot.period,
+        features=features,
+        subscriptions=subscriptions,
+        customers=dict(sorted(customers.items())),
+        totals=Totals(total_cogs, total_revenue, margin(total_revenue, total_cogs)),
+        has_customers=snapshot.has_customers,
+    )

@@ -1,0 +1,1 @@
+"""Evaluating HCL expressions exactly, from the neutral syntax tree, without eval."""

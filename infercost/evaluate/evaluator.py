@@ -1,0 +1,350 @@
+"""Evaluate expressions of the neutral syntax tree to values, exactly.
+
+No Python ``eval``: each node type has one small rule. Numbers are Decimal from their
+literal text. Distributions are values that no operator accepts, so one can only be the
+whole value of an attribute (SPEC §10). Locals are evaluated on demand, and a cycle is
+reported with the whole loop named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from infercost.config import syntax as s
+from infercost.errors import InfercostError, SourceRange, did_you_mean
+from infercost.evaluate.functions import (
+    ALL_FUNCTIONS,
+    DISTRIBUTIONS,
+    FUNCTIONS,
+    FunctionError,
+    make_distribution,
+)
+from infercost.evaluate.values import BlockRef, Distribution, Missing, Value, display, type_name
+from infercost.numbers import exact, plain
+
+BLOCK_KINDS = ("unit", "workflow", "feature", "subscription")
+
+
+def error(summary: str, detail: str, rng: SourceRange | None) -> InfercostError:
+    return InfercostError.at(summary, detail, rng)
+
+
+@dataclass
+class Scope:
+    """What names mean while evaluating: variables, locals, declared blocks and ``self``."""
+
+    variables: Mapping[str, Value] = field(default_factory=dict)
+    locals: Mapping[str, s.Attribute] = field(default_factory=dict)
+    blocks: Mapping[str, set[str]] = field(default_factory=dict)
+    self_value: Mapping[str, Value] | None = None
+    allow_blocks: bool = True
+    # Evaluated locals, shared by every evaluator of the same stack.
+    local_values: dict[str, Value] = field(default_factory=dict)
+    _in_progress: list[str] = field(default_factory=list)
+
+
+class Evaluator:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.self_reads: dict[str, Value] = {}
+
+    def evaluate(self, expr: s.Expr) -> Value:
+        with exact():
+            return self._eval(expr)
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def _eval(self, expr: s.Expr) -> Value:
+        rule: Callable[[s.Expr], Value] = getattr(self, f"_{type(expr).__name__}")
+        return rule(expr)
+
+    def _Number(self, expr: s.Number) -> Value:
+        try:
+            return Decimal(expr.text)
+        except InvalidOperation:  # pragma: no cover - the grammar only admits numbers
+            raise error("Invalid number", f"{expr.text!r} is not a number.", expr.range) from None
+
+    def _Literal(self, expr: s.Literal) -> Value:
+        return expr.value
+
+    def _Template(self, expr: s.Template) -> Value:
+        if len(expr.parts) == 1 and not isinstance(expr.parts[0], str):
+            inner = self._eval(expr.parts[0])
+            if not isinstance(inner, str):
+                return self._stringify(inner, expr.parts[0])
+            return inner
+        pieces: list[str] = []
+        for part in expr.parts:
+            if isinstance(part, str):
+                pieces.append(part)
+            else:
+                pieces.append(self._stringify(self._eval(part), part))
+        return "".join(pieces)
+
+    def _stringify(self, value: Value, expr: s.Expr) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, Decimal):
+            return plain(value)
+        if isinstance(value, Missing):
+            return "null"
+        raise error(
+            "Invalid template interpolation value",
+            f"Cannot include a {type_name(value)} in a string.",
+            expr.range,
+        )
+
+    def _TupleExpr(self, expr: s.TupleExpr) -> Value:
+        return [self._eval(item) for item in expr.items]
+
+    def _ObjectExpr(self, expr: s.ObjectExpr) -> Value:
+        return {item.key: self._eval(item.value) for item in expr.items}
+
+    # -- references -------------------------------------------------------------------------
+    def _Name(self, expr: s.Name) -> Value:
+        roots = ["var", "local", "self", *BLOCK_KINDS]
+        raise error(
+            "Invalid reference",
+            f'"{expr.name}" is not a value on its own; references look like var.NAME, '
+            f"local.NAME or unit.NAME.{did_you_mean(expr.name, roots)}",
+            expr.range,
+        )
+
+    def _GetAttr(self, expr: s.GetAttr) -> Value:
+        if isinstance(expr.target, s.Name):
+            return self._root(expr.target, expr.name, expr)
+        target = self._eval(expr.target)
+        return self._member(target, expr.name, expr)
+
+    def _root(self, root: s.Name, name: str, expr: s.GetAttr) -> Value:
+        kind = root.name
+        if kind == "var":
+            if name not in self.scope.variables:
+                raise error(
+                    "Reference to undeclared input variable",
+                    f'No variable "{name}" is declared.'
+                    + did_you_mean(name, self.scope.variables),
+                    expr.range,
+                )
+            return self.scope.variables[name]
+        if kind == "local":
+            return self._local(name, expr)
+        if kind == "self":
+            if self.scope.self_value is None:
+                raise error(
+                    "Invalid reference", "self is only available inside guardrails.", expr.range
+                )
+            if name not in self.scope.self_value:
+                raise error(
+                    "Unsupported attribute",
+                    f'This object has no attribute "{name}".'
+                    + did_you_mean(name, self.scope.self_value),
+                    expr.range,
+                )
+            value = self.scope.self_value[name]
+            self.self_reads[name] = value
+            return Missing(name) if value is None else value
+        if kind in BLOCK_KINDS:
+            if not self.scope.allow_blocks:
+                raise error(
+                    "Invalid reference",
+                    f"{kind}.{name}: block references are not allowed here.",
+                    expr.range,
+                )
+            declared = self.scope.blocks.get(kind, set())
+            if name not in declared:
+                raise error(
+                    "Reference to undeclared resource",
+                    f'No {kind} "{name}" is declared.' + did_you_mean(name, declared),
+                    expr.range,
+                )
+            return BlockRef(kind, name)
+        return self._Name(root)
+
+    def _local(self, name: str, expr: s.Expr) -> Value:
+        scope = self.scope
+        if name in scope.local_values:
+            return scope.local_values[name]
+        if name not in scope.locals:
+            raise error(
+                "Reference to undeclared local value",
+                f'No local value "{name}" is declared.' + did_you_mean(name, scope.locals),
+                expr.range,
+            )
+        if name in scope._in_progress:
+            loop = [*scope._in_progress[scope._in_progress.index(name) :], name]
+            attr = scope.locals[loop[0]]
+            raise error(
+                "Cycle in local values",
+                "These locals refer to each other in a loop: "
+                + " -> ".join(f"local.{n}" for n in loop)
+                + ".",
+                attr.name_range,
+            )
+        scope._in_progress.append(name)
+        try:
+            # Locals never see self: they are the same for every guardrail target.
+            inner = Evaluator(
+                Scope(scope.variables, scope.locals, scope.blocks, None, scope.allow_blocks,
+                      scope.local_values, scope._in_progress)
+            )
+            value = inner._eval(scope.locals[name].expr)
+        finally:
+            scope._in_progress.pop()
+        scope.local_values[name] = value
+        return value
+
+    def _member(self, target: Value, name: str, expr: s.Expr) -> Value:
+        if isinstance(target, dict):
+            if name not in target:
+                raise error(
+                    "Unsupported attribute",
+                    f'This object has no attribute "{name}".' + did_you_mean(name, target),
+                    expr.range,
+                )
+            return target[name]
+        if isinstance(target, BlockRef):
+            raise error(
+                "Unsupported attribute",
+                f"{target} is a reference to a block; its attributes cannot be read here.",
+                expr.range,
+            )
+        raise error(
+            "Unsupported attribute",
+            f'Cannot read "{name}" of a {type_name(target)}.',
+            expr.range,
+        )
+
+    def _Index(self, expr: s.Index) -> Value:
+        target = self._eval(expr.target)
+        key = self._eval(expr.key)
+        if isinstance(target, list):
+            if not isinstance(key, Decimal) or key != key.to_integral_value():
+                raise error("Invalid index", "A list index must be a whole number.", expr.range)
+            if not 0 <= key < len(target):
+                raise error(
+                    "Invalid index",
+                    f"Index {plain(key)} is out of range for a list of {len(target)}.",
+                    expr.range,
+                )
+            return target[int(key)]
+        if isinstance(target, dict):
+            if not isinstance(key, str):
+                raise error("Invalid index", "An object key must be a string.", expr.key.range)
+            return self._member(target, key, expr)
+        raise error("Invalid index", f"Cannot index a {type_name(target)}.", expr.range)
+
+    # -- operators --------------------------------------------------------------------------
+    def _Unary(self, expr: s.Unary) -> Value:
+        value = self._eval(expr.operand)
+        if expr.op == "!":
+            return not self._bool(value, expr.operand, "!")
+        return -self._number(value, expr.operand, "-")
+
+    def _Binary(self, expr: s.Binary) -> Value:
+        op = expr.op
+        if op in ("&&", "||"):
+            left = self._bool(self._eval(expr.left), expr.left, op)
+            if (op == "&&" and not left) or (op == "||" and left):
+                return left
+            return self._bool(self._eval(expr.right), expr.right, op)
+        left, right = self._eval(expr.left), self._eval(expr.right)
+        if op in ("==", "!="):
+            self._no_distribution(left, expr.left, op)
+            self._no_distribution(right, expr.right, op)
+            equal = _normal(left) == _normal(right)
+            return equal if op == "==" else not equal
+        a = self._number(left, expr.left, op)
+        b = self._number(right, expr.right, op)
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op in ("/", "%"):
+            if b == 0:
+                raise error("Division by zero", f"The right side of {op} is zero.", expr.range)
+            return a / b if op == "/" else a % b
+        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+
+    def _Conditional(self, expr: s.Conditional) -> Value:
+        if self._bool(self._eval(expr.condition), expr.condition, "? :"):
+            return self._eval(expr.then)
+        return self._eval(expr.otherwise)
+
+    def _Call(self, expr: s.Call) -> Value:
+        if expr.name not in ALL_FUNCTIONS:
+            raise error(
+                "Call to unknown function",
+                f'There is no function named "{expr.name}".'
+                + did_you_mean(expr.name, ALL_FUNCTIONS),
+                expr.range,
+            )
+        args = [self._eval(a) for a in expr.args]
+        for arg, node in zip(args, expr.args, strict=True):
+            self._no_distribution(arg, node, f"{expr.name}()")
+            if isinstance(arg, Missing):
+                raise NullRead(arg.attribute, node.range)
+        try:
+            if expr.name in DISTRIBUTIONS:
+                return make_distribution(expr.name, args, expr.text)
+            return FUNCTIONS[expr.name](args)
+        except FunctionError as exc:
+            at = expr.args[exc.argument].range if exc.argument is not None else expr.range
+            raise error("Invalid function argument", str(exc), at) from None
+
+    # -- type checks ------------------------------------------------------------------------
+    def _no_distribution(self, value: Value, expr: s.Expr, op: str) -> None:
+        if isinstance(value, Distribution):
+            raise error(
+                "Invalid use of a distribution",
+                f"{value.text} cannot be used with {op}: a distribution must be the whole "
+                "value of calls, input_tokens, output_tokens, context_growth or quantity.",
+                expr.range,
+            )
+
+    def _number(self, value: Value, expr: s.Expr, op: str) -> Decimal:
+        self._no_distribution(value, expr, op)
+        if isinstance(value, Missing):
+            raise NullRead(value.attribute, expr.range)
+        if isinstance(value, bool) or not isinstance(value, Decimal):
+            raise error(
+                "Invalid operand",
+                f"{op} needs a number, but {expr.text} is a {type_name(value)}"
+                + (f" ({display(value)})." if isinstance(value, str | bool) else "."),
+                expr.range,
+            )
+        return value
+
+    def _bool(self, value: Value, expr: s.Expr, op: str) -> bool:
+        if isinstance(value, Missing):
+            raise NullRead(value.attribute, expr.range)
+        if not isinstance(value, bool):
+            self._no_distribution(value, expr, op)
+            raise error(
+                "Invalid operand",
+                f"{op} needs a bool, but {expr.text} is a {type_name(value)}.",
+                expr.range,
+            )
+        return value
+
+
+class NullRead(InfercostError):
+    """A guardrail condition used a null ``self`` attribute: the result is skipped."""
+
+    def __init__(self, attribute: str, rng: SourceRange | None) -> None:
+        super().__init__()
+        self.diagnostics = [
+            InfercostError.at(
+                "Null value", f"self.{attribute} is null here.", rng
+            ).diagnostics[0]
+        ]
+        self.attribute = attribute
+
+
+def _normal(value: Value) -> Value:
+    return None if isinstance(value, Missing) else value

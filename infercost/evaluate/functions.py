@@ -1,0 +1,91 @@
+"""The built-in functions of the language (SPEC §1, §10)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from infercost.evaluate.values import Distribution, Value, type_name
+
+
+class FunctionError(Exception):
+    """A misuse of a function; the evaluator locates it at the call or an argument."""
+
+    def __init__(self, message: str, argument: int | None = None) -> None:
+        super().__init__(message)
+        self.argument = argument
+
+
+def _numbers(name: str, args: Sequence[Value]) -> list[Decimal]:
+    for i, arg in enumerate(args):
+        if not isinstance(arg, Decimal) or isinstance(arg, bool):
+            raise FunctionError(f"{name}() takes numbers, got a {type_name(arg)}.", i)
+    return list(args)
+
+
+def _arity(name: str, args: Sequence[Value], low: int, high: int | None = None) -> None:
+    high = low if high is None else high
+    if not low <= len(args) <= high:
+        want = str(low) if low == high else f"{low} to {high}"
+        raise FunctionError(f"{name}() takes {want} arguments, got {len(args)}.")
+
+
+def _extreme(name: str, pick: Callable[..., Decimal]) -> Callable[[Sequence[Value]], Value]:
+    def call(args: Sequence[Value]) -> Value:
+        if len(args) == 1 and isinstance(args[0], list):
+            args = args[0]
+        if not args:
+            raise FunctionError(f"{name}() needs at least one number.")
+        return pick(_numbers(name, args))
+
+    return call
+
+
+def _abs(args: Sequence[Value]) -> Value:
+    _arity("abs", args, 1)
+    return abs(_numbers("abs", args)[0])
+
+
+def _ceil(args: Sequence[Value]) -> Value:
+    _arity("ceil", args, 1)
+    return _numbers("ceil", args)[0].to_integral_value(rounding=ROUND_CEILING)
+
+
+def _floor(args: Sequence[Value]) -> Value:
+    _arity("floor", args, 1)
+    return _numbers("floor", args)[0].to_integral_value(rounding=ROUND_FLOOR)
+
+
+def _round(args: Sequence[Value]) -> Value:
+    _arity("round", args, 1, 2)
+    nums = _numbers("round", args)
+    digits = nums[1] if len(nums) > 1 else Decimal(0)
+    if digits != digits.to_integral_value():
+        raise FunctionError("round() takes a whole number of digits.", 1)
+    return nums[0].quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
+
+
+def make_distribution(name: str, args: Sequence[Value], text: str) -> Distribution:
+    if name == "between":
+        _arity("between", args, 2)
+        lo, hi = _numbers("between", args)
+        if lo > hi:
+            raise FunctionError(f"between() needs lo <= hi, got {lo} > {hi}.", 0)
+        return Distribution("between", (lo, hi), text)
+    _arity("triangular", args, 3)
+    lo, mode, hi = _numbers("triangular", args)
+    if not lo <= mode <= hi:
+        raise FunctionError(f"triangular() needs lo <= mode <= hi, got {lo}, {mode}, {hi}.")
+    return Distribution("triangular", (lo, mode, hi), text)
+
+
+FUNCTIONS: dict[str, Callable[[Sequence[Value]], Value]] = {
+    "min": _extreme("min", min),
+    "max": _extreme("max", max),
+    "abs": _abs,
+    "ceil": _ceil,
+    "floor": _floor,
+    "round": _round,
+}
+DISTRIBUTIONS = ("between", "triangular")
+ALL_FUNCTIONS = (*FUNCTIONS, *DISTRIBUTIONS)

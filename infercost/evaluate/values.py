@@ -1,0 +1,141 @@
+"""The values an expression can produce besides numbers, strings, bools, lists and objects.
+
+Numbers are always :class:`decimal.Decimal`. Distributions carry their exact moments
+(computed with fractions, converted to Decimal once) so that headline figures are
+expected values, never samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeAlias
+
+from infercost.numbers import from_fraction, is_whole
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    """``unit.x``, ``workflow.x``: usable only where the language expects that block."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A null ``self`` attribute: comparable with null, anything else skips the guardrail."""
+
+    attribute: str
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A random count or size: ``between(lo, hi)`` or ``triangular(lo, mode, hi)``."""
+
+    kind: str  # "between" | "triangular"
+    params: tuple[Decimal, ...]
+    text: str
+
+    @property
+    def discrete(self) -> bool:
+        return self.kind == "between" and all(is_whole(p) for p in self.params)
+
+    @property
+    def lower(self) -> Decimal:
+        return self.params[0]
+
+    @property
+    def upper(self) -> Decimal:
+        return self.params[-1]
+
+    def _fractions(self) -> tuple[Fraction, Fraction]:
+        """(E[X], E[X^2]) exactly."""
+        if self.kind == "between":
+            a, b = (Fraction(p) for p in self.params)
+            mean = (a + b) / 2
+            if self.discrete:
+                n = b - a + 1
+                return mean, (n * n - 1) / 12 + mean * mean
+            return mean, (a * a + a * b + b * b) / 3
+        a, c, b = (Fraction(p) for p in self.params)  # lo, mode, hi
+        mean = (a + b + c) / 3
+        variance = (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+        return mean, variance + mean * mean
+
+    @property
+    def mean(self) -> Decimal:
+        return from_fraction(self._fractions()[0])
+
+    @property
+    def second_moment(self) -> Decimal:
+        return from_fraction(self._fractions()[1])
+
+    @property
+    def falling_moment(self) -> Decimal:
+        """E[X·(X−1)]: the number of ordered call pairs that drives context growth."""
+        mean, second = self._fractions()
+        return from_fraction(second - mean)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Value: TypeAlias = Any  # Decimal | str | bool | None | list | dict | Distribution | BlockRef
+
+
+def mean_of(value: Decimal | Distribution) -> Decimal:
+    return value.mean if isinstance(value, Distribution) else value
+
+
+def falling_moment_of(value: Decimal | Distribution) -> Decimal:
+    if isinstance(value, Distribution):
+        return value.falling_moment
+    return value * (value - 1)
+
+
+def upper_of(value: Decimal | Distribution) -> Decimal:
+    return value.upper if isinstance(value, Distribution) else value
+
+
+def type_name(value: Value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, Decimal):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None or isinstance(value, Missing):
+        return "null"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, Distribution):
+        return "distribution"
+    if isinstance(value, BlockRef):
+        return f"reference to a {value.kind}"
+    return type(value).__name__
+
+
+def display(value: Value) -> str:
+    """A value as HCL would spell it: used in messages and in plan's changes."""
+    from infercost.numbers import plain
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if value is None or isinstance(value, Missing):
+        return "null"
+    if isinstance(value, list):
+        return "[" + ", ".join(display(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {display(v)}" for k, v in value.items()) + " }"
+    return str(value)

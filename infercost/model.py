@@ -1,0 +1,306 @@
+"""The evaluated stack: plain frozen values, every number a Decimal, every object located.
+
+This is what the cost engine, the planner and the guardrails read. Each object also
+knows its effective configuration (``config()``: every attribute with defaults filled,
+distributions as their source text) because that is what ``plan`` diffs by address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from infercost.config import syntax as s
+from infercost.errors import SourceRange
+from infercost.evaluate.values import Distribution
+
+Count = Decimal | Distribution
+
+
+def _config_value(value: Any) -> Any:
+    if isinstance(value, Distribution):
+        return value.text
+    if isinstance(value, tuple):
+        return [_config_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _config_value(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Located:
+    range: SourceRange
+    # Where each attribute was set; attributes left at their default are absent.
+    ranges: dict[str, SourceRange] = field(default_factory=dict, compare=False, repr=False)
+
+    def at(self, attribute: str) -> SourceRange:
+        return self.ranges.get(attribute, self.range)
+
+
+@dataclass(frozen=True)
+class Settings(Located):
+    currency: str = "USD"
+    period: str = "month"
+    usage: str | None = None
+    policies: tuple[str, ...] = ()
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "period": self.period,
+            "usage": self.usage,
+            "policies": list(self.policies),
+        }
+
+
+@dataclass(frozen=True)
+class Variable(Located):
+    name: str = ""
+    type: str | None = None
+    value: Any = None
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {"type": self.type, "value": _config_value(self.value),
+                "description": self.description}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Region(Located):
+    name: str = ""
+    multiplier: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class ModelPrice(Located):
+    sheet: str = ""
+    name: str = ""
+    input_per_mtok: Decimal = Decimal(0)
+    cached_input_per_mtok: Decimal = Decimal(0)
+    output_per_mtok: Decimal = Decimal(0)
+    description: str | None = None
+    kind = "model"
+
+    @property
+    def address(self) -> str:
+        return f"{self.sheet}/{self.name}"
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "input_per_mtok": self.input_per_mtok,
+            "cached_input_per_mtok": self.cached_input_per_mtok,
+            "output_per_mtok": self.output_per_mtok,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class MeterPrice(Located):
+    sheet: str = ""
+    name: str = ""
+    price: Decimal = Decimal(0)
+    per: Decimal = Decimal(1)
+    unit: str | None = None
+    description: str | None = None
+    kind = "meter"
+
+    @property
+    def address(self) -> str:
+        return f"{self.sheet}/{self.name}"
+
+    def config(self) -> dict[str, Any]:
+        return {"price": self.price, "per": self.per, "unit": self.unit,
+                "description": self.description}  # fmt: skip
+
+
+PriceItem = ModelPrice | MeterPrice
+
+
+@dataclass(frozen=True)
+class PriceSheet(Located):
+    name: str = ""
+    currency: str = "USD"
+    effective: str | None = None
+    description: str | None = None
+    regions: dict[str, Region] = field(default_factory=dict)
+    items: dict[str, PriceItem] = field(default_factory=dict)
+
+    def multiplier(self, region: str | None) -> Decimal:
+        if region is None or region not in self.regions:
+            return Decimal(1)
+        return self.regions[region].multiplier
+
+    def config(self) -> dict[str, Any]:
+        return {"currency": self.currency, "effective": self.effective,
+                "description": self.description}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Unit(Located):
+    name: str = ""
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {"description": self.description}
+
+
+@dataclass(frozen=True)
+class Step(Located):
+    workflow: str = ""
+    name: str = ""
+    uses: str = ""
+    item: PriceItem | None = None
+    calls: Count = Decimal(1)
+    share: Decimal = Decimal(1)
+    retry_rate: Decimal = Decimal(0)
+    cacheable: bool = True
+    input_tokens: Count = Decimal(0)
+    output_tokens: Count = Decimal(0)
+    cached_share: Decimal = Decimal(0)
+    context_growth: Count = Decimal(0)
+    quantity: Count = Decimal(1)
+    description: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"workflow.{self.workflow}.step.{self.name}"
+
+    @property
+    def kind(self) -> str:
+        return self.item.kind if self.item else "model"
+
+    def config(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "uses": self.uses,
+            "calls": self.calls,
+            "share": self.share,
+            "retry_rate": self.retry_rate,
+            "cacheable": self.cacheable,
+        }
+        if self.kind == "model":
+            out |= {
+                "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens,
+                "cached_share": self.cached_share,
+                "context_growth": self.context_growth,
+            }
+        else:
+            out["quantity"] = self.quantity
+        out["description"] = self.description
+        return {k: _config_value(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class Workflow(Located):
+    name: str = ""
+    cache_hit_rate: Decimal = Decimal(0)
+    steps: tuple[Step, ...] = ()
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {"cache_hit_rate": self.cache_hit_rate, "description": self.description}
+
+
+@dataclass(frozen=True)
+class Feature(Located):
+    name: str = ""
+    unit: str = ""
+    workflow: str = ""
+    region: str | None = None
+    revenue_per_unit: Decimal = Decimal(0)
+    target_margin: Decimal | None = None
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "unit": f"unit.{self.unit}",
+            "workflow": f"workflow.{self.workflow}",
+            "region": self.region,
+            "revenue_per_unit": self.revenue_per_unit,
+            "target_margin": self.target_margin,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Subscription(Located):
+    name: str = ""
+    price: Decimal = Decimal(0)
+    features: tuple[str, ...] = ()
+    revenue_share: dict[str, Decimal] = field(default_factory=dict)
+    customers: Decimal | None = None
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "price": self.price,
+            "features": [f"feature.{f}" for f in self.features],
+            "revenue_share": dict(sorted(self.revenue_share.items())),
+            "customers": self.customers,
+            "description": self.description,
+        }
+
+
+SCOPES = ("feature", "subscription", "customer", "workflow", "step", "stack")
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Guardrail(Located):
+    name: str = ""
+    scope: str = "feature"
+    severity: str = "error"
+    description: str | None = None
+    condition: s.Expr | None = None
+    message: s.Expr | None = None
+    source: str = "stack"  # "stack", a policy file path, or builtin:NAME
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "severity": self.severity,
+            "description": self.description,
+            "condition": self.condition.text if self.condition else None,
+            "message": self.message.text if self.message else None,
+        }
+
+
+@dataclass(frozen=True)
+class Waiver(Located):
+    name: str = ""
+    guardrail: str = ""
+    target: str = ""
+    reason: str = ""
+    until: date = date.max
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {"guardrail": self.guardrail, "target": self.target, "reason": self.reason,
+                "until": self.until.isoformat(), "description": self.description}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One evaluated configuration: the head of a change, or its base."""
+
+    settings: Settings
+    variables: dict[str, Variable] = field(default_factory=dict)
+    price_sheets: dict[str, PriceSheet] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
+    workflows: dict[str, Workflow] = field(default_factory=dict)
+    features: dict[str, Feature] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    guardrails: dict[str, Guardrail] = field(default_factory=dict)
+    waivers: dict[str, Waiver] = field(default_factory=dict)
+    directory: str = "."
+
+    @property
+    def currency(self) -> str:
+        return self.settings.currency
+
+    def price_item(self, uses: str) -> PriceItem | None:
+        sheet, _, item = uses.partition("/")
+        found = self.price_sheets.get(sheet)
+        return found.items.get(item) if found else None

@@ -1,0 +1,1 @@
+"""Views of the result models: text, json, markdown, sarif, junit, github."""

@@ -1,0 +1,97 @@
+"""The terminal view of a breakdown: where the money goes, feature by feature."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from infercost.cost.breakdown import Breakdown, CustomerResult, FeatureResult
+from infercost.render.formatting import Style, count, money, percent
+from infercost.render.table import table
+
+WORST_CUSTOMERS = 10
+BAR_WIDTH = 20
+
+
+def render(b: Breakdown, style: Style, source: str = "") -> str:
+    lines: list[str] = []
+    head = f"{b.currency} per {b.period}"
+    if b.usage_period:
+        head += f", usage period {b.usage_period}"
+    lines.append(style.bold(f"infercost breakdown{' of ' + source if source else ''}") +
+                 style.dim(f"  ({head})"))  # fmt: skip
+    for feature in sorted(b.features.values(), key=lambda f: f.name):
+        lines.append("")
+        lines.extend(_feature(feature, b.currency, style))
+    if b.subscriptions:
+        lines.append("")
+        lines.append(style.bold("Subscriptions"))
+        rows = [["name", "price", "customers", "revenue", "COGS", "margin", "underwater"]]
+        for sub in b.subscriptions.values():
+            underwater = (
+                "n/a (no customer rows)"
+                if sub.underwater_customers is None
+                else f"{sub.underwater_customers} ({percent(sub.underwater_share)})"
+            )
+            rows.append([
+                sub.name, money(sub.price, b.currency), count(sub.customers),
+                money(sub.revenue, b.currency), money(sub.cogs, b.currency),
+                percent(sub.margin), underwater,
+            ])  # fmt: skip
+        lines.extend("  " + row for row in table(rows, right=(1, 2, 3, 4, 5)))
+    worst = _worst(b.customers.values())
+    if worst:
+        lines.append("")
+        underwater = sum(1 for c in b.customers.values() if c.underwater)
+        lines.append(
+            style.bold("Customers with the thinnest margins")
+            + style.dim(f"  ({underwater} of {len(b.customers)} underwater)")
+        )
+        rows = [["customer", "subscription", "revenue", "COGS", "margin", ""]]
+        for c in worst:
+            mark = style.red("underwater") if c.underwater else ""
+            rows.append([c.id, c.subscription, money(c.revenue, b.currency),
+                         money(c.cogs, b.currency), percent(c.margin), mark])  # fmt: skip
+        lines.extend("  " + row for row in table(rows, right=(2, 3, 4)))
+    lines.append("")
+    t = b.totals
+    lines.append(
+        style.bold("Total")
+        + f"  COGS {money(t.cogs, b.currency)} · revenue {money(t.revenue, b.currency)}"
+        + f" · margin {percent(t.margin)} per {b.period}"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _feature(f: FeatureResult, currency: str, style: Style) -> list[str]:
+    region = f", region {f.region}" if f.region else ""
+    lines = [style.bold(f'feature "{f.name}"') + style.dim(f"  (unit {f.unit}, workflow "
+                                                          f"{f.workflow}{region})")]  # fmt: skip
+    verdict = ""
+    if f.target_margin is not None:
+        if f.below_target:
+            verdict = style.red(f"✗ below target {percent(f.target_margin)}")
+        else:
+            verdict = style.green(f"✓ target {percent(f.target_margin)}")
+    figures = [
+        ("units", count(f.units)),
+        ("cost per unit", money(f.cost_per_unit, currency)),
+        ("COGS", money(f.cogs, currency)),
+        ("revenue", money(f.revenue, currency)),
+        ("margin", f"{percent(f.margin)}  {verdict}".rstrip()),
+    ]
+    lines.extend(f"  {label:<14} {value}" for label, value in figures)
+    lines.append(style.dim("  where the money goes, per unit:"))
+    rows = []
+    for i, c in enumerate(f.steps):
+        branch = "└─" if i == len(f.steps) - 1 else "├─"
+        share = c.cost_per_unit / f.cost_per_unit if f.cost_per_unit else Decimal(0)
+        bar = "█" * int((share * BAR_WIDTH).to_integral_value())
+        rows.append([f"{branch} {c.step.name}", c.step.uses, money(c.cost_per_unit, currency),
+                     percent(share), style.cyan(bar)])  # fmt: skip
+    lines.extend("    " + row for row in table(rows, right=(2, 3), header=False))
+    return lines
+
+
+def _worst(customers: object) -> list[CustomerResult]:
+    ranked = sorted(customers, key=lambda c: (c.revenue - c.cogs, c.id))  # type: ignore[attr-defined]
+    return ranked[:WORST_CUSTOMERS]

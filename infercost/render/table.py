@@ -1,0 +1,26 @@
+"""Aligned plain-text columns (width measured without ANSI codes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def visible_len(text: str) -> int:
+    return len(_ANSI.sub("", text))
+
+
+def table(rows: Sequence[Sequence[str]], right: Sequence[int] = (), header: bool = True) -> list[str]:
+    if not rows:
+        return []
+    widths = [max(visible_len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - visible_len(cell))
+            cells.append(pad + cell if i in right and not (header and n == 0) else cell + pad)
+        out.append("  ".join(cells).rstrip())
+    return out

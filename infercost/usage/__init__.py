@@ -1,0 +1,1 @@
+"""Usage snapshots: what was used in a period, read strictly."""
