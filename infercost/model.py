@@ -63,8 +63,11 @@ class Variable(Located):
     description: str | None = None
 
     def config(self) -> dict[str, Any]:
-        return {"type": self.type, "value": _config_value(self.value),
-                "description": self.description}  # fmt: skip
+        return {
+            "type": self.type,
+            "value": _config_value(self.value),
+            "description": self.description,
+        }
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,12 @@ class MeterPrice(Located):
         return f"{self.sheet}/{self.name}"
 
     def config(self) -> dict[str, Any]:
-        return {"price": self.price, "per": self.per, "unit": self.unit,
-                "description": self.description}  # fmt: skip
+        return {
+            "price": self.price,
+            "per": self.per,
+            "unit": self.unit,
+            "description": self.description,
+        }
 
 
 PriceItem = ModelPrice | MeterPrice
@@ -133,8 +140,11 @@ class PriceSheet(Located):
         return self.regions[region].multiplier
 
     def config(self) -> dict[str, Any]:
-        return {"currency": self.currency, "effective": self.effective,
-                "description": self.description}  # fmt: skip
+        return {
+            "currency": self.currency,
+            "effective": self.effective,
+            "description": self.description,
+        }
 
 
 @dataclass(frozen=True)
@@ -277,8 +287,13 @@ class Waiver(Located):
     description: str | None = None
 
     def config(self) -> dict[str, Any]:
-        return {"guardrail": self.guardrail, "target": self.target, "reason": self.reason,
-                "until": self.until.isoformat(), "description": self.description}  # fmt: skip
+        return {
+            "guardrail": self.guardrail,
+            "target": self.target,
+            "reason": self.reason,
+            "until": self.until.isoformat(),
+            "description": self.description,
+        }
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,21 @@ inputs are read from disk. Everything after this is pure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from infercost.config import syntax as s
 from infercost.config.compile import Inputs, compile_stack, variable_inputs
-from infercost.config.loader import display_path, parse_files, read_stack_dir, read_text
-from infercost.errors import InfercostError
+from infercost.config.loader import (
+    check_files,
+    display_path,
+    parse_files,
+    read_stack_dir,
+    read_text,
+)
+from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.model import Stack
+from infercost.plan.overrides import apply_what_ifs
 from infercost.usage.snapshot import Snapshot, check_names, read_snapshot
 
 
@@ -37,8 +44,9 @@ def read_inputs(options: Options) -> Inputs:
     return variable_inputs(options.vars, parsed)
 
 
-def load_stack(options: Options, texts: Mapping[str, str] | None = None,
-               inputs: Inputs | None = None) -> Stack:  # fmt: skip
+def load_stack(
+    options: Options, texts: Mapping[str, str] | None = None, inputs: Inputs | None = None
+) -> Stack:
     """Parse, check and evaluate a stack (from its directory, or from given file texts)."""
     files = parse_files(texts if texts is not None else read_stack_dir(options.stack))
     return compile_stack(files, inputs or read_inputs(options), display_path(options.stack))
@@ -61,10 +69,107 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
             return None
         raise InfercostError.at(
             "No usage snapshot",
-            "Give one with --usage FILE, or set usage = \"FILE\" in the infercost block.",
+            'Give one with --usage FILE, or set usage = "FILE" in the infercost block.',
         )
     snapshot = read_snapshot(path, options.period)
     features = {f for st in stacks for f in st.features}
     subscriptions = {sub for st in stacks for sub in st.subscriptions}
     check_names(snapshot, features, subscriptions)
     return snapshot
+
+
+@dataclass(frozen=True)
+class Change:
+    """How the proposed change is given: a git ref, a directory, what-if files."""
+
+    base_ref: str | None = None
+    base_dir: Path | None = None
+    what_ifs: Sequence[Path] = ()
+
+
+@dataclass
+class Sides:
+    """The two configurations a plan compares. ``base`` is None for an empty stack."""
+
+    base: Stack | None
+    head: Stack
+    base_label: str
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def load_sides(options: Options, change: Change) -> Sides:
+    if change.base_ref is not None and change.base_dir is not None:
+        raise InfercostError.at(
+            "Conflicting options", "--base and --base-dir exclude each other; give one."
+        )
+    inputs = read_inputs(options)
+    inputs.ignore_undeclared = True
+    head_files = parse_files(read_stack_dir(options.stack), root=None)
+    what_if_files = parse_files(
+        {display_path(p): _read_what_if(p) for p in change.what_ifs}, root=None
+    )
+    warnings: list[Diagnostic] = []
+    base: Stack | None = None
+    if change.base_ref is not None:
+        from infercost.vcs import read_stack_at
+
+        at_ref = read_stack_at(options.stack, change.base_ref)
+        label = f"git ref {change.base_ref}"
+        if at_ref.exists:
+            base = _compile_base(at_ref.texts, inputs, options, label)
+        else:
+            warnings.append(
+                Diagnostic(
+                    "Stack absent at base",
+                    f"{display_path(options.stack)} has no .hcl files at {change.base_ref}; "
+                    "the base is an empty stack and everything is created.",
+                    severity=Severity.WARNING,
+                )
+            )
+    elif change.base_dir is not None:
+        label = f"directory {display_path(change.base_dir)}"
+        base = _compile_base(read_stack_dir(change.base_dir), inputs, options, label)
+    elif what_if_files:
+        label = "the stack without what-if files"
+        check_files(head_files)
+        base = compile_stack(head_files, inputs, display_path(options.stack))
+    else:
+        label = "an empty stack"
+    merged = apply_what_ifs(head_files, what_if_files)
+    check_files(merged)
+    head = compile_stack(merged, inputs, display_path(options.stack))
+    declared = set(head.variables) | (set(base.variables) if base else set())
+    for name, given in inputs.values.items():
+        if name not in declared:
+            raise InfercostError.at(
+                "Undeclared input variable",
+                f'A value was given for "{name}" ({given.origin}), but neither side of the '
+                "change declares it.",
+            )
+    if base is not None and base.currency != head.currency:
+        raise InfercostError.at(
+            "Currency mismatch",
+            f"The base is in {base.currency} and the head in {head.currency}; a plan "
+            "compares one currency.",
+        )
+    return Sides(base, head, label, warnings)
+
+
+def _read_what_if(path: Path) -> str:
+    if not path.is_file():
+        raise InfercostError.at("What-if file not found", f"{display_path(path)} does not exist.")
+    return read_text(path)
+
+
+def _compile_base(texts: Mapping[str, str], inputs: Inputs, options: Options, label: str) -> Stack:
+    try:
+        files = parse_files(texts)
+        return compile_stack(files, inputs, display_path(options.stack))
+    except InfercostError as exc:
+        raise InfercostError(
+            Diagnostic(
+                "Invalid base configuration",
+                f"The stack at {label} does not validate; its errors follow.",
+            ),
+            *exc.diagnostics,
+        ) from None

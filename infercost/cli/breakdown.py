@@ -31,4 +31,3 @@ def run(options: Options, outputs: list[str] | None, out: Path | None, console: 
             rendered.append((spec, breakdown_text.render(result, style, stack.directory)))
     write_outputs(rendered, console.stdout)
     return 0
-

@@ -1,11 +1,11 @@
 """The one place diagnostics are printed: Terraform-style, to stderr.
 
-    Error: Unsupported argument
+Error: Unsupported argument
 
-      on stack/workflows.hcl line 12, in step "draft":
-      12:     input_tokns = 1800
+  on stack/workflows.hcl line 12, in step "draft":
+  12:     input_tokns = 1800
 
-    An argument named "input_tokns" is not expected here. Did you mean "input_tokens"?
+An argument named "input_tokns" is not expected here. Did you mean "input_tokens"?
 """
 
 from __future__ import annotations

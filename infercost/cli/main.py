@@ -6,6 +6,7 @@ never Typer's 2), 2 "changes" (plan --detailed-exitcode) or "blocking violations
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -33,19 +34,42 @@ app = typer.Typer(
 )
 
 StackArg = Annotated[Path, typer.Argument(help="Stack directory (its *.hcl files).")]
-UsageOpt = Annotated[Path | None, typer.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")]
+UsageOpt = Annotated[
+    Path | None, typer.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")
+]
 VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Set a variable: NAME=VALUE.")]
-VarFileOpt = Annotated[list[Path] | None, typer.Option("--var-file", help="HCL file of variable values.")]
-PeriodOpt = Annotated[str | None, typer.Option("--period", help="Usage period to use when the snapshot has several.")]
-OutputOpt = Annotated[list[str] | None, typer.Option("-o", "--output", help="Output format, or FORMAT=FILE; repeatable.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the output to FILE instead of stdout.")]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Never colour the output (also: NO_COLOR).")]
+VarFileOpt = Annotated[
+    list[Path] | None, typer.Option("--var-file", help="HCL file of variable values.")
+]
+PeriodOpt = Annotated[
+    str | None, typer.Option("--period", help="Usage period to use when the snapshot has several.")
+]
+OutputOpt = Annotated[
+    list[str] | None,
+    typer.Option("-o", "--output", help="Output format, or FORMAT=FILE; repeatable."),
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Write the output to FILE instead of stdout.")
+]
+NoColorOpt = Annotated[
+    bool, typer.Option("--no-color", help="Never colour the output (also: NO_COLOR).")
+]
 
 
-def _options(stack: Path, usage: Path | None, var: list[str] | None,
-             var_file: list[Path] | None, period: str | None) -> Options:  # fmt: skip
-    return Options(stack=stack, vars=tuple(var or ()), var_files=tuple(var_file or ()),
-                   usage=usage, period=period)  # fmt: skip
+def _options(
+    stack: Path,
+    usage: Path | None,
+    var: list[str] | None,
+    var_file: list[Path] | None,
+    period: str | None,
+) -> Options:
+    return Options(
+        stack=stack,
+        vars=tuple(var or ()),
+        var_files=tuple(var_file or ()),
+        usage=usage,
+        period=period,
+    )
 
 
 class _Result(Exception):
@@ -55,8 +79,13 @@ class _Result(Exception):
         self.code = code
 
 
+_session: list[Console] = []
+
+
 def _console(no_color: bool) -> Console:
-    return Console(sys.stdout, sys.stderr, no_color)
+    """The console ``main`` was given (tests pass string buffers), with --no-color applied."""
+    base = _session[-1] if _session else Console()
+    return Console(base.stdout, base.stderr, base.no_color or no_color)
 
 
 def _finish(command: Callable[..., int], *args: object) -> None:
@@ -77,8 +106,9 @@ def validate(
     """Parse the stack and check its schema, references and (if configured) usage."""
     from infercost.cli import validate as command
 
-    _finish(command.run, _options(stack, usage, var, var_file, period), output, out,
-            _console(no_color))  # fmt: skip
+    _finish(
+        command.run, _options(stack, usage, var, var_file, period), output, out, _console(no_color)
+    )
 
 
 @app.command()
@@ -95,8 +125,54 @@ def breakdown(
     """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
     from infercost.cli import breakdown as command
 
-    _finish(command.run, _options(stack, usage, var, var_file, period), output, out,
-            _console(no_color))  # fmt: skip
+    _finish(
+        command.run, _options(stack, usage, var, var_file, period), output, out, _console(no_color)
+    )
+
+
+BaseOpt = Annotated[
+    str | None, typer.Option("--base", help="Git ref of the base (the stack as committed there).")
+]
+BaseDirOpt = Annotated[
+    Path | None, typer.Option("--base-dir", help="Directory holding the base stack.")
+]
+WhatIfOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--what-if", help="Override file applied to the head; repeatable."),
+]
+
+
+@app.command()
+def plan(
+    stack: StackArg = Path("."),
+    base: BaseOpt = None,
+    base_dir: BaseDirOpt = None,
+    what_if: WhatIfOpt = None,
+    usage: UsageOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    period: PeriodOpt = None,
+    output: OutputOpt = None,
+    out: OutOpt = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when anything changed.")
+    ] = False,
+    no_color: NoColorOpt = False,
+) -> None:
+    """The COGS diff between a base and the proposed configuration."""
+    from infercost.cli import plan as command
+    from infercost.workspace import Change
+
+    change = Change(base, base_dir, tuple(what_if or ()))
+    _finish(
+        command.run,
+        _options(stack, usage, var, var_file, period),
+        change,
+        output,
+        out,
+        detailed_exitcode,
+        _console(no_color),
+    )
 
 
 @app.command()
@@ -109,9 +185,14 @@ def version() -> None:
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     """Run the CLI and return its exit code; every error becomes a diagnostic, never a trace."""
     console = console or Console()
+    # A run is short and builds large, acyclic structures (parse trees, a million usage
+    # rows' groups); the cyclic GC's repeated full scans over them cost more than the
+    # little cyclic garbage it would reclaim. Raising the threshold keeps it for safety.
+    gc.set_threshold(200_000, 50, 1_000)
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         args = ["--help"]
+    _session.append(console)
     try:
         app(args=args, prog_name="infercost", standalone_mode=False)
     except _Result as result:
@@ -122,8 +203,11 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
     except click.ClickException as exc:
-        print_diagnostics([Diagnostic("Invalid command line", exc.format_message())],
-                          console.stderr, console.err_style)  # fmt: skip
+        print_diagnostics(
+            [Diagnostic("Invalid command line", exc.format_message())],
+            console.stderr,
+            console.err_style,
+        )
         return 1
     except click.exceptions.Abort:
         console.stderr.write("Aborted.\n")
@@ -137,12 +221,19 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         if os.environ.get("INFERCOST_DEBUG"):
             traceback.print_exc(file=console.stderr)
         print_diagnostics(
-            [Diagnostic("Unexpected internal error",
-                        "This is a bug in infercost. Run again with INFERCOST_DEBUG=1 to see "
-                        "the details, and report them.")],
-            console.stderr, console.err_style,
-        )  # fmt: skip
+            [
+                Diagnostic(
+                    "Unexpected internal error",
+                    "This is a bug in infercost. Run again with INFERCOST_DEBUG=1 to see "
+                    "the details, and report them.",
+                )
+            ],
+            console.stderr,
+            console.err_style,
+        )
         return 1
+    finally:
+        _session.pop()
     return 0
 
 

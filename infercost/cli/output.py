@@ -20,8 +20,9 @@ class OutputSpec:
     path: Path | None = None
 
 
-def parse_outputs(values: list[str] | None, out: Path | None,
-                  allowed: tuple[str, ...]) -> list[OutputSpec]:  # fmt: skip
+def parse_outputs(
+    values: list[str] | None, out: Path | None, allowed: tuple[str, ...]
+) -> list[OutputSpec]:
     specs: list[OutputSpec] = []
     for value in values or ["text"]:
         fmt, eq, path = value.partition("=")
@@ -30,7 +31,8 @@ def parse_outputs(values: list[str] | None, out: Path | None,
             raise InfercostError.at(
                 "Invalid output format",
                 f'"{fmt}" is not an output format of this command; choose from '
-                + ", ".join(allowed) + ".",
+                + ", ".join(allowed)
+                + ".",
             )
         if eq and not path:
             raise InfercostError.at("Invalid output option", f'"-o {value}" names no file.')

@@ -36,8 +36,13 @@ def run(options: Options, outputs: list[str] | None, out: Path | None, console: 
             rendered.append((spec, dumps(_document(diagnostics))))
         elif not diagnostics:
             style = console.out_style
-            rendered.append((spec, style.green(style.bold("Success!")) +
-                             f" The configuration is valid ({summary}).\n"))  # fmt: skip
+            rendered.append(
+                (
+                    spec,
+                    style.green(style.bold("Success!"))
+                    + f" The configuration is valid ({summary}).\n",
+                )
+            )
     if diagnostics and any(s.format == "text" for s in specs):
         print_diagnostics(diagnostics, console.stderr, console.err_style)
     write_outputs(rendered, console.stdout)
@@ -56,7 +61,9 @@ def _document(diagnostics: list[Diagnostic]) -> dict:
                 "severity": d.severity.value,
                 "summary": d.summary,
                 "detail": d.detail,
-                "range": None if d.range is None else {
+                "range": None
+                if d.range is None
+                else {
                     "filename": d.range.filename,
                     "start": {"line": d.range.start.line, "column": d.range.start.column},
                     "end": {"line": d.range.end.line, "column": d.range.end.column},
@@ -64,4 +71,4 @@ def _document(diagnostics: list[Diagnostic]) -> dict:
             }
             for d in diagnostics
         ],
-    }  # fmt: skip
+    }

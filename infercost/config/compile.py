@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from infercost.arithmetic import ONE, ZERO, exact
 from infercost.config import syntax as s
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.evaluate.evaluator import Evaluator, Scope
@@ -37,7 +38,6 @@ from infercost.model import (
     Waiver,
     Workflow,
 )
-from infercost.numbers import ONE, ZERO, exact
 
 RESERVED_GUARDRAILS = ("target_margin",)
 VARIABLE_TYPES = ("number", "string", "bool", "list", "object")
@@ -79,8 +79,9 @@ class _Collector:
             raise InfercostError(*self.diagnostics)
 
 
-def compile_stack(files: Iterable[s.File], inputs: Inputs | None = None,
-                  directory: str = ".") -> Stack:  # fmt: skip
+def compile_stack(
+    files: Iterable[s.File], inputs: Inputs | None = None, directory: str = "."
+) -> Stack:
     with exact():
         return _Compiler(list(files), inputs or Inputs(), directory).compile()
 
@@ -97,8 +98,9 @@ class _Compiler:
                 self.top.setdefault(block.type, []).append(block)
 
     # -- helpers --------------------------------------------------------------------------
-    def fail(self, summary: str, detail: str, rng: SourceRange | None,
-             block: s.Block | None = None) -> InfercostError:  # fmt: skip
+    def fail(
+        self, summary: str, detail: str, rng: SourceRange | None, block: s.Block | None = None
+    ) -> InfercostError:
         return InfercostError(
             Diagnostic(summary, detail, rng, context=block.header if block else None)
         )
@@ -109,8 +111,9 @@ class _Compiler:
         except InfercostError as exc:
             if block is not None:
                 exc.diagnostics = [
-                    d if d.context else Diagnostic(d.summary, d.detail, d.range, d.severity,
-                                                   block.header)  # fmt: skip
+                    d
+                    if d.context
+                    else Diagnostic(d.summary, d.detail, d.range, d.severity, block.header)
                     for d in exc.diagnostics
                 ]
             raise
@@ -122,10 +125,18 @@ class _Compiler:
         value = self.eval(attr, block)
         return default if value is None else value
 
-    def number(self, block: s.Block, name: str, default: Decimal | None = None, *,
-               low: Decimal | None = ZERO, high: Decimal | None = None,
-               above: Decimal | None = None, distribution: bool = False,
-               what: str = "") -> Any:  # fmt: skip
+    def number(
+        self,
+        block: s.Block,
+        name: str,
+        default: Decimal | None = None,
+        *,
+        low: Decimal | None = ZERO,
+        high: Decimal | None = None,
+        above: Decimal | None = None,
+        distribution: bool = False,
+        what: str = "",
+    ) -> Any:
         attr = block.body.attributes.get(name)
         if attr is None:
             return default
@@ -138,7 +149,8 @@ class _Compiler:
                     "Invalid use of a distribution",
                     f'{value.text} cannot be the value of "{name}": a distribution may only '
                     "be the whole value of " + ", ".join(DISTRIBUTION_ATTRIBUTES) + ".",
-                    attr.expr.range, block,
+                    attr.expr.range,
+                    block,
                 )
             for bound in value.params:
                 self._check_range(bound, attr, block, name, low, high, above, what)
@@ -146,16 +158,24 @@ class _Compiler:
         if isinstance(value, bool) or not isinstance(value, Decimal):
             raise self.fail(
                 "Incorrect attribute value type",
-                f'"{name}" must be a number, but it is a {type_name(value)}'
-                f" ({display(value)}).",
-                attr.expr.range, block,
+                f'"{name}" must be a number, but it is a {type_name(value)} ({display(value)}).',
+                attr.expr.range,
+                block,
             )
         self._check_range(value, attr, block, name, low, high, above, what)
         return value
 
-    def _check_range(self, value: Decimal, attr: s.Attribute, block: s.Block, name: str,
-                     low: Decimal | None, high: Decimal | None, above: Decimal | None,
-                     what: str) -> None:  # fmt: skip
+    def _check_range(
+        self,
+        value: Decimal,
+        attr: s.Attribute,
+        block: s.Block,
+        name: str,
+        low: Decimal | None,
+        high: Decimal | None,
+        above: Decimal | None,
+        what: str,
+    ) -> None:
         bad = (
             (low is not None and value < low)
             or (high is not None and value > high)
@@ -173,7 +193,8 @@ class _Compiler:
         raise self.fail(
             "Value out of range",
             f"{noun} must be {rule}, but it is {display(value)}.",
-            attr.expr.range, block,
+            attr.expr.range,
+            block,
         )
 
     def string(self, block: s.Block, name: str, default: str | None = None) -> str | None:
@@ -187,7 +208,8 @@ class _Compiler:
             raise self.fail(
                 "Incorrect attribute value type",
                 f'"{name}" must be a string, but it is a {type_name(value)} ({display(value)}).',
-                attr.expr.range, block,
+                attr.expr.range,
+                block,
             )
         return value
 
@@ -202,7 +224,8 @@ class _Compiler:
             raise self.fail(
                 "Incorrect attribute value type",
                 f'"{name}" must be true or false, but it is a {type_name(value)}.',
-                attr.expr.range, block,
+                attr.expr.range,
+                block,
             )
         return value
 
@@ -211,14 +234,14 @@ class _Compiler:
         value = self.eval(attr, block)
         return self._expect_ref(value, kind, attr.expr, block, name)
 
-    def _expect_ref(self, value: Value, kind: str, expr: s.Expr, block: s.Block,
-                    name: str) -> str:  # fmt: skip
+    def _expect_ref(self, value: Value, kind: str, expr: s.Expr, block: s.Block, name: str) -> str:
         if not isinstance(value, BlockRef) or value.kind != kind:
             got = type_name(value)
             raise self.fail(
                 "Incorrect attribute value type",
                 f'"{name}" must be a reference like {kind}.NAME, but it is a {got}.',
-                expr.range, block,
+                expr.range,
+                block,
             )
         return value.name
 
@@ -243,8 +266,8 @@ class _Compiler:
             },
         )
         # Evaluate every local once, so a broken local is reported even if unused.
-        for attr in local_attrs.values():
-            self.errors.run(self.eval, attr, None)
+        for name in local_attrs:
+            self.errors.run(Evaluator(self.scope).local, name)
         settings = self.errors.run(self._settings) or Settings(range=_nowhere(self.files))
         sheets = self._each("price_sheet", self._price_sheet, settings)
         self.sheets = sheets
@@ -299,8 +322,7 @@ class _Compiler:
                     self.errors.diagnostics.append(
                         Diagnostic(
                             "Duplicate block",
-                            f"{block.header} was already declared in "
-                            f"{_where(first.type_range)}.",
+                            f"{block.header} was already declared in {_where(first.type_range)}.",
                             block.label_ranges[0] if block.label_ranges else block.type_range,
                         )
                     )
@@ -342,7 +364,8 @@ class _Compiler:
                     "Invalid variable type",
                     f"type must be one of {', '.join(VARIABLE_TYPES)}."
                     + did_you_mean(str(word or expr.text), VARIABLE_TYPES),
-                    expr.range, block,
+                    expr.range,
+                    block,
                 )
             type_ = word
         given = self.inputs.values.get(block.name)
@@ -363,14 +386,16 @@ class _Compiler:
                 "No value for required variable",
                 f'The variable "{block.name}" has no default; set it with '
                 f"--var {block.name}=VALUE or --var-file.",
-                block.label_ranges[0], block,
+                block.label_ranges[0],
+                block,
             )
         if type_ is not None and not _has_type(value, type_):
             raise self.fail(
                 "Invalid value for variable",
-                f'var.{block.name} must be a {type_}, but the {origin} value is a '
+                f"var.{block.name} must be a {type_}, but the {origin} value is a "
                 f"{type_name(value)} ({display(value)}).",
-                rng or block.label_ranges[0], block,
+                rng or block.label_ranges[0],
+                block,
             )
         return Variable(
             range=block.range,
@@ -388,8 +413,10 @@ class _Compiler:
         value = self.eval(attr, block, constant)
         if value is not None and not isinstance(value, str):
             raise self.fail(
-                "Incorrect attribute value type", f'"{name}" must be a string.',
-                attr.expr.range, block,
+                "Incorrect attribute value type",
+                f'"{name}" must be a string.',
+                attr.expr.range,
+                block,
             )
         return value
 
@@ -401,7 +428,7 @@ class _Compiler:
                     self.errors.diagnostics.append(
                         Diagnostic(
                             "Duplicate local value",
-                            f'local.{name} was already defined in {_where(out[name].range)}.',
+                            f"local.{name} was already defined in {_where(out[name].range)}.",
                             attr.name_range,
                         )
                     )
@@ -423,7 +450,8 @@ class _Compiler:
                 raise self.fail(
                     "Incorrect attribute value type",
                     '"policies" must be a list of strings (paths or builtin:NAME).',
-                    policies_attr.expr.range, block,
+                    policies_attr.expr.range,
+                    block,
                 )
             policies = tuple(value)
         currency = self.string(block, "currency", "USD") or "USD"
@@ -431,7 +459,8 @@ class _Compiler:
             raise self.fail(
                 "Invalid currency",
                 f'"{currency}" is not an ISO 4217 currency code like "USD".',
-                block.body.attributes["currency"].expr.range, block,
+                block.body.attributes["currency"].expr.range,
+                block,
             )
         return Settings(
             range=block.range,
@@ -449,7 +478,8 @@ class _Compiler:
                 "Currency mismatch",
                 f'price_sheet "{block.name}" is in {currency}, but the stack uses '
                 f"{settings.currency}; every price sheet must use the stack's currency.",
-                block.body.attributes["currency"].expr.range, block,
+                block.body.attributes["currency"].expr.range,
+                block,
             )
         regions: dict[str, Region] = {}
         items: dict[str, ModelPrice | MeterPrice] = {}
@@ -468,7 +498,8 @@ class _Compiler:
                         f'"{sub.name}" is declared both as a {first.kind} (line '
                         f"{first.range.start.line}) and as a {sub.type} in price_sheet "
                         f'"{block.name}".',
-                        sub.label_ranges[0], block.header,
+                        sub.label_ranges[0],
+                        block.header,
                     )
                 )
                 continue
@@ -489,8 +520,9 @@ class _Compiler:
 
     def _region(self, block: s.Block) -> Region:
         multiplier = self.number(block, "multiplier", above=ZERO, low=None)
-        return Region(range=block.range, ranges=self.ranges(block), name=block.name,
-                      multiplier=multiplier)  # fmt: skip
+        return Region(
+            range=block.range, ranges=self.ranges(block), name=block.name, multiplier=multiplier
+        )
 
     def _model(self, sheet: s.Block, block: s.Block) -> ModelPrice:
         price_in = self.number(block, "input_per_mtok", what='the price "input_per_mtok"')
@@ -518,12 +550,16 @@ class _Compiler:
         )
 
     def _unit(self, block: s.Block) -> Unit:
-        return Unit(range=block.range, ranges=self.ranges(block), name=block.name,
-                    description=self.string(block, "description"))  # fmt: skip
+        return Unit(
+            range=block.range,
+            ranges=self.ranges(block),
+            name=block.name,
+            description=self.string(block, "description"),
+        )
 
     def _workflow(self, block: s.Block) -> Workflow:
         local = _Collector()
-        rate = local.run(self.number, block, "cache_hit_rate", ZERO)
+        rate = local.run(lambda: self.number(block, "cache_hit_rate", ZERO, high=ONE))
         steps = []
         for sub in block.body.blocks_of("step"):
             built = local.run(self._step, block, sub)
@@ -551,7 +587,8 @@ class _Compiler:
                     "Attribute does not fit the price item",
                     f'"{name}" applies to {"meter" if item.kind == "model" else "model"} '
                     f'steps, but "{uses}" is a {item.kind}.',
-                    attr.name_range, block,
+                    attr.name_range,
+                    block,
                 )
         unit_interval = {"low": ZERO, "high": ONE}
         local = _Collector()
@@ -595,7 +632,8 @@ class _Compiler:
                 "Invalid price item reference",
                 f'"{uses}" is not of the form "SHEET/ITEM" (like "openai/gpt-4o").'
                 + did_you_mean(uses, all_items),
-                attr.expr.range, block,
+                attr.expr.range,
+                block,
             )
         sheet = self.sheets.get(sheet_name)
         if sheet is None:
@@ -604,9 +642,9 @@ class _Compiler:
                 raise InfercostError()
             raise self.fail(
                 "Reference to undeclared price item",
-                f'No price_sheet "{sheet_name}" is declared.'
-                + did_you_mean(uses, all_items),
-                attr.expr.range, block,
+                f'No price_sheet "{sheet_name}" is declared.' + did_you_mean(uses, all_items),
+                attr.expr.range,
+                block,
             )
         item = sheet.items.get(item_name)
         if item is None:
@@ -614,7 +652,8 @@ class _Compiler:
                 "Reference to undeclared price item",
                 f'price_sheet "{sheet_name}" has no model or meter "{item_name}".'
                 + did_you_mean(uses, all_items),
-                attr.expr.range, block,
+                attr.expr.range,
+                block,
             )
         return item
 
@@ -626,7 +665,8 @@ class _Compiler:
                 raise self.fail(
                     "Unknown region",
                     f'No price sheet declares a region "{region}".' + did_you_mean(region, known),
-                    block.body.attributes["region"].expr.range, block,
+                    block.body.attributes["region"].expr.range,
+                    block,
                 )
         return Feature(
             range=block.range,
@@ -647,9 +687,9 @@ class _Compiler:
         if not isinstance(value, list) or not value:
             raise self.fail(
                 "Incorrect attribute value type",
-                '"features" must be a non-empty list of feature references, like '
-                "[feature.chat].",
-                attr.expr.range, block,
+                '"features" must be a non-empty list of feature references, like [feature.chat].',
+                attr.expr.range,
+                block,
             )
         items = attr.expr.items if isinstance(attr.expr, s.TupleExpr) else [attr.expr] * len(value)
         features: list[str] = []
@@ -658,7 +698,9 @@ class _Compiler:
             if name in features:
                 raise self.fail(
                     "Duplicate feature",
-                    f"feature.{name} is listed twice in this subscription.", expr.range, block,
+                    f"feature.{name} is listed twice in this subscription.",
+                    expr.range,
+                    block,
                 )
             features.append(name)
         shares = self._revenue_share(block, features)
@@ -687,12 +729,14 @@ class _Compiler:
             raise self.fail(
                 "Incorrect attribute value type",
                 '"revenue_share" must be an object like { chat = 0.7, search = 0.3 }.',
-                attr.expr.range, block,
+                attr.expr.range,
+                block,
             )
         key_ranges = (
             {i.key: i.key_range for i in attr.expr.items}
-            if isinstance(attr.expr, s.ObjectExpr) else {}
-        )  # fmt: skip
+            if isinstance(attr.expr, s.ObjectExpr)
+            else {}
+        )
         for key, share in value.items():
             rng = key_ranges.get(key, attr.expr.range)
             if key not in features:
@@ -700,29 +744,34 @@ class _Compiler:
                     "Invalid revenue share",
                     f'"{key}" is not one of this subscription\'s features.'
                     + did_you_mean(key, features),
-                    rng, block,
+                    rng,
+                    block,
                 )
             if isinstance(share, bool) or not isinstance(share, Decimal) or not 0 <= share <= 1:
                 raise self.fail(
                     "Value out of range",
                     f"The revenue share of {key} must be a number between 0 and 1, but it is "
                     f"{display(share)}.",
-                    rng, block,
+                    rng,
+                    block,
                 )
         missing = [f for f in features if f not in value]
         if missing:
             raise self.fail(
                 "Invalid revenue share",
                 "revenue_share must name every feature of the subscription; missing: "
-                + ", ".join(missing) + ".",
-                attr.expr.range, block,
+                + ", ".join(missing)
+                + ".",
+                attr.expr.range,
+                block,
             )
         total = sum(value.values(), ZERO)
         if total != ONE:
             raise self.fail(
                 "Invalid revenue share",
                 f"The revenue shares add up to {display(total)}; they must add up to exactly 1.",
-                attr.expr.range, block,
+                attr.expr.range,
+                block,
             )
         return {f: value[f] for f in features}
 
@@ -738,14 +787,16 @@ class _Compiler:
             raise self.fail(
                 "Invalid date",
                 f'until must be a date like "2027-01-31", but it is "{until_text}".',
-                until_attr.expr.range, block,
+                until_attr.expr.range,
+                block,
             ) from None
         reason = (self.string(block, "reason") or "").strip()
         if not reason:
             raise self.fail(
                 "Missing waiver reason",
                 "A waiver needs a reason that says why the rule may be broken.",
-                block.body.attributes["reason"].expr.range, block,
+                block.body.attributes["reason"].expr.range,
+                block,
             )
         return Waiver(
             range=block.range,
@@ -765,7 +816,8 @@ def compile_guardrail(compiler: _Compiler, block: s.Block, source: str) -> Guard
             "Reserved name",
             f'"{block.name}" is the implicit guardrail of every feature with a target_margin; '
             "choose another name.",
-            block.label_ranges[0], block,
+            block.label_ranges[0],
+            block,
         )
     scope = compiler.string(block, "scope", "feature")
     if scope not in SCOPES:
@@ -773,14 +825,16 @@ def compile_guardrail(compiler: _Compiler, block: s.Block, source: str) -> Guard
             "Invalid guardrail scope",
             f'scope must be one of {", ".join(SCOPES)}, not "{scope}".'
             + did_you_mean(str(scope), SCOPES),
-            block.body.attributes["scope"].expr.range, block,
+            block.body.attributes["scope"].expr.range,
+            block,
         )
     severity = compiler.string(block, "severity", "error")
     if severity not in SEVERITIES:
         raise compiler.fail(
             "Invalid guardrail severity",
             f'severity must be "error" or "warning", not "{severity}".',
-            block.body.attributes["severity"].expr.range, block,
+            block.body.attributes["severity"].expr.range,
+            block,
         )
     message = block.body.attributes.get("message")
     return Guardrail(
@@ -801,14 +855,18 @@ def compile_policy(files: Iterable[s.File], source: str) -> dict[str, Guardrail]
     with exact():
         compiler = _Compiler(list(files), Inputs(), ".")
         compiler.scope = Scope(allow_blocks=False)
-        return compiler._each("guardrail", lambda b: compile_guardrail(compiler, b, source)) \
-            if not compiler.errors.diagnostics else {}
+        return (
+            compiler._each("guardrail", lambda b: compile_guardrail(compiler, b, source))
+            if not compiler.errors.diagnostics
+            else {}
+        )
 
 
 def _has_type(value: Value, type_: str) -> bool:
     return {
-        "number": lambda v: isinstance(v, Decimal) and not isinstance(v, bool)
-        or isinstance(v, Distribution),
+        "number": lambda v: (
+            (isinstance(v, Decimal) and not isinstance(v, bool)) or isinstance(v, Distribution)
+        ),
         "string": lambda v: isinstance(v, str),
         "bool": lambda v: isinstance(v, bool),
         "list": lambda v: isinstance(v, list),
@@ -825,9 +883,7 @@ def _parse_cli_value(text: str, type_: str | None) -> Value:
         except InvalidOperation:
             pass
         if type_ == "number":
-            raise InfercostError.at(
-                "Invalid value for variable", f'"{text}" is not a number.'
-            )
+            raise InfercostError.at("Invalid value for variable", f'"{text}" is not a number.')
         return text
     if type_ == "bool":
         if text in ("true", "false"):

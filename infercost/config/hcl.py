@@ -31,17 +31,40 @@ from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
 __all__ = ["parse_text", "warm_up"]
 
 _OPERATORS = {
-    "DOUBLE_EQ": "==", "NEQ": "!=", "LT": "<", "GT": ">", "LEQ": "<=", "GEQ": ">=",
-    "MINUS": "-", "ASTERISK": "*", "SLASH": "/", "PERCENT": "%", "DOUBLE_AMP": "&&",
-    "DOUBLE_PIPE": "||", "PLUS": "+", "NOT": "!",
-}  # fmt: skip
+    "DOUBLE_EQ": "==",
+    "NEQ": "!=",
+    "LT": "<",
+    "GT": ">",
+    "LEQ": "<=",
+    "GEQ": ">=",
+    "MINUS": "-",
+    "ASTERISK": "*",
+    "SLASH": "/",
+    "PERCENT": "%",
+    "DOUBLE_AMP": "&&",
+    "DOUBLE_PIPE": "||",
+    "PLUS": "+",
+    "NOT": "!",
+}
 
 _READABLE_TERMINALS = {
-    "RBRACE": '"}"', "LBRACE": '"{"', "RSQB": '"]"', "LSQB": '"["', "RPAR": '")"',
-    "LPAR": '"("', "EQ": '"="', "COMMA": '","', "NAME": "a name", "DBLQUOTE": "a string",
-    "INT_LITERAL": "a number", "FLOAT_LITERAL": "a number", "NL_OR_COMMENT": "a new line",
-    "COLON": '":"', "QMARK": '"?"', "DOT": '"."',
-}  # fmt: skip
+    "RBRACE": '"}"',
+    "LBRACE": '"{"',
+    "RSQB": '"]"',
+    "LSQB": '"["',
+    "RPAR": '")"',
+    "LPAR": '"("',
+    "EQ": '"="',
+    "COMMA": '","',
+    "NAME": "a name",
+    "DBLQUOTE": "a string",
+    "INT_LITERAL": "a number",
+    "FLOAT_LITERAL": "a number",
+    "NL_OR_COMMENT": "a new line",
+    "COLON": '":"',
+    "QMARK": '"?"',
+    "DOT": '"."',
+}
 
 
 def _cache_file() -> str:
@@ -106,13 +129,24 @@ def _syntax_diagnostic(exc: UnexpectedInput, filename: str) -> Diagnostic:
     if isinstance(exc, UnexpectedEOF):
         detail = "The file ended before a block or expression was closed."
     elif isinstance(exc, UnexpectedToken):
-        found = repr(exc.token.value) if exc.token.value else "end of file"
-        detail = f"Unexpected {found}.{_expected(exc.expected)}"
+        detail = f"Unexpected {_found(str(exc.token.value))}.{_expected(exc.expected)}"
     elif isinstance(exc, UnexpectedCharacters):
         detail = f"Unexpected character {exc.char!r}.{_expected(exc.allowed)}"
     else:  # pragma: no cover - lark has no other subclasses today
         detail = str(exc).splitlines()[0]
     return Diagnostic("Invalid syntax", detail, SourceRange.point(filename, line, column))
+
+
+def _found(value: str) -> str:
+    """The unexpected token as a user would name it (newline tokens carry the next lines)."""
+    if not value:
+        return "end of file"
+    first = value.split("\n", 1)[0].strip()
+    if not first:
+        return "new line"
+    if first.startswith(("#", "//", "/*")):
+        return "comment"
+    return repr(first)
 
 
 def _expected(names: set[str] | None) -> str:
@@ -284,9 +318,7 @@ class _Converter:
             if isinstance(piece, Token):
                 if piece.type == "STRING_CHARS":
                     text = _unescape(piece.value, self._range(piece), self)
-                elif piece.type == "ESCAPED_INTERPOLATION":
-                    text = piece.value[1:]
-                elif piece.type == "ESCAPED_DIRECTIVE":
+                elif piece.type == "ESCAPED_INTERPOLATION" or piece.type == "ESCAPED_DIRECTIVE":
                     text = piece.value[1:]
                 else:  # pragma: no cover
                     text = piece.value
@@ -323,9 +355,7 @@ class _Converter:
         exprs = [c for c in _significant(node.children) if isinstance(c, Tree)]
         condition, then, otherwise = (self.expr(e) for e in exprs)
         rng = self._span(condition.range, otherwise.range)
-        return self._node(
-            s.Conditional, rng, condition=condition, then=then, otherwise=otherwise
-        )
+        return self._node(s.Conditional, rng, condition=condition, then=then, otherwise=otherwise)
 
     def _x_function_call(self, node: Tree) -> s.Expr:
         children = _significant(node.children)
@@ -481,4 +511,6 @@ def _regroup(inner: s.Expr, rng: SourceRange, text: str) -> s.Expr:
     """A parenthesised expression: same node, range and text widened to the parentheses."""
     import dataclasses
 
+    if isinstance(inner, s.Number):  # a number's text is its literal, read as a Decimal
+        return dataclasses.replace(inner, range=rng)
     return dataclasses.replace(inner, range=rng, text=text)

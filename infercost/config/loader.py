@@ -34,9 +34,7 @@ def read_stack_dir(directory: Path) -> dict[str, str]:
             "Stack not found", f"The directory {display_path(directory)} does not exist."
         )
     if not directory.is_dir():
-        raise InfercostError.at(
-            "Stack not found", f"{display_path(directory)} is not a directory."
-        )
+        raise InfercostError.at("Stack not found", f"{display_path(directory)} is not a directory.")
     texts: dict[str, str] = {}
     for path in sorted(directory.glob("*.hcl")):
         texts[display_path(path)] = read_text(path)
@@ -60,14 +58,16 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def parse_files(texts: Mapping[str, str], root: str = "stack") -> list[s.File]:
-    """Parse and structurally check every file; raise with all diagnostics found."""
+def parse_files(texts: Mapping[str, str], root: str | None = "stack") -> list[s.File]:
+    """Parse (and unless ``root`` is None, structurally check) every file; raise with all
+    diagnostics found."""
     files: list[s.File] = []
     diagnostics: list[Diagnostic] = []
     for name, text in texts.items():
         try:
             parsed = parse_text(text, name)
-            check_structure(parsed.body, root)
+            if root is not None:
+                check_structure(parsed.body, root)
         except InfercostError as exc:
             diagnostics.extend(exc.diagnostics)
             continue
@@ -75,3 +75,14 @@ def parse_files(texts: Mapping[str, str], root: str = "stack") -> list[s.File]:
     if diagnostics:
         raise InfercostError(*diagnostics)
     return files
+
+
+def check_files(files: list[s.File], root: str = "stack") -> None:
+    diagnostics: list[Diagnostic] = []
+    for parsed in files:
+        try:
+            check_structure(parsed.body, root)
+        except InfercostError as exc:
+            diagnostics.extend(exc.diagnostics)
+    if diagnostics:
+        raise InfercostError(*diagnostics)

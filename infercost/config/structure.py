@@ -198,7 +198,9 @@ def _label_error(error: Any, block: s.Block, rest: list[Any], context: str | Non
     label = block.labels[index]
     rng = block.label_ranges[index]
     if error.validator == "pattern" and "/" in error.validator_value:
-        detail = f'"{label}" is not a valid {block.type} name: it must be non-empty and have no "/".'
+        detail = (
+            f'"{label}" is not a valid {block.type} name: it must be non-empty and have no "/".'
+        )
     else:
         detail = (
             f'"{label}" is not a valid name: names start with a letter or "_" and contain '

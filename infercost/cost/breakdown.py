@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from infercost.arithmetic import ZERO, exact
 from infercost.cost.unit_cost import StepCost, workflow_costs
 from infercost.model import Stack
-from infercost.numbers import ZERO, exact
 from infercost.usage.snapshot import Snapshot
 
 
@@ -106,6 +106,7 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
 
     # Customers of each subscription: counted from the snapshot when it has customer rows.
     customers: dict[str, CustomerResult] = {}
+    revenue_per_unit = {name: f.revenue_per_unit for name, f in stack.features.items()}
     counted: dict[str, int] = dict.fromkeys(stack.subscriptions, 0)
     customer_units: dict[str, Decimal] = {}
     for customer in snapshot.customers.values():
@@ -115,10 +116,11 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
         counted[sub.name] += 1
         revenue, cogs = sub.price, ZERO
         for feature_name, units in customer.units.items():
-            feature = stack.features.get(feature_name)
-            if feature is None:
-                continue
-            revenue += units * feature.revenue_per_unit
+            price = revenue_per_unit.get(feature_name)
+            if price is None:
+                continue  # a feature this side of a plan does not declare
+            if price:
+                revenue += units * price
             cogs += units * cost_per_unit[feature_name]
             customer_units[feature_name] = customer_units.get(feature_name, ZERO) + units
         customers[customer.id] = CustomerResult(

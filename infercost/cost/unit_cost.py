@@ -1,9 +1,9 @@
 """The expected cost of one unit of work (SPEC §3), step by step, exactly.
 
-    T_in  = E[C]·E[I] + g·E[C·(C−1)]/2          T_out = E[C]·E[O]
-    model = m·((1−s)·T_in·p_in + s·T_in·p_cached + T_out·p_out) / 1,000,000
-    meter = m·E[C]·E[q]·price / per
-    step  = cost · share · (1 + retry_rate) · (1 − h if cacheable else 1)
+T_in  = E[C]·E[I] + g·E[C·(C−1)]/2          T_out = E[C]·E[O]
+model = m·((1−s)·T_in·p_in + s·T_in·p_cached + T_out·p_out) / 1,000,000
+meter = m·E[C]·E[q]·price / per
+step  = cost · share · (1 + retry_rate) · (1 − h if cacheable else 1)
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from infercost.arithmetic import MILLION, ONE, ZERO, exact
 from infercost.evaluate.values import falling_moment_of, mean_of, upper_of
 from infercost.model import MeterPrice, ModelPrice, Stack, Step, Workflow
-from infercost.numbers import MILLION, ONE, ZERO, exact
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +81,14 @@ def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str
             "calls_max": max_calls,
             "share": step.share,
             "input_tokens_per_call": (cost.input_tokens / calls if calls else ZERO)
-            if is_model else None,
+            if is_model
+            else None,
             "max_input_tokens_per_call": (
                 upper_of(step.input_tokens)
                 + upper_of(step.context_growth) * max(max_calls - ONE, ZERO)
-            ) if is_model else None,
+            )
+            if is_model
+            else None,
             "output_tokens_per_call": mean_of(step.output_tokens) if is_model else None,
             "quantity_per_call": None if is_model else mean_of(step.quantity),
             "retry_rate": step.retry_rate,
@@ -93,4 +96,4 @@ def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str
             "cacheable": step.cacheable,
             "cost_per_unit": cost.cost_per_unit,
             "cost_share": cost.cost_per_unit / workflow_cost if workflow_cost else None,
-        }  # fmt: skip
+        }

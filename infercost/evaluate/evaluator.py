@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from infercost.arithmetic import exact, plain
 from infercost.config import syntax as s
 from infercost.errors import InfercostError, SourceRange, did_you_mean
 from infercost.evaluate.functions import (
@@ -22,7 +23,6 @@ from infercost.evaluate.functions import (
     make_distribution,
 )
 from infercost.evaluate.values import BlockRef, Distribution, Missing, Value, display, type_name
-from infercost.numbers import exact, plain
 
 BLOCK_KINDS = ("unit", "workflow", "feature", "subscription")
 
@@ -43,6 +43,8 @@ class Scope:
     # Evaluated locals, shared by every evaluator of the same stack.
     local_values: dict[str, Value] = field(default_factory=dict)
     _in_progress: list[str] = field(default_factory=list)
+    # Locals whose evaluation failed: reported once, where they failed, not at every use.
+    _failed: set[str] = field(default_factory=set)
 
 
 class Evaluator:
@@ -53,6 +55,11 @@ class Evaluator:
     def evaluate(self, expr: s.Expr) -> Value:
         with exact():
             return self._eval(expr)
+
+    def local(self, name: str) -> Value:
+        """The value of ``local.NAME`` (evaluated once per scope, failures reported once)."""
+        with exact():
+            return self._local(name, self.scope.locals[name].expr)
 
     # -- dispatch ---------------------------------------------------------------------------
     def _eval(self, expr: s.Expr) -> Value:
@@ -125,8 +132,7 @@ class Evaluator:
             if name not in self.scope.variables:
                 raise error(
                     "Reference to undeclared input variable",
-                    f'No variable "{name}" is declared.'
-                    + did_you_mean(name, self.scope.variables),
+                    f'No variable "{name}" is declared.' + did_you_mean(name, self.scope.variables),
                     expr.range,
                 )
             return self.scope.variables[name]
@@ -168,6 +174,8 @@ class Evaluator:
         scope = self.scope
         if name in scope.local_values:
             return scope.local_values[name]
+        if name in scope._failed:
+            raise InfercostError()  # already reported
         if name not in scope.locals:
             raise error(
                 "Reference to undeclared local value",
@@ -188,10 +196,21 @@ class Evaluator:
         try:
             # Locals never see self: they are the same for every guardrail target.
             inner = Evaluator(
-                Scope(scope.variables, scope.locals, scope.blocks, None, scope.allow_blocks,
-                      scope.local_values, scope._in_progress)
+                Scope(
+                    scope.variables,
+                    scope.locals,
+                    scope.blocks,
+                    None,
+                    scope.allow_blocks,
+                    scope.local_values,
+                    scope._in_progress,
+                    scope._failed,
+                )
             )
             value = inner._eval(scope.locals[name].expr)
+        except InfercostError:
+            scope._failed.add(name)
+            raise
         finally:
             scope._in_progress.pop()
         scope.local_values[name] = value
@@ -339,9 +358,7 @@ class NullRead(InfercostError):
     def __init__(self, attribute: str, rng: SourceRange | None) -> None:
         super().__init__()
         self.diagnostics = [
-            InfercostError.at(
-                "Null value", f"self.{attribute} is null here.", rng
-            ).diagnostics[0]
+            InfercostError.at("Null value", f"self.{attribute} is null here.", rng).diagnostics[0]
         ]
         self.attribute = attribute
 

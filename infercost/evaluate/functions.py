@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from infercost.evaluate.values import Distribution, Value, type_name
 
@@ -62,7 +62,13 @@ def _round(args: Sequence[Value]) -> Value:
     digits = nums[1] if len(nums) > 1 else Decimal(0)
     if digits != digits.to_integral_value():
         raise FunctionError("round() takes a whole number of digits.", 1)
-    return nums[0].quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
+    step = Decimal(1).scaleb(-int(digits))
+    if nums[0].as_tuple().exponent >= step.as_tuple().exponent:
+        return nums[0]  # already a multiple of the step: nothing to round
+    try:
+        return nums[0].quantize(step, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise FunctionError("round(): the result would have more than 28 digits.", 0) from None
 
 
 def make_distribution(name: str, args: Sequence[Value], text: str) -> Distribution:

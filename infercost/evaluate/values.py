@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeAlias
 
-from infercost.numbers import from_fraction, is_whole
+from infercost.arithmetic import from_fraction, is_whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,7 @@ def type_name(value: Value) -> str:
 
 def display(value: Value) -> str:
     """A value as HCL would spell it: used in messages and in plan's changes."""
-    from infercost.numbers import plain
+    from infercost.arithmetic import plain
 
     if isinstance(value, bool):
         return "true" if value else "false"

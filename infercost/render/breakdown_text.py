@@ -17,8 +17,10 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
     head = f"{b.currency} per {b.period}"
     if b.usage_period:
         head += f", usage period {b.usage_period}"
-    lines.append(style.bold(f"infercost breakdown{' of ' + source if source else ''}") +
-                 style.dim(f"  ({head})"))  # fmt: skip
+    lines.append(
+        style.bold(f"infercost breakdown{' of ' + source if source else ''}")
+        + style.dim(f"  ({head})")
+    )
     for feature in sorted(b.features.values(), key=lambda f: f.name):
         lines.append("")
         lines.extend(_feature(feature, b.currency, style))
@@ -32,11 +34,17 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
                 if sub.underwater_customers is None
                 else f"{sub.underwater_customers} ({percent(sub.underwater_share)})"
             )
-            rows.append([
-                sub.name, money(sub.price, b.currency), count(sub.customers),
-                money(sub.revenue, b.currency), money(sub.cogs, b.currency),
-                percent(sub.margin), underwater,
-            ])  # fmt: skip
+            rows.append(
+                [
+                    sub.name,
+                    money(sub.price, b.currency),
+                    count(sub.customers),
+                    money(sub.revenue, b.currency),
+                    money(sub.cogs, b.currency),
+                    percent(sub.margin),
+                    underwater,
+                ]
+            )
         lines.extend("  " + row for row in table(rows, right=(1, 2, 3, 4, 5)))
     worst = _worst(b.customers.values())
     if worst:
@@ -49,8 +57,16 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
         rows = [["customer", "subscription", "revenue", "COGS", "margin", ""]]
         for c in worst:
             mark = style.red("underwater") if c.underwater else ""
-            rows.append([c.id, c.subscription, money(c.revenue, b.currency),
-                         money(c.cogs, b.currency), percent(c.margin), mark])  # fmt: skip
+            rows.append(
+                [
+                    c.id,
+                    c.subscription,
+                    money(c.revenue, b.currency),
+                    money(c.cogs, b.currency),
+                    percent(c.margin),
+                    mark,
+                ]
+            )
         lines.extend("  " + row for row in table(rows, right=(2, 3, 4)))
     lines.append("")
     t = b.totals
@@ -64,8 +80,10 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
 
 def _feature(f: FeatureResult, currency: str, style: Style) -> list[str]:
     region = f", region {f.region}" if f.region else ""
-    lines = [style.bold(f'feature "{f.name}"') + style.dim(f"  (unit {f.unit}, workflow "
-                                                          f"{f.workflow}{region})")]  # fmt: skip
+    lines = [
+        style.bold(f'feature "{f.name}"')
+        + style.dim(f"  (unit {f.unit}, workflow {f.workflow}{region})")
+    ]
     verdict = ""
     if f.target_margin is not None:
         if f.below_target:
@@ -86,8 +104,15 @@ def _feature(f: FeatureResult, currency: str, style: Style) -> list[str]:
         branch = "└─" if i == len(f.steps) - 1 else "├─"
         share = c.cost_per_unit / f.cost_per_unit if f.cost_per_unit else Decimal(0)
         bar = "█" * int((share * BAR_WIDTH).to_integral_value())
-        rows.append([f"{branch} {c.step.name}", c.step.uses, money(c.cost_per_unit, currency),
-                     percent(share), style.cyan(bar)])  # fmt: skip
+        rows.append(
+            [
+                f"{branch} {c.step.name}",
+                c.step.uses,
+                money(c.cost_per_unit, currency),
+                percent(share),
+                style.cyan(bar),
+            ]
+        )
     lines.extend("    " + row for row in table(rows, right=(2, 3), header=False))
     return lines
 

@@ -78,3 +78,77 @@ def breakdown_document(b: Breakdown) -> dict[str, Any]:
         ],
         "totals": {"cogs": b.totals.cogs, "revenue": b.totals.revenue, "margin": b.totals.margin},
     }
+
+
+def plan_document(plan: Any) -> dict[str, Any]:
+    """SPEC §8/§11 plan JSON; ``plan`` is an :class:`infercost.plan.diff.Plan`."""
+
+    def delta(d: Any) -> dict[str, Any]:
+        return {
+            "cogs": d.cogs,
+            "cogs_pct": d.cogs_pct,
+            "cost_per_unit_pct": d.cost_per_unit_pct,
+            "margin_points": d.margin_points,
+            "revenue": d.revenue,
+        }
+
+    def change(c: Any) -> dict[str, Any]:
+        return {
+            "address": c.address,
+            "action": c.action,
+            "attribute": c.attribute,
+            "before": c.before,
+            "after": c.after,
+        }
+
+    def totals(t: Any) -> dict[str, Any]:
+        return {"cogs": t.cogs, "revenue": t.revenue, "margin": t.margin}
+
+    return {
+        **header(plan.currency, plan.period, plan.usage_period),
+        "base": plan.base_label,
+        "has_changes": plan.has_changes,
+        "summary": {
+            "create": plan.count("create"),
+            "update": plan.count("update"),
+            "delete": plan.count("delete"),
+            "no_op": plan.count("no-op"),
+        },
+        "features": [
+            {
+                "name": f.name,
+                "action": f.action,
+                "before": feature_fields(f.before) if f.before else None,
+                "after": feature_fields(f.after) if f.after else None,
+                "change": delta(f.change),
+                "target_margin": f.target_margin,
+                "below_target": f.breaches_target,
+                "attribution": [
+                    {
+                        "step": a.step,
+                        "address": a.address,
+                        "cogs_change": a.cogs_change,
+                        "cost_per_unit_change": a.cost_per_unit_change,
+                        "causes": [change(c) for c in a.causes],
+                    }
+                    for a in f.attribution
+                ],
+            }
+            for f in plan.features
+        ],
+        "subscriptions": [
+            {
+                "name": s.name,
+                "action": s.action,
+                "before": subscription_fields(s.before) if s.before else None,
+                "after": subscription_fields(s.after) if s.after else None,
+            }
+            for s in plan.subscriptions
+        ],
+        "totals": {
+            "before": totals(plan.totals_before),
+            "after": totals(plan.totals_after),
+            "change": delta(plan.change),
+        },
+        "changes": [change(c) for c in plan.changes],
+    }

@@ -12,7 +12,9 @@ def visible_len(text: str) -> int:
     return len(_ANSI.sub("", text))
 
 
-def table(rows: Sequence[Sequence[str]], right: Sequence[int] = (), header: bool = True) -> list[str]:
+def table(
+    rows: Sequence[Sequence[str]], right: Sequence[int] = (), header: bool = True
+) -> list[str]:
     if not rows:
         return []
     widths = [max(visible_len(r[i]) for r in rows) for i in range(len(rows[0]))]

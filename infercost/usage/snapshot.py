@@ -9,11 +9,15 @@ aggregated while reading, so a million-row file never lives in memory as rows.
 from __future__ import annotations
 
 import csv
+import gc
 import json
+import operator
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NamedTuple
 
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError, SourceRange
@@ -24,8 +28,9 @@ FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class RowRef:
+class RowRef(NamedTuple):
+    """Where a row is: its data row number (from 1) and its line in the file."""
+
     row: int
     line: int
 
@@ -35,7 +40,7 @@ class Customer:
     id: str
     subscription: str
     units: dict[str, Decimal] = field(default_factory=dict)
-    first: RowRef = RowRef(0, 0)
+    first: RowRef = field(default_factory=lambda: RowRef(0, 0))
 
 
 @dataclass
@@ -68,10 +73,14 @@ def read_snapshot(path: Path, period: str | None = None) -> Snapshot:
         raise InfercostError.at(
             "Unreadable usage file", f"{shown}: {exc.strerror or exc}."
         ) from None
-    with handle:
+    with handle, _no_gc():
         try:
-            rows = {"csv": _csv_rows, "json": _json_rows, "jsonl": _jsonl_rows}[fmt](handle, shown)
-            return _aggregate(rows, shown, period)
+            if fmt == "csv":
+                grouped = _csv_groups(handle, shown)
+            else:
+                reader = _json_rows if fmt == "json" else _jsonl_rows
+                grouped = _groups(reader(handle, shown), shown)
+            return _aggregate(grouped, shown, period)
         except UnicodeDecodeError as exc:
             raise InfercostError.at(
                 "Unreadable usage file", f"{shown} is not UTF-8 text ({exc.reason})."
@@ -80,13 +89,33 @@ def read_snapshot(path: Path, period: str | None = None) -> Snapshot:
             raise InfercostError.at("Unreadable usage file", f"{shown} is a directory.") from None
 
 
-def _bad(shown: str, ref: RowRef | None, detail: str, summary: str = "Invalid usage row") -> InfercostError:
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC: a large snapshot allocates hundreds of thousands of tuples that
+    all survive, and generation-2 scans over them make reading superlinear."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _bad(
+    shown: str, ref: RowRef | None, detail: str, summary: str = "Invalid usage row"
+) -> InfercostError:
     where = f"row {ref.row}: " if ref and ref.row else ""
     rng = SourceRange.point(shown, ref.line, 1) if ref else SourceRange.point(shown, 1, 1)
     return InfercostError(Diagnostic(summary, where + detail, rng))
 
 
-Row = tuple[RowRef, dict[str, object]]
+# A row as the JSON readers yield it: number, file line, then the five columns in COLUMNS
+# order (feature, units, customer, subscription, period), None where absent.
+Row = tuple[int, int, object, object, object, object, object]
+# Rows grouped by (feature, customer, subscription, period): summed units and first row.
+GROUP_COLUMNS = ("feature", "customer", "subscription", "period")
+Groups = dict[tuple, tuple[Decimal, RowRef]]
 
 
 def _check_columns(columns: Iterable[str], shown: str, ref: RowRef | None) -> None:
@@ -95,38 +124,84 @@ def _check_columns(columns: Iterable[str], shown: str, ref: RowRef | None) -> No
         from infercost.errors import did_you_mean
 
         raise _bad(
-            shown, ref,
-            f'unknown column "{unknown[0]}".' + did_you_mean(unknown[0], COLUMNS)
-            + " Columns are: " + ", ".join(COLUMNS) + ".",
+            shown,
+            ref,
+            f'unknown column "{unknown[0]}".'
+            + did_you_mean(unknown[0], COLUMNS)
+            + " Columns are: "
+            + ", ".join(COLUMNS)
+            + ".",
             "Unknown usage column",
         )
 
 
-def _csv_rows(handle: object, shown: str) -> Iterator[Row]:
+def _csv_groups(handle: object, shown: str) -> Groups:
+    """Group CSV rows by their non-unit cells in one tight loop (see :func:`_groups`)."""
     reader = csv.reader(handle)  # type: ignore[arg-type]
     try:
         header = next(reader)
     except StopIteration:
-        raise _bad(shown, None, "the file is empty; it needs a header row.", "Empty usage file") from None
+        raise _bad(
+            shown, None, "the file is empty; it needs a header row.", "Empty usage file"
+        ) from None
     header = [h.strip() for h in header]
     _check_columns(header, shown, RowRef(0, 1))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise _bad(shown, RowRef(0, 1), f'the required column "{missing[0]}" is missing.',
-                   "Missing usage column")  # fmt: skip
+        raise _bad(
+            shown,
+            RowRef(0, 1),
+            f'the required column "{missing[0]}" is missing.',
+            "Missing usage column",
+        )
     width = len(header)
+    units_at = header.index("units")
+    others = [i for i, c in enumerate(header) if c != "units"]
+    key_of = (
+        operator.itemgetter(*others) if len(others) > 1 else (lambda record: (record[others[0]],))
+    )
+    # key -> [units, first row, its line]: one dict lookup per row on the hot path.
+    sums: dict[tuple, list] = {}
     number = 0
+    decimal = Decimal
+    zero = ZERO
     try:
         for record in reader:
-            if not record:
-                continue
             number += 1
-            ref = RowRef(number, reader.line_num)
             if len(record) != width:
-                raise _bad(shown, ref, f"expected {width} cells, found {len(record)}.")
-            yield ref, {k: v for k, v in zip(header, record, strict=True) if v != ""}
+                if not record:
+                    number -= 1
+                    continue
+                raise _bad(
+                    shown,
+                    RowRef(number, reader.line_num),
+                    f"expected {width} cells, found {len(record)}.",
+                )
+            key = key_of(record)
+            try:
+                units = decimal(record[units_at])
+                if not units >= zero or not units.is_finite():
+                    raise ValueError
+            except (InvalidOperation, ValueError):
+                _units(record[units_at] or None, shown, RowRef(number, reader.line_num))
+                raise  # pragma: no cover - _units raised
+            acc = sums.get(key)
+            if acc is None:
+                sums[key] = [units, number, reader.line_num]
+            else:
+                acc[0] += units
     except csv.Error as exc:
         raise _bad(shown, RowRef(number + 1, reader.line_num), f"malformed CSV ({exc}).") from None
+    # Raw keys hold the cells of the present columns; reorder them into GROUP_COLUMNS,
+    # empty cells as None. Each raw key maps to one group, so insertion order (the order
+    # of first rows) is kept.
+    names = [header[i] for i in others]
+    where = [names.index(c) if c in names else None for c in GROUP_COLUMNS]
+    groups: Groups = {}
+    for key, (total, row, line) in sums.items():
+        canonical = tuple(None if i is None else (key[i] or None) for i in where)
+        groups[canonical] = (total, RowRef(row, line))
+    return groups, number
 
 
 def _json_rows(handle: object, shown: str) -> Iterator[Row]:
@@ -134,28 +209,36 @@ def _json_rows(handle: object, shown: str) -> Iterator[Row]:
     decoder = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
     pos = _skip(text, 0)
     if pos >= len(text) or text[pos] != "[":
-        raise _bad(shown, RowRef(0, _line(text, pos)), "a .json snapshot is an array of objects.",
-                   "Invalid usage file")  # fmt: skip
+        raise _bad(
+            shown,
+            RowRef(0, _line(text, pos)),
+            "a .json snapshot is an array of objects.",
+            "Invalid usage file",
+        )
     pos = _skip(text, pos + 1)
     number = 0
     if pos < len(text) and text[pos] == "]":
         return
     while True:
         number += 1
-        ref = RowRef(number, _line(text, pos))
+        line = _line(text, pos)
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise _bad(shown, RowRef(number, exc.lineno), f"invalid JSON ({exc.msg}).") from None
-        yield ref, _object(value, shown, ref)
+        yield _object(value, shown, number, line)
         pos = _skip(text, pos)
         if pos < len(text) and text[pos] == ",":
             pos = _skip(text, pos + 1)
             continue
         if pos < len(text) and text[pos] == "]":
             return
-        raise _bad(shown, RowRef(number, _line(text, pos)), "expected , or ] after a row.",
-                   "Invalid usage file")  # fmt: skip
+        raise _bad(
+            shown,
+            RowRef(number, _line(text, pos)),
+            "expected , or ] after a row.",
+            "Invalid usage file",
+        )
 
 
 def _jsonl_rows(handle: object, shown: str) -> Iterator[Row]:
@@ -165,19 +248,28 @@ def _jsonl_rows(handle: object, shown: str) -> Iterator[Row]:
         if not line.strip():
             continue
         number += 1
-        ref = RowRef(number, line_no)
         try:
             value = decoder.decode(line)
         except json.JSONDecodeError as exc:
-            raise _bad(shown, ref, f"invalid JSON ({exc.msg}).") from None
-        yield ref, _object(value, shown, ref)
+            raise _bad(shown, RowRef(number, line_no), f"invalid JSON ({exc.msg}).") from None
+        yield _object(value, shown, number, line_no)
 
 
-def _object(value: object, shown: str, ref: RowRef) -> dict[str, object]:
+def _object(value: object, shown: str, number: int, line: int) -> Row:
+    ref = RowRef(number, line)
     if not isinstance(value, dict):
         raise _bad(shown, ref, "each row must be a JSON object.")
     _check_columns(value, shown, ref)
-    return {k: v for k, v in value.items() if v is not None and v != ""}
+    cells: list[object] = []
+    for column in COLUMNS:
+        cell = value.get(column)
+        if cell is None or cell == "":
+            cells.append(None)
+        elif column == "units":
+            cells.append(cell)
+        else:
+            cells.append(_text(cell, column, shown, ref))
+    return (number, line, *cells)  # type: ignore[return-value]
 
 
 def _skip(text: str, pos: int) -> int:
@@ -198,100 +290,129 @@ def _text(value: object, column: str, shown: str, ref: RowRef) -> str:
     raise _bad(shown, ref, f'"{column}" must be a string.')
 
 
-def _aggregate(rows: Iterable[Row], shown: str, period: str | None) -> Snapshot:
-    snap = Snapshot(shown)
-    units_by_feature = snap.units
-    customers = snap.customers
-    feature_rows = snap.feature_rows
-    periods: dict[str, RowRef] = {}
-    with_customer: bool | None = None
-    with_period: bool | None = None
-    for ref, row in rows:
-        snap.rows += 1
-        row_period = row.get("period")
-        if with_period is None:
-            with_period = row_period is not None
-        elif with_period != (row_period is not None):
-            raise _bad(shown, ref, "every row needs a period once one row has one.")
-        if row_period is not None:
-            row_period = _text(row_period, "period", shown, ref)
-            periods.setdefault(row_period, ref)
-            if period is not None and row_period != period:
-                continue
-        raw = row.get("units")
-        if raw is None:
+def _units(raw: object, shown: str, ref: RowRef) -> Decimal:
+    if isinstance(raw, Decimal):
+        units = raw
+    elif isinstance(raw, str):
+        try:
+            units = Decimal(raw.strip())
+        except InvalidOperation:
+            raise _bad(shown, ref, f'units must be a number, not "{raw}".') from None
+        if not units.is_finite():
+            raise _bad(shown, ref, f'units must be a number, not "{raw}".')
+    else:
+        raise _bad(shown, ref, f"units must be a number, not {json.dumps(raw)}.")
+    if units < ZERO:
+        raise _bad(shown, ref, f"units must be >= 0, not {raw}.")
+    return units
+
+
+def _groups(rows: Iterable[Row], shown: str) -> tuple[Groups, int]:
+    """Group rows by everything but their units, validating the units of every row.
+
+    Only the units differ from row to row in a way that needs a per-row check; every
+    other rule concerns a group, and the first row of the first offending group is the
+    first offending row, so checking groups in first-row order reports the same row.
+    """
+    groups: Groups = {}
+    count = 0
+    for number, line, feature, raw, customer, subscription, row_period in rows:
+        count += 1
+        ref = RowRef(number, line)
+        units = _units(raw, shown, ref) if raw is not None else None
+        key = (feature, customer, subscription, row_period)
+        if units is None:
             raise _bad(shown, ref, 'the required value "units" is missing.')
-        if isinstance(raw, Decimal):
-            units = raw
-        elif isinstance(raw, str):
-            try:
-                units = Decimal(raw.strip())
-            except InvalidOperation:
-                raise _bad(shown, ref, f'units must be a number, not "{raw}".') from None
-            if not units.is_finite():
-                raise _bad(shown, ref, f'units must be a number, not "{raw}".')
-        else:
-            raise _bad(shown, ref, f"units must be a number, not {json.dumps(raw)}.")
-        if units < ZERO:
-            raise _bad(shown, ref, f"units must be >= 0, not {raw}.")
-        customer = row.get("customer")
-        if with_customer is None:
-            with_customer = customer is not None
-        elif with_customer != (customer is not None):
+        known = groups.get(key)
+        groups[key] = (units, ref) if known is None else (known[0] + units, known[1])
+    return groups, count
+
+
+def _aggregate(grouped: tuple[Groups, int], shown: str, period: str | None) -> Snapshot:
+    groups, count = grouped
+    snap = Snapshot(shown, rows=count)
+    # Groups are in the order of their first rows (dicts keep insertion order), so the
+    # first group that breaks a rule holds the first row that breaks it.
+    ordered = list(groups.items())
+    if not ordered:
+        return snap
+    with_customer = ordered[0][0][1] is not None
+    with_period = ordered[0][0][3] is not None
+    periods: dict[str, RowRef] = {}
+    feature_units, feature_rows, customers = snap.units, snap.feature_rows, snap.customers
+    for (feature, customer, subscription, row_period), (units, ref) in ordered:
+        if (row_period is not None) != with_period:
+            raise _bad(shown, ref, "every row needs a period once one row has one.")
+        if (customer is not None) != with_customer:
             raise _bad(
-                shown, ref,
+                shown,
+                ref,
                 "either every row names a customer or none does; this row "
                 + ("does not." if customer is None else "does."),
             )
-        feature = row.get("feature")
-        if feature is not None:
-            feature = _text(feature, "feature", shown, ref)
-            if feature not in feature_rows:
-                feature_rows[feature] = ref
-            units_by_feature[feature] = units_by_feature.get(feature, ZERO) + units
-        elif customer is None or units != ZERO:
+        if feature is None and (customer is None or units != ZERO):
             raise _bad(
-                shown, ref,
+                shown,
+                ref,
                 'the required value "feature" is missing (it may be empty only on a '
                 "customer row with units = 0).",
             )
-        if customer is None:
-            if "subscription" in row:
-                raise _bad(shown, ref, "a subscription is given without a customer.")
-            continue
-        customer = _text(customer, "customer", shown, ref)
-        subscription = row.get("subscription")
-        if subscription is None:
+        if customer is None and subscription is not None:
+            raise _bad(shown, ref, "a subscription is given without a customer.")
+        if customer is not None and subscription is None:
             raise _bad(shown, ref, f'customer "{customer}" has no subscription.')
-        subscription = _text(subscription, "subscription", shown, ref)
+        if row_period is not None:
+            periods.setdefault(row_period, ref)
+            if period is not None and row_period != period:
+                continue
+        # One period remains (or several, which is an error below), so each group is a
+        # distinct (customer, subscription, feature).
+        if feature is not None:
+            if feature in feature_units:
+                feature_units[feature] += units
+            else:
+                feature_units[feature] = units
+                feature_rows[feature] = ref
+        if customer is None:
+            continue
         known = customers.get(customer)
         if known is None:
             known = customers[customer] = Customer(customer, subscription, {}, ref)
         elif known.subscription != subscription:
             raise _bad(
-                shown, ref,
+                shown,
+                ref,
                 f'customer "{customer}" has subscription "{subscription}" here but '
                 f'"{known.subscription}" at row {known.first.row}; a customer has one '
                 "subscription per period.",
             )
         if feature is not None:
-            known.units[feature] = known.units.get(feature, ZERO) + units
+            known.units[feature] = units
     if len(periods) > 1 and period is None:
         names = ", ".join(sorted(periods))
         raise _bad(
-            shown, None,
+            shown,
+            None,
             f"the snapshot spans several periods ({names}); choose one with --period.",
             "Several usage periods",
         )
     if period is not None:
         if with_period and period not in periods:
-            raise _bad(shown, None, f'no row has period "{period}"; found: '
-                       + ", ".join(sorted(periods)) + ".", "Unknown usage period")  # fmt: skip
+            raise _bad(
+                shown,
+                None,
+                f'no row has period "{period}"; found: ' + ", ".join(sorted(periods)) + ".",
+                "Unknown usage period",
+            )
         if not with_period:
-            raise _bad(shown, None, f'--period "{period}" was given, but the snapshot has no '
-                       "period column.", "Unknown usage period")  # fmt: skip
+            raise _bad(
+                shown,
+                None,
+                f'--period "{period}" was given, but the snapshot has no period column.',
+                "Unknown usage period",
+            )
     snap.period = period if period is not None else next(iter(periods), None)
-    snap.has_customers = bool(with_customer)
+    snap.has_customers = with_customer
     return snap
 
 
@@ -302,14 +423,16 @@ def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> 
     for feature, ref in sorted(snap.feature_rows.items(), key=lambda kv: kv[1].row):
         if feature not in features:
             raise _bad(
-                snap.path, ref,
+                snap.path,
+                ref,
                 f'unknown feature "{feature}".' + did_you_mean(feature, features),
                 "Unknown feature in usage",
             )
     for customer in snap.customers.values():
         if customer.subscription not in subscriptions:
             raise _bad(
-                snap.path, customer.first,
+                snap.path,
+                customer.first,
                 f'customer "{customer.id}" has unknown subscription "{customer.subscription}".'
                 + did_you_mean(customer.subscription, subscriptions),
                 "Unknown subscription in usage",

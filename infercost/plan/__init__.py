@@ -1,0 +1,1 @@
+"""Proposed changes: base and head assembly, what-if overrides, and the COGS diff."""

@@ -1,0 +1,280 @@
+"""The plan result: configuration changes by address and their effect on the figures.
+
+Both sides are priced against the same usage snapshot, so every difference in the
+figures comes from the configuration. Each feature's COGS change is also split by step
+(matched by name), which tells a reviewer which change moved the cost most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from infercost.arithmetic import ZERO, exact
+from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
+from infercost.model import Stack
+from infercost.plan.addresses import configuration, feature_addresses
+from infercost.render.documents import feature_fields, subscription_fields
+
+ACTIONS = ("create", "update", "delete", "no-op")
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    address: str
+    action: str  # create | update | delete
+    attribute: str | None
+    before: Any
+    after: Any
+
+    @property
+    def kind(self) -> str:
+        return self.address.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Delta:
+    cogs: Decimal | None
+    cogs_pct: Decimal | None
+    cost_per_unit_pct: Decimal | None
+    margin_points: Decimal | None
+    revenue: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One step's share of a feature's COGS change, and the changes behind it."""
+
+    step: str
+    address: str
+    cogs_change: Decimal
+    cost_per_unit_change: Decimal
+    causes: tuple[ConfigChange, ...]
+
+
+@dataclass(frozen=True)
+class FeaturePlan:
+    name: str
+    action: str
+    before: FeatureResult | None
+    after: FeatureResult | None
+    change: Delta
+    changes: tuple[ConfigChange, ...]
+    attribution: tuple[Attribution, ...]
+
+    @property
+    def target_margin(self) -> Decimal | None:
+        result = self.after or self.before
+        return result.target_margin if result else None
+
+    @property
+    def breaches_target(self) -> bool:
+        return self.after is not None and self.after.below_target
+
+
+@dataclass(frozen=True)
+class SubscriptionPlan:
+    name: str
+    action: str
+    before: SubscriptionResult | None
+    after: SubscriptionResult | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    currency: str
+    period: str
+    usage_period: str | None
+    base_label: str
+    features: tuple[FeaturePlan, ...]
+    subscriptions: tuple[SubscriptionPlan, ...]
+    totals_before: Totals
+    totals_after: Totals
+    change: Delta
+    changes: tuple[ConfigChange, ...]
+    base: Breakdown | None = field(default=None, repr=False)
+    head: Breakdown | None = field(default=None, repr=False)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes) or any(f.action != "no-op" for f in self.features)
+
+    def count(self, action: str) -> int:
+        return sum(1 for f in self.features if f.action == action)
+
+    @property
+    def guardrail_changes(self) -> tuple[ConfigChange, ...]:
+        return tuple(c for c in self.changes if c.kind in ("guardrail", "waiver"))
+
+
+def config_changes(base: Stack | None, head: Stack) -> list[ConfigChange]:
+    before, after = configuration(base), configuration(head)
+    out: list[ConfigChange] = []
+    for address in sorted(before.keys() | after.keys()):
+        if address not in before:
+            out.append(ConfigChange(address, "create", None, None, after[address]))
+        elif address not in after:
+            out.append(ConfigChange(address, "delete", None, before[address], None))
+        else:
+            old, new = before[address], after[address]
+            for attribute in sorted(old.keys() | new.keys()):
+                if not _same(old.get(attribute), new.get(attribute)):
+                    out.append(
+                        ConfigChange(
+                            address, "update", attribute, old.get(attribute), new.get(attribute)
+                        )
+                    )
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as configuration: 2.50 and 2.5 are the same price."""
+    if type(a) is not type(b):
+        return False
+    return a == b
+
+
+def pct_change(before: Decimal | None, after: Decimal | None) -> Decimal | None:
+    if before is None or after is None or before == ZERO:
+        return None
+    with exact():
+        return (after - before) / before * 100
+
+
+def delta(before: Any, after: Any) -> Delta:
+    """Changes between two results (FeatureResult or Totals); absent sides count as zero."""
+    with exact():
+        cogs_before = before.cogs if before else ZERO
+        cogs_after = after.cogs if after else ZERO
+        margin_points = None
+        if before and after and before.margin is not None and after.margin is not None:
+            margin_points = (after.margin - before.margin) * 100
+        cpu_pct = None
+        if before is not None and hasattr(before, "cost_per_unit") and after is not None:
+            cpu_pct = pct_change(before.cost_per_unit, after.cost_per_unit)
+        return Delta(
+            cogs=cogs_after - cogs_before,
+            cogs_pct=pct_change(before.cogs if before else None, after.cogs if after else None),
+            cost_per_unit_pct=cpu_pct,
+            margin_points=margin_points,
+            revenue=(after.revenue if after else ZERO) - (before.revenue if before else ZERO),
+        )
+
+
+def build_plan(
+    base_stack: Stack | None,
+    head_stack: Stack,
+    base: Breakdown | None,
+    head: Breakdown,
+    base_label: str,
+) -> Plan:
+    changes = config_changes(base_stack, head_stack)
+    features = []
+    names = sorted(set(head.features) | set(base.features if base else ()))
+    for name in names:
+        before = base.features.get(name) if base else None
+        after = head.features.get(name)
+        related = feature_addresses(base_stack, name) | feature_addresses(head_stack, name)
+        own = tuple(c for c in changes if c.address in related)
+        if before is None:
+            action = "create"
+        elif after is None:
+            action = "delete"
+        elif own or _figures(before) != _figures(after):
+            action = "update"
+        else:
+            action = "no-op"
+        features.append(
+            FeaturePlan(
+                name,
+                action,
+                before,
+                after,
+                delta(before, after),
+                own,
+                _attribution(before, after, changes),
+            )
+        )
+    subscriptions = []
+    for name in sorted(set(head.subscriptions) | set(base.subscriptions if base else ())):
+        before_s = base.subscriptions.get(name) if base else None
+        after_s = head.subscriptions.get(name)
+        if before_s is None:
+            action = "create"
+        elif after_s is None:
+            action = "delete"
+        else:
+            action = "no-op" if before_s == after_s else "update"
+        subscriptions.append(SubscriptionPlan(name, action, before_s, after_s))
+    totals_before = base.totals if base else Totals(ZERO, ZERO, None)
+    return Plan(
+        currency=head.currency,
+        period=head.period,
+        usage_period=head.usage_period,
+        base_label=base_label,
+        features=tuple(features),
+        subscriptions=tuple(subscriptions),
+        totals_before=totals_before,
+        totals_after=head.totals,
+        change=delta(totals_before, head.totals),
+        changes=tuple(changes),
+        base=base,
+        head=head,
+    )
+
+
+def _figures(result: FeatureResult) -> dict[str, Any]:
+    return feature_fields(result)
+
+
+def _attribution(
+    before: FeatureResult | None, after: FeatureResult | None, changes: list[ConfigChange]
+) -> tuple[Attribution, ...]:
+    if before is None or after is None:
+        return ()
+    old = {c.step.name: c for c in before.steps}
+    new = {c.step.name: c for c in after.steps}
+    rows = []
+    with exact():
+        for name in [*new, *(n for n in old if n not in new)]:
+            o, n = old.get(name), new.get(name)
+            cpu_before = o.cost_per_unit if o else ZERO
+            cpu_after = n.cost_per_unit if n else ZERO
+            cogs_change = after.units * cpu_after - before.units * cpu_before
+            if cogs_change == ZERO and cpu_after == cpu_before:
+                continue
+            step = (n or o).step  # type: ignore[union-attr]
+            touched = {step.address, f"workflow.{step.workflow}"}
+            for side in (o, n):
+                if side is None:
+                    continue
+                sheet, _, item = side.step.uses.partition("/")
+                touched |= {
+                    f"price_sheet.{sheet}",
+                    f"price_sheet.{sheet}.model.{item}",
+                    f"price_sheet.{sheet}.meter.{item}",
+                }
+                region = after.region or before.region
+                if region:
+                    touched.add(f"price_sheet.{sheet}.region.{region}")
+            causes = tuple(
+                c
+                for c in changes
+                if c.address in touched
+                and not (c.address == f"workflow.{step.workflow}" and c.attribute == "description")
+            )
+            rows.append(
+                Attribution(name, step.address, cogs_change, cpu_after - cpu_before, causes)
+            )
+    rows.sort(key=lambda a: (-abs(a.cogs_change), a.step))
+    return tuple(rows)
+
+
+def subscription_document(sp: SubscriptionPlan) -> dict[str, Any]:
+    return {
+        "name": sp.name,
+        "action": sp.action,
+        "before": subscription_fields(sp.before) if sp.before else None,
+        "after": subscription_fields(sp.after) if sp.after else None,
+    }

@@ -1,0 +1,117 @@
+"""What-if files merged onto a stack the way Terraform merges override files (SPEC §11).
+
+A block whose type and labels match one in the stack replaces that block's attributes
+one by one; nested ``step``/``model``/``meter``/``region`` blocks merge the same way or
+are added. ``locals`` merge name by name and ``infercost`` attribute by attribute. A
+block that matches nothing is added — but only when it is complete: an incomplete one
+is almost always a misspelt name, and silently adding it would hide the typo.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from infercost.config import syntax as s
+from infercost.config.structure import language_schema
+from infercost.errors import Diagnostic, InfercostError, did_you_mean
+
+NESTED_DEFS = {"step": "step", "model": "model", "meter": "meter", "region": "region"}
+TOP_DEFS = {
+    "variable": "variable",
+    "price_sheet": "price_sheet",
+    "unit": "unit",
+    "workflow": "workflow",
+    "feature": "feature",
+    "subscription": "subscription",
+    "guardrail": "guardrail",
+    "waiver": "waiver",
+    "infercost": "settings",
+    "locals": "locals",
+}
+
+
+def apply_what_ifs(files: list[s.File], what_ifs: list[s.File]) -> list[s.File]:
+    """The stack's files with every what-if applied in order (inputs are not mutated)."""
+    merged = [_copy_file(f) for f in files]
+    for what_if in what_ifs:
+        added: list[s.Block] = []
+        for block in what_if.body.blocks:
+            if not _merge_top(merged, block):
+                added.append(_copy_block(block))
+        if added:
+            merged.append(s.File(what_if.path, what_if.source, s.Body({}, added)))
+    return merged
+
+
+def _merge_top(files: list[s.File], block: s.Block) -> bool:
+    if block.type == "locals":
+        return _merge_locals(files, block)
+    for f in files:
+        for target in f.body.blocks:
+            if target.type == block.type and target.labels == block.labels:
+                _merge_block(target, block)
+                return True
+    if block.type == "infercost":
+        return False
+    candidates = [b.name for f in files for b in f.body.blocks if b.type == block.type]
+    _require_complete(block, TOP_DEFS.get(block.type, block.type), candidates)
+    return False
+
+
+def _merge_locals(files: list[s.File], block: s.Block) -> bool:
+    remaining = dict(block.body.attributes)
+    for f in files:
+        for target in f.body.blocks_of("locals"):
+            for name in list(remaining):
+                if name in target.body.attributes:
+                    target.body.attributes[name] = remaining.pop(name)
+    if not remaining:
+        return True
+    block.body.attributes = remaining  # only the new locals are added as a block
+    return False
+
+
+def _merge_block(target: s.Block, override: s.Block) -> None:
+    target.body.attributes.update(override.body.attributes)
+    for nested in override.body.blocks:
+        match = next(
+            (b for b in target.body.blocks if b.type == nested.type and b.labels == nested.labels),
+            None,
+        )
+        if match is not None:
+            _merge_block(match, nested)
+            continue
+        candidates = [b.name for b in target.body.blocks if b.type == nested.type]
+        _require_complete(
+            nested, NESTED_DEFS.get(nested.type, nested.type), candidates, context=target.header
+        )
+        target.body.blocks.append(_copy_block(nested))
+
+
+def _require_complete(
+    block: s.Block, definition: str, candidates: list[str], context: str | None = None
+) -> None:
+    schema = language_schema()["$defs"].get(definition, {})
+    missing = [r for r in schema.get("required", []) if r not in block.body.attributes]
+    if missing:
+        raise InfercostError(
+            Diagnostic(
+                "What-if block matches nothing",
+                f"{block.header} is not in the stack, and it cannot be added as a new block "
+                f'because it lacks "{missing[0]}".' + did_you_mean(block.name, candidates),
+                block.label_ranges[0] if block.label_ranges else block.type_range,
+                context=context,
+            )
+        )
+
+
+def _copy_block(block: s.Block) -> s.Block:
+    return dataclasses.replace(block, body=_copy_body(block.body))
+
+
+def _copy_body(body: s.Body) -> s.Body:
+    return s.Body(dict(body.attributes), [_copy_block(b) for b in body.blocks])
+
+
+def _copy_file(f: s.File) -> s.File:
+    return s.File(f.path, f.source, _copy_body(f.body))

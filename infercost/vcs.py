@@ -1,0 +1,100 @@
+"""The one module that knows git: read a stack as committed at a ref.
+
+Files are read straight from the object database (no checkout, no stash, the working
+tree untouched). A stack directory that did not exist at the ref is an empty base, not
+an error: everything in the head is then "create".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infercost.errors import InfercostError
+
+
+@dataclass
+class RefStack:
+    """The ``*.hcl`` texts of a stack directory at a ref, keyed by display name."""
+
+    ref: str
+    texts: dict[str, str] = field(default_factory=dict)
+    exists: bool = True
+    repo_root: Path | None = None
+    commit: str = ""
+
+
+def _open_repo(path: Path):  # type: ignore[no-untyped-def]
+    import git
+
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise InfercostError.at(
+            "Not a git repository",
+            f"--base needs the stack to be inside a git repository, and {path} is not.",
+        ) from None
+
+
+def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
+    """Read every ``*.hcl`` directly in ``stack_dir`` as committed at ``ref``."""
+    import git
+
+    stack_dir = Path(stack_dir).resolve()
+    repo = _open_repo(stack_dir if stack_dir.exists() else stack_dir.parent)
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    try:
+        commit = repo.commit(ref)
+    except (git.BadName, git.BadObject, ValueError):
+        hint = ""
+        if os.path.exists(os.path.join(repo.git_dir, "shallow")):
+            hint = (
+                " This is a shallow clone, so the base may not have been fetched: check out "
+                "with full history (actions/checkout with fetch-depth: 0) or fetch the base ref."
+            )
+        raise InfercostError.at(
+            "Unknown git ref", f'"{ref}" does not name a commit in {root}.{hint}'
+        ) from None
+    relative = stack_dir.relative_to(root).as_posix() if stack_dir != root else ""
+    result = RefStack(ref, repo_root=root, commit=commit.hexsha)
+    tree = commit.tree
+    if relative:
+        try:
+            tree = tree / relative
+        except KeyError:
+            result.exists = False
+            return result
+        if tree.type != "tree":
+            result.exists = False
+            return result
+    from infercost.config.loader import display_path
+
+    for blob in sorted(tree.blobs, key=lambda b: b.name):
+        if blob.name.endswith(".hcl"):
+            name = f"{display_path(stack_dir / blob.name)}@{ref}"
+            try:
+                result.texts[name] = blob.data_stream.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise InfercostError.at("Unreadable file", f"{name} is not UTF-8 text.") from None
+    if not result.texts:
+        result.exists = False
+    return result
+
+
+def read_file_at(path: Path, ref: str) -> str | None:
+    """One file as committed at ``ref`` (policy files inside the repository), or None."""
+    import git
+
+    path = Path(path).resolve()
+    repo = _open_repo(path.parent)
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        return None  # outside the repository: read from disk by the caller
+    try:
+        blob = repo.commit(ref).tree / relative
+    except (KeyError, git.BadName, ValueError):
+        return None
+    return blob.data_stream.read().decode("utf-8")
