@@ -293,8 +293,8 @@ except ImportError as exc:
     sys.exit(f"infercost.vcs.read_stack_at is not available yet ({exc})")
 stack = Path(sys.argv[1])
 t = time.perf_counter()
-files = read_stack_at(stack, sys.argv[2])
-print(time.perf_counter() - t, len(files))
+at_ref = read_stack_at(stack, sys.argv[2])
+print(time.perf_counter() - t, len(at_ref.texts))
 """
 
 PARSE_INFERCOST = r"""

@@ -310,6 +310,8 @@ class Stack:
     guardrails: dict[str, Guardrail] = field(default_factory=dict)
     waivers: dict[str, Waiver] = field(default_factory=dict)
     directory: str = "."
+    # Evaluated variables and locals, for guardrail conditions that use them.
+    locals: dict[str, Any] = field(default_factory=dict)
 
     @property
     def currency(self) -> str:

@@ -98,3 +98,14 @@ def read_file_at(path: Path, ref: str) -> str | None:
     except (KeyError, git.BadName, ValueError):
         return None
     return blob.data_stream.read().decode("utf-8")
+
+
+def repository_root(path: Path) -> Path | None:
+    """The top of the git work tree holding ``path``, or None outside a repository."""
+    import git
+
+    try:
+        repo = git.Repo(Path(path).resolve(), search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    return Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from infercost import __version__
@@ -176,6 +175,76 @@ def plan(
 
 
 @app.command()
+def check(
+    stack: StackArg = Path("."),
+    base: BaseOpt = None,
+    base_dir: BaseDirOpt = None,
+    what_if: WhatIfOpt = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="Guardrail file, folder or builtin:NAME; repeatable."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Block on existing violations too.")
+    ] = False,
+    soft_fail: Annotated[
+        bool, typer.Option("--soft-fail", help="Report violations but exit 0 (errors still 1).")
+    ] = False,
+    usage: UsageOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    period: PeriodOpt = None,
+    output: OutputOpt = None,
+    out: OutOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
+    from infercost.cli import check as command
+    from infercost.workspace import Change
+
+    change = Change(base, base_dir, tuple(what_if or ()))
+    _finish(
+        command.run,
+        _options(stack, usage, var, var_file, period),
+        change,
+        list(policy or ()),
+        strict,
+        soft_fail,
+        output,
+        out,
+        _console(no_color),
+    )
+
+
+@app.command()
+def comment(
+    body_file: Annotated[
+        Path,
+        typer.Option("--body-file", help="Markdown body (from check -o markdown); - for stdin."),
+    ],
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")
+    ] = None,
+    pr: Annotated[
+        int | None, typer.Option("--pr", help="Pull request number (default: from the event).")
+    ] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Keep a separate comment per tag.")
+    ] = None,
+    valid_at: Annotated[
+        str | None, typer.Option("--valid-at", help="ISO 8601 time the data is valid for.")
+    ] = None,
+) -> None:
+    """Create or update the sticky pull-request comment (token from GITHUB_TOKEN)."""
+    from infercost.github.comment import comment_command
+
+    console = _console(False)
+    raise _Result(
+        comment_command(body_file, repo, pr, tag=tag, valid_at=valid_at, stderr=console.stderr)
+    )
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     sys.stdout.write(f"infercost {__version__}\n")
@@ -200,16 +269,16 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     except InfercostError as exc:
         print_diagnostics(exc.diagnostics, console.stderr, console.err_style)
         return 1
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
+    except typer.TyperException as exc:  # a bad flag, an unknown command: usage errors
         print_diagnostics(
             [Diagnostic("Invalid command line", exc.format_message())],
             console.stderr,
             console.err_style,
         )
         return 1
-    except click.exceptions.Abort:
+    except typer.Abort:
         console.stderr.write("Aborted.\n")
         return 1
     except KeyboardInterrupt:

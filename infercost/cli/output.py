@@ -46,7 +46,9 @@ def parse_outputs(
                 "its own file as -o FORMAT=FILE instead.",
             )
         specs[unfiled[0]] = OutputSpec(specs[unfiled[0]].format, out)
-    to_stdout = [s.format for s in specs if s.path is None]
+    # GitHub workflow commands are read by the runner from the log, so they may share
+    # standard output with one other format.
+    to_stdout = [s.format for s in specs if s.path is None and s.format != "github"]
     if len(to_stdout) > 1:
         raise InfercostError.at(
             "Invalid output option",

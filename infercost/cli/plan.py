@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from infercost.cli.context import Console
@@ -13,12 +14,21 @@ from infercost.render import markdown, plan_text
 from infercost.render.documents import plan_document
 from infercost.render.formatting import Style
 from infercost.render.json_encoding import dumps
+from infercost.usage.snapshot import Snapshot
 from infercost.workspace import Change, Options, Sides, load_sides, load_usage
 
 FORMATS = ("text", "json", "markdown")
 
 
-def compute_plan(options: Options, change: Change, console: Console) -> tuple[Plan, Sides, str]:
+@dataclass(frozen=True)
+class Evaluation:
+    plan: Plan
+    sides: Sides
+    snapshot: Snapshot
+    usage_label: str
+
+
+def compute_plan(options: Options, change: Change, console: Console) -> Evaluation:
     """Both sides priced against the head's snapshot; shared by plan and check."""
     sides = load_sides(options, change)
     print_diagnostics(sides.warnings, console.stderr, console.err_style)
@@ -29,7 +39,7 @@ def compute_plan(options: Options, change: Change, console: Console) -> tuple[Pl
     base = compute(sides.base, snapshot) if sides.base else None
     usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
     plan = build_plan(sides.base, sides.head, base, head, sides.base_label)
-    return plan, sides, usage
+    return Evaluation(plan, sides, snapshot, usage)
 
 
 def run(
@@ -41,7 +51,8 @@ def run(
     console: Console,
 ) -> int:
     specs = parse_outputs(outputs, out, FORMATS)
-    plan, _, usage = compute_plan(options, change, console)
+    evaluation = compute_plan(options, change, console)
+    plan, usage = evaluation.plan, evaluation.usage_label
     rendered = []
     for spec in specs:
         if spec.format == "json":

@@ -290,6 +290,7 @@ class _Compiler:
             guardrails=guardrails,
             waivers=waivers,
             directory=self.directory,
+            locals=dict(self.scope.local_values),
         )
 
     def _each(self, kind: str, build: Any, *extra: Any) -> dict[str, Any]:

@@ -48,9 +48,11 @@ class Scope:
 
 
 class Evaluator:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, number_text: Callable[[Decimal], str] = plain) -> None:
         self.scope = scope
         self.self_reads: dict[str, Value] = {}
+        # How numbers read inside "${...}": exact by default; guardrail messages round.
+        self.number_text = number_text
 
     def evaluate(self, expr: s.Expr) -> Value:
         with exact():
@@ -95,7 +97,7 @@ class Evaluator:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, Decimal):
-            return plain(value)
+            return self.number_text(value)
         if isinstance(value, Missing):
             return "null"
         raise error(

@@ -152,3 +152,66 @@ def plan_document(plan: Any) -> dict[str, Any]:
         },
         "changes": [change(c) for c in plan.changes],
     }
+
+
+def check_document(result: Any) -> dict[str, Any]:
+    """SPEC §8 check JSON; ``result`` is an :class:`infercost.guard.results.CheckResult`."""
+
+    def location(rng: Any) -> dict[str, Any] | None:
+        if rng is None:
+            return None
+        return {"file": rng.filename, "line": rng.start.line, "column": rng.start.column}
+
+    return {
+        **header(result.currency, result.period, result.usage_period),
+        "base": result.base_label,
+        "strict": result.strict,
+        "passed": result.passed,
+        "summary": result.summary,
+        "results": [
+            {
+                "guardrail": r.guardrail,
+                "target": r.target,
+                "scope": r.scope,
+                "severity": r.severity,
+                "status": r.status,
+                "blocking": r.blocking,
+                "message": r.message,
+                "description": r.description,
+                "condition": r.condition,
+                "source": r.source,
+                "location": location(r.location),
+                "values": r.values,
+                "base_values": r.base_values,
+                "worse": r.worse,
+                "waiver": None
+                if r.waiver is None
+                else {
+                    "name": r.waiver.name,
+                    "reason": r.waiver.reason,
+                    "until": r.waiver.until.isoformat(),
+                    "expired": r.waiver.expired,
+                },
+            }
+            for r in result.results
+        ],
+        "plan": None
+        if result.plan is None
+        else {
+            "summary": {
+                "create": result.plan.count("create"),
+                "update": result.plan.count("update"),
+                "delete": result.plan.count("delete"),
+            },
+            "totals": {
+                "before": {
+                    "cogs": result.plan.totals_before.cogs,
+                    "margin": result.plan.totals_before.margin,
+                },
+                "after": {
+                    "cogs": result.plan.totals_after.cogs,
+                    "margin": result.plan.totals_after.margin,
+                },
+            },
+        },
+    }

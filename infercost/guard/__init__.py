@@ -1,0 +1,1 @@
+"""Guardrails: conditions over the figures, judged with a ratchet against the base."""

@@ -1,0 +1,428 @@
+"""Evaluate guardrails over the head (and the base), apply the ratchet and waivers.
+
+The head's guardrail definitions judge both sides (SPEC §11): a violation that already
+held on the base and did not get worse is ``existing`` and does not block, so a feature
+already under target on main never fails an unrelated pull request, while a change that
+makes it worse does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from infercost.arithmetic import ZERO, exact, plain
+from infercost.config import syntax as s
+from infercost.cost.breakdown import Breakdown
+from infercost.errors import Diagnostic, InfercostError, Severity
+from infercost.evaluate.evaluator import Evaluator, NullRead, Scope
+from infercost.evaluate.values import Missing, display, type_name
+from infercost.guard.results import CheckResult, GuardResult, WaiverUse
+from infercost.guard.targets import Target, targets
+from infercost.model import Guardrail, Stack
+from infercost.usage.snapshot import Snapshot
+
+IMPLICIT = "target_margin"
+CHANGE_ATTRIBUTES = ("cogs_change", "cogs_change_pct", "margin_change", "cost_per_unit_change_pct")
+EMPTY_SCOPE = {
+    "customer": "the usage snapshot has no customer rows",
+    "subscription": "the stack declares no subscriptions",
+    "feature": "the stack declares no features",
+    "workflow": "the stack declares no workflows",
+    "step": "the stack declares no steps",
+}
+
+
+@dataclass(frozen=True)
+class Side:
+    """One configuration with its figures, as the guardrails see it."""
+
+    stack: Stack
+    figures: Breakdown
+    snapshot: Snapshot | None
+    base_figures: Breakdown | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A guardrail's outcome on one target of one side."""
+
+    status: str  # pass | fail | skipped
+    message: str
+    values: dict[str, Any]
+    amounts: tuple[Decimal, ...] | None = None  # how far each comparison misses
+
+
+def check(
+    head: Side,
+    base: Side | None,
+    guardrails: Mapping[str, Guardrail],
+    *,
+    strict: bool = False,
+    today: date | None = None,
+    base_label: str | None = None,
+    plan: Any = None,
+) -> CheckResult:
+    today = today or date.today()
+    results: list[GuardResult] = []
+    with exact():
+        results += _implicit(head, base, strict)
+        for guardrail in guardrails.values():
+            results += _declared(guardrail, head, base, strict)
+    results, warnings = _apply_waivers(results, head.stack, today)
+    results.sort(key=lambda r: (r.guardrail, r.target))
+    return CheckResult(
+        currency=head.figures.currency,
+        period=head.figures.period,
+        usage_period=head.figures.usage_period,
+        base_label=base_label if base is not None else None,
+        strict=strict,
+        results=tuple(results),
+        warnings=tuple(warnings),
+        plan=plan,
+    )
+
+
+def all_guardrails(stack: Stack, policies: Iterable[Guardrail]) -> dict[str, Guardrail]:
+    """The stack's own guardrails plus the policy packs'; one name, one rule."""
+    out = dict(stack.guardrails)
+    for guardrail in policies:
+        if guardrail.name in out:
+            first = out[guardrail.name]
+            raise InfercostError(
+                Diagnostic(
+                    "Duplicate guardrail",
+                    f'guardrail "{guardrail.name}" from {guardrail.source} is already declared '
+                    f"in {first.range.filename} line {first.range.start.line}.",
+                    guardrail.range,
+                )
+            )
+        out[guardrail.name] = guardrail
+    return out
+
+
+# -- the implicit target-margin guardrail ---------------------------------------------------
+def _implicit(head: Side, base: Side | None, strict: bool) -> list[GuardResult]:
+    out = []
+    for name, feature in head.stack.features.items():
+        target = feature.target_margin
+        if target is None:
+            continue
+        now = head.figures.features[name]
+        verdict = _margin_verdict(now.margin, now.cogs, target)
+        before = None
+        if base is not None and name in base.figures.features:
+            was = base.figures.features[name]
+            before = _margin_verdict(was.margin, was.cogs, target)
+        status, blocking, worse = _ratchet(verdict, before, "error", strict, base is not None)
+        values = {
+            "margin": now.margin,
+            "target_margin": target,
+            "cogs": now.cogs,
+            "revenue": now.revenue,
+        }
+        out.append(
+            GuardResult(
+                guardrail=IMPLICIT,
+                target=f"feature.{name}",
+                severity="error",
+                status=status,
+                blocking=blocking,
+                message=verdict.message.replace("{name}", name),
+                location=feature.at("target_margin"),
+                scope="feature",
+                description=f"feature {name} keeps a gross margin of at least {_brief(target * 100)}%",
+                condition=f"self.margin >= {plain(target)}",
+                source="stack",
+                guardrail_location=feature.at("target_margin"),
+                values=values,
+                base_values=before.values if before else None,
+                worse=worse,
+            )
+        )
+    return out
+
+
+def _margin_verdict(margin: Decimal | None, cogs: Decimal, target: Decimal) -> Verdict:
+    values = {"margin": margin, "target_margin": target}
+    if margin is None:
+        if cogs > ZERO:
+            return Verdict(
+                "fail",
+                "{name}: no revenue against COGS of "
+                + _brief(cogs)
+                + f"; target margin {_pct(target)}",
+                values,
+                (Decimal("Infinity"),),
+            )
+        return Verdict("skipped", "{name}: no revenue and no COGS; margin is undefined", values)
+    if margin >= target:
+        return Verdict(
+            "pass", f"{{name}}: margin {_pct(margin)} meets target {_pct(target)}", values, (ZERO,)
+        )
+    return Verdict(
+        "fail",
+        f"{{name}}: margin {_pct(margin)} is below target {_pct(target)} "
+        f"(short by {_brief((target - margin) * 100)} points)",
+        values,
+        (target - margin,),
+    )
+
+
+# -- declared guardrails --------------------------------------------------------------------
+def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list[GuardResult]:
+    now_targets = targets(g.scope, head.stack, head.figures, head.snapshot, head.base_figures)
+    if not now_targets:
+        return [
+            _result(
+                g,
+                g.scope,
+                None,
+                Verdict(
+                    "skipped",
+                    f"no {g.scope} to check: {EMPTY_SCOPE.get(g.scope, 'nothing in scope')}",
+                    {},
+                ),
+                "skipped",
+                False,
+                None,
+                None,
+            )
+        ]
+    before: dict[str, Verdict] = {}
+    if base is not None:
+        for t in targets(g.scope, base.stack, base.figures, base.snapshot, None):
+            before[t.address] = _evaluate(g, t, base.stack)
+    out = []
+    for t in now_targets:
+        verdict = _evaluate(g, t, head.stack)
+        was = before.get(t.address)
+        status, blocking, worse = _ratchet(verdict, was, g.severity, strict, base is not None)
+        out.append(_result(g, t.address, t, verdict, status, blocking, was, worse))
+    return out
+
+
+def _result(
+    g: Guardrail,
+    address: str,
+    t: Target | None,
+    verdict: Verdict,
+    status: str,
+    blocking: bool,
+    was: Verdict | None,
+    worse: str | None,
+) -> GuardResult:
+    return GuardResult(
+        guardrail=g.name,
+        target=address,
+        severity=g.severity,
+        status=status,
+        blocking=blocking,
+        message=verdict.message,
+        location=(t.location if t and t.location else g.range),
+        scope=g.scope,
+        description=g.description,
+        condition=g.condition.text if g.condition else "",
+        source=g.source,
+        guardrail_location=g.range,
+        values=verdict.values,
+        base_values=was.values if was else None,
+        worse=worse,
+    )
+
+
+def _scope(stack: Stack, g: Guardrail, attributes: dict[str, Any]) -> Scope:
+    if g.source != "stack":  # policy packs know nothing of a stack's variables
+        return Scope(allow_blocks=False, self_value=attributes)
+    return Scope(
+        variables={n: v.value for n, v in stack.variables.items()},
+        local_values=dict(stack.locals),
+        allow_blocks=False,
+        self_value=attributes,
+    )
+
+
+def _evaluate(g: Guardrail, t: Target, stack: Stack) -> Verdict:
+    assert g.condition is not None
+    evaluator = Evaluator(_scope(stack, g, t.attributes))
+    try:
+        value = evaluator.evaluate(g.condition)
+    except NullRead as exc:
+        reason = f"self.{exc.attribute} is null"
+        if exc.attribute in CHANGE_ATTRIBUTES:
+            reason += " (it needs a base: run with --base, --base-dir or --what-if)"
+        elif exc.attribute in t.attributes and t.attributes[exc.attribute] is None:
+            reason += " for this target"
+        return Verdict(
+            "skipped",
+            f"{g.name}: skipped for {t.address}: {reason}",
+            _visible(evaluator.self_reads),
+        )
+    if isinstance(value, Missing):
+        value = None
+    if not isinstance(value, bool):
+        raise InfercostError(
+            Diagnostic(
+                "Guardrail condition is not a bool",
+                f'The condition of guardrail "{g.name}" gave a {type_name(value)} '
+                f"({display(value)}) for {t.address}; it must be true or false.",
+                g.condition.range,
+                context=f'guardrail "{g.name}"',
+            )
+        )
+    values = _visible(evaluator.self_reads)
+    if value:
+        return Verdict("pass", f"{g.name}: holds for {t.address}", values, _amounts(g, t, stack))
+    return Verdict("fail", _message(g, t, stack, values), values, _amounts(g, t, stack))
+
+
+def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any]) -> str:
+    if g.message is not None:
+        try:
+            text = Evaluator(_scope(stack, g, t.attributes), _brief).evaluate(g.message)
+            if isinstance(text, str):
+                return text
+        except InfercostError:
+            pass  # a message that cannot be built must not hide the violation
+    read = ", ".join(f"{k} = {_brief(v)}" for k, v in values.items())
+    return f"{g.name}: {g.condition.text if g.condition else ''} does not hold for {t.address}" + (
+        f" ({read})" if read else ""
+    )
+
+
+def _visible(reads: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, Missing) else v) for k, v in reads.items()}
+
+
+def _amounts(g: Guardrail, t: Target, stack: Stack) -> tuple[Decimal, ...] | None:
+    """How far each comparison of an ``&&`` chain misses; None when the shape is other."""
+    leaves: list[s.Expr] = []
+
+    def walk(expr: s.Expr) -> bool:
+        if isinstance(expr, s.Binary) and expr.op == "&&":
+            return walk(expr.left) and walk(expr.right)
+        if isinstance(expr, s.Binary) and expr.op in ("<", ">", "<=", ">="):
+            leaves.append(expr)
+            return True
+        return False
+
+    if g.condition is None or not walk(g.condition):
+        return None
+    evaluator = Evaluator(_scope(stack, g, t.attributes))
+    out = []
+    for leaf in leaves:
+        assert isinstance(leaf, s.Binary)
+        try:
+            a, b = evaluator.evaluate(leaf.left), evaluator.evaluate(leaf.right)
+        except InfercostError:
+            return None
+        if not isinstance(a, Decimal) or not isinstance(b, Decimal) or isinstance(a, bool):
+            return None
+        miss = b - a if leaf.op in (">", ">=") else a - b
+        out.append(max(miss, ZERO))
+    return tuple(out)
+
+
+# -- ratchet and waivers --------------------------------------------------------------------
+def _ratchet(
+    now: Verdict, was: Verdict | None, severity: str, strict: bool, has_base: bool
+) -> tuple[str, bool, str | None]:
+    """(status, blocking, why worse) for one result."""
+    if now.status != "fail":
+        return now.status, False, None
+    can_block = severity == "error"
+    if not has_base or was is None or was.status != "fail":
+        return "fail", can_block, None
+    worse = _worse(now, was)
+    if worse:
+        return "fail", can_block, worse
+    return "existing", can_block and strict, None
+
+
+def _worse(now: Verdict, was: Verdict) -> str | None:
+    if now.amounts is not None and was.amounts is not None and len(now.amounts) == len(was.amounts):
+        grew = [i for i, (a, b) in enumerate(zip(now.amounts, was.amounts, strict=True)) if a > b]
+        if grew:
+            return "the violation grew: it now misses by " + ", ".join(
+                f"{_brief(now.amounts[i])} (was {_brief(was.amounts[i])})" for i in grew
+            )
+        return None
+    changed = [k for k in now.values if now.values.get(k) != was.values.get(k)]
+    if changed:
+        return "values it reads changed: " + ", ".join(
+            f"{k} {_brief(was.values.get(k))} → {_brief(now.values.get(k))}" for k in changed
+        )
+    return None
+
+
+def _apply_waivers(
+    results: list[GuardResult], stack: Stack, today: date
+) -> tuple[list[GuardResult], list[Diagnostic]]:
+    warnings: list[Diagnostic] = []
+    by_key = {(w.guardrail, w.target): w for w in stack.waivers.values()}
+    used: set[str] = set()
+    out = []
+    for r in results:
+        w = by_key.get((r.guardrail, r.target))
+        if w is None:
+            out.append(r)
+            continue
+        used.add(w.name)
+        expired = today > w.until
+        use = WaiverUse(w.name, w.reason, w.until, expired, w.range)
+        if expired:
+            warnings.append(
+                Diagnostic(
+                    "Waiver expired",
+                    f'waiver "{w.name}" for {w.guardrail} on {w.target} expired on '
+                    f"{w.until.isoformat()}; the rule applies again.",
+                    w.range,
+                    Severity.WARNING,
+                )
+            )
+            out.append(replace(r, waiver=use))
+        elif r.violated:
+            out.append(
+                replace(
+                    r,
+                    status="waived",
+                    blocking=False,
+                    waiver=use,
+                    message=f"{r.message} (waived until {w.until.isoformat()}: {w.reason})",
+                )
+            )
+        else:
+            out.append(replace(r, waiver=use))
+    for w in stack.waivers.values():
+        if w.name not in used:
+            warnings.append(
+                Diagnostic(
+                    "Waiver matches nothing",
+                    f'waiver "{w.name}" names guardrail "{w.guardrail}" and target "{w.target}", '
+                    "but no check result has that pair; remove it or fix the names.",
+                    w.range,
+                    Severity.WARNING,
+                )
+            )
+    return out, warnings
+
+
+def _brief(value: Any) -> str:
+    """Numbers in messages: at most four decimals, exact values stay in JSON."""
+    if isinstance(value, Decimal) and not isinstance(value, bool):
+        if not value.is_finite():
+            return "∞"
+        rounded = (
+            value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+            if value.adjusted() < 24
+            else value
+        )
+        return plain(rounded)
+    return display(value)
+
+
+def _pct(ratio: Decimal) -> str:
+    return f"{_brief(ratio * 100)}%"

@@ -1,0 +1,70 @@
+"""Loading guardrail policy files: shipped packs (``builtin:NAME``), files and folders.
+
+Policy files hold ``guardrail`` blocks only and may read only ``self``: they are shared
+across stacks and must not depend on any one stack's variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+from infercost.config.compile import compile_policy
+from infercost.config.loader import display_path, parse_files, read_text
+from infercost.errors import InfercostError, did_you_mean
+from infercost.model import Guardrail
+
+BUILTIN = "builtin:"
+
+
+def builtin_packs() -> dict[str, str]:
+    """Pack name -> text of every shipped pack."""
+    folder = resources.files("infercost").joinpath("policies")
+    if not folder.is_dir():
+        return {}
+    return {
+        entry.name.removesuffix(".hcl"): entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".hcl")
+    }
+
+
+def load_policies(specs: Iterable[str], relative_to: Path = Path(".")) -> list[Guardrail]:
+    """Guardrails of every policy spec, in order; a pack named twice is loaded once."""
+    out: list[Guardrail] = []
+    seen: set[str] = set()
+    for spec in specs:
+        for source, text in _texts(spec, relative_to):
+            if source in seen:
+                continue
+            seen.add(source)
+            files = parse_files({source: text}, root="policy")
+            out.extend(compile_policy(files, source).values())
+    return out
+
+
+def _texts(spec: str, relative_to: Path) -> list[tuple[str, str]]:
+    if spec.startswith(BUILTIN):
+        name = spec.removeprefix(BUILTIN)
+        packs = builtin_packs()
+        if name not in packs:
+            raise InfercostError.at(
+                "Unknown policy pack",
+                f'There is no shipped pack "{name}". Packs: {", ".join(packs) or "none"}.'
+                + did_you_mean(name, packs),
+            )
+        return [(spec, packs[name])]
+    path = Path(spec)
+    if not path.is_absolute():
+        path = relative_to / path
+    if path.is_dir():
+        files = sorted(path.glob("*.hcl"))
+        if not files:
+            raise InfercostError.at(
+                "Empty policy folder", f"{display_path(path)} holds no .hcl files."
+            )
+        return [(display_path(f), read_text(f)) for f in files]
+    if not path.is_file():
+        raise InfercostError.at("Policy not found", f"{display_path(path)} does not exist.")
+    return [(display_path(path), read_text(path))]

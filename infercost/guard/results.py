@@ -1,0 +1,80 @@
+"""The check result model: one result per (guardrail, target), and the run's verdict.
+
+Every view of ``check`` (text, json, markdown, sarif, junit, github) draws from a
+:class:`CheckResult`; none recomputes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from infercost.errors import Diagnostic, SourceRange
+
+STATUSES = ("pass", "fail", "existing", "waived", "skipped")
+
+
+@dataclass(frozen=True)
+class WaiverUse:
+    """A waiver that matched a result; an expired one no longer excuses it."""
+
+    name: str
+    reason: str
+    until: date
+    expired: bool
+    location: SourceRange
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    guardrail: str
+    target: str  # feature.chat, customer["acme corp"], workflow.w.step.s, stack
+    severity: str  # error | warning
+    status: str  # pass | fail | existing | waived | skipped
+    blocking: bool
+    message: str
+    location: SourceRange | None
+    scope: str = "feature"
+    description: str | None = None
+    condition: str = ""
+    source: str = "stack"  # stack, builtin:NAME or a policy file
+    guardrail_location: SourceRange | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # self attributes the condition read
+    base_values: dict[str, Any] | None = None
+    worse: str | None = None  # why an existing violation counts as worse
+    waiver: WaiverUse | None = None
+
+    @property
+    def violated(self) -> bool:
+        return self.status in ("fail", "existing", "waived")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    currency: str
+    period: str
+    usage_period: str | None
+    base_label: str | None  # None: no base, so no ratchet
+    strict: bool
+    results: tuple[GuardResult, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+    plan: Any = None  # the plan.diff.Plan the check was made on
+
+    @property
+    def passed(self) -> bool:
+        return not any(r.blocking for r in self.results)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def blocking(self) -> tuple[GuardResult, ...]:
+        return tuple(r for r in self.results if r.blocking)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        out = {status: self.count(status) for status in STATUSES}
+        out["blocking"] = len(self.blocking)
+        out["total"] = len(self.results)
+        return out

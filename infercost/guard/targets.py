@@ -1,0 +1,182 @@
+"""The objects a guardrail of each scope judges, as ``self`` sees them (SPEC §6, §11).
+
+Each target is an address, a location to point at, and the attributes of ``self``.
+Attributes that need a base (``*_change``) are None without one, so a condition that
+reads them is skipped and says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from infercost.arithmetic import ZERO, exact
+from infercost.cost.breakdown import Breakdown
+from infercost.cost.unit_cost import step_metrics, workflow_costs
+from infercost.errors import SourceRange
+from infercost.model import Stack
+from infercost.usage.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Target:
+    address: str
+    location: SourceRange | None
+    attributes: dict[str, Any]
+
+
+def _pct(before: Decimal | None, after: Decimal | None) -> Decimal | None:
+    if before is None or after is None or before == ZERO:
+        return None
+    return (after - before) / before * 100
+
+
+def _diff(before: Decimal | None, after: Decimal | None) -> Decimal | None:
+    if before is None or after is None:
+        return None
+    return after - before
+
+
+def targets(
+    scope: str, stack: Stack, figures: Breakdown, snapshot: Snapshot | None, base: Breakdown | None
+) -> list[Target]:
+    with exact():
+        return {
+            "feature": _features,
+            "subscription": _subscriptions,
+            "customer": _customers,
+            "workflow": _workflows,
+            "step": _steps,
+            "stack": _stack,
+        }[scope](stack, figures, snapshot, base)
+
+
+def _features(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None) -> list:
+    out = []
+    for name, f in sorted(b.features.items()):
+        old = base.features.get(name) if base else None
+        out.append(
+            Target(
+                f"feature.{name}",
+                stack.features[name].range,
+                {
+                    "name": name,
+                    "unit": f.unit,
+                    "workflow": f.workflow,
+                    "region": f.region,
+                    "units": f.units,
+                    "cost_per_unit": f.cost_per_unit,
+                    "cogs": f.cogs,
+                    "revenue": f.revenue,
+                    "margin": f.margin,
+                    "target_margin": f.target_margin,
+                    "revenue_per_unit": stack.features[name].revenue_per_unit,
+                    "cogs_change": _diff(old.cogs if old else None, f.cogs),
+                    "cogs_change_pct": _pct(old.cogs if old else None, f.cogs),
+                    "margin_change": _diff(old.margin if old else None, f.margin),
+                    "cost_per_unit_change_pct": _pct(
+                        old.cost_per_unit if old else None, f.cost_per_unit
+                    ),
+                },
+            )
+        )
+    return out
+
+
+def _subscriptions(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None) -> list:
+    out = []
+    for name, sub in sorted(b.subscriptions.items()):
+        old = base.subscriptions.get(name) if base else None
+        out.append(
+            Target(
+                f"subscription.{name}",
+                stack.subscriptions[name].range,
+                {
+                    "name": name,
+                    "price": sub.price,
+                    "customers": sub.customers,
+                    "revenue": sub.revenue,
+                    "cogs": sub.cogs,
+                    "margin": sub.margin,
+                    "underwater_customers": sub.underwater_customers,
+                    "underwater_share": sub.underwater_share,
+                    "cogs_change": _diff(old.cogs if old else None, sub.cogs),
+                    "cogs_change_pct": _pct(old.cogs if old else None, sub.cogs),
+                },
+            )
+        )
+    return out
+
+
+def customer_address(customer_id: str) -> str:
+    escaped = customer_id.replace("\\", "\\\\").replace('"', '\\"')
+    return f'customer["{escaped}"]'
+
+
+def _customers(stack: Stack, b: Breakdown, snap: Snapshot | None, _base: Breakdown | None) -> list:
+    out = []
+    for cid, c in b.customers.items():
+        row = snap.customers.get(cid) if snap else None
+        location = snap.location(row.first) if snap and row else None
+        out.append(
+            Target(
+                customer_address(cid),
+                location,
+                {
+                    "id": cid,
+                    "subscription": c.subscription,
+                    "revenue": c.revenue,
+                    "cogs": c.cogs,
+                    "margin": c.margin,
+                    "underwater": c.underwater,
+                },
+            )
+        )
+    return out
+
+
+def _workflows(stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdown | None) -> list:
+    out = []
+    for name, w in sorted(stack.workflows.items()):
+        costs = workflow_costs(stack, w, None)
+        out.append(
+            Target(
+                f"workflow.{name}",
+                w.range,
+                {
+                    "name": name,
+                    "cost_per_unit": sum((c.cost_per_unit for c in costs), ZERO),
+                    "cache_hit_rate": w.cache_hit_rate,
+                    "steps": Decimal(len(w.steps)),
+                },
+            )
+        )
+    return out
+
+
+def _steps(stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdown | None) -> list:
+    out = []
+    for _, w in sorted(stack.workflows.items()):
+        costs = workflow_costs(stack, w, None)
+        total = sum((c.cost_per_unit for c in costs), ZERO)
+        for step, cost in zip(w.steps, costs, strict=True):
+            out.append(Target(step.address, step.range, step_metrics(step, cost, total)))
+    return out
+
+
+def _stack(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None) -> list:
+    old = base.totals if base else None
+    return [
+        Target(
+            "stack",
+            None,
+            {
+                "cogs": b.totals.cogs,
+                "revenue": b.totals.revenue,
+                "margin": b.totals.margin,
+                "cogs_change": _diff(old.cogs if old else None, b.totals.cogs),
+                "cogs_change_pct": _pct(old.cogs if old else None, b.totals.cogs),
+            },
+        )
+    ]

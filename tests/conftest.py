@@ -1,0 +1,55 @@
+"""Fixtures shared by the whole suite; plain helpers live in tests/helpers.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import BASE_STACK, GOLDEN_DIR, write_files
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/golden/* from the current output instead of comparing.",
+    )
+
+
+@pytest.fixture
+def write_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Write a stack directory from file texts (HCL is dedented) and work beside it.
+
+    The working directory becomes ``tmp_path``, so paths in messages are short and stable
+    (``stack/main.hcl``). Returns the stack directory relative to the working directory.
+    """
+    monkeypatch.chdir(tmp_path)
+
+    def write(files: dict[str, str | bytes], name: str = "stack", *,
+              base: bool = False) -> Path:  # fmt: skip
+        contents = {**BASE_STACK, **files} if base else files
+        write_files(tmp_path / name, contents)
+        return Path(name)
+
+    return write
+
+
+@pytest.fixture
+def assert_golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare a text with tests/golden/NAME, or rewrite it with --update-goldens."""
+    update = bool(request.config.getoption("--update-goldens"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN_DIR / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"missing golden file {path}; run pytest --update-goldens"
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"output differs from {path}; if intended, --update-goldens"
+
+    return check
