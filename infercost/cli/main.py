@@ -247,7 +247,7 @@ def comment(
 @app.command()
 def version() -> None:
     """Print the version."""
-    sys.stdout.write(f"infercost {__version__}\n")
+    _console(False).stdout.write(f"infercost {__version__}\n")
     raise _Result(0)
 
 

@@ -69,7 +69,7 @@ def check(
     today = today or date.today()
     results: list[GuardResult] = []
     with exact():
-        results += _implicit(head, base, strict)
+        results += _implicit(head, base, strict, _causes(plan))
         for guardrail in guardrails.values():
             results += _declared(guardrail, head, base, strict)
     results, warnings = _apply_waivers(results, head.stack, today)
@@ -105,7 +105,30 @@ def all_guardrails(stack: Stack, policies: Iterable[Guardrail]) -> dict[str, Gua
 
 
 # -- the implicit target-margin guardrail ---------------------------------------------------
-def _implicit(head: Side, base: Side | None, strict: bool) -> list[GuardResult]:
+def _causes(plan: Any) -> dict[str, str]:
+    """Feature name -> the change that moved its COGS most, in words, from the plan."""
+    out: dict[str, str] = {}
+    for feature in getattr(plan, "features", ()):
+        movers = [a for a in feature.attribution if a.cogs_change and a.causes]
+        if not movers:
+            continue
+        top = movers[0]
+        change = top.causes[0]
+        what = (
+            f"{change.address} {change.action}d"
+            if change.attribute is None
+            else f"{change.address} {change.attribute} {display(change.before)} → "
+            f"{display(change.after)}"
+        )
+        sign = "+" if top.cogs_change > 0 else ""
+        amount = top.cogs_change.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+        out[feature.name] = f"mostly from {what} ({sign}{amount:,} COGS per period)"
+    return out
+
+
+def _implicit(
+    head: Side, base: Side | None, strict: bool, causes: dict[str, str]
+) -> list[GuardResult]:
     out = []
     for name, feature in head.stack.features.items():
         target = feature.target_margin
@@ -118,6 +141,9 @@ def _implicit(head: Side, base: Side | None, strict: bool) -> list[GuardResult]:
             was = base.figures.features[name]
             before = _margin_verdict(was.margin, was.cogs, target)
         status, blocking, worse = _ratchet(verdict, before, "error", strict, base is not None)
+        message = verdict.message.replace("{name}", name)
+        if status == "fail" and name in causes:
+            message += f"; {causes[name]}"
         values = {
             "margin": now.margin,
             "target_margin": target,
@@ -131,10 +157,11 @@ def _implicit(head: Side, base: Side | None, strict: bool) -> list[GuardResult]:
                 severity="error",
                 status=status,
                 blocking=blocking,
-                message=verdict.message.replace("{name}", name),
+                message=message,
                 location=feature.at("target_margin"),
                 scope="feature",
-                description=f"feature {name} keeps a gross margin of at least {_brief(target * 100)}%",
+                description=f"feature {name} keeps a gross margin of at least "
+                f"{_brief(target * 100)}%",
                 condition=f"self.margin >= {plain(target)}",
                 source="stack",
                 guardrail_location=feature.at("target_margin"),
@@ -372,7 +399,6 @@ def _apply_waivers(
             continue
         used.add(w.name)
         expired = today > w.until
-        use = WaiverUse(w.name, w.reason, w.until, expired, w.range)
         if expired:
             warnings.append(
                 Diagnostic(
@@ -383,19 +409,14 @@ def _apply_waivers(
                     Severity.WARNING,
                 )
             )
+        if not r.violated:
+            out.append(r)  # nothing to excuse; an expired waiver is still reported above
+            continue
+        use = WaiverUse(w.name, w.reason, w.until, expired, w.range)
+        if expired:
             out.append(replace(r, waiver=use))
-        elif r.violated:
-            out.append(
-                replace(
-                    r,
-                    status="waived",
-                    blocking=False,
-                    waiver=use,
-                    message=f"{r.message} (waived until {w.until.isoformat()}: {w.reason})",
-                )
-            )
         else:
-            out.append(replace(r, waiver=use))
+            out.append(replace(r, status="waived", blocking=False, waiver=use))
     for w in stack.waivers.values():
         if w.name not in used:
             warnings.append(

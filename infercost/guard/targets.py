@@ -99,7 +99,9 @@ def _subscriptions(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakd
                     "revenue": sub.revenue,
                     "cogs": sub.cogs,
                     "margin": sub.margin,
-                    "underwater_customers": sub.underwater_customers,
+                    "underwater_customers": None
+                    if sub.underwater_customers is None
+                    else Decimal(sub.underwater_customers),
                     "underwater_share": sub.underwater_share,
                     "cogs_change": _diff(old.cogs if old else None, sub.cogs),
                     "cogs_change_pct": _pct(old.cogs if old else None, sub.cogs),

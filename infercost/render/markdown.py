@@ -52,6 +52,12 @@ def truncate_middle(text: str, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     return text[:head] + note_template.format(n=cut) + (text[-tail:] if tail else "")
 
 
+def _value(value: Any) -> str:
+    from infercost.render.plan_text import value_text
+
+    return value_text(value)
+
+
 @functools.cache
 def _environment() -> Any:
     import jinja2
@@ -65,6 +71,7 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(md=escape, money=money, pct=pct, percent=percent, points=points)
+    env.filters["value"] = _value  # a configuration value as HCL spells it, not Python's repr
     return env
 
 
@@ -76,4 +83,47 @@ def render_template(name: str, **context: Any) -> str:
 def plan_comment(plan: Any) -> str:
     return render_template(
         "plan.md.j2", plan=plan, changed=[f for f in plan.features if f.action != "no-op"]
+    )
+
+
+def check_comment(result: Any) -> str:
+    """The check report for a pull request comment or a job summary."""
+    from infercost.render.check_view import GROUPS, group_of, headline, line, message, verdict
+
+    groups: dict[str, list[Any]] = {g: [] for g in GROUPS}
+    for r in result.results:
+        groups[group_of(r)].append(line(r, result.currency))
+    plan = result.plan
+    compared = result.base_label is not None
+    changed = (
+        [f for f in plan.features if f.action != "no-op"]
+        if plan is not None and compared and plan.has_changes
+        else []
+    )
+    current = (
+        [f for f in plan.features if f.after is not None]
+        if plan is not None and not compared
+        else []
+    )
+    return render_template(
+        "check.md.j2",
+        result=result,
+        plan=plan,
+        compared=compared,
+        changed=changed,
+        current=current,
+        guardrail_changes=plan.guardrail_changes if plan is not None and compared else (),
+        groups=groups,
+        waived=[
+            {"target": r.target, "guardrail": r.guardrail, "waiver": r.waiver, "text": message(r)}
+            for r in result.results
+            if r.status == "waived" and r.waiver is not None
+        ],
+        expired=[
+            r
+            for r in result.results
+            if r.waiver is not None and r.waiver.expired and r.status in ("fail", "existing")
+        ],
+        headline=headline(result),
+        verdict=verdict(result),
     )
