@@ -19,9 +19,16 @@ from infercost.evaluate.values import Distribution
 Count = Decimal | Distribution
 
 
+class SourceText(str):
+    """Expression text in a configuration (a distribution, a guardrail condition): a string
+    in JSON, shown as written (unquoted) in plan views."""
+
+    __slots__ = ()
+
+
 def _config_value(value: Any) -> Any:
     if isinstance(value, Distribution):
-        return value.text
+        return SourceText(value.text)
     if isinstance(value, tuple):
         return [_config_value(v) for v in value]
     if isinstance(value, dict):
@@ -272,8 +279,8 @@ class Guardrail(Located):
             "scope": self.scope,
             "severity": self.severity,
             "description": self.description,
-            "condition": self.condition.text if self.condition else None,
-            "message": self.message.text if self.message else None,
+            "condition": SourceText(self.condition.text) if self.condition else None,
+            "message": SourceText(self.message.text) if self.message else None,
         }
 
 

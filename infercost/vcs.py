@@ -28,12 +28,15 @@ class RefStack:
 def _open_repo(path: Path):  # type: ignore[no-untyped-def]
     import git
 
+    from infercost.config.loader import display_path
+
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise InfercostError.at(
             "Not a git repository",
-            f"--base needs the stack to be inside a git repository, and {path} is not.",
+            "--base needs the stack to be inside a git repository, and "
+            f"{display_path(path)} is not.",
         ) from None
 
 
@@ -46,6 +49,7 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
     root = Path(repo.working_tree_dir or repo.git_dir).resolve()
     try:
         commit = repo.commit(ref)
+        tree = commit.tree  # a shallow clone can name a parent whose object is missing
     except (git.BadName, git.BadObject, ValueError):
         hint = ""
         if os.path.exists(os.path.join(repo.git_dir, "shallow")):
@@ -58,7 +62,6 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
         ) from None
     relative = stack_dir.relative_to(root).as_posix() if stack_dir != root else ""
     result = RefStack(ref, repo_root=root, commit=commit.hexsha)
-    tree = commit.tree
     if relative:
         try:
             tree = tree / relative

@@ -579,6 +579,14 @@ class _Compiler:
     def _step(self, workflow: s.Block, block: s.Block) -> Step:
         uses_attr = block.body.attributes["uses"]
         uses = self.string(block, "uses")
+        if not uses:
+            raise self.fail(
+                "Missing required argument",
+                f'The argument "uses" is required in {block.header}; it names the price item '
+                'the step is billed by, like "openai/gpt-4o".',
+                uses_attr.expr.range,
+                block,
+            )
         item = self._price_item(uses or "", uses_attr, block)
         wrong = METER_ONLY if item.kind == "model" else MODEL_ONLY
         for name in wrong:

@@ -155,7 +155,8 @@ def delta(before: Any, after: Any) -> Delta:
             cpu_pct = pct_change(before.cost_per_unit, after.cost_per_unit)
         return Delta(
             cogs=cogs_after - cogs_before,
-            cogs_pct=pct_change(before.cogs if before else None, after.cogs if after else None),
+            # A deleted feature's COGS goes to zero (-100 %); a created one has no base.
+            cogs_pct=pct_change(before.cogs if before else None, cogs_after),
             cost_per_unit_pct=cpu_pct,
             margin_points=margin_points,
             revenue=(after.revenue if after else ZERO) - (before.revenue if before else ZERO),

@@ -36,29 +36,34 @@ def apply_what_ifs(files: list[s.File], what_ifs: list[s.File]) -> list[s.File]:
     for what_if in what_ifs:
         added: list[s.Block] = []
         for block in what_if.body.blocks:
-            if not _merge_top(merged, block):
-                added.append(_copy_block(block))
-        if added:
-            merged.append(s.File(what_if.path, what_if.source, s.Body({}, added)))
+            leftover = _merge_top(merged, block)
+            if leftover is not None:
+                added.append(leftover)
+        # Top-level attributes are invalid in a stack file; keeping them lets the
+        # structure check report them at their place instead of dropping them silently.
+        if added or what_if.body.attributes:
+            body = s.Body(dict(what_if.body.attributes), added)
+            merged.append(s.File(what_if.path, what_if.source, body))
     return merged
 
 
-def _merge_top(files: list[s.File], block: s.Block) -> bool:
+def _merge_top(files: list[s.File], block: s.Block) -> s.Block | None:
+    """Merge one what-if block into the stack; return what is left to add as a new block."""
     if block.type == "locals":
         return _merge_locals(files, block)
     for f in files:
         for target in f.body.blocks:
             if target.type == block.type and target.labels == block.labels:
                 _merge_block(target, block)
-                return True
-    if block.type == "infercost":
-        return False
-    candidates = [b.name for f in files for b in f.body.blocks if b.type == block.type]
-    _require_complete(block, TOP_DEFS.get(block.type, block.type), candidates)
-    return False
+                return None
+    if block.type != "infercost":
+        candidates = [b.name for f in files for b in f.body.blocks if b.type == block.type]
+        _require_complete(block, TOP_DEFS.get(block.type, block.type), candidates)
+    return _copy_block(block)
 
 
-def _merge_locals(files: list[s.File], block: s.Block) -> bool:
+def _merge_locals(files: list[s.File], block: s.Block) -> s.Block | None:
+    """Replace locals the stack defines; the new ones are left to add as a block."""
     remaining = dict(block.body.attributes)
     for f in files:
         for target in f.body.blocks_of("locals"):
@@ -66,9 +71,8 @@ def _merge_locals(files: list[s.File], block: s.Block) -> bool:
                 if name in target.body.attributes:
                     target.body.attributes[name] = remaining.pop(name)
     if not remaining:
-        return True
-    block.body.attributes = remaining  # only the new locals are added as a block
-    return False
+        return None
+    return dataclasses.replace(block, body=s.Body(remaining, []))
 
 
 def _merge_block(target: s.Block, override: s.Block) -> None:
@@ -91,18 +95,31 @@ def _merge_block(target: s.Block, override: s.Block) -> None:
 def _require_complete(
     block: s.Block, definition: str, candidates: list[str], context: str | None = None
 ) -> None:
-    schema = language_schema()["$defs"].get(definition, {})
-    missing = [r for r in schema.get("required", []) if r not in block.body.attributes]
-    if missing:
+    lack = _incomplete(block, definition)
+    if lack:
         raise InfercostError(
             Diagnostic(
                 "What-if block matches nothing",
                 f"{block.header} is not in the stack, and it cannot be added as a new block "
-                f'because it lacks "{missing[0]}".' + did_you_mean(block.name, candidates),
+                f"because {lack}." + did_you_mean(block.name, candidates),
                 block.label_ranges[0] if block.label_ranges else block.type_range,
                 context=context,
             )
         )
+
+
+def _incomplete(block: s.Block, definition: str, owner: str = "it") -> str | None:
+    """Why a new block cannot stand alone (a required attribute missing, in it or in a
+    nested block it brings along), or None when it is complete."""
+    schema = language_schema()["$defs"].get(definition, {})
+    missing = [r for r in schema.get("required", []) if r not in block.body.attributes]
+    if missing:
+        return f'{owner} lacks "{missing[0]}"'
+    for nested in block.body.blocks:
+        lack = _incomplete(nested, NESTED_DEFS.get(nested.type, nested.type), nested.header)
+        if lack:
+            return lack if owner != "it" else f"its {lack}"
+    return None
 
 
 def _copy_block(block: s.Block) -> s.Block:

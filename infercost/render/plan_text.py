@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infercost.evaluate.values import display
+from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
 from infercost.render.formatting import Style, money, pct, percent, points
 
@@ -14,7 +15,14 @@ MOVERS = 3
 
 
 def value_text(value: Any) -> str:
-    """A configuration value as HCL spells it (distributions are kept as source text)."""
+    """A configuration value as HCL spells it; expression text (a distribution, a guardrail
+    condition) as written, not as a quoted string."""
+    if isinstance(value, SourceText):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {value_text(v)}" for k, v in value.items()) + " }"
     return display(value)
 
 
@@ -175,7 +183,9 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict) -> list[str
                 + style.dim(f"  ({cause})")
             )
     if f.changes and f.action != "update":
-        lines.append(style.dim(f"      ({len(f.changes)} related configuration blocks {verb})"))
+        n = len(f.changes)
+        blocks = "block" if n == 1 else "blocks"
+        lines.append(style.dim(f"      ({n} related configuration {blocks} {verb})"))
     elif f.changes:
         lines.append(style.dim("      changes:"))
         lines += [f"        {_change_line(x, colour)}" for x in f.changes]

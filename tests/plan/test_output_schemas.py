@@ -1,0 +1,218 @@
+"""The published JSON Schemas (infercost/schemas/) against the documents the code writes.
+
+Two guards, as Infracost keeps them: every document validates against its schema, and
+the schema and the code do not drift apart — every key a document holds is declared in
+the schema, and every key the schema declares is produced by some document here.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.helpers import REPO, run_cli
+from tests.plan.support import PLAN_STACK
+
+KINDS = ("breakdown", "plan", "check")
+SA = "examples/support-assistant"
+SEARCH = "examples/search-api"
+DRAFT_WHAT_IF = f"{SA}/what-if/gpt-4o-draft.hcl"
+
+WAIVERS = """
+waiver "launch_pricing" {
+  guardrail = "target_margin"
+  target    = "feature.support_assistant"
+  reason    = "Launch pricing until the Pro plan ships"
+  until     = "2999-12-31"
+}
+
+waiver "old_exception" {
+  guardrail = "underwater_customers"
+  target    = "subscription.pro"
+  reason    = "Expired on purpose"
+  until     = "2000-01-01"
+}
+"""
+
+
+def schema(kind: str) -> dict[str, Any]:
+    path = importlib.resources.files("infercost").joinpath("schemas", f"{kind}.schema.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def run_json(argv: list[str], codes: tuple[int, ...] = (0,)) -> dict[str, Any]:
+    result = run_cli([*argv, "-o", "json"])
+    assert result.code in codes, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    """Documents of each kind, chosen so that together they hold every optional part."""
+    tmp = tmp_path_factory.mktemp("docs")
+    what_ifs = tmp / "waivers.hcl"
+    what_ifs.write_text(WAIVERS, encoding="utf-8")
+    base = tmp / "base"
+    base.mkdir()
+    for name, text in PLAN_STACK.items():
+        (base / name).write_text(text, encoding="utf-8")
+    (base / "old.hcl").write_text(
+        'feature "old" {\n  unit = unit.ticket\n  workflow = workflow.answer\n}\n',
+        encoding="utf-8",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(REPO)
+        return {
+            "breakdown": [run_json(["breakdown", SA]), run_json(["breakdown", SEARCH])],
+            "plan": [
+                run_json(["plan", SA, "--what-if", DRAFT_WHAT_IF]),  # update, attribution
+                run_json(["plan", SEARCH]),  # create-only, empty base
+                run_json(["plan", SEARCH, "--base-dir", SEARCH]),  # no change
+                run_json(["plan", SA, "--base-dir", str(base)]),  # create and delete
+            ],
+            "check": [
+                run_json(["check", SA]),
+                run_json(["check", SA, "--what-if", DRAFT_WHAT_IF], (2,)),
+                run_json(
+                    ["check", SA, "--what-if", DRAFT_WHAT_IF, "--what-if", str(what_ifs)], (0, 2)
+                ),
+                run_json(["check", SEARCH, "--base-dir", SEARCH, "--strict"], (0, 2)),
+            ],
+        }
+
+
+def test_the_schemas_ship_in_the_package() -> None:
+    folder = importlib.resources.files("infercost").joinpath("schemas")
+    assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".json")) == [
+        f"{kind}.schema.json" for kind in sorted(KINDS)
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_schema_is_valid_and_strict(kind: str) -> None:
+    root = schema(kind)
+    jsonschema.Draft202012Validator.check_schema(root)
+    assert root["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert root["properties"]["format_version"] == {
+        "const": "1",
+        "description": "Version of this document format.",
+    }
+    for where, node in object_schemas(root):
+        # strict: nothing extra, nothing omitted (a missing value is null, SPEC §10)
+        assert node.get("additionalProperties") is False, where
+        assert sorted(node["required"]) == sorted(node["properties"]), where
+    # numbers are "number" (exact decimals, not integers) where amounts appear
+    assert root["properties"]["currency"]["type"] == "string"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_documents_validate(documents, kind: str) -> None:
+    validator = jsonschema.Draft202012Validator(
+        schema(kind), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    for document in documents[kind]:
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+        assert errors == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_schema_and_code_do_not_drift(documents, kind: str) -> None:
+    root = schema(kind)
+    produced: set[str] = set()
+    for document in documents[kind]:
+        walk(root, root, document, "$", produced)
+    declared = schema_paths(root, root, "$")
+    assert sorted(declared - produced) == [], "declared in the schema, never produced"
+    assert sorted(produced - declared) == [], "produced, not declared in the schema"
+
+
+def test_the_documents_cover_the_optional_parts(documents) -> None:
+    """The drift test is only as good as its documents: they hold each nullable part."""
+    check_results = [r for d in documents["check"] for r in d["results"]]
+    statuses = {r["status"] for r in check_results}
+    assert {"pass", "fail", "waived", "skipped"} <= statuses
+    assert any(r["waiver"] and r["waiver"]["expired"] for r in check_results)
+    assert any(r["worse"] is None and r["base_values"] is None for r in check_results)
+    assert any(r["base_values"] for r in check_results)
+    actions = {f["action"] for d in documents["plan"] for f in d["features"]}
+    assert actions == {"create", "update", "delete", "no-op"}
+    assert any(f["attribution"] for d in documents["plan"] for f in d["features"])
+    assert any(d["customers"] for d in documents["breakdown"])
+
+
+# -- walking schemas and documents ----------------------------------------------------------
+
+
+def resolve(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        name = node["$ref"].removeprefix("#/$defs/")
+        node = root["$defs"][name]
+    return node
+
+
+def branches(root: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The non-null alternatives of a node (``anyOf`` of a ref and null, or the node)."""
+    node = resolve(root, node)
+    if "anyOf" in node:
+        return [resolve(root, b) for b in node["anyOf"] if b.get("type") != "null"]
+    return [node]
+
+
+def object_schemas(root: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = [("$", root)]
+    found += [(f"$defs.{name}", node) for name, node in root.get("$defs", {}).items()]
+    out = []
+    while found:
+        where, node = found.pop()
+        if "properties" in node:
+            out.append((where, node))
+            found += [(f"{where}.{k}", v) for k, v in node["properties"].items()]
+        if isinstance(node.get("items"), dict):
+            found.append((f"{where}[]", node["items"]))
+        for alternative in node.get("anyOf", []):
+            found.append((where, alternative))
+    return out
+
+
+def schema_paths(root: dict[str, Any], node: dict[str, Any], path: str) -> set[str]:
+    out: set[str] = set()
+    for branch in branches(root, node):
+        if "properties" in branch:
+            for key, sub in branch["properties"].items():
+                out.add(f"{path}.{key}")
+                out |= schema_paths(root, sub, f"{path}.{key}")
+        elif isinstance(branch.get("additionalProperties"), dict):
+            out |= schema_paths(root, branch["additionalProperties"], f"{path}{{*}}")
+        if isinstance(branch.get("items"), dict):
+            out |= schema_paths(root, branch["items"], f"{path}[]")
+    return out
+
+
+def walk(root: dict[str, Any], node: dict[str, Any], value: Any, path: str, seen: set[str]) -> None:
+    if value is None:
+        return
+    (branch,) = branches(root, node)
+    if isinstance(value, dict):
+        if "properties" in branch:
+            assert set(value) == set(branch["properties"]), path
+            for key, item in value.items():
+                seen.add(f"{path}.{key}")
+                walk(root, branch["properties"][key], item, f"{path}.{key}", seen)
+        elif isinstance(branch.get("additionalProperties"), dict):  # a map keyed by name
+            for item in value.values():
+                walk(root, branch["additionalProperties"], item, f"{path}{{*}}", seen)
+    elif isinstance(value, list) and isinstance(branch.get("items"), dict):
+        for item in value:
+            walk(root, branch["items"], item, f"{path}[]", seen)
+
+
+def test_docs_name_every_top_level_key() -> None:
+    text = (REPO / "docs" / "json-output.md").read_text(encoding="utf-8")
+    for kind in KINDS:
+        assert f"infercost/schemas/{kind}.schema.json" in text
+        for key in schema(kind)["properties"]:
+            assert f"`{key}`" in text, (kind, key)
