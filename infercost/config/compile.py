@@ -197,37 +197,30 @@ class _Compiler:
             block,
         )
 
-    def string(self, block: s.Block, name: str, default: str | None = None) -> str | None:
+    def _typed(
+        self, block: s.Block, name: str, default: Any, accepts: type, expected: str
+    ) -> Any:
+        """An optional attribute of one plain type; null or absent gives the default."""
         attr = block.body.attributes.get(name)
         if attr is None:
             return default
         value = self.eval(attr, block)
         if value is None:
             return default
-        if not isinstance(value, str):
+        if not isinstance(value, accepts):
             raise self.fail(
                 "Incorrect attribute value type",
-                f'"{name}" must be a string, but it is a {type_name(value)} ({display(value)}).',
+                f'"{name}" must be {expected}, but it is a {type_name(value)} ({display(value)}).',
                 attr.expr.range,
                 block,
             )
         return value
 
+    def string(self, block: s.Block, name: str, default: str | None = None) -> str | None:
+        return self._typed(block, name, default, str, "a string")
+
     def boolean(self, block: s.Block, name: str, default: bool) -> bool:
-        attr = block.body.attributes.get(name)
-        if attr is None:
-            return default
-        value = self.eval(attr, block)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(
-                "Incorrect attribute value type",
-                f'"{name}" must be true or false, but it is a {type_name(value)}.',
-                attr.expr.range,
-                block,
-            )
-        return value
+        return self._typed(block, name, default, bool, "true or false")
 
     def ref(self, block: s.Block, name: str, kind: str) -> str:
         attr = block.body.attributes[name]
