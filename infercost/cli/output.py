@@ -1,7 +1,9 @@
 """Where rendered output goes: ``-o FORMAT`` to stdout, ``-o FORMAT=FILE`` to a file.
 
 ``-o`` is repeatable so one run can produce a terminal view, a PR comment and SARIF at
-once; ``--out FILE`` is the file of the single format that has none. Everything is
+once; ``--out FILE`` is the file of the single format that has none. Without any
+``-o``, ``--out FILE`` saves the JSON document and the text view still goes to the
+terminal, as ``terraform plan -out`` saves the plan and shows it. Everything is
 rendered before anything is written, so a failing run never leaves a partial file.
 """
 
@@ -23,6 +25,8 @@ class OutputSpec:
 def parse_outputs(
     values: list[str] | None, out: Path | None, allowed: tuple[str, ...]
 ) -> list[OutputSpec]:
+    if not values and out is not None and "json" in allowed:
+        return [OutputSpec("text"), OutputSpec("json", out)]
     specs: list[OutputSpec] = []
     for value in values or ["text"]:
         fmt, eq, path = value.partition("=")
