@@ -857,11 +857,55 @@ def compile_policy(files: Iterable[s.File], source: str) -> dict[str, Guardrail]
     with exact():
         compiler = _Compiler(list(files), Inputs(), ".")
         compiler.scope = Scope(allow_blocks=False)
-        return (
-            compiler._each("guardrail", lambda b: compile_guardrail(compiler, b, source))
-            if not compiler.errors.diagnostics
-            else {}
-        )
+        guardrails = compiler._each("guardrail", lambda b: _policy_guardrail(compiler, b, source))
+        compiler.errors.raise_if_any()  # a broken rule in a policy must not vanish silently
+        return guardrails
+
+
+def _policy_guardrail(compiler: _Compiler, block: s.Block, source: str) -> Guardrail:
+    """A policy rule; it is checked before any target is judged, so an empty scope too."""
+    guardrail = compile_guardrail(compiler, block, source)
+    for expr in (guardrail.condition, guardrail.message):
+        foreign = _foreign_reference(expr) if expr is not None else None
+        if foreign is not None:
+            raise compiler.fail(
+                "Invalid reference in a policy",
+                f"{foreign.text}: policy files are shared across stacks and may refer only "
+                "to self.",
+                foreign.range,
+                block,
+            )
+    return guardrail
+
+
+def _foreign_reference(expr: s.Expr) -> s.Expr | None:
+    """The first reference in ``expr`` whose root is not ``self`` (var.x, local.y, ...)."""
+    if isinstance(expr, s.GetAttr) and isinstance(expr.target, s.Name):
+        return None if expr.target.name == "self" else expr
+    children: list[s.Expr] = []
+    if isinstance(expr, s.Template):
+        children = [p for p in expr.parts if isinstance(p, s.Expr)]
+    elif isinstance(expr, s.GetAttr):
+        children = [expr.target]
+    elif isinstance(expr, s.Index):
+        children = [expr.target, expr.key]
+    elif isinstance(expr, s.Call):
+        children = list(expr.args)
+    elif isinstance(expr, s.Unary):
+        children = [expr.operand]
+    elif isinstance(expr, s.Binary):
+        children = [expr.left, expr.right]
+    elif isinstance(expr, s.Conditional):
+        children = [expr.condition, expr.then, expr.otherwise]
+    elif isinstance(expr, s.TupleExpr):
+        children = list(expr.items)
+    elif isinstance(expr, s.ObjectExpr):
+        children = [item.value for item in expr.items]
+    for child in children:
+        found = _foreign_reference(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _has_type(value: Value, type_: str) -> bool:
