@@ -197,9 +197,7 @@ class _Compiler:
             block,
         )
 
-    def _typed(
-        self, block: s.Block, name: str, default: Any, accepts: type, expected: str
-    ) -> Any:
+    def _typed(self, block: s.Block, name: str, default: Any, accepts: type, expected: str) -> Any:
         """An optional attribute of one plain type; null or absent gives the default."""
         attr = block.body.attributes.get(name)
         if attr is None:
@@ -778,7 +776,9 @@ class _Compiler:
         return {f: value[f] for f in features}
 
     def _guardrail(self, block: s.Block, source: str = "stack") -> Guardrail:
-        return compile_guardrail(self, block, source)
+        guardrail = compile_guardrail(self, block, source)
+        _check_guardrail_references(self, block, guardrail)
+        return guardrail
 
     def _waiver(self, block: s.Block) -> Waiver:
         until_attr = block.body.attributes["until"]
@@ -865,23 +865,54 @@ def compile_policy(files: Iterable[s.File], source: str) -> dict[str, Guardrail]
 def _policy_guardrail(compiler: _Compiler, block: s.Block, source: str) -> Guardrail:
     """A policy rule; it is checked before any target is judged, so an empty scope too."""
     guardrail = compile_guardrail(compiler, block, source)
-    for expr in (guardrail.condition, guardrail.message):
-        foreign = _foreign_reference(expr) if expr is not None else None
-        if foreign is not None:
+    for ref in _guardrail_references(guardrail):
+        if ref.target.name != "self":  # type: ignore[attr-defined]
             raise compiler.fail(
                 "Invalid reference in a policy",
-                f"{foreign.text}: policy files are shared across stacks and may refer only "
-                "to self.",
-                foreign.range,
+                f"{ref.text}: policy files are shared across stacks and may refer only to self.",
+                ref.range,
                 block,
             )
     return guardrail
 
 
-def _foreign_reference(expr: s.Expr) -> s.Expr | None:
-    """The first reference in ``expr`` whose root is not ``self`` (var.x, local.y, ...)."""
+def _check_guardrail_references(compiler: _Compiler, block: s.Block, g: Guardrail) -> None:
+    """A stack guardrail may read self, var and local: each must exist, even if no target
+    would ever evaluate it (an empty scope must not hide a typo)."""
+    declared = {"var": compiler.scope.variables, "local": compiler.scope.locals}
+    for ref in _guardrail_references(g):
+        root = ref.target.name  # type: ignore[attr-defined]
+        if root == "self":
+            continue
+        if root not in declared:
+            raise compiler.fail(
+                "Invalid reference",
+                f"{ref.text}: guardrails read self, var.NAME and local.NAME only.",
+                ref.range,
+                block,
+            )
+        if ref.name not in declared[root]:
+            kind = "variable" if root == "var" else "local value"
+            raise compiler.fail(
+                f"Reference to undeclared {kind}",
+                f'No {kind} "{ref.name}" is declared.' + did_you_mean(ref.name, declared[root]),
+                ref.range,
+                block,
+            )
+
+
+def _guardrail_references(g: Guardrail) -> list[s.GetAttr]:
+    out: list[s.GetAttr] = []
+    for expr in (g.condition, g.message):
+        if expr is not None:
+            out.extend(_root_references(expr))
+    return out
+
+
+def _root_references(expr: s.Expr) -> list[s.GetAttr]:
+    """Every traversal rooted at a bare name (``self.x``, ``var.y``, ``local.z``)."""
     if isinstance(expr, s.GetAttr) and isinstance(expr.target, s.Name):
-        return None if expr.target.name == "self" else expr
+        return [expr]
     children: list[s.Expr] = []
     if isinstance(expr, s.Template):
         children = [p for p in expr.parts if isinstance(p, s.Expr)]
@@ -901,11 +932,7 @@ def _foreign_reference(expr: s.Expr) -> s.Expr | None:
         children = list(expr.items)
     elif isinstance(expr, s.ObjectExpr):
         children = [item.value for item in expr.items]
-    for child in children:
-        found = _foreign_reference(child)
-        if found is not None:
-            return found
-    return None
+    return [ref for child in children for ref in _root_references(child)]
 
 
 def _has_type(value: Value, type_: str) -> bool:

@@ -113,13 +113,16 @@ def _causes(plan: Any) -> dict[str, str]:
         if not movers:
             continue
         top = movers[0]
-        change = top.causes[0]
-        what = (
-            f"{change.address} {change.action}d"
-            if change.attribute is None
-            else f"{change.address} {change.attribute} {display(change.before)} → "
-            f"{display(change.after)}"
-        )
+        # The step's COGS change comes from all of its causes together: name every one,
+        # grouped by address, rather than pin the whole amount on the first.
+        grouped: dict[str, list[str]] = {}
+        for change in top.causes:
+            grouped.setdefault(change.address, []).append(
+                f"{change.action}d"
+                if change.attribute is None
+                else f"{change.attribute} {display(change.before)} → {display(change.after)}"
+            )
+        what = " and ".join(f"{address} {', '.join(parts)}" for address, parts in grouped.items())
         sign = "+" if top.cogs_change > 0 else ""
         amount = top.cogs_change.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
         out[feature.name] = f"mostly from {what} ({sign}{amount:,} COGS per period)"
