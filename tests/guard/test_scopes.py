@@ -701,5 +701,5 @@ def test_stack_guardrail_reading_an_undeclared_variable_fails_validation(write_s
     result = run_cli(["validate", str(stack)])
     assert result.code == 1
     assert "Error: Reference to undeclared variable" in result.stderr
-    assert "on stack/guard.hcl line 3, in guardrail \"typo\":" in result.stderr
+    assert 'on stack/guard.hcl line 3, in guardrail "typo":' in result.stderr
     assert 'Did you mean "floor_margin"?' in result.stderr
