@@ -85,22 +85,32 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
     return result
 
 
-def read_file_at(path: Path, ref: str) -> str | None:
-    """One file as committed at ``ref`` (policy files inside the repository), or None."""
+def read_hcl_at(path: Path, ref: str) -> dict[str, str] | None:
+    """A ``.hcl`` file, or the ``*.hcl`` files of a folder, as committed at ``ref``.
+
+    None when ``path`` lies outside the repository (the caller reads it from disk);
+    an empty dict when it did not exist at ``ref``.
+    """
     import git
 
+    from infercost.config.loader import display_path
+
     path = Path(path).resolve()
-    repo = _open_repo(path.parent)
+    repo = _open_repo(path if path.is_dir() else path.parent)
     root = Path(repo.working_tree_dir or repo.git_dir).resolve()
     try:
         relative = path.relative_to(root).as_posix()
     except ValueError:
-        return None  # outside the repository: read from disk by the caller
-    try:
-        blob = repo.commit(ref).tree / relative
-    except (KeyError, git.BadName, ValueError):
         return None
-    return blob.data_stream.read().decode("utf-8")
+    try:
+        node = repo.commit(ref).tree / relative if relative else repo.commit(ref).tree
+    except (KeyError, git.BadName, git.BadObject, ValueError):
+        return {}
+    blobs = [node] if node.type == "blob" else [b for b in node.blobs if b.name.endswith(".hcl")]
+    return {
+        f"{display_path(root / b.path)}@{ref}": b.data_stream.read().decode("utf-8")
+        for b in sorted(blobs, key=lambda b: b.path)
+    }
 
 
 def repository_root(path: Path) -> Path | None:

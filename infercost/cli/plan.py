@@ -29,9 +29,14 @@ class Evaluation:
 
 
 def compute_plan(options: Options, change: Change, console: Console) -> Evaluation:
-    """Both sides priced against the head's snapshot; shared by plan and check."""
+    """Both sides priced against the head's snapshot."""
     sides = load_sides(options, change)
     print_diagnostics(sides.warnings, console.stderr, console.err_style)
+    return price_sides(sides, options)
+
+
+def price_sides(sides: Sides, options: Options) -> Evaluation:
+    """Price both sides against the head's snapshot and compare them; shared with check."""
     stacks = [sides.base, sides.head] if sides.base else [sides.head]
     snapshot = load_usage(stacks, options)
     assert snapshot is not None

@@ -30,12 +30,18 @@ def builtin_packs() -> dict[str, str]:
     }
 
 
-def load_policies(specs: Iterable[str], relative_to: Path = Path(".")) -> list[Guardrail]:
-    """Guardrails of every policy spec, in order; a pack named twice is loaded once."""
+def load_policies(
+    specs: Iterable[str], relative_to: Path = Path("."), at_ref: str | None = None
+) -> list[Guardrail]:
+    """Guardrails of every policy spec, in order; a pack named twice is loaded once.
+
+    With ``at_ref``, files inside the git repository are read as committed at that ref
+    (the base of a change), so a pull request that loosens a policy shows it.
+    """
     out: list[Guardrail] = []
     seen: set[str] = set()
     for spec in specs:
-        for source, text in _texts(spec, relative_to):
+        for source, text in _texts(spec, relative_to, at_ref):
             if source in seen:
                 continue
             seen.add(source)
@@ -44,7 +50,7 @@ def load_policies(specs: Iterable[str], relative_to: Path = Path(".")) -> list[G
     return out
 
 
-def _texts(spec: str, relative_to: Path) -> list[tuple[str, str]]:
+def _texts(spec: str, relative_to: Path, at_ref: str | None = None) -> list[tuple[str, str]]:
     if spec.startswith(BUILTIN):
         name = spec.removeprefix(BUILTIN)
         packs = builtin_packs()
@@ -58,6 +64,12 @@ def _texts(spec: str, relative_to: Path) -> list[tuple[str, str]]:
     path = Path(spec)
     if not path.is_absolute():
         path = relative_to / path
+    if at_ref is not None:
+        from infercost.vcs import read_hcl_at
+
+        committed = read_hcl_at(path, at_ref)
+        if committed is not None:
+            return list(committed.items())  # absent at the ref: no policy on the base
     if path.is_dir():
         files = sorted(path.glob("*.hcl"))
         if not files:
