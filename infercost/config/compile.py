@@ -491,7 +491,7 @@ class _Compiler:
                         f"{first.range.start.line}) and as a {sub.type} in price_sheet "
                         f'"{block.name}".',
                         sub.label_ranges[0],
-                        block.header,
+                        context=block.header,
                     )
                 )
                 continue

@@ -164,18 +164,25 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
     subscriptions: dict[str, SubscriptionResult] = {}
     for name, sub in stack.subscriptions.items():
         count = customer_count(name)
-        if snapshot.has_customers:
-            members = members_of[name]
-            revenue = sum((c.revenue for c in members), ZERO)
-            cogs: Decimal | None = sum((c.cogs for c in members), ZERO)
-            underwater: int | None = sum(1 for c in members if c.underwater)
-            share = Decimal(underwater) / Decimal(len(members)) if members else None
-            sub_margin = margin(revenue, cogs)  # type: ignore[arg-type]
-        else:
-            revenue = count * sub.price
-            cogs, underwater, share, sub_margin = None, None, None, None
+        if not snapshot.has_customers:
+            subscriptions[name] = SubscriptionResult(
+                name, sub.price, count, count * sub.price, None, None, None, None
+            )
+            continue
+        members = members_of[name]
+        sub_revenue = sum((c.revenue for c in members), ZERO)
+        sub_cogs = sum((c.cogs for c in members), ZERO)
+        underwater = sum(1 for c in members if c.underwater)
+        share = Decimal(underwater) / Decimal(len(members)) if members else None
         subscriptions[name] = SubscriptionResult(
-            name, sub.price, count, revenue, cogs, sub_margin, underwater, share
+            name,
+            sub.price,
+            count,
+            sub_revenue,
+            sub_cogs,
+            margin(sub_revenue, sub_cogs),
+            underwater,
+            share,
         )
 
     total_cogs = sum((f.cogs for f in features.values()), ZERO)

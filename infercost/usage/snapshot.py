@@ -135,7 +135,7 @@ def _check_columns(columns: Iterable[str], shown: str, ref: RowRef | None) -> No
         )
 
 
-def _csv_groups(handle: object, shown: str) -> Groups:
+def _csv_groups(handle: object, shown: str) -> tuple[Groups, int]:
     """Group CSV rows by their non-unit cells in one tight loop (see :func:`_groups`)."""
     reader = csv.reader(handle)  # type: ignore[arg-type]
     try:

@@ -152,6 +152,9 @@ def test_model_and_meter_of_the_same_name() -> None:
     (d, *_) = errors_of({"prices.hcl": prices, "main.hcl": main()})
     assert d.summary == "Duplicate price item"
     assert '"x" is declared both as a model' in d.detail
+    # An error, shown in the price sheet that holds both (not demoted to a warning).
+    assert d.severity == "error"
+    assert d.context == 'price_sheet "pinecone"'
 
 
 # -- step attributes ------------------------------------------------------------------------
