@@ -71,6 +71,17 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
             "No usage snapshot",
             'Give one with --usage FILE, or set usage = "FILE" in the infercost block.',
         )
+    if options.usage is None and not path.exists():
+        # The path came from the stack: point at the setting that names it.
+        raise InfercostError(
+            Diagnostic(
+                "Usage file not found",
+                f"{display_path(path)} does not exist (usage is relative to the stack "
+                "directory).",
+                head.settings.at("usage"),
+                context="infercost",
+            )
+        )
     snapshot = read_snapshot(path, options.period)
     features = {f for st in stacks for f in st.features}
     subscriptions = {sub for st in stacks for sub in st.subscriptions}

@@ -324,3 +324,21 @@ def test_breakdown_without_snapshot_is_an_error(write_stack) -> None:
     code, out, err = run_cli(["breakdown", str(stack)])
     assert (code, out) == (1, "")
     assert err.startswith("Error: No usage snapshot\n")
+
+
+def test_a_missing_snapshot_named_by_the_stack_points_at_the_setting(write_stack) -> None:
+    from tests.helpers import hcl, run_cli
+
+    stack = write_stack(
+        {"settings.hcl": hcl("""
+            infercost {
+              usage = "usage.cvs"
+            }
+            """)},
+        base=True,
+    )
+    result = run_cli(["breakdown", str(stack)])
+    assert result.code == 1
+    assert "Error: Usage file not found" in result.stderr
+    assert "on stack/settings.hcl line 2, in infercost:" in result.stderr
+    assert "stack/usage.cvs does not exist" in result.stderr
