@@ -172,7 +172,7 @@ def _check_tag(tag: str | None) -> str | None:
     return tag
 
 
-def _notice(removed: int, *, after_newline: bool = False) -> str:
+def _notice(removed: int, after_newline: bool = False) -> str:
     # A blank line before and after: directly below a table row, GitHub would render a
     # plain line as one more row of the table.
     lead = "\n" if after_newline else "\n\n"
@@ -180,37 +180,14 @@ def _notice(removed: int, *, after_newline: bool = False) -> str:
 
 
 def truncate_middle(text: str, limit: int) -> str:
-    """Fit ``text`` into ``limit`` characters by cutting out its middle.
+    """The report's shared middle cut (:func:`infercost.render.markdown.truncate_middle`)
+    with a bold notice; a limit too small to hold the notice is a :class:`CommentError`."""
+    from infercost.render.markdown import truncate_middle as cut_middle
 
-    The head (headline, summary table) and the tail (closing tags, footer) are what a
-    reader needs; the middle is detail. Cuts snap to line boundaries when that costs
-    less than half of a side's budget, so a table row or tag is not split. Lengths
-    are Python ``str`` lengths (code points, what GitHub counts), never bytes, so
-    multi-byte text is neither over-cut nor split inside a character.
-    """
-    if len(text) <= limit:
-        return text
-    # The notice's own length depends on the number it shows; reserve the widest one
-    # possible (fewer than len(text) characters are ever removed).
-    widest = _notice(10 ** len(str(len(text))) - 1)
-    keep = limit - len(widest)
-    if keep < 2:
-        raise CommentError(f"cannot truncate a body to {limit} characters: limit too small")
-    head_budget = keep - keep // 4
-    tail_budget = keep - head_budget
-
-    head = text[:head_budget]
-    newline = head.rfind("\n")
-    if newline >= head_budget // 2:
-        head = head[: newline + 1]
-
-    tail = text[len(text) - tail_budget :] if tail_budget else ""
-    newline = tail.find("\n")
-    if 0 <= newline < tail_budget // 2:
-        tail = tail[newline + 1 :]
-
-    removed = len(text) - len(head) - len(tail)
-    return head + _notice(removed, after_newline=head.endswith("\n")) + tail
+    try:
+        return cut_middle(text, limit, _notice)
+    except ValueError as exc:
+        raise CommentError(str(exc)) from None
 
 
 def prepare_body(

@@ -8,6 +8,7 @@ or break the table. Bodies are kept under GitHub's comment limit by cutting the 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from infercost.render.formatting import money, pct, percent, points
@@ -38,18 +39,46 @@ def escape(value: Any) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in text)
 
 
-def truncate_middle(text: str, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """Keep the head and the tail, cut the middle, stay within ``limit`` characters."""
+def _plain_notice(removed: int, after_newline: bool) -> str:
+    return f"\n\n… {removed} characters truncated …\n\n"
+
+
+def truncate_middle(
+    text: str,
+    limit: int = GITHUB_COMMENT_LIMIT,
+    notice: Callable[[int, bool], str] = _plain_notice,
+) -> str:
+    """Fit ``text`` into ``limit`` characters by cutting out its middle.
+
+    The head (headline, summary table) and the tail (closing tags, footer) are what a
+    reader needs; the middle is detail. Cuts snap to line boundaries when that costs
+    less than half of a side's budget, so a table row or tag is not split. Lengths are
+    ``str`` lengths (code points, what GitHub counts), never bytes. ``notice(removed,
+    after_newline)`` writes the line that replaces the middle.
+    """
     if len(text) <= limit:
         return text
-    note_template = "\n\n… {n} characters truncated …\n\n"
-    # The note's own length depends on n; reserve for the widest n.
-    reserve = len(note_template.format(n=len(text)))
-    keep = max(limit - reserve, 0)
-    head = keep * 2 // 3
-    tail = keep - head
-    cut = len(text) - head - tail
-    return text[:head] + note_template.format(n=cut) + (text[-tail:] if tail else "")
+    # The notice's own length depends on the number it shows; reserve the widest one
+    # possible (fewer than len(text) characters are ever removed).
+    widest = notice(10 ** len(str(len(text))) - 1, False)
+    keep = limit - len(widest)
+    if keep < 2:
+        raise ValueError(f"cannot truncate a body to {limit} characters: limit too small")
+    head_budget = keep - keep // 4
+    tail_budget = keep - head_budget
+
+    head = text[:head_budget]
+    newline = head.rfind("\n")
+    if newline >= head_budget // 2:
+        head = head[: newline + 1]
+
+    tail = text[len(text) - tail_budget :] if tail_budget else ""
+    newline = tail.find("\n")
+    if 0 <= newline < tail_budget // 2:
+        tail = tail[newline + 1 :]
+
+    removed = len(text) - len(head) - len(tail)
+    return head + notice(removed, head.endswith("\n")) + tail
 
 
 def _value(value: Any) -> str:
