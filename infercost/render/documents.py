@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult
+from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
 
 FORMAT_VERSION = "1"
 
@@ -60,6 +60,10 @@ def subscription_fields(s: SubscriptionResult) -> dict[str, Any]:
     }
 
 
+def totals_fields(t: Totals) -> dict[str, Any]:
+    return {"cogs": t.cogs, "revenue": t.revenue, "margin": t.margin}
+
+
 def breakdown_document(b: Breakdown) -> dict[str, Any]:
     return {
         **header(b.currency, b.period, b.usage_period),
@@ -76,7 +80,7 @@ def breakdown_document(b: Breakdown) -> dict[str, Any]:
             }
             for c in b.customers.values()
         ],
-        "totals": {"cogs": b.totals.cogs, "revenue": b.totals.revenue, "margin": b.totals.margin},
+        "totals": totals_fields(b.totals),
     }
 
 
@@ -100,9 +104,6 @@ def plan_document(plan: Any) -> dict[str, Any]:
             "before": c.before,
             "after": c.after,
         }
-
-    def totals(t: Any) -> dict[str, Any]:
-        return {"cogs": t.cogs, "revenue": t.revenue, "margin": t.margin}
 
     return {
         **header(plan.currency, plan.period, plan.usage_period),
@@ -146,8 +147,8 @@ def plan_document(plan: Any) -> dict[str, Any]:
             for s in plan.subscriptions
         ],
         "totals": {
-            "before": totals(plan.totals_before),
-            "after": totals(plan.totals_after),
+            "before": totals_fields(plan.totals_before),
+            "after": totals_fields(plan.totals_after),
             "change": delta(plan.change),
         },
         "changes": [change(c) for c in plan.changes],
