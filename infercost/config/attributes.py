@@ -1,0 +1,213 @@
+"""Reading one block's attributes: evaluate, check type and range, locate any error.
+
+Every builder of the compiler reads attributes through these helpers, so a wrong
+value is reported the same way everywhere: at the attribute's expression, with the
+block it belongs to as context.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from infercost.arithmetic import ZERO
+from infercost.config import syntax as s
+from infercost.config.inputs import Inputs
+from infercost.errors import Diagnostic, InfercostError, SourceRange
+from infercost.evaluate.evaluator import Evaluator, Scope
+from infercost.evaluate.values import BlockRef, Distribution, Value, display, type_name
+
+DISTRIBUTION_ATTRIBUTES = ("calls", "input_tokens", "output_tokens", "context_growth", "quantity")
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def run(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except InfercostError as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise InfercostError(*self.diagnostics)
+
+
+class AttributeReader:
+    """The parsed files grouped by block type, and typed readers of their attributes."""
+
+    #: The scope expressions are evaluated in; set once variables and locals are known.
+    scope: Scope
+
+    def __init__(self, files: list[s.File], inputs: Inputs, directory: str) -> None:
+        self.files = files
+        self.inputs = inputs
+        self.directory = directory
+        self.errors = Collector()
+        self.top: dict[str, list[s.Block]] = {}
+        for f in files:
+            for block in f.body.blocks:
+                self.top.setdefault(block.type, []).append(block)
+
+    # -- helpers --------------------------------------------------------------------------
+    def fail(
+        self, summary: str, detail: str, rng: SourceRange | None, block: s.Block | None = None
+    ) -> InfercostError:
+        return InfercostError(
+            Diagnostic(summary, detail, rng, context=block.header if block else None)
+        )
+
+    def eval(self, attr: s.Attribute, block: s.Block | None, scope: Scope | None = None) -> Value:
+        try:
+            return Evaluator(scope or self.scope).evaluate(attr.expr)
+        except InfercostError as exc:
+            if block is not None:
+                exc.diagnostics = [
+                    d
+                    if d.context
+                    else Diagnostic(d.summary, d.detail, d.range, d.severity, block.header)
+                    for d in exc.diagnostics
+                ]
+            raise
+
+    def value(self, block: s.Block, name: str, default: Value = None) -> Value:
+        attr = block.body.attributes.get(name)
+        if attr is None:
+            return default
+        value = self.eval(attr, block)
+        return default if value is None else value
+
+    def number(
+        self,
+        block: s.Block,
+        name: str,
+        default: Decimal | None = None,
+        *,
+        low: Decimal | None = ZERO,
+        high: Decimal | None = None,
+        above: Decimal | None = None,
+        distribution: bool = False,
+        what: str = "",
+    ) -> Any:
+        attr = block.body.attributes.get(name)
+        if attr is None:
+            return default
+        value = self.eval(attr, block)
+        if value is None:
+            return default
+        if isinstance(value, Distribution):
+            if not distribution:
+                raise self.fail(
+                    "Invalid use of a distribution",
+                    f'{value.text} cannot be the value of "{name}": a distribution may only '
+                    "be the whole value of " + ", ".join(DISTRIBUTION_ATTRIBUTES) + ".",
+                    attr.expr.range,
+                    block,
+                )
+            for bound in value.params:
+                self._check_range(bound, attr, block, name, low, high, above, what)
+            return value
+        if isinstance(value, bool) or not isinstance(value, Decimal):
+            raise self.fail(
+                "Incorrect attribute value type",
+                f'"{name}" must be a number, but it is a {type_name(value)} ({display(value)}).',
+                attr.expr.range,
+                block,
+            )
+        self._check_range(value, attr, block, name, low, high, above, what)
+        return value
+
+    def _check_range(
+        self,
+        value: Decimal,
+        attr: s.Attribute,
+        block: s.Block,
+        name: str,
+        low: Decimal | None,
+        high: Decimal | None,
+        above: Decimal | None,
+        what: str,
+    ) -> None:
+        bad = (
+            (low is not None and value < low)
+            or (high is not None and value > high)
+            or (above is not None and value <= above)
+        )
+        if not bad:
+            return
+        if above is not None:
+            rule = f"greater than {display(above)}"
+        elif high is not None:
+            rule = f"between {display(low)} and {display(high)}"
+        else:
+            rule = f"at least {display(low)}"
+        noun = what or f'"{name}"'
+        raise self.fail(
+            "Value out of range",
+            f"{noun} must be {rule}, but it is {display(value)}.",
+            attr.expr.range,
+            block,
+        )
+
+    def _typed(self, block: s.Block, name: str, default: Any, accepts: type, expected: str) -> Any:
+        """An optional attribute of one plain type; null or absent gives the default."""
+        attr = block.body.attributes.get(name)
+        if attr is None:
+            return default
+        value = self.eval(attr, block)
+        if value is None:
+            return default
+        if not isinstance(value, accepts):
+            raise self.fail(
+                "Incorrect attribute value type",
+                f'"{name}" must be {expected}, but it is a {type_name(value)} ({display(value)}).',
+                attr.expr.range,
+                block,
+            )
+        return value
+
+    def string(self, block: s.Block, name: str, default: str | None = None) -> str | None:
+        return self._typed(block, name, default, str, "a string")
+
+    def boolean(self, block: s.Block, name: str, default: bool) -> bool:
+        return self._typed(block, name, default, bool, "true or false")
+
+    def ref(self, block: s.Block, name: str, kind: str) -> str:
+        attr = block.body.attributes[name]
+        value = self.eval(attr, block)
+        return self._expect_ref(value, kind, attr.expr, block, name)
+
+    def _expect_ref(self, value: Value, kind: str, expr: s.Expr, block: s.Block, name: str) -> str:
+        if not isinstance(value, BlockRef) or value.kind != kind:
+            got = type_name(value)
+            raise self.fail(
+                "Incorrect attribute value type",
+                f'"{name}" must be a reference like {kind}.NAME, but it is a {got}.',
+                expr.range,
+                block,
+            )
+        return value.name
+
+    @staticmethod
+    def ranges(block: s.Block) -> dict[str, SourceRange]:
+        return {name: attr.range for name, attr in block.body.attributes.items()}
+
+    def _each(self, kind: str, build: Any, *extra: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for block in self.top.get(kind, []):
+            built = self.errors.run(build, block, *extra)
+            if built is not None:
+                out[block.name] = built
+        return dict(sorted(out.items()))
+
+
+def where(rng: SourceRange) -> str:
+    return f"{rng.filename} line {rng.start.line}"
+
+
+def nowhere(files: list[s.File]) -> SourceRange:
+    name = files[0].path if files else "<stack>"
+    return SourceRange.point(name, 1, 1)

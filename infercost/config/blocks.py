@@ -1,0 +1,422 @@
+"""Builders of the stack's blocks: settings, price sheets, units, workflows and their
+steps, features, subscriptions, guardrails and waivers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from infercost.arithmetic import ONE, ZERO
+from infercost.config import syntax as s
+from infercost.config.attributes import AttributeReader, Collector, nowhere
+from infercost.config.guardrails import check_guardrail_references, compile_guardrail
+from infercost.errors import Diagnostic, InfercostError, did_you_mean
+from infercost.evaluate.values import display
+from infercost.model import (
+    Feature,
+    Guardrail,
+    MeterPrice,
+    ModelPrice,
+    PriceSheet,
+    Region,
+    Settings,
+    Step,
+    Subscription,
+    Unit,
+    Waiver,
+    Workflow,
+)
+
+MODEL_ONLY = ("input_tokens", "output_tokens", "cached_share", "context_growth")
+METER_ONLY = ("quantity",)
+
+
+class BlockBuilder(AttributeReader):
+    """One method per block type; each returns the model object or raises located errors."""
+
+    sheets: dict[str, PriceSheet]
+    features: dict[str, Feature]
+
+    def _settings(self) -> Settings:
+        blocks = self.top.get("infercost", [])
+        if not blocks:
+            return Settings(range=nowhere(self.files))
+        block = blocks[0]
+        policies_attr = block.body.attributes.get("policies")
+        policies: tuple[str, ...] = ()
+        if policies_attr is not None:
+            value = self.eval(policies_attr, block)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise self.fail(
+                    "Incorrect attribute value type",
+                    '"policies" must be a list of strings (paths or builtin:NAME).',
+                    policies_attr.expr.range,
+                    block,
+                )
+            policies = tuple(value)
+        currency = self.string(block, "currency", "USD") or "USD"
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise self.fail(
+                "Invalid currency",
+                f'"{currency}" is not an ISO 4217 currency code like "USD".',
+                block.body.attributes["currency"].expr.range,
+                block,
+            )
+        return Settings(
+            range=block.range,
+            ranges=self.ranges(block),
+            currency=currency,
+            period=self.string(block, "period", "month") or "month",
+            usage=self.string(block, "usage"),
+            policies=policies,
+        )
+
+    def _price_sheet(self, block: s.Block, settings: Settings) -> PriceSheet:
+        currency = self.string(block, "currency", settings.currency)
+        if currency != settings.currency:
+            raise self.fail(
+                "Currency mismatch",
+                f'price_sheet "{block.name}" is in {currency}, but the stack uses '
+                f"{settings.currency}; every price sheet must use the stack's currency.",
+                block.body.attributes["currency"].expr.range,
+                block,
+            )
+        regions: dict[str, Region] = {}
+        items: dict[str, ModelPrice | MeterPrice] = {}
+        local = Collector()
+        for sub in block.body.blocks:
+            if sub.type == "region":
+                built = local.run(self._region, sub)
+                if built is not None:
+                    regions[sub.name] = built
+                continue
+            if sub.name in items:
+                first = items[sub.name]
+                local.diagnostics.append(
+                    Diagnostic(
+                        "Duplicate price item",
+                        f'"{sub.name}" is declared both as a {first.kind} (line '
+                        f"{first.range.start.line}) and as a {sub.type} in price_sheet "
+                        f'"{block.name}".',
+                        sub.label_ranges[0],
+                        context=block.header,
+                    )
+                )
+                continue
+            built = local.run(self._model if sub.type == "model" else self._meter, block, sub)
+            if built is not None:
+                items[sub.name] = built
+        local.raise_if_any()
+        return PriceSheet(
+            range=block.range,
+            ranges=self.ranges(block),
+            name=block.name,
+            currency=currency or settings.currency,
+            effective=self.string(block, "effective"),
+            description=self.string(block, "description"),
+            regions=regions,
+            items=items,
+        )
+
+    def _region(self, block: s.Block) -> Region:
+        multiplier = self.number(block, "multiplier", above=ZERO, low=None)
+        return Region(
+            range=block.range, ranges=self.ranges(block), name=block.name, multiplier=multiplier
+        )
+
+    def _model(self, sheet: s.Block, block: s.Block) -> ModelPrice:
+        price_in = self.number(block, "input_per_mtok", what='the price "input_per_mtok"')
+        return ModelPrice(
+            range=block.range,
+            ranges=self.ranges(block),
+            sheet=sheet.name,
+            name=block.name,
+            input_per_mtok=price_in,
+            cached_input_per_mtok=self.number(block, "cached_input_per_mtok", price_in),
+            output_per_mtok=self.number(block, "output_per_mtok", ZERO),
+            description=self.string(block, "description"),
+        )
+
+    def _meter(self, sheet: s.Block, block: s.Block) -> MeterPrice:
+        return MeterPrice(
+            range=block.range,
+            ranges=self.ranges(block),
+            sheet=sheet.name,
+            name=block.name,
+            price=self.number(block, "price", what='the price "price"'),
+            per=self.number(block, "per", ONE, low=None, above=ZERO),
+            unit=self.string(block, "unit"),
+            description=self.string(block, "description"),
+        )
+
+    def _unit(self, block: s.Block) -> Unit:
+        return Unit(
+            range=block.range,
+            ranges=self.ranges(block),
+            name=block.name,
+            description=self.string(block, "description"),
+        )
+
+    def _workflow(self, block: s.Block) -> Workflow:
+        local = Collector()
+        rate = local.run(lambda: self.number(block, "cache_hit_rate", ZERO, high=ONE))
+        steps = []
+        for sub in block.body.blocks_of("step"):
+            built = local.run(self._step, block, sub)
+            if built is not None:
+                steps.append(built)
+        local.raise_if_any()
+        return Workflow(
+            range=block.range,
+            ranges=self.ranges(block),
+            name=block.name,
+            cache_hit_rate=rate,
+            steps=tuple(steps),
+            description=self.string(block, "description"),
+        )
+
+    def _step(self, workflow: s.Block, block: s.Block) -> Step:
+        uses_attr = block.body.attributes["uses"]
+        uses = self.string(block, "uses")
+        if not uses:
+            raise self.fail(
+                "Missing required argument",
+                f'The argument "uses" is required in {block.header}; it names the price item '
+                'the step is billed by, like "openai/gpt-4o".',
+                uses_attr.expr.range,
+                block,
+            )
+        item = self._price_item(uses or "", uses_attr, block)
+        wrong = METER_ONLY if item.kind == "model" else MODEL_ONLY
+        for name in wrong:
+            if name in block.body.attributes:
+                attr = block.body.attributes[name]
+                raise self.fail(
+                    "Attribute does not fit the price item",
+                    f'"{name}" applies to {"meter" if item.kind == "model" else "model"} '
+                    f'steps, but "{uses}" is a {item.kind}.',
+                    attr.name_range,
+                    block,
+                )
+        unit_interval = {"low": ZERO, "high": ONE}
+        local = Collector()
+        values = {
+            "calls": local.run(lambda: self.number(block, "calls", ONE, distribution=True)),
+            "share": local.run(lambda: self.number(block, "share", ONE, **unit_interval)),
+            "retry_rate": local.run(lambda: self.number(block, "retry_rate", ZERO)),
+            "cacheable": local.run(lambda: self.boolean(block, "cacheable", True)),
+        }
+        if item.kind == "model":
+            for name in ("input_tokens", "output_tokens", "context_growth"):
+                values[name] = local.run(
+                    lambda n=name: self.number(block, n, ZERO, distribution=True)
+                )
+            values["cached_share"] = local.run(
+                lambda: self.number(block, "cached_share", ZERO, **unit_interval)
+            )
+        else:
+            values["quantity"] = local.run(
+                lambda: self.number(block, "quantity", ONE, distribution=True)
+            )
+        local.raise_if_any()
+        return Step(
+            range=block.range,
+            ranges=self.ranges(block),
+            workflow=workflow.name,
+            name=block.name,
+            uses=uses or "",
+            item=item,
+            description=self.string(block, "description"),
+            **values,
+        )
+
+    def _price_item(self, uses: str, attr: s.Attribute, block: s.Block) -> Any:
+        sheet_name, slash, item_name = uses.partition("/")
+        all_items = [
+            f"{sheet}/{item}" for sheet, built in self.sheets.items() for item in built.items
+        ]
+        if not slash or not sheet_name or not item_name:
+            raise self.fail(
+                "Invalid price item reference",
+                f'"{uses}" is not of the form "SHEET/ITEM" (like "openai/gpt-4o").'
+                + did_you_mean(uses, all_items),
+                attr.expr.range,
+                block,
+            )
+        sheet = self.sheets.get(sheet_name)
+        if sheet is None:
+            declared = {b.name for b in self.top.get("price_sheet", [])}
+            if sheet_name in declared:  # the sheet itself failed; it was reported already
+                raise InfercostError()
+            raise self.fail(
+                "Reference to undeclared price item",
+                f'No price_sheet "{sheet_name}" is declared.' + did_you_mean(uses, all_items),
+                attr.expr.range,
+                block,
+            )
+        item = sheet.items.get(item_name)
+        if item is None:
+            raise self.fail(
+                "Reference to undeclared price item",
+                f'price_sheet "{sheet_name}" has no model or meter "{item_name}".'
+                + did_you_mean(uses, all_items),
+                attr.expr.range,
+                block,
+            )
+        return item
+
+    def _feature(self, block: s.Block) -> Feature:
+        region = self.string(block, "region")
+        if region is not None:
+            known = {r for sheet in self.sheets.values() for r in sheet.regions}
+            if region not in known:
+                raise self.fail(
+                    "Unknown region",
+                    f'No price sheet declares a region "{region}".' + did_you_mean(region, known),
+                    block.body.attributes["region"].expr.range,
+                    block,
+                )
+        return Feature(
+            range=block.range,
+            ranges=self.ranges(block),
+            name=block.name,
+            unit=self.ref(block, "unit", "unit"),
+            workflow=self.ref(block, "workflow", "workflow"),
+            region=region,
+            revenue_per_unit=self.number(block, "revenue_per_unit", ZERO),
+            target_margin=self.number(block, "target_margin", None, high=ONE),
+            description=self.string(block, "description"),
+        )
+
+    def _subscription(self, block: s.Block) -> Subscription:
+        price = self.number(block, "price", what='the price "price"')
+        attr = block.body.attributes["features"]
+        value = self.eval(attr, block)
+        if not isinstance(value, list) or not value:
+            raise self.fail(
+                "Incorrect attribute value type",
+                '"features" must be a non-empty list of feature references, like [feature.chat].',
+                attr.expr.range,
+                block,
+            )
+        items = attr.expr.items if isinstance(attr.expr, s.TupleExpr) else [attr.expr] * len(value)
+        features: list[str] = []
+        for element, expr in zip(value, items, strict=True):
+            name = self._expect_ref(element, "feature", expr, block, "features")
+            if name in features:
+                raise self.fail(
+                    "Duplicate feature",
+                    f"feature.{name} is listed twice in this subscription.",
+                    expr.range,
+                    block,
+                )
+            features.append(name)
+        shares = self._revenue_share(block, features)
+        customers = self.number(block, "customers", None)
+        return Subscription(
+            range=block.range,
+            ranges=self.ranges(block),
+            name=block.name,
+            price=price,
+            features=tuple(features),
+            revenue_share=shares,
+            customers=customers,
+            description=self.string(block, "description"),
+        )
+
+    def _revenue_share(self, block: s.Block, features: list[str]) -> dict[str, Decimal]:
+        attr = block.body.attributes.get("revenue_share")
+        if attr is None:
+            # Equal shares; the last takes the remainder so the shares add up to exactly 1.
+            each = ONE / len(features)
+            shares = {f: each for f in features[:-1]}
+            shares[features[-1]] = ONE - each * (len(features) - 1)
+            return shares
+        value = self.eval(attr, block)
+        if not isinstance(value, dict):
+            raise self.fail(
+                "Incorrect attribute value type",
+                '"revenue_share" must be an object like { chat = 0.7, search = 0.3 }.',
+                attr.expr.range,
+                block,
+            )
+        key_ranges = (
+            {i.key: i.key_range for i in attr.expr.items}
+            if isinstance(attr.expr, s.ObjectExpr)
+            else {}
+        )
+        for key, share in value.items():
+            rng = key_ranges.get(key, attr.expr.range)
+            if key not in features:
+                raise self.fail(
+                    "Invalid revenue share",
+                    f'"{key}" is not one of this subscription\'s features.'
+                    + did_you_mean(key, features),
+                    rng,
+                    block,
+                )
+            if isinstance(share, bool) or not isinstance(share, Decimal) or not 0 <= share <= 1:
+                raise self.fail(
+                    "Value out of range",
+                    f"The revenue share of {key} must be a number between 0 and 1, but it is "
+                    f"{display(share)}.",
+                    rng,
+                    block,
+                )
+        missing = [f for f in features if f not in value]
+        if missing:
+            raise self.fail(
+                "Invalid revenue share",
+                "revenue_share must name every feature of the subscription; missing: "
+                + ", ".join(missing)
+                + ".",
+                attr.expr.range,
+                block,
+            )
+        total = sum(value.values(), ZERO)
+        if total != ONE:
+            raise self.fail(
+                "Invalid revenue share",
+                f"The revenue shares add up to {display(total)}; they must add up to exactly 1.",
+                attr.expr.range,
+                block,
+            )
+        return {f: value[f] for f in features}
+
+    def _guardrail(self, block: s.Block, source: str = "stack") -> Guardrail:
+        guardrail = compile_guardrail(self, block, source)
+        check_guardrail_references(self, block, guardrail)
+        return guardrail
+
+    def _waiver(self, block: s.Block) -> Waiver:
+        until_attr = block.body.attributes["until"]
+        until_text = self.string(block, "until") or ""
+        try:
+            until = date.fromisoformat(until_text)
+        except ValueError:
+            raise self.fail(
+                "Invalid date",
+                f'until must be a date like "2027-01-31", but it is "{until_text}".',
+                until_attr.expr.range,
+                block,
+            ) from None
+        reason = (self.string(block, "reason") or "").strip()
+        if not reason:
+            raise self.fail(
+                "Missing waiver reason",
+                "A waiver needs a reason that says why the rule may be broken.",
+                block.body.attributes["reason"].expr.range,
+                block,
+            )
+        return Waiver(
+            range=block.range,
+            ranges=self.ranges(block),
+            name=block.name,
+            guardrail=self.string(block, "guardrail") or "",
+            target=self.string(block, "target") or "",
+            reason=reason,
+            until=until,
+            description=self.string(block, "description"),
+        )
