@@ -236,7 +236,7 @@ def comment(
     ] = None,
 ) -> None:
     """Create or update the sticky pull-request comment (token from GITHUB_TOKEN)."""
-    from infercost.github.comment import comment_command
+    from infercost.github.command import comment_command
 
     console = _console(False)
     raise _Result(

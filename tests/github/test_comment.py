@@ -17,18 +17,18 @@ from typing import Any
 
 import pytest
 
-from infercost.github.comment import (
+from infercost.github import (
     COMMENT_LIMIT,
     MARKER,
     CommentAction,
     CommentError,
     GitHubClient,
-    _SameOriginRedirect,
     comment_command,
     prepare_body,
     truncate_middle,
     upsert_comment,
 )
+from infercost.github.client import _SameOriginRedirect
 
 REPO = "acme/shop"
 PR = 7
