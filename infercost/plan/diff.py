@@ -15,7 +15,6 @@ from infercost.arithmetic import ZERO, exact
 from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
 from infercost.model import Stack
 from infercost.plan.addresses import configuration, feature_addresses
-from infercost.render.documents import feature_fields, subscription_fields
 
 ACTIONS = ("create", "update", "delete", "no-op")
 
@@ -225,8 +224,26 @@ def build_plan(
     )
 
 
-def _figures(result: FeatureResult) -> dict[str, Any]:
-    return feature_fields(result)
+def _figures(result: FeatureResult) -> tuple[Any, ...]:
+    """Everything a reader sees of a feature's figures, compared as values (2.50 == 2.5):
+    a step that moves in the file, or a description, does not make the feature change."""
+    steps = tuple(
+        (c.step.name, c.step.address, c.step.uses, c.step.kind, c.cost_per_unit)
+        for c in result.steps
+    )
+    return (
+        result.name,
+        result.unit,
+        result.workflow,
+        result.region,
+        result.units,
+        result.cost_per_unit,
+        result.cogs,
+        result.revenue,
+        result.margin,
+        result.target_margin,
+        steps,
+    )
 
 
 def _attribution(
@@ -271,11 +288,3 @@ def _attribution(
     rows.sort(key=lambda a: (-abs(a.cogs_change), a.step))
     return tuple(rows)
 
-
-def subscription_document(sp: SubscriptionPlan) -> dict[str, Any]:
-    return {
-        "name": sp.name,
-        "action": sp.action,
-        "before": subscription_fields(sp.before) if sp.before else None,
-        "after": subscription_fields(sp.after) if sp.after else None,
-    }

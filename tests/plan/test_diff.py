@@ -393,3 +393,22 @@ def test_a_missing_base_directory_is_an_error(write_stack) -> None:
     code, out, err = plan(["stack", "--base-dir", "missing"])
     assert (code, out) == (1, "")
     assert "The directory missing does not exist." in err
+
+
+def test_plan_decides_changed_on_the_result_model(write_stack) -> None:
+    """Whether a feature changed is decided on its figures, not on a rendered document:
+    lines moved within a file (other source ranges) and 2.50 written for 2.5 are no-ops,
+    while a figure that moves is an update."""
+    write_stack(PLAN_STACK, "base")
+    moved = {
+        n: ("# moved down\n\n\n" + t if n.endswith(".hcl") else t) for n, t in PLAN_STACK.items()
+    }
+    write_stack(moved)
+    doc = plan_json(["stack", "--base-dir", "base", "--detailed-exitcode"])
+    assert {f["action"] for f in doc["features"]} == {"no-op"}
+    write_stack(variant(("main.hcl", "retry_rate    = 0.05", "retry_rate    = 0.050")), "stack")
+    doc = plan_json(["stack", "--base-dir", "base", "--detailed-exitcode"])
+    assert {f["action"] for f in doc["features"]} == {"no-op"}
+    write_stack(variant(("main.hcl", "retry_rate    = 0.05", "retry_rate    = 0.1")), "stack")
+    doc = plan_json(["stack", "--base-dir", "base", "--detailed-exitcode"], 2)
+    assert "update" in {f["action"] for f in doc["features"]}
