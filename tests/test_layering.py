@@ -57,3 +57,16 @@ def test_only_the_hcl_adapter_imports_the_parser() -> None:
         parser = {n for n in imports_of(path) if n.split(".")[0] in ("hcl2", "lark")}
         if path != PACKAGE / "config" / "hcl.py":
             assert parser == set(), path
+
+
+def test_statuses_and_actions_are_str_enums_so_json_is_unchanged() -> None:
+    from infercost.guard.results import STATUSES, Status
+    from infercost.plan.diff import ACTIONS, Action
+    from infercost.render.json_encoding import dumps
+
+    assert [s.value for s in STATUSES] == ["pass", "fail", "existing", "waived", "skipped"]
+    assert [a.value for a in ACTIONS] == ["create", "update", "delete", "no-op"]
+    assert dumps({"status": Status.EXISTING, "action": Action.NO_OP}, indent=0) == dumps(
+        {"status": "existing", "action": "no-op"}, indent=0
+    )
+    assert f"{Status.FAIL} {Action.NO_OP}" == "fail no-op"

@@ -20,7 +20,7 @@ from infercost.cost.breakdown import Breakdown
 from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.evaluate.evaluator import Evaluator, NullRead, Scope
 from infercost.evaluate.values import Missing, display, type_name
-from infercost.guard.results import CheckResult, GuardResult, WaiverUse
+from infercost.guard.results import CheckResult, GuardResult, Status, WaiverUse
 from infercost.guard.targets import Target, targets
 from infercost.model import Guardrail, Stack
 from infercost.usage.snapshot import Snapshot
@@ -50,7 +50,7 @@ class Side:
 class Verdict:
     """A guardrail's outcome on one target of one side."""
 
-    status: str  # pass | fail | skipped
+    status: Status  # PASS, FAIL or SKIPPED
     message: str
     values: dict[str, Any]
     amounts: tuple[Decimal, ...] | None = None  # how far each comparison misses
@@ -145,7 +145,7 @@ def _implicit(
             before = _margin_verdict(was.margin, was.cogs, target)
         status, blocking, worse = _ratchet(verdict, before, "error", strict, base is not None)
         message = verdict.message.replace("{name}", name)
-        if status == "fail" and name in causes:
+        if status == Status.FAIL and name in causes:
             message += f"; {causes[name]}"
         values = {
             "margin": now.margin,
@@ -181,20 +181,25 @@ def _margin_verdict(margin: Decimal | None, cogs: Decimal, target: Decimal) -> V
     if margin is None:
         if cogs > ZERO:
             return Verdict(
-                "fail",
+                Status.FAIL,
                 "{name}: no revenue against COGS of "
                 + _brief(cogs)
                 + f"; target margin {_pct(target)}",
                 values,
                 (Decimal("Infinity"),),
             )
-        return Verdict("skipped", "{name}: no revenue and no COGS; margin is undefined", values)
+        return Verdict(
+            Status.SKIPPED, "{name}: no revenue and no COGS; margin is undefined", values
+        )
     if margin >= target:
         return Verdict(
-            "pass", f"{{name}}: margin {_pct(margin)} meets target {_pct(target)}", values, (ZERO,)
+            Status.PASS,
+            f"{{name}}: margin {_pct(margin)} meets target {_pct(target)}",
+            values,
+            (ZERO,),
         )
     return Verdict(
-        "fail",
+        Status.FAIL,
         f"{{name}}: margin {_pct(margin)} is below target {_pct(target)} "
         f"(short by {_brief((target - margin) * 100)} points)",
         values,
@@ -212,11 +217,11 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
                 g.scope,
                 None,
                 Verdict(
-                    "skipped",
+                    Status.SKIPPED,
                     f"no {g.scope} to check: {EMPTY_SCOPE.get(g.scope, 'nothing in scope')}",
                     {},
                 ),
-                "skipped",
+                Status.SKIPPED,
                 False,
                 None,
                 None,
@@ -287,7 +292,7 @@ def _evaluate(g: Guardrail, t: Target, stack: Stack) -> Verdict:
         elif exc.attribute in t.attributes and t.attributes[exc.attribute] is None:
             reason += " for this target"
         return Verdict(
-            "skipped",
+            Status.SKIPPED,
             f"{g.name}: skipped for {t.address}: {reason}",
             _visible(evaluator.self_reads),
         )
@@ -305,8 +310,10 @@ def _evaluate(g: Guardrail, t: Target, stack: Stack) -> Verdict:
         )
     values = _visible(evaluator.self_reads)
     if value:
-        return Verdict("pass", f"{g.name}: holds for {t.address}", values, _amounts(g, t, stack))
-    return Verdict("fail", _message(g, t, stack, values), values, _amounts(g, t, stack))
+        return Verdict(
+            Status.PASS, f"{g.name}: holds for {t.address}", values, _amounts(g, t, stack)
+        )
+    return Verdict(Status.FAIL, _message(g, t, stack, values), values, _amounts(g, t, stack))
 
 
 def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any]) -> str:
@@ -365,11 +372,11 @@ def _ratchet(
         return now.status, False, None
     can_block = severity == "error"
     if not has_base or was is None or was.status != "fail":
-        return "fail", can_block, None
+        return Status.FAIL, can_block, None
     worse = _worse(now, was)
     if worse:
-        return "fail", can_block, worse
-    return "existing", can_block and strict, None
+        return Status.FAIL, can_block, worse
+    return Status.EXISTING, can_block and strict, None
 
 
 def _worse(now: Verdict, was: Verdict) -> str | None:
@@ -419,7 +426,7 @@ def _apply_waivers(
         if expired:
             out.append(replace(r, waiver=use))
         else:
-            out.append(replace(r, status="waived", blocking=False, waiver=use))
+            out.append(replace(r, status=Status.WAIVED, blocking=False, waiver=use))
     for w in stack.waivers.values():
         if w.name not in used:
             warnings.append(

@@ -8,11 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from infercost.errors import Diagnostic, SourceRange
 
-STATUSES = ("pass", "fail", "existing", "waived", "skipped")
+
+class Status(StrEnum):
+    """A result's status; str-valued, so documents and templates show the plain word."""
+
+    #: The guardrail holds.
+    PASS = "pass"
+    #: A new violation, or one that got worse than on the base.
+    FAIL = "fail"
+    #: Already violated on the base and no worse: blocks only with --strict.
+    EXISTING = "existing"
+    #: Excused by an active waiver.
+    WAIVED = "waived"
+    #: Could not be judged (the message says why).
+    SKIPPED = "skipped"
+
+
+STATUSES = tuple(Status)
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,7 @@ class GuardResult:
     guardrail: str
     target: str  # feature.chat, customer["acme corp"], workflow.w.step.s, stack
     severity: str  # error | warning
-    status: str  # pass | fail | existing | waived | skipped
+    status: Status
     blocking: bool
     message: str
     location: SourceRange | None
@@ -47,7 +64,7 @@ class GuardResult:
 
     @property
     def violated(self) -> bool:
-        return self.status in ("fail", "existing", "waived")
+        return self.status in (Status.FAIL, Status.EXISTING, Status.WAIVED)
 
 
 @dataclass(frozen=True)
@@ -65,7 +82,7 @@ class CheckResult:
     def passed(self) -> bool:
         return not any(r.blocking for r in self.results)
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from infercost.arithmetic import ZERO, exact
@@ -16,13 +17,25 @@ from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResul
 from infercost.model import Stack
 from infercost.plan.addresses import configuration, feature_addresses
 
-ACTIONS = ("create", "update", "delete", "no-op")
+
+class Action(StrEnum):
+    """What a plan does to a feature, subscription or block; str-valued, so documents and
+    views show the plain word."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    #: Features and subscriptions only: nothing about it changed.
+    NO_OP = "no-op"
+
+
+ACTIONS = tuple(Action)
 
 
 @dataclass(frozen=True)
 class ConfigChange:
     address: str
-    action: str  # create | update | delete
+    action: Action  # CREATE, UPDATE or DELETE
     attribute: str | None
     before: Any
     after: Any
@@ -55,7 +68,7 @@ class Attribution:
 @dataclass(frozen=True)
 class FeaturePlan:
     name: str
-    action: str
+    action: Action
     before: FeatureResult | None
     after: FeatureResult | None
     change: Delta
@@ -75,7 +88,7 @@ class FeaturePlan:
 @dataclass(frozen=True)
 class SubscriptionPlan:
     name: str
-    action: str
+    action: Action
     before: SubscriptionResult | None
     after: SubscriptionResult | None
 
@@ -97,9 +110,9 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes) or any(f.action != "no-op" for f in self.features)
+        return bool(self.changes) or any(f.action != Action.NO_OP for f in self.features)
 
-    def count(self, action: str) -> int:
+    def count(self, action: Action) -> int:
         return sum(1 for f in self.features if f.action == action)
 
     @property
@@ -112,16 +125,20 @@ def config_changes(base: Stack | None, head: Stack) -> list[ConfigChange]:
     out: list[ConfigChange] = []
     for address in sorted(before.keys() | after.keys()):
         if address not in before:
-            out.append(ConfigChange(address, "create", None, None, after[address]))
+            out.append(ConfigChange(address, Action.CREATE, None, None, after[address]))
         elif address not in after:
-            out.append(ConfigChange(address, "delete", None, before[address], None))
+            out.append(ConfigChange(address, Action.DELETE, None, before[address], None))
         else:
             old, new = before[address], after[address]
             for attribute in sorted(old.keys() | new.keys()):
                 if not _same(old.get(attribute), new.get(attribute)):
                     out.append(
                         ConfigChange(
-                            address, "update", attribute, old.get(attribute), new.get(attribute)
+                            address,
+                            Action.UPDATE,
+                            attribute,
+                            old.get(attribute),
+                            new.get(attribute),
                         )
                     )
     return out
@@ -178,13 +195,13 @@ def build_plan(
         related = feature_addresses(base_stack, name) | feature_addresses(head_stack, name)
         own = tuple(c for c in changes if c.address in related)
         if before is None:
-            action = "create"
+            action = Action.CREATE
         elif after is None:
-            action = "delete"
+            action = Action.DELETE
         elif own or _figures(before) != _figures(after):
-            action = "update"
+            action = Action.UPDATE
         else:
-            action = "no-op"
+            action = Action.NO_OP
         features.append(
             FeaturePlan(
                 name,
@@ -201,11 +218,11 @@ def build_plan(
         before_s = base.subscriptions.get(name) if base else None
         after_s = head.subscriptions.get(name)
         if before_s is None:
-            action = "create"
+            action = Action.CREATE
         elif after_s is None:
-            action = "delete"
+            action = Action.DELETE
         else:
-            action = "no-op" if before_s == after_s else "update"
+            action = Action.NO_OP if before_s == after_s else Action.UPDATE
         subscriptions.append(SubscriptionPlan(name, action, before_s, after_s))
     totals_before = base.totals if base else Totals(ZERO, ZERO, None)
     return Plan(
@@ -287,4 +304,3 @@ def _attribution(
             )
     rows.sort(key=lambda a: (-abs(a.cogs_change), a.step))
     return tuple(rows)
-
