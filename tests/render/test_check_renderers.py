@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from infercost.cost.breakdown import FeatureResult, Totals
@@ -31,10 +32,8 @@ HOSTILE_CUSTOMER = 'customer["<img src=x> @admin a|b `c` 50%: x,y"]'
 HOSTILE_MESSAGE = "margin <b>low</b> @admin | `rm -rf` 5%\nsecond line: a,b\r#12"
 
 
-def _shared() -> Path | None:
-    repo = Path(__file__).resolve().parents[2]
-    schema = repo / ".." / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-    return schema if schema.is_file() else None
+#: The OASIS SARIF 2.1.0 schema, vendored so that the validation runs everywhere.
+SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 
 
 def at(filename: str, line: int, column: int = 3) -> SourceRange:
@@ -301,11 +300,7 @@ def test_sarif_golden(
 
 
 def test_sarif_validates_against_the_schema(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
-    schema_path = _shared()
-    if schema_path is None:
-        pytest.skip("the SARIF schema is not available here")
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     for result in (make_result(), make_result(base=False), passing_result()):
         monkeypatch.chdir(repo / "sub")
         document = json.loads(check_sarif.render(result, Path("..")))
