@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import print_diagnostics
@@ -49,7 +50,7 @@ def run(options: Options, outputs: list[str] | None, out: Path | None, console: 
     return 1 if diagnostics else 0
 
 
-def _document(diagnostics: list[Diagnostic]) -> dict:
+def _document(diagnostics: list[Diagnostic]) -> dict[str, Any]:
     errors = [d for d in diagnostics if d.severity == "error"]
     return {
         "format_version": FORMAT_VERSION,

@@ -170,10 +170,12 @@ class AttributeReader:
         return value
 
     def string(self, block: s.Block, name: str, default: str | None = None) -> str | None:
-        return self._typed(block, name, default, str, "a string")
+        text: str | None = self._typed(block, name, default, str, "a string")
+        return text
 
     def boolean(self, block: s.Block, name: str, default: bool) -> bool:
-        return self._typed(block, name, default, bool, "true or false")
+        flag: bool = self._typed(block, name, default, bool, "true or false")
+        return flag
 
     def ref(self, block: s.Block, name: str, kind: str) -> str:
         attr = block.body.attributes[name]

@@ -200,11 +200,10 @@ class BlockBuilder(AttributeReader):
                     attr.name_range,
                     block,
                 )
-        unit_interval = {"low": ZERO, "high": ONE}
         local = Collector()
         values = {
             "calls": local.run(lambda: self.number(block, "calls", ONE, distribution=True)),
-            "share": local.run(lambda: self.number(block, "share", ONE, **unit_interval)),
+            "share": local.run(lambda: self.number(block, "share", ONE, low=ZERO, high=ONE)),
             "retry_rate": local.run(lambda: self.number(block, "retry_rate", ZERO)),
             "cacheable": local.run(lambda: self.boolean(block, "cacheable", True)),
         }
@@ -214,7 +213,7 @@ class BlockBuilder(AttributeReader):
                     lambda n=name: self.number(block, n, ZERO, distribution=True)
                 )
             values["cached_share"] = local.run(
-                lambda: self.number(block, "cached_share", ZERO, **unit_interval)
+                lambda: self.number(block, "cached_share", ZERO, low=ZERO, high=ONE)
             )
         else:
             values["quantity"] = local.run(

@@ -21,6 +21,7 @@ import os
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -120,7 +121,9 @@ def parse_text(text: str, filename: str) -> s.File:
     finally:
         if gc_was_enabled:
             gc.enable()
-    return s.File(filename, text, _Converter(filename, text).body(tree.children[0]))
+    root = tree.children[0]
+    assert isinstance(root, Tree)  # the grammar's start rule always wraps a body
+    return s.File(filename, text, _Converter(filename, text).body(root))
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, filename: str) -> Diagnostic:
@@ -164,14 +167,16 @@ class _Converter:
         self.source = source + "\n"
 
     # -- locations ---------------------------------------------------------------------
-    def _range(self, first: Tree | Token, last: Tree | Token | None = None) -> SourceRange:
+    def _range(
+        self, first: Tree[Token] | Token, last: Tree[Token] | Token | None = None
+    ) -> SourceRange:
         last = last if last is not None else first
         start = first if isinstance(first, Token) else first.meta
         end = last if isinstance(last, Token) else last.meta
         return SourceRange(
             self.filename,
-            Pos(start.line, start.column),
-            Pos(end.end_line, end.end_column),
+            Pos(start.line or 1, start.column or 1),
+            Pos(end.end_line or 1, end.end_column or 1),
         )
 
     def _span(self, start: SourceRange, end: SourceRange) -> SourceRange:
@@ -190,7 +195,7 @@ class _Converter:
         return InfercostError(Diagnostic(summary, detail, rng))
 
     # -- structure -----------------------------------------------------------------------
-    def body(self, tree: Tree) -> s.Body:
+    def body(self, tree: Tree[Token]) -> s.Body:
         body = s.Body()
         seen_blocks: dict[tuple[str, ...], s.Block] = {}
         for child in _significant(tree.children):
@@ -232,14 +237,14 @@ class _Converter:
             attr.name_range,
         )
 
-    def attribute(self, tree: Tree) -> s.Attribute:
+    def attribute(self, tree: Tree[Token]) -> s.Attribute:
         name_node, _eq, value = _significant(tree.children)
         name = _word(name_node)
         expr = self.expr(value)
         name_range = self._range(name_node)
         return s.Attribute(name, expr, self._span(name_range, expr.range), name_range)
 
-    def block(self, tree: Tree) -> s.Block:
+    def block(self, tree: Tree[Token]) -> s.Block:
         parts = _significant(tree.children)
         lbrace = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "LBRACE")
         head, body_tree, rbrace = parts[:lbrace], parts[lbrace + 1], parts[lbrace + 2]
@@ -267,7 +272,7 @@ class _Converter:
         )
 
     # -- expressions -----------------------------------------------------------------------
-    def expr(self, node: Tree | Token) -> s.Expr:
+    def expr(self, node: Tree[Token] | Token) -> s.Expr:
         if isinstance(node, Token):  # pragma: no cover - the grammar wraps every token
             raise self._error("Unsupported expression", repr(node.value), self._range(node))
         handler = getattr(self, f"_x_{node.data}", None)
@@ -279,12 +284,13 @@ class _Converter:
                 "supported in infercost files.",
                 rng,
             )
-        return handler(node)
+        expr: s.Expr = handler(node)
+        return expr
 
-    def _node(self, cls: type, rng: SourceRange, **fields: object) -> s.Expr:
+    def _node(self, cls: type[s.Expr], rng: SourceRange, **fields: Any) -> s.Expr:
         return cls(range=rng, text=self._text(rng), **fields)
 
-    def _x_expr_term(self, node: Tree) -> s.Expr:
+    def _x_expr_term(self, node: Tree[Token]) -> s.Expr:
         children = _significant(node.children)
         if len(children) == 3 and isinstance(children[0], Token) and children[0].type == "LPAR":
             inner = self.expr(children[1])
@@ -293,23 +299,23 @@ class _Converter:
             return inner if rng is None else _regroup(inner, rng, self._text(rng))
         return self.expr(children[0])
 
-    def _x_int_lit(self, node: Tree) -> s.Expr:
+    def _x_int_lit(self, node: Tree[Token]) -> s.Expr:
         return self._node(s.Number, self._range(node))
 
     _x_float_lit = _x_int_lit
 
-    def _x_literal_value(self, node: Tree) -> s.Expr:
-        word = node.children[0].value
+    def _x_literal_value(self, node: Tree[Token]) -> s.Expr:
+        word = _word(node)
         value = {"true": True, "false": False, "null": None}[word]
         return self._node(s.Literal, self._range(node), value=value)
 
-    def _x_identifier(self, node: Tree) -> s.Expr:
-        return self._node(s.Name, self._range(node), name=node.children[0].value)
+    def _x_identifier(self, node: Tree[Token]) -> s.Expr:
+        return self._node(s.Name, self._range(node), name=_word(node))
 
-    def _x_string(self, node: Tree) -> s.Expr:
+    def _x_string(self, node: Tree[Token]) -> s.Expr:
         return self._node(s.Template, self._range(node), parts=self.template_parts(node))
 
-    def template_parts(self, node: Tree) -> tuple[str | s.Expr, ...]:
+    def template_parts(self, node: Tree[Token]) -> tuple[str | s.Expr, ...]:
         parts: list[str | s.Expr] = []
         for part in node.children:
             if isinstance(part, Token):
@@ -337,7 +343,7 @@ class _Converter:
                 )
         return tuple(parts)
 
-    def _x_binary_op(self, node: Tree) -> s.Expr:
+    def _x_binary_op(self, node: Tree[Token]) -> s.Expr:
         left_node, term = _significant(node.children)[:2]
         operator_node, right_node = _significant(term.children)
         op = _OPERATORS[operator_node.children[0].type]
@@ -345,19 +351,19 @@ class _Converter:
         rng = self._span(left.range, right.range)
         return self._node(s.Binary, rng, op=op, left=left, right=right)
 
-    def _x_unary_op(self, node: Tree) -> s.Expr:
+    def _x_unary_op(self, node: Tree[Token]) -> s.Expr:
         token, operand_node = _significant(node.children)
         operand = self.expr(operand_node)
         rng = self._span(self._range(token), operand.range)
         return self._node(s.Unary, rng, op=_OPERATORS[token.type], operand=operand)
 
-    def _x_conditional(self, node: Tree) -> s.Expr:
+    def _x_conditional(self, node: Tree[Token]) -> s.Expr:
         exprs = [c for c in _significant(node.children) if isinstance(c, Tree)]
         condition, then, otherwise = (self.expr(e) for e in exprs)
         rng = self._span(condition.range, otherwise.range)
         return self._node(s.Conditional, rng, condition=condition, then=then, otherwise=otherwise)
 
-    def _x_function_call(self, node: Tree) -> s.Expr:
+    def _x_function_call(self, node: Tree[Token]) -> s.Expr:
         children = _significant(node.children)
         if any(isinstance(c, Token) and c.type == "COLONS" for c in children):
             raise self._error(
@@ -382,14 +388,14 @@ class _Converter:
         rng = self._range(children[0], children[-1])
         return self._node(s.Call, rng, name=name, args=tuple(args))
 
-    def _x_get_attr_expr_term(self, node: Tree) -> s.Expr:
+    def _x_get_attr_expr_term(self, node: Tree[Token]) -> s.Expr:
         target_node, get_attr = _significant(node.children)
         target = self.expr(target_node)
         name_node = _significant(get_attr.children)[1]
         rng = self._span(target.range, self._range(name_node))
         return self._node(s.GetAttr, rng, target=target, name=_word(name_node))
 
-    def _x_index_expr_term(self, node: Tree) -> s.Expr:
+    def _x_index_expr_term(self, node: Tree[Token]) -> s.Expr:
         target_node, index = _significant(node.children)
         target = self.expr(target_node)
         parts = _significant(index.children)
@@ -403,11 +409,11 @@ class _Converter:
         rng = self._span(target.range, end)
         return self._node(s.Index, rng, target=target, key=key)
 
-    def _x_tuple(self, node: Tree) -> s.Expr:
+    def _x_tuple(self, node: Tree[Token]) -> s.Expr:
         items = tuple(self.expr(c) for c in _significant(node.children) if isinstance(c, Tree))
         return self._node(s.TupleExpr, self._range(node), items=items)
 
-    def _x_object(self, node: Tree) -> s.Expr:
+    def _x_object(self, node: Tree[Token]) -> s.Expr:
         items: list[s.ObjectItem] = []
         seen: dict[str, s.ObjectItem] = {}
         for elem in _significant(node.children):
@@ -429,9 +435,9 @@ class _Converter:
             items.append(item)
         return self._node(s.ObjectExpr, self._range(node), items=tuple(items))
 
-    def _object_key(self, node: Tree | Token, rng: SourceRange) -> str:
+    def _object_key(self, node: Tree[Token] | Token, rng: SourceRange) -> str:
         if isinstance(node, Tree) and node.data == "keyword":
-            return node.children[0].value
+            return _word(node)
         expr = self.expr(node)
         if isinstance(expr, s.Name):
             return expr.name
@@ -491,7 +497,7 @@ def _unescape(raw: str, rng: SourceRange, conv: _Converter) -> str:
     return "".join(out)
 
 
-def _significant(children: list) -> list:
+def _significant(children: list[Any]) -> list[Any]:
     """Children without the newline/comment filler that the grammar keeps for round-trips."""
     return [
         c
@@ -503,8 +509,8 @@ def _significant(children: list) -> list:
     ]
 
 
-def _word(node: Tree) -> str:
-    return str(node.children[0].value)
+def _word(node: Tree[Token]) -> str:
+    return str(node.children[0])  # a Token: str() is its text
 
 
 def _regroup(inner: s.Expr, rng: SourceRange, text: str) -> s.Expr:

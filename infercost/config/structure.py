@@ -23,7 +23,8 @@ ARG = "="
 @functools.cache
 def language_schema() -> dict[str, Any]:
     text = resources.files("infercost.config").joinpath("schema.json").read_text("utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 @functools.cache
@@ -53,7 +54,7 @@ def check_structure(body: s.Body, root: str = "stack") -> None:
     diagnostics = []
     for error in errors:
         diagnostics.extend(_translate(error, body, root))
-    unique: dict[tuple, Diagnostic] = {}
+    unique: dict[tuple[str, SourceRange | None], Diagnostic] = {}
     for d in diagnostics:
         key = (d.summary, d.range)
         unique.setdefault(key, d)
@@ -81,7 +82,8 @@ def _schema_for(root: str, block_path: list[str]) -> dict[str, Any]:
     for type_ in block_path:
         ref = node["properties"][type_]["items"]["properties"]["body"]["$ref"]
         node = defs[ref.rsplit("/", 1)[1]]
-    return node
+    found: dict[str, Any] = node
+    return found
 
 
 def _translate(error: Any, root_body: s.Body, root: str) -> list[Diagnostic]:

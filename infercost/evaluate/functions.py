@@ -63,8 +63,9 @@ def _round(args: Sequence[Value]) -> Value:
     if digits != digits.to_integral_value():
         raise FunctionError("round() takes a whole number of digits.", 1)
     step = Decimal(1).scaleb(-int(digits))
-    if nums[0].as_tuple().exponent >= step.as_tuple().exponent:
-        return nums[0]  # already a multiple of the step: nothing to round
+    exponent = nums[0].as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= int(step.as_tuple().exponent):
+        return nums[0]  # already a multiple of the step (or not finite): nothing to round
     try:
         return nums[0].quantize(step, rounding=ROUND_HALF_UP)
     except InvalidOperation:

@@ -176,5 +176,5 @@ def _next_link(header: str | None) -> str | None:
         return None
     for target, rels in _LINK_RE.findall(header):
         if "next" in rels.split():
-            return target
+            return str(target)
     return None

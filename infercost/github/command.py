@@ -55,14 +55,14 @@ def _event_pull_request(event: Mapping[str, Any]) -> int | None:
     """The pull request number of a ``pull_request`` (or PR ``issue_comment``) event."""
     pull = event.get("pull_request")
     if isinstance(pull, dict) and isinstance(pull.get("number"), int):
-        return pull["number"]
+        return int(pull["number"])
     issue = event.get("issue")
     if (
         isinstance(issue, dict)
         and issue.get("pull_request")
         and isinstance(issue.get("number"), int)
     ):
-        return issue["number"]
+        return int(issue["number"])
     return None
 
 

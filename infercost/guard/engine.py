@@ -245,7 +245,7 @@ def _result(
     address: str,
     t: Target | None,
     verdict: Verdict,
-    status: str,
+    status: Status,
     blocking: bool,
     was: Verdict | None,
     worse: str | None,
@@ -366,7 +366,7 @@ def _amounts(g: Guardrail, t: Target, stack: Stack) -> tuple[Decimal, ...] | Non
 # -- ratchet and waivers --------------------------------------------------------------------
 def _ratchet(
     now: Verdict, was: Verdict | None, severity: str, strict: bool, has_base: bool
-) -> tuple[str, bool, str | None]:
+) -> tuple[Status, bool, str | None]:
     """(status, blocking, why worse) for one result."""
     if now.status != "fail":
         return now.status, False, None

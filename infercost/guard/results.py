@@ -82,7 +82,7 @@ class CheckResult:
     def passed(self) -> bool:
         return not any(r.blocking for r in self.results)
 
-    def count(self, status: Status) -> int:
+    def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property
@@ -91,7 +91,7 @@ class CheckResult:
 
     @property
     def summary(self) -> dict[str, int]:
-        out = {status: self.count(status) for status in STATUSES}
+        out = {status.value: self.count(status) for status in STATUSES}
         out["blocking"] = len(self.blocking)
         out["total"] = len(self.results)
         return out

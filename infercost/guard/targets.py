@@ -52,7 +52,9 @@ def targets(
         }[scope](stack, figures, snapshot, base)
 
 
-def _features(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None) -> list:
+def _features(
+    stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None
+) -> list[Target]:
     out = []
     for name, f in sorted(b.features.items()):
         old = base.features.get(name) if base else None
@@ -84,7 +86,9 @@ def _features(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown |
     return out
 
 
-def _subscriptions(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None) -> list:
+def _subscriptions(
+    stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None
+) -> list[Target]:
     out = []
     for name, sub in sorted(b.subscriptions.items()):
         old = base.subscriptions.get(name) if base else None
@@ -116,7 +120,9 @@ def customer_address(customer_id: str) -> str:
     return f'customer["{escaped}"]'
 
 
-def _customers(stack: Stack, b: Breakdown, snap: Snapshot | None, _base: Breakdown | None) -> list:
+def _customers(
+    stack: Stack, b: Breakdown, snap: Snapshot | None, _base: Breakdown | None
+) -> list[Target]:
     out = []
     for cid, c in b.customers.items():
         row = snap.customers.get(cid) if snap else None
@@ -138,7 +144,9 @@ def _customers(stack: Stack, b: Breakdown, snap: Snapshot | None, _base: Breakdo
     return out
 
 
-def _workflows(stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdown | None) -> list:
+def _workflows(
+    stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdown | None
+) -> list[Target]:
     out = []
     for name, w in sorted(stack.workflows.items()):
         costs = workflow_costs(stack, w, None)
@@ -157,7 +165,9 @@ def _workflows(stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdow
     return out
 
 
-def _steps(stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdown | None) -> list:
+def _steps(
+    stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdown | None
+) -> list[Target]:
     out = []
     for _, w in sorted(stack.workflows.items()):
         costs = workflow_costs(stack, w, None)
@@ -167,7 +177,7 @@ def _steps(stack: Stack, _b: Breakdown, _s: Snapshot | None, _base: Breakdown | 
     return out
 
 
-def _stack(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None) -> list:
+def _stack(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | None) -> list[Target]:
     old = base.totals if base else None
     return [
         Target(

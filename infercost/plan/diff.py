@@ -112,7 +112,7 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes) or any(f.action != Action.NO_OP for f in self.features)
 
-    def count(self, action: Action) -> int:
+    def count(self, action: str) -> int:
         return sum(1 for f in self.features if f.action == action)
 
     @property
@@ -148,7 +148,7 @@ def _same(a: Any, b: Any) -> bool:
     """Equal as configuration: 2.50 and 2.5 are the same price."""
     if type(a) is not type(b):
         return False
-    return a == b
+    return bool(a == b)
 
 
 def pct_change(before: Decimal | None, after: Decimal | None) -> Decimal | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from infercost.cost.breakdown import Breakdown, CustomerResult, FeatureResult
@@ -49,10 +50,10 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
     worst = _worst(b.customers.values())
     if worst:
         lines.append("")
-        underwater = sum(1 for c in b.customers.values() if c.underwater)
+        sunk = sum(1 for c in b.customers.values() if c.underwater)
         lines.append(
             style.bold("Customers with the thinnest margins")
-            + style.dim(f"  ({underwater} of {len(b.customers)} underwater)")
+            + style.dim(f"  ({sunk} of {len(b.customers)} underwater)")
         )
         rows = [["customer", "subscription", "revenue", "COGS", "margin", ""]]
         for c in worst:
@@ -117,6 +118,6 @@ def _feature(f: FeatureResult, currency: str, style: Style) -> list[str]:
     return lines
 
 
-def _worst(customers: object) -> list[CustomerResult]:
-    ranked = sorted(customers, key=lambda c: (c.revenue - c.cogs, c.id))  # type: ignore[attr-defined]
+def _worst(customers: Iterable[CustomerResult]) -> list[CustomerResult]:
+    ranked = sorted(customers, key=lambda c: (c.revenue - c.cogs, c.id))
     return ranked[:WORST_CUSTOMERS]

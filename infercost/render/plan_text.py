@@ -124,7 +124,7 @@ def _arrow(before: Any, after: Any, plan: Plan) -> str:
     return f"{money(before, plan.currency)} → {money(after, plan.currency)}"
 
 
-def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict) -> list[str]:
+def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -> list[str]:
     c = plan.currency
     verb = {"create": "created", "update": "updated", "delete": "removed"}[f.action]
     lines = [
@@ -198,7 +198,7 @@ def _cause(change: ConfigChange) -> str:
     return f"{change.attribute} {value_text(change.before)} → {value_text(change.after)}"
 
 
-def _change_line(change: ConfigChange, colour: dict) -> str:
+def _change_line(change: ConfigChange, colour: dict[str, Any]) -> str:
     symbol = colour[change.action](SYMBOL[change.action])
     if change.attribute is None:
         return f"{symbol} {change.address}"

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TextIO
 
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError, SourceRange
@@ -115,7 +115,7 @@ def _bad(
 Row = tuple[int, int, object, object, object, object, object]
 # Rows grouped by (feature, customer, subscription, period): summed units and first row.
 GROUP_COLUMNS = ("feature", "customer", "subscription", "period")
-Groups = dict[tuple, tuple[Decimal, RowRef]]
+Groups = dict[tuple[Any, ...], tuple[Decimal, RowRef]]
 
 
 def _check_columns(columns: Iterable[str], shown: str, ref: RowRef | None) -> None:
@@ -161,7 +161,7 @@ def _csv_groups(handle: object, shown: str) -> tuple[Groups, int]:
         operator.itemgetter(*others) if len(others) > 1 else (lambda record: (record[others[0]],))
     )
     # key -> [units, first row, its line]: one dict lookup per row on the hot path.
-    sums: dict[tuple, list] = {}
+    sums: dict[tuple[Any, ...], list[Any]] = {}
     number = 0
     decimal = Decimal
     zero = ZERO
@@ -241,10 +241,10 @@ def _json_rows(handle: object, shown: str) -> Iterator[Row]:
         )
 
 
-def _jsonl_rows(handle: object, shown: str) -> Iterator[Row]:
+def _jsonl_rows(handle: TextIO, shown: str) -> Iterator[Row]:
     decoder = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
     number = 0
-    for line_no, line in enumerate(handle, start=1):  # type: ignore[arg-type]
+    for line_no, line in enumerate(handle, start=1):
         if not line.strip():
             continue
         number += 1
