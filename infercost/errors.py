@@ -44,11 +44,14 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     # "in step "draft"": the innermost block that holds the range, as Terraform shows it.
     context: str | None = None
+    # The source line at ``range``, attached from the texts a run has read (see
+    # infercost.diagnostics.with_snippets), so a file read from git shows it too.
+    snippet: str | None = field(default=None, compare=False)
 
 
 @dataclass
 class InfercostError(Exception):
-    """One or more error diagnostics; always exit code 1."""
+    """One or more error diagnostics (and any warnings found before them); exit code 1."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
