@@ -1,10 +1,14 @@
 """Assemble what a command works on from paths and options: the one place the core's
 inputs are read from disk. Everything after this is pure.
+
+Every text read here is also kept in ``sources`` (display name -> text) when the caller
+passes one, so a diagnostic can show its source line without reading the file again:
+a base read from git exists nowhere on disk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,22 +38,39 @@ class Options:
     period: str | None = None
 
 
-def read_inputs(options: Options) -> Inputs:
+Sources = MutableMapping[str, str]
+
+
+def _keep(sources: Sources | None, texts: Mapping[str, str]) -> Mapping[str, str]:
+    if sources is not None:
+        sources.update(texts)
+    return texts
+
+
+def read_inputs(options: Options, sources: Sources | None = None) -> Inputs:
     parsed: dict[str, s.File] = {}
     for path in options.var_files:
         shown = display_path(path)
         if not path.is_file():
             raise InfercostError.at("Variable file not found", f"{shown} does not exist.")
-        (parsed[shown],) = parse_files({shown: read_text(path)}, root="var_file")
+        text = _keep(sources, {shown: read_text(path)})
+        (parsed[shown],) = parse_files(text, root="var_file")
     return variable_inputs(options.vars, parsed)
 
 
 def load_stack(
-    options: Options, texts: Mapping[str, str] | None = None, inputs: Inputs | None = None
+    options: Options,
+    texts: Mapping[str, str] | None = None,
+    inputs: Inputs | None = None,
+    sources: Sources | None = None,
 ) -> Stack:
     """Parse, check and evaluate a stack (from its directory, or from given file texts)."""
-    files = parse_files(texts if texts is not None else read_stack_dir(options.stack))
-    return compile_stack(files, inputs or read_inputs(options), display_path(options.stack))
+    files = parse_files(
+        _keep(sources, texts if texts is not None else read_stack_dir(options.stack))
+    )
+    return compile_stack(
+        files, inputs or read_inputs(options, sources), display_path(options.stack)
+    )
 
 
 def usage_path(stack: Stack, options: Options) -> Path | None:
@@ -76,8 +97,7 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
         raise InfercostError(
             Diagnostic(
                 "Usage file not found",
-                f"{display_path(path)} does not exist (usage is relative to the stack "
-                "directory).",
+                f"{display_path(path)} does not exist (usage is relative to the stack directory).",
                 head.settings.at("usage"),
                 context="infercost",
             )
@@ -108,16 +128,16 @@ class Sides:
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
-def load_sides(options: Options, change: Change) -> Sides:
+def load_sides(options: Options, change: Change, sources: Sources | None = None) -> Sides:
     if change.base_ref is not None and change.base_dir is not None:
         raise InfercostError.at(
             "Conflicting options", "--base and --base-dir exclude each other; give one."
         )
-    inputs = read_inputs(options)
+    inputs = read_inputs(options, sources)
     inputs.ignore_undeclared = True
-    head_files = parse_files(read_stack_dir(options.stack), root=None)
+    head_files = parse_files(_keep(sources, read_stack_dir(options.stack)), root=None)
     what_if_files = parse_files(
-        {display_path(p): _read_what_if(p) for p in change.what_ifs}, root=None
+        _keep(sources, {display_path(p): _read_what_if(p) for p in change.what_ifs}), root=None
     )
     warnings: list[Diagnostic] = []
     base: Stack | None = None
@@ -127,7 +147,7 @@ def load_sides(options: Options, change: Change) -> Sides:
         at_ref = read_stack_at(options.stack, change.base_ref)
         label = f"git ref {change.base_ref}"
         if at_ref.exists:
-            base = _compile_base(at_ref.texts, inputs, options, label)
+            base = _compile_base(_keep(sources, at_ref.texts), inputs, options, label)
         else:
             warnings.append(
                 Diagnostic(
@@ -139,7 +159,8 @@ def load_sides(options: Options, change: Change) -> Sides:
             )
     elif change.base_dir is not None:
         label = f"directory {display_path(change.base_dir)}"
-        base = _compile_base(read_stack_dir(change.base_dir), inputs, options, label)
+        texts = _keep(sources, read_stack_dir(change.base_dir))
+        base = _compile_base(texts, inputs, options, label)
     elif what_if_files:
         label = "the stack without what-if files"
         check_files(head_files)

@@ -1,56 +1,45 @@
-"""The one place diagnostics are printed: Terraform-style, to stderr.
+"""The one place diagnostics are printed: to stderr, after the run, each once.
 
-Error: Unsupported argument
-
-  on stack/workflows.hcl line 12, in step "draft":
-  12:     input_tokns = 1800
-
-An argument named "input_tokns" is not expected here. Did you mean "input_tokens"?
+The text of a diagnostic is :func:`infercost.render.diagnostics.format_diagnostic`;
+its source line comes from the texts the run read, attached before printing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TextIO
 
-from infercost.errors import Diagnostic, Severity
+from infercost.app.exit import ExitCode
+from infercost.cli.context import Console
+from infercost.diagnostics import with_snippets
+from infercost.errors import Diagnostic
+from infercost.render.diagnostics import format_diagnostic
 from infercost.render.formatting import Style
 
-
-def format_diagnostic(d: Diagnostic, style: Style) -> str:
-    label = "Error" if d.severity == Severity.ERROR else "Warning"
-    colour = style.red if d.severity == Severity.ERROR else style.yellow
-    lines = [colour(style.bold(f"{label}: ")) + style.bold(d.summary), ""]
-    if d.range is not None:
-        where = f"  on {d.range.filename} line {d.range.start.line}"
-        if d.context:
-            where += f", in {d.context}"
-        lines.append(where + ":")
-        source = _source_line(d.range.filename, d.range.start.line)
-        if source is not None:
-            lines.append(f"  {d.range.start.line}: {source}")
-        lines.append("")
-    if d.detail:
-        lines.append(d.detail)
-        lines.append("")
-    return "\n".join(lines)
+__all__ = ["Outcome", "format_diagnostic", "print_diagnostics", "report"]
 
 
-def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO, style: Style) -> None:
-    for d in diagnostics:
+def print_diagnostics(
+    diagnostics: Iterable[Diagnostic],
+    stream: TextIO,
+    style: Style,
+    sources: Mapping[str, str] | None = None,
+) -> None:
+    for d in with_snippets(diagnostics, sources or {}):
         stream.write(format_diagnostic(d, style) + "\n")
 
 
-def _source_line(filename: str, line: int) -> str | None:
-    path = Path(filename)
-    try:
-        if not path.is_file() or path.stat().st_size > 50_000_000:
-            return None
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            for number, text in enumerate(handle, start=1):
-                if number == line:
-                    return text.rstrip("\n").rstrip("\r")
-    except OSError:
-        return None
-    return None
+@dataclass(frozen=True)
+class Outcome:
+    """What a command hands back to the handler: its exit code and its diagnostics."""
+
+    code: ExitCode
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def report(outcome: Outcome, console: Console) -> int:
+    """The one handler at the end of every command: print its diagnostics once, to
+    stderr, and return its exit code."""
+    print_diagnostics(outcome.diagnostics, console.stderr, console.err_style)
+    return int(outcome.code)

@@ -1,7 +1,11 @@
-"""Argument wiring only: each command lives in its own module and returns an exit code.
+"""Argument wiring only: options -> one frozen arguments object -> the command's module,
+which calls the application layer and renders its views; the command's
+:class:`~infercost.cli.diagnostics.Outcome` comes back to :func:`main`, the one handler
+that prints diagnostics and returns the exit code.
 
-Exit codes follow Terraform and tflint: 0 success, 1 error (bad input or a bad flag —
-never Typer's 2), 2 "changes" (plan --detailed-exitcode) or "blocking violations" (check).
+Exit codes follow Terraform and tflint (precedence in :mod:`infercost.app.exit`): 0
+success, 1 error (bad input or a bad flag — never Typer's 2), 2 "changes" (plan
+--detailed-exitcode) or "blocking violations" (check).
 """
 
 from __future__ import annotations
@@ -10,17 +14,19 @@ import gc
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from infercost import __version__
+from infercost.app.arguments import BreakdownArgs, CheckArgs, PlanArgs, ValidateArgs
+from infercost.app.exit import ExitCode
 from infercost.cli.context import Console
-from infercost.cli.diagnostics import print_diagnostics
+from infercost.cli.diagnostics import Outcome, report
+from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
-from infercost.workspace import Options
+from infercost.workspace import Change, Options
 
 app = typer.Typer(
     name="infercost",
@@ -71,28 +77,15 @@ def _options(
     )
 
 
-class _Result(Exception):
-    """Carries a command's exit code out of typer without sys.exit inside commands."""
-
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
-_session: list[Console] = []
-
-
-def _console(no_color: bool) -> Console:
+def _console(ctx: typer.Context, no_color: bool = False) -> Console:
     """The console ``main`` was given (tests pass string buffers), with --no-color applied."""
-    base = _session[-1] if _session else Console()
+    base = ctx.obj if isinstance(ctx.obj, Console) else Console()
     return Console(base.stdout, base.stderr, base.no_color or no_color)
-
-
-def _finish(command: Callable[..., int], *args: object) -> None:
-    raise _Result(command(*args))
 
 
 @app.command()
 def validate(
+    ctx: typer.Context,
     stack: StackArg = Path("."),
     usage: UsageOpt = None,
     var: VarOpt = None,
@@ -101,17 +94,20 @@ def validate(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
-) -> None:
+) -> Outcome:
     """Parse the stack and check its schema, references and (if configured) usage."""
     from infercost.cli import validate as command
 
-    _finish(
-        command.run, _options(stack, usage, var, var_file, period), output, out, _console(no_color)
+    args = ValidateArgs(
+        _options(stack, usage, var, var_file, period),
+        parse_outputs(output, out, command.FORMATS),
     )
+    return command.run(args, _console(ctx, no_color))
 
 
 @app.command()
 def breakdown(
+    ctx: typer.Context,
     stack: StackArg = Path("."),
     usage: UsageOpt = None,
     var: VarOpt = None,
@@ -120,13 +116,15 @@ def breakdown(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
-) -> None:
+) -> Outcome:
     """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
     from infercost.cli import breakdown as command
 
-    _finish(
-        command.run, _options(stack, usage, var, var_file, period), output, out, _console(no_color)
+    args = BreakdownArgs(
+        _options(stack, usage, var, var_file, period),
+        parse_outputs(output, out, command.FORMATS),
     )
+    return command.run(args, _console(ctx, no_color))
 
 
 BaseOpt = Annotated[
@@ -143,6 +141,7 @@ WhatIfOpt = Annotated[
 
 @app.command()
 def plan(
+    ctx: typer.Context,
     stack: StackArg = Path("."),
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
@@ -157,25 +156,22 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when anything changed.")
     ] = False,
     no_color: NoColorOpt = False,
-) -> None:
+) -> Outcome:
     """The COGS diff between a base and the proposed configuration."""
     from infercost.cli import plan as command
-    from infercost.workspace import Change
 
-    change = Change(base, base_dir, tuple(what_if or ()))
-    _finish(
-        command.run,
+    args = PlanArgs(
         _options(stack, usage, var, var_file, period),
-        change,
-        output,
-        out,
+        Change(base, base_dir, tuple(what_if or ())),
+        parse_outputs(output, out, command.FORMATS),
         detailed_exitcode,
-        _console(no_color),
     )
+    return command.run(args, _console(ctx, no_color))
 
 
 @app.command()
 def check(
+    ctx: typer.Context,
     stack: StackArg = Path("."),
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
@@ -197,27 +193,24 @@ def check(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
-) -> None:
+) -> Outcome:
     """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
     from infercost.cli import check as command
-    from infercost.workspace import Change
 
-    change = Change(base, base_dir, tuple(what_if or ()))
-    _finish(
-        command.run,
+    args = CheckArgs(
         _options(stack, usage, var, var_file, period),
-        change,
-        list(policy or ()),
+        Change(base, base_dir, tuple(what_if or ())),
+        tuple(policy or ()),
         strict,
         soft_fail,
-        output,
-        out,
-        _console(no_color),
+        parse_outputs(output, out, command.FORMATS),
     )
+    return command.run(args, _console(ctx, no_color))
 
 
 @app.command()
 def comment(
+    ctx: typer.Context,
     body_file: Annotated[
         Path,
         typer.Option("--body-file", help="Markdown body (from check -o markdown); - for stdin."),
@@ -234,25 +227,26 @@ def comment(
     valid_at: Annotated[
         str | None, typer.Option("--valid-at", help="ISO 8601 time the data is valid for.")
     ] = None,
-) -> None:
+) -> Outcome:
     """Create or update the sticky pull-request comment (token from GITHUB_TOKEN)."""
-    from infercost.github.command import comment_command
+    from infercost.github.command import run_comment
 
-    console = _console(False)
-    raise _Result(
-        comment_command(body_file, repo, pr, tag=tag, valid_at=valid_at, stderr=console.stderr)
-    )
+    return run_comment(body_file, repo, pr, tag=tag, valid_at=valid_at, console=_console(ctx))
 
 
 @app.command()
-def version() -> None:
+def version(ctx: typer.Context) -> Outcome:
     """Print the version."""
-    _console(False).stdout.write(f"infercost {__version__}\n")
-    raise _Result(0)
+    _console(ctx).stdout.write(f"infercost {__version__}\n")
+    return Outcome(ExitCode.SUCCESS)
 
 
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
-    """Run the CLI and return its exit code; every error becomes a diagnostic, never a trace."""
+    """Run the CLI and return its exit code: the one handler of every command.
+
+    A command returns an :class:`Outcome`; an error that ends it becomes one. Either
+    way its diagnostics are printed here, once, and never as a traceback.
+    """
     console = console or Console()
     # A run is short and builds large, acyclic structures (parse trees, a million usage
     # rows' groups); the cyclic GC's repeated full scans over them cost more than the
@@ -261,49 +255,35 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         args = ["--help"]
-    _session.append(console)
     try:
-        app(args=args, prog_name="infercost", standalone_mode=False)
-    except _Result as result:
-        return result.code
+        returned = app(args=args, prog_name="infercost", standalone_mode=False, obj=console)
     except InfercostError as exc:
-        print_diagnostics(exc.diagnostics, console.stderr, console.err_style)
-        return 1
+        return report(Outcome(ExitCode.ERROR, tuple(exc.diagnostics)), console)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.TyperException as exc:  # a bad flag, an unknown command: usage errors
-        print_diagnostics(
-            [Diagnostic("Invalid command line", exc.format_message())],
-            console.stderr,
-            console.err_style,
-        )
-        return 1
+        problem = Diagnostic("Invalid command line", exc.format_message())
+        return report(Outcome(ExitCode.ERROR, (problem,)), console)
     except typer.Abort:
         console.stderr.write("Aborted.\n")
-        return 1
+        return int(ExitCode.ERROR)
     except KeyboardInterrupt:
         console.stderr.write("Interrupted.\n")
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        return 0
+        return int(ExitCode.SUCCESS)
     except Exception:
         if os.environ.get("INFERCOST_DEBUG"):
             traceback.print_exc(file=console.stderr)
-        print_diagnostics(
-            [
-                Diagnostic(
-                    "Unexpected internal error",
-                    "This is a bug in infercost. Run again with INFERCOST_DEBUG=1 to see "
-                    "the details, and report them.",
-                )
-            ],
-            console.stderr,
-            console.err_style,
+        bug = Diagnostic(
+            "Unexpected internal error",
+            "This is a bug in infercost. Run again with INFERCOST_DEBUG=1 to see "
+            "the details, and report them.",
         )
-        return 1
-    finally:
-        _session.pop()
-    return 0
+        return report(Outcome(ExitCode.ERROR, (bug,)), console)
+    if isinstance(returned, Outcome):
+        return report(returned, console)
+    return int(returned or 0)  # --help and the like: click's own exit code
 
 
 def run() -> None:

@@ -5,28 +5,36 @@ once; ``--out FILE`` is the file of the single format that has none. Without any
 ``-o``, ``--out FILE`` saves the JSON document and the text view still goes to the
 terminal, as ``terraform plan -out`` saves the plan and shows it. Everything is
 rendered before anything is written, so a failing run never leaves a partial file.
+
+Each command has one table of views (``VIEWS``: format -> renderer); :func:`render`
+looks formats up there and decides colour once, here: only a view written to standard
+output on a terminal is coloured, never a file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
+from infercost.app.arguments import OutputSpec
+from infercost.cli.context import Console
 from infercost.errors import InfercostError
+from infercost.render.formatting import Style
 
+__all__ = ["OutputSpec", "View", "parse_outputs", "render", "write_outputs"]
 
-@dataclass(frozen=True)
-class OutputSpec:
-    format: str
-    path: Path | None = None
+R = TypeVar("R")
+#: A renderer of one format: the command's result and the style to draw it in -> text.
+View = Callable[[R, Style], str]
 
 
 def parse_outputs(
-    values: list[str] | None, out: Path | None, allowed: tuple[str, ...]
-) -> list[OutputSpec]:
+    values: Sequence[str] | None, out: Path | None, allowed: Collection[str]
+) -> tuple[OutputSpec, ...]:
+    """``-o`` and ``--out`` values -> the views to produce, checked before any work."""
     if not values and out is not None and "json" in allowed:
-        return [OutputSpec("text"), OutputSpec("json", out)]
+        return (OutputSpec("text"), OutputSpec("json", out))
     specs: list[OutputSpec] = []
     for value in values or ["text"]:
         fmt, eq, path = value.partition("=")
@@ -59,10 +67,25 @@ def parse_outputs(
             "Only one format can go to standard output; give the others a file "
             "(-o FORMAT=FILE): " + ", ".join(to_stdout) + ".",
         )
-    return specs
+    return tuple(specs)
 
 
-def write_outputs(rendered: list[tuple[OutputSpec, str]], stdout: TextIO) -> None:
+def render(
+    result: R, specs: Sequence[OutputSpec], views: Mapping[str, View[R]], console: Console
+) -> list[tuple[OutputSpec, str]]:
+    """Every requested view of ``result``, rendered before anything is written.
+
+    Colour is decided here and nowhere else: a file never holds ANSI codes, whatever
+    the terminal the command runs in.
+    """
+    plain = Style(False)
+    return [
+        (spec, views[spec.format](result, console.out_style if spec.path is None else plain))
+        for spec in specs
+    ]
+
+
+def write_outputs(rendered: Sequence[tuple[OutputSpec, str]], stdout: TextIO) -> None:
     for spec, text in rendered:
         if spec.path is None:
             stdout.write(text)

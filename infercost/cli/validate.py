@@ -2,74 +2,50 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from infercost.app.arguments import ValidateArgs
+from infercost.app.validate import Validation, validate
 from infercost.cli.context import Console
-from infercost.cli.diagnostics import print_diagnostics
-from infercost.cli.output import parse_outputs, write_outputs
-from infercost.errors import Diagnostic, InfercostError
+from infercost.cli.diagnostics import Outcome
+from infercost.cli.output import View, render, write_outputs
+from infercost.errors import Severity
+from infercost.render.diagnostics import diagnostics_fields
 from infercost.render.documents import FORMAT_VERSION
+from infercost.render.formatting import Style
 from infercost.render.json_encoding import dumps
-from infercost.workspace import Options, load_stack, load_usage
-
-FORMATS = ("text", "json")
 
 
-def run(options: Options, outputs: list[str] | None, out: Path | None, console: Console) -> int:
-    specs = parse_outputs(outputs, out, FORMATS)
-    diagnostics: list[Diagnostic] = []
-    summary = ""
-    try:
-        stack = load_stack(options)
-        snapshot = load_usage([stack], options, required=False)
-        steps = sum(len(w.steps) for w in stack.workflows.values())
-        summary = (
-            f"{len(stack.features)} features, {len(stack.workflows)} workflows, {steps} steps, "
-            f"{sum(len(p.items) for p in stack.price_sheets.values())} price items"
-            + (f"; usage {snapshot.path}: {snapshot.rows} rows" if snapshot else "")
-        )
-    except InfercostError as exc:
-        diagnostics = exc.diagnostics
-    rendered = []
-    for spec in specs:
-        if spec.format == "json":
-            rendered.append((spec, dumps(_document(diagnostics))))
-        elif not diagnostics:
-            style = console.out_style
-            rendered.append(
-                (
-                    spec,
-                    style.green(style.bold("Success!"))
-                    + f" The configuration is valid ({summary}).\n",
-                )
-            )
-    if diagnostics and any(s.format == "text" for s in specs):
-        print_diagnostics(diagnostics, console.stderr, console.err_style)
-    write_outputs(rendered, console.stdout)
-    return 1 if diagnostics else 0
+def _text(v: Validation, style: Style) -> str:
+    """Success on stdout; problems go to stderr through the one diagnostics handler."""
+    if not v.valid:
+        return ""
+    return style.green(style.bold("Success!")) + f" The configuration is valid ({v.summary}).\n"
 
 
-def _document(diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    errors = [d for d in diagnostics if d.severity == "error"]
+def _document(v: Validation) -> dict[str, Any]:
+    errors = [d for d in v.diagnostics if d.severity == Severity.ERROR]
     return {
         "format_version": FORMAT_VERSION,
         "valid": not errors,
         "error_count": len(errors),
-        "warning_count": len(diagnostics) - len(errors),
-        "diagnostics": [
-            {
-                "severity": d.severity.value,
-                "summary": d.summary,
-                "detail": d.detail,
-                "range": None
-                if d.range is None
-                else {
-                    "filename": d.range.filename,
-                    "start": {"line": d.range.start.line, "column": d.range.start.column},
-                    "end": {"line": d.range.end.line, "column": d.range.end.column},
-                },
-            }
-            for d in diagnostics
-        ],
+        "warning_count": len(v.diagnostics) - len(errors),
+        "diagnostics": diagnostics_fields(v.diagnostics),
     }
+
+
+VIEWS: dict[str, View[Validation]] = {
+    "text": _text,
+    "json": lambda v, _style: dumps(_document(v)),
+}
+FORMATS = tuple(VIEWS)
+
+
+def run(args: ValidateArgs, console: Console) -> Outcome:
+    result = validate(args)
+    rendered = render(result, args.outputs, VIEWS, console)
+    # An invalid stack has no text view: nothing is written, not even an empty file.
+    write_outputs([(s, text) for s, text in rendered if text or s.format != "text"], console.stdout)
+    # The JSON document holds the diagnostics; stderr repeats them only beside a text view.
+    shown = any(spec.format == "text" for spec in args.outputs)
+    return Outcome(result.exit_code, result.diagnostics if shown else ())

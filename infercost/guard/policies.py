@@ -6,7 +6,7 @@ across stacks and must not depend on any one stack's variables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from importlib import resources
 from pathlib import Path
 
@@ -31,12 +31,16 @@ def builtin_packs() -> dict[str, str]:
 
 
 def load_policies(
-    specs: Iterable[str], relative_to: Path = Path("."), at_ref: str | None = None
+    specs: Iterable[str],
+    relative_to: Path = Path("."),
+    at_ref: str | None = None,
+    sources: MutableMapping[str, str] | None = None,
 ) -> list[Guardrail]:
     """Guardrails of every policy spec, in order; a pack named twice is loaded once.
 
     With ``at_ref``, files inside the git repository are read as committed at that ref
-    (the base of a change), so a pull request that loosens a policy shows it.
+    (the base of a change), so a pull request that loosens a policy shows it. Each text
+    read is kept in ``sources`` when given, for the source lines of diagnostics.
     """
     out: list[Guardrail] = []
     seen: set[str] = set()
@@ -45,6 +49,8 @@ def load_policies(
             if source in seen:
                 continue
             seen.add(source)
+            if sources is not None:
+                sources[source] = text
             files = parse_files({source: text}, root="policy")
             out.extend(compile_policy(files, source).values())
     return out

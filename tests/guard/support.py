@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from infercost.cli.check import evaluate
-from infercost.cli.context import Console
+from infercost.app.arguments import CheckArgs
+from infercost.app.check import check_stack
 from infercost.cost.breakdown import Breakdown, compute
 from infercost.guard.results import CheckResult, GuardResult
 from infercost.guard.targets import Target, targets
@@ -117,16 +116,14 @@ def run_check(
     today: date = TODAY,
     usage: Path | None = None,
 ) -> CheckResult:
-    """``check`` in-process with a fixed day; warnings land in the result."""
-    console = Console(io.StringIO(), io.StringIO(), no_color=True)
-    return evaluate(
+    """``check`` in-process with a fixed day; the guardrails' warnings land in the result."""
+    args = CheckArgs(
         Options(stack=stack, usage=usage),
         Change(base_ref=base_ref, base_dir=base_dir, what_ifs=tuple(what_ifs)),
-        list(policies),
+        tuple(policies),
         strict,
-        console,
-        today=today,
     )
+    return check_stack(args, today=today).result
 
 
 def result(check: CheckResult, guardrail: str, target: str) -> GuardResult:

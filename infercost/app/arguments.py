@@ -1,0 +1,54 @@
+"""Each command's arguments as one frozen object, parsed before any work starts.
+
+``-o`` values are already :class:`OutputSpec` here, so a bad format or file option
+fails before a stack is read (black's ``Mode``, Terraform's ``arguments`` package).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infercost.workspace import Change, Options
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One view to produce: ``format`` to standard output, or to ``path``."""
+
+    format: str
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class ValidateArgs:
+    options: Options
+    outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+
+
+@dataclass(frozen=True)
+class BreakdownArgs:
+    options: Options
+    outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+
+
+@dataclass(frozen=True)
+class PlanArgs:
+    options: Options
+    change: Change = field(default_factory=Change)
+    outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+    #: Exit 2 when anything changed.
+    detailed_exitcode: bool = False
+
+
+@dataclass(frozen=True)
+class CheckArgs:
+    options: Options
+    change: Change = field(default_factory=Change)
+    #: ``--policy`` values: files, folders or ``builtin:NAME``, in order.
+    policies: tuple[str, ...] = ()
+    #: Existing violations block too.
+    strict: bool = False
+    #: Violations are reported but exit 0; errors still exit 1.
+    soft_fail: bool = False
+    outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)

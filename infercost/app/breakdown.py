@@ -1,0 +1,35 @@
+"""``breakdown``: one stack priced against its usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infercost.app.arguments import BreakdownArgs
+from infercost.app.exit import ExitCode, exit_code
+from infercost.app.run import Run
+from infercost.cost.breakdown import Breakdown, compute
+from infercost.errors import Diagnostic
+from infercost.model import Stack
+from infercost.workspace import load_stack, load_usage
+
+
+@dataclass(frozen=True)
+class BreakdownRun:
+    args: BreakdownArgs
+    stack: Stack
+    breakdown: Breakdown
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return exit_code(self.diagnostics)
+
+
+def breakdown(args: BreakdownArgs) -> BreakdownRun:
+    run = Run()
+    with run.working():
+        stack = load_stack(args.options, sources=run.sources)
+        snapshot = load_usage([stack], args.options)
+        assert snapshot is not None
+        result = compute(stack, snapshot)
+    return BreakdownRun(args, stack, result, run.finished())

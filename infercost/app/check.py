@@ -1,0 +1,103 @@
+"""``check``: judge the head's guardrails (and policies), ratcheted against the base."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from infercost.app.arguments import CheckArgs
+from infercost.app.exit import ExitCode, exit_code
+from infercost.app.plan import price
+from infercost.app.run import Run
+from infercost.errors import Diagnostic, InfercostError
+from infercost.guard.engine import Side, all_guardrails, check
+from infercost.guard.policies import load_policies
+from infercost.guard.results import CheckResult
+from infercost.model import Guardrail
+from infercost.workspace import Change, Sides, load_sides
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    args: CheckArgs
+    result: CheckResult
+    #: Everything the run found: the sides' warnings, then the guardrails' (waivers).
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return exit_code(
+            self.diagnostics, blocking=not self.result.passed, soft_fail=self.args.soft_fail
+        )
+
+
+def check_stack(args: CheckArgs, today: date | None = None) -> CheckRun:
+    run = Run()
+    with run.working() as diagnostics:
+        sides = load_sides(args.options, args.change, run.sources)
+        diagnostics.append(sides.warnings)
+        result = _judge(sides, args, today, run.sources)
+        diagnostics.append(result.warnings)
+    return CheckRun(args, result, run.finished())
+
+
+def _judge(
+    sides: Sides, args: CheckArgs, today: date | None, sources: MutableMapping[str, str]
+) -> CheckResult:
+    change, policies = args.change, args.policies
+    # Policy guardrails join each side's own before the plan is made, so a change to a
+    # policy file shows among the guardrail changes like a change in the stack.
+    head_rules = load_policies(
+        sides.head.settings.policies, Path(sides.head.directory), sources=sources
+    )
+    head_rules += load_policies(policies, sources=sources)
+    sides.head = replace(sides.head, guardrails=all_guardrails(sides.head, head_rules))
+    if sides.base is not None:
+        base_rules = _base_policies(sides, change, policies, sources)
+        sides.base = replace(sides.base, guardrails=all_guardrails(sides.base, base_rules))
+    priced = price(sides, args.options)
+    plan = priced.plan
+    assert plan.head is not None
+    compared = change.base_ref is not None or change.base_dir is not None or bool(change.what_ifs)
+    base_side = None
+    if sides.base is not None and plan.base is not None:
+        base_side = Side(sides.base, plan.base, priced.snapshot)
+    head_side = Side(sides.head, plan.head, priced.snapshot, plan.base)
+    return check(
+        head_side,
+        base_side,
+        sides.head.guardrails,
+        strict=args.strict,
+        today=today,
+        base_label=sides.base_label if compared else None,
+        plan=plan,
+    )
+
+
+def _base_policies(
+    sides: Sides, change: Change, policies: tuple[str, ...], sources: MutableMapping[str, str]
+) -> list[Guardrail]:
+    """The policies as the base had them: at the git ref, in the base directory, or (for
+    what-if files alone) the same files as the head."""
+    assert sides.base is not None
+    own = sides.base.settings.policies
+    try:
+        if change.base_ref is not None:
+            ref = change.base_ref
+            rules = load_policies(own, Path(sides.base.directory), at_ref=ref, sources=sources)
+            return rules + load_policies(policies, at_ref=ref, sources=sources)
+        if change.base_dir is not None:
+            rules = load_policies(own, change.base_dir, sources=sources)
+            return rules + load_policies(policies, sources=sources)
+    except InfercostError as exc:
+        raise InfercostError(
+            Diagnostic(
+                "Invalid base policy",
+                f"A policy of the base ({sides.base_label}) does not load; its errors follow.",
+            ),
+            *exc.diagnostics,
+        ) from None
+    rules = load_policies(own, Path(sides.base.directory), sources=sources)
+    return rules + load_policies(policies, sources=sources)
