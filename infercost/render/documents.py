@@ -1,14 +1,19 @@
 """Result models -> JSON-ready documents (SPEC §8, §10). Every machine format starts here.
 
 Keys are snake_case, lists are sorted by name (customers by id), steps keep declaration
-order, and a missing value is ``None`` (JSON null), never omitted.
+order, and a missing value is ``None`` (JSON null), never omitted. Every document ends
+with the run's ``diagnostics`` (warnings, as objects), encoded by
+:func:`infercost.render.diagnostics.diagnostic_fields`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
+from infercost.errors import Diagnostic
+from infercost.render.diagnostics import diagnostics_fields
 
 FORMAT_VERSION = "1"
 
@@ -64,7 +69,7 @@ def totals_fields(t: Totals) -> dict[str, Any]:
     return {"cogs": t.cogs, "revenue": t.revenue, "margin": t.margin}
 
 
-def breakdown_document(b: Breakdown) -> dict[str, Any]:
+def breakdown_document(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> dict[str, Any]:
     return {
         **header(b.currency, b.period, b.usage_period),
         "features": [feature_fields(f) for _, f in sorted(b.features.items())],
@@ -81,10 +86,11 @@ def breakdown_document(b: Breakdown) -> dict[str, Any]:
             for c in b.customers.values()
         ],
         "totals": totals_fields(b.totals),
+        "diagnostics": diagnostics_fields(diagnostics),
     }
 
 
-def plan_document(plan: Any) -> dict[str, Any]:
+def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str, Any]:
     """SPEC §8/§11 plan JSON; ``plan`` is an :class:`infercost.plan.diff.Plan`."""
 
     def delta(d: Any) -> dict[str, Any]:
@@ -152,11 +158,14 @@ def plan_document(plan: Any) -> dict[str, Any]:
             "change": delta(plan.change),
         },
         "changes": [change(c) for c in plan.changes],
+        "diagnostics": diagnostics_fields(diagnostics),
     }
 
 
-def check_document(result: Any) -> dict[str, Any]:
-    """SPEC §8 check JSON; ``result`` is an :class:`infercost.guard.results.CheckResult`."""
+def check_document(result: Any, diagnostics: Iterable[Diagnostic] | None = None) -> dict[str, Any]:
+    """SPEC §8 check JSON; ``result`` is an :class:`infercost.guard.results.CheckResult`.
+
+    ``diagnostics`` are the whole run's; without them, the guardrails' own warnings."""
 
     def location(rng: Any) -> dict[str, Any] | None:
         if rng is None:
@@ -215,4 +224,5 @@ def check_document(result: Any) -> dict[str, Any]:
                 },
             },
         },
+        "diagnostics": diagnostics_fields(result.warnings if diagnostics is None else diagnostics),
     }

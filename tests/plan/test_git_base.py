@@ -116,7 +116,10 @@ def test_stack_absent_at_the_ref_is_an_empty_base(repo: Path) -> None:
     assert code == 0
     assert "Warning: Stack absent at base" in err
     assert "stack2 has no .hcl files at HEAD" in err
-    doc = json.loads(out)  # the warning never mixes into the machine output
+    doc = json.loads(out)  # the warning is an object of the document, never mixed text
+    assert [(d["severity"], d["summary"]) for d in doc["diagnostics"]] == [
+        ("warning", "Stack absent at base")
+    ]
     assert [(f["name"], f["action"]) for f in doc["features"]] == [("chat", "create")]
     assert all(c["action"] == "create" for c in doc["changes"])
     assert doc["totals"]["before"]["cogs"] == 0
@@ -180,3 +183,17 @@ def test_what_if_on_top_of_a_git_base(repo: Path) -> None:
         ("feature.chat", "update", "revenue_per_unit", D("0.4"), D("0.5")),
         ("workflow.answer.step.draft", "update", "retry_rate", D("0.05"), D("0.5")),
     ]
+
+
+def test_an_error_in_a_git_base_shows_its_source_line(repo: Path) -> None:
+    """The base exists only in git: its source line comes from the text read from git,
+    not from a file on disk (there is no stack/main.hcl@HEAD to read)."""
+    edit(repo / "stack/main.hcl", "retry_rate    = 0.5", 'retry_rate    = "often"')
+    commit(repo, "broken")
+    edit(repo / "stack/main.hcl", 'retry_rate    = "often"', "retry_rate    = 0.5")
+    line = 1 + (repo / "stack/main.hcl").read_text().split("\n").index("    retry_rate    = 0.5")
+    code, out, err = plan(["stack", "--base", "HEAD"])
+    assert (code, out) == (1, "")
+    assert "Error: Invalid base configuration" in err
+    assert f"  on stack/main.hcl@HEAD line {line}, in step" in err
+    assert f'  {line}:     retry_rate    = "often"\n' in err
