@@ -12,13 +12,24 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from infercost.app.exit import ExitCode
+from infercost.cli.context import Console
+from infercost.cli.diagnostics import Outcome, report
+from infercost.diagnostics import Diagnostics
+from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.github.body import COMMENT_LIMIT, format_valid_at, parse_header, parse_valid_at
 from infercost.github.client import DEFAULT_API_URL, GitHubClient
-from infercost.github.comment import CommentAction, check_repository, upsert_comment
+from infercost.github.comment import (
+    CommentAction,
+    CommentResult,
+    check_repository,
+    upsert_comment,
+)
 from infercost.github.errors import CommentError
 
 
@@ -66,7 +77,7 @@ def _event_pull_request(event: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _head_commit_time(event: Mapping[str, Any], stderr: TextIO) -> datetime:
+def _head_commit_time(event: Mapping[str, Any], diagnostics: Diagnostics) -> datetime:
     """Commit time of the pull request head (else ``HEAD``), read with git.
 
     Falls back to the current time, with a warning: without git the stamp can only
@@ -86,15 +97,40 @@ def _head_commit_time(event: Mapping[str, Any], stderr: TextIO) -> datetime:
         )
         return parse_valid_at(completed.stdout.strip())
     except (OSError, subprocess.SubprocessError, CommentError):
-        print(
-            f"Warning: cannot read the commit time of {revision} with git; "
-            "stamping the comment with the current time",
-            file=stderr,
+        diagnostics.append(
+            Diagnostic(
+                f"cannot read the commit time of {revision} with git; "
+                "stamping the comment with the current time",
+                severity=Severity.WARNING,
+            )
         )
         return datetime.now(UTC).replace(microsecond=0)
 
 
-def comment_command(
+@dataclass(frozen=True)
+class Posted:
+    """A comment posted (or left alone), with what the run has to say about it."""
+
+    result: CommentResult
+    #: The comment's URL, else ``OWNER/NAME#N``.
+    where: str
+    stamp: datetime
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def message(self) -> str:
+        """One line of progress for stderr: what happened to the comment."""
+        if self.result.action is CommentAction.SKIPPED_STALE:
+            existing = self.result.existing_valid_at
+            newer = format_valid_at(existing) if existing else "?"
+            return (
+                f"Comment left unchanged: it shows a newer run (valid at {newer}; this run "
+                f"is valid at {format_valid_at(self.stamp)}): {self.where}"
+            )
+        return f"Comment {self.result.action.value}: {self.where}"
+
+
+def post_comment(
     body_file: Path,
     repository: str | None = None,
     pull_request: int | None = None,
@@ -103,9 +139,9 @@ def comment_command(
     valid_at: str | None = None,
     token: str | None = None,
     api_url: str | None = None,
-    stderr: TextIO | None = None,
-) -> int:
-    """Post ``body_file`` as the sticky infercost comment; return the exit code.
+    env: Mapping[str, str] | None = None,
+) -> Posted:
+    """Post ``body_file`` as the sticky infercost comment.
 
     What is not given comes from the GitHub Actions environment:
 
@@ -117,12 +153,11 @@ def comment_command(
     - ``valid_at``: the commit time of the pull request head (``pull_request.head.sha``
       of the payload, else ``HEAD``) read with git.
 
-    Exit codes: 0 when the comment was created, updated, already current, or left
-    alone because it shows a newer run; 1 on any error, printed as ``Error: ...``.
-    Progress messages also go to ``stderr``; standard output stays empty.
+    Any failure is an :class:`~infercost.errors.InfercostError` (with the warnings
+    found before it), printed by the CLI's one diagnostics handler like every error.
     """
-    err = stderr if stderr is not None else sys.stderr
-    env = os.environ
+    env = os.environ if env is None else env
+    diagnostics = Diagnostics()
     try:
         markdown = _read_body(body_file)
         event: dict[str, Any] | None = None
@@ -144,26 +179,67 @@ def comment_command(
             )
         if number <= 0:
             raise CommentError(f"invalid pull request number {number}")
-        stamp = parse_valid_at(valid_at) if valid_at else _head_commit_time(payload(), err)
+        stamp = parse_valid_at(valid_at) if valid_at else _head_commit_time(payload(), diagnostics)
         client = GitHubClient(
             token or env.get("GITHUB_TOKEN") or "",
             api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL,
         )
         result = upsert_comment(client, repo, number, markdown, valid_at=stamp, tag=tag)
     except CommentError as exc:
-        print(f"Error: {exc.message}", file=err)
-        return 1
-
-    where = result.url or f"{repo}#{number}"
+        diagnostics.append(Diagnostic(exc.message))
+        raise diagnostics.error() from None
     if result.truncated:
-        print(f"Warning: the report was truncated to fit {COMMENT_LIMIT} characters", file=err)
-    if result.action is CommentAction.SKIPPED_STALE:
-        newer = format_valid_at(result.existing_valid_at) if result.existing_valid_at else "?"
-        print(
-            f"Comment left unchanged: it shows a newer run (valid at {newer}; this run is "
-            f"valid at {format_valid_at(stamp)}): {where}",
-            file=err,
+        diagnostics.append(
+            Diagnostic(
+                f"the report was truncated to fit {COMMENT_LIMIT} characters",
+                severity=Severity.WARNING,
+            )
         )
-    else:
-        print(f"Comment {result.action.value}: {where}", file=err)
-    return 0
+    where = result.url or f"{repo}#{number}"
+    return Posted(result, where, stamp, diagnostics.freeze())
+
+
+def run_comment(
+    body_file: Path,
+    repository: str | None = None,
+    pull_request: int | None = None,
+    *,
+    tag: str | None = None,
+    valid_at: str | None = None,
+    token: str | None = None,
+    api_url: str | None = None,
+    console: Console,
+) -> Outcome:
+    """``infercost comment``: post, say what happened on stderr (standard output stays
+    empty), and hand the diagnostics to the one handler."""
+    posted = post_comment(
+        body_file, repository, pull_request, tag=tag, valid_at=valid_at, token=token,
+        api_url=api_url,
+    )  # fmt: skip
+    console.stderr.write(posted.message + "\n")
+    return Outcome(ExitCode.SUCCESS, posted.diagnostics)
+
+
+def comment_command(
+    body_file: Path,
+    repository: str | None = None,
+    pull_request: int | None = None,
+    *,
+    tag: str | None = None,
+    valid_at: str | None = None,
+    token: str | None = None,
+    api_url: str | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """:func:`run_comment` with its own handler, for callers outside the CLI: the same
+    printer and exit codes (0 when the comment was created, updated, already current or
+    left alone because it shows a newer run; 1 on any error)."""
+    console = Console(sys.stdout, stderr if stderr is not None else sys.stderr)
+    try:
+        outcome = run_comment(
+            body_file, repository, pull_request, tag=tag, valid_at=valid_at, token=token,
+            api_url=api_url, console=console,
+        )  # fmt: skip
+    except InfercostError as exc:
+        outcome = Outcome(ExitCode.ERROR, tuple(exc.diagnostics))
+    return report(outcome, console)

@@ -443,7 +443,7 @@ def test_unreachable_api_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
 def test_missing_token(github: FakeGitHub, tmp_path: Path) -> None:
     code, err = _run(github, tmp_path, token=None)
     assert code == 1
-    assert err == "Error: no GitHub token: set GITHUB_TOKEN\n"
+    assert err == "Error: no GitHub token: set GITHUB_TOKEN\n\n"
     assert github.requests == []
 
 
