@@ -112,8 +112,12 @@ def test_search_api_figures(search: Breakdown) -> None:
                  + D("412.5") * D("0.60")) / M * D("1.02") * D("0.9"))  # fmt: skip
     a = search.features["answer"]
     assert a.steps[-1].cost_per_unit == generate == D("0.00070743375")
-    assert a.cost_per_unit == (D(28) * D("0.02") / M + 2 * D(10) * D(16) / M * D("0.9")
-                               + 2 * D("0.05") * D("0.72") / D(3600) * D("0.9") + generate)
+    assert a.cost_per_unit == (
+        D(28) * D("0.02") / M
+        + 2 * D(10) * D(16) / M * D("0.9")
+        + 2 * D("0.05") * D("0.72") / D(3600) * D("0.9")
+        + generate
+    )
     assert a.revenue == a.units * D("0.003")
     assert search.subscriptions == {} and search.customers == {}
     assert search.usage_period is None

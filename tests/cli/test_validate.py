@@ -12,7 +12,7 @@ from infercost.cli.context import Console
 from infercost.cli.main import main
 from tests.helpers import assert_plain_numbers, run_cli, validate_json
 
-MISSPELT = '''
+MISSPELT = """
     unit "ticket" {}
 
     workflow "answer" {
@@ -26,7 +26,7 @@ MISSPELT = '''
       unit     = unit.ticket
       workflow = workflow.answer
     }
-    '''
+    """
 
 
 def test_valid_stack(write_stack) -> None:
@@ -123,7 +123,7 @@ def test_missing_and_empty_stack(write_stack) -> None:
 
 
 def test_unreadable_stack_file(write_stack) -> None:
-    stack = write_stack({"bad.hcl": b"unit \"x\" {}\n\xff\n"}, base=True)
+    stack = write_stack({"bad.hcl": b'unit "x" {}\n\xff\n'}, base=True)
     code, _, err = run_cli(["validate", str(stack)])
     assert code == 1
     assert err.startswith("Error: Unreadable file\n")

@@ -310,8 +310,7 @@ def test_cycle_between_locals_is_named_once() -> None:
     (d,) = found
     assert d.summary == "Cycle in local values"
     assert d.detail == (
-        "These locals refer to each other in a loop: "
-        "local.a -> local.b -> local.c -> local.a."
+        "These locals refer to each other in a loop: local.a -> local.b -> local.c -> local.a."
     )
     assert where(d) == ("locals.hcl", 2, 3)
 
@@ -384,7 +383,7 @@ def test_var_values_take_the_declared_type() -> None:
 
 # -- subscriptions --------------------------------------------------------------------------
 
-SUBSCRIPTION = '''
+SUBSCRIPTION = """
     feature "search" {
       unit     = unit.ticket
       workflow = workflow.answer
@@ -394,7 +393,7 @@ SUBSCRIPTION = '''
       features = [feature.chat, feature.search]
       REVENUE
     }
-    '''
+    """
 
 
 def subscription_error(revenue_share: str) -> tuple[str, str, tuple[str, int, int]]:
@@ -403,7 +402,8 @@ def subscription_error(revenue_share: str) -> tuple[str, str, tuple[str, int, in
 
 def test_revenue_share_default_is_equal_and_exact() -> None:
     three = SUBSCRIPTION.replace("feature.search]", "feature.search, feature.third]").replace(
-        "REVENUE", "")
+        "REVENUE", ""
+    )
     three += 'feature "third" {\n  unit = unit.ticket\n  workflow = workflow.answer\n}\n'
     stack = load({"prices.hcl": PRICES, "main.hcl": main(), "extra.hcl": three})
     shares = stack.subscriptions["pro"].revenue_share

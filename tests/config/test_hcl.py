@@ -112,8 +112,9 @@ def test_syntax_error_is_located() -> None:
 def test_syntax_error_at_end_of_file() -> None:
     summary, detail, at = parse_error('unit "x" {\n  a = 1\n')
     assert summary == "Invalid syntax"
-    assert detail == 'The file ended before a block or expression was closed.' or \
-        detail.startswith("Unexpected end of file.")
+    assert detail == "The file ended before a block or expression was closed." or detail.startswith(
+        "Unexpected end of file."
+    )
     assert at[0] == "f.hcl" and at[1] == 3
 
 
@@ -201,7 +202,7 @@ def test_syntax_error_through_validate(write_stack) -> None:
 
 
 def test_duplicate_attribute_through_validate(write_stack) -> None:
-    main = '''
+    main = """
         unit "ticket" {}
         workflow "answer" {
           step "draft" {
@@ -214,7 +215,7 @@ def test_duplicate_attribute_through_validate(write_stack) -> None:
           revenue_per_unit = 0.4
           revenue_per_unit = 0.5
         }
-        '''
+        """
     stack = write_stack({"main.hcl": main}, base=True)
     code, doc = validate_json([str(stack)])
     assert code == 1

@@ -183,7 +183,7 @@ def test_all_problems_reported_in_source_order() -> None:
 
 
 def test_var_file_root_accepts_only_attributes() -> None:
-    check_structure(parse_text("a = 1\nb = \"x\"\n", "v.hcl").body, "var_file")
+    check_structure(parse_text('a = 1\nb = "x"\n', "v.hcl").body, "var_file")
     assert problems('unit "u" {}\n', "var_file")
 
 
@@ -201,7 +201,7 @@ def test_unknown_block_through_validate(write_stack) -> None:
 
 
 def test_misspelt_attribute_through_validate(write_stack) -> None:
-    main = '''
+    main = """
         unit "ticket" {}
         workflow "answer" {
           step "draft" {
@@ -214,7 +214,7 @@ def test_misspelt_attribute_through_validate(write_stack) -> None:
           unit     = unit.ticket
           workflow = workflow.answer
         }
-        '''
+        """
     stack = write_stack({"main.hcl": main}, base=True)
     code, doc = validate_json([str(stack)])
     assert code == 1

@@ -19,7 +19,7 @@ from infercost.render.json_encoding import dumps
 from infercost.usage.snapshot import check_names, read_snapshot
 from tests.helpers import CONTEXT, assert_plain_numbers, load
 
-STACK = '''
+STACK = """
     price_sheet "m" {
       meter "call" {
         price = 10
@@ -69,7 +69,7 @@ STACK = '''
       price    = 99
       features = [feature.chat, feature.search]
     }
-    '''
+    """
 
 CHAT, SEARCH, EXPORT = D("0.01"), D("0.002"), D("0.01")  # cost per unit: price / per
 

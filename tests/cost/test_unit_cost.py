@@ -17,7 +17,7 @@ from tests.helpers import CONTEXT, dec, load
 
 M = D(1_000_000)
 
-PRICES = '''
+PRICES = """
     price_sheet "llm" {
       region "eu" { multiplier = 1.10 }
       model "big" {
@@ -40,9 +40,9 @@ PRICES = '''
         per   = 3600
       }
     }
-    '''
+    """
 
-WORKFLOW = '''
+WORKFLOW = """
     unit "ticket" {}
 
     workflow "answer" {
@@ -90,7 +90,7 @@ WORKFLOW = '''
       workflow = workflow.answer
       region   = "eu"
     }
-    '''
+    """
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +123,9 @@ RERANK = D(2) * D("0.05") * D("0.72") / D(3600) * (1 - D("0.15"))
 def test_hand_figures_are_what_we_think() -> None:
     assert DRAFT_T_IN == 8300
     figures = (EMBED, RETRIEVE, DRAFT, ESCALATE, RERANK)
-    assert figures == tuple(map(D, ("0.0000024", "0.00034", "0.02667459375", "0.001955",
-                                    "0.000017")))
+    assert figures == tuple(
+        map(D, ("0.0000024", "0.00034", "0.02667459375", "0.001955", "0.000017"))
+    )
 
 
 def test_each_step_at_multiplier_one(stack: Stack) -> None:
@@ -162,7 +163,7 @@ def test_workflow_cost_is_the_sum_of_its_steps(stack: Stack) -> None:
     assert total == EMBED + RETRIEVE + DRAFT + ESCALATE + RERANK
 
 
-CONTINUOUS = '''
+CONTINUOUS = """
     unit "u" {}
     workflow "w" {
       step "cont" {
@@ -184,7 +185,7 @@ CONTINUOUS = '''
         quantity = triangular(5, 10, 30)
       }
     }
-    '''
+    """
 
 
 def test_continuous_between_and_triangular() -> None:

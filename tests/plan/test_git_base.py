@@ -197,3 +197,15 @@ def test_an_error_in_a_git_base_shows_its_source_line(repo: Path) -> None:
     assert "Error: Invalid base configuration" in err
     assert f"  on stack/main.hcl@HEAD line {line}, in step" in err
     assert f'  {line}:     retry_rate    = "often"\n' in err
+
+
+def test_a_warning_found_before_an_error_is_printed_with_it(repo: Path) -> None:
+    """One list: the base's warning is not lost when the run then fails."""
+    (repo / "stack2").mkdir()
+    for name in PLAN_STACK:
+        if name.endswith(".hcl"):
+            (repo / "stack2" / name).write_text((repo / "stack" / name).read_text())
+    code, out, err = plan(["stack2", "--base", "HEAD", "-o", "json"])
+    assert (code, out) == (1, "")
+    assert err.count("Warning: Stack absent at base") == 1
+    assert err.index("Warning: Stack absent at base") < err.index("Error: Usage file not found")

@@ -11,7 +11,7 @@ from infercost.errors import Diagnostic, InfercostError
 from infercost.usage.snapshot import Snapshot, check_names, read_snapshot
 from tests.helpers import loc, only_error, run_cli, validate_json, where
 
-SUBSCRIPTIONS = '''
+SUBSCRIPTIONS = """
     subscription "pro" {
       price    = 29
       features = [feature.chat]
@@ -20,7 +20,7 @@ SUBSCRIPTIONS = '''
       price    = 99
       features = [feature.chat]
     }
-    '''
+    """
 
 
 @pytest.fixture
@@ -330,11 +330,13 @@ def test_a_missing_snapshot_named_by_the_stack_points_at_the_setting(write_stack
     from tests.helpers import hcl, run_cli
 
     stack = write_stack(
-        {"settings.hcl": hcl("""
+        {
+            "settings.hcl": hcl("""
             infercost {
               usage = "usage.cvs"
             }
-            """)},
+            """)
+        },
         base=True,
     )
     result = run_cli(["breakdown", str(stack)])
