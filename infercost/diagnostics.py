@@ -4,14 +4,13 @@ Code that finds a problem either raises :class:`~infercost.errors.InfercostError
 cannot go on) or appends a warning; the application layer gathers both kinds here, in
 the order found, so that a run's diagnostics are printed once, by one handler, and
 written into every JSON document. An error that ends a run carries the warnings found
-before it, so none is lost.
+before it, so none is lost. (Source lines are attached by the application layer, which
+holds the texts read: :func:`infercost.app.sources.with_snippets`.)
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 
 from infercost.errors import Diagnostic, InfercostError, Severity
 
@@ -72,47 +71,3 @@ class Diagnostics:
     def raise_if_errors(self) -> None:
         if self.has_errors:
             raise self.error()
-
-
-def with_snippets(
-    diagnostics: Iterable[Diagnostic], sources: Mapping[str, str]
-) -> list[Diagnostic]:
-    """Attach each diagnostic's source line from the texts a run has already read.
-
-    ``sources`` maps a file's display name to its text: the stack, a base read from
-    git (``stack/main.hcl@main``), what-if, variable and policy files. A file the run
-    streamed without keeping its text (a usage snapshot) is read again from disk, and
-    only when it is a regular file.
-    """
-    out: list[Diagnostic] = []
-    lines: dict[str, list[str]] = {}
-    for d in diagnostics:
-        if d.range is None or d.snippet is not None:
-            out.append(d)
-            continue
-        name, number = d.range.filename, d.range.start.line
-        text = sources.get(name)
-        if text is None:
-            line = _line_on_disk(name, number)
-        else:
-            if name not in lines:
-                # Lines as the parser counts them: only "\n" ends a line.
-                lines[name] = text.split("\n")
-            found = lines[name]
-            line = found[number - 1].rstrip("\r") if 0 < number <= len(found) else None
-        out.append(d if line is None else dataclasses.replace(d, snippet=line))
-    return out
-
-
-def _line_on_disk(filename: str, line: int, limit: int = 50_000_000) -> str | None:
-    path = Path(filename)
-    try:
-        if not path.is_file() or path.stat().st_size > limit:
-            return None
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            for number, text in enumerate(handle, start=1):
-                if number == line:
-                    return text.rstrip("\n").rstrip("\r")
-    except OSError:
-        return None
-    return None

@@ -45,7 +45,7 @@ class Diagnostic:
     # "in step "draft"": the innermost block that holds the range, as Terraform shows it.
     context: str | None = None
     # The source line at ``range``, attached from the texts a run has read (see
-    # infercost.diagnostics.with_snippets), so a file read from git shows it too.
+    # infercost.app.sources.with_snippets), so a file read from git shows it too.
     snippet: str | None = field(default=None, compare=False)
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from infercost.diagnostics import Diagnostics, with_snippets
+from infercost.app.sources import with_snippets
+from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError, Severity, SourceRange
 
 WARNING = Diagnostic("Waiver expired", severity=Severity.WARNING)

@@ -70,3 +70,9 @@ def test_statuses_and_actions_are_str_enums_so_json_is_unchanged() -> None:
         {"status": "existing", "action": "no-op"}, indent=0
     )
     assert f"{Status.FAIL} {Action.NO_OP}" == "fail no-op"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "app").rglob("*.py")), ids=lambda p: p.name)
+def test_the_app_layer_never_imports_the_cli_or_a_renderer(path: Path) -> None:
+    outward = {n for n in imports_of(path) if n.startswith(("infercost.cli", "infercost.render"))}
+    assert outward == set(), f"{path.name} imports {sorted(outward)}"

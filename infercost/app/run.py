@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from infercost.diagnostics import Diagnostics, with_snippets
+from infercost.app.sources import with_snippets
+from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError
 
 

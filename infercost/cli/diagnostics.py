@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from infercost.app.exit import ExitCode
+from infercost.app.sources import with_snippets
 from infercost.cli.context import Console
-from infercost.diagnostics import with_snippets
 from infercost.errors import Diagnostic
 from infercost.render.diagnostics import format_diagnostic
 from infercost.render.formatting import Style

@@ -13,6 +13,7 @@ from typing import Any
 from infercost.arithmetic import ZERO
 from infercost.config import syntax as s
 from infercost.config.inputs import Inputs
+from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError, SourceRange
 from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.values import BlockRef, Distribution, Value, display, type_name
@@ -21,19 +22,21 @@ DISTRIBUTION_ATTRIBUTES = ("calls", "input_tokens", "output_tokens", "context_gr
 
 
 class Collector:
+    """Runs builders one by one and gathers their errors, so one run reports them all."""
+
     def __init__(self) -> None:
-        self.diagnostics: list[Diagnostic] = []
+        self.diagnostics = Diagnostics()
 
     def run(self, fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
         except InfercostError as exc:
-            self.diagnostics.extend(exc.diagnostics)
+            self.diagnostics.append(exc)
             return None
 
     def raise_if_any(self) -> None:
         if self.diagnostics:
-            raise InfercostError(*self.diagnostics)
+            raise self.diagnostics.error()
 
 
 class AttributeReader:
