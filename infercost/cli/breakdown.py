@@ -6,7 +6,7 @@ from infercost.app.arguments import BreakdownArgs
 from infercost.app.breakdown import BreakdownRun, breakdown
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
-from infercost.cli.output import View, render, write_outputs
+from infercost.cli.output import View, publish
 from infercost.render import breakdown_text
 from infercost.render.documents import breakdown_document
 from infercost.render.json_encoding import dumps
@@ -20,5 +20,5 @@ FORMATS = tuple(VIEWS)
 
 def run(args: BreakdownArgs, console: Console) -> Outcome:
     result = breakdown(args)
-    write_outputs(render(result, args.outputs, VIEWS, console), console.stdout)
+    publish(result, args.outputs, VIEWS, console, result.diagnostics)
     return Outcome(result.exit_code, result.diagnostics)

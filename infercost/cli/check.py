@@ -11,7 +11,7 @@ from infercost.app.arguments import CheckArgs
 from infercost.app.check import CheckRun, check_stack
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
-from infercost.cli.output import View, render, write_outputs
+from infercost.cli.output import View, publish
 from infercost.render import check_github, check_junit, check_sarif, check_text, markdown
 from infercost.render.documents import check_document
 from infercost.render.formatting import Style
@@ -37,5 +37,5 @@ FORMATS = tuple(VIEWS)
 
 def run(args: CheckArgs, console: Console) -> Outcome:
     result = check_stack(args)
-    write_outputs(render(result, args.outputs, VIEWS, console), console.stdout)
+    publish(result, args.outputs, VIEWS, console, result.diagnostics)
     return Outcome(result.exit_code, result.diagnostics)

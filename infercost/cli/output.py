@@ -19,10 +19,10 @@ from typing import TextIO, TypeVar
 
 from infercost.app.arguments import OutputSpec
 from infercost.cli.context import Console
-from infercost.errors import InfercostError
+from infercost.errors import Diagnostic, InfercostError
 from infercost.render.formatting import Style
 
-__all__ = ["OutputSpec", "View", "parse_outputs", "render", "write_outputs"]
+__all__ = ["OutputSpec", "View", "parse_outputs", "publish", "render", "write_outputs"]
 
 R = TypeVar("R")
 #: A renderer of one format: the command's result and the style to draw it in -> text.
@@ -97,3 +97,19 @@ def write_outputs(rendered: Sequence[tuple[OutputSpec, str]], stdout: TextIO) ->
             raise InfercostError.at(
                 "Cannot write output", f"{spec.path}: {exc.strerror or exc}."
             ) from None
+
+
+def publish(
+    result: R,
+    specs: Sequence[OutputSpec],
+    views: Mapping[str, View[R]],
+    console: Console,
+    diagnostics: Sequence[Diagnostic] = (),
+) -> None:
+    """Render every view, then write them; a failed write ends the run with the
+    result's own ``diagnostics`` kept before the error, so no warning is lost."""
+    rendered = render(result, specs, views, console)
+    try:
+        write_outputs(rendered, console.stdout)
+    except InfercostError as exc:
+        raise InfercostError(*diagnostics, *exc.diagnostics) from None

@@ -6,7 +6,7 @@ from infercost.app.arguments import PlanArgs
 from infercost.app.plan import PlanRun, plan
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
-from infercost.cli.output import View, render, write_outputs
+from infercost.cli.output import View, publish
 from infercost.render import markdown, plan_text
 from infercost.render.documents import plan_document
 from infercost.render.json_encoding import dumps
@@ -23,5 +23,5 @@ FORMATS = tuple(VIEWS)
 
 def run(args: PlanArgs, console: Console) -> Outcome:
     result = plan(args)
-    write_outputs(render(result, args.outputs, VIEWS, console), console.stdout)
+    publish(result, args.outputs, VIEWS, console, result.diagnostics)
     return Outcome(result.exit_code, result.diagnostics)

@@ -149,3 +149,13 @@ def test_comment_errors_go_through_the_one_handler(
     code, out, err = run_cli(argv)
     assert (code, out) == (1, "")
     assert err == "Error: no GitHub token: set GITHUB_TOKEN\n\n"
+
+
+def test_a_failed_write_keeps_the_warnings_found_before_it(
+    write_stack: WriteStack, tmp_path: Path
+) -> None:
+    stack = write_stack({**PASSING, "waivers.hcl": NO_MATCH})
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    code, out, err = run_cli(["check", str(stack), "-o", "json=taken/check.json"])
+    assert (code, out) == (1, "")
+    assert err.index("Warning: Waiver matches nothing") < err.index("Error: Cannot write output")
