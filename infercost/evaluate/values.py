@@ -8,7 +8,7 @@ expected values, never samples.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from typing import Any, TypeAlias
 
@@ -93,9 +93,12 @@ def mean_of(value: Decimal | Distribution) -> Decimal:
 
 
 def falling_moment_of(value: Decimal | Distribution) -> Decimal:
+    """E[C·(C−1)]. A fractional constant c is the two-point count on floor(c) and ceil(c)
+    with mean c (SPEC §15): E = f·(f − 1 + 2p) with f = floor(c), p = c − f, never < 0."""
     if isinstance(value, Distribution):
         return value.falling_moment
-    return value * (value - 1)
+    whole = value.to_integral_value(rounding=ROUND_FLOOR)
+    return whole * (whole - 1 + 2 * (value - whole))
 
 
 def upper_of(value: Decimal | Distribution) -> Decimal:

@@ -78,7 +78,9 @@ def test_between_2_5() -> None:
 def test_constants() -> None:
     assert mean_of(Decimal(3)) == 3
     assert falling_moment_of(Decimal(3)) == 6  # 3·2
-    assert falling_moment_of(Decimal("1.5")) == Decimal("0.75")  # an average count
+    # An average count is the two-point count on 1 and 2 (SPEC §15): (0·1 + 2·1) / 2.
+    assert falling_moment_of(Decimal("1.5")) == Decimal(1)
+    assert falling_moment_of(Decimal("0.5")) == 0  # never negative
 
 
 def test_degenerate_distributions() -> None:
