@@ -1,0 +1,389 @@
+"""Percentiles of the cost of one unit and of a period's COGS, by seeded simulation.
+
+The headline figures stay exact expected values; this module says how wide the spread
+around them is (SPEC §16). A unit is simulated literally, all steps and attributes
+independent of each other:
+
+- it is a cache hit with probability ``cache_hit_rate``; then only non-cacheable steps run;
+- each step runs with probability ``share``; its ``calls`` are drawn (a fractional or
+  continuous draw is rounded at random to floor or ceiling, keeping its mean);
+- a distributed ``context_growth`` is drawn once per run; every call draws its own input
+  and output tokens (or quantity); call k carries input I_k + (k − 1)·g;
+- each call is repeated a Poisson(``retry_rate``) number of times with the same tokens;
+  a cached share is a fraction of every call's input, not a draw.
+
+Retries are drawn per run as a Poisson(C·rate) total, each retry landing on a call chosen
+uniformly: the same joint law as one Poisson count per call (Poisson splitting), at a
+fraction of the draws. Steps whose per-call sizes are constants are summed in closed
+form per run (C·v + a·g·C(C−1)/2) instead of call by call; the law is the same.
+
+COGS over a period is a sum of many independent units; it is not drawn unit by unit but
+taken as normal with the exact mean and variance of the unit cost (computed here from the
+moments, see :func:`unit_moments`) — every output says so. Percentiles use the inverted
+CDF, the smallest x with P(X ≤ x) ≥ p: unit costs have point masses (cache hits, steps
+that did not run) where other definitions would interpolate between two atoms.
+
+numpy does the drawing (vectorized; pure Python would need minutes for what the bench
+asks). Every feature gets its own stream, seeded from the run's seed and the feature's
+name, so a feature's percentiles do not move when another feature changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from statistics import NormalDist
+
+import numpy as np
+
+from infercost.arithmetic import ZERO, exact
+from infercost.errors import InfercostError
+from infercost.evaluate.values import Distribution
+from infercost.insight.moments import call_moments, moments
+from infercost.model import Feature, MeterPrice, ModelPrice, Stack, Step
+
+DEFAULT_SEED = 20261
+DEFAULT_SAMPLES = 20_000
+MAX_SAMPLES = 1_000_000
+LEVELS = (50, 90, 95)
+DIGITS = 6  # significant digits of every simulated figure
+COGS_METHOD = "normal approximation from the exact mean and variance of the unit cost"
+UNIT_METHOD = "simulation"
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int = DEFAULT_SEED
+    samples: int = DEFAULT_SAMPLES
+
+
+def check_settings(seed: int | None, samples: int | None) -> Settings:
+    """Validate --seed/--samples: a located error (exit 1) for a bad value."""
+    seed = DEFAULT_SEED if seed is None else seed
+    samples = DEFAULT_SAMPLES if samples is None else samples
+    if samples <= 0 or samples > MAX_SAMPLES:
+        raise InfercostError.at(
+            "Invalid --samples",
+            f"--samples must be a whole number from 1 to {MAX_SAMPLES:,} (got {samples:,}); "
+            f"the default {DEFAULT_SAMPLES:,} gives percentiles to about three digits.",
+        )
+    if seed < 0 or seed >= 2**63:
+        raise InfercostError.at(
+            "Invalid --seed", f"--seed must be a whole number from 0 to 2^63 − 1 (got {seed})."
+        )
+    return Settings(seed, samples)
+
+
+@dataclass(frozen=True)
+class Spread:
+    p50: Decimal
+    p90: Decimal
+    p95: Decimal
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """P50/P90/P95 of one unit's cost (simulated) and of the period's COGS (from moments)."""
+
+    cost_per_unit: Spread
+    cogs: Spread
+    expected: Decimal  # the exact expected cost per unit
+    simulated_mean: Decimal
+    standard_error: Decimal  # of the simulated mean
+    standard_deviation: Decimal  # of one unit's cost, exact (to 6 digits)
+    samples: int
+    seed: int
+
+    @property
+    def agrees(self) -> bool:
+        """The simulated mean lies within 4 standard errors of the exact expectation."""
+        return abs(self.simulated_mean - self.expected) <= 4 * self.standard_error + _ulp(
+            self.expected
+        )
+
+
+def _ulp(value: Decimal) -> Decimal:
+    """One unit in the 6th significant digit: the simulated mean's own rounding."""
+    if not value:
+        return ZERO
+    return Decimal(1).scaleb(value.adjusted() - DIGITS + 1)
+
+
+def significant(value: float | Decimal, digits: int = DIGITS) -> Decimal:
+    """A figure rounded to ``digits`` significant digits, half away from zero."""
+    d = Decimal(repr(value)) if isinstance(value, float) else value
+    if not d or not d.is_finite():
+        return ZERO
+    return d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
+
+
+def feature_seed(seed: int, name: str) -> np.random.SeedSequence:
+    digest = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big")
+    return np.random.SeedSequence([seed, digest])
+
+
+# ---------------------------------------------------------------------------------------
+# drawing
+
+
+def _draw(rng: np.random.Generator, value: Decimal | Distribution, n: int) -> np.ndarray | float:
+    """n draws of a size (tokens, quantity, growth), or the constant itself."""
+    if not isinstance(value, Distribution):
+        return float(value)
+    if value.lower == value.upper:
+        return float(value.lower)
+    if value.kind == "between":
+        lo, hi = (float(p) for p in value.params)
+        if value.discrete:
+            return rng.integers(int(lo), int(hi) + 1, size=n).astype(np.float64)
+        return lo + (hi - lo) * rng.random(n)
+    lo, mode, hi = (float(p) for p in value.params)
+    return rng.triangular(lo, mode, hi, size=n)
+
+
+def _draw_calls(rng: np.random.Generator, value: Decimal | Distribution, n: int) -> np.ndarray:
+    """Whole numbers of calls; fractional draws rounded at random keeping their mean."""
+    if isinstance(value, Distribution) and value.discrete:
+        lo, hi = (int(p) for p in value.params)
+        return rng.integers(lo, hi + 1, size=n)
+    x = _draw(rng, value, n)
+    if isinstance(x, float):
+        whole = math.floor(x)
+        frac = x - whole
+        if frac == 0:
+            return np.full(n, whole, dtype=np.int64)
+        return whole + (rng.random(n) < frac).astype(np.int64)
+    floor = np.floor(x)
+    return (floor + (rng.random(n) < (x - floor))).astype(np.int64)
+
+
+def _rates(step: Step, multiplier: Decimal) -> tuple[float, float]:
+    """(cost per input token or quantity, cost per output token) of one call."""
+    item = step.item
+    with exact():
+        if isinstance(item, MeterPrice):
+            return float(multiplier * item.price / item.per), 0.0
+        assert isinstance(item, ModelPrice)
+        s = step.cached_share
+        per_in = (1 - s) * item.input_per_mtok + s * item.cached_input_per_mtok
+        return float(multiplier * per_in / 1_000_000), float(
+            multiplier * item.output_per_mtok / 1_000_000
+        )
+
+
+def _sizes(
+    step: Step,
+) -> tuple[Decimal | Distribution, Decimal | Distribution, Decimal | Distribution]:
+    if isinstance(step.item, MeterPrice):
+        return step.quantity, Decimal(0), Decimal(0)
+    return step.input_tokens, step.output_tokens, step.context_growth
+
+
+def _simulate_runs(rng: np.random.Generator, step: Step, multiplier: Decimal, n: int) -> np.ndarray:
+    """The cost of n independent runs of one step (share and cache already decided).
+
+    Per run: Σ_k v_k + a·g·C(C−1)/2 with v_k = a·I_k + b·O_k, summed in closed form when
+    the sizes are constants and segment by segment (``reduceat``) when they are drawn.
+    """
+    a, b = _rates(step, multiplier)
+    size_in, size_out, growth_value = _sizes(step)
+    calls = _draw_calls(rng, step.calls, n)
+    fc = calls.astype(np.float64)
+    drawn = isinstance(size_in, Distribution) or isinstance(size_out, Distribution)
+    v: np.ndarray | float
+    if not drawn:
+        v = a * float(size_in) + b * float(size_out)  # type: ignore[arg-type]
+        cost = v * fc
+        starts = None
+    else:
+        total = int(calls.sum())
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(calls[:-1], out=starts[1:])
+        v = _scaled(rng, a, size_in, total) + _scaled(rng, b, size_out, total)
+        if isinstance(v, float):  # pragma: no cover - one of the sizes is drawn
+            v = np.full(total, v)
+        if total:
+            cost = np.add.reduceat(v, np.minimum(starts, total - 1))
+            cost[calls == 0] = 0.0
+        else:
+            cost = np.zeros(n)
+    growth = _draw(rng, growth_value, n)
+    has_growth = not (isinstance(growth, float) and growth == 0.0)
+    if has_growth:
+        cost = cost + a * growth * (fc * (fc - 1) / 2)
+    rate = float(step.retry_rate)
+    if rate > 0:
+        retries = rng.poisson(rate * fc)
+        count = int(retries.sum())
+        if count:
+            if not drawn and not has_growth:
+                cost = cost + retries * v
+            else:
+                owner = np.repeat(np.arange(n), retries)
+                pick = (rng.random(count) * fc[owner]).astype(np.int64)  # k − 1, uniform
+                extra = v[starts[owner] + pick] if starts is not None else np.full(count, v)  # type: ignore[index]
+                if has_growth:
+                    g = growth[owner] if isinstance(growth, np.ndarray) else growth
+                    extra = extra + a * g * pick
+                cost = cost + np.bincount(owner, weights=extra, minlength=n)
+    return cost
+
+
+def _scaled(
+    rng: np.random.Generator, rate: float, value: Decimal | Distribution, n: int
+) -> np.ndarray | float:
+    if not rate:
+        return 0.0
+    x = _draw(rng, value, n)
+    return rate * x
+
+
+def simulate_units(stack: Stack, feature: Feature, samples: int, seed: int) -> np.ndarray:
+    """The cost of ``samples`` independent units of the feature, as floats."""
+    rng = np.random.default_rng(feature_seed(seed, feature.name))
+    workflow = stack.workflows[feature.workflow]
+    out = np.zeros(samples)
+    h = float(workflow.cache_hit_rate)
+    hit = rng.random(samples) < h if h > 0 else None
+    for step in workflow.steps:
+        sheet = stack.price_sheets[step.uses.partition("/")[0]]
+        multiplier = sheet.multiplier(feature.region)
+        runs: np.ndarray | None = None
+        if step.cacheable and hit is not None:
+            runs = ~hit
+        share = float(step.share)
+        if share < 1:
+            chosen = rng.random(samples) < share
+            runs = chosen if runs is None else runs & chosen
+        if runs is None:
+            out += _simulate_runs(rng, step, multiplier, samples)
+            continue
+        index = np.flatnonzero(runs)
+        if index.size:
+            out[index] += _simulate_runs(rng, step, multiplier, index.size)
+    return out
+
+
+def inverted_cdf(values: np.ndarray, levels: tuple[int, ...] = LEVELS) -> list[float]:
+    """The smallest x with P(X ≤ x) ≥ p: order statistic number ceil(p·n), from 1."""
+    n = values.size
+    ranks = [max(-(-level * n // 100), 1) - 1 for level in levels]
+    part = np.partition(values, sorted(set(ranks)))
+    return [float(part[r]) for r in ranks]
+
+
+# ---------------------------------------------------------------------------------------
+# exact moments of the unit cost
+
+
+def _run_moments(step: Step, multiplier: Decimal) -> tuple[Fraction, Fraction]:
+    """(E[Y], E[Y²]) of one run's cost Y = Σ_k (1 + R_k)·(a·I_k + b·O_k + a·g·(k − 1)).
+
+    With V = a·I + b·O, m_k = E[V] + a·g·(k − 1), S1 = Σ(k−1) = C(C−1)/2 and
+    S2 = Σ(k−1)² = (C−1)C(2C−1)/6, given C and g:
+    E[Y] = (1+r)·Σ m_k and E[Y²] = ρ·C·Var V + r·Σ m_k² + (1+r)²·(Σ m_k)², ρ = r + (1+r)².
+    """
+    item = step.item
+    with exact():
+        if isinstance(item, MeterPrice):
+            a, b = Fraction(multiplier * item.price / item.per), Fraction(0)
+        else:
+            assert isinstance(item, ModelPrice)
+            s = Fraction(step.cached_share)
+            a = (
+                Fraction(multiplier)
+                * (
+                    (1 - s) * Fraction(item.input_per_mtok)
+                    + s * Fraction(item.cached_input_per_mtok)
+                )
+                / 1_000_000
+            )
+            b = Fraction(multiplier) * Fraction(item.output_per_mtok) / 1_000_000
+    size_in, size_out, growth = _sizes(step)
+    _, i1, i2 = moments(size_in, 2)
+    _, o1, o2 = moments(size_out, 2)
+    _, g1, g2 = moments(growth, 2)
+    _, c1, c2, c3, c4 = call_moments(step.calls, 4)
+    r = Fraction(step.retry_rate)
+    mu = a * i1 + b * o1
+    var_v = a * a * i2 + 2 * a * b * i1 * o1 + b * b * o2 - mu * mu
+    s1 = (c2 - c1) / 2
+    s2 = (2 * c3 - 3 * c2 + c1) / 6
+    c_s1 = (c3 - c2) / 2
+    s1_sq = (c4 - 2 * c3 + c2) / 4
+    mean = (1 + r) * (c1 * mu + a * g1 * s1)
+    rho = r + (1 + r) ** 2
+    second = (
+        rho * c1 * var_v
+        + r * (c1 * mu * mu + 2 * mu * a * g1 * s1 + a * a * g2 * s2)
+        + (1 + r) ** 2 * (c2 * mu * mu + 2 * mu * a * g1 * c_s1 + a * a * g2 * s1_sq)
+    )
+    return mean, second
+
+
+def unit_moments(stack: Stack, feature: Feature) -> tuple[Fraction, Fraction]:
+    """(E[X], Var X) of one unit's cost X = Σ_s J_s·Y_s, J_s = "step s ran"."""
+    workflow = stack.workflows[feature.workflow]
+    h = Fraction(workflow.cache_hit_rate)
+    runs = []
+    for step in workflow.steps:
+        sheet = stack.price_sheets[step.uses.partition("/")[0]]
+        ey, ey2 = _run_moments(step, sheet.multiplier(feature.region))
+        runs.append((Fraction(step.share), step.cacheable, ey, ey2))
+    mean = Fraction(0)
+    second = Fraction(0)
+    for i, (share_i, cache_i, ey_i, ey2_i) in enumerate(runs):
+        p_i = share_i * ((1 - h) if cache_i else 1)
+        mean += p_i * ey_i
+        second += p_i * ey2_i
+        for j, (share_j, cache_j, ey_j, _) in enumerate(runs):
+            if j != i:
+                both = share_i * share_j * ((1 - h) if (cache_i or cache_j) else 1)
+                second += both * ey_i * ey_j
+    return mean, second - mean * mean
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _z(level: int) -> Decimal:
+    return Decimal(repr(NormalDist().inv_cdf(level / 100)))
+
+
+def percentiles(stack: Stack, feature: Feature, units: Decimal, settings: Settings) -> Percentiles:
+    draws = simulate_units(stack, feature, settings.samples, settings.seed)
+    unit = [significant(x) for x in inverted_cdf(draws)]
+    mean_f, var_f = unit_moments(stack, feature)
+    with exact():
+        expected = Decimal(mean_f.numerator) / Decimal(mean_f.denominator)
+        variance = Decimal(var_f.numerator) / Decimal(var_f.denominator)
+        sd = variance.sqrt() if variance > 0 else ZERO
+        cogs = []
+        for level in LEVELS:
+            value = units * expected + _z(level) * sd * units.sqrt()
+            cogs.append(significant(max(value, ZERO)))
+    n = draws.size
+    sim_mean = float(draws.mean())
+    sim_se = float(draws.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+    return Percentiles(
+        cost_per_unit=Spread(*unit),
+        cogs=Spread(*cogs),
+        expected=expected,
+        simulated_mean=significant(sim_mean),
+        standard_error=significant(sim_se),
+        standard_deviation=significant(sd),
+        samples=settings.samples,
+        seed=settings.seed,
+    )
+
+
+def all_percentiles(
+    stack: Stack, units: dict[str, Decimal], settings: Settings
+) -> dict[str, Percentiles]:
+    return {
+        name: percentiles(stack, feature, units.get(name, ZERO), settings)
+        for name, feature in stack.features.items()
+    }
