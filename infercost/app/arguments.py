@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infercost.insight.sampling import Settings
 from infercost.workspace import Change, Options
 
 
@@ -30,6 +31,8 @@ class ValidateArgs:
 class BreakdownArgs:
     options: Options
     outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+    #: ``--seed``/``--samples`` of the percentile simulation.
+    sampling: Settings = field(default_factory=Settings)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class PlanArgs:
     outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
     #: Exit 2 when anything changed.
     detailed_exitcode: bool = False
+    #: ``--seed``/``--samples`` of the percentile simulation.
+    sampling: Settings = field(default_factory=Settings)
 
 
 @dataclass(frozen=True)
@@ -52,3 +57,14 @@ class CheckArgs:
     #: Violations are reported but exit 0; errors still exit 1.
     soft_fail: bool = False
     outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+
+
+@dataclass(frozen=True)
+class ExplainArgs:
+    options: Options
+    #: The feature to explain.
+    feature: str
+    #: ``--swing``, the tornado's swing in percent, as typed (checked by the app layer).
+    swing: str = "20"
+    outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+    sampling: Settings = field(default_factory=Settings)

@@ -9,6 +9,7 @@ from infercost.app.exit import ExitCode, exit_code
 from infercost.app.run import Run
 from infercost.cost.breakdown import Breakdown, compute
 from infercost.errors import Diagnostic
+from infercost.insight.report import attach
 from infercost.model import Stack
 from infercost.workspace import load_stack, load_usage
 
@@ -31,5 +32,5 @@ def breakdown(args: BreakdownArgs) -> BreakdownRun:
         stack = load_stack(args.options, sources=run.sources)
         snapshot = load_usage([stack], args.options)
         assert snapshot is not None
-        result = compute(stack, snapshot)
+        result = attach(stack, compute(stack, snapshot), args.sampling)
     return BreakdownRun(args, stack, result, run.finished())

@@ -9,6 +9,8 @@ from infercost.app.exit import ExitCode, exit_code
 from infercost.app.run import Run
 from infercost.cost.breakdown import compute
 from infercost.errors import Diagnostic
+from infercost.insight.report import attach
+from infercost.insight.sampling import Settings
 from infercost.plan.diff import Plan, build_plan
 from infercost.usage.snapshot import Snapshot
 from infercost.workspace import Options, Sides, load_sides, load_usage
@@ -49,17 +51,20 @@ def plan(args: PlanArgs) -> PlanRun:
     with run.working() as diagnostics:
         sides = load_sides(args.options, args.change, run.sources)
         diagnostics.append(sides.warnings)
-        priced = price(sides, args.options)
+        priced = price(sides, args.options, args.sampling)
     return PlanRun(args, priced, run.finished())
 
 
-def price(sides: Sides, options: Options) -> Priced:
-    """Price both sides against the head's snapshot and compare them; shared with check."""
+def price(sides: Sides, options: Options, sampling: Settings | None = None) -> Priced:
+    """Price both sides against the head's snapshot and compare them; shared with check.
+
+    Both sides carry their features' top drivers, and percentiles when ``sampling``.
+    """
     stacks = [sides.base, sides.head] if sides.base else [sides.head]
     snapshot = load_usage(stacks, options)
     assert snapshot is not None
-    head = compute(sides.head, snapshot)
-    base = compute(sides.base, snapshot) if sides.base else None
+    head = attach(sides.head, compute(sides.head, snapshot), sampling)
+    base = attach(sides.base, compute(sides.base, snapshot), sampling) if sides.base else None
     usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
     result = build_plan(sides.base, sides.head, base, head, sides.base_label)
     return Priced(result, sides, snapshot, usage)

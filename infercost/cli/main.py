@@ -20,12 +20,19 @@ from typing import Annotated
 import typer
 
 from infercost import __version__
-from infercost.app.arguments import BreakdownArgs, CheckArgs, PlanArgs, ValidateArgs
+from infercost.app.arguments import (
+    BreakdownArgs,
+    CheckArgs,
+    ExplainArgs,
+    PlanArgs,
+    ValidateArgs,
+)
 from infercost.app.exit import ExitCode
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome, report
 from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
+from infercost.insight.sampling import Settings, check_settings
 from infercost.workspace import Change, Options
 
 app = typer.Typer(
@@ -59,6 +66,20 @@ OutOpt = Annotated[
 NoColorOpt = Annotated[
     bool, typer.Option("--no-color", help="Never colour the output (also: NO_COLOR).")
 ]
+
+
+SeedOpt = Annotated[
+    int | None,
+    typer.Option("--seed", help="Seed of the percentile simulation (default fixed: reproducible)."),
+]
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", help="Units simulated per feature for percentiles (default 20000)."),
+]
+
+
+def _sampling(seed: int | None, samples: int | None) -> Settings:
+    return check_settings(seed, samples)
 
 
 def _options(
@@ -116,6 +137,8 @@ def breakdown(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
+    seed: SeedOpt = None,
+    samples: SamplesOpt = None,
 ) -> Outcome:
     """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
     from infercost.cli import breakdown as command
@@ -123,6 +146,7 @@ def breakdown(
     args = BreakdownArgs(
         _options(stack, usage, var, var_file, period),
         parse_outputs(output, out, command.FORMATS),
+        _sampling(seed, samples),
     )
     return command.run(args, _console(ctx, no_color))
 
@@ -156,6 +180,8 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when anything changed.")
     ] = False,
     no_color: NoColorOpt = False,
+    seed: SeedOpt = None,
+    samples: SamplesOpt = None,
 ) -> Outcome:
     """The COGS diff between a base and the proposed configuration."""
     from infercost.cli import plan as command
@@ -165,6 +191,7 @@ def plan(
         Change(base, base_dir, tuple(what_if or ())),
         parse_outputs(output, out, command.FORMATS),
         detailed_exitcode,
+        _sampling(seed, samples),
     )
     return command.run(args, _console(ctx, no_color))
 
@@ -204,6 +231,40 @@ def check(
         strict,
         soft_fail,
         parse_outputs(output, out, command.FORMATS),
+    )
+    return command.run(args, _console(ctx, no_color))
+
+
+@app.command()
+def explain(
+    ctx: typer.Context,
+    stack_and_feature: Annotated[
+        list[str],
+        typer.Argument(help="[STACK] FEATURE: the stack directory (default .) and a feature."),
+    ],
+    usage: UsageOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    period: PeriodOpt = None,
+    swing: Annotated[
+        str, typer.Option("--swing", help="Tornado swing in percent, in (0, 100); default 20.")
+    ] = "20",
+    output: OutputOpt = None,
+    out: OutOpt = None,
+    no_color: NoColorOpt = False,
+    seed: SeedOpt = None,
+    samples: SamplesOpt = None,
+) -> Outcome:
+    """What drives one feature's cost per unit, its headroom and its break-even prices."""
+    from infercost.cli import explain as command
+
+    stack, feature = command.split_arguments(stack_and_feature)
+    args = ExplainArgs(
+        _options(stack, usage, var, var_file, period),
+        feature,
+        swing,
+        parse_outputs(output, out, command.FORMATS),
+        _sampling(seed, samples),
     )
     return command.run(args, _console(ctx, no_color))
 

@@ -7,7 +7,7 @@ from infercost.app.plan import PlanRun, plan
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
 from infercost.cli.output import View, publish
-from infercost.render import markdown, plan_text
+from infercost.render import html, markdown, plan_text
 from infercost.render.documents import plan_document
 from infercost.render.json_encoding import dumps
 
@@ -17,6 +17,7 @@ VIEWS: dict[str, View[PlanRun]] = {
     ),
     "json": lambda r, _style: dumps(plan_document(r.plan, r.diagnostics)),
     "markdown": lambda r, _style: markdown.plan_comment(r.plan),
+    "html": lambda r, _style: html.plan_page(r.plan, str(r.args.options.stack)),
 }
 FORMATS = tuple(VIEWS)
 

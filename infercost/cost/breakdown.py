@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from infercost.arithmetic import ZERO, exact
 from infercost.cost.unit_cost import StepCost, workflow_costs
@@ -36,6 +37,9 @@ class FeatureResult:
     margin: Decimal | None
     target_margin: Decimal | None
     steps: tuple[StepCost, ...]
+    # Percentiles and drivers (infercost.insight.report.FeatureInsight), set after pricing;
+    # never compared, so they cannot make a plan report a change.
+    insight: Any = field(default=None, compare=False, repr=False)
 
     @property
     def below_target(self) -> bool:

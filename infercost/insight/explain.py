@@ -14,7 +14,7 @@ from infercost.insight.breakeven import BreakEven, solve
 from infercost.insight.drivers import DEFAULT_SWING, Driver, drivers
 from infercost.insight.inputs import CostModel, cost_model
 from infercost.insight.report import attach
-from infercost.insight.simulate import Settings
+from infercost.insight.sampling import Settings
 from infercost.model import Stack
 
 

@@ -16,7 +16,8 @@ from decimal import Decimal
 from infercost.cost.breakdown import Breakdown
 from infercost.insight.drivers import top_drivers
 from infercost.insight.inputs import cost_model
-from infercost.insight.simulate import COGS_METHOD, Percentiles, Settings, percentiles
+from infercost.insight.sampling import Settings
+from infercost.insight.simulate import COGS_METHOD, Percentiles, percentiles
 from infercost.model import Stack
 
 

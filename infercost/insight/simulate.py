@@ -40,41 +40,15 @@ from statistics import NormalDist
 import numpy as np
 
 from infercost.arithmetic import ZERO, exact
-from infercost.errors import InfercostError
 from infercost.evaluate.values import Distribution
 from infercost.insight.moments import call_moments, moments
+from infercost.insight.sampling import Settings
 from infercost.model import Feature, MeterPrice, ModelPrice, Stack, Step
 
-DEFAULT_SEED = 20261
-DEFAULT_SAMPLES = 20_000
-MAX_SAMPLES = 1_000_000
 LEVELS = (50, 90, 95)
 DIGITS = 6  # significant digits of every simulated figure
 COGS_METHOD = "normal approximation from the exact mean and variance of the unit cost"
 UNIT_METHOD = "simulation"
-
-
-@dataclass(frozen=True)
-class Settings:
-    seed: int = DEFAULT_SEED
-    samples: int = DEFAULT_SAMPLES
-
-
-def check_settings(seed: int | None, samples: int | None) -> Settings:
-    """Validate --seed/--samples: a located error (exit 1) for a bad value."""
-    seed = DEFAULT_SEED if seed is None else seed
-    samples = DEFAULT_SAMPLES if samples is None else samples
-    if samples <= 0 or samples > MAX_SAMPLES:
-        raise InfercostError.at(
-            "Invalid --samples",
-            f"--samples must be a whole number from 1 to {MAX_SAMPLES:,} (got {samples:,}); "
-            f"the default {DEFAULT_SAMPLES:,} gives percentiles to about three digits.",
-        )
-    if seed < 0 or seed >= 2**63:
-        raise InfercostError.at(
-            "Invalid --seed", f"--seed must be a whole number from 0 to 2^63 − 1 (got {seed})."
-        )
-    return Settings(seed, samples)
 
 
 @dataclass(frozen=True)

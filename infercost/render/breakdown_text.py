@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from infercost.cost.breakdown import Breakdown, CustomerResult, FeatureResult
 from infercost.render.formatting import Style, count, money, percent
+from infercost.render.insight_text import insight_lines
 from infercost.render.table import table
 
 WORST_CUSTOMERS = 10
@@ -99,6 +100,7 @@ def _feature(f: FeatureResult, currency: str, style: Style) -> list[str]:
         ("margin", f"{percent(f.margin)}  {verdict}".rstrip()),
     ]
     lines.extend(f"  {label:<14} {value}" for label, value in figures)
+    lines.extend(insight_lines(f, currency, style))
     lines.append(style.dim("  where the money goes, per unit:"))
     rows = []
     for i, c in enumerate(f.steps):

@@ -52,6 +52,13 @@ def feature_fields(f: FeatureResult) -> dict[str, Any]:
     }
 
 
+def feature_document(f: FeatureResult) -> dict[str, Any]:
+    """A feature's figures plus what insight adds (percentiles, top drivers), when priced."""
+    from infercost.render.insight_fields import insight_fields
+
+    return feature_fields(f) | insight_fields(f)
+
+
 def subscription_fields(s: SubscriptionResult) -> dict[str, Any]:
     return {
         "name": s.name,
@@ -72,7 +79,7 @@ def totals_fields(t: Totals) -> dict[str, Any]:
 def breakdown_document(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> dict[str, Any]:
     return {
         **header(b.currency, b.period, b.usage_period),
-        "features": [feature_fields(f) for _, f in sorted(b.features.items())],
+        "features": [feature_document(f) for _, f in sorted(b.features.items())],
         "subscriptions": [subscription_fields(s) for _, s in sorted(b.subscriptions.items())],
         "customers": [
             {
@@ -125,8 +132,8 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
             {
                 "name": f.name,
                 "action": f.action,
-                "before": feature_fields(f.before) if f.before else None,
-                "after": feature_fields(f.after) if f.after else None,
+                "before": feature_document(f.before) if f.before else None,
+                "after": feature_document(f.after) if f.after else None,
                 "change": delta(f.change),
                 "target_margin": f.target_margin,
                 "below_target": f.breaches_target,

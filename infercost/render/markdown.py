@@ -8,6 +8,7 @@ or break the table. Bodies are kept under GitHub's comment limit by cutting the 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,23 @@ def escape(value: Any) -> str:
     """Inline-safe text: no HTML, no mentions or issue links, no table or code breaks."""
     text = " ".join(str(value).splitlines())
     return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+_MERMAID_SAFE = re.compile(r"[^A-Za-z0-9 _./+:()-]")
+
+
+def mermaid_text(value: Any) -> str:
+    """A label inside a quoted Mermaid string: a whitelist, so no quote, bracket, %%,
+    backtick or newline from configuration can end the string or the block."""
+    return _MERMAID_SAFE.sub("_", " ".join(str(value).split()))[:60]
+
+
+def chart_number(value: Any) -> str:
+    """A chart value: plain notation, 6 significant digits."""
+    from infercost.arithmetic import plain
+    from infercost.insight.simulate import significant
+
+    return plain(significant(value))
 
 
 def _plain_notice(removed: int, after_newline: bool) -> str:
@@ -101,6 +119,7 @@ def _environment() -> Any:
     )
     env.filters.update(md=escape, money=money, pct=pct, percent=percent, points=points)
     env.filters["value"] = _value  # a configuration value as HCL spells it, not Python's repr
+    env.filters.update(mermaid=mermaid_text, chartnum=chart_number)
     return env
 
 

@@ -17,7 +17,7 @@ import pytest
 from tests.helpers import REPO, run_cli
 from tests.plan.support import PLAN_STACK
 
-KINDS = ("breakdown", "plan", "check")
+KINDS = ("breakdown", "plan", "check", "explain")
 SA = "examples/support-assistant"
 SEARCH = "examples/search-api"
 DRAFT_WHAT_IF = f"{SA}/what-if/gpt-4o-draft.hcl"
@@ -73,6 +73,10 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
                 run_json(["plan", SEARCH]),  # create-only, empty base
                 run_json(["plan", SEARCH, "--base-dir", SEARCH]),  # no change
                 run_json(["plan", SA, "--base-dir", str(base)]),  # create and delete
+            ],
+            "explain": [
+                run_json(["explain", SA, "support_assistant"]),
+                run_json(["explain", SEARCH, "answer", "--swing", "35"]),
             ],
             "check": [
                 run_json(["check", SA]),
