@@ -1,0 +1,264 @@
+"""Percentiles by simulation: reproducible, exact where the law is a point, unbiased."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infercost.cost.breakdown import compute
+from infercost.errors import InfercostError
+from infercost.evaluate.values import Distribution
+from infercost.insight.moments import call_moments, moments
+from infercost.insight.simulate import (
+    MAX_SAMPLES,
+    Settings,
+    check_settings,
+    inverted_cdf,
+    percentiles,
+    significant,
+    simulate_units,
+    unit_moments,
+)
+from infercost.usage.snapshot import Snapshot
+from tests.helpers import load
+
+PRICES = """
+    price_sheet "p" {
+      region "eu" { multiplier = 1.25 }
+      model "m" {
+        input_per_mtok        = 2
+        cached_input_per_mtok = 0.5
+        output_per_mtok       = 8
+      }
+      meter "q" {
+        price = 3
+        per   = 1000
+      }
+    }
+    unit "u" {}
+"""
+
+
+def stack_of(workflow: str, feature: str = "") -> object:
+    return load(
+        {
+            "prices.hcl": PRICES,
+            "main.hcl": workflow
+            + (feature or '\nfeature "f" {\n  unit = unit.u\n  workflow = workflow.w\n}\n'),
+        }
+    )
+
+
+def test_a_constant_workflow_has_its_cost_as_every_percentile() -> None:
+    stack = stack_of(
+        """
+        workflow "w" {
+          step "a" {
+            uses          = "p/m"
+            calls         = 3
+            input_tokens  = 1000
+            output_tokens = 200
+            cached_share  = 0.5
+          }
+          step "b" {
+            uses     = "p/q"
+            quantity = 4
+          }
+        }
+        """
+    )
+    b = compute(stack, Snapshot(path="u.csv", units={"f": Decimal(100)}))
+    cost = b.features["f"].cost_per_unit
+    # 3·(500·2 + 500·0.5 + 200·8)/1e6 + 4·3/1000 = 0.00855 + 0.012
+    assert cost == Decimal("0.02055")
+    p = percentiles(stack, stack.features["f"], Decimal(100), Settings(7, 5000))
+    assert p.cost_per_unit.p50 == p.cost_per_unit.p90 == p.cost_per_unit.p95 == cost
+    assert p.expected == cost and p.standard_deviation == 0
+    assert p.cogs.p50 == p.cogs.p90 == p.cogs.p95 == Decimal("2.055")
+    assert p.simulated_mean == cost and p.agrees
+
+
+def test_point_masses_use_the_inverted_cdf() -> None:
+    """Half the units are cache hits (cost 0): P50 is 0, not a midpoint between atoms."""
+    values = np.array([0.0, 0.0, 1.0, 1.0])
+    assert inverted_cdf(values, (50, 90, 95)) == [0.0, 1.0, 1.0]
+    values = np.arange(1, 101, dtype=float)  # 1..100: P50 is 50, P90 90, P95 95
+    assert inverted_cdf(values) == [50.0, 90.0, 95.0]
+    assert inverted_cdf(np.array([5.0])) == [5.0, 5.0, 5.0]
+
+
+def test_seeded_and_reproducible() -> None:
+    stack = stack_of(
+        """
+        workflow "w" {
+          cache_hit_rate = 0.2
+          step "a" {
+            uses          = "p/m"
+            calls         = between(1, 6)
+            input_tokens  = triangular(100, 400, 2000)
+            retry_rate    = 0.3
+          }
+        }
+        """
+    )
+    f = stack.features["f"]
+    one = simulate_units(stack, f, 2000, 1)
+    assert np.array_equal(one, simulate_units(stack, f, 2000, 1))
+    assert not np.array_equal(one, simulate_units(stack, f, 2000, 2))
+
+
+def test_rounded_calls_keep_their_mean() -> None:
+    # X uniform on [1, 2]: C = 1 + Bernoulli(X − 1), E[C] = 3/2, E[C²] = E[1 + 3p] = 5/2,
+    # E[C³] = E[1 + 7p] = 9/2, E[C⁴] = E[1 + 15p] = 17/2
+    x = Distribution("between", (Decimal("1.0"), Decimal("2.5")), "between(1.0, 2.5)")
+    assert not x.discrete
+    one_two = Distribution("between", (Decimal(1), Decimal("2.0000001")), "")
+    assert call_moments(one_two, 4)[1] == Fraction(one_two.params[0] + one_two.params[1]) / 2
+    u = Distribution("between", (Decimal("1"), Decimal("2")), "between(1, 2)")
+    assert u.discrete  # whole bounds: the discrete uniform on {1, 2}
+    assert call_moments(u, 4) == (
+        1,
+        Fraction(3, 2),
+        Fraction(5, 2),
+        Fraction(9, 2),
+        Fraction(17, 2),
+    )
+    assert call_moments(x, 1)[1] == Fraction(7, 4)
+    # a fractional constant is the two-point count
+    assert call_moments(Decimal("2.25"), 2) == (1, Fraction(9, 4), Fraction(21, 4))
+    # triangular moments by hand: T(0, 0, 3): E[X] = 1, E[X²] = 3/2
+    t = Distribution("triangular", (Decimal(0), Decimal(0), Decimal(3)), "triangular(0, 0, 3)")
+    assert moments(t, 2) == (1, 1, Fraction(3, 2))
+
+
+def test_exact_variance_matches_a_large_simulation() -> None:
+    stack = stack_of(
+        """
+        workflow "w" {
+          cache_hit_rate = 0.25
+          step "a" {
+            uses           = "p/m"
+            calls          = between(1, 4)
+            input_tokens   = between(100, 300)
+            output_tokens  = triangular(10, 50, 90)
+            context_growth = between(20, 60)
+            retry_rate     = 0.4
+            cached_share   = 0.25
+          }
+          step "b" {
+            uses      = "p/q"
+            share     = 0.5
+            cacheable = false
+            calls     = 2.5
+          }
+        }
+        """
+    )
+    f = stack.features["f"]
+    mean, variance = unit_moments(stack, f)
+    draws = simulate_units(stack, f, 400_000, 3)
+    assert abs(draws.mean() - float(mean)) < 4 * draws.std() / np.sqrt(draws.size)
+    assert abs(draws.var() / float(variance) - 1) < 0.02
+
+
+def test_settings_are_bounded() -> None:
+    assert check_settings(None, None) == Settings()
+    for bad in (0, -1, MAX_SAMPLES + 1, 10**12):
+        with pytest.raises(InfercostError) as info:
+            check_settings(1, bad)
+        assert "--samples" in str(info.value)
+    with pytest.raises(InfercostError):
+        check_settings(-5, 100)
+
+
+def test_six_significant_digits() -> None:
+    assert significant(0.0012345678) == Decimal("0.00123457")
+    assert significant(123456789.0) == Decimal("123457000")
+    assert significant(Decimal(0)) == 0
+
+
+# -- hypothesis: random shapes -------------------------------------------------------------
+
+whole = st.integers(0, 6)
+
+
+@st.composite
+def counts(draw: st.DrawFn, continuous: bool) -> str:
+    kind = draw(
+        st.sampled_from(["const", "frac", "between", "cbetween", "tri"][: 5 if continuous else 3])
+    )
+    lo = draw(whole)
+    hi = lo + draw(st.integers(0, 5))
+    if kind == "const":
+        return str(lo)
+    if kind == "frac":
+        return f"{lo}.{draw(st.integers(1, 9))}"
+    if kind == "between":
+        return f"between({lo}, {hi})"
+    if kind == "cbetween":
+        return f"between({lo}.5, {hi + 1}.25)"
+    mode = draw(st.integers(lo, hi))
+    return f"triangular({lo}, {mode}, {hi + 1})"
+
+
+@st.composite
+def sizes(draw: st.DrawFn) -> str:
+    lo = draw(st.integers(0, 3000))
+    hi = lo + draw(st.integers(0, 2000))
+    return draw(
+        st.sampled_from(
+            [str(lo), f"between({lo}, {hi})", f"triangular({lo}, {lo}, {hi + 1})", f"{lo}.5"]
+        )
+    )
+
+
+@st.composite
+def workflows(draw: st.DrawFn) -> str:
+    lines = [f'workflow "w" {{\n  cache_hit_rate = 0.{draw(st.integers(0, 9))}']
+    for i in range(draw(st.integers(1, 4))):
+        meter = draw(st.booleans())
+        growth = None if meter else draw(st.sampled_from([None, "0", "150", "between(10, 90)"]))
+        attrs = {
+            "uses": '"p/q"' if meter else '"p/m"',
+            "calls": draw(counts(continuous=growth in (None, "0"))),
+            "share": f"0.{draw(st.integers(1, 9))}" if draw(st.booleans()) else "1",
+            "retry_rate": draw(st.sampled_from(["0", "0.1", "0.75", "2"])),
+            "cacheable": draw(st.sampled_from(["true", "false"])),
+        }
+        if meter:
+            attrs["quantity"] = draw(sizes())
+        else:
+            attrs["input_tokens"] = draw(sizes())
+            attrs["output_tokens"] = draw(sizes())
+            attrs["cached_share"] = draw(st.sampled_from(["0", "0.5"]))
+            if growth is not None:
+                attrs["context_growth"] = growth
+        body = "\n".join(f"    {k} = {v}" for k, v in attrs.items())
+        lines.append(f'  step "s{i}" {{\n{body}\n  }}')
+    return "\n".join(lines) + "\n}\n"
+
+
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(workflows(), st.integers(0, 2**32))
+def test_simulated_mean_within_four_standard_errors(workflow: str, seed: int) -> None:
+    stack = stack_of(
+        workflow, '\nfeature "f" {\n  unit = unit.u\n  workflow = workflow.w\n  region = "eu"\n}\n'
+    )
+    feature = stack.features["f"]
+    b = compute(stack, Snapshot(path="u.csv", units={"f": Decimal(1000)}))
+    mean, variance = unit_moments(stack, feature)
+    # the exact moments describe the engine's figure (up to its 28 digits)
+    assert abs(Decimal(mean.numerator) / mean.denominator - b.features["f"].cost_per_unit) <= (
+        Decimal("1e-24")
+    )
+    assert variance >= 0
+    draws = simulate_units(stack, feature, 20_000, seed)
+    se = draws.std(ddof=1) / np.sqrt(draws.size)
+    assert abs(draws.mean() - float(mean)) <= 4 * se + 1e-12 * float(mean)
