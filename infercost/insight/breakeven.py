@@ -187,7 +187,9 @@ def _headroom(model: CostModel, driver: Driver, allowed: Decimal) -> Headroom:
     if status == "headroom" and cost == allowed:
         candidates = [ONE]
     if not candidates:
-        if upper is not None and upward:
+        if upper is not None and upward and upper <= ONE:
+            reason = "already 1, its largest value"
+        elif upper is not None and upward:
             reason = "even at its bound of 1 the margin stays on this side of the target"
         elif upward:
             reason = "no growth of this input reaches the target"

@@ -116,8 +116,8 @@ def _bins(customers: list[CustomerResult]) -> list[tuple[str, int, bool]]:
             lowest += 1 if c.underwater else 0
             continue
         counts[min(int((m - MARGIN_LOW) * 10), len(counts) - 1)] += 1
-    out = [("< −100%", lowest, True)]
-    out += [(f"{int(BIN_EDGES[i] * 100)}%", n, BIN_EDGES[i] < 0) for i, n in enumerate(counts)]
+    out = [("<−100", lowest, True)]
+    out += [(f"{int(BIN_EDGES[i] * 100)}", n, BIN_EDGES[i] < 0) for i, n in enumerate(counts)]
     return out
 
 

@@ -147,5 +147,7 @@ def histogram(
     body.append(
         f'<text x="34" y="{height - 12}" font-size="11" fill="{BAD}">■ underwater '
         f"(COGS above revenue)</text>"
+        f'<text x="{width - 10}" y="{height - 12}" font-size="11" text-anchor="end" '
+        f'fill="{INK}">customer margin, % (10-point bins from each label)</text>'
     )
     return _frame(key, title, desc, width, height, body)
