@@ -126,8 +126,9 @@ def _solve(
                 others = revenue - weight * sub.price
                 needed = (units * cost / keep - others) / weight
             prices.append(SubscriptionPrice(sub.name, sub.price, counted, share, needed, reason))
+        slopes = model.polynomial.slopes()
         for driver in ranked:
-            headroom.append(_headroom(model, driver, allowed))
+            headroom.append(_headroom(model, driver, allowed, slopes.get(driver.key, ZERO)))
     return BreakEven(
         feature=result.name,
         target_margin=target,
@@ -165,13 +166,12 @@ def _roots(coefs: tuple[Decimal, ...], level: Decimal) -> list[Decimal]:
     return sorted({q / a, c0 / q})
 
 
-def _headroom(model: CostModel, driver: Driver, allowed: Decimal) -> Headroom:
+def _headroom(model: CostModel, driver: Driver, allowed: Decimal, slope: Decimal) -> Headroom:
     item = driver.input
     key = item.key
     if item.value == ZERO:
         return Headroom(key, "never", None, None, None, "zero: scaling it changes nothing")
     coefs = model.polynomial.univariate(key)
-    slope = model.polynomial.slope(key)
     if slope == ZERO:
         return Headroom(key, "never", None, None, None, "the cost does not depend on it")
     cost = model.cost_per_unit

@@ -46,7 +46,8 @@ def _capped(factor: Decimal, item: Input) -> Decimal:
 def elasticities(model: CostModel) -> dict[str, Decimal | None]:
     cost = model.cost_per_unit
     with exact():
-        return {key: (model.polynomial.slope(key) / cost if cost else None) for key in model.inputs}
+        slopes = model.polynomial.slopes()
+        return {key: (slopes.get(key, ZERO) / cost if cost else None) for key in model.inputs}
 
 
 def _rank_key(d: Driver) -> tuple[Decimal, str]:

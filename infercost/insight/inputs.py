@@ -13,15 +13,31 @@ The polynomial's value with every λ at 1 is, exactly, the engine's cost per uni
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from infercost.arithmetic import MILLION, ONE, exact
-from infercost.evaluate.values import Distribution, falling_moment_of, mean_of
+from infercost.evaluate.values import Distribution, falling_moment_of
+from infercost.evaluate.values import mean_of as _mean_of
 from infercost.insight.polynomial import Polynomial, total
 from infercost.model import Feature, MeterPrice, ModelPrice, Stack, Step
 
 V = Polynomial.variable
+
+
+@functools.lru_cache(maxsize=4096)
+def mean_of(value: Decimal | Distribution) -> Decimal:
+    """The engine's mean, remembered: a distribution's moments are exact fractions."""
+    return _mean_of(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _falling(value: Decimal | Distribution) -> Decimal:
+    with exact():
+        return falling_moment_of(value)
+
+
 K = Polynomial.constant
 
 
@@ -85,10 +101,10 @@ class _Builder:
         bounded: bool = False,
     ) -> Polynomial:
         """Register an input and return its mean times its factor."""
-        self.inputs.setdefault(
-            key, Input(key, kind, attribute, mean_of(value), _text(value), address, bounded)
-        )
-        return V(key, mean_of(value))
+        mean = mean_of(value)
+        if key not in self.inputs:
+            self.inputs[key] = Input(key, kind, attribute, mean, _text(value), address, bounded)
+        return V(key, mean)
 
     def build(self) -> CostModel:
         stack, feature = self.stack, self.feature
@@ -129,7 +145,7 @@ class _Builder:
         """The cost of one run of the step before share, retries, cache and region."""
         name, address, item = step.name, step.address, step.item
         c1 = mean_of(step.calls)
-        c2 = falling_moment_of(step.calls) + c1  # E[C²] as the engine counts E[C·(C−1)]
+        c2 = _falling(step.calls) + c1  # E[C²] as the engine counts E[C·(C−1)]
         calls = self.input(f"{name}.calls", "step", "calls", step.calls, address)
         calls_sq = Polynomial({((f"{name}.calls", 2),): c2} if c2 else {})
         if isinstance(item, MeterPrice):

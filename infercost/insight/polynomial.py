@@ -45,32 +45,33 @@ class Polynomial:
         """``value·λ_name``: an input as it is, scaled by its factor."""
         return cls({((name, 1),): value} if value else {})
 
+    # Arithmetic runs under the caller's context: the builders enter the engine's
+    # ``exact()`` once, rather than once per operation.
+
     def __add__(self, other: Polynomial) -> Polynomial:
-        with exact():
-            out = dict(self.terms)
-            for mono, coef in other.terms.items():
-                total = out.get(mono, ZERO) + coef
-                if total:
-                    out[mono] = total
-                else:
-                    out.pop(mono, None)
+        out = dict(self.terms)
+        for mono, coef in other.terms.items():
+            total = out.get(mono, ZERO) + coef
+            if total:
+                out[mono] = total
+            else:
+                out.pop(mono, None)
         return Polynomial(out)
 
     def __sub__(self, other: Polynomial) -> Polynomial:
         return self + other.scale(-ONE)
 
     def __mul__(self, other: Polynomial) -> Polynomial:
-        with exact():
-            out: dict[Monomial, Decimal] = {}
-            for ma, ca in self.terms.items():
-                for mb, cb in other.terms.items():
-                    mono = _merge(ma, mb)
-                    out[mono] = out.get(mono, ZERO) + ca * cb
+        out: dict[Monomial, Decimal] = {}
+        for ma, ca in self.terms.items():
+            for mb, cb in other.terms.items():
+                mono = _merge(ma, mb) if ma and mb else (ma or mb)
+                out[mono] = out.get(mono, ZERO) + ca * cb
         return Polynomial({m: c for m, c in out.items() if c})
 
     def scale(self, factor: Decimal) -> Polynomial:
-        with exact():
-            return Polynomial({m: c * factor for m, c in self.terms.items() if c * factor})
+        out = {m: c * factor for m, c in self.terms.items()}
+        return Polynomial({m: c for m, c in out.items() if c})
 
     @property
     def variables(self) -> set[str]:
@@ -91,8 +92,16 @@ class Polynomial:
 
     def slope(self, name: str) -> Decimal:
         """d/dλ_name at all-ones: Σ coef·power over the monomials holding λ_name."""
+        return self.slopes().get(name, ZERO)
+
+    def slopes(self) -> dict[str, Decimal]:
+        """Every factor's slope at all-ones, in one pass over the terms."""
+        out: dict[str, Decimal] = {}
         with exact():
-            return sum((c * dict(m).get(name, 0) for m, c in self.terms.items()), ZERO)
+            for mono, coef in self.terms.items():
+                for name, power in mono:
+                    out[name] = out.get(name, ZERO) + (coef * power if power != 1 else coef)
+        return out
 
     def univariate(self, name: str) -> tuple[Decimal, ...]:
         """Coefficients (c0, c1, c2, ...) of the polynomial in λ_name, the others at 1."""

@@ -30,16 +30,16 @@ name, so a feature's percentiles do not move when another feature changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from statistics import NormalDist
 
 import numpy as np
 
-from infercost.arithmetic import ZERO, exact
+from infercost.arithmetic import ZERO, exact, from_fraction
 from infercost.evaluate.values import Distribution
 from infercost.insight.moments import call_moments, moments
 from infercost.insight.sampling import Settings
@@ -253,35 +253,42 @@ def inverted_cdf(values: np.ndarray, levels: tuple[int, ...] = LEVELS) -> list[f
 # exact moments of the unit cost
 
 
-def _run_moments(step: Step, multiplier: Decimal) -> tuple[Fraction, Fraction]:
+@functools.lru_cache(maxsize=4096)
+def _size_moments(value: Decimal | Distribution) -> tuple[Decimal, Decimal]:
+    """(E[X], E[X²]) of a size, from the exact fractions, rounded once to 28 digits."""
+    _, m1, m2 = moments(value, 2)
+    return from_fraction(m1), from_fraction(m2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_moments(value: Decimal | Distribution) -> tuple[Decimal, ...]:
+    """(E[C], E[C²], E[C³], E[C⁴]) of calls as simulated (whole, rounded at random)."""
+    return tuple(from_fraction(m) for m in call_moments(value, 4)[1:])
+
+
+def _run_moments(step: Step, multiplier: Decimal) -> tuple[Decimal, Decimal]:
     """(E[Y], E[Y²]) of one run's cost Y = Σ_k (1 + R_k)·(a·I_k + b·O_k + a·g·(k − 1)).
 
     With V = a·I + b·O, m_k = E[V] + a·g·(k − 1), S1 = Σ(k−1) = C(C−1)/2 and
     S2 = Σ(k−1)² = (C−1)C(2C−1)/6, given C and g:
     E[Y] = (1+r)·Σ m_k and E[Y²] = ρ·C·Var V + r·Σ m_k² + (1+r)²·(Σ m_k)², ρ = r + (1+r)².
+    Runs under the engine's context (the caller enters it).
     """
     item = step.item
-    with exact():
-        if isinstance(item, MeterPrice):
-            a, b = Fraction(multiplier * item.price / item.per), Fraction(0)
-        else:
-            assert isinstance(item, ModelPrice)
-            s = Fraction(step.cached_share)
-            a = (
-                Fraction(multiplier)
-                * (
-                    (1 - s) * Fraction(item.input_per_mtok)
-                    + s * Fraction(item.cached_input_per_mtok)
-                )
-                / 1_000_000
-            )
-            b = Fraction(multiplier) * Fraction(item.output_per_mtok) / 1_000_000
+    if isinstance(item, MeterPrice):
+        a, b = multiplier * item.price / item.per, ZERO
+    else:
+        assert isinstance(item, ModelPrice)
+        s = step.cached_share
+        a = multiplier * ((1 - s) * item.input_per_mtok + s * item.cached_input_per_mtok)
+        a /= 1_000_000
+        b = multiplier * item.output_per_mtok / 1_000_000
     size_in, size_out, growth = _sizes(step)
-    _, i1, i2 = moments(size_in, 2)
-    _, o1, o2 = moments(size_out, 2)
-    _, g1, g2 = moments(growth, 2)
-    _, c1, c2, c3, c4 = call_moments(step.calls, 4)
-    r = Fraction(step.retry_rate)
+    i1, i2 = _size_moments(size_in)
+    o1, o2 = _size_moments(size_out)
+    g1, g2 = _size_moments(growth)
+    c1, c2, c3, c4 = _count_moments(step.calls)
+    r = step.retry_rate
     mu = a * i1 + b * o1
     var_v = a * a * i2 + 2 * a * b * i1 * o1 + b * b * o2 - mu * mu
     s1 = (c2 - c1) / 2
@@ -298,26 +305,35 @@ def _run_moments(step: Step, multiplier: Decimal) -> tuple[Fraction, Fraction]:
     return mean, second
 
 
-def unit_moments(stack: Stack, feature: Feature) -> tuple[Fraction, Fraction]:
-    """(E[X], Var X) of one unit's cost X = Σ_s J_s·Y_s, J_s = "step s ran"."""
-    workflow = stack.workflows[feature.workflow]
-    h = Fraction(workflow.cache_hit_rate)
-    runs = []
-    for step in workflow.steps:
-        sheet = stack.price_sheets[step.uses.partition("/")[0]]
-        ey, ey2 = _run_moments(step, sheet.multiplier(feature.region))
-        runs.append((Fraction(step.share), step.cacheable, ey, ey2))
-    mean = Fraction(0)
-    second = Fraction(0)
-    for i, (share_i, cache_i, ey_i, ey2_i) in enumerate(runs):
-        p_i = share_i * ((1 - h) if cache_i else 1)
-        mean += p_i * ey_i
-        second += p_i * ey2_i
-        for j, (share_j, cache_j, ey_j, _) in enumerate(runs):
-            if j != i:
-                both = share_i * share_j * ((1 - h) if (cache_i or cache_j) else 1)
-                second += both * ey_i * ey_j
-    return mean, second - mean * mean
+def unit_moments(stack: Stack, feature: Feature) -> tuple[Decimal, Decimal]:
+    """(E[X], Var X) of one unit's cost X = Σ_s J_s·Y_s, J_s = "step s ran", exactly
+    (to the engine's 28 digits)."""
+    with exact():
+        workflow = stack.workflows[feature.workflow]
+        h = workflow.cache_hit_rate
+        runs = []
+        for step in workflow.steps:
+            sheet = stack.price_sheets[step.uses.partition("/")[0]]
+            ey, ey2 = _run_moments(step, sheet.multiplier(feature.region))
+            runs.append((step.share, step.cacheable, ey, ey2))
+        mean = ZERO
+        second = ZERO
+        # E[X²] = Σ P(s)·E[Y_s²] + Σ_{s≠t} P(s and t)·E[Y_s]·E[Y_t]; steps share only the
+        # cache hit, so P(s and t) = share_s·share_t·(1 − h if either is cacheable).
+        cached = ZERO  # Σ share·E[Y] over cacheable steps
+        free = ZERO  # ... over non-cacheable steps
+        for share, cacheable, ey, ey2 in runs:
+            p = share * ((1 - h) if cacheable else 1)
+            mean += p * ey
+            second += p * ey2 - (share * ey) ** 2 * ((1 - h) if cacheable else 1)
+            if cacheable:
+                cached += share * ey
+            else:
+                free += share * ey
+        # Σ_{s,t} over all ordered pairs (including s = t, removed above):
+        second += (1 - h) * (cached * cached + 2 * cached * free) + free * free
+        variance = second - mean * mean
+        return mean, max(variance, ZERO)
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,10 +346,8 @@ def _z(level: int) -> Decimal:
 def percentiles(stack: Stack, feature: Feature, units: Decimal, settings: Settings) -> Percentiles:
     draws = simulate_units(stack, feature, settings.samples, settings.seed)
     unit = [significant(x) for x in inverted_cdf(draws)]
-    mean_f, var_f = unit_moments(stack, feature)
+    expected, variance = unit_moments(stack, feature)
     with exact():
-        expected = Decimal(mean_f.numerator) / Decimal(mean_f.denominator)
-        variance = Decimal(var_f.numerator) / Decimal(var_f.denominator)
         sd = variance.sqrt() if variance > 0 else ZERO
         cogs = []
         for level in LEVELS:
