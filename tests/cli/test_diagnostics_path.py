@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infercost.cli import breakdown, check, plan, validate
+from infercost.cli import breakdown, check, explain, plan, validate
 from infercost.cli.context import Console
 from infercost.cli.main import main
 from infercost.cli.output import parse_outputs
@@ -85,8 +85,9 @@ def test_text_to_a_file_writes_no_ansi_codes_under_a_terminal(
     ("command", "formats"),
     [
         (validate, ("text", "json")),
-        (breakdown, ("text", "json")),
-        (plan, ("text", "json", "markdown")),
+        (breakdown, ("text", "json", "html")),
+        (plan, ("text", "json", "markdown", "html")),
+        (explain, ("text", "json")),
         (check, ("text", "json", "markdown", "sarif", "junit", "github")),
     ],
 )

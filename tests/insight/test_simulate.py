@@ -14,10 +14,8 @@ from infercost.cost.breakdown import compute
 from infercost.errors import InfercostError
 from infercost.evaluate.values import Distribution
 from infercost.insight.moments import call_moments, moments
+from infercost.insight.sampling import MAX_SAMPLES, Settings, check_settings
 from infercost.insight.simulate import (
-    MAX_SAMPLES,
-    Settings,
-    check_settings,
     inverted_cdf,
     percentiles,
     significant,
