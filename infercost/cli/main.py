@@ -74,7 +74,7 @@ SeedOpt = Annotated[
 ]
 SamplesOpt = Annotated[
     int | None,
-    typer.Option("--samples", help="Units simulated per feature for percentiles (default 20000)."),
+    typer.Option("--samples", help="Units simulated per feature for percentiles (default 10000)."),
 ]
 
 

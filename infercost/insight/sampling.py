@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from infercost.errors import InfercostError
 
 DEFAULT_SEED = 20261
-DEFAULT_SAMPLES = 20_000
+DEFAULT_SAMPLES = 10_000
 MAX_SAMPLES = 1_000_000
 
 

@@ -112,7 +112,7 @@ def _draw(rng: np.random.Generator, value: Decimal | Distribution, n: int) -> np
     if value.kind == "between":
         lo, hi = (float(p) for p in value.params)
         if value.discrete:
-            return rng.integers(int(lo), int(hi) + 1, size=n).astype(np.float64)
+            return rng.integers(int(lo), int(hi) + 1, size=n)  # scaled to floats by the caller
         return lo + (hi - lo) * rng.random(n)
     lo, mode, hi = (float(p) for p in value.params)
     return rng.triangular(lo, mode, hi, size=n)
@@ -222,12 +222,13 @@ def simulate_units(stack: Stack, feature: Feature, samples: int, seed: int) -> n
     out = np.zeros(samples)
     h = float(workflow.cache_hit_rate)
     hit = rng.random(samples) < h if h > 0 else None
+    served = ~hit if hit is not None else None  # units that were not cache hits
     for step in workflow.steps:
         sheet = stack.price_sheets[step.uses.partition("/")[0]]
         multiplier = sheet.multiplier(feature.region)
         runs: np.ndarray | None = None
-        if step.cacheable and hit is not None:
-            runs = ~hit
+        if step.cacheable and served is not None:
+            runs = served
         share = float(step.share)
         if share < 1:
             chosen = rng.random(samples) < share
