@@ -131,7 +131,8 @@ def _draw_calls(rng: np.random.Generator, value: Decimal | Distribution, n: int)
             return np.full(n, whole, dtype=np.int64)
         return whole + (rng.random(n) < frac).astype(np.int64)
     floor = np.floor(x)
-    return (floor + (rng.random(n) < (x - floor))).astype(np.int64)
+    calls: np.ndarray = (floor + (rng.random(n) < (x - floor))).astype(np.int64)
+    return calls
 
 
 def _rates(step: Step, multiplier: Decimal) -> tuple[float, float]:

@@ -47,6 +47,11 @@ def _exact(value: Decimal | int | None) -> str:
     return plain(Decimal(value))
 
 
+def _render(name: str, **context: Any) -> str:
+    text: str = _environment().get_template(name).render(**context)
+    return text
+
+
 def _markup(text: str) -> Any:
     import markupsafe
 
@@ -139,23 +144,19 @@ def _feature_view(f: FeatureResult) -> dict[str, Any]:
 
 def breakdown_page(b: Breakdown, source: str = "") -> str:
     features = [b.features[n] for n in sorted(b.features)]
-    return (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            kind="breakdown",
-            title=f"infercost breakdown{' of ' + source if source else ''}",
-            b=b,
-            currency=b.currency,
-            features=[_feature_view(f) for f in features],
-            margin_chart=_margin_chart("margins", [(f.name, None, f) for f in features]),
-            customer_chart=_customer_chart("customers", b),
-            step_charts={
-                f.name: _step_chart(f"steps-{i}", None, f, b.currency)
-                for i, f in enumerate(features)
-            },
-            underwater=sum(1 for c in b.customers.values() if c.underwater),
-        )
+    return _render(
+        "report.html.j2",
+        kind="breakdown",
+        title=f"infercost breakdown{' of ' + source if source else ''}",
+        b=b,
+        currency=b.currency,
+        features=[_feature_view(f) for f in features],
+        margin_chart=_margin_chart("margins", [(f.name, None, f) for f in features]),
+        customer_chart=_customer_chart("customers", b),
+        step_charts={
+            f.name: _step_chart(f"steps-{i}", None, f, b.currency) for i, f in enumerate(features)
+        },
+        underwater=sum(1 for c in b.customers.values() if c.underwater),
     )
 
 
@@ -163,23 +164,20 @@ def plan_page(plan: Any, source: str = "") -> str:
     head: Breakdown = plan.head
     pairs = [(f.name, f.before, f.after) for f in plan.features if f.after is not None]
     changed = [f for f in plan.features if f.action != "no-op" and f.after is not None]
-    return (
-        _environment()
-        .get_template("plan.html.j2")
-        .render(
-            kind="plan",
-            title=f"infercost plan{' of ' + source if source else ''}",
-            plan=plan,
-            b=head,
-            currency=plan.currency,
-            margin_chart=_margin_chart("margins", pairs) if pairs else None,
-            customer_chart=_customer_chart("customers", head),
-            changed=changed,
-            step_charts={
-                f.name: _step_chart(f"steps-{i}", f.before, f.after, plan.currency)
-                for i, f in enumerate(changed)
-            },
-            underwater=sum(1 for c in head.customers.values() if c.underwater),
-            drivers={f.name: drivers_text(f.after) for f in changed},
-        )
+    return _render(
+        "plan.html.j2",
+        kind="plan",
+        title=f"infercost plan{' of ' + source if source else ''}",
+        plan=plan,
+        b=head,
+        currency=plan.currency,
+        margin_chart=_margin_chart("margins", pairs) if pairs else None,
+        customer_chart=_customer_chart("customers", head),
+        changed=changed,
+        step_charts={
+            f.name: _step_chart(f"steps-{i}", f.before, f.after, plan.currency)
+            for i, f in enumerate(changed)
+        },
+        underwater=sum(1 for c in head.customers.values() if c.underwater),
+        drivers={f.name: drivers_text(f.after) for f in changed},
     )
