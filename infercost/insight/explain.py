@@ -12,7 +12,7 @@ from infercost.cost.breakdown import Breakdown, FeatureResult
 from infercost.errors import InfercostError, did_you_mean
 from infercost.insight.breakeven import BreakEven, solve
 from infercost.insight.drivers import DEFAULT_SWING, Driver, drivers
-from infercost.insight.inputs import CostModel, cost_model
+from infercost.insight.inputs import CostModel, cost_model, describes
 from infercost.insight.report import attach
 from infercost.insight.sampling import Settings
 from infercost.model import Stack
@@ -74,6 +74,13 @@ def explain(
     )
     result = attach(stack, only, sampling).features[name]
     model = cost_model(stack, stack.features[name])
+    if not describes(model, result.cost_per_unit):
+        raise InfercostError.at(
+            "Cannot explain this feature",
+            f'The cost of feature "{name}" has terms the driver model does not know yet, so '
+            "its elasticities and break-even answers would be wrong; breakdown still "
+            "shows its exact cost.",
+        )
     ranked = drivers(model, swing)
     return Explanation(
         currency=breakdown.currency,

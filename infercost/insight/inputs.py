@@ -193,3 +193,13 @@ class _Builder:
 
 def all_models(stack: Stack) -> dict[str, CostModel]:
     return {name: cost_model(stack, f) for name, f in stack.features.items()}
+
+
+def describes(model: CostModel, cost_per_unit: Decimal) -> bool:
+    """Whether the polynomial is the engine's cost (to its 28 digits).
+
+    A price term the engine bills and this model does not know would make every
+    elasticity, tornado and headroom wrong; the views then leave them out instead.
+    """
+    with exact():
+        return abs(model.cost_per_unit - cost_per_unit) <= abs(cost_per_unit) * Decimal("1e-24")

@@ -12,13 +12,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from infercost.cost.breakdown import Breakdown
 from infercost.insight.drivers import top_drivers
-from infercost.insight.inputs import cost_model
-from infercost.insight.sampling import Settings
-from infercost.insight.simulate import COGS_METHOD, Percentiles, percentiles
+from infercost.insight.inputs import cost_model, describes
+from infercost.insight.sampling import COGS_METHOD, Settings
 from infercost.model import Stack
+
+if TYPE_CHECKING:  # numpy is imported only when percentiles are asked for
+    from infercost.insight.simulate import Percentiles
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,18 @@ class FeatureInsight:
 
 def attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Breakdown:
     """The breakdown with each feature's insight; percentiles only when ``settings``."""
+    if settings is not None:
+        from infercost.insight.simulate import percentiles
     features = {}
     for name, result in breakdown.features.items():
         feature = stack.features[name]
+        model = cost_model(stack, feature)
+        if not describes(model, result.cost_per_unit):
+            features[name] = dataclasses.replace(result, insight=FeatureInsight((), None))
+            continue
         spread = (
             percentiles(stack, feature, result.units, settings) if settings is not None else None
         )
-        drivers = tuple(top_drivers(cost_model(stack, feature)))
+        drivers = tuple(top_drivers(model))
         features[name] = dataclasses.replace(result, insight=FeatureInsight(drivers, spread))
     return dataclasses.replace(breakdown, features=features)

@@ -34,7 +34,7 @@ import functools
 import hashlib
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from statistics import NormalDist
 
 import numpy as np
@@ -42,13 +42,10 @@ import numpy as np
 from infercost.arithmetic import ZERO, exact, from_fraction
 from infercost.evaluate.values import Distribution
 from infercost.insight.moments import call_moments, moments
-from infercost.insight.sampling import Settings
+from infercost.insight.sampling import DIGITS, Settings, significant
 from infercost.model import Feature, MeterPrice, ModelPrice, Stack, Step
 
 LEVELS = (50, 90, 95)
-DIGITS = 6  # significant digits of every simulated figure
-COGS_METHOD = "normal approximation from the exact mean and variance of the unit cost"
-UNIT_METHOD = "simulation"
 
 
 @dataclass(frozen=True)
@@ -84,14 +81,6 @@ def _ulp(value: Decimal) -> Decimal:
     if not value:
         return ZERO
     return Decimal(1).scaleb(value.adjusted() - DIGITS + 1)
-
-
-def significant(value: float | Decimal, digits: int = DIGITS) -> Decimal:
-    """A figure rounded to ``digits`` significant digits, half away from zero."""
-    d = Decimal(repr(value)) if isinstance(value, float) else value
-    if not d or not d.is_finite():
-        return ZERO
-    return d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
 
 
 def feature_seed(seed: int, name: str) -> np.random.SeedSequence:

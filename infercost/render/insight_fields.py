@@ -6,7 +6,7 @@ from typing import Any
 
 from infercost.arithmetic import exact
 from infercost.cost.breakdown import FeatureResult
-from infercost.insight.simulate import UNIT_METHOD, significant
+from infercost.insight.sampling import UNIT_METHOD, significant
 
 
 def percentiles_fields(f: FeatureResult) -> dict[str, Any] | None:

@@ -52,7 +52,7 @@ def mermaid_text(value: Any) -> str:
 def chart_number(value: Any) -> str:
     """A chart value: plain notation, 6 significant digits."""
     from infercost.arithmetic import plain
-    from infercost.insight.simulate import significant
+    from infercost.insight.sampling import significant
 
     return plain(significant(value))
 

@@ -270,3 +270,46 @@ def test_a_free_workflow_has_no_elasticities() -> None:
     assert model.cost_per_unit == 0
     assert set(elasticities(model).values()) == {None}
     assert top_drivers(model) == []
+
+
+@pytest.mark.parametrize("example", ["support-assistant", "search-api"])
+def test_the_polynomial_describes_every_example_feature(example: str) -> None:
+    from pathlib import Path
+
+    from infercost.cost.breakdown import compute
+    from infercost.insight.inputs import describes
+    from infercost.workspace import Options, load_stack, load_usage
+    from tests.helpers import EXAMPLES
+
+    options = Options(stack=Path(EXAMPLES / example))
+    stack = load_stack(options)
+    b = compute(stack, load_usage([stack], options))
+    for name, feature in stack.features.items():
+        assert describes(cost_model(stack, feature), b.features[name].cost_per_unit), name
+
+
+def test_a_cost_the_model_does_not_know_gets_no_drivers(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A price term the engine bills but the polynomial lacks: drivers are left out."""
+    from infercost.cost.breakdown import compute
+    from infercost.errors import InfercostError
+    from infercost.insight import explain as explain_module
+    from infercost.insight import report
+    from infercost.insight.polynomial import Polynomial
+    from infercost.usage.snapshot import Snapshot
+
+    real = cost_model
+
+    def missing_a_term(s: Stack, f: object) -> object:
+        model = real(s, f)  # type: ignore[arg-type]
+        extra = Polynomial.constant(Decimal("0.001"))
+        return dataclasses.replace(model, polynomial=model.polynomial + extra)
+
+    monkeypatch.setattr(report, "cost_model", missing_a_term)
+    monkeypatch.setattr(explain_module, "cost_model", missing_a_term)
+    b = compute(stack, Snapshot(path="u.csv", units={"chat": Decimal(10)}))
+    attached = report.attach(stack, b, None)
+    assert attached.features["chat"].insight.top_drivers == ()
+    with pytest.raises(InfercostError, match="Cannot explain"):
+        explain_module.explain(stack, b, "chat", Decimal(20), None)

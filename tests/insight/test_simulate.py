@@ -14,11 +14,10 @@ from infercost.cost.breakdown import compute
 from infercost.errors import InfercostError
 from infercost.evaluate.values import Distribution
 from infercost.insight.moments import call_moments, moments
-from infercost.insight.sampling import MAX_SAMPLES, Settings, check_settings
+from infercost.insight.sampling import MAX_SAMPLES, Settings, check_settings, significant
 from infercost.insight.simulate import (
     inverted_cdf,
     percentiles,
-    significant,
     simulate_units,
     unit_moments,
 )
