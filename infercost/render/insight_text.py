@@ -34,3 +34,34 @@ def insight_lines(f: FeatureResult, currency: str, style: Style) -> list[str]:
     if drivers:
         lines.append(f"  {'drivers':<14} {drivers}")
     return lines
+
+
+def plan_insight_lines(
+    before: FeatureResult | None, after: FeatureResult | None, currency: str, style: Style
+) -> list[str]:
+    """Percentiles before → after when both sides have them; drivers of the side shown."""
+    shown = after or before
+    assert shown is not None
+    old = before.insight.percentiles if before is not None and before.insight else None
+    new = after.insight.percentiles if after is not None and after.insight else None
+    if old is None or new is None or old == new:
+        return insight_lines(shown, currency, style)
+
+    def arrow(a: object, b: object) -> str:
+        return f"{money(a, currency)} → {money(b, currency)}"  # type: ignore[arg-type]
+
+    u0, u1, g0, g1 = old.cost_per_unit, new.cost_per_unit, old.cogs, new.cogs
+    lines = [
+        style.dim(
+            f"  cost per unit P50 {arrow(u0.p50, u1.p50)} · P90 {arrow(u0.p90, u1.p90)}"
+            f" · P95 {arrow(u0.p95, u1.p95)}  (simulated, {new.samples:,} units, seed {new.seed})"
+        ),
+        style.dim(
+            f"  COGS P50 {arrow(g0.p50, g1.p50)} · P95 {arrow(g0.p95, g1.p95)}"
+            "  (normal, from the exact mean and variance)"
+        ),
+    ]
+    drivers = drivers_text(shown)
+    if drivers:
+        lines.append(f"  {'drivers':<14} {drivers}")
+    return lines

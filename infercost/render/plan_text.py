@@ -8,7 +8,7 @@ from infercost.evaluate.values import display
 from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
 from infercost.render.formatting import Style, money, pct, percent, points
-from infercost.render.insight_text import insight_lines
+from infercost.render.insight_text import plan_insight_lines
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "no-op": " "}
 VERB = {"create": "created", "update": "updated", "delete": "removed"}
@@ -166,7 +166,7 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -
             ("margin", percent(only.margin)),
         ]
     lines += [f"      {label:<14} {value}" for label, value in rows]
-    lines += ["    " + line for line in insight_lines(a or b, c, style)]  # type: ignore[arg-type]
+    lines += ["    " + line for line in plan_insight_lines(b, a, c, style)]
     if f.target_margin is not None and a is not None:
         if a.below_target:
             lines.append(
