@@ -23,6 +23,7 @@ Timers are Python's (time.perf_counter, time.process_time); the report always ex
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,16 +47,28 @@ def best_of(runs: int, work: Callable[[], object]) -> tuple[float, float]:
     return min(walls), min(cpus)
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def child(argv: list[str]) -> float:
+    """Wall seconds of one run as a child process; its CPU seconds go to ``CPU``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "infercost", *argv], cwd=REPO, capture_output=True, check=False
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    CPU.setdefault(" ".join(argv), []).append(cpu)
     if done.returncode not in (0, 2):
         sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
         raise SystemExit(f"infercost {' '.join(argv)} failed ({done.returncode})")
     return elapsed
+
+
+def cpu_of(argv: list[str]) -> float:
+    return statistics.median(CPU[" ".join(argv)])
 
 
 def row(name: str, value: float, target: float | None, note: str = "") -> str:
@@ -122,17 +135,31 @@ def main() -> int:
         )
         if not args.no_cli:
             base = ["breakdown", str(stack_dir), "-o", "json"]
-            with_p = statistics.median(
-                child([*base, "--samples", str(args.samples)]) for _ in range(args.runs)
+            many, one = [*base, "--samples", str(args.samples)], [*base, "--samples", "1"]
+            with_p = statistics.median(child(many) for _ in range(args.runs))
+            without = statistics.median(child(one) for _ in range(args.runs))
+            lines.append(
+                row("breakdown CLI, --samples 1", without, None, f"cpu {cpu_of(one):.2f} s")
             )
-            without = statistics.median(child([*base, "--samples", "1"]) for _ in range(args.runs))
-            lines.append(row("breakdown CLI, --samples 1", without, None))
-            lines.append(row(f"breakdown CLI, --samples {args.samples}", with_p, None))
-            lines.append(row("percentiles added (CLI difference)", with_p - without, target))
+            lines.append(
+                row(
+                    f"breakdown CLI, --samples {args.samples}",
+                    with_p,
+                    None,
+                    f"cpu {cpu_of(many):.2f} s",
+                )
+            )
+            lines.append(
+                row("percentiles added (CLI, CPU difference)", cpu_of(many) - cpu_of(one), target)
+            )
             explain = ["explain", "examples/support-assistant", "support_assistant"]
             child(explain)  # warm-up
             warm = statistics.median(child(explain) for _ in range(max(args.runs, 3)))
-            lines.append(row("explain example feature (CLI, warm)", warm, 0.5))
+            lines.append(
+                row(
+                    "explain example feature (CLI, warm)", warm, 0.5, f"cpu {cpu_of(explain):.2f} s"
+                )
+            )
             feature = sorted(stack.features)[0]
             big = ["explain", str(stack_dir), feature]
             child(big)
@@ -141,7 +168,7 @@ def main() -> int:
                     f"explain {feature} of the large stack (CLI)",
                     statistics.median(child(big) for _ in range(args.runs)),
                     None,
-                    "reads the 1,000,000-row usage file",
+                    f"cpu {cpu_of(big):.2f} s; reads the 1,000,000-row usage file",
                 )
             )
         print("\n".join(lines))
