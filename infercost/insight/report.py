@@ -29,6 +29,8 @@ class FeatureInsight:
     top_drivers: tuple[tuple[str, Decimal], ...]
     percentiles: Percentiles | None = None
     cogs_method: str = COGS_METHOD
+    #: Why percentiles were asked for and are absent, for the views to say.
+    note: str | None = None
 
 
 def attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Breakdown:
@@ -46,5 +48,13 @@ def attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Bre
             percentiles(stack, feature, result.units, settings) if settings is not None else None
         )
         drivers = tuple(top_drivers(model))
-        features[name] = dataclasses.replace(result, insight=FeatureInsight(drivers, spread))
+        note = None
+        if settings is not None and spread is None:
+            note = (
+                f"percentiles not simulated: {settings.samples:,} units of this workflow "
+                "would draw too many numbers (many calls of random size); lower --samples"
+            )
+        features[name] = dataclasses.replace(
+            result, insight=FeatureInsight(drivers, spread, note=note)
+        )
     return dataclasses.replace(breakdown, features=features)

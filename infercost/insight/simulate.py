@@ -40,7 +40,7 @@ from statistics import NormalDist
 import numpy as np
 
 from infercost.arithmetic import ZERO, exact, from_fraction
-from infercost.evaluate.values import Distribution
+from infercost.evaluate.values import Distribution, mean_of
 from infercost.insight.moments import call_moments, moments
 from infercost.insight.sampling import DIGITS, Settings, significant
 from infercost.model import Feature, MeterPrice, ModelPrice, Stack, Step
@@ -334,7 +334,31 @@ def _z(level: int) -> Decimal:
     return Decimal(repr(NormalDist().inv_cdf(level / 100)))
 
 
-def percentiles(stack: Stack, feature: Feature, units: Decimal, settings: Settings) -> Percentiles:
+MAX_DRAWS = 40_000_000  # per feature: about a second of drawing and 1 GB at most
+
+
+def expected_draws(stack: Stack, feature: Feature, samples: int) -> float:
+    """How many numbers simulating ``samples`` units is expected to draw, per call and per
+    retry: a step with thousands of calls of random size would need billions."""
+    workflow = stack.workflows[feature.workflow]
+    h = float(workflow.cache_hit_rate)
+    total = 0.0
+    for step in workflow.steps:
+        runs = samples * float(step.share) * ((1 - h) if step.cacheable else 1)
+        calls = float(mean_of(step.calls))
+        size_in, size_out, growth = _sizes(step)
+        drawn = sum(isinstance(v, Distribution) for v in (size_in, size_out))
+        per_retry = 2 if drawn or isinstance(growth, Distribution) or growth else 0
+        total += runs * (2 + calls * drawn + calls * float(step.retry_rate) * per_retry)
+    return total
+
+
+def percentiles(
+    stack: Stack, feature: Feature, units: Decimal, settings: Settings
+) -> Percentiles | None:
+    """The spread of one feature, or None when simulating it would draw too many numbers."""
+    if expected_draws(stack, feature, settings.samples) > MAX_DRAWS:
+        return None
     draws = simulate_units(stack, feature, settings.samples, settings.seed)
     unit = [significant(x) for x in inverted_cdf(draws)]
     expected, variance = unit_moments(stack, feature)

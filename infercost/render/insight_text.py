@@ -16,7 +16,7 @@ def drivers_text(f: FeatureResult) -> str | None:
 def percentile_lines(f: FeatureResult, currency: str, indent: str) -> list[str]:
     p = f.insight.percentiles if f.insight is not None else None
     if p is None:
-        return []
+        return [f"{indent}{f.insight.note}"] if f.insight is not None and f.insight.note else []
     u, g = p.cost_per_unit, p.cogs
     return [
         f"{indent}cost per unit P50 {money(u.p50, currency)} · P90 {money(u.p90, currency)}"

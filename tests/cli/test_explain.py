@@ -106,3 +106,38 @@ def test_explain_without_a_target_says_break_even(write_stack) -> None:
 def test_explain_argument_count() -> None:
     result = run_cli(["explain", EXAMPLE, "support_assistant", "extra"])
     assert result.code == 1 and "[STACK] FEATURE" in result.stderr
+
+
+def test_too_many_draws_skips_percentiles_and_says_so(write_stack) -> None:
+    """Thousands of calls of random size per unit: no billion-number simulation."""
+    write_stack(
+        {
+            "main.hcl": """
+                infercost { usage = "usage.csv" }
+                price_sheet "p" { model "m" { input_per_mtok = 2 } }
+                unit "u" {}
+                workflow "w" {
+                  step "s" {
+                    uses         = "p/m"
+                    calls        = between(100000, 500000)
+                    input_tokens = between(100, 200)
+                  }
+                }
+                feature "f" {
+                  unit     = unit.u
+                  workflow = workflow.w
+                }
+                """,
+            "usage.csv": "feature,units\nf,100\n",
+        }
+    )
+    text = run_cli(["breakdown", "stack"])
+    assert text.code == 0 and "percentiles not simulated" in text.stdout
+    doc = json.loads(run_cli(["breakdown", "stack", "-o", "json"]).stdout)
+    assert doc["features"][0]["percentiles"] is None
+    # every input is linear here: ties at 100 %, ranked by name
+    assert [d["input"] for d in doc["features"][0]["drivers"]] == [
+        "p/m.input_per_mtok",
+        "s.calls",
+        "s.input_tokens",
+    ]
