@@ -52,7 +52,8 @@ def attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Bre
         if settings is not None and spread is None:
             note = (
                 f"percentiles not simulated: {settings.samples:,} units of this workflow "
-                "would draw too many numbers (many calls of random size); lower --samples"
+                "would draw too many numbers (calls in the hundreds of thousands); lower "
+                "--samples or narrow calls"
             )
         features[name] = dataclasses.replace(
             result, insight=FeatureInsight(drivers, spread, note=note)

@@ -359,9 +359,12 @@ def percentiles(
     """The spread of one feature, or None when simulating it would draw too many numbers."""
     if expected_draws(stack, feature, settings.samples) > MAX_DRAWS:
         return None
+    try:
+        expected, variance = unit_moments(stack, feature)
+    except ValueError:  # a continuous calls spanning too many whole numbers to integrate
+        return None
     draws = simulate_units(stack, feature, settings.samples, settings.seed)
     unit = [significant(x) for x in inverted_cdf(draws)]
-    expected, variance = unit_moments(stack, feature)
     with exact():
         sd = variance.sqrt() if variance > 0 else ZERO
         cogs = []
