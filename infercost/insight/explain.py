@@ -5,6 +5,7 @@ Pure: a priced stack in, an :class:`Explanation` out; the views render it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -49,7 +50,9 @@ def parse_swing(text: str | None) -> Decimal:
 
 def find_feature(stack: Stack, name: str) -> None:
     if name not in stack.features:
-        known = ", ".join(sorted(stack.features)) or "none"
+        names = sorted(stack.features)
+        known = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        known = known or "none"
         raise InfercostError.at(
             "Unknown feature",
             f'The stack declares no feature "{name}".'
@@ -62,16 +65,7 @@ def explain(
     stack: Stack, breakdown: Breakdown, name: str, swing: Decimal, sampling: Settings | None
 ) -> Explanation:
     find_feature(stack, name)
-    only = Breakdown(
-        breakdown.currency,
-        breakdown.period,
-        breakdown.usage_period,
-        {name: breakdown.features[name]},
-        breakdown.subscriptions,
-        breakdown.customers,
-        breakdown.totals,
-        breakdown.has_customers,
-    )
+    only = dataclasses.replace(breakdown, features={name: breakdown.features[name]})
     result = attach(stack, only, sampling).features[name]
     model = cost_model(stack, stack.features[name])
     if not describes(model, result.cost_per_unit):
