@@ -191,10 +191,6 @@ class _Builder:
         return (t_in * price_in + t_out * p_out).scale(ONE / MILLION)
 
 
-def all_models(stack: Stack) -> dict[str, CostModel]:
-    return {name: cost_model(stack, f) for name, f in stack.features.items()}
-
-
 def describes(model: CostModel, cost_per_unit: Decimal) -> bool:
     """Whether the polynomial is the engine's cost (to its 28 digits).
 

@@ -384,12 +384,3 @@ def percentiles(
         samples=settings.samples,
         seed=settings.seed,
     )
-
-
-def all_percentiles(
-    stack: Stack, units: dict[str, Decimal], settings: Settings
-) -> dict[str, Percentiles]:
-    return {
-        name: percentiles(stack, feature, units.get(name, ZERO), settings)
-        for name, feature in stack.features.items()
-    }
