@@ -67,4 +67,6 @@ class ExplainArgs:
     #: ``--swing``, the tornado's swing in percent, as typed (checked by the app layer).
     swing: str = "20"
     outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
-    sampling: Settings = field(default_factory=Settings)
+    #: Percentiles only when ``--seed`` or ``--samples`` asks for them: without them
+    #: explain does not load the simulation (numpy) and answers sooner.
+    sampling: Settings | None = None

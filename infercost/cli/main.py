@@ -264,7 +264,7 @@ def explain(
         feature,
         swing,
         parse_outputs(output, out, command.FORMATS),
-        _sampling(seed, samples),
+        _sampling(seed, samples) if seed is not None or samples is not None else None,
     )
     return command.run(args, _console(ctx, no_color))
 

@@ -39,7 +39,8 @@ def render(x: Explanation, style: Style) -> str:
         f"{money(f.cogs, c)} · revenue {money(f.revenue, c)} · margin {percent(f.margin)}"
         + (f" (target {percent(f.target_margin)})" if f.target_margin is not None else ""),
     ]
-    lines += percentile_lines(f, c, "  ")
+    spread = percentile_lines(f, c, "  ")
+    lines += spread or [style.dim("  (percentiles of the cost: add --samples N or --seed N)")]
     lines += ["", style.bold("Drivers of the cost per unit")]
     lines.append(
         style.dim(

@@ -34,6 +34,11 @@ def test_explain_json_is_the_text_s_figures() -> None:
     sizes = [abs(d["elasticity"]) for d in doc["drivers"]]
     assert sizes == sorted(sizes, reverse=True)
     assert [h["input"] for h in doc["headroom"]] == [d["input"] for d in doc["drivers"]]
+    # percentiles only when asked for
+    assert doc["percentiles"] is None
+    asked = run_cli(["explain", EXAMPLE, "support_assistant", "-o", "json", "--samples", "500"])
+    spread = json.loads(asked.stdout)["percentiles"]
+    assert spread["samples"] == 500 and spread["cost_per_unit"]["agrees"] is True
 
 
 def test_unknown_feature_suggests_a_name() -> None:

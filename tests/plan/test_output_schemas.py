@@ -75,7 +75,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
                 run_json(["plan", SA, "--base-dir", str(base)]),  # create and delete
             ],
             "explain": [
-                run_json(["explain", SA, "support_assistant"]),
+                run_json(["explain", SA, "support_assistant", "--samples", "2000"]),
                 run_json(["explain", SEARCH, "answer", "--swing", "35"]),
             ],
             "check": [
