@@ -129,7 +129,36 @@ class MeterPrice(Located):
         }
 
 
-PriceItem = ModelPrice | MeterPrice
+@dataclass(frozen=True)
+class GpuPrice(Located):
+    """A self-hosted model billed by GPU time (SPEC §18): hourly price, prefill and decode
+    throughput of one GPU, and the share of paid time doing useful work."""
+
+    sheet: str = ""
+    name: str = ""
+    hourly: Decimal = Decimal(0)
+    input_tokens_per_second: Decimal = Decimal(1)
+    # None: the item serves no output tokens (embeddings); output tokens on it are an error.
+    output_tokens_per_second: Decimal | None = None
+    utilization: Decimal = Decimal(1)
+    description: str | None = None
+    kind = "gpu"
+
+    @property
+    def address(self) -> str:
+        return f"{self.sheet}/{self.name}"
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "hourly": self.hourly,
+            "input_tokens_per_second": self.input_tokens_per_second,
+            "output_tokens_per_second": self.output_tokens_per_second,
+            "utilization": self.utilization,
+            "description": self.description,
+        }
+
+
+PriceItem = ModelPrice | MeterPrice | GpuPrice
 
 
 @dataclass(frozen=True)
@@ -196,7 +225,7 @@ class Step(Located):
             "retry_rate": self.retry_rate,
             "cacheable": self.cacheable,
         }
-        if self.kind == "model":
+        if self.kind in ("model", "gpu"):
             out |= {
                 "input_tokens": self.input_tokens,
                 "output_tokens": self.output_tokens,
@@ -260,6 +289,31 @@ class Subscription(Located):
         }
 
 
+@dataclass(frozen=True)
+class SharedCost(Located):
+    """A fixed cost per period allocated to features, then to their customers (SPEC §18).
+
+    ``allocate`` is "units", "variable_cogs", "revenue" or "weights" (then ``weights``
+    holds one exact weight per member feature, adding up to 1)."""
+
+    name: str = ""
+    amount: Decimal = Decimal(0)
+    features: tuple[str, ...] = ()  # the members, in name order
+    allocate: str = "units"
+    weights: dict[str, Decimal] = field(default_factory=dict)
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "amount": self.amount,
+            "features": [f"feature.{f}" for f in self.features],
+            "allocate": dict(sorted(self.weights.items()))
+            if self.allocate == "weights"
+            else self.allocate,
+            "description": self.description,
+        }
+
+
 SCOPES = ("feature", "subscription", "customer", "workflow", "step", "stack")
 SEVERITIES = ("error", "warning")
 
@@ -314,6 +368,7 @@ class Stack:
     workflows: dict[str, Workflow] = field(default_factory=dict)
     features: dict[str, Feature] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    shared_costs: dict[str, SharedCost] = field(default_factory=dict)
     guardrails: dict[str, Guardrail] = field(default_factory=dict)
     waivers: dict[str, Waiver] = field(default_factory=dict)
     directory: str = "."

@@ -12,16 +12,19 @@ from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader, Collector, nowhere
 from infercost.config.guardrails import check_guardrail_references, compile_guardrail
+from infercost.config.whole_bill import build_gpu, build_shared_cost, check_gpu_step
 from infercost.errors import Diagnostic, InfercostError, did_you_mean
 from infercost.evaluate.values import display
 from infercost.model import (
     Feature,
+    GpuPrice,
     Guardrail,
     MeterPrice,
     ModelPrice,
     PriceSheet,
     Region,
     Settings,
+    SharedCost,
     Step,
     Subscription,
     Unit,
@@ -84,7 +87,7 @@ class BlockBuilder(AttributeReader):
                 block,
             )
         regions: dict[str, Region] = {}
-        items: dict[str, ModelPrice | MeterPrice] = {}
+        items: dict[str, ModelPrice | MeterPrice | GpuPrice] = {}
         local = Collector()
         for sub in block.body.blocks:
             if sub.type == "region":
@@ -105,7 +108,8 @@ class BlockBuilder(AttributeReader):
                     )
                 )
                 continue
-            built = local.run(self._model if sub.type == "model" else self._meter, block, sub)
+            build = {"model": self._model, "meter": self._meter, "gpu": self._gpu}[sub.type]
+            built = local.run(build, block, sub)
             if built is not None:
                 items[sub.name] = built
         local.raise_if_any()
@@ -151,6 +155,12 @@ class BlockBuilder(AttributeReader):
             description=self.string(block, "description"),
         )
 
+    def _gpu(self, sheet: s.Block, block: s.Block) -> GpuPrice:
+        return build_gpu(self, sheet, block)
+
+    def _shared_cost(self, block: s.Block) -> SharedCost:
+        return build_shared_cost(self, block, self.features)
+
     def _unit(self, block: s.Block) -> Unit:
         return Unit(
             range=block.range,
@@ -189,13 +199,13 @@ class BlockBuilder(AttributeReader):
                 block,
             )
         item = self._price_item(uses or "", uses_attr, block)
-        wrong = METER_ONLY if item.kind == "model" else MODEL_ONLY
+        wrong = MODEL_ONLY if item.kind == "meter" else METER_ONLY
         for name in wrong:
             if name in block.body.attributes:
                 attr = block.body.attributes[name]
                 raise self.fail(
                     "Attribute does not fit the price item",
-                    f'"{name}" applies to {"meter" if item.kind == "model" else "model"} '
+                    f'"{name}" applies to {"model" if item.kind == "meter" else "meter"} '
                     f'steps, but "{uses}" is a {item.kind}.',
                     attr.name_range,
                     block,
@@ -207,7 +217,7 @@ class BlockBuilder(AttributeReader):
             "retry_rate": local.run(lambda: self.number(block, "retry_rate", ZERO)),
             "cacheable": local.run(lambda: self.boolean(block, "cacheable", True)),
         }
-        if item.kind == "model":
+        if item.kind != "meter":
             for name in ("input_tokens", "output_tokens", "context_growth"):
                 values[name] = local.run(
                     lambda n=name: self.number(block, n, ZERO, distribution=True)
@@ -220,7 +230,7 @@ class BlockBuilder(AttributeReader):
                 lambda: self.number(block, "quantity", ONE, distribution=True)
             )
         local.raise_if_any()
-        return Step(
+        step = Step(
             range=block.range,
             ranges=self.ranges(block),
             workflow=workflow.name,
@@ -230,6 +240,8 @@ class BlockBuilder(AttributeReader):
             description=self.string(block, "description"),
             **values,
         )
+        check_gpu_step(self, block, step)
+        return step
 
     def _price_item(self, uses: str, attr: s.Attribute, block: s.Block) -> Any:
         sheet_name, slash, item_name = uses.partition("/")

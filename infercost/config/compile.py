@@ -72,6 +72,7 @@ class _Compiler(VariableReader, BlockBuilder):
         features = self._each("feature", self._feature)
         self.features = features
         subscriptions = self._each("subscription", self._subscription)
+        shared_costs = self._each("shared_cost", self._shared_cost)
         guardrails = self._each("guardrail", self._guardrail)
         waivers = self._each("waiver", self._waiver)
         self.errors.raise_if_any()
@@ -83,6 +84,7 @@ class _Compiler(VariableReader, BlockBuilder):
             workflows=workflows,
             features=features,
             subscriptions=subscriptions,
+            shared_costs=shared_costs,
             guardrails=guardrails,
             waivers=waivers,
             directory=self.directory,

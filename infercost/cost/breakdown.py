@@ -6,12 +6,15 @@ the breakdown command renders it, plan compares two of them, guardrails read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import ZERO, exact
+from infercost.cost.allocation import Allocation, allocate_customers, allocate_features
+from infercost.cost.gpu import SECONDS_PER_HOUR
 from infercost.cost.unit_cost import StepCost, workflow_costs
+from infercost.errors import Diagnostic
 from infercost.model import Stack
 from infercost.usage.snapshot import Snapshot
 
@@ -40,6 +43,21 @@ class FeatureResult:
     # Percentiles and drivers (infercost.insight.report.FeatureInsight), set after pricing;
     # never compared, so they cannot make a plan report a change.
     insight: Any = field(default=None, compare=False, repr=False)
+    # The whole bill (SPEC §18): ``cogs`` above is variable + allocated.
+    variable_cogs: Decimal = ZERO
+    allocated_cogs: Decimal = ZERO
+    contribution_margin: Decimal | None = None
+    # None when no step of the workflow runs on a GPU.
+    gpu_seconds_per_unit: Decimal | None = None
+    # Allocated COGS no customer carries (a weighted feature nobody used); 0 otherwise.
+    uncarried_cogs: Decimal = ZERO
+
+    @property
+    def cogs_per_unit(self) -> Decimal | None:
+        if not self.units:
+            return None
+        with exact():
+            return self.cogs / self.units
 
     @property
     def below_target(self) -> bool:
@@ -69,6 +87,9 @@ class CustomerResult:
     revenue: Decimal
     cogs: Decimal
     margin: Decimal | None
+    variable_cogs: Decimal = ZERO
+    allocated_cogs: Decimal = ZERO
+    contribution_margin: Decimal | None = None
 
     @property
     def underwater(self) -> bool:
@@ -80,6 +101,12 @@ class Totals:
     cogs: Decimal
     revenue: Decimal
     margin: Decimal | None
+    variable_cogs: Decimal = ZERO
+    allocated_cogs: Decimal = ZERO  # allocated to features
+    unallocated_cogs: Decimal = ZERO  # shared costs no feature could carry
+    contribution_margin: Decimal | None = None
+    gpu_hours: Decimal = ZERO
+    gpu_hours_by_item: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,9 @@ class Breakdown:
     totals: Totals
     has_customers: bool = False
     notes: list[str] = field(default_factory=list)
+    allocation: Allocation = field(default_factory=Allocation)
+    # Located warnings found while pricing (an unallocated shared cost).
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
 
 def compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
@@ -109,7 +139,7 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
         cost_per_unit[name] = sum((c.cost_per_unit for c in costs), ZERO)
 
     # Customers of each subscription: counted from the snapshot when it has customer rows.
-    customers: dict[str, CustomerResult] = {}
+    rows: list[tuple[str, str, Decimal, Decimal]] = []
     revenue_per_unit = {name: f.revenue_per_unit for name, f in stack.features.items()}
     counted: dict[str, int] = dict.fromkeys(stack.subscriptions, 0)
     customer_units: dict[str, Decimal] = {}
@@ -127,9 +157,7 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
                 revenue += units * price
             cogs += units * cost_per_unit[feature_name]
             customer_units[feature_name] = customer_units.get(feature_name, ZERO) + units
-        customers[customer.id] = CustomerResult(
-            customer.id, sub.name, revenue, cogs, margin(revenue, cogs)
-        )
+        rows.append((customer.id, sub.name, revenue, cogs))
 
     def customer_count(name: str) -> Decimal:
         if snapshot.has_customers:
@@ -137,7 +165,9 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
         declared = stack.subscriptions[name].customers
         return declared if declared is not None else ZERO
 
-    features: dict[str, FeatureResult] = {}
+    feature_units: dict[str, Decimal] = {}
+    feature_revenue: dict[str, Decimal] = {}
+    variable: dict[str, Decimal] = {}
     for name, feature in stack.features.items():
         if snapshot.has_customers:
             units = customer_units.get(name, ZERO)
@@ -147,7 +177,34 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
         for sub in stack.subscriptions.values():
             if name in sub.revenue_share:
                 revenue += customer_count(sub.name) * sub.price * sub.revenue_share[name]
-        cogs = units * cost_per_unit[name]
+        feature_units[name], feature_revenue[name] = units, revenue
+        variable[name] = units * cost_per_unit[name]
+
+    allocation = allocate_features(stack.shared_costs, feature_units, variable, feature_revenue)
+    allocated = allocation.by_feature
+    if snapshot.has_customers and allocated:
+        by_customer, uncarried = allocate_customers(
+            allocated,
+            (
+                (c.id, c.units)
+                for c in snapshot.customers.values()
+                if c.subscription in stack.subscriptions
+            ),
+        )
+        allocation = replace(allocation, by_customer=by_customer, uncarried=uncarried)
+
+    features: dict[str, FeatureResult] = {}
+    gpu_seconds: dict[str, Decimal] = {}
+    for name, feature in stack.features.items():
+        units, revenue = feature_units[name], feature_revenue[name]
+        share = allocated.get(name, ZERO)
+        cogs = variable[name] + share if share else variable[name]
+        seconds = None
+        for c in step_costs[name]:
+            if c.gpu_seconds_per_unit is not None:
+                seconds = (seconds or ZERO) + c.gpu_seconds_per_unit
+                item = c.step.uses
+                gpu_seconds[item] = gpu_seconds.get(item, ZERO) + units * c.gpu_seconds_per_unit
         features[name] = FeatureResult(
             name=name,
             unit=feature.unit,
@@ -160,7 +217,32 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
             margin=margin(revenue, cogs),
             target_margin=feature.target_margin,
             steps=step_costs[name],
+            variable_cogs=variable[name],
+            allocated_cogs=share,
+            contribution_margin=margin(revenue, variable[name]),
+            gpu_seconds_per_unit=seconds,
+            uncarried_cogs=allocation.uncarried.get(name, ZERO),
         )
+
+    customers: dict[str, CustomerResult] = {}
+    by_customer = allocation.by_customer
+    for cid, sub_name, revenue, cogs in rows:
+        extra = by_customer.get(cid) if by_customer else None
+        if extra is None:
+            m = margin(revenue, cogs)
+            customers[cid] = CustomerResult(cid, sub_name, revenue, cogs, m, cogs, ZERO, m)
+        else:
+            total = cogs + extra
+            customers[cid] = CustomerResult(
+                cid,
+                sub_name,
+                revenue,
+                total,
+                margin(revenue, total),
+                cogs,
+                extra,
+                margin(revenue, cogs),
+            )
 
     members_of: dict[str, list[CustomerResult]] = {name: [] for name in stack.subscriptions}
     for result in customers.values():
@@ -189,8 +271,22 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
             share,
         )
 
-    total_cogs = sum((f.cogs for f in features.values()), ZERO)
+    total_variable = sum(variable.values(), ZERO)
+    total_allocated = sum(allocated.values(), ZERO)
+    total_cogs = total_variable + total_allocated + allocation.unallocated
     total_revenue = sum((f.revenue for f in features.values()), ZERO)
+    gpu_hours = {item: s / SECONDS_PER_HOUR for item, s in sorted(gpu_seconds.items())}
+    totals = Totals(
+        total_cogs,
+        total_revenue,
+        margin(total_revenue, total_cogs),
+        variable_cogs=total_variable,
+        allocated_cogs=total_allocated,
+        unallocated_cogs=allocation.unallocated,
+        contribution_margin=margin(total_revenue, total_variable),
+        gpu_hours=sum(gpu_hours.values(), ZERO),
+        gpu_hours_by_item=gpu_hours,
+    )
     return Breakdown(
         currency=stack.currency,
         period=stack.settings.period,
@@ -198,6 +294,8 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
         features=features,
         subscriptions=subscriptions,
         customers=dict(sorted(customers.items())),
-        totals=Totals(total_cogs, total_revenue, margin(total_revenue, total_cogs)),
+        totals=totals,
         has_customers=snapshot.has_customers,
+        allocation=allocation,
+        warnings=allocation.warnings,
     )

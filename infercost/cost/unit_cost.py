@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from infercost.arithmetic import MILLION, ONE, ZERO, exact
 from infercost.evaluate.values import falling_moment_of, mean_of, upper_of
-from infercost.model import MeterPrice, ModelPrice, Stack, Step, Workflow
+from infercost.cost.gpu import gpu_run_cost, gpu_seconds
+from infercost.model import GpuPrice, MeterPrice, ModelPrice, Stack, Step, Workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,8 @@ class StepCost:
     cost_per_unit: Decimal  # share, retries and cache included: steps add up to the unit cost
     input_tokens: Decimal  # T_in per run of the step
     output_tokens: Decimal  # T_out per run of the step
+    # GPU seconds per unit, share, retries and cache included; None unless a gpu item.
+    gpu_seconds_per_unit: Decimal | None = None
 
     @property
     def name(self) -> str:
@@ -39,6 +42,7 @@ def step_cost(step: Step, multiplier: Decimal, cache_hit_rate: Decimal) -> StepC
     with exact():
         item = step.item
         t_in, t_out = ZERO, ZERO
+        seconds: Decimal | None = None
         if isinstance(item, ModelPrice):
             t_in, t_out = tokens(step)
             s = step.cached_share
@@ -49,12 +53,17 @@ def step_cost(step: Step, multiplier: Decimal, cache_hit_rate: Decimal) -> StepC
             ) / MILLION
         elif isinstance(item, MeterPrice):
             raw = mean_of(step.calls) * mean_of(step.quantity) * item.price / item.per
+        elif isinstance(item, GpuPrice):
+            t_in, t_out = tokens(step)
+            seconds = gpu_seconds(item, step.cached_share, t_in, t_out)
+            raw = gpu_run_cost(item, seconds)
         else:  # pragma: no cover - the compiler guarantees an item
             raw = ZERO
         factor = step.share * (ONE + step.retry_rate)
         if step.cacheable:
             factor *= ONE - cache_hit_rate
-        return StepCost(step, multiplier * raw * factor, t_in, t_out)
+        per_unit = None if seconds is None else seconds * factor
+        return StepCost(step, multiplier * raw * factor, t_in, t_out, per_unit)
 
 
 def workflow_costs(stack: Stack, workflow: Workflow, region: str | None) -> list[StepCost]:
@@ -69,7 +78,7 @@ def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str
     """The figures a step-scope guardrail reads (SPEC §6, §11), at multiplier 1."""
     with exact():
         calls = mean_of(step.calls)
-        is_model = step.kind == "model"
+        is_model = step.kind != "meter"
         max_calls = upper_of(step.calls)
         return {
             "address": step.address,
@@ -95,5 +104,6 @@ def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str
             "cached_share": step.cached_share if is_model else None,
             "cacheable": step.cacheable,
             "cost_per_unit": cost.cost_per_unit,
+            "gpu_seconds_per_unit": cost.gpu_seconds_per_unit,
             "cost_share": cost.cost_per_unit / workflow_cost if workflow_cost else None,
         }

@@ -73,6 +73,11 @@ def _features(
                     "revenue": f.revenue,
                     "margin": f.margin,
                     "target_margin": f.target_margin,
+                    "variable_cogs": f.variable_cogs,
+                    "allocated_cogs": f.allocated_cogs,
+                    "contribution_margin": f.contribution_margin,
+                    "cogs_per_unit": f.cogs_per_unit,
+                    "gpu_seconds_per_unit": f.gpu_seconds_per_unit,
                     "revenue_per_unit": stack.features[name].revenue_per_unit,
                     "cogs_change": _diff(old.cogs if old else None, f.cogs),
                     "cogs_change_pct": _pct(old.cogs if old else None, f.cogs),
@@ -137,6 +142,9 @@ def _customers(
                     "revenue": c.revenue,
                     "cogs": c.cogs,
                     "margin": c.margin,
+                    "variable_cogs": c.variable_cogs,
+                    "allocated_cogs": c.allocated_cogs,
+                    "contribution_margin": c.contribution_margin,
                     "underwater": c.underwater,
                 },
             )
@@ -187,8 +195,23 @@ def _stack(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | No
                 "cogs": b.totals.cogs,
                 "revenue": b.totals.revenue,
                 "margin": b.totals.margin,
+                "variable_cogs": b.totals.variable_cogs,
+                "allocated_cogs": b.totals.allocated_cogs,
+                "unallocated_cogs": b.totals.unallocated_cogs,
+                "contribution_margin": b.totals.contribution_margin,
+                "gpu_hours": b.totals.gpu_hours,
+                "gpu_hours_by_item": dict(b.totals.gpu_hours_by_item),
+                "reserved_gpu_hours": _reserved_gpu_hours(stack),
                 "cogs_change": _diff(old.cogs if old else None, b.totals.cogs),
                 "cogs_change_pct": _pct(old.cogs if old else None, b.totals.cogs),
             },
         )
     ]
+
+
+def _reserved_gpu_hours(stack: Stack) -> Decimal | None:
+    """The declared GPU reservation (variable ``reserved_gpu_hours``), for policy packs,
+    which read only ``self``; None when the stack declares none."""
+    variable = stack.variables.get("reserved_gpu_hours")
+    value = variable.value if variable is not None else None
+    return value if isinstance(value, Decimal) and not isinstance(value, bool) else None

@@ -247,6 +247,7 @@ def test_step_targets(write_stack: WriteStack) -> None:
         "cached_share": D("0.5"),
         "cacheable": True,
         "cost_per_unit": D("0.015235"),  # at multiplier 1
+        "gpu_seconds_per_unit": None,  # a model step, not a GPU
         "cost_share": div(D("0.015235"), D("0.015635")),
     }
     retrieve = found["workflow.answer.step.retrieve"].attributes

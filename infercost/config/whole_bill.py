@@ -1,0 +1,179 @@
+"""Builders of the whole bill's blocks (SPEC §18): ``gpu`` price items and ``shared_cost``.
+
+They live apart from :mod:`~infercost.config.blocks` because their checks are their own:
+a GPU item is priced by time, not tokens, so its throughputs must be positive and its
+utilization a share of paid time; a shared cost's allocation names features and, with
+explicit weights, must add up to exactly 1 so no part of the amount is lost.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from infercost.arithmetic import ONE, ZERO
+from infercost.config import syntax as s
+from infercost.config.attributes import AttributeReader
+from infercost.errors import did_you_mean
+from infercost.evaluate.values import Distribution, display, type_name
+from infercost.model import Feature, GpuPrice, SharedCost, Step
+
+ALLOCATION_BASES = ("units", "variable_cogs", "revenue")
+
+
+def build_gpu(reader: AttributeReader, sheet: s.Block, block: s.Block) -> GpuPrice:
+    hourly = reader.number(block, "hourly", what='the price "hourly"')
+    prefill = reader.number(block, "input_tokens_per_second", low=None, above=ZERO)
+    decode = reader.number(block, "output_tokens_per_second", None, low=None, above=ZERO)
+    utilization = reader.number(block, "utilization", ONE, low=None)
+    if not ZERO < utilization <= ONE:
+        raise reader.fail(
+            "Value out of range",
+            '"utilization" is the share of paid GPU time doing useful work: it must be '
+            f"greater than 0 and at most 1, but it is {display(utilization)}.",
+            block.body.attributes["utilization"].expr.range,
+            block,
+        )
+    return GpuPrice(
+        range=block.range,
+        ranges=reader.ranges(block),
+        sheet=sheet.name,
+        name=block.name,
+        hourly=hourly,
+        input_tokens_per_second=prefill,
+        output_tokens_per_second=decode,
+        utilization=utilization,
+        description=reader.string(block, "description"),
+    )
+
+
+def check_gpu_step(reader: AttributeReader, block: s.Block, step: Step) -> None:
+    """Output tokens on an item that serves none (no decode throughput) cannot be timed."""
+    item = step.item
+    if not isinstance(item, GpuPrice) or item.output_tokens_per_second is not None:
+        return
+    out = step.output_tokens
+    if isinstance(out, Distribution) or out != ZERO:
+        attr = block.body.attributes["output_tokens"]
+        raise reader.fail(
+            "Attribute does not fit the price item",
+            f'"{step.uses}" is a gpu item without "output_tokens_per_second" (it serves no '
+            'output tokens), so its steps cannot have "output_tokens".',
+            attr.name_range,
+            block,
+        )
+
+
+def build_shared_cost(
+    reader: AttributeReader, block: s.Block, features: dict[str, Feature]
+) -> SharedCost:
+    amount = reader.number(block, "amount", what='the amount "amount"')
+    members = _members(reader, block, features)
+    allocate, weights = _allocation(reader, block, members, "features" in block.body.attributes)
+    if allocate == "weights":
+        members = sorted(weights)
+    return SharedCost(
+        range=block.range,
+        ranges=reader.ranges(block),
+        name=block.name,
+        amount=amount,
+        features=tuple(sorted(members)),
+        allocate=allocate,
+        weights=weights,
+        description=reader.string(block, "description"),
+    )
+
+
+def _members(
+    reader: AttributeReader, block: s.Block, features: dict[str, Feature]
+) -> list[str]:
+    attr = block.body.attributes.get("features")
+    if attr is None:
+        return sorted(features)
+    value = reader.eval(attr, block)
+    if not isinstance(value, list) or not value:
+        raise reader.fail(
+            "Incorrect attribute value type",
+            '"features" must be a non-empty list of feature references, like [feature.chat].',
+            attr.expr.range,
+            block,
+        )
+    items = attr.expr.items if isinstance(attr.expr, s.TupleExpr) else [attr.expr] * len(value)
+    out: list[str] = []
+    for element, expr in zip(value, items, strict=True):
+        name = reader._expect_ref(element, "feature", expr, block, "features")
+        if name in out:
+            raise reader.fail(
+                "Duplicate feature",
+                f"feature.{name} is listed twice in this shared cost.",
+                expr.range,
+                block,
+            )
+        out.append(name)
+    return out
+
+
+def _allocation(
+    reader: AttributeReader, block: s.Block, members: list[str], listed: bool
+) -> tuple[str, dict[str, Decimal]]:
+    attr = block.body.attributes.get("allocate")
+    if attr is None:
+        return "units", {}
+    value = reader.eval(attr, block)
+    if isinstance(value, str):
+        if value not in ALLOCATION_BASES:
+            raise reader.fail(
+                "Invalid allocation",
+                f'"{value}" is not an allocation rule; use "units", "variable_cogs", "revenue" '
+                "or weights like { chat = 0.7, search = 0.3 }." + did_you_mean(value, ALLOCATION_BASES),
+                attr.expr.range,
+                block,
+            )
+        return value, {}
+    if not isinstance(value, dict) or not value:
+        raise reader.fail(
+            "Incorrect attribute value type",
+            '"allocate" must be "units", "variable_cogs", "revenue" or weights like '
+            f"{{ chat = 0.7, search = 0.3 }}, but it is a {type_name(value)}.",
+            attr.expr.range,
+            block,
+        )
+    key_ranges = (
+        {i.key: i.key_range for i in attr.expr.items} if isinstance(attr.expr, s.ObjectExpr) else {}
+    )
+    for key, weight in value.items():
+        rng = key_ranges.get(key, attr.expr.range)
+        if key not in members:
+            where = "one of this shared cost's features" if listed else "a declared feature"
+            raise reader.fail(
+                "Invalid allocation",
+                f'"{key}" is not {where}.' + did_you_mean(key, members),
+                rng,
+                block,
+            )
+        if isinstance(weight, bool) or not isinstance(weight, Decimal) or not 0 <= weight <= 1:
+            raise reader.fail(
+                "Value out of range",
+                f"The weight of {key} must be a number between 0 and 1, but it is "
+                f"{display(weight)}.",
+                rng,
+                block,
+            )
+    missing = [f for f in members if f not in value]
+    if listed and missing:
+        raise reader.fail(
+            "Invalid allocation",
+            "The weights must name exactly the features of this shared cost; missing: "
+            + ", ".join(sorted(missing))
+            + ".",
+            attr.expr.range,
+            block,
+        )
+    total = sum(value.values(), ZERO)
+    if total != ONE:
+        raise reader.fail(
+            "Invalid allocation",
+            f"The weights add up to {display(total)}; they must add up to exactly 1.",
+            attr.expr.range,
+            block,
+        )
+    return "weights", {k: value[k] for k in sorted(value)}

@@ -1,0 +1,188 @@
+"""GPU price items (SPEC §18): GPU seconds and cost per unit, by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+
+from infercost.cost.breakdown import compute
+from infercost.guard.targets import targets
+from infercost.usage.snapshot import read_snapshot
+from tests.helpers import CONTEXT, errors_of, load
+
+PRICES = """
+    price_sheet "cluster" {
+      region "eu" { multiplier = 1.10 }
+      gpu "llama-70b-h100" {
+        hourly                   = 3.60
+        input_tokens_per_second  = 20000
+        output_tokens_per_second = 1000
+        utilization              = 0.5
+      }
+      gpu "embedder-l4" {
+        hourly                  = 0.72
+        input_tokens_per_second = 50000
+      }
+    }
+"""
+
+MAIN = """
+    unit "ticket" {}
+    workflow "answer" {
+      cache_hit_rate = 0.2
+      step "embed" {
+        uses         = "cluster/embedder-l4"
+        input_tokens = 500
+        cacheable    = false
+      }
+      step "draft" {
+        uses           = "cluster/llama-70b-h100"
+        calls          = between(2, 5)
+        input_tokens   = 1800
+        output_tokens  = 350
+        cached_share   = 0.3
+        context_growth = 400
+        retry_rate     = 0.05
+        share          = 0.5
+      }
+    }
+    feature "support" {
+      unit     = unit.ticket
+      workflow = workflow.answer
+      region   = "eu"
+    }
+    variable "reserved_gpu_hours" { default = 3 }
+"""
+
+
+def _breakdown(tmp_path: Path, main: str = MAIN):
+    stack = load({"prices.hcl": PRICES, "main.hcl": main})
+    path = tmp_path / "usage.csv"
+    path.write_text("feature,units\nsupport,10000\n", encoding="utf-8")
+    return stack, compute(stack, read_snapshot(path))
+
+
+def test_gpu_cost_per_unit_by_hand(tmp_path: Path) -> None:
+    stack, b = _breakdown(tmp_path)
+    embed, draft = b.features["support"].steps
+    # draft: E[C] = 3.5, E[C(C-1)] = 10 for between(2, 5)
+    t_in = D("3.5") * 1800 + D(400) * 10 / 2  # 8300 input tokens per run
+    t_out = D("3.5") * 350  # 1225
+    assert (t_in, t_out) == (D(8300), D(1225))
+    # cached tokens need no prefill: (0.7·8300/20000 + 1225/1000) / 0.5 = 3.031 s a run
+    seconds = (D("0.7") * t_in / 20000 + t_out / 1000) / D("0.5")
+    assert seconds == D("3.031")
+    factor = D("0.5") * D("1.05") * D("0.8")  # share · (1 + retries) · (1 − cache hits)
+    assert draft.gpu_seconds_per_unit == seconds * factor == D("1.27302")
+    # 3.031 s at 3.60 an hour = 0.003031 a run; eu pays 10 % more
+    assert draft.cost_per_unit == D("1.1") * D("0.003031") * factor == D("0.001400322")
+    # embed: no output throughput, not cacheable: 500/50000 s at 0.72 an hour
+    assert embed.gpu_seconds_per_unit == D("0.01")
+    assert embed.cost_per_unit == D("1.1") * D("0.01") * D("0.72") / 3600 == D("0.0000022")
+    f = b.features["support"]
+    assert f.gpu_seconds_per_unit == D("1.28302")
+    assert f.cost_per_unit == D("0.001402522")
+    # 10,000 tickets: GPU-hours per item and in total
+    with_ctx = CONTEXT
+    assert b.totals.gpu_hours_by_item == {
+        "cluster/embedder-l4": with_ctx.divide(D(100), D(3600)),
+        "cluster/llama-70b-h100": with_ctx.divide(D("12730.2"), D(3600)),
+    }
+    assert b.totals.gpu_hours == with_ctx.divide(D(100), D(3600)) + with_ctx.divide(
+        D("12730.2"), D(3600)
+    )
+
+
+def test_gpu_targets_and_growth(tmp_path: Path) -> None:
+    # Growth on every call after the first moves T_in, hence prefill time: g = 800
+    # gives T_in = 6300 + 800·10/2 = 10300 and (0.7·10300/20000 + 1.225)/0.5 = 3.171 s.
+    main = MAIN.replace("context_growth = 400", "context_growth = 800")
+    stack, b = _breakdown(tmp_path, main)
+    draft = b.features["support"].steps[1]
+    assert draft.gpu_seconds_per_unit == D("3.171") * D("0.42")
+    (stack_target,) = targets("stack", stack, b, None, None)
+    assert stack_target.attributes["reserved_gpu_hours"] == D(3)
+    assert stack_target.attributes["gpu_hours"] == b.totals.gpu_hours
+    steps = {t.address: t.attributes for t in targets("step", stack, b, None, None)}
+    assert steps["workflow.answer.step.draft"]["kind"] == "gpu"
+    assert steps["workflow.answer.step.draft"]["gpu_seconds_per_unit"] == D("3.171") * D("0.42")
+    features = {t.address: t.attributes for t in targets("feature", stack, b, None, None)}
+    assert features["feature.support"]["gpu_seconds_per_unit"] == D("3.171") * D("0.42") + D(
+        "0.01"
+    )
+
+
+def test_gpu_hours_zero_without_gpus(tmp_path: Path) -> None:
+    stack = load(
+        {
+            "main.hcl": """
+            price_sheet "m" {
+              meter "call" { price = 1 }
+            }
+            unit "u" {}
+            workflow "w" {
+              step "s" { uses = "m/call" }
+            }
+            feature "f" {
+              unit     = unit.u
+              workflow = workflow.w
+            }
+            """
+        }
+    )
+    path = tmp_path / "usage.csv"
+    path.write_text("feature,units\nf,5\n", encoding="utf-8")
+    b = compute(stack, read_snapshot(path))
+    assert b.totals.gpu_hours == 0 and b.totals.gpu_hours_by_item == {}
+    assert b.features["f"].gpu_seconds_per_unit is None
+    assert b.features["f"].steps[0].gpu_seconds_per_unit is None
+
+
+def _error(prices: str, main: str = MAIN) -> tuple[str, str, int, int]:
+    d = errors_of({"prices.hcl": prices, "main.hcl": main})[0]  # steps using it fail too
+    assert d.range is not None
+    return d.detail, d.range.filename, d.range.start.line, d.range.start.column
+
+
+def test_bad_gpu_items() -> None:
+    assert _error(PRICES.replace("utilization              = 0.5", "utilization = 1.5")) == (
+        '"utilization" is the share of paid GPU time doing useful work: it must be greater '
+        "than 0 and at most 1, but it is 1.5.",
+        "prices.hcl",
+        7,
+        19,
+    )
+    assert _error(PRICES.replace("utilization              = 0.5", "utilization = 0"))[0] == (
+        '"utilization" is the share of paid GPU time doing useful work: it must be greater '
+        "than 0 and at most 1, but it is 0."
+    )
+    assert _error(PRICES.replace("= 20000", "= 0")) == (
+        '"input_tokens_per_second" must be greater than 0, but it is 0.',
+        "prices.hcl",
+        5,
+        32,
+    )
+    assert _error(PRICES.replace("= 1000\n", "= -5\n"))[0] == (
+        '"output_tokens_per_second" must be greater than 0, but it is -5.'
+    )
+    assert _error(PRICES.replace("= 3.60", "= -1"))[0] == (
+        'the price "hourly" must be at least 0, but it is -1.'
+    )
+
+
+def test_attributes_a_gpu_item_cannot_use() -> None:
+    main = MAIN.replace("input_tokens = 500\n", "input_tokens = 500\n        output_tokens = 10\n")
+    assert _error(PRICES, main) == (
+        '"cluster/embedder-l4" is a gpu item without "output_tokens_per_second" (it serves no '
+        'output tokens), so its steps cannot have "output_tokens".',
+        "main.hcl",
+        7,
+        5,
+    )
+    main = MAIN.replace("input_tokens = 500\n", "input_tokens = 500\n        quantity = 2\n")
+    assert _error(PRICES, main) == (
+        '"quantity" applies to meter steps, but "cluster/embedder-l4" is a gpu.',
+        "main.hcl",
+        7,
+        5,
+    )
