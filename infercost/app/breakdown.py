@@ -33,4 +33,5 @@ def breakdown(args: BreakdownArgs) -> BreakdownRun:
         snapshot = load_usage([stack], args.options)
         assert snapshot is not None
         result = attach(stack, compute(stack, snapshot), args.sampling)
+        run.diagnostics.append(result.warnings)
     return BreakdownRun(args, stack, result, run.finished())

@@ -37,8 +37,8 @@ def check_stack(args: CheckArgs, today: date | None = None) -> CheckRun:
     run = Run()
     with run.working() as diagnostics:
         sides = load_sides(args.options, args.change, run.sources)
-        diagnostics.append(sides.warnings)
         result = _judge(sides, args, today, run.sources)
+        diagnostics.append(sides.warnings)
         diagnostics.append(result.warnings)
     return CheckRun(args, result, run.finished())
 

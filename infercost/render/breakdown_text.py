@@ -9,6 +9,12 @@ from infercost.cost.breakdown import Breakdown, CustomerResult, FeatureResult
 from infercost.render.formatting import Style, count, money, percent
 from infercost.render.insight_text import insight_lines
 from infercost.render.table import table
+from infercost.render.whole_bill_text import (
+    contribution,
+    feature_figures,
+    shared_cost_lines,
+    total_line,
+)
 
 WORST_CUSTOMERS = 10
 BAR_WIDTH = 20
@@ -25,7 +31,7 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
     )
     for feature in sorted(b.features.values(), key=lambda f: f.name):
         lines.append("")
-        lines.extend(_feature(feature, b.currency, style))
+        lines.extend(_feature(feature, b.currency, style, bool(b.allocation.shared)))
     if b.subscriptions:
         lines.append("")
         lines.append(style.bold("Subscriptions"))
@@ -48,6 +54,7 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
                 ]
             )
         lines.extend("  " + row for row in table(rows, right=(1, 2, 3, 4, 5)))
+    lines.extend(shared_cost_lines(b, style))
     worst = _worst(b.customers.values())
     if worst:
         lines.append("")
@@ -77,10 +84,12 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
         + f"  COGS {money(t.cogs, b.currency)} · revenue {money(t.revenue, b.currency)}"
         + f" · margin {percent(t.margin)} per {b.period}"
     )
+    if extra := total_line(b):
+        lines.append(extra)
     return "\n".join(lines) + "\n"
 
 
-def _feature(f: FeatureResult, currency: str, style: Style) -> list[str]:
+def _feature(f: FeatureResult, currency: str, style: Style, shared: bool = False) -> list[str]:
     region = f", region {f.region}" if f.region else ""
     lines = [
         style.bold(f'feature "{f.name}"')
@@ -95,8 +104,10 @@ def _feature(f: FeatureResult, currency: str, style: Style) -> list[str]:
     figures = [
         ("units", count(f.units)),
         ("cost per unit", money(f.cost_per_unit, currency)),
+        *feature_figures(f, currency, shared),
         ("COGS", money(f.cogs, currency)),
         ("revenue", money(f.revenue, currency)),
+        *contribution(f, shared),
         ("margin", f"{percent(f.margin)}  {verdict}".rstrip()),
     ]
     lines.extend(f"  {label:<14} {value}" for label, value in figures)

@@ -39,6 +39,12 @@ def feature_fields(f: FeatureResult) -> dict[str, Any]:
         "revenue": f.revenue,
         "margin": f.margin,
         "target_margin": f.target_margin,
+        "variable_cogs": f.variable_cogs,
+        "allocated_cogs": f.allocated_cogs,
+        "uncarried_cogs": f.uncarried_cogs,
+        "contribution_margin": f.contribution_margin,
+        "cogs_per_unit": f.cogs_per_unit,
+        "gpu_seconds_per_unit": f.gpu_seconds_per_unit,
         "steps": [
             {
                 "name": c.step.name,
@@ -46,6 +52,7 @@ def feature_fields(f: FeatureResult) -> dict[str, Any]:
                 "uses": c.step.uses,
                 "kind": c.step.kind,
                 "cost_per_unit": c.cost_per_unit,
+                "gpu_seconds_per_unit": c.gpu_seconds_per_unit,
             }
             for c in f.steps
         ],
@@ -73,7 +80,32 @@ def subscription_fields(s: SubscriptionResult) -> dict[str, Any]:
 
 
 def totals_fields(t: Totals) -> dict[str, Any]:
-    return {"cogs": t.cogs, "revenue": t.revenue, "margin": t.margin}
+    return {
+        "cogs": t.cogs,
+        "revenue": t.revenue,
+        "margin": t.margin,
+        "variable_cogs": t.variable_cogs,
+        "allocated_cogs": t.allocated_cogs,
+        "unallocated_cogs": t.unallocated_cogs,
+        "contribution_margin": t.contribution_margin,
+        "gpu_hours": t.gpu_hours,
+        "gpu_hours_by_item": dict(t.gpu_hours_by_item),
+    }
+
+
+def shared_cost_fields(b: Breakdown) -> list[dict[str, Any]]:
+    """Each shared cost with its parts by feature (members with none of the base get none)."""
+    return [
+        {
+            "name": s.name,
+            "amount": s.amount,
+            "allocate": s.allocate,
+            "features": list(s.features),
+            "parts": [{"feature": f, "amount": a} for f, a in sorted(s.parts.items())],
+            "unallocated": s.unallocated,
+        }
+        for _, s in sorted(b.allocation.shared.items())
+    ]
 
 
 def breakdown_document(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> dict[str, Any]:
@@ -88,10 +120,14 @@ def breakdown_document(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> 
                 "cogs": c.cogs,
                 "revenue": c.revenue,
                 "margin": c.margin,
+                "variable_cogs": c.variable_cogs,
+                "allocated_cogs": c.allocated_cogs,
+                "contribution_margin": c.contribution_margin,
                 "underwater": c.underwater,
             }
             for c in b.customers.values()
         ],
+        "shared_costs": shared_cost_fields(b),
         "totals": totals_fields(b.totals),
         "diagnostics": diagnostics_fields(diagnostics),
     }
