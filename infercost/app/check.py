@@ -11,6 +11,7 @@ from infercost.app.arguments import CheckArgs
 from infercost.app.exit import ExitCode, exit_code
 from infercost.app.plan import price
 from infercost.app.run import Run
+from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError
 from infercost.guard.engine import Side, all_guardrails, check
 from infercost.guard.policies import load_policies
@@ -37,14 +38,18 @@ def check_stack(args: CheckArgs, today: date | None = None) -> CheckRun:
     run = Run()
     with run.working() as diagnostics:
         sides = load_sides(args.options, args.change, run.sources)
-        result = _judge(sides, args, today, run.sources)
         diagnostics.append(sides.warnings)
+        result = _judge(sides, args, today, run.sources, diagnostics)
         diagnostics.append(result.warnings)
     return CheckRun(args, result, run.finished())
 
 
 def _judge(
-    sides: Sides, args: CheckArgs, today: date | None, sources: MutableMapping[str, str]
+    sides: Sides,
+    args: CheckArgs,
+    today: date | None,
+    sources: MutableMapping[str, str],
+    diagnostics: Diagnostics,
 ) -> CheckResult:
     change, policies = args.change, args.policies
     # Policy guardrails join each side's own before the plan is made, so a change to a
@@ -60,6 +65,7 @@ def _judge(
     priced = price(sides, args.options)
     plan = priced.plan
     assert plan.head is not None
+    diagnostics.append(plan.head.warnings)  # what the change leaves behind
     compared = change.base_ref is not None or change.base_dir is not None or bool(change.what_ifs)
     base_side = None
     if sides.base is not None and plan.base is not None:

@@ -50,8 +50,10 @@ def plan(args: PlanArgs) -> PlanRun:
     run = Run()
     with run.working() as diagnostics:
         sides = load_sides(args.options, args.change, run.sources)
-        priced = price(sides, args.options, args.sampling)
         diagnostics.append(sides.warnings)
+        priced = price(sides, args.options, args.sampling)
+        assert priced.plan.head is not None
+        diagnostics.append(priced.plan.head.warnings)  # what the change leaves behind
     return PlanRun(args, priced, run.finished())
 
 
@@ -64,7 +66,6 @@ def price(sides: Sides, options: Options, sampling: Settings | None = None) -> P
     snapshot = load_usage(stacks, options)
     assert snapshot is not None
     head = attach(sides.head, compute(sides.head, snapshot), sampling)
-    sides.warnings.extend(head.warnings)  # the head's: what the change leaves behind
     base = attach(sides.base, compute(sides.base, snapshot), sampling) if sides.base else None
     usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
     result = build_plan(sides.base, sides.head, base, head, sides.base_label)

@@ -3,7 +3,7 @@
 Addresses follow SPEC §11: ``feature.F``, ``workflow.W``, ``workflow.W.step.S``,
 ``price_sheet.P``, ``price_sheet.P.model.M``, ``price_sheet.P.meter.M``,
 ``price_sheet.P.region.R``, ``subscription.S``, ``unit.U``, ``variable.V``,
-``guardrail.G``, ``waiver.W`` and ``infercost``.
+``guardrail.G``, ``waiver.W``, ``shared_cost.C`` (SPEC §18) and ``infercost``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def configuration(stack: Stack | None) -> dict[str, dict[str, Any]]:
         out[f"feature.{name}"] = feature.config()
     for name, sub in stack.subscriptions.items():
         out[f"subscription.{name}"] = sub.config()
+    for name, shared in stack.shared_costs.items():
+        out[f"shared_cost.{name}"] = shared.config()
     for name, guardrail in stack.guardrails.items():
         out[f"guardrail.{name}"] = guardrail.config()
     for name, waiver in stack.waivers.items():
@@ -62,4 +64,7 @@ def feature_addresses(stack: Stack | None, feature: str) -> set[str]:
     for name, sub in stack.subscriptions.items():
         if feature in sub.features:
             out.add(f"subscription.{name}")
+    for name, shared in stack.shared_costs.items():
+        if feature in shared.features:
+            out.add(f"shared_cost.{name}")
     return out

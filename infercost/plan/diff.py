@@ -16,6 +16,7 @@ from infercost.arithmetic import ZERO, exact
 from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
 from infercost.model import Stack
 from infercost.plan.addresses import configuration, feature_addresses
+from infercost.plan.shared import shared_attribution
 
 
 class Action(StrEnum):
@@ -210,7 +211,8 @@ def build_plan(
                 after,
                 delta(before, after),
                 own,
-                _attribution(before, after, changes),
+                _attribution(before, after, changes)
+                + shared_attribution(name, base_stack, head_stack, base, head, changes),
             )
         )
     subscriptions = []
@@ -259,6 +261,7 @@ def _figures(result: FeatureResult) -> tuple[Any, ...]:
         result.revenue,
         result.margin,
         result.target_margin,
+        result.allocated_cogs,
         steps,
     )
 

@@ -384,7 +384,17 @@ def test_no_base_compares_with_an_empty_stack(write_stack) -> None:
     doc = plan_json(["stack"])
     assert doc["base"] == "an empty stack"
     assert [(f["name"], f["action"]) for f in doc["features"]] == [("chat", "create")]
-    assert doc["totals"]["before"] == {"cogs": 0, "revenue": 0, "margin": None}
+    assert doc["totals"]["before"] == {
+        "cogs": 0,
+        "revenue": 0,
+        "margin": None,
+        "variable_cogs": 0,
+        "allocated_cogs": 0,
+        "unallocated_cogs": 0,
+        "contribution_margin": None,
+        "gpu_hours": 0,
+        "gpu_hours_by_item": {},
+    }
     assert doc["totals"]["after"]["cogs"] == 1000 * COST_PER_UNIT
 
 
