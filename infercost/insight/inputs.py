@@ -21,7 +21,8 @@ from infercost.arithmetic import MILLION, ONE, exact
 from infercost.evaluate.values import Distribution, falling_moment_of
 from infercost.evaluate.values import mean_of as _mean_of
 from infercost.insight.polynomial import Polynomial, total
-from infercost.model import Feature, MeterPrice, ModelPrice, Stack, Step
+from infercost.cost.gpu import SECONDS_PER_HOUR
+from infercost.model import Feature, GpuPrice, MeterPrice, ModelPrice, Stack, Step
 
 V = Polynomial.variable
 
@@ -158,6 +159,8 @@ class _Builder:
                 f"price_sheet.{item.sheet}.meter.{item.name}",
             )
             return (calls * quantity * price).scale(ONE / item.per)
+        if isinstance(item, GpuPrice):
+            return self._gpu_run_cost(step, item, calls, calls_sq)
         assert isinstance(item, ModelPrice)
         at = f"price_sheet.{item.sheet}.model.{item.name}"
         tokens_in = self.input(
@@ -189,6 +192,38 @@ class _Builder:
         t_out = calls * tokens_out
         price_in = p_in * (K(ONE) - cached) + p_cached * cached
         return (t_in * price_in + t_out * p_out).scale(ONE / MILLION)
+
+    def _gpu_run_cost(
+        self, step: Step, item: GpuPrice, calls: Polynomial, calls_sq: Polynomial
+    ) -> Polynomial:
+        """A GPU step's run: tokens times GPU time per token times the hourly price.
+
+        Throughputs and utilization divide, so they are not polynomial factors; the
+        hourly price, the token counts and the cached share are, and drive the cost.
+        """
+        name, address = step.name, step.address
+        at = f"price_sheet.{item.sheet}.gpu.{item.name}"
+        tokens_in = self.input(
+            f"{name}.input_tokens", "step", "input_tokens", step.input_tokens, address
+        )
+        growth = self.input(
+            f"{name}.context_growth", "step", "context_growth", step.context_growth, address
+        )
+        cached = self.input(
+            f"{name}.cached_share", "step", "cached_share", step.cached_share, address, True
+        )
+        hourly = self.input(f"{item.address}.hourly", "price", "hourly", item.hourly, at)
+        per_second = ONE / SECONDS_PER_HOUR / item.utilization
+        t_in = calls * tokens_in + (growth * (calls_sq - calls)).scale(Decimal("0.5"))
+        seconds = (t_in * (K(ONE) - cached)).scale(per_second / item.input_tokens_per_second)
+        if item.output_tokens_per_second is not None:
+            tokens_out = self.input(
+                f"{name}.output_tokens", "step", "output_tokens", step.output_tokens, address
+            )
+            seconds = seconds + (calls * tokens_out).scale(
+                per_second / item.output_tokens_per_second
+            )
+        return seconds * hourly
 
 
 def describes(model: CostModel, cost_per_unit: Decimal) -> bool:

@@ -43,7 +43,8 @@ from infercost.arithmetic import ZERO, exact, from_fraction
 from infercost.evaluate.values import Distribution, mean_of
 from infercost.insight.moments import call_moments, moments
 from infercost.insight.sampling import DIGITS, Settings, significant
-from infercost.model import Feature, MeterPrice, ModelPrice, Stack, Step
+from infercost.cost.gpu import token_rates
+from infercost.model import Feature, GpuPrice, MeterPrice, ModelPrice, Stack, Step
 
 LEVELS = (50, 90, 95)
 
@@ -130,6 +131,9 @@ def _rates(step: Step, multiplier: Decimal) -> tuple[float, float]:
     with exact():
         if isinstance(item, MeterPrice):
             return float(multiplier * item.price / item.per), 0.0
+        if isinstance(item, GpuPrice):
+            per_in_gpu, per_out_gpu = token_rates(item, step.cached_share)
+            return float(multiplier * per_in_gpu), float(multiplier * per_out_gpu)
         assert isinstance(item, ModelPrice)
         s = step.cached_share
         per_in = (1 - s) * item.input_per_mtok + s * item.cached_input_per_mtok
@@ -268,6 +272,9 @@ def _run_moments(step: Step, multiplier: Decimal) -> tuple[Decimal, Decimal]:
     item = step.item
     if isinstance(item, MeterPrice):
         a, b = multiplier * item.price / item.per, ZERO
+    elif isinstance(item, GpuPrice):
+        a, b = token_rates(item, step.cached_share)
+        a, b = multiplier * a, multiplier * b
     else:
         assert isinstance(item, ModelPrice)
         s = step.cached_share

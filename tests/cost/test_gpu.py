@@ -186,3 +186,21 @@ def test_attributes_a_gpu_item_cannot_use() -> None:
         7,
         5,
     )
+
+
+def test_insight_models_gpu_steps(tmp_path: Path) -> None:
+    from infercost.insight.inputs import cost_model, describes
+    from infercost.insight.simulate import simulate_units, unit_moments
+
+    stack, b = _breakdown(tmp_path)
+    feature = stack.features["support"]
+    model = cost_model(stack, feature)
+    assert describes(model, b.features["support"].cost_per_unit)
+    # the hourly price enters linearly: its elasticity is the item's share of the cost
+    slopes = model.polynomial.slopes()
+    share = CONTEXT.divide(D("0.001400322"), D("0.001402522"))
+    assert abs(slopes["cluster/llama-70b-h100.hourly"] / model.cost_per_unit - share) < D("1e-20")
+    mean, _ = unit_moments(stack, feature)
+    assert abs(mean - b.features["support"].cost_per_unit) < D("1e-24")
+    samples = simulate_units(stack, feature, 2000, 7)
+    assert len(samples) == 2000 and float(samples.min()) > 0
