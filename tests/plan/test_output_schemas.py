@@ -21,6 +21,7 @@ KINDS = ("breakdown", "plan", "check", "explain")
 SA = "examples/support-assistant"
 SEARCH = "examples/search-api"
 DRAFT_WHAT_IF = f"{SA}/what-if/gpt-4o-draft.hcl"
+GPU = f"{SA}/self-hosted"  # GPU items and shared costs
 
 WAIVERS = """
 waiver "launch_pricing" {
@@ -67,12 +68,17 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(REPO)
         return {
-            "breakdown": [run_json(["breakdown", SA]), run_json(["breakdown", SEARCH])],
+            "breakdown": [
+                run_json(["breakdown", SA]),
+                run_json(["breakdown", SEARCH]),
+                run_json(["breakdown", GPU]),
+            ],
             "plan": [
                 run_json(["plan", SA, "--what-if", DRAFT_WHAT_IF]),  # update, attribution
                 run_json(["plan", SEARCH]),  # create-only, empty base
                 run_json(["plan", SEARCH, "--base-dir", SEARCH]),  # no change
                 run_json(["plan", SA, "--base-dir", str(base)]),  # create and delete
+                run_json(["plan", GPU, "--base-dir", SA]),  # shared costs created
             ],
             "explain": [
                 run_json(["explain", SA, "support_assistant", "--samples", "2000"]),
