@@ -56,7 +56,17 @@ def test_json_shape(at_repo, example: str) -> None:
                 "underwater_share"} <= set(s)  # fmt: skip
     ids = [c["id"] for c in doc["customers"]]
     assert ids == sorted(ids)
-    assert set(doc["totals"]) == {"cogs", "revenue", "margin"}
+    assert set(doc["totals"]) == {
+        "cogs",
+        "revenue",
+        "margin",
+        "variable_cogs",
+        "allocated_cogs",
+        "unallocated_cogs",
+        "contribution_margin",
+        "gpu_hours",
+        "gpu_hours_by_item",
+    }
 
 
 def test_plain_numbers_in_raw_json(at_repo) -> None:

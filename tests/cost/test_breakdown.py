@@ -215,7 +215,8 @@ def test_json_document_without_customers(stack: Stack, tmp_path: Path) -> None:
     assert unused["margin"] is None and unused["target_margin"] is None
     assert unused["steps"] == [{"name": "s", "address": "workflow.search_wf.step.s",
                                 "uses": "m/lookup", "kind": "meter",
-                                "cost_per_unit": 0.002}]  # fmt: skip
+                                "cost_per_unit": 0.002,
+                                "gpu_seconds_per_unit": None}]  # fmt: skip
 
 
 def test_json_document_with_customers(stack: Stack, tmp_path: Path) -> None:

@@ -81,6 +81,12 @@ def test_feature_targets(write_stack: WriteStack) -> None:
         "revenue": CHAT_REVENUE,
         "margin": div(CHAT_REVENUE - CHAT_COGS, CHAT_REVENUE),  # 49.30865 / 102.5 = 0.48106
         "target_margin": D("0.5"),
+        # No shared costs: all COGS is variable, both margins agree.
+        "variable_cogs": CHAT_COGS,
+        "allocated_cogs": D(0),
+        "contribution_margin": div(CHAT_REVENUE - CHAT_COGS, CHAT_REVENUE),
+        "cogs_per_unit": div(CHAT_COGS, D(3100)),
+        "gpu_seconds_per_unit": None,  # no GPU step
         "revenue_per_unit": D("0.005"),
         # No base: the change attributes are null.
         "cogs_change": None,
@@ -154,6 +160,9 @@ def test_customer_targets_are_addressed_by_id_and_located_at_their_usage_row(
         "revenue": D(44),
         "cogs": D("51.4755"),
         "margin": div(D(44) - D("51.4755"), 44),  # −7.4755 / 44
+        "variable_cogs": D("51.4755"),
+        "allocated_cogs": D(0),
+        "contribution_margin": div(D(44) - D("51.4755"), 44),
         "underwater": True,
     }
     beta = found['customer["beta"]'].attributes
@@ -301,6 +310,13 @@ def test_stack_target(write_stack: WriteStack) -> None:
         "cogs": D("53.19135"),  # chat 53.19135 + faq 0
         "revenue": D("102.5"),
         "margin": D("0.48106"),
+        "variable_cogs": D("53.19135"),
+        "allocated_cogs": D(0),
+        "unallocated_cogs": D(0),
+        "contribution_margin": D("0.48106"),
+        "gpu_hours": D(0),  # 0 for the stack, not null
+        "gpu_hours_by_item": {},
+        "reserved_gpu_hours": None,
         "cogs_change": None,
         "cogs_change_pct": None,
     }

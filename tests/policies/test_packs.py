@@ -83,6 +83,9 @@ STACK: dict[str, Any] = {
     "margin": D("0.725"),
     "cogs_change": D(100),
     "cogs_change_pct": D(10),
+    "gpu_hours": D(150),
+    "gpu_hours_by_item": {"cluster/h100": D(150)},
+    "reserved_gpu_hours": D(200),
 }
 SAMPLES = {
     "feature": FEATURE,
@@ -118,6 +121,7 @@ def test_the_documented_packs_are_shipped() -> None:
         "cogs-growth",
         "context-windows",
         "expensive-model-share",
+        "gpu-fleet",
         "margin-floors",
         "retrieval-fanout",
         "retry-storms",
@@ -172,6 +176,12 @@ def test_typical_targets_pass(pack: str) -> None:
          {**METER_STEP, "calls_max": D(10), "quantity_per_call": D(51)}, "fail"),
         ("retrieval-fanout", "retrieval_fanout_volume", {**MODEL_STEP, "calls_max": D(99)}, "pass"),
         ("retry-storms", "retry_storm", {**MODEL_STEP, "retry_rate": D("0.3")}, "fail"),
+        # 150 of 200 reserved GPU-hours pass; 170 leave less than 20 % headroom; 201 do not fit
+        ("gpu-fleet", "gpu_reservation_headroom", {**STACK, "gpu_hours": D(170)}, "fail"),
+        ("gpu-fleet", "gpu_hours_within_reservation", {**STACK, "gpu_hours": D(200)}, "pass"),
+        ("gpu-fleet", "gpu_hours_within_reservation", {**STACK, "gpu_hours": D(201)}, "fail"),
+        ("gpu-fleet", "gpu_hours_within_reservation",
+         {**STACK, "reserved_gpu_hours": None}, "skipped"),
         ("retry-storms", "retry_rate_elevated", {**METER_STEP, "retry_rate": D("0.11")}, "fail"),
         ("retry-storms", "retry_storm", {**MODEL_STEP, "retry_rate": D("0.2")}, "pass"),
         ("verbose-responses", "verbose_responses",
