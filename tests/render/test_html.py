@@ -134,6 +134,27 @@ def test_breakdown_page_structure(at_repo, assert_golden) -> None:
     assert_figures_match(tree.figures, document)
 
 
+def test_the_whole_bill_on_the_page(at_repo, assert_golden) -> None:
+    """GPU-hours, the COGS split and both margins, each figure as -o json has it."""
+    stack = "examples/support-assistant/self-hosted"
+    page = render(["breakdown", stack])
+    tree = skeleton(page)
+    assert_golden("html/breakdown-self-hosted.skeleton", "\n".join(tree.lines) + "\n")
+    paths = {path for path, _ in tree.figures}
+    for path in (
+        "totals/variable_cogs",
+        "totals/allocated_cogs",
+        "totals/contribution_margin",
+        "totals/gpu_hours",
+        "features/support_assistant/cogs_per_unit",
+        "features/support_assistant/contribution_margin",
+    ):
+        assert path in paths, path
+    assert "vector_db_pods" in page
+    document = json.loads(run_cli(["breakdown", stack, "-o", "json"]).stdout, parse_float=Decimal)
+    assert_figures_match(tree.figures, document)
+
+
 def test_plan_page_structure(at_repo, assert_golden) -> None:
     page = render(["plan", EXAMPLE, "--what-if", WHAT_IF])
     tree = skeleton(page)
