@@ -81,8 +81,17 @@ def test_plan_from_api_to_gpus(assert_golden, monkeypatch: pytest.MonkeyPatch) -
     assert (code, err) == (0, "")
     assert "shared_cost.vector_db_pods" in out
     assert_golden("plan_support-assistant-self-hosted.txt", out)
+    code, out, err = run_cli(
+        ["plan", f"examples/{NAME}", "--base-dir", "examples/support-assistant", "-o", "markdown"]
+    )
+    assert (code, err) == (0, "")
+    # variable COGS falls on GPUs, the shared costs arrive: the comment shows both
+    assert (
+        "Variable COGS $2,536.79 → $2,435.45 · shared costs $0.00 → $2,350.00 · "
+        "contribution margin 77.4% → 78.3%"
+    ) in out
 
 
 def test_example_validates() -> None:
-    code, out, err = run_cli(["validate", str(Path(REPO, "examples", NAME))])
+    code, _out, err = run_cli(["validate", str(Path(REPO, "examples", NAME))])
     assert (code, err) == (0, "")

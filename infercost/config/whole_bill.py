@@ -83,9 +83,7 @@ def build_shared_cost(
     )
 
 
-def _members(
-    reader: AttributeReader, block: s.Block, features: dict[str, Feature]
-) -> list[str]:
+def _members(reader: AttributeReader, block: s.Block, features: dict[str, Feature]) -> list[str]:
     attr = block.body.attributes.get("features")
     if attr is None:
         return sorted(features)
@@ -124,7 +122,8 @@ def _allocation(
             raise reader.fail(
                 "Invalid allocation",
                 f'"{value}" is not an allocation rule; use "units", "variable_cogs", "revenue" '
-                "or weights like { chat = 0.7, search = 0.3 }." + did_you_mean(value, ALLOCATION_BASES),
+                "or weights like { chat = 0.7, search = 0.3 }."
+                + did_you_mean(value, ALLOCATION_BASES),
                 attr.expr.range,
                 block,
             )

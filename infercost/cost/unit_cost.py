@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from infercost.arithmetic import MILLION, ONE, ZERO, exact
-from infercost.evaluate.values import falling_moment_of, mean_of, upper_of
 from infercost.cost.gpu import gpu_run_cost, gpu_seconds
+from infercost.evaluate.values import falling_moment_of, mean_of, upper_of
 from infercost.model import GpuPrice, MeterPrice, ModelPrice, Stack, Step, Workflow
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from infercost.arithmetic import MILLION, ONE, exact
+from infercost.cost.gpu import SECONDS_PER_HOUR
 from infercost.evaluate.values import Distribution, falling_moment_of
 from infercost.evaluate.values import mean_of as _mean_of
 from infercost.insight.polynomial import Polynomial, total
-from infercost.cost.gpu import SECONDS_PER_HOUR
 from infercost.model import Feature, GpuPrice, MeterPrice, ModelPrice, Stack, Step
 
 V = Polynomial.variable

@@ -40,10 +40,10 @@ from statistics import NormalDist
 import numpy as np
 
 from infercost.arithmetic import ZERO, exact, from_fraction
+from infercost.cost.gpu import token_rates
 from infercost.evaluate.values import Distribution, mean_of
 from infercost.insight.moments import call_moments, moments
 from infercost.insight.sampling import DIGITS, Settings, significant
-from infercost.cost.gpu import token_rates
 from infercost.model import Feature, GpuPrice, MeterPrice, ModelPrice, Stack, Step
 
 LEVELS = (50, 90, 95)

@@ -9,6 +9,7 @@ from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
 from infercost.render.formatting import Style, money, pct, percent, points
 from infercost.render.insight_text import plan_insight_lines
+from infercost.render.whole_bill_text import plan_split
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "no-op": " "}
 VERB = {"create": "created", "update": "updated", "delete": "removed"}
@@ -112,8 +113,10 @@ def render(plan: Plan, style: Style, source: str = "", usage: str = "") -> str:
         + f" COGS {money(plan.totals_before.cogs, plan.currency)} → "
         f"{money(plan.totals_after.cogs, plan.currency)}/{plan.period}"
         + (f" ({pct(t.cogs_pct, signed=True)})." if t.cogs_pct is not None else "."),
-        "",
     ]
+    if split := plan_split(plan):
+        lines.append(split)
+    lines.append("")
     return "\n".join(lines)
 
 

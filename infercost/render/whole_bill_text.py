@@ -4,9 +4,13 @@ stack that has neither reads as before."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from infercost.cost.breakdown import Breakdown, FeatureResult
 from infercost.render.formatting import Style, count, money, percent
 from infercost.render.table import table
+
+TENTH = Decimal("0.1")
 
 
 def whole_bill(b: Breakdown) -> bool:
@@ -32,10 +36,8 @@ def contribution(f: FeatureResult, shared: bool) -> list[tuple[str, str]]:
     return [("contribution", percent(f.contribution_margin))] if shared else []
 
 
-def _number(value: object) -> str:
-    from decimal import Decimal
-
-    assert isinstance(value, Decimal)
+def _number(value: Decimal) -> str:
+    """GPU seconds: to the millisecond from one second up, else as they are."""
     return format(value.quantize(Decimal("0.001")) if value >= 1 else value.normalize(), "f")
 
 
@@ -78,9 +80,26 @@ def total_line(b: Breakdown) -> str:
         parts.append(f"COGS = {split} · contribution margin {percent(t.contribution_margin)}")
     if t.gpu_hours_by_item:
         by_item = ", ".join(
-            f"{item} {count(hours.quantize(hours.__class__('0.1')))}"
-            for item, hours in t.gpu_hours_by_item.items()
+            f"{item} {count(hours.quantize(TENTH))}" for item, hours in t.gpu_hours_by_item.items()
         )
-        parts.append(f"GPU-hours {count(t.gpu_hours.quantize(t.gpu_hours.__class__('0.1')))}"
-                     f" ({by_item})")
+        parts.append(f"GPU-hours {count(t.gpu_hours.quantize(TENTH))} ({by_item})")
     return "\n".join("  " + p for p in parts)
+
+
+def plan_split(plan: object) -> str:
+    """The plan's COGS split and contribution margin, when either side has shared costs:
+    '' otherwise, so a plan without them reads as before."""
+    before, after = plan.totals_before, plan.totals_after  # type: ignore[attr-defined]
+    currency = plan.currency  # type: ignore[attr-defined]
+    if not any((t.allocated_cogs or t.unallocated_cogs) for t in (before, after)):
+        return ""
+
+    def shared(t: object) -> str:
+        return money(t.allocated_cogs + t.unallocated_cogs, currency)  # type: ignore[attr-defined]
+
+    return (
+        f"  variable COGS {money(before.variable_cogs, currency)} → "
+        f"{money(after.variable_cogs, currency)} · shared {shared(before)} → {shared(after)}"
+        f" · contribution margin {percent(before.contribution_margin)} → "
+        f"{percent(after.contribution_margin)}"
+    )

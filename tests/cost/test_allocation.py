@@ -217,9 +217,7 @@ def test_bad_shared_costs() -> None:
         28,
     )
     weights = 'shared_cost "a" {\n  amount = 1\n  allocate = { chat = 0.5, search = 0.4 }\n}'
-    assert _detail(weights)[0] == (
-        "The weights add up to 0.9; they must add up to exactly 1."
-    )
+    assert _detail(weights)[0] == ("The weights add up to 0.9; they must add up to exactly 1.")
     outside = (
         'shared_cost "a" {\n  amount = 1\n  features = [feature.chat]\n'
         "  allocate = { chat = 0.5, serch = 0.5 }\n}"

@@ -63,7 +63,7 @@ def _breakdown(tmp_path: Path, main: str = MAIN):
 
 
 def test_gpu_cost_per_unit_by_hand(tmp_path: Path) -> None:
-    stack, b = _breakdown(tmp_path)
+    _stack, b = _breakdown(tmp_path)
     embed, draft = b.features["support"].steps
     # draft: E[C] = 3.5, E[C(C-1)] = 10 for between(2, 5)
     t_in = D("3.5") * 1800 + D(400) * 10 / 2  # 8300 input tokens per run
@@ -107,9 +107,7 @@ def test_gpu_targets_and_growth(tmp_path: Path) -> None:
     assert steps["workflow.answer.step.draft"]["kind"] == "gpu"
     assert steps["workflow.answer.step.draft"]["gpu_seconds_per_unit"] == D("3.171") * D("0.42")
     features = {t.address: t.attributes for t in targets("feature", stack, b, None, None)}
-    assert features["feature.support"]["gpu_seconds_per_unit"] == D("3.171") * D("0.42") + D(
-        "0.01"
-    )
+    assert features["feature.support"]["gpu_seconds_per_unit"] == D("3.171") * D("0.42") + D("0.01")
 
 
 def test_gpu_hours_zero_without_gpus(tmp_path: Path) -> None:

@@ -67,7 +67,9 @@ def test_created_and_deleted_shared_costs(tmp_path: Path) -> None:
 def test_a_member_feature_change_moves_the_allocation(tmp_path: Path) -> None:
     # variable-COGS allocation: search's lookup price doubles (2 → 4 per 1000), so its
     # variable COGS goes 4 → 8 and chat's share of 700 falls from 700·80/84 to 700·80/88.
-    shared = PODS.replace("AMOUNT", "700").replace("features", 'allocate = "variable_cogs"\n  features')
+    shared = PODS.replace("AMOUNT", "700").replace(
+        "features", 'allocate = "variable_cogs"\n  features'
+    )
     head = STACK.replace("price = 2\n", "price = 4\n")
     p = plan(tmp_path, shared, shared, head)
     chat = next(f for f in p.features if f.name == "chat")
