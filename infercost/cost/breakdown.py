@@ -89,7 +89,13 @@ class CustomerResult:
     margin: Decimal | None
     variable_cogs: Decimal = ZERO
     allocated_cogs: Decimal = ZERO
-    contribution_margin: Decimal | None = None
+
+    @property
+    def contribution_margin(self) -> Decimal | None:
+        """Computed when read: most customers' figures are never shown one by one."""
+        if not self.allocated_cogs:
+            return self.margin
+        return margin(self.revenue, self.variable_cogs)
 
     @property
     def underwater(self) -> bool:
@@ -185,6 +191,7 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
     if snapshot.has_customers and allocated:
         by_customer, uncarried = allocate_customers(
             allocated,
+            feature_units,
             (
                 (c.id, c.units)
                 for c in snapshot.customers.values()
@@ -229,8 +236,9 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
     for cid, sub_name, revenue, cogs in rows:
         extra = by_customer.get(cid) if by_customer else None
         if extra is None:
-            m = margin(revenue, cogs)
-            customers[cid] = CustomerResult(cid, sub_name, revenue, cogs, m, cogs, ZERO, m)
+            customers[cid] = CustomerResult(
+                cid, sub_name, revenue, cogs, margin(revenue, cogs), cogs, ZERO
+            )
         else:
             total = cogs + extra
             customers[cid] = CustomerResult(
@@ -241,7 +249,6 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
                 margin(revenue, total),
                 cogs,
                 extra,
-                margin(revenue, cogs),
             )
 
     members_of: dict[str, list[CustomerResult]] = {name: [] for name in stack.subscriptions}

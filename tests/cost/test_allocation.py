@@ -234,3 +234,38 @@ def test_bad_shared_costs() -> None:
         '"unit" is not an allocation rule; use "units", "variable_cogs", "revenue" or '
         'weights like { chat = 0.7, search = 0.3 }. Did you mean "units"?'
     )
+
+
+@given(
+    st.decimals(min_value=0, max_value=10**6, places=4),
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["a", "b", "c"]),
+            st.decimals(min_value=0, max_value=1000, places=2),
+            max_size=3,
+        ),
+        max_size=12,
+    ),
+)
+def test_customer_parts_add_up_to_their_feature_exactly(
+    amount: D, rows: list[dict[str, D]]
+) -> None:
+    from infercost.cost.allocation import allocate_customers
+
+    customers = [(f"c{i:02d}", units) for i, units in enumerate(rows)]
+    units = {f: sum((u.get(f, D(0)) for _, u in customers), D(0)) for f in "abc"}
+    by_feature = {f: amount for f in "abc"}
+    by_customer, uncarried = allocate_customers(by_feature, units, reversed(customers))
+    total = sum(by_customer.values(), D(0))
+    assert total + sum(uncarried.values(), D(0)) == 3 * amount
+    for f in "abc":
+        assert (f in uncarried) == (units[f] == 0 and amount != 0)
+    # one feature alone: exactly split()'s parts (rounded down, the rest to the last id)
+    only_a = [(cid, {"a": u["a"]}) for cid, u in customers if u.get("a")]
+    alone, _ = allocate_customers({"a": amount}, {"a": units["a"]}, only_a)
+    expected = split(amount, [(cid, u["a"]) for cid, u in only_a]) if amount else None
+    assert alone == (expected or {})
+    # a customer who used nothing carries nothing
+    for cid, u in customers:
+        if not any(u.values()):
+            assert cid not in by_customer

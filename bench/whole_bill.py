@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Benchmark of shared-cost allocation: what ten shared costs add to a breakdown.
+
+    python bench/whole_bill.py                      # generate the large stack in a temp dir
+    python bench/whole_bill.py --data /tmp/icbench  # reuse data from bench/generate.py
+    python bench/whole_bill.py --customers 250000 --runs 5
+
+The large stack (200 features, 1,000 steps, 1,000,000 usage rows) is priced as it is
+(A) and with ten shared costs added (B): four over every feature (by units, variable
+COGS, revenue), four over 50 features each, two by explicit weights over 20 features.
+A and B run interleaved in one process, so a loaded machine slows both alike; CPU time
+(time.process_time) is compared. Measured:
+
+- pricing: ``compute`` of a loaded stack and snapshot (the figures, allocation included).
+- breakdown: the in-process ``breakdown`` command path (load the stack, read the usage,
+  price, attach drivers), as ``infercost breakdown`` runs it minus printing.
+
+Target: breakdown with the ten shared costs at most 5 % slower. The report exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+TARGET_PCT = 5.0
+
+
+def shared_costs(features: list[str]) -> str:
+    """Ten shared_cost blocks over the stack's features (in name order)."""
+    blocks = []
+    for i, rule in enumerate(("units", "variable_cogs", "revenue", "units")):
+        blocks.append(f'shared_cost "all_{i}" {{\n  amount   = {1000 + 137 * i}.25\n'
+                      f'  allocate = "{rule}"\n}}\n')  # fmt: skip
+    for i in range(4):
+        members = features[i * 50 : (i + 1) * 50]
+        refs = ", ".join(f"feature.{f}" for f in members)
+        rule = ("units", "variable_cogs", "revenue", "units")[i]
+        blocks.append(f'shared_cost "part_{i}" {{\n  amount   = {333 + i}.3\n'
+                      f'  features = [{refs}]\n  allocate = "{rule}"\n}}\n')  # fmt: skip
+    for i in range(2):
+        members = features[100 + i * 20 : 120 + i * 20]
+        weights = ", ".join(f"{f} = 0.05" for f in members)
+        blocks.append(f'shared_cost "weighted_{i}" {{\n  amount   = 2500\n'
+                      f"  allocate = {{ {weights} }}\n}}\n")  # fmt: skip
+    return "\n".join(blocks)
+
+
+def cpu_of(work: Callable[[], object]) -> float:
+    start = time.process_time()
+    work()
+    return time.process_time() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, help="output of bench/generate.py (else generated)")
+    parser.add_argument("--customers", type=int, default=250_000)
+    parser.add_argument("--runs", type=int, default=3, help="interleaved A/B pairs")
+    args = parser.parse_args()
+
+    from infercost.app.arguments import BreakdownArgs
+    from infercost.app.breakdown import breakdown
+    from infercost.cost.breakdown import compute
+    from infercost.workspace import Options, load_stack, load_usage
+
+    tmp = Path(tempfile.mkdtemp(prefix="icbill-"))
+    try:
+        data = args.data
+        if data is None:
+            data = tmp / "data"
+            subprocess.run(
+                [sys.executable, str(REPO / "bench" / "generate.py"), str(data),
+                 "--customers", str(args.customers), "--no-git"],
+                check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        plain = data / "stack"
+        shared = tmp / "shared"
+        shared.mkdir()
+        for path in plain.iterdir():
+            (shared / path.name).symlink_to(path.resolve())
+        stack_a = load_stack(Options(stack=plain))
+        (shared / "shared.hcl").write_text(shared_costs(sorted(stack_a.features)), "utf-8")
+        stack_b = load_stack(Options(stack=shared))
+        snapshot = load_usage([stack_a], Options(stack=plain))
+        assert snapshot is not None
+        print(f"large stack: {len(stack_a.features)} features, {len(snapshot.customers):,} "
+              f"customers; B adds {len(stack_b.shared_costs)} shared costs")  # fmt: skip
+
+        def full(stack_dir: Path) -> Callable[[], object]:
+            return lambda: breakdown(BreakdownArgs(options=Options(stack=stack_dir)))
+
+        cases = {
+            "pricing": (lambda: compute(stack_a, snapshot), lambda: compute(stack_b, snapshot)),
+            "breakdown": (full(plain), full(shared)),
+        }
+        for name, (a, b) in cases.items():
+            a(), b()  # warm-up
+            times_a, times_b = [], []
+            for _ in range(args.runs):
+                times_a.append(cpu_of(a))
+                times_b.append(cpu_of(b))
+            best_a, best_b = min(times_a), min(times_b)
+            pct = (best_b / best_a - 1) * 100
+            verdict = ""
+            if name == "breakdown":
+                verdict = "  meets target" if pct <= TARGET_PCT else "  MISSES target"
+                verdict += f" (<= {TARGET_PCT:.0f} %)"
+            print(f"{name:10} CPU A {best_a:7.3f} s   B {best_b:7.3f} s   "
+                  f"B/A {best_b / best_a:5.3f} ({pct:+.1f} %){verdict}")  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
