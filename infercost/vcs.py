@@ -72,9 +72,10 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
             result.exists = False
             return result
     from infercost.config.loader import display_path
+    from infercost.config.project import PROJECT_FILE
 
     for blob in sorted(tree.blobs, key=lambda b: b.name):
-        if blob.name.endswith(".hcl"):
+        if blob.name.endswith(".hcl") and blob.name != PROJECT_FILE:
             name = f"{display_path(stack_dir / blob.name)}@{ref}"
             try:
                 result.texts[name] = blob.data_stream.read().decode("utf-8")
@@ -122,3 +123,22 @@ def repository_root(path: Path) -> Path | None:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
     return Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None
+
+
+def read_file_at(path: Path, ref: str) -> bytes | None:
+    """One file as committed at ``ref``; None when it did not exist there (or lies
+    outside the repository)."""
+    import git
+
+    path = Path(path).resolve()
+    repo = _open_repo(path.parent if path.parent.exists() else Path.cwd())
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    try:
+        relative = path.relative_to(root).as_posix()
+        node = repo.commit(ref).tree / relative
+    except (ValueError, KeyError, git.BadName, git.BadObject):
+        return None
+    if node.type != "blob":
+        return None
+    data: bytes = node.data_stream.read()
+    return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from infercost.config import syntax as s
@@ -36,6 +37,8 @@ class Options:
     var_files: Sequence[Path] = ()
     usage: Path | None = None
     period: str | None = None
+    #: ``--usage-scale``: every usage row's units times this factor (None: as read).
+    usage_scale: Decimal | None = None
 
 
 Sources = MutableMapping[str, str]
@@ -106,6 +109,10 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
     features = {f for st in stacks for f in st.features}
     subscriptions = {sub for st in stacks for sub in st.subscriptions}
     check_names(snapshot, features, subscriptions)
+    if options.usage_scale is not None:
+        from infercost.usage.scale import scale_snapshot
+
+        snapshot = scale_snapshot(snapshot, options.usage_scale)
     return snapshot
 
 

@@ -15,7 +15,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -45,7 +45,23 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-StackArg = Annotated[Path, typer.Argument(help="Stack directory (its *.hcl files).")]
+StackArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Stack directory (its *.hcl files). Default: every stack of the project "
+        "(infercost.project.hcl), else the working directory.",
+        show_default=False,
+    ),
+]
+StackNameOpt = Annotated[
+    str | None, typer.Option("--stack", help="Run only this stack of the project.")
+]
+UsageScaleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--usage-scale", help="Multiply every usage row's units by F (F >= 0).", metavar="F"
+    ),
+]
 UsageOpt = Annotated[
     Path | None, typer.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")
 ]
@@ -83,19 +99,44 @@ def _sampling(seed: int | None, samples: int | None) -> Settings:
 
 
 def _options(
-    stack: Path,
+    stack: Path | None,
     usage: Path | None,
     var: list[str] | None,
     var_file: list[Path] | None,
     period: str | None,
+    usage_scale: str | None = None,
 ) -> Options:
+    from infercost.usage.scale import parse_scale
+
     return Options(
-        stack=stack,
+        stack=stack or Path("."),
         vars=tuple(var or ()),
         var_files=tuple(var_file or ()),
         usage=usage,
         period=period,
+        usage_scale=None if usage_scale is None else parse_scale(usage_scale),
     )
+
+
+def _dispatch(
+    command: Literal["validate", "breakdown", "plan", "check"],
+    args: Any,
+    stack: Path | None,
+    stack_name: str | None,
+    console: Console,
+) -> Outcome:
+    """One stack through its command module, or every stack of the project."""
+    import importlib
+
+    from infercost.cli import project
+
+    where = project.target(stack, stack_name)
+    args = project.for_target(args, where)
+    if where.whole_project and where.project is not None:
+        return project.run(command, args, console, where.project)
+    module = importlib.import_module(f"infercost.cli.{command}")
+    outcome: Outcome = module.run(args, console)
+    return outcome
 
 
 def _console(ctx: typer.Context, no_color: bool = False) -> Console:
@@ -107,7 +148,7 @@ def _console(ctx: typer.Context, no_color: bool = False) -> Console:
 @app.command()
 def validate(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     usage: UsageOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -115,6 +156,7 @@ def validate(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
+    stack_name: StackNameOpt = None,
 ) -> Outcome:
     """Parse the stack and check its schema, references and (if configured) usage."""
     from infercost.cli import validate as command
@@ -123,13 +165,13 @@ def validate(
         _options(stack, usage, var, var_file, period),
         parse_outputs(output, out, command.FORMATS),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("validate", args, stack, stack_name, _console(ctx, no_color))
 
 
 @app.command()
 def breakdown(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     usage: UsageOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -139,16 +181,18 @@ def breakdown(
     no_color: NoColorOpt = False,
     seed: SeedOpt = None,
     samples: SamplesOpt = None,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
     from infercost.cli import breakdown as command
 
     args = BreakdownArgs(
-        _options(stack, usage, var, var_file, period),
+        _options(stack, usage, var, var_file, period, usage_scale),
         parse_outputs(output, out, command.FORMATS),
         _sampling(seed, samples),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("breakdown", args, stack, stack_name, _console(ctx, no_color))
 
 
 BaseOpt = Annotated[
@@ -166,7 +210,7 @@ WhatIfOpt = Annotated[
 @app.command()
 def plan(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
     what_if: WhatIfOpt = None,
@@ -182,24 +226,26 @@ def plan(
     no_color: NoColorOpt = False,
     seed: SeedOpt = None,
     samples: SamplesOpt = None,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """The COGS diff between a base and the proposed configuration."""
     from infercost.cli import plan as command
 
     args = PlanArgs(
-        _options(stack, usage, var, var_file, period),
+        _options(stack, usage, var, var_file, period, usage_scale),
         Change(base, base_dir, tuple(what_if or ())),
         parse_outputs(output, out, command.FORMATS),
         detailed_exitcode,
         _sampling(seed, samples),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("plan", args, stack, stack_name, _console(ctx, no_color))
 
 
 @app.command()
 def check(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
     what_if: WhatIfOpt = None,
@@ -220,19 +266,21 @@ def check(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
     from infercost.cli import check as command
 
     args = CheckArgs(
-        _options(stack, usage, var, var_file, period),
+        _options(stack, usage, var, var_file, period, usage_scale),
         Change(base, base_dir, tuple(what_if or ())),
         tuple(policy or ()),
         strict,
         soft_fail,
         parse_outputs(output, out, command.FORMATS),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
 
 
 @app.command()

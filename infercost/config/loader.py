@@ -13,6 +13,7 @@ from pathlib import Path
 
 from infercost.config import syntax as s
 from infercost.config.hcl import parse_text
+from infercost.config.project import stack_files
 from infercost.config.structure import check_structure
 from infercost.errors import Diagnostic, InfercostError
 
@@ -36,7 +37,7 @@ def read_stack_dir(directory: Path) -> dict[str, str]:
     if not directory.is_dir():
         raise InfercostError.at("Stack not found", f"{display_path(directory)} is not a directory.")
     texts: dict[str, str] = {}
-    for path in sorted(directory.glob("*.hcl")):
+    for path in stack_files(directory):  # never the project file
         texts[display_path(path)] = read_text(path)
     if not texts:
         raise InfercostError.at(
