@@ -318,6 +318,41 @@ def explain(
 
 
 @app.command()
+def compare(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="[STACK] WHAT_IF.hcl...: the stack directory (optional), then what-if files.",
+            show_default=False,
+        ),
+    ] = None,
+    usage: UsageOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    period: PeriodOpt = None,
+    output: OutputOpt = None,
+    out: OutOpt = None,
+    no_color: NoColorOpt = False,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
+) -> Outcome:
+    """The stack and each what-if applied alone, side by side: COGS, margin, underwater."""
+    import dataclasses
+
+    from infercost.app.compare import CompareArgs
+    from infercost.cli import compare as command
+
+    outputs = parse_outputs(output, out, command.FORMATS)
+    options = _options(None, usage, var, var_file, period, usage_scale)
+    stack, what_ifs = command.split(list(paths or ()), stack_name)
+    directory, project_usage = command.one_stack(stack, stack_name)
+    options = dataclasses.replace(options, stack=directory, usage=usage or project_usage)
+    args = CompareArgs(options, what_ifs, outputs)
+    return command.run(args, _console(ctx, no_color))
+
+
+@app.command()
 def comment(
     ctx: typer.Context,
     body_file: Annotated[
