@@ -1,0 +1,299 @@
+"""Projects (SPEC §17): several stacks in one repository, one run, one comment.
+
+The repository is built here: at ``main`` the project lists alpha, beta and old; the
+working tree changes alpha (its step's quantity 2 -> 6), keeps beta, adds gamma and
+drops old. Every stack is a single meter step at $0.01 per call, so each figure below
+is quantity x $0.01 x units, worked out by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+
+STACK = """\
+infercost {
+  currency = "USD"
+  period   = "month"
+  usage    = "usage.csv"
+}
+
+price_sheet "p" {
+  currency = "USD"
+  meter "call" {
+    price = 0.01
+    per   = 1
+  }
+}
+
+unit "req" {}
+
+workflow "w" {
+  step "s" {
+    uses     = "p/call"
+    quantity = QUANTITY
+  }
+}
+
+feature "f" {
+  unit             = unit.req
+  workflow         = workflow.w
+  revenue_per_unit = 0.1
+  target_margin    = 0.5
+}
+"""
+
+
+def write_stack(folder: Path, quantity: str, units: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.hcl").write_text(STACK.replace("QUANTITY", quantity), encoding="utf-8")
+    (folder / "usage.csv").write_text(f"feature,units\nf,{units}\n", encoding="utf-8")
+
+
+def project_text(*stacks: str) -> str:
+    return "".join(f'stack "{name}" {{\n  path = "stacks/{name}"\n}}\n\n' for name in stacks)
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def make_repo(repo: Path) -> Path:
+    """The repository described at the top; its root is the working directory to use."""
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    write_stack(repo / "stacks" / "alpha", "2", 1000)
+    write_stack(repo / "stacks" / "beta", "1", 500)
+    write_stack(repo / "stacks" / "old", "1", 300)
+    (repo / "infercost.project.hcl").write_text(project_text("alpha", "beta", "old"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    write_stack(repo / "stacks" / "alpha", "6", 1000)  # changed
+    write_stack(repo / "stacks" / "gamma", "3", 200)  # added
+    shutil.rmtree(repo / "stacks" / "old")  # removed
+    (repo / "infercost.project.hcl").write_text(project_text("alpha", "beta", "gamma"))
+    return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_repo(tmp_path / "repo")
+    monkeypatch.chdir(root)
+    return root
+
+
+def doc(argv: list[str], code: int) -> dict:
+    result = run_cli([*argv, "-o", "json"])
+    assert result.code == code, result.stderr
+    return json.loads(result.stdout, parse_float=Decimal)
+
+
+def test_plan_against_the_base_ref_creates_and_deletes_whole_stacks(repo: Path) -> None:
+    d = doc(["plan", "--base", "main"], 0)
+    by = {s["name"]: s for s in d["stacks"]}
+    assert list(by) == ["alpha", "beta", "gamma", "old"]
+    assert [by[n]["lifecycle"] for n in by] == [None, None, "create", "delete"]
+    # alpha: 1000 units x $0.01 x 2 -> x 6
+    alpha = by["alpha"]["document"]["totals"]
+    assert (alpha["before"]["cogs"], alpha["after"]["cogs"]) == (Decimal(20), Decimal(60))
+    assert by["beta"]["document"]["has_changes"] is False
+    assert by["gamma"]["document"]["features"][0]["action"] == "create"
+    old = by["old"]["document"]
+    assert [f["action"] for f in old["features"]] == ["delete"]
+    assert (old["totals"]["before"]["cogs"], old["totals"]["after"]["cogs"]) == (3, 0)
+    t = d["totals"]
+    # before: 20 + 5 + 3 = 28 COGS, 100 + 50 + 30 = 180 revenue
+    # after: 60 + 5 + 6 = 71 COGS, 100 + 50 + 20 = 170 revenue
+    assert (t["before"]["cogs"], t["before"]["revenue"]) == (28, 180)
+    assert (t["after"]["cogs"], t["after"]["revenue"]) == (71, 170)
+    assert t["after"]["margin"] == Decimal(99) / Decimal(170)
+    assert t["change"]["cogs"] == 43
+    assert d["has_changes"] is True
+
+
+def test_check_exit_codes_combine(repo: Path) -> None:
+    # alpha's margin falls to (100 - 60) / 100 = 0.4 < 0.5: a new, blocking violation.
+    d = doc(["check", "--base", "main"], 2)
+    assert d["passed"] is False
+    assert [s["name"] for s in d["stacks"] if s["blocking"]] == ["alpha"]
+    assert run_cli(["check", "--base", "main", "--soft-fail"]).code == 0
+    assert run_cli(["plan", "--base", "main", "--detailed-exitcode"]).code == 2
+    assert run_cli(["plan", "--base", "main"]).code == 0
+    # An error in one stack wins over a blocking violation in another: exit 1, and the
+    # other stacks are still reported.
+    (repo / "stacks" / "beta" / "main.hcl").write_text("feature {\n", encoding="utf-8")
+    result = run_cli(["check", "--base", "main", "-o", "json"])
+    assert result.code == 1
+    d = json.loads(result.stdout)
+    assert [(s["name"], s["failed"]) for s in d["stacks"]][:3] == [
+        ("alpha", False),
+        ("beta", True),
+        ("gamma", False),
+    ]
+    assert "on stacks/beta/main.hcl line" in result.stderr
+
+
+def test_check_passes_when_no_stack_blocks(repo: Path) -> None:
+    write_stack(repo / "stacks" / "alpha", "2", 1000)
+    assert run_cli(["check", "--base", "main"]).code == 0
+
+
+def test_comment_golden(repo: Path, assert_golden) -> None:
+    result = run_cli(["check", "--base", "main", "-o", "markdown"])
+    assert result.code == 2
+    assert result.stdout.startswith("<!-- infercost -->\n")
+    assert result.stdout.count("<details>\n<summary>") == 4
+    assert_golden("project/check_comment.md", result.stdout)
+
+
+def test_sarif_has_one_run_per_stack_and_junit_one_suite(repo: Path) -> None:
+    sarif = json.loads(run_cli(["check", "--base", "main", "-o", "sarif"]).stdout)
+    runs = sarif["runs"]
+    assert [r["automationDetails"]["id"] for r in runs] == [
+        "infercost/alpha/",
+        "infercost/beta/",
+        "infercost/gamma/",
+        "infercost/old/",
+    ]
+    (alpha_result,) = runs[0]["results"]
+    location = alpha_result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "stacks/alpha/main.hcl", "uriBaseId": "%SRCROOT%"}
+    junit = run_cli(["check", "--base", "main", "-o", "junit"]).stdout
+    assert junit.count("<testsuite ") == 4
+    assert 'name="infercost check: alpha"' in junit
+    github = run_cli(["check", "--base", "main", "-o", "github"]).stdout
+    assert github.startswith("::error file=stacks/alpha/main.hcl,")
+
+
+def test_text_lists_every_stack_and_the_totals(repo: Path) -> None:
+    result = run_cli(["plan", "--base", "main"])
+    assert result.code == 0
+    assert 'stack "gamma" (stacks/gamma) [created]' in result.stdout
+    assert "Total  $28.00 → $71.00" in result.stdout.replace("  ", " ").replace(" →", "  →") or (
+        "$28.00 → $71.00" in result.stdout
+    )
+
+
+def test_stack_picks_one(repo: Path) -> None:
+    d = doc(["breakdown", "--stack", "beta"], 0)
+    assert d["totals"]["cogs"] == 5  # a single stack's own document
+    result = run_cli(["breakdown", "--stack", "bta"])
+    assert result.code == 1
+    assert 'has no stack named "bta". Did you mean "beta"?' in result.stderr
+
+
+def test_single_stack_options_need_stack(repo: Path) -> None:
+    result = run_cli(["plan", "--what-if", "x.hcl"])
+    assert result.code == 1
+    assert "Error: Option needs one stack" in result.stderr
+    assert "--what-if names the inputs of one stack" in result.stderr
+    result = run_cli(["check", "--usage", "u.csv", "--base-dir", "stacks/beta"])
+    assert "--usage and --base-dir name the inputs of one stack" in result.stderr
+    # With --stack, they apply to that stack.
+    assert run_cli(["plan", "--stack", "beta", "--base-dir", "stacks/beta"]).code == 0
+
+
+def test_an_explicit_stack_directory_ignores_the_project(repo: Path) -> None:
+    d = doc(["breakdown", "stacks/alpha"], 0)
+    assert d["totals"]["cogs"] == 60
+
+
+def test_currencies_that_differ_refuse_totals_and_report_each_stack(repo: Path) -> None:
+    main = repo / "stacks" / "gamma" / "main.hcl"
+    main.write_text(main.read_text().replace('"USD"', '"EUR"'))
+    result = run_cli(["breakdown", "-o", "json"])
+    assert result.code == 0
+    d = json.loads(result.stdout)
+    assert d["totals"] is None and d["currency"] is None
+    assert [s["document"]["currency"] for s in d["stacks"]] == ["USD", "USD", "EUR"]
+    assert "Warning: No project totals" in result.stderr
+    assert (
+        "Totals across stacks need one currency and one period label: stack \"alpha\" is in "
+        'USD per month; stack "beta" is in USD per month; stack "gamma" is in EUR per month. '
+        "Each stack is reported on its own."
+    ) in result.stderr
+
+
+# -- the project file's errors ------------------------------------------------------------
+
+
+def errors(repo: Path, text: str) -> str:
+    (repo / "infercost.project.hcl").write_text(text, encoding="utf-8")
+    result = run_cli(["validate"])
+    assert result.code == 1
+    return result.stderr
+
+
+def test_a_stack_outside_the_repository(repo: Path) -> None:
+    err = errors(repo, 'stack "x" {\n  path = "../elsewhere"\n}\n')
+    assert "Error: Stack outside the repository" in err
+    assert "on infercost.project.hcl line 2, in stack \"x\":" in err
+    assert 'stack "x": the path "../elsewhere" resolves to ' in err
+    assert "outside the repository at " in err
+
+
+def test_two_stacks_with_one_name_or_one_path(repo: Path) -> None:
+    err = errors(
+        repo, 'stack "a" {\n  path = "stacks/alpha"\n}\nstack "a" {\n  path = "stacks/beta"\n}\n'
+    )
+    assert err == (
+        'Error: Duplicate block\n\n  on infercost.project.hcl line 4:\n  4: stack "a" {\n\n'
+        'stack "a" was already declared at line 1.\n\n'
+    )
+    err = errors(
+        repo, 'stack "a" {\n  path = "stacks/alpha"\n}\nstack "b" {\n  path = "stacks/alpha/"\n}\n'
+    )
+    assert err == (
+        'Error: Duplicate stack path\n\n  on infercost.project.hcl line 5, in stack "b":\n'
+        '  5:   path = "stacks/alpha/"\n\n'
+        'stack "b" has the same path as stack "a" (line 1): stacks/alpha. A directory is one '
+        "stack.\n\n"
+    )
+
+
+def test_a_stack_without_hcl_files(repo: Path) -> None:
+    (repo / "empty").mkdir()
+    (repo / "empty" / "notes.txt").write_text("")
+    err = errors(repo, 'stack "e" {\n  path = "empty"\n}\n')
+    assert "Error: Empty stack" in err
+    assert 'stack "e": no .hcl files were found in empty (the project file ' in err
+
+
+def test_the_project_file_is_never_part_of_a_stack(repo: Path) -> None:
+    # The root itself is a stack directory holding the project file.
+    (repo / "main.hcl").write_text(STACK.replace("QUANTITY", "1"))
+    (repo / "usage.csv").write_text("feature,units\nf,10\n")
+    (repo / "infercost.project.hcl").write_text('stack "root" {\n  path = "."\n}\n')
+    d = doc(["breakdown"], 0)
+    assert d["stacks"][0]["document"]["totals"]["cogs"] == Decimal("0.1")
+
+
+def test_unknown_arguments_get_a_did_you_mean(repo: Path) -> None:
+    err = errors(repo, 'stack "a" {\n  pth = "stacks/alpha"\n}\n')
+    assert 'An argument named "pth" is not expected in stack "a". Did you mean "path"?' in err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-1", "--usage-scale -1 is negative; a usage scale is a factor of 0 or more."),
+        ("two", '--usage-scale "two" is not a number; give a factor such as 2 or 0.5.'),
+        ("nan", '--usage-scale "nan" is not a number; give a factor such as 2 or 0.5.'),
+    ],
+)
+def test_bad_usage_scale(repo: Path, value: str, message: str) -> None:
+    result = run_cli(["breakdown", "stacks/alpha", "--usage-scale", value])
+    assert result.code == 1
+    assert result.stderr == f"Error: Invalid usage scale\n\n{message}\n\n"
