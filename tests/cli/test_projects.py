@@ -220,7 +220,7 @@ def test_currencies_that_differ_refuse_totals_and_report_each_stack(repo: Path) 
     assert [s["document"]["currency"] for s in d["stacks"]] == ["USD", "USD", "EUR"]
     assert "Warning: No project totals" in result.stderr
     assert (
-        "Totals across stacks need one currency and one period label: stack \"alpha\" is in "
+        'Totals across stacks need one currency and one period label: stack "alpha" is in '
         'USD per month; stack "beta" is in USD per month; stack "gamma" is in EUR per month. '
         "Each stack is reported on its own."
     ) in result.stderr
@@ -239,7 +239,7 @@ def errors(repo: Path, text: str) -> str:
 def test_a_stack_outside_the_repository(repo: Path) -> None:
     err = errors(repo, 'stack "x" {\n  path = "../elsewhere"\n}\n')
     assert "Error: Stack outside the repository" in err
-    assert "on infercost.project.hcl line 2, in stack \"x\":" in err
+    assert 'on infercost.project.hcl line 2, in stack "x":' in err
     assert 'stack "x": the path "../elsewhere" resolves to ' in err
     assert "outside the repository at " in err
 
