@@ -356,7 +356,7 @@ def _totals(
     reported = [o for o in outcomes if o.currency_period is not None]
     if not reported:
         return None
-    labels = {o.currency_period for o in reported}
+    labels = {o.currency_period for o in reported if o.currency_period is not None}
     if len(labels) > 1:
         listed = "; ".join(
             f'stack "{o.name}" is in {o.currency_period[0]} per {o.currency_period[1]}'
@@ -372,7 +372,7 @@ def _totals(
             )
         )
         return None
-    ((currency, period),) = labels
+    currency, period = next(iter(labels))
     if command == "breakdown":
         after = _sum([o.breakdown.totals for o in reported if o.breakdown is not None])
         return ProjectTotals(currency, period, None, after, None)

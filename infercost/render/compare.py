@@ -43,6 +43,9 @@ def rows(cmp: Comparison) -> list[tuple[str, list[Row]]]:
 
         return cell
 
+    def underwater(name: str) -> Callable[[Column], str]:
+        return lambda c: _underwater(c, name)
+
     def subscription_margin(name: str) -> Callable[[Column], str]:
         def cell(c: Column) -> str:
             s = c.breakdown.subscriptions.get(name)
@@ -64,7 +67,7 @@ def rows(cmp: Comparison) -> list[tuple[str, list[Row]]]:
                 f"subscription {name}",
                 [
                     ("Margin", subscription_margin(name)),
-                    ("Underwater customers", lambda c, n=name: _underwater(c, n)),
+                    ("Underwater customers", underwater(name)),
                 ],
             )
         )
