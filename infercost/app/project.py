@@ -285,8 +285,8 @@ def _deleted(command: Command, args: Any, stack: ProjectStack, ref: str) -> Stac
         diagnostics.append(
             Diagnostic(
                 "Stack removed",
-                f'The stack "{stack.name}" ({display_path(stack.path)}) is listed in the project '
-                f"at {ref} and not any more: everything in it is deleted.",
+                f"{display_path(stack.path)} is listed in the project at {ref} and not any "
+                "more: everything in it is deleted.",
                 severity=Severity.WARNING,
             )
         )

@@ -49,6 +49,18 @@ from infercost.render.table import table
 # -- words shared by every view ---------------------------------------------------------
 
 
+def one_line(text: str) -> str:
+    """A path or message on one line: control characters shown escaped, so a directory
+    name cannot start a line of its own in a CI log (``::error``) or break a table."""
+    return "".join(
+        f"\\x{ord(ch):02x}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text
+    )
+
+
+def shown(path: Path) -> str:
+    return one_line(display_path(path))
+
+
 def verdict(outcome: StackOutcome) -> str:
     """One stack's outcome in a few words, for the table of stacks."""
     if outcome.failed:
@@ -193,7 +205,7 @@ def text(run: ProjectRun, style: Style) -> str:
         "",
     ]
     for o in run.stacks:
-        title = f'── stack "{o.name}" ({display_path(o.stack.path)})'
+        title = f'── stack "{o.name}" ({shown(o.stack.path)})'
         if o.lifecycle:
             title += f" [{'created' if o.lifecycle == 'create' else 'deleted'}]"
         out.append(style.bold(title + " ──"))

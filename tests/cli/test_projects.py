@@ -180,10 +180,21 @@ def test_sarif_has_one_run_per_stack_and_junit_one_suite(repo: Path) -> None:
 def test_text_lists_every_stack_and_the_totals(repo: Path) -> None:
     result = run_cli(["plan", "--base", "main"])
     assert result.code == 0
-    assert 'stack "gamma" (stacks/gamma) [created]' in result.stdout
-    assert "Total  $28.00 → $71.00" in result.stdout.replace("  ", " ").replace(" →", "  →") or (
-        "$28.00 → $71.00" in result.stdout
+    assert 'stack "gamma" (stacks/gamma) [created] ──' in result.stdout
+    assert result.stdout.endswith(
+        "Stack  COGS before → after  Margin before → after  Result\n"
+        "alpha  $20.00 → $60.00      80.0% → 40.0%          changed (1 updated)\n"
+        "beta   $5.00 → $5.00        90.0% → 90.0%          no change\n"
+        "gamma  — → $6.00            — → 70.0%              created\n"
+        "old    $3.00 → —            90.0% → —              deleted\n"
+        "Total  $28.00 → $71.00      84.4% → 58.2%\n"
+        "\n"
+        "3 stacks of 4 changed: alpha, gamma, old.\n"
     )
+    assert (
+        'Warning: Stack removed\n\nStack "old": stacks/old is listed in the project at main '
+        "and not any more: everything in it is deleted."
+    ) in result.stderr
 
 
 def test_stack_picks_one(repo: Path) -> None:
@@ -297,3 +308,52 @@ def test_bad_usage_scale(repo: Path, value: str, message: str) -> None:
     result = run_cli(["breakdown", "stacks/alpha", "--usage-scale", value])
     assert result.code == 1
     assert result.stderr == f"Error: Invalid usage scale\n\n{message}\n\n"
+
+
+# -- this repository as a project ---------------------------------------------------------
+
+
+def test_the_repository_examples_are_a_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    result = run_cli(["check", "-o", "json"])
+    assert result.code == 0, result.stderr
+    d = json.loads(result.stdout)
+    assert [(s["name"], s["path"]) for s in d["stacks"]] == [
+        ("support-assistant", "examples/support-assistant"),
+        ("search-api", "examples/search-api"),
+    ]
+    # The project's shared packs are checked in every stack.
+    sources = {r["source"] for s in d["stacks"] for r in s["document"]["results"]}
+    assert {"builtin:retry-storms", "builtin:context-windows"} <= sources
+
+
+def test_the_readme_quick_start_is_unchanged_beside_a_project_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    draft = "examples/support-assistant/what-if/gpt-4o-draft.hcl"
+    result = run_cli(["plan", "examples/support-assistant", "--what-if", draft])
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("infercost plan of examples/support-assistant ")
+    assert "COGS $2,536.79 → $15,046.61" in result.stdout.replace("/month", "")
+
+
+def test_stack_without_a_project_file(write_stack) -> None:
+    write_stack({}, base=True)
+    result = run_cli(["check", "--stack", "api"])
+    assert result.code == 1
+    assert "Error: No project file" in result.stderr
+
+
+def test_compare_in_a_project_of_several_stacks_needs_one(repo: Path) -> None:
+    (repo / "w.hcl").write_text('feature "f" {\n  revenue_per_unit = 0.2\n}\n')
+    result = run_cli(["compare", "w.hcl"])
+    assert result.code == 1
+    assert "compare works on one stack, and the project has 3" in result.stderr
+    d = doc(["compare", "--stack", "beta", "w.hcl"], 0)
+    # beta: 500 units, COGS $5; revenue 500 x 0.1 = 50 -> 500 x 0.2 = 100
+    assert [c["totals"]["revenue"] for c in d["columns"]] == [50, 100]
