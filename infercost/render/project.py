@@ -52,9 +52,7 @@ from infercost.render.table import table
 def one_line(text: str) -> str:
     """A path or message on one line: control characters shown escaped, so a directory
     name cannot start a line of its own in a CI log (``::error``) or break a table."""
-    return "".join(
-        f"\\x{ord(ch):02x}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text
-    )
+    return "".join(f"\\x{ord(ch):02x}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text)
 
 
 def shown(path: Path) -> str:

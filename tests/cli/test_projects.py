@@ -14,6 +14,7 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.helpers import run_cli
@@ -160,6 +161,10 @@ def test_comment_golden(repo: Path, assert_golden) -> None:
 
 def test_sarif_has_one_run_per_stack_and_junit_one_suite(repo: Path) -> None:
     sarif = json.loads(run_cli(["check", "--base", "main", "-o", "sarif"]).stdout)
+    schema = Path(__file__).resolve().parent.parent / "render" / "schemas"
+    sarif_schema = json.loads((schema / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(sarif_schema)(sarif_schema)
+    assert [e.message for e in validator.iter_errors(sarif)] == []
     runs = sarif["runs"]
     assert [r["automationDetails"]["id"] for r in runs] == [
         "infercost/alpha/",
@@ -175,6 +180,15 @@ def test_sarif_has_one_run_per_stack_and_junit_one_suite(repo: Path) -> None:
     assert 'name="infercost check: alpha"' in junit
     github = run_cli(["check", "--base", "main", "-o", "github"]).stdout
     assert github.startswith("::error file=stacks/alpha/main.hcl,")
+    # A stack that fails to run is a run that did not succeed, and a suite with an error.
+    (repo / "stacks" / "beta" / "main.hcl").write_text("feature {\n", encoding="utf-8")
+    failed = run_cli(["check", "--base", "main", "-o", "sarif"])
+    assert failed.code == 1
+    sarif = json.loads(failed.stdout)
+    assert [e.message for e in validator.iter_errors(sarif)] == []
+    assert sarif["runs"][1]["invocations"][0]["executionSuccessful"] is False
+    junit = run_cli(["check", "--base", "main", "-o", "junit"]).stdout
+    assert '<testsuites name="infercost" tests="3" failures="1" errors="1" skipped="0"' in junit
 
 
 def test_text_lists_every_stack_and_the_totals(repo: Path) -> None:
