@@ -371,3 +371,31 @@ def test_compare_in_a_project_of_several_stacks_needs_one(repo: Path) -> None:
     d = doc(["compare", "--stack", "beta", "w.hcl"], 0)
     # beta: 500 units, COGS $5; revenue 500 x 0.1 = 50 -> 500 x 0.2 = 100
     assert [c["totals"]["revenue"] for c in d["columns"]] == [50, 100]
+
+
+def test_project_usage_and_policies_are_relative_to_the_project_file(repo: Path) -> None:
+    (repo / "data").mkdir()
+    (repo / "data" / "beta.csv").write_text("feature,units\nf,2000\n")
+    (repo / "rules").mkdir()
+    (repo / "rules" / "floor.hcl").write_text(
+        'guardrail "floor" {\n  scope     = "feature"\n  condition = self.margin >= 0.95\n}\n'
+    )
+    (repo / "infercost.project.hcl").write_text(
+        'stack "beta" {\n  path  = "stacks/beta"\n  usage = "data/beta.csv"\n}\n'
+        'policies = ["rules/floor.hcl"]\n'
+    )
+    d = doc(["check"], 2)
+    (beta,) = d["stacks"]
+    # 2000 units x $0.01 = $20 COGS against $200: margin 0.9 < 0.95 fails the shared floor
+    assert beta["document"]["plan"]["totals"]["after"]["cogs"] == 20
+    floor = [r for r in beta["document"]["results"] if r["guardrail"] == "floor"]
+    assert [(r["status"], r["source"]) for r in floor] == [("fail", "rules/floor.hcl")]
+
+
+def test_a_usage_file_the_project_names_must_exist(repo: Path) -> None:
+    err = errors(repo, 'stack "b" {\n  path  = "stacks/beta"\n  usage = "nope.csv"\n}\n')
+    assert err == (
+        'Error: Usage file not found\n\n  on infercost.project.hcl line 3, in stack "b":\n'
+        '  3:   usage = "nope.csv"\n\nstack "b": nope.csv does not exist (usage is relative to '
+        "the project file).\n\n"
+    )
