@@ -153,7 +153,7 @@ def single_stack_only(args: Args, project: Project) -> None:
         given.append("--what-if")
     if change is not None and change.base_dir is not None:
         given.append("--base-dir")
-    if given:
+    if given and len(project.stacks) > 1:
         raise InfercostError.at(
             "Option needs one stack",
             f"{' and '.join(given)} {'names' if len(given) == 1 else 'name'} the inputs of "
@@ -182,11 +182,14 @@ def run_project(command: Command, args: Args, project: Project) -> ProjectRun:
     """Every stack of ``project`` through ``command``; one result for them all."""
     single_stack_only(args, project)
     outcomes = [_run_stack(command, stack_args(args, project, st), st) for st in project.stacks]
+    own: list[Diagnostic] = []
     base_ref = getattr(getattr(args, "change", None), "base_ref", None)
     if base_ref is not None and command in ("plan", "check"):
         outcomes = [_mark_created(o) for o in outcomes]
-        outcomes += _removed_stacks(command, args, project, base_ref)
-    own: list[Diagnostic] = []
+        try:
+            outcomes += _removed_stacks(command, args, project, base_ref)
+        except InfercostError as exc:  # the stacks that ran are still reported
+            own.extend(exc.diagnostics)
     totals = _totals(command, outcomes, own, compared(args))
     diagnostics = [*own]
     for outcome in outcomes:

@@ -399,3 +399,31 @@ def test_a_usage_file_the_project_names_must_exist(repo: Path) -> None:
         '  3:   usage = "nope.csv"\n\nstack "b": nope.csv does not exist (usage is relative to '
         "the project file).\n\n"
     )
+
+
+def test_an_invalid_project_file_at_the_base_is_an_error_beside_the_stacks(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "work")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "head")
+    (repo / "broken.hcl").write_text("x")
+    (repo / "infercost.project.hcl").rename(repo / "keep.hcl")
+    (repo / "infercost.project.hcl").write_text('stak "a" {}\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "broken project")
+    (repo / "keep.hcl").rename(repo / "infercost.project.hcl")
+    result = run_cli(["plan", "--base", "HEAD", "-o", "json"])
+    assert result.code == 1
+    assert "Error: Invalid base project" in result.stderr
+    assert "The project file at git ref HEAD does not load; its errors follow." in result.stderr
+    assert 'Blocks of type "stak" are not expected at the top level. Did you mean "stack"?' in (
+        result.stderr
+    )
+    assert [s["name"] for s in json.loads(result.stdout)["stacks"]] == ["alpha", "beta", "gamma"]
+
+
+def test_a_project_of_one_stack_takes_single_stack_options(repo: Path) -> None:
+    (repo / "infercost.project.hcl").write_text(project_text("beta"))
+    (repo / "more.csv").write_text("feature,units\nf,900\n")
+    d = doc(["breakdown", "--usage", "more.csv"], 0)
+    # 900 units x $0.01
+    assert d["stacks"][0]["document"]["totals"]["cogs"] == 9
