@@ -39,6 +39,9 @@ class Options:
     period: str | None = None
     #: ``--usage-scale``: every usage row's units times this factor (None: as read).
     usage_scale: Decimal | None = None
+    #: A project's stack ignores a ``--var`` it does not declare (the project checks
+    #: that some stack declares it).
+    ignore_undeclared_vars: bool = False
 
 
 Sources = MutableMapping[str, str]
@@ -58,7 +61,9 @@ def read_inputs(options: Options, sources: Sources | None = None) -> Inputs:
             raise InfercostError.at("Variable file not found", f"{shown} does not exist.")
         text = _keep(sources, {shown: read_text(path)})
         (parsed[shown],) = parse_files(text, root="var_file")
-    return variable_inputs(options.vars, parsed)
+    inputs = variable_inputs(options.vars, parsed)
+    inputs.ignore_undeclared = options.ignore_undeclared_vars
+    return inputs
 
 
 def load_stack(
@@ -179,7 +184,7 @@ def load_sides(options: Options, change: Change, sources: Sources | None = None)
     head = compile_stack(merged, inputs, display_path(options.stack))
     declared = set(head.variables) | (set(base.variables) if base else set())
     for name, given in inputs.values.items():
-        if name not in declared:
+        if name not in declared and not options.ignore_undeclared_vars:
             raise InfercostError.at(
                 "Undeclared input variable",
                 f'A value was given for "{name}" ({given.origin}), but neither side of the '

@@ -17,6 +17,7 @@ measures a 20-stack project).
 from __future__ import annotations
 
 import dataclasses
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,9 +33,9 @@ from infercost.app.run import Run
 from infercost.app.validate import Validation, validate
 from infercost.arithmetic import ZERO, exact
 from infercost.config.loader import display_path, parse_files
-from infercost.config.project import Project, ProjectStack, load_project
+from infercost.config.project import Project, ProjectStack, load_project, stack_files
 from infercost.cost.breakdown import Breakdown, Totals, compute, margin
-from infercost.errors import Diagnostic, InfercostError, Severity
+from infercost.errors import Diagnostic, InfercostError, Severity, did_you_mean
 from infercost.guard.results import CheckResult
 from infercost.model import Stack
 from infercost.plan.diff import Delta, Plan, build_plan, delta
@@ -164,6 +165,39 @@ def single_stack_only(args: Args, project: Project) -> None:
         )
 
 
+def declared_somewhere(args: Args, project: Project) -> None:
+    """A ``--var`` (or a value in a ``--var-file``) applies to the stacks that declare
+    that variable and is ignored by the others; none declaring it is an error."""
+    if not args.options.vars and not args.options.var_files:
+        return
+    inputs = read_inputs(args.options)
+    declared: set[str] = set()
+    for stack in project.stacks:
+        declared |= _declared_variables(stack.path)
+    for name, given in inputs.values.items():
+        if name not in declared:
+            raise InfercostError.at(
+                "Undeclared input variable",
+                f'A value was given for "{name}" ({given.origin}), but no stack of the project '
+                "declares it." + did_you_mean(name, declared),
+            )
+
+
+_VARIABLE = re.compile(r'^[ \t]*variable[ \t]+"([^"\n]+)"', re.M)
+
+
+def _declared_variables(directory: Path) -> set[str]:
+    """The variable names a stack directory declares, read without parsing it (the
+    stack's own run parses it and reports any error there)."""
+    names: set[str] = set()
+    for path in stack_files(directory) if directory.is_dir() else ():
+        try:
+            names.update(_VARIABLE.findall(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return names
+
+
 def stack_args(args: Args, project: Project, stack: ProjectStack) -> Args:
     """The command's arguments for one stack of the project: its directory, the usage
     the project gives it (unless --usage is given), and the project's shared policies."""
@@ -171,6 +205,7 @@ def stack_args(args: Args, project: Project, stack: ProjectStack) -> Args:
         args.options,
         stack=stack.path,
         usage=args.options.usage if args.options.usage is not None else stack.usage,
+        ignore_undeclared_vars=len(project.stacks) > 1,
     )
     out = dataclasses.replace(args, options=options)
     if isinstance(out, CheckArgs) and project.policies:
@@ -181,6 +216,7 @@ def stack_args(args: Args, project: Project, stack: ProjectStack) -> Args:
 def run_project(command: Command, args: Args, project: Project) -> ProjectRun:
     """Every stack of ``project`` through ``command``; one result for them all."""
     single_stack_only(args, project)
+    declared_somewhere(args, project)
     outcomes = [_run_stack(command, stack_args(args, project, st), st) for st in project.stacks]
     own: list[Diagnostic] = []
     base_ref = getattr(getattr(args, "change", None), "base_ref", None)

@@ -427,3 +427,18 @@ def test_a_project_of_one_stack_takes_single_stack_options(repo: Path) -> None:
     d = doc(["breakdown", "--usage", "more.csv"], 0)
     # 900 units x $0.01
     assert d["stacks"][0]["document"]["totals"]["cogs"] == 9
+
+
+def test_a_var_applies_to_the_stacks_that_declare_it(repo: Path) -> None:
+    main = repo / "stacks" / "beta" / "main.hcl"
+    text = main.read_text().replace("revenue_per_unit = 0.1", "revenue_per_unit = var.price")
+    main.write_text(text + 'variable "price" {\n  type    = number\n  default = 0.1\n}\n')
+    d = doc(["breakdown", "--var", "price=0.2"], 0)
+    # beta: 500 units x $0.2; alpha and gamma do not declare "price" and ignore it
+    assert [s["document"]["totals"]["revenue"] for s in d["stacks"]] == [100, 100, 20]
+    result = run_cli(["breakdown", "--var", "prise=0.2"])
+    assert result.code == 1
+    assert (
+        'A value was given for "prise" (--var), but no stack of the project declares it. '
+        'Did you mean "price"?'
+    ) in result.stderr
