@@ -219,6 +219,8 @@ def text(run: ProjectRun, style: Style) -> str:
             rows.append(["Total", totals[0], totals[1], ""])
         else:
             rows.append(["Total", "n/a (see the warning)", "", ""])
+        if not any(row[3] for row in rows[1:]):  # breakdown judges nothing
+            rows = [row[:3] for row in rows]
         out += table(rows)
         out.append("")
     out.append(outcome_line(run))
