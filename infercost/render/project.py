@@ -178,7 +178,7 @@ def outcome_line(run: ProjectRun) -> str:
         return f"{plural(len(changed), 'stack')} of {n} changed: {', '.join(changed)}."
     if run.command == "validate":
         return f"All {plural(n, 'stack')} are valid."
-    return f"{plural(n, 'stack')}."
+    return f"{plural(n, 'stack')} priced."
 
 
 # -- text ---------------------------------------------------------------------------------
