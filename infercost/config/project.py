@@ -14,7 +14,6 @@ directory: :mod:`infercost.config.loader` and :mod:`infercost.vcs` skip it by na
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,7 +260,3 @@ def _shown(path: Path) -> str:
     from infercost.config.loader import display_path
 
     return display_path(path)
-
-
-def stack_names(stacks: Iterable[ProjectStack]) -> list[str]:
-    return [st.name for st in stacks]

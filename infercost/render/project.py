@@ -431,7 +431,3 @@ def junit_view(run: ProjectRun, _style: Style) -> str:
 
 def github_view(run: ProjectRun, _style: Style) -> str:
     return "".join(check_github.render(o.check) for o in run.stacks if o.check is not None)
-
-
-def repository(run: ProjectRun) -> Path:
-    return run.project.root
