@@ -442,3 +442,9 @@ def test_a_var_applies_to_the_stacks_that_declare_it(repo: Path) -> None:
         'A value was given for "prise" (--var), but no stack of the project declares it. '
         'Did you mean "price"?'
     ) in result.stderr
+
+
+def test_plan_text_golden_with_its_warnings(repo: Path, assert_golden) -> None:
+    result = run_cli(["plan", "--base", "main"])
+    assert result.code == 0
+    assert_golden("project/plan.txt", result.stdout + "--- stderr ---\n" + result.stderr)
