@@ -82,6 +82,14 @@ def for_target(args: Args, where: Target) -> Args:
 
 
 def run(command: Command, args: Args, console: Console, project: Project) -> Outcome:
+    views_of = VIEWS[command]
+    for spec in args.outputs:  # checked before any stack runs
+        if spec.format not in views_of:
+            raise InfercostError.at(
+                "Invalid output format",
+                f'"{spec.format}" is not an output format of {command} over a project; choose '
+                "from " + ", ".join(views_of) + " (or pick one stack with --stack NAME).",
+            )
     result = run_project(command, args, project)
     publish(result, args.outputs, VIEWS[command], console, result.diagnostics)
     return Outcome(result.exit_code, result.diagnostics)

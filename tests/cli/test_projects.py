@@ -448,3 +448,12 @@ def test_plan_text_golden_with_its_warnings(repo: Path, assert_golden) -> None:
     result = run_cli(["plan", "--base", "main"])
     assert result.code == 0
     assert_golden("project/plan.txt", result.stdout + "--- stderr ---\n" + result.stderr)
+
+
+def test_a_format_a_project_run_has_not_is_a_clean_error(repo: Path) -> None:
+    result = run_cli(["breakdown", "-o", "html"])
+    assert result.code == 1
+    assert (
+        '"html" is not an output format of breakdown over a project; choose from text, json '
+        "(or pick one stack with --stack NAME)."
+    ) in result.stderr
