@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, InvalidOperation
 
-from infercost.arithmetic import exact, plain
+from infercost.arithmetic import arithmetic_problem, exact, in_range, plain
 from infercost.config import syntax as s
 from infercost.errors import InfercostError, SourceRange, did_you_mean
 from infercost.evaluate.functions import (
@@ -56,12 +56,20 @@ class Evaluator:
 
     def evaluate(self, expr: s.Expr) -> Value:
         with exact():
-            return self._eval(expr)
+            try:
+                return self._eval(expr)
+            except RecursionError:
+                raise _too_deep(expr) from None
 
     def local(self, name: str) -> Value:
         """The value of ``local.NAME`` (evaluated once per scope, failures reported once)."""
+        expr = self.scope.locals[name].expr
         with exact():
-            return self._local(name, self.scope.locals[name].expr)
+            try:
+                return self._local(name, expr)
+            except RecursionError:
+                self.scope._failed.add(name)
+                raise _too_deep(expr) from None
 
     # -- dispatch ---------------------------------------------------------------------------
     def _eval(self, expr: s.Expr) -> Value:
@@ -70,9 +78,16 @@ class Evaluator:
 
     def _Number(self, expr: s.Number) -> Value:
         try:
-            return Decimal(expr.text)
+            value = Decimal(expr.text)  # exact: a literal keeps every digit it is written with
         except InvalidOperation:  # pragma: no cover - the grammar only admits numbers
-            raise error("Invalid number", f"{expr.text!r} is not a number.", expr.range) from None
+            raise error("Invalid number", "This is not a number.", expr.range) from None
+        if not in_range(value):
+            raise error(
+                "Number out of range",
+                "Numbers must lie between 1e-999 and 1e999 in size (or be 0).",
+                expr.range,
+            )
+        return value
 
     def _Literal(self, expr: s.Literal) -> Value:
         return expr.value
@@ -263,7 +278,7 @@ class Evaluator:
         value = self._eval(expr.operand)
         if expr.op == "!":
             return not self._bool(value, expr.operand, "!")
-        return -self._number(value, expr.operand, "-")
+        return self._number(value, expr.operand, "-").copy_negate()  # exact, every digit kept
 
     def _Binary(self, expr: s.Binary) -> Value:
         op = expr.op
@@ -276,21 +291,24 @@ class Evaluator:
         if op in ("==", "!="):
             self._no_distribution(left, expr.left, op)
             self._no_distribution(right, expr.right, op)
-            equal = _normal(left) == _normal(right)
+            equal = equal_values(_normal(left), _normal(right))
             return equal if op == "==" else not equal
         a = self._number(left, expr.left, op)
         b = self._number(right, expr.right, op)
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op in ("/", "%"):
-            if b == 0:
-                raise error("Division by zero", f"The right side of {op} is zero.", expr.range)
+        if op in ("<", ">", "<=", ">="):
+            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+        if op in ("/", "%") and b == 0:
+            raise error("Division by zero", f"The right side of {op} is zero.", expr.range)
+        try:
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
             return a / b if op == "/" else a % b
-        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+        except DecimalException as exc:
+            raise error("Arithmetic error", arithmetic_problem(exc), expr.range) from None
 
     def _Conditional(self, expr: s.Conditional) -> Value:
         if self._bool(self._eval(expr.condition), expr.condition, "? :"):
@@ -307,8 +325,8 @@ class Evaluator:
             )
         args = [self._eval(a) for a in expr.args]
         for arg, node in zip(args, expr.args, strict=True):
-            self._no_distribution(arg, node, f"{expr.name}()")
-            if isinstance(arg, Missing):
+            if isinstance(arg, Distribution | Missing):
+                self._no_distribution(arg, node, f"{expr.name}()")
                 raise NullRead(arg.attribute, node.range)
         try:
             if expr.name in DISTRIBUTIONS:
@@ -317,6 +335,8 @@ class Evaluator:
         except FunctionError as exc:
             at = expr.args[exc.argument].range if exc.argument is not None else expr.range
             raise error("Invalid function argument", str(exc), at) from None
+        except DecimalException as exc:
+            raise error("Arithmetic error", arithmetic_problem(exc), expr.range) from None
 
     # -- type checks ------------------------------------------------------------------------
     def _no_distribution(self, value: Value, expr: s.Expr, op: str) -> None:
@@ -367,3 +387,24 @@ class NullRead(InfercostError):
 
 def _normal(value: Value) -> Value:
     return None if isinstance(value, Missing) else value
+
+
+def equal_values(a: Value, b: Value) -> bool:
+    """HCL equality: values of different types are never equal (``1 == true`` is false,
+    as in Terraform), lists and objects compare element by element."""
+    if type_name(a) != type_name(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(equal_values(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(equal_values(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def _too_deep(expr: s.Expr) -> InfercostError:
+    return error(
+        "Expression too deeply nested",
+        "Evaluating this expression goes deeper than infercost allows (locals that refer "
+        "to each other in a very long chain, or deeply nested brackets).",
+        expr.range,
+    )

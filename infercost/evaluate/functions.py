@@ -59,15 +59,18 @@ def _floor(args: Sequence[Value]) -> Value:
 def _round(args: Sequence[Value]) -> Value:
     _arity("round", args, 1, 2)
     nums = _numbers("round", args)
+    value = nums[0]
     digits = nums[1] if len(nums) > 1 else Decimal(0)
     if digits != digits.to_integral_value():
         raise FunctionError("round() takes a whole number of digits.", 1)
-    step = Decimal(1).scaleb(-int(digits))
-    exponent = nums[0].as_tuple().exponent
-    if not isinstance(exponent, int) or exponent >= int(step.as_tuple().exponent):
-        return nums[0]  # already a multiple of the step (or not finite): nothing to round
+    # Compare exponents as Decimals first: round(x, 1e18) must not build a 10^18 step.
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= -digits:
+        return value  # already a multiple of the step (or not finite): nothing to round
+    if -digits > value.adjusted() + 1:
+        return Decimal(0)  # |x| < 10^(adjusted+1) <= half the step: rounds to zero
     try:
-        return nums[0].quantize(step, rounding=ROUND_HALF_UP)
+        return value.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
     except InvalidOperation:
         raise FunctionError("round(): the result would have more than 28 digits.", 0) from None
 
