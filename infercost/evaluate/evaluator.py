@@ -22,7 +22,15 @@ from infercost.evaluate.functions import (
     FunctionError,
     make_distribution,
 )
-from infercost.evaluate.values import BlockRef, Distribution, Missing, Value, display, type_name
+from infercost.evaluate.values import (
+    BlockRef,
+    Distribution,
+    Missing,
+    NoRevenue,
+    Value,
+    display,
+    type_name,
+)
 
 BLOCK_KINDS = ("unit", "workflow", "feature", "subscription")
 
@@ -169,6 +177,8 @@ class Evaluator:
                 )
             value = self.scope.self_value[name]
             self.self_reads[name] = value
+            if isinstance(value, NoRevenue):
+                raise MarginWithoutRevenue(value, expr.range)
             return Missing(name) if value is None else value
         if kind in BLOCK_KINDS:
             if not self.scope.allow_blocks:
@@ -383,6 +393,20 @@ class NullRead(InfercostError):
             InfercostError.at("Null value", f"self.{attribute} is null here.", rng).diagnostics[0]
         ]
         self.attribute = attribute
+
+
+class MarginWithoutRevenue(InfercostError):
+    """A guardrail condition read a margin that has COGS and no revenue: it fails."""
+
+    def __init__(self, value: NoRevenue, rng: SourceRange | None) -> None:
+        super().__init__()
+        self.diagnostics = [
+            InfercostError.at(
+                "Margin without revenue", f"self.{value.attribute} has COGS and no revenue.", rng
+            ).diagnostics[0]
+        ]
+        self.attribute = value.attribute
+        self.cogs = value.cogs
 
 
 def _normal(value: Value) -> Value:

@@ -75,15 +75,31 @@ def _round(args: Sequence[Value]) -> Value:
         raise FunctionError("round(): the result would have more than 28 digits.", 0) from None
 
 
+# Bounds of a distribution: a count or a token size beyond a quadrillion is no workflow,
+# and a bound like 1e999 would make exact moments (with squares of the bounds) slow.
+DISTRIBUTION_LIMIT = Decimal(10) ** 15
+
+
+def _bounded(name: str, params: list[Decimal]) -> list[Decimal]:
+    for i, p in enumerate(params):
+        if abs(p) > DISTRIBUTION_LIMIT:
+            raise FunctionError(
+                f"{name}() bounds must lie within ±1e15 (a quadrillion); this one is "
+                f"{'far ' if p.adjusted() > 30 else ''}beyond that.",
+                i,
+            )
+    return params
+
+
 def make_distribution(name: str, args: Sequence[Value], text: str) -> Distribution:
     if name == "between":
         _arity("between", args, 2)
-        lo, hi = _numbers("between", args)
+        lo, hi = _bounded("between", _numbers("between", args))
         if lo > hi:
             raise FunctionError(f"between() needs lo <= hi, got {lo} > {hi}.", 0)
         return Distribution("between", (lo, hi), text)
     _arity("triangular", args, 3)
-    lo, mode, hi = _numbers("triangular", args)
+    lo, mode, hi = _bounded("triangular", _numbers("triangular", args))
     if not lo <= mode <= hi:
         raise FunctionError(f"triangular() needs lo <= mode <= hi, got {lo}, {mode}, {hi}.")
     return Distribution("triangular", (lo, mode, hi), text)

@@ -18,8 +18,8 @@ from infercost.arithmetic import ZERO, exact, plain
 from infercost.config import syntax as s
 from infercost.cost.breakdown import Breakdown
 from infercost.errors import Diagnostic, InfercostError, Severity
-from infercost.evaluate.evaluator import Evaluator, NullRead, Scope
-from infercost.evaluate.values import Missing, display, type_name
+from infercost.evaluate.evaluator import Evaluator, MarginWithoutRevenue, NullRead, Scope
+from infercost.evaluate.values import Missing, NoRevenue, display, type_name
 from infercost.guard.results import CheckResult, GuardResult, Status, WaiverUse
 from infercost.guard.targets import Target, targets
 from infercost.model import Guardrail, Stack
@@ -285,6 +285,14 @@ def _evaluate(g: Guardrail, t: Target, stack: Stack) -> Verdict:
     evaluator = Evaluator(_scope(stack, g, t.attributes))
     try:
         value = evaluator.evaluate(g.condition)
+    except MarginWithoutRevenue as exc:
+        return Verdict(
+            Status.FAIL,
+            f"{g.name}: {t.address} has no revenue against COGS of {_brief(exc.cogs)}, so "
+            f"its {exc.attribute.replace('_', ' ')} is below any floor",
+            _visible(evaluator.self_reads),
+            (Decimal("Infinity"),),
+        )
     except NullRead as exc:
         reason = f"self.{exc.attribute} is null"
         if exc.attribute in CHANGE_ATTRIBUTES:
@@ -331,7 +339,7 @@ def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any]) -> s
 
 
 def _visible(reads: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, Missing) else v) for k, v in reads.items()}
+    return {k: (None if isinstance(v, Missing | NoRevenue) else v) for k, v in reads.items()}
 
 
 def _amounts(g: Guardrail, t: Target, stack: Stack) -> tuple[Decimal, ...] | None:
