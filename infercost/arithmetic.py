@@ -27,6 +27,11 @@ CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
+# Only for printing exact values that carry more digits than the engine computes with.
+_WIDE = decimal.Context(
+    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[]
+)
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 MILLION = Decimal(1_000_000)
@@ -49,12 +54,9 @@ def plain(value: Decimal) -> str:
     """Plain notation without exponent or trailing zeros: 10.00 -> 10, 2.4E-6 -> 0.0000024."""
     if value.is_zero():
         return "0"
-    # normalize() rounds to the context's precision: give it every digit the value has.
-    digits = len(value.as_tuple().digits)
-    context = CONTEXT.copy()
-    context.prec = max(PRECISION, digits)
-    context.Emax, context.Emin = decimal.MAX_EMAX, decimal.MIN_EMIN
-    return format(value.normalize(context), "f")
+    # normalize() rounds to the context's precision and traps beyond its exponents: give
+    # it room for every digit a value has (a literal may have more than 28).
+    return format(value.normalize(_WIDE), "f")
 
 
 def in_range(value: Decimal) -> bool:

@@ -164,22 +164,7 @@ class Evaluator:
         if kind == "local":
             return self._local(name, expr)
         if kind == "self":
-            if self.scope.self_value is None:
-                raise error(
-                    "Invalid reference", "self is only available inside guardrails.", expr.range
-                )
-            if name not in self.scope.self_value:
-                raise error(
-                    "Unsupported attribute",
-                    f'This object has no attribute "{name}".'
-                    + did_you_mean(name, self.scope.self_value),
-                    expr.range,
-                )
-            value = self.scope.self_value[name]
-            self.self_reads[name] = value
-            if isinstance(value, NoRevenue):
-                raise MarginWithoutRevenue(value, expr.range)
-            return Missing(name) if value is None else value
+            return self.self_attribute(name, expr)
         if kind in BLOCK_KINDS:
             if not self.scope.allow_blocks:
                 raise error(
@@ -196,6 +181,25 @@ class Evaluator:
                 )
             return BlockRef(kind, name)
         return self._Name(root)
+
+    def self_attribute(self, name: str, expr: s.Expr) -> Value:
+        """``self.NAME`` in a guardrail: recorded, a null one read as :class:`Missing`."""
+        if self.scope.self_value is None:
+            raise error(
+                "Invalid reference", "self is only available inside guardrails.", expr.range
+            )
+        if name not in self.scope.self_value:
+            raise error(
+                "Unsupported attribute",
+                f'This object has no attribute "{name}".'
+                + did_you_mean(name, self.scope.self_value),
+                expr.range,
+            )
+        value = self.scope.self_value[name]
+        self.self_reads[name] = value
+        if isinstance(value, NoRevenue):
+            raise MarginWithoutRevenue(value, expr.range)
+        return Missing(name) if value is None else value
 
     def _local(self, name: str, expr: s.Expr) -> Value:
         scope = self.scope
@@ -265,8 +269,11 @@ class Evaluator:
         )
 
     def _Index(self, expr: s.Index) -> Value:
-        target = self._eval(expr.target)
-        key = self._eval(expr.key)
+        return self.index(expr, self._eval(expr.target), self._eval(expr.key))
+
+    # The value-level rules below are shared with compiled conditions (compiled.py), so an
+    # operator means the same thing however an expression is run.
+    def index(self, expr: s.Index, target: Value, key: Value) -> Value:
         if isinstance(target, list):
             if not isinstance(key, Decimal) or key != key.to_integral_value():
                 raise error("Invalid index", "A list index must be a whole number.", expr.range)
@@ -285,7 +292,9 @@ class Evaluator:
 
     # -- operators --------------------------------------------------------------------------
     def _Unary(self, expr: s.Unary) -> Value:
-        value = self._eval(expr.operand)
+        return self.unary(expr, self._eval(expr.operand))
+
+    def unary(self, expr: s.Unary, value: Value) -> Value:
         if expr.op == "!":
             return not self._bool(value, expr.operand, "!")
         return self._number(value, expr.operand, "-").copy_negate()  # exact, every digit kept
@@ -297,7 +306,11 @@ class Evaluator:
             if (op == "&&" and not left) or (op == "||" and left):
                 return left
             return self._bool(self._eval(expr.right), expr.right, op)
-        left, right = self._eval(expr.left), self._eval(expr.right)
+        return self.binary(expr, self._eval(expr.left), self._eval(expr.right))
+
+    def binary(self, expr: s.Binary, left: Value, right: Value) -> Value:
+        """A binary operator other than && and || (which short-circuit) on its values."""
+        op = expr.op
         if op in ("==", "!="):
             self._no_distribution(left, expr.left, op)
             self._no_distribution(right, expr.right, op)
@@ -333,7 +346,9 @@ class Evaluator:
                 + did_you_mean(expr.name, ALL_FUNCTIONS),
                 expr.range,
             )
-        args = [self._eval(a) for a in expr.args]
+        return self.call(expr, [self._eval(a) for a in expr.args])
+
+    def call(self, expr: s.Call, args: list[Value]) -> Value:
         for arg, node in zip(args, expr.args, strict=True):
             if isinstance(arg, Distribution | Missing):
                 self._no_distribution(arg, node, f"{expr.name}()")
