@@ -10,7 +10,10 @@ success, 1 error (bad input or a bad flag — never Typer's 2), 2 "changes" (pla
 
 from __future__ import annotations
 
+import decimal
+import errno
 import gc
+import io
 import os
 import sys
 import traceback
@@ -392,6 +395,8 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     way its diagnostics are printed here, once, and never as a traceback.
     """
     console = console or Console()
+    if console.stdout is None:  # started with standard output closed (>&-)
+        console = Console(_ClosedStream(), console.stderr, console.no_color)
     # A run is short and builds large, acyclic structures (parse trees, a million usage
     # rows' groups); the cyclic GC's repeated full scans over them cost more than the
     # little cyclic garbage it would reclaim. Raising the threshold keeps it for safety.
@@ -416,6 +421,16 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.SUCCESS)
+    except decimal.DecimalException:  # a derived figure (a percentage change) too large
+        problem = Diagnostic(
+            "Figure too large",
+            "A figure derived from the configuration is too large to show at 28 "
+            "significant digits; check prices, counts and usage for absurd values.",
+        )
+        return report(Outcome(ExitCode.ERROR, (problem,)), console)
+    except OSError as exc:  # stdout closed (>&-), a full disk (/dev/full): said, not a bug
+        problem = Diagnostic("Cannot write output", f"{exc.strerror or exc}.")
+        return report(Outcome(ExitCode.ERROR, (problem,)), console)
     except Exception:
         if os.environ.get("INFERCOST_DEBUG"):
             traceback.print_exc(file=console.stderr)
@@ -430,5 +445,24 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     return int(returned or 0)  # --help and the like: click's own exit code
 
 
+class _ClosedStream(io.StringIO):
+    """Standard output when the process started without one: writing is an error."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a buffered write to a full disk fails here, not in main
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        sys.stderr.write(f"Error: Cannot write output\n\n{exc.strerror or exc}.\n")
+        code = 1
+    if sys.stdout is not None:
+        # Nothing more to write: keep the interpreter's final flush from failing again.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    sys.exit(code)
