@@ -161,6 +161,8 @@ def _found(value: str) -> str:
         return "new line"
     if first.startswith(("#", "//", "/*")):
         return "comment"
+    if len(first) > 40:  # a diagnostic echoes no more than a short piece of the file
+        return repr(first[:40]) + "…"
     return repr(first)
 
 
