@@ -12,7 +12,7 @@ from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader, Collector, nowhere
 from infercost.config.guardrails import check_guardrail_references, compile_guardrail
-from infercost.errors import Diagnostic, InfercostError, did_you_mean
+from infercost.errors import Diagnostic, InfercostError, did_you_mean, excerpt
 from infercost.evaluate.values import Distribution, display
 from infercost.model import (
     Feature,
@@ -243,7 +243,7 @@ class BlockBuilder(AttributeReader):
             return
         raise self.fail(
             "Invalid use of a distribution",
-            f"calls = {calls.text} is continuous, but this step has a context_growth: "
+            f"calls = {excerpt(calls.text)} is continuous, but this step has a context_growth: "
             "growth adds tokens per earlier call, so calls must be a count here (a whole "
             "number, an average like 2.5, or between() with whole bounds).",
             block.body.attributes["calls"].expr.range,

@@ -14,7 +14,7 @@ from decimal import Decimal, DecimalException, InvalidOperation
 
 from infercost.arithmetic import arithmetic_problem, exact, in_range, plain
 from infercost.config import syntax as s
-from infercost.errors import InfercostError, SourceRange, did_you_mean
+from infercost.errors import InfercostError, SourceRange, did_you_mean, excerpt
 from infercost.evaluate.functions import (
     ALL_FUNCTIONS,
     DISTRIBUTIONS,
@@ -368,7 +368,7 @@ class Evaluator:
         if isinstance(value, Distribution):
             raise error(
                 "Invalid use of a distribution",
-                f"{value.text} cannot be used with {op}: a distribution must be the whole "
+                f"{excerpt(value.text)} cannot be used with {op}: a distribution must be the whole "
                 "value of calls, input_tokens, output_tokens, context_growth or quantity.",
                 expr.range,
             )
@@ -380,8 +380,8 @@ class Evaluator:
         if isinstance(value, bool) or not isinstance(value, Decimal):
             raise error(
                 "Invalid operand",
-                f"{op} needs a number, but {expr.text} is a {type_name(value)}"
-                + (f" ({display(value)})." if isinstance(value, str | bool) else "."),
+                f"{op} needs a number, but {excerpt(expr.text)} is a {type_name(value)}"
+                + (f" ({excerpt(display(value))})." if isinstance(value, str | bool) else "."),
                 expr.range,
             )
         return value
@@ -393,7 +393,7 @@ class Evaluator:
             self._no_distribution(value, expr, op)
             raise error(
                 "Invalid operand",
-                f"{op} needs a bool, but {expr.text} is a {type_name(value)}.",
+                f"{op} needs a bool, but {excerpt(expr.text)} is a {type_name(value)}.",
                 expr.range,
             )
         return value

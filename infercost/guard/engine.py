@@ -17,7 +17,7 @@ from typing import Any
 from infercost.arithmetic import ZERO, exact, plain
 from infercost.config import syntax as s
 from infercost.cost.breakdown import Breakdown
-from infercost.errors import Diagnostic, InfercostError, Severity
+from infercost.errors import Diagnostic, InfercostError, Severity, excerpt
 from infercost.evaluate.compiled import CompiledCondition
 from infercost.evaluate.evaluator import Evaluator, MarginWithoutRevenue, NullRead, Scope
 from infercost.evaluate.values import Missing, NoRevenue, display, type_name
@@ -330,7 +330,7 @@ class _Judge:
                 Diagnostic(
                     "Guardrail condition is not a bool",
                     f'The condition of guardrail "{g.name}" gave a {type_name(value)} '
-                    f"({display(value)}) for {t.address}; it must be true or false.",
+                    f"({excerpt(display(value))}) for {t.address}; it must be true or false.",
                     g.condition.range,
                     context=f'guardrail "{g.name}"',
                 )
