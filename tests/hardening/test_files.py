@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infercost.cli.diagnostics import one_line
+from infercost.app.sources import one_line
 from infercost.errors import InfercostError
 from infercost.files import confine, read_text, refuse_special
 from tests.helpers import BASE_STACK, run_cli
