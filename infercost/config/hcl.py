@@ -215,6 +215,7 @@ class _Converter:
         last = last if last is not None else first
         start = first if isinstance(first, Token) else first.meta
         end = last if isinstance(last, Token) else last.meta
+        assert start.start_pos is not None and end.end_pos is not None  # propagate_positions
         return start.start_pos, end.end_pos
 
     def _error(self, summary: str, detail: str, rng: SourceRange) -> InfercostError:

@@ -350,8 +350,9 @@ class Evaluator:
 
     def call(self, expr: s.Call, args: list[Value]) -> Value:
         for arg, node in zip(args, expr.args, strict=True):
-            if isinstance(arg, Distribution | Missing):
+            if isinstance(arg, Distribution):
                 self._no_distribution(arg, node, f"{expr.name}()")
+            if isinstance(arg, Missing):
                 raise NullRead(arg.attribute, node.range)
         try:
             if expr.name in DISTRIBUTIONS:

@@ -48,7 +48,7 @@ def render(result: CheckResult, repo_root: Path | None) -> str:
     reported = [r for r in result.results if r.status in REPORTED]
     kept, omitted = _cap(reported)
     results = [_result(r, index[r.guardrail], result, root, cwd) for r in kept]
-    document = {
+    document: dict[str, Any] = {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -83,7 +83,7 @@ def render(result: CheckResult, repo_root: Path | None) -> str:
         ],
     }
     if omitted:
-        run = document["runs"][0]
+        run: dict[str, Any] = document["runs"][0]
         run["properties"]["omitted_results"] = _omitted(omitted)
         run["invocations"] = [
             {
