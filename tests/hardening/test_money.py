@@ -7,6 +7,7 @@ Expected figures are worked out by hand in the comments.
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from infercost.config import syntax as s
 from infercost.config.hcl import parse_text
 from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.values import falling_moment_of
-from tests.helpers import errors_of, load, run_cli
+from tests.helpers import REPO, errors_of, load, run_cli
 
 PRICES = """
     price_sheet "llm" {
@@ -198,3 +199,24 @@ def test_a_margin_without_revenue_and_without_cogs_is_still_skipped(write_stack)
     files["rules.hcl"] = 'guardrail "g" {\n  scope = "customer"\n  condition = self.margin > 0\n}\n'
     _code, document = check_json(write_stack(files))
     assert results_of(document, "g")['customer["c1"]']["status"] == "skipped"
+
+
+# -- the engine's own decimal context ----------------------------------------------------------
+@pytest.mark.parametrize("command", ["breakdown", "plan", "check"])
+def test_sums_run_in_the_engines_context_whatever_the_callers(command: str) -> None:
+    import decimal
+
+    argv = [command, "examples/support-assistant", "-o", "json"]
+    if command != "breakdown":
+        argv += ["--what-if", "examples/support-assistant/what-if/gpt-4o-draft.hcl"]
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        normal = run_cli(argv)
+        hostile = decimal.Context(prec=3, rounding=decimal.ROUND_DOWN, Emax=99, traps=[])
+        with decimal.localcontext(hostile):
+            skewed = run_cli(argv)
+    finally:
+        os.chdir(cwd)
+    assert normal.code in (0, 2) and normal.stderr == ""
+    assert skewed == normal
