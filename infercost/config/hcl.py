@@ -78,7 +78,8 @@ def _cache_file() -> str:
     import hcl2
     import lark
 
-    tag = f"hcl2-{getattr(hcl2, '__version__', 'x')}-lark-{lark.__version__}.grammar"
+    version = getattr(hcl2, "__version__", "x")
+    tag = f"hcl2-{version}-lark-{lark.__version__}-nopos.grammar"
     candidates = []
     if env := os.environ.get("INFERCOST_CACHE_DIR"):
         candidates.append(Path(env))
@@ -104,7 +105,9 @@ def _parser() -> Lark:
         grammar,
         parser="lalr",
         cache=_cache_file(),
-        propagate_positions=True,
+        # No propagate_positions: it doubles lark's parse time, computing every tree's
+        # span; the converter finds the edge tokens of the few trees it locates.
+        propagate_positions=False,
         postlex=PostLexer(),
     )
 
@@ -195,8 +198,8 @@ class _Converter:
         self, first: Tree[Token] | Token, last: Tree[Token] | Token | None = None
     ) -> SourceRange:
         last = last if last is not None else first
-        start = first if isinstance(first, Token) else first.meta
-        end = last if isinstance(last, Token) else last.meta
+        start = _edge_token(first, last=False)
+        end = _edge_token(last, last=True)
         return SourceRange(
             self.filename,
             Pos(start.line or 1, start.column or 1),
@@ -213,9 +216,9 @@ class _Converter:
         """Character offsets of a node in the source, straight from the lexer: a node's
         text is a slice, found in constant time (no re-splitting of the file per node)."""
         last = last if last is not None else first
-        start = first if isinstance(first, Token) else first.meta
-        end = last if isinstance(last, Token) else last.meta
-        assert start.start_pos is not None and end.end_pos is not None  # propagate_positions
+        start = _edge_token(first, last=False)
+        end = _edge_token(last, last=True)
+        assert start.start_pos is not None and end.end_pos is not None  # set by the lexer
         return start.start_pos, end.end_pos
 
     def _error(self, summary: str, detail: str, rng: SourceRange) -> InfercostError:
@@ -558,6 +561,23 @@ def _unescape(raw: str, rng: SourceRange, conv: _Converter) -> str:
                 rng,
             )
     return "".join(out)
+
+
+_NO_TOKEN = Token("EMPTY", "")
+
+
+def _edge_token(node: Tree[Token] | Token, *, last: bool) -> Token:
+    """The first (or last) token under a node, as lark's propagate_positions would take
+    it: depth first, skipping subtrees that hold no token."""
+    stack: list[Tree[Token] | Token] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Token):
+            return item
+        children = item.children
+        # Push so that the edge child is popped first.
+        stack.extend(reversed(children) if not last else children)
+    return _NO_TOKEN
 
 
 def _significant(children: list[Any]) -> list[Any]:
