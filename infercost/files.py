@@ -140,8 +140,13 @@ def confine(path: Path, roots: Iterable[Path], what: str, at: SourceRange | None
 
 
 def stack_roots(stack_dir: Path) -> list[Path]:
-    """Where a stack's own settings may point: its git work tree, else its directory."""
-    from infercost.vcs import repository_root
+    """Where a stack's own settings may point: its git work tree, else its directory.
 
-    root = repository_root(stack_dir) if Path(stack_dir).exists() else None
-    return [root] if root is not None else [Path(stack_dir)]
+    The work tree is the nearest directory holding ``.git`` (a directory, or a file in
+    a linked worktree or submodule), found by looking, not by loading git: a plain
+    ``validate`` should not pay for importing it."""
+    start = Path(os.path.realpath(stack_dir))
+    for directory in (start, *start.parents):
+        if os.path.lexists(directory / ".git"):
+            return [directory]
+    return [Path(stack_dir)]
