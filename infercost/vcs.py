@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infercost.errors import InfercostError
+from infercost.errors import InfercostError, SourceRange
 
 
 @dataclass
@@ -42,15 +42,14 @@ def _open_repo(path: Path):  # type: ignore[no-untyped-def]
 
 def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
     """Read every ``*.hcl`` directly in ``stack_dir`` as committed at ``ref``."""
-    import git
 
     stack_dir = Path(stack_dir).resolve()
     repo = _open_repo(stack_dir if stack_dir.exists() else stack_dir.parent)
     root = Path(repo.working_tree_dir or repo.git_dir).resolve()
     try:
-        commit = repo.commit(ref)
+        commit = _commit(repo, ref)
         tree = commit.tree  # a shallow clone can name a parent whose object is missing
-    except (git.BadName, git.BadObject, ValueError):
+    except _ref_errors():
         hint = ""
         if os.path.exists(os.path.join(repo.git_dir, "shallow")):
             hint = (
@@ -68,18 +67,24 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
         except KeyError:
             result.exists = False
             return result
+        if tree.type == "submodule":
+            from infercost.config.loader import display_path
+
+            raise InfercostError.at(
+                "Not a directory at the base",
+                f"{display_path(stack_dir)} is a git submodule (a gitlink) at {ref}; its files "
+                "are not in this repository, so there is no base stack to read.",
+            )
         if tree.type != "tree":
             result.exists = False
             return result
     from infercost.config.loader import display_path
+    from infercost.config.project import PROJECT_FILE
 
     for blob in sorted(tree.blobs, key=lambda b: b.name):
-        if blob.name.endswith(".hcl"):
+        if blob.name.endswith(".hcl") and blob.name != PROJECT_FILE:
             name = f"{display_path(stack_dir / blob.name)}@{ref}"
-            try:
-                result.texts[name] = blob.data_stream.read().decode("utf-8")
-            except UnicodeDecodeError:
-                raise InfercostError.at("Unreadable file", f"{name} is not UTF-8 text.") from None
+            result.texts[name] = _decode(blob.data_stream.read(), name)
     if not result.texts:
         result.exists = False
     return result
@@ -91,7 +96,6 @@ def read_hcl_at(path: Path, ref: str) -> dict[str, str] | None:
     None when ``path`` lies outside the repository (the caller reads it from disk);
     an empty dict when it did not exist at ``ref``.
     """
-    import git
 
     from infercost.config.loader import display_path
 
@@ -103,14 +107,66 @@ def read_hcl_at(path: Path, ref: str) -> dict[str, str] | None:
     except ValueError:
         return None
     try:
-        node = repo.commit(ref).tree / relative if relative else repo.commit(ref).tree
-    except (KeyError, git.BadName, git.BadObject, ValueError):
+        tree = _commit(repo, ref).tree
+        node = tree / relative if relative else tree
+    except _ref_errors():
         return {}
-    blobs = [node] if node.type == "blob" else [b for b in node.blobs if b.name.endswith(".hcl")]
-    return {
-        f"{display_path(root / b.path)}@{ref}": b.data_stream.read().decode("utf-8")
-        for b in sorted(blobs, key=lambda b: b.path)
-    }
+    if node.type == "blob":
+        blobs = [node]
+    elif node.type == "tree":
+        blobs = [b for b in node.blobs if b.name.endswith(".hcl")]
+    else:  # a gitlink (submodule): no file content at this ref
+        raise InfercostError.at(
+            "Not a file at the base",
+            f"{display_path(path)} is a git submodule at {ref}, not a policy file or folder.",
+        )
+    out = {}
+    for b in sorted(blobs, key=lambda b: b.path):
+        name = f"{display_path(root / b.path)}@{ref}"
+        out[name] = _decode(b.data_stream.read(), name)
+    return out
+
+
+# What GitPython raises for a ref it cannot resolve: "HEAD:../x" (a path that walks out
+# of the tree) raises KeyError, "@{-1}" without a previous branch IndexError, a tree or
+# blob where a commit is expected ValueError. All mean "not a commit here".
+def _ref_errors() -> tuple[type[BaseException], ...]:
+    import git
+
+    return (
+        git.BadName,
+        git.BadObject,
+        git.GitError,
+        ValueError,
+        LookupError,
+        TypeError,
+        AttributeError,
+        NotImplementedError,
+    )
+
+
+def _commit(repo, ref: str):  # type: ignore[no-untyped-def]
+    """The commit a ref names; a ref that names a path or a tree is not a commit."""
+    import git
+
+    if ":" in ref or ref.startswith("-") or "\0" in ref:
+        raise ValueError(ref)
+    commit = repo.commit(ref)
+    if not isinstance(commit, git.Commit):  # pragma: no cover - GitPython raises first
+        raise ValueError(ref)
+    return commit
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InfercostError.at(
+            "Unreadable file",
+            f"{name} is not UTF-8 text (byte {exc.start + 1}, line {line}).",
+            range=SourceRange.point(name, line),
+        ) from None
 
 
 def repository_root(path: Path) -> Path | None:
@@ -122,3 +178,22 @@ def repository_root(path: Path) -> Path | None:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
     return Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None
+
+
+def read_file_at(path: Path, ref: str) -> bytes | None:
+    """One file as committed at ``ref``; None when it did not exist there (or lies
+    outside the repository)."""
+    import git
+
+    path = Path(path).resolve()
+    repo = _open_repo(path.parent if path.parent.exists() else Path.cwd())
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    try:
+        relative = path.relative_to(root).as_posix()
+        node = repo.commit(ref).tree / relative
+    except (ValueError, KeyError, git.BadName, git.BadObject):
+        return None
+    if node.type != "blob":
+        return None
+    data: bytes = node.data_stream.read()
+    return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from infercost.config import syntax as s
@@ -22,6 +23,7 @@ from infercost.config.loader import (
     read_text,
 )
 from infercost.errors import Diagnostic, InfercostError, Severity
+from infercost.files import refuse_special
 from infercost.model import Stack
 from infercost.plan.overrides import apply_what_ifs
 from infercost.usage.snapshot import Snapshot, check_names, read_snapshot
@@ -36,6 +38,11 @@ class Options:
     var_files: Sequence[Path] = ()
     usage: Path | None = None
     period: str | None = None
+    #: ``--usage-scale``: every usage row's units times this factor (None: as read).
+    usage_scale: Decimal | None = None
+    #: A project's stack ignores a ``--var`` it does not declare (the project checks
+    #: that some stack declares it).
+    ignore_undeclared_vars: bool = False
 
 
 Sources = MutableMapping[str, str]
@@ -51,11 +58,13 @@ def read_inputs(options: Options, sources: Sources | None = None) -> Inputs:
     parsed: dict[str, s.File] = {}
     for path in options.var_files:
         shown = display_path(path)
-        if not path.is_file():
+        if not path.exists():
             raise InfercostError.at("Variable file not found", f"{shown} does not exist.")
         text = _keep(sources, {shown: read_text(path)})
         (parsed[shown],) = parse_files(text, root="var_file")
-    return variable_inputs(options.vars, parsed)
+    inputs = variable_inputs(options.vars, parsed)
+    inputs.ignore_undeclared = options.ignore_undeclared_vars
+    return inputs
 
 
 def load_stack(
@@ -77,7 +86,11 @@ def usage_path(stack: Stack, options: Options) -> Path | None:
     if options.usage is not None:
         return options.usage
     if stack.settings.usage:
-        return Path(stack.directory) / stack.settings.usage
+        from infercost.files import confine, stack_roots
+
+        path = Path(stack.directory) / stack.settings.usage
+        confine(path, stack_roots(Path(stack.directory)), "usage file", stack.settings.at("usage"))
+        return path
     return None
 
 
@@ -102,10 +115,15 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
                 context="infercost",
             )
         )
+    refuse_special(path, "usage snapshot")  # a pipe or /proc file would never end
     snapshot = read_snapshot(path, options.period)
     features = {f for st in stacks for f in st.features}
     subscriptions = {sub for st in stacks for sub in st.subscriptions}
     check_names(snapshot, features, subscriptions)
+    if options.usage_scale is not None:
+        from infercost.usage.scale import scale_snapshot
+
+        snapshot = scale_snapshot(snapshot, options.usage_scale)
     return snapshot
 
 
@@ -172,7 +190,7 @@ def load_sides(options: Options, change: Change, sources: Sources | None = None)
     head = compile_stack(merged, inputs, display_path(options.stack))
     declared = set(head.variables) | (set(base.variables) if base else set())
     for name, given in inputs.values.items():
-        if name not in declared:
+        if name not in declared and not options.ignore_undeclared_vars:
             raise InfercostError.at(
                 "Undeclared input variable",
                 f'A value was given for "{name}" ({given.origin}), but neither side of the '
@@ -188,7 +206,7 @@ def load_sides(options: Options, change: Change, sources: Sources | None = None)
 
 
 def _read_what_if(path: Path) -> str:
-    if not path.is_file():
+    if not path.exists():
         raise InfercostError.at("What-if file not found", f"{display_path(path)} does not exist.")
     return read_text(path)
 

@@ -10,7 +10,13 @@ from infercost.config.hcl import parse_text
 from infercost.config.structure import language_schema
 from tests.helpers import REPO
 
-DOCS = ["README.md", "docs/language.md", "docs/ci.md", "policies/README.md"]
+DOCS = [
+    "README.md",
+    "docs/language.md",
+    "docs/ci.md",
+    "docs/projects.md",
+    "policies/README.md",
+]
 FENCE = re.compile(r"```hcl\n(.*?)```", re.S)
 
 

@@ -10,12 +10,15 @@ success, 1 error (bad input or a bad flag — never Typer's 2), 2 "changes" (pla
 
 from __future__ import annotations
 
+import decimal
+import errno
 import gc
+import io
 import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -45,7 +48,23 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-StackArg = Annotated[Path, typer.Argument(help="Stack directory (its *.hcl files).")]
+StackArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Stack directory (its *.hcl files). Default: every stack of the project "
+        "(infercost.project.hcl), else the working directory.",
+        show_default=False,
+    ),
+]
+StackNameOpt = Annotated[
+    str | None, typer.Option("--stack", help="Run only this stack of the project.")
+]
+UsageScaleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--usage-scale", help="Multiply every usage row's units by F (F >= 0).", metavar="F"
+    ),
+]
 UsageOpt = Annotated[
     Path | None, typer.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")
 ]
@@ -83,19 +102,44 @@ def _sampling(seed: int | None, samples: int | None) -> Settings:
 
 
 def _options(
-    stack: Path,
+    stack: Path | None,
     usage: Path | None,
     var: list[str] | None,
     var_file: list[Path] | None,
     period: str | None,
+    usage_scale: str | None = None,
 ) -> Options:
+    from infercost.usage.scale import parse_scale
+
     return Options(
-        stack=stack,
+        stack=stack or Path("."),
         vars=tuple(var or ()),
         var_files=tuple(var_file or ()),
         usage=usage,
         period=period,
+        usage_scale=None if usage_scale is None else parse_scale(usage_scale),
     )
+
+
+def _dispatch(
+    command: Literal["validate", "breakdown", "plan", "check"],
+    args: Any,
+    stack: Path | None,
+    stack_name: str | None,
+    console: Console,
+) -> Outcome:
+    """One stack through its command module, or every stack of the project."""
+    import importlib
+
+    from infercost.cli import project
+
+    where = project.target(stack, stack_name)
+    args = project.for_target(args, where)
+    if where.whole_project and where.project is not None:
+        return project.run(command, args, console, where.project)
+    module = importlib.import_module(f"infercost.cli.{command}")
+    outcome: Outcome = module.run(args, console)
+    return outcome
 
 
 def _console(ctx: typer.Context, no_color: bool = False) -> Console:
@@ -107,7 +151,7 @@ def _console(ctx: typer.Context, no_color: bool = False) -> Console:
 @app.command()
 def validate(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     usage: UsageOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -115,6 +159,7 @@ def validate(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
+    stack_name: StackNameOpt = None,
 ) -> Outcome:
     """Parse the stack and check its schema, references and (if configured) usage."""
     from infercost.cli import validate as command
@@ -123,13 +168,13 @@ def validate(
         _options(stack, usage, var, var_file, period),
         parse_outputs(output, out, command.FORMATS),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("validate", args, stack, stack_name, _console(ctx, no_color))
 
 
 @app.command()
 def breakdown(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     usage: UsageOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -139,16 +184,18 @@ def breakdown(
     no_color: NoColorOpt = False,
     seed: SeedOpt = None,
     samples: SamplesOpt = None,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
     from infercost.cli import breakdown as command
 
     args = BreakdownArgs(
-        _options(stack, usage, var, var_file, period),
+        _options(stack, usage, var, var_file, period, usage_scale),
         parse_outputs(output, out, command.FORMATS),
         _sampling(seed, samples),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("breakdown", args, stack, stack_name, _console(ctx, no_color))
 
 
 BaseOpt = Annotated[
@@ -166,7 +213,7 @@ WhatIfOpt = Annotated[
 @app.command()
 def plan(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
     what_if: WhatIfOpt = None,
@@ -182,24 +229,26 @@ def plan(
     no_color: NoColorOpt = False,
     seed: SeedOpt = None,
     samples: SamplesOpt = None,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """The COGS diff between a base and the proposed configuration."""
     from infercost.cli import plan as command
 
     args = PlanArgs(
-        _options(stack, usage, var, var_file, period),
+        _options(stack, usage, var, var_file, period, usage_scale),
         Change(base, base_dir, tuple(what_if or ())),
         parse_outputs(output, out, command.FORMATS),
         detailed_exitcode,
         _sampling(seed, samples),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("plan", args, stack, stack_name, _console(ctx, no_color))
 
 
 @app.command()
 def check(
     ctx: typer.Context,
-    stack: StackArg = Path("."),
+    stack: StackArg = None,
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
     what_if: WhatIfOpt = None,
@@ -220,19 +269,21 @@ def check(
     output: OutputOpt = None,
     out: OutOpt = None,
     no_color: NoColorOpt = False,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
     from infercost.cli import check as command
 
     args = CheckArgs(
-        _options(stack, usage, var, var_file, period),
+        _options(stack, usage, var, var_file, period, usage_scale),
         Change(base, base_dir, tuple(what_if or ())),
         tuple(policy or ()),
         strict,
         soft_fail,
         parse_outputs(output, out, command.FORMATS),
     )
-    return command.run(args, _console(ctx, no_color))
+    return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
 
 
 @app.command()
@@ -266,6 +317,41 @@ def explain(
         parse_outputs(output, out, command.FORMATS),
         _sampling(seed, samples) if seed is not None or samples is not None else None,
     )
+    return command.run(args, _console(ctx, no_color))
+
+
+@app.command()
+def compare(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="[STACK] WHAT_IF.hcl...: the stack directory (optional), then what-if files.",
+            show_default=False,
+        ),
+    ] = None,
+    usage: UsageOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    period: PeriodOpt = None,
+    output: OutputOpt = None,
+    out: OutOpt = None,
+    no_color: NoColorOpt = False,
+    stack_name: StackNameOpt = None,
+    usage_scale: UsageScaleOpt = None,
+) -> Outcome:
+    """The stack and each what-if applied alone, side by side: COGS, margin, underwater."""
+    import dataclasses
+
+    from infercost.app.compare import CompareArgs
+    from infercost.cli import compare as command
+
+    outputs = parse_outputs(output, out, command.FORMATS)
+    options = _options(None, usage, var, var_file, period, usage_scale)
+    stack, what_ifs = command.split(list(paths or ()), stack_name)
+    directory, project_usage = command.one_stack(stack, stack_name)
+    options = dataclasses.replace(options, stack=directory, usage=usage or project_usage)
+    args = CompareArgs(options, what_ifs, outputs)
     return command.run(args, _console(ctx, no_color))
 
 
@@ -309,6 +395,8 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     way its diagnostics are printed here, once, and never as a traceback.
     """
     console = console or Console()
+    if console.stdout is None:  # started with standard output closed (>&-)
+        console = Console(_ClosedStream(), console.stderr, console.no_color)
     # A run is short and builds large, acyclic structures (parse trees, a million usage
     # rows' groups); the cyclic GC's repeated full scans over them cost more than the
     # little cyclic garbage it would reclaim. Raising the threshold keeps it for safety.
@@ -333,6 +421,16 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.SUCCESS)
+    except decimal.DecimalException:  # a derived figure (a percentage change) too large
+        problem = Diagnostic(
+            "Figure too large",
+            "A figure derived from the configuration is too large to show at 28 "
+            "significant digits; check prices, counts and usage for absurd values.",
+        )
+        return report(Outcome(ExitCode.ERROR, (problem,)), console)
+    except OSError as exc:  # stdout closed (>&-), a full disk (/dev/full): said, not a bug
+        problem = Diagnostic("Cannot write output", f"{exc.strerror or exc}.")
+        return report(Outcome(ExitCode.ERROR, (problem,)), console)
     except Exception:
         if os.environ.get("INFERCOST_DEBUG"):
             traceback.print_exc(file=console.stderr)
@@ -347,5 +445,24 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     return int(returned or 0)  # --help and the like: click's own exit code
 
 
+class _ClosedStream(io.StringIO):
+    """Standard output when the process started without one: writing is an error."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a buffered write to a full disk fails here, not in main
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        sys.stderr.write(f"Error: Cannot write output\n\n{exc.strerror or exc}.\n")
+        code = 1
+    if sys.stdout is not None:
+        # Nothing more to write: keep the interpreter's final flush from failing again.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    sys.exit(code)

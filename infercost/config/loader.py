@@ -13,6 +13,7 @@ from pathlib import Path
 
 from infercost.config import syntax as s
 from infercost.config.hcl import parse_text
+from infercost.config.project import stack_files
 from infercost.config.structure import check_structure
 from infercost.errors import Diagnostic, InfercostError
 
@@ -36,7 +37,7 @@ def read_stack_dir(directory: Path) -> dict[str, str]:
     if not directory.is_dir():
         raise InfercostError.at("Stack not found", f"{display_path(directory)} is not a directory.")
     texts: dict[str, str] = {}
-    for path in sorted(directory.glob("*.hcl")):
+    for path in stack_files(directory):  # never the project file
         texts[display_path(path)] = read_text(path)
     if not texts:
         raise InfercostError.at(
@@ -46,16 +47,10 @@ def read_stack_dir(directory: Path) -> dict[str, str]:
 
 
 def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InfercostError.at(
-            "Unreadable file", f"{display_path(path)} is not UTF-8 text ({exc.reason})."
-        ) from None
-    except OSError as exc:
-        raise InfercostError.at(
-            "Unreadable file", f"{display_path(path)}: {exc.strerror or exc}."
-        ) from None
+    """A user's file as UTF-8 text: regular files only, never a pipe or /proc (files.py)."""
+    from infercost.files import read_text as read_user_text
+
+    return read_user_text(path, "configuration file")
 
 
 def parse_files(texts: Mapping[str, str], root: str | None = "stack") -> list[s.File]:

@@ -17,7 +17,7 @@ import pytest
 from tests.helpers import REPO, run_cli
 from tests.plan.support import PLAN_STACK
 
-KINDS = ("breakdown", "plan", "check", "explain")
+KINDS = ("breakdown", "plan", "check", "explain", "project", "compare")
 SA = "examples/support-assistant"
 SEARCH = "examples/search-api"
 DRAFT_WHAT_IF = f"{SA}/what-if/gpt-4o-draft.hcl"
@@ -38,6 +38,35 @@ waiver "old_exception" {
   until     = "2000-01-01"
 }
 """
+
+
+def search_what_if(tmp) -> Any:
+    path = tmp / "cheaper.hcl"
+    path.write_text('feature "answer" {\n  revenue_per_unit = 0.004\n}\n', encoding="utf-8")
+    return path
+
+
+def project_documents(tmp) -> list[dict[str, Any]]:
+    """Project documents of every command, one with totals refused (two currencies),
+    one with a stack created and one deleted since a base ref."""
+    from tests.cli.test_projects import make_repo
+
+    repo = make_repo(tmp / "repo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo)
+        docs = [
+            run_json(["validate"]),
+            run_json(["breakdown"]),
+            run_json(["plan", "--base", "main"]),
+            run_json(["check", "--base", "main"], (0, 2)),
+            run_json(["check"], (0, 2)),
+        ]
+        gamma = repo / "stacks" / "gamma" / "main.hcl"
+        gamma.write_text(gamma.read_text().replace('"USD"', '"EUR"'))
+        docs.append(run_json(["breakdown"]))
+        (repo / "stacks" / "beta" / "main.hcl").write_text("feature {\n", encoding="utf-8")
+        docs.append(run_json(["validate"], (1,)))
+    return docs
 
 
 def schema(kind: str) -> dict[str, Any]:
@@ -84,6 +113,11 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
                 run_json(["explain", SA, "support_assistant", "--samples", "2000"]),
                 run_json(["explain", SEARCH, "answer", "--swing", "35"]),
             ],
+            "project": project_documents(tmp),
+            "compare": [
+                run_json(["compare", SA, DRAFT_WHAT_IF]),
+                run_json(["compare", SEARCH, str(search_what_if(tmp)), "--usage-scale", "2"]),
+            ],
             "check": [
                 run_json(["check", SA]),
                 run_json(["check", SA, "--what-if", DRAFT_WHAT_IF], (2,)),
@@ -116,7 +150,9 @@ def test_schema_is_valid_and_strict(kind: str) -> None:
         assert node.get("additionalProperties") is False, where
         assert sorted(node["required"]) == sorted(node["properties"]), where
     # numbers are "number" (exact decimals, not integers) where amounts appear
-    assert root["properties"]["currency"]["type"] == "string"
+    # (a project's totals have no currency when its stacks do not share one)
+    expected = ["string", "null"] if kind == "project" else "string"
+    assert root["properties"]["currency"]["type"] == expected
 
 
 @pytest.mark.parametrize("kind", KINDS)
