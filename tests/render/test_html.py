@@ -289,3 +289,12 @@ def test_the_report_in_a_real_browser(at_repo, tmp_path: Path) -> None:
     if blank.exists():  # the same window with nothing on it compresses to far less
         assert png_ink(blank.read_bytes()) < png_ink(data) / 5
         assert len(data) > 5 * len(blank.read_bytes())
+
+
+def test_plan_page_shows_the_cogs_split(at_repo) -> None:
+    argv = ["plan", "examples/support-assistant/self-hosted", "--base-dir", EXAMPLE]
+    tree = skeleton(render(argv))
+    paths = {path for path, _ in tree.figures}
+    assert {"totals/after/allocated_cogs", "totals/before/contribution_margin"} <= paths
+    document = json.loads(run_cli([*argv, "-o", "json"]).stdout, parse_float=Decimal)
+    assert_figures_match(tree.figures, document)
