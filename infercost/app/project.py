@@ -21,6 +21,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -438,4 +439,19 @@ def _sum(totals: Sequence[Totals]) -> Totals:
     with exact():
         cogs = sum((t.cogs for t in totals), ZERO)
         revenue = sum((t.revenue for t in totals), ZERO)
-    return Totals(cogs, revenue, margin(revenue, cogs))
+        variable = sum((t.variable_cogs for t in totals), ZERO)
+        by_item: dict[str, Decimal] = {}
+        for t in totals:  # the same GPU item in two stacks is one reservation's load
+            for item, hours in t.gpu_hours_by_item.items():
+                by_item[item] = by_item.get(item, ZERO) + hours
+        return Totals(
+            cogs,
+            revenue,
+            margin(revenue, cogs),
+            variable_cogs=variable,
+            allocated_cogs=sum((t.allocated_cogs for t in totals), ZERO),
+            unallocated_cogs=sum((t.unallocated_cogs for t in totals), ZERO),
+            contribution_margin=margin(revenue, variable),
+            gpu_hours=sum((t.gpu_hours for t in totals), ZERO),
+            gpu_hours_by_item=dict(sorted(by_item.items())),
+        )
