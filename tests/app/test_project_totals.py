@@ -31,5 +31,12 @@ def test_totals_sum_exactly_and_margin_comes_from_the_sums(
 
 def test_one_worked_example() -> None:
     # 20 + 5 + 6 = 31 COGS against 100 + 50 + 20 = 170: margin 139/170
-    stacks = [Totals(Decimal(c), Decimal(r), None) for c, r in ((20, 100), (5, 50), (6, 20))]
-    assert _sum(stacks) == Totals(Decimal(31), Decimal(170), Decimal(139) / Decimal(170))
+    stacks = [
+        Totals(Decimal(c), Decimal(r), None, variable_cogs=Decimal(c))
+        for c, r in ((20, 100), (5, 50), (6, 20))
+    ]
+    gross = Decimal(139) / Decimal(170)
+    # no shared costs: all COGS is variable, so both margins are (170 − 31) / 170
+    assert _sum(stacks) == Totals(
+        Decimal(31), Decimal(170), gross, variable_cogs=Decimal(31), contribution_margin=gross
+    )
