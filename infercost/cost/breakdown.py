@@ -215,8 +215,8 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
     gpu_seconds: dict[str, Decimal] = {}
     for name, feature in stack.features.items():
         units, revenue = feature_units[name], feature_revenue[name]
-        share = allocated.get(name, ZERO)
-        cogs = variable[name] + share if share else variable[name]
+        part = allocated.get(name, ZERO)
+        cogs = variable[name] + part if part else variable[name]
         seconds = None
         for c in step_costs[name]:
             if c.gpu_seconds_per_unit is not None:
@@ -236,7 +236,7 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
             target_margin=feature.target_margin,
             steps=step_costs[name],
             variable_cogs=variable[name],
-            allocated_cogs=share,
+            allocated_cogs=part,
             contribution_margin=margin(revenue, variable[name]),
             gpu_seconds_per_unit=seconds,
             uncarried_cogs=allocation.uncarried.get(name, ZERO),
