@@ -24,6 +24,8 @@ class ExitCode(IntEnum):
     ERROR = 1
     #: Blocking violations (check) or changes (plan --detailed-exitcode).
     CHANGES = 2
+    #: ``fmt --check`` found files not in the canonical layout (as ``terraform fmt``).
+    UNFORMATTED = 3
     INTERRUPTED = 130
 
 

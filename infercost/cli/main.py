@@ -382,6 +382,24 @@ def comment(
 
 
 @app.command()
+def fmt(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Stack directories or .hcl files (default: the current directory)."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; list the files to format and exit 3."),
+    ] = False,
+) -> Outcome:
+    """Rewrite .hcl files in the canonical layout, and print the files changed."""
+    from infercost.cli import fmt as command
+
+    return command.run(tuple(paths or ()), check, _console(ctx, True))
+
+
+@app.command()
 def version(ctx: typer.Context) -> Outcome:
     """Print the version."""
     _console(ctx).stdout.write(f"infercost {__version__}\n")
