@@ -15,7 +15,7 @@ DOCS = [
     "docs/language.md",
     "docs/ci.md",
     "docs/projects.md",
-    "policies/README.md",
+    "infercost/policies/README.md",
 ]
 FENCE = re.compile(r"```hcl\n(.*?)```", re.S)
 
