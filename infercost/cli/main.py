@@ -199,7 +199,12 @@ def breakdown(
 
 
 BaseOpt = Annotated[
-    str | None, typer.Option("--base", help="Git ref of the base (the stack as committed there).")
+    str | None,
+    typer.Option(
+        "--base",
+        help="Git ref of the base (the stack as committed there); A...B is the merge base "
+        "of A and B, as GitHub diffs a pull request.",
+    ),
 ]
 BaseDirOpt = Annotated[
     Path | None, typer.Option("--base-dir", help="Directory holding the base stack.")
