@@ -10,6 +10,7 @@ success, 1 error (bad input or a bad flag — never Typer's 2), 2 "changes" (pla
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import errno
 import gc
@@ -36,6 +37,7 @@ from infercost.cli.diagnostics import Outcome, report
 from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
 from infercost.insight.sampling import Settings, check_settings
+from infercost.render.inert import InertStream
 from infercost.workspace import Change, Options
 
 app = typer.Typer(
@@ -415,11 +417,28 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     """Run the CLI and return its exit code: the one handler of every command.
 
     A command returns an :class:`Outcome`; an error that ends it becomes one. Either
-    way its diagnostics are printed here, once, and never as a traceback.
+    way its diagnostics are printed here, once, and never as a traceback. Every byte
+    printed goes through inert streams (:mod:`infercost.render.inert`): nothing from a
+    stack, a usage file or a message can start a CI runner command or show a token.
     """
-    console = console or Console()
-    if console.stdout is None:  # started with standard output closed (>&-)
-        console = Console(_ClosedStream(), console.stderr, console.no_color)
+    given = console or Console()
+    if given.stdout is None:  # started with standard output closed (>&-)
+        given = Console(_ClosedStream(), given.stderr, given.no_color)
+    out, err = InertStream(given.stdout), InertStream(given.stderr)
+    code = _main(argv, Console(out, err, given.no_color))
+    try:
+        out.flush()  # the last line, when it had no newline
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        err.write(f"Error: Cannot write output\n\n{exc.strerror or exc}.\n")
+        code = int(ExitCode.ERROR)
+    with contextlib.suppress(OSError):
+        err.flush()
+    return code
+
+
+def _main(argv: list[str] | None, console: Console) -> int:
     # A run is short and builds large, acyclic structures (parse trees, a million usage
     # rows' groups); the cyclic GC's repeated full scans over them cost more than the
     # little cyclic garbage it would reclaim. Raising the threshold keeps it for safety.
