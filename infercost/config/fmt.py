@@ -74,8 +74,9 @@ def _lines(tokens: list[Token]) -> list[_Line]:
             end -= 1
         for i, tok in enumerate(toks[:end]):
             if i > 0 and tok.kind == Kind.PUNCT and tok.text == "=":
-                # Only a whole expression is a cell: "x = {" opens a multi-line value.
-                if _net_brackets(toks[i:end]) == 0:
+                # Only a whole expression is a cell: "x = {" opens a multi-line value;
+                # a name after a multi-line comment has no column to align.
+                if _net_brackets(toks[i:end]) == 0 and not any("\n" in t.text for t in toks[:i]):
                     line.assign = i
                 break
     return lines
