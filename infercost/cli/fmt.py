@@ -19,6 +19,7 @@ from infercost.config.hcl import parse_text
 from infercost.config.loader import display_path, read_text
 from infercost.errors import Diagnostic, InfercostError
 
+
 def files_of(paths: Sequence[Path]) -> list[Path]:
     """Each directory's ``*.hcl`` files (not recursive, like a stack), and named files."""
     found: list[Path] = []

@@ -19,7 +19,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TextIO, cast
 
 import typer
 
@@ -425,7 +425,8 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     if given.stdout is None:  # started with standard output closed (>&-)
         given = Console(_ClosedStream(), given.stderr, given.no_color)
     out, err = InertStream(given.stdout), InertStream(given.stderr)
-    code = _main(argv, Console(out, err, given.no_color))
+    # InertStream writes like a text stream; it wraps one rather than being one.
+    code = _main(argv, Console(cast(TextIO, out), cast(TextIO, err), given.no_color))
     try:
         out.flush()  # the last line, when it had no newline
     except BrokenPipeError:
