@@ -202,3 +202,16 @@ def test_the_debug_traceback_is_inert_and_redacted(
     assert "Traceback" in err.getvalue() and "RuntimeError" in err.getvalue()
     assert token not in err.getvalue() and "u:p@" not in err.getvalue()
     _assert_inert(err.getvalue())
+
+
+def test_redaction_keeps_a_json_document_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    document = json.dumps(
+        {"h": "Authorization: Bearer abc", "u": "https://u:p@host/x", "a": "x://y", "b": "c@d"},
+        separators=(",", ":"),
+    )
+    cleaned = json.loads(for_format("json", document))
+    assert cleaned == {
+        "h": "Authorization: Bearer ***", "u": "https://***@host/x", "a": "x://y", "b": "c@d"
+    }  # fmt: skip

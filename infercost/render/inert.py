@@ -32,9 +32,10 @@ _SECRETS = (
     # GitHub tokens: personal (classic and fine-grained), OAuth, user-to-server,
     # server-to-server (the Actions GITHUB_TOKEN) and refresh tokens.
     (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), "***"),
-    (re.compile(r"(?i)\b(authorization:\s*)(?:(bearer|token|basic)\s+)?\S+"), r"\1\2 ***"),
+    # (never past a quote or comma: a JSON document stays JSON)
+    (re.compile(r"(?i)\b(authorization:\s*)(?:(bearer|token|basic)\s+)?[^\s\"',;]+"), r"\1\2 ***"),
     # userinfo of a URL: https://user:secret@host, https://x-access-token:...@host
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@"), r"\1***@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"'<>,]+@"), r"\1***@"),
 )
 _TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "INFERCOST_GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN")
 # Formats whose text is JSON: control characters are already escaped by the encoder,
