@@ -9,6 +9,7 @@ standard output and to a file, and reads every line of stdout, stderr and the fi
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,10 @@ from tests.helpers import run_cli
 
 WriteStack = Callable[..., Path]
 
-HOSTILE = r"bad\n::stop-commands::x\n##[warning]forged\r::error::cr\u2028::add-mask::y"
+HOSTILE = (
+    r"bad\n::stop-commands::x\n##[warning]forged\r::error::cr\u2028::add-mask::y"
+    r"\u0085::nel\u007f\u202e"
+)
 # a line a runner would act on: blanks (as .NET trims them), then a command
 COMMAND = re.compile(r"^[\s\u200b\ufeff]*(::|##\[|##vso\[)", re.IGNORECASE)
 OUR_COMMANDS = re.compile(r"^::(error|warning|notice) [^\n]*::")
@@ -71,6 +75,8 @@ def test_no_format_on_stdout_or_stderr_starts_a_runner_command(hostile: Path, fm
     assert "stop-commands" in result.stdout  # the text is there, shown, but inert
     _assert_inert(result.stdout, commands_allowed=fmt == "github")
     _assert_inert(result.stderr)
+    if fmt in ("json", "sarif"):
+        json.loads(result.stdout)  # still JSON: its own escapes are kept
 
 
 def test_no_file_output_starts_a_runner_command(hostile: Path, tmp_path: Path) -> None:
@@ -83,6 +89,8 @@ def test_no_file_output_starts_a_runner_command(hostile: Path, tmp_path: Path) -
         text = (tmp_path / f"out.{fmt}").read_text(encoding="utf-8")
         assert "stop-commands" in text, fmt
         _assert_inert(text, commands_allowed=fmt == "github")
+        if fmt in ("json", "sarif"):
+            json.loads(text)
 
 
 def test_plan_and_breakdown_are_inert(hostile: Path) -> None:
@@ -204,9 +212,7 @@ def test_the_debug_traceback_is_inert_and_redacted(
     _assert_inert(err.getvalue())
 
 
-def test_redaction_keeps_a_json_document_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
+def test_redaction_keeps_a_json_document_json() -> None:
     document = json.dumps(
         {"h": "Authorization: Bearer abc", "u": "https://u:p@host/x", "a": "x://y", "b": "c@d"},
         separators=(",", ":"),

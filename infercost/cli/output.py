@@ -91,8 +91,8 @@ def write_outputs(rendered: Sequence[tuple[OutputSpec, str]], stdout: TextIO) ->
     (:mod:`infercost.render.inert`), only the ``github`` format writes real commands."""
     for spec, text in rendered:
         if spec.path is None:
-            if spec.format == "github" and isinstance(stdout, InertStream):
-                stdout.write_commands(text)
+            if isinstance(stdout, InertStream):
+                stdout.write_document(for_format(spec.format, text))
             else:
                 stdout.write(for_format(spec.format, text))
             continue
