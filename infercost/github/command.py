@@ -176,6 +176,8 @@ def post_comment(
       https://api.github.com (GitHub Enterprise Server sets it for you);
     - ``valid_at``: the commit time of the pull request head (``pull_request.head.sha``
       of the payload, else ``HEAD``) read with git.
+    - the account whose comment is the sticky one: ``INFERCOST_COMMENT_AUTHOR``, else
+      the token's own (``GET /user``, or ``github-actions[bot]`` for an Actions token).
 
     Any failure is an :class:`~infercost.errors.InfercostError` (with the warnings
     found before it), printed by the CLI's one diagnostics handler like every error.
@@ -184,6 +186,9 @@ def post_comment(
     """
     env = os.environ if env is None else env
     secret = token or env.get("GITHUB_TOKEN") or ""
+    # A GitHub App's installation token writes as "APP[bot]", which GitHub does not tell
+    # the token itself: name it (the Actions token's github-actions[bot] is found alone).
+    author = env.get("INFERCOST_COMMENT_AUTHOR") or None
     diagnostics = Diagnostics()
     try:
         markdown = _read_body(body_file)
@@ -212,7 +217,9 @@ def post_comment(
         )
         result = _within(
             deadline,
-            lambda: upsert_comment(client, repo, number, markdown, valid_at=stamp, tag=tag),
+            lambda: upsert_comment(
+                client, repo, number, markdown, valid_at=stamp, tag=tag, author=author
+            ),
         )
     except CommentError as exc:
         message = redact(exc.message)

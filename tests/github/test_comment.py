@@ -203,6 +203,7 @@ def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
         "GITHUB_API_URL",
         "GITHUB_REPOSITORY",
         "GITHUB_EVENT_PATH",
+        "INFERCOST_COMMENT_AUTHOR",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
@@ -768,3 +769,19 @@ def test_a_credential_in_the_api_url_never_appears(tmp_path: Path) -> None:
     assert (
         "hunter2" not in err.getvalue() and "cannot reach http://***@127.0.0.1:9" in err.getvalue()
     )
+
+
+def test_an_app_token_names_its_bot_account(
+    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An installation token of a GitHub App is refused by GET /user like the Actions
+    # token, but writes as "APP[bot]": INFERCOST_COMMENT_AUTHOR names it.
+    old = f"{MARKER}\n<!-- infercost:valid_at=2026-11-28T00:00:00Z -->\nold"
+    github.add(PR, old, "github-actions[bot]")
+    mine = github.add(PR, old, "cost-app[bot]")
+    monkeypatch.setenv("INFERCOST_COMMENT_AUTHOR", "cost-app[bot]")
+    code, err = _run(github, tmp_path)
+    assert code == 0, err
+    [write] = github.writes()
+    assert write.method == "PATCH" and write.path.endswith(f"/comments/{mine['id']}")
+    assert all(r.path != "/user" for r in github.requests)
