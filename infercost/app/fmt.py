@@ -2,7 +2,8 @@
 in place or, with ``check``, only compared.
 
 A file is rewritten only when both its text and the new text parse, so a formatter bug
-can never break a stack; a file that is not valid HCL is an error and left as it is.
+can never break a stack; a file to rewrite that is not valid HCL is an error and left
+as it is.
 """
 
 from __future__ import annotations
@@ -47,10 +48,15 @@ def files_of(paths: Sequence[Path]) -> list[Path]:
 
 
 def formatted(text: str, name: str) -> str:
-    """The canonical layout of a file's text; a located error for invalid HCL."""
-    parse_text(text, name)
+    """The canonical layout of a file's text; a located error for invalid HCL.
+
+    A file already in the layout is not parsed (validity is ``validate``'s question,
+    and parsing costs ten times the layout); one to rewrite is parsed before and after,
+    so a formatter bug can never break it.
+    """
     result = format_text(text, name)
     if result != text:
+        parse_text(text, name)
         try:
             parse_text(result, name)
         except InfercostError as exc:

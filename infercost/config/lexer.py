@@ -35,41 +35,31 @@ class Token:
     column: int
 
 
-# Longest first, so "==" wins over "=" and "..." over ".".
-_PUNCTUATION = (
-    "...",
-    "=>",
-    "==",
-    "!=",
-    "<=",
-    ">=",
-    "&&",
-    "||",
-    "::",
-    "{",
-    "}",
-    "[",
-    "]",
-    "(",
-    ")",
-    ",",
-    ".",
-    "?",
-    ":",
-    "=",
-    "<",
-    ">",
-    "!",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
+# One pattern, tried in this order at each position: blanks in one run, comments before
+# "/", a heredoc before "<", and the longest punctuation first ("==" before "=").
+_MASTER = re.compile(
+    r"""
+    (?P<blank>[ \t\r\f\v\ufeff]+)
+    |(?P<newline>\n)
+    |(?P<comment>(?:\#|//)[^\n]*)
+    |(?P<block>/\*)
+    |(?P<quote>")
+    |(?P<heredoc><<(-?)([^\W\d][\w-]*)[ \t]*\n)
+    |(?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    |(?P<ident>[^\W\d][\w-]*)
+    |(?P<punct>\.\.\.|=>|==|!=|<=|>=|&&|\|\||::|[{}\[\](),.?:=<>!+\-*/%])
+    """,
+    re.VERBOSE,
 )
-_IDENT = re.compile(r"[^\W\d][\w-]*")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_HEREDOC = re.compile(r"<<(-?)([^\W\d][\w-]*)[ \t]*\n")
-_BLANK = " \t\r\f\v\ufeff"
+# A quoted string without interpolation ("$" or "%" never followed by "{").
+_SIMPLE_STRING = re.compile(r'"(?:[^"\\\n$%]|\\[^\n]|[$%](?!\{))*"')
+_KINDS = {
+    "newline": Kind.NEWLINE,
+    "comment": Kind.COMMENT,
+    "number": Kind.NUMBER,
+    "ident": Kind.IDENT,
+    "punct": Kind.PUNCT,
+}
 
 
 class _Scanner:
@@ -78,6 +68,7 @@ class _Scanner:
         self.filename = filename
         self.pos = 0
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.line = 1
 
     def where(self, pos: int) -> tuple[int, int]:
         index = bisect.bisect_right(self.line_starts, pos) - 1
@@ -90,48 +81,43 @@ class _Scanner:
         )
 
     def token(self, kind: Kind, start: int, end: int) -> Token:
-        line, column = self.where(start)
+        # Tokens come in order: the line advances past each newline, no search needed.
+        while self.line < len(self.line_starts) and self.line_starts[self.line] <= start:
+            self.line += 1
         self.pos = end
-        return Token(kind, self.text[start:end], line, column)
+        return Token(
+            kind, self.text[start:end], self.line, start - self.line_starts[self.line - 1] + 1
+        )
 
     def tokens(self) -> list[Token]:
         out: list[Token] = []
         text = self.text
         while self.pos < len(text):
             start = self.pos
-            char = text[start]
-            if char in _BLANK:
-                self.pos += 1
-            elif char == "\n":
-                out.append(self.token(Kind.NEWLINE, start, start + 1))
-            elif char == "#" or text.startswith("//", start):
-                end = text.find("\n", start)
-                end = len(text) if end < 0 else end
-                out.append(self.token(Kind.COMMENT, start, end))
-            elif text.startswith("/*", start):
+            match = _MASTER.match(text, start)
+            if match is None:
+                raise self.error(f"Unexpected character {text[start]!r}.")
+            group = match.lastgroup
+            if group == "blank":
+                self.pos = match.end()
+            elif group == "block":
                 end = text.find("*/", start + 2)
                 if end < 0:
                     raise self.error("A /* comment is never closed.")
                 out.append(self.token(Kind.COMMENT, start, end + 2))
-            elif char == '"':
+            elif group == "quote":
                 out.append(self.token(Kind.STRING, start, self.quoted(start)))
-            elif heredoc := _HEREDOC.match(text, start):
-                out.append(self.token(Kind.HEREDOC, start, self.heredoc(heredoc)))
-            elif number := _NUMBER.match(text, start):
-                out.append(self.token(Kind.NUMBER, start, number.end()))
-            elif ident := _IDENT.match(text, start):
-                out.append(self.token(Kind.IDENT, start, ident.end()))
+            elif group == "heredoc":
+                out.append(self.token(Kind.HEREDOC, start, self.heredoc(match)))
             else:
-                for punct in _PUNCTUATION:
-                    if text.startswith(punct, start):
-                        out.append(self.token(Kind.PUNCT, start, start + len(punct)))
-                        break
-                else:
-                    raise self.error(f"Unexpected character {char!r}.")
+                out.append(self.token(_KINDS[str(group)], start, match.end()))
         return out
 
     def quoted(self, start: int) -> int:
         """End of the quoted template opened at ``start`` (interpolations may nest)."""
+        simple = _SIMPLE_STRING.match(self.text, start)
+        if simple is not None:  # no interpolation: the common case, in one step
+            return simple.end()
         text = self.text
         pos = start + 1
         while pos < len(text):
@@ -172,7 +158,7 @@ class _Scanner:
     def heredoc(self, opener: re.Match[str]) -> int:
         """End of a heredoc: just past its closing marker (the newline after it is not
         part of the token)."""
-        marker = opener.group(2)
+        marker = opener.group(3)
         pos = opener.end()
         text = self.text
         while pos <= len(text):
