@@ -217,3 +217,23 @@ def test_generated_stacks_format_idempotently_and_evaluate_the_same(text: str) -
     assert not once.startswith("\n") and once.endswith("}\n") and "\n\n\n" not in once
     assert all(line == line.rstrip() for line in once.splitlines())
     assert _projection(load({"main.hcl": once})) == _projection(load({"main.hcl": text}))
+
+
+def test_a_stack_laid_out_again_plans_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import write_files
+    from tests.plan.support import PLAN_STACK
+
+    monkeypatch.chdir(tmp_path)
+    squeezed = {
+        name: text.replace("between(2, 5)", "between(2,5)").replace(" = ", "=")
+        for name, text in PLAN_STACK.items()
+    }
+    write_files(Path("base"), squeezed)
+    write_files(Path("head"), squeezed)
+    assert run_cli(["fmt", "head"]).code == 0
+    assert "between(2, 5)" in Path("head/main.hcl").read_text(encoding="utf-8")
+    result = run_cli(["plan", "head", "--base-dir", "base", "--detailed-exitcode"])
+    assert (result.code, result.stderr) == (0, ""), result.stdout
+    assert "No changes." in result.stdout
