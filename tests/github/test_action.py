@@ -180,3 +180,35 @@ def test_no_expression_is_expanded_inside_a_script() -> None:
     steps = yaml.safe_load(ACTION.read_text(encoding="utf-8"))["runs"]["steps"]
     for step in steps:
         assert "${{" not in step.get("run", ""), step["name"]
+
+
+def test_comment_passes_every_input_joined_to_its_option(tmp_path: Path) -> None:
+    fake = tmp_path / "infercost"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$RUNNER_TEMP/args"\nexit 1\n')
+    fake.chmod(0o755)
+    env = {
+        "INFERCOST": str(fake),
+        "MARKDOWN": "-r.md",
+        "STACK": ".",
+        "TAG": "--repo=evil/x",
+        "GITHUB_TOKEN": "t",
+        "REPOSITORY": "acme/shop",
+        "PR_NUMBER": "7",
+        "HEAD_SHA": "0" * 40,
+        "PR_UPDATED_AT": "2026-11-29T10:00:00Z",
+        "FROM_FORK": "true",
+    }
+    code, log, outputs = _run_step("Comment on the pull request", tmp_path, env)
+    # a fork's read-only token: a warning, not a failure; the exit code is still kept
+    assert code == 0, log
+    assert "::warning title=infercost::cannot comment on a pull request from a fork" in log
+    assert outputs["exit-code"] == "0"
+    args = (tmp_path / "args").read_text(encoding="utf-8").splitlines()
+    assert args == [
+        "comment",
+        "--body-file=-r.md",
+        "--repo=acme/shop",
+        "--pr=7",
+        "--tag=--repo=evil/x",
+        "--valid-at=2026-11-29T10:00:00Z",
+    ]
