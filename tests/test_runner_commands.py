@@ -26,8 +26,9 @@ HOSTILE = (
     r"bad\n::stop-commands::x\n##[warning]forged\r::error::cr\u2028::add-mask::y"
     r"\u0085::nel\u007f\u202e"
 )
-# a line a runner would act on: blanks (as .NET trims them), then a command
-COMMAND = re.compile(r"^[\s\u200b\ufeff]*(::|##\[|##vso\[)", re.IGNORECASE)
+# a line a runner would act on: blanks (as .NET trims them), then a command; or a
+# legacy command anywhere in it
+COMMAND = re.compile(r"^[\s\u200b\ufeff]*::|##\[|##vso\[", re.IGNORECASE)
 OUR_COMMANDS = re.compile(r"^::(error|warning|notice) [^\n]*::")
 FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 
@@ -42,7 +43,7 @@ def _assert_inert(text: str, commands_allowed: bool = False) -> None:
         if commands_allowed and OUR_COMMANDS.match(line):
             assert "::stop-commands" not in line.split("::", 2)[1]
             continue
-        assert not COMMAND.match(line), line
+        assert not COMMAND.search(line), line
 
 
 @pytest.fixture
@@ -140,8 +141,10 @@ def test_a_hostile_file_name_is_inert_in_fmt(
     [
         ("ok\n::stop-commands::x", "ok\n\\::stop-commands::x"),
         ("  ::error::x", "  \\::error::x"),
-        ("##[warning]x", "\\##[warning]x"),
-        ("##VSO[task.setvariable]x", "\\##VSO[task.setvariable]x"),
+        ("##[warning]x", "##\\[warning]x"),
+        ("##VSO[task.setvariable]x", "##VSO\\[task.setvariable]x"),
+        # the runner finds a legacy command anywhere in a line
+        ("ok ##[error]x", "ok ##\\[error]x"),
         ("a\r::error::x", "a\\x0d::error::x"),
         ("a\u2028::x", "a\\u2028::x"),
         ("\u202egnp.exe", "\\u202egnp.exe"),
@@ -187,7 +190,7 @@ def test_stream_joins_partial_writes_before_judging_a_line() -> None:
     stream.write(":stop-commands::x\n  #")
     stream.write("#[error]y")
     stream.flush()
-    assert raw.getvalue() == "first\n\\::stop-commands::x\n  \\##[error]y"
+    assert raw.getvalue() == "first\n\\::stop-commands::x\n  ##\\[error]y"
 
 
 def test_the_debug_traceback_is_inert_and_redacted(

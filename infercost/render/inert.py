@@ -10,7 +10,8 @@ by whoever opened the pull request, so the CLI's streams pass through :func:`ine
   overrides are shown as ``\\xNN`` / ``\\uNNNN`` escapes, so no text can start a line
   the reader does not see (a bare CR is a line end for the runner) or reorder one;
 - a line that would start a runner command gets a backslash before it
-  (``\\::stop-commands::x``), visible and inert;
+  (``\\::stop-commands::x``), and a legacy ``##[`` command anywhere in a line one
+  before its bracket (``##\\[warning]``), visible and inert;
 - GitHub tokens, ``Authorization`` values and the password of a URL become ``***``.
 
 The ``github`` output format is the one writer of real commands: its renderer escapes
@@ -27,7 +28,10 @@ _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 )
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
-_COMMAND = re.compile(r"^([\s\u200b\ufeff]*)(::|##\[|##vso\[)", re.IGNORECASE | re.MULTILINE)
+_COMMAND = re.compile(r"^([\s\u200b\ufeff]*)::", re.MULTILINE)
+# The legacy commands are found anywhere in a line (the runner looks for "##[" with
+# IndexOf, Azure Pipelines for "##vso["), so their bracket is escaped wherever it is.
+_LEGACY = re.compile(r"(?i)##(vso)?\[")
 # Each pattern starts with literal text, so a document of megabytes is scanned fast.
 _TOKENS = re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}")
 # (never past a quote or comma: a JSON document stays JSON)
@@ -81,11 +85,15 @@ def redact(text: str) -> str:
     return text
 
 
-def neutralize_commands(text: str) -> str:
-    """A backslash before every line that a runner would read as a command."""
-    if "::" not in text and "##" not in text:
-        return text
-    return _COMMAND.sub(r"\1\\\2", text)
+def neutralize_commands(text: str, json: bool = False) -> str:
+    """A backslash before every ``::`` that starts a line, and before the bracket of
+    every ``##[`` (``\\u005b`` in JSON, where the backslash would be an escape)."""
+    if "##" in text:
+        bracket = "\\u005b" if json else "\\["
+        text = _LEGACY.sub(lambda m: m.group()[:-1] + bracket, text)
+    if "::" in text:
+        text = _COMMAND.sub(r"\1\\::", text)
+    return text
 
 
 def inert(text: str, keep_colour: bool = False) -> str:
@@ -100,7 +108,7 @@ def for_format(format_name: str, text: str) -> str:
     if format_name == "github":
         return text
     if format_name in _JSON_FORMATS:
-        return neutralize_commands(text)
+        return neutralize_commands(text, json=True)
     return neutralize_commands(escape_controls(text, keep_colour=True))
 
 
