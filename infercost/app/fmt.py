@@ -26,6 +26,8 @@ class Formatting:
     differ: tuple[str, ...]
     check: bool
     diagnostics: tuple[Diagnostic, ...]
+    #: For ``-`` (standard input): the text in the layout, written to standard output.
+    output: str | None = None
 
     @property
     def exit_code(self) -> ExitCode:
@@ -66,6 +68,20 @@ def formatted(text: str, name: str) -> str:
                 "as it is. This is a bug in infercost: please report it.",
             ) from None
     return result
+
+
+def format_stdin(text: str, check: bool) -> Formatting:
+    """``fmt -``: standard input in the layout on standard output (as editors call
+    ``terraform fmt -``); with ``check``, nothing is written, only the exit code."""
+    run = Run()
+    run.sources["<stdin>"] = text
+    try:
+        result = formatted(text, "<stdin>")
+    except InfercostError as exc:
+        run.diagnostics.append(exc)
+        return Formatting((), check, run.finished())
+    differ = ("<stdin>",) if result != text else ()
+    return Formatting(differ, check, run.finished(), None if check else result)
 
 
 def format_files(paths: Sequence[Path], check: bool) -> Formatting:

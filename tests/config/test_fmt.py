@@ -237,3 +237,17 @@ def test_a_stack_laid_out_again_plans_no_change(
     result = run_cli(["plan", "head", "--base-dir", "base", "--detailed-exitcode"])
     assert (result.code, result.stderr) == (0, ""), result.stdout
     assert "No changes." in result.stdout
+
+
+def test_standard_input_to_standard_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO('unit   "a" {}'))
+    assert run_cli(["fmt", "-"]) == (0, 'unit "a" {}\n', "")
+    monkeypatch.setattr("sys.stdin", io.StringIO('unit   "a" {}'))
+    assert run_cli(["fmt", "--check", "-"]) == (3, "", "")
+    monkeypatch.setattr("sys.stdin", io.StringIO('unit "a" {}\n'))
+    assert run_cli(["fmt", "--check", "-"]) == (0, "", "")
+    monkeypatch.setattr("sys.stdin", io.StringIO("unit {{"))
+    result = run_cli(["fmt", "-"])
+    assert result.code == 1 and "on <stdin> line 1" in result.stderr
