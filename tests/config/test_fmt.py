@@ -182,7 +182,16 @@ def _stacks(draw: st.DrawFn) -> str:
         "=",
         draw(st.sampled_from(["0.5", "0.6 + -0.1", "!false ? 0.2 : 0.3"])),
     )
-    return out + draw(_BREAKS) + "}" + draw(st.sampled_from(["", "\n", "\n\n"]))
+    out += draw(_BREAKS) + "}" + draw(_BREAKS)
+    if draw(st.booleans()):
+        # a list spread over lines, with comments between its items
+        inside = draw(st.sampled_from(["", "\n", " # first\n", "\n  // c\n"]))
+        tail = draw(st.sampled_from(["", ",", ",\n", ", # last\n"]))
+        out += _tight(draw, "subscription", '"s"', "{") + draw(_BREAKS)
+        out += _tight(draw, "price", "=", draw(_NUMBERS)) + draw(_BREAKS)
+        out += _tight(draw, "features", "=", "[") + inside + "feature.f" + tail + "]"
+        out += draw(_BREAKS) + "}"
+    return out + draw(st.sampled_from(["", "\n", "\n\n"]))
 
 
 def _projection(value: Any) -> Any:
@@ -214,7 +223,8 @@ def _projection(value: Any) -> Any:
 def test_generated_stacks_format_idempotently_and_evaluate_the_same(text: str) -> None:
     once = format_text(text)
     assert format_text(once) == once
-    assert not once.startswith("\n") and once.endswith("}\n") and "\n\n\n" not in once
+    assert not once.startswith("\n") and once.endswith("\n") and not once.endswith("\n\n")
+    assert "\n\n\n" not in once
     assert all(line == line.rstrip() for line in once.splitlines())
     assert _projection(load({"main.hcl": once})) == _projection(load({"main.hcl": text}))
 
