@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def test_no_format_on_stdout_or_stderr_starts_a_runner_command(hostile: Path, fm
     _assert_inert(result.stderr)
     if fmt in ("json", "sarif"):
         json.loads(result.stdout)  # still JSON: its own escapes are kept
+    if fmt == "junit":
+        ET.fromstring(result.stdout.encode())  # still XML: no raw control characters
 
 
 def test_no_file_output_starts_a_runner_command(hostile: Path, tmp_path: Path) -> None:
