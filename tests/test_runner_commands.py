@@ -99,7 +99,7 @@ def test_no_file_output_starts_a_runner_command(hostile: Path, tmp_path: Path) -
 
 def test_plan_and_breakdown_are_inert(hostile: Path) -> None:
     for argv in (["plan", str(hostile)], ["breakdown", str(hostile)]):
-        for fmt in ("text", "markdown", "json"):
+        for fmt in ("text", "markdown", "json", "html"):
             result = run_cli([*argv, "-o", fmt])
             _assert_inert(result.stdout)
             _assert_inert(result.stderr)
@@ -227,3 +227,21 @@ def test_redaction_keeps_a_json_document_json() -> None:
     assert cleaned == {
         "h": "Authorization: Bearer ***", "u": "https://***@host/x", "a": "x://y", "b": "c@d"
     }  # fmt: skip
+
+
+def test_html_is_made_inert_with_character_references() -> None:
+    page = "<p>\n::stop-commands::x ##[error]y</p>\n"
+    assert for_format("html", page) == "<p>\n&#58;:stop-commands::x ##&#91;error]y</p>\n"
+
+
+def test_the_pages_infercost_writes_need_no_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The inert pass must only ever touch text from the stack: a page of ours that it
+    # changed (a CSS rule starting a line with "::before") would be broken by it.
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    for command in ("breakdown", "plan"):
+        page = run_cli([command, "examples/support-assistant", "-o", "html"]).stdout
+        assert "&#58;:" not in page and "&#91;" not in page and "\\x" not in page

@@ -85,14 +85,16 @@ def redact(text: str) -> str:
     return text
 
 
-def neutralize_commands(text: str, json: bool = False) -> str:
+def neutralize_commands(text: str, syntax: str = "text") -> str:
     """A backslash before every ``::`` that starts a line, and before the bracket of
-    every ``##[`` (``\\u005b`` in JSON, where the backslash would be an escape)."""
+    every ``##[``; in JSON the bracket is ``\\u005b`` (a backslash would be an
+    escape there), in HTML both are character references."""
     if "##" in text:
-        bracket = "\\u005b" if json else "\\["
+        bracket = {"json": "\\u005b", "html": "&#91;"}.get(syntax, "\\[")
         text = _LEGACY.sub(lambda m: m.group()[:-1] + bracket, text)
     if "::" in text:
-        text = _COMMAND.sub(r"\1\\::", text)
+        colon = "&#58;:" if syntax == "html" else "\\::"
+        text = _COMMAND.sub(lambda m: m.group(1) + colon, text)
     return text
 
 
@@ -108,7 +110,9 @@ def for_format(format_name: str, text: str) -> str:
     if format_name == "github":
         return text
     if format_name in _JSON_FORMATS:
-        return neutralize_commands(text, json=True)
+        return neutralize_commands(text, "json")
+    if format_name == "html":
+        return neutralize_commands(escape_controls(text), "html")
     return neutralize_commands(escape_controls(text, keep_colour=True))
 
 
