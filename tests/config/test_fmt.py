@@ -261,3 +261,11 @@ def test_standard_input_to_standard_output(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr("sys.stdin", io.StringIO("unit {{"))
     result = run_cli(["fmt", "-"])
     assert result.code == 1 and "on <stdin> line 1" in result.stderr
+
+
+def test_standard_input_comes_back_byte_for_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    text = 'locals {\n  a = "tab\there, del\x7f, nel\x85"\n}\n'
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert run_cli(["fmt", "-"]) == (0, text, "")
