@@ -212,3 +212,25 @@ def test_comment_passes_every_input_joined_to_its_option(tmp_path: Path) -> None
         "--tag=--repo=evil/x",
         "--valid-at=2026-11-29T10:00:00Z",
     ]
+
+
+def test_without_a_stack_check_runs_the_project_and_no_dashes(tmp_path: Path) -> None:
+    fake = tmp_path / "infercost"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$RUNNER_TEMP/args"\nexit 0\n')
+    fake.chmod(0o755)
+    (tmp_path / "infercost.project.hcl").write_text("", encoding="utf-8")
+    env = {
+        "INFERCOST": str(fake),
+        "STACK": "",
+        "BASE": "abc...HEAD",
+        "USAGE": "",
+        "POLICIES": "",
+        "SARIF": "false",
+        "STRICT": "false",
+        "SOFT_FAIL": "false",
+    }
+    code, log, outputs = _run_step("infercost check", tmp_path, env)
+    assert code == 0, log
+    args = (tmp_path / "args").read_text(encoding="utf-8").splitlines()
+    assert args[0] == "check" and args[-1] == "--base=abc...HEAD" and "--" not in args
+    assert outputs["project"] == "true"
