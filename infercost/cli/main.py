@@ -286,6 +286,74 @@ def check(
     return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
 
 
+usage_app = typer.Typer(
+    name="usage",
+    help="Usage from production: import request records, print the aggregation SQL.",
+    no_args_is_help=True,
+)
+app.add_typer(usage_app)
+
+
+@usage_app.command("import")
+def usage_import(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
+    ],
+    source: Annotated[
+        str,
+        typer.Option("--from", help="Source format: records, otel, litellm, aggregated, focus."),
+    ],
+    period: PeriodOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Snapshot to write (default: the stack's usage).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Aggregate request records into the usage snapshot and price them exactly."""
+    from infercost.cli import usage as command
+
+    stack, files = command.split_paths(paths)
+    _finish(
+        command.run_import,
+        _options(stack, None, var, var_file, period),
+        files,
+        source,
+        engine,
+        out,
+        output,
+        _console(no_color),
+    )
+
+
+@usage_app.command("sql")
+def usage_sql(
+    stack: StackArg = Path("."),
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="spark, bigquery, snowflake, trino or duckdb.")
+    ] = "duckdb",
+    table: Annotated[
+        str, typer.Option("--table", help="Table or view holding the record fields.")
+    ] = "records",
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+) -> None:
+    """Print the aggregation query, to run where the records already are."""
+    from infercost.cli import usage as command
+
+    _finish(
+        command.run_sql,
+        _options(stack, None, var, var_file, None),
+        dialect,
+        table,
+        _console(False),
+    )
+
+
 @app.command()
 def explain(
     ctx: typer.Context,

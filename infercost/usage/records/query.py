@@ -1,0 +1,275 @@
+"""The aggregation of request records: one query definition, built with sqlglot and
+transpiled to each engine's dialect (DuckDB here, Spark, a warehouse).
+
+It reads a table of normalized records (``fields.py``) and returns the ``aggregated``
+form that ``usage import`` turns into a snapshot and priced figures:
+
+- ``kind = 'units'`` rows: distinct unit ids (and cache-hit units) per period, customer,
+  subscription and feature;
+- ``kind = 'usage'`` rows: exact token and quantity sums per period, feature, step and
+  price item: the pricing buckets of :func:`infercost.cost.actual.price_usage`.
+
+The query is a chain of named steps so that other commands reuse its parts:
+
+``steps``   one row per (feature, unit, customer, subscription, step, item): the calls
+            of one unit on one step — records, first attempts (retries are the rest),
+            token sums, first call time, cache hit. ``calibrate`` reads calls per unit,
+            retry rates and shares of units from it.
+``units``   the same rows with the unit's first time and cache hit (window functions),
+``periods`` and the period label of each unit (the period of its first record).
+
+A unit is a (feature, unit id, customer, subscription); it belongs to the period of its
+first record (SPEC §12). The stack enters the query only as literals (feature and item
+names, which step of a workflow uses which item), so the query text runs unchanged in a
+warehouse against a table or view holding the record fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlglot
+from sqlglot import exp
+
+from infercost.model import MeterPrice, Stack
+from infercost.usage.records.fields import TOKENS
+
+DIALECTS = ("duckdb", "spark", "bigquery", "snowflake", "trino")
+PERIOD_FORMATS = {"month": "%Y-%m", "day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H", "year": "%Y"}
+UNIT_KEY = ("feature", "unit_id", "customer", "subscription")
+# Columns of the aggregated result, in order (the ``aggregated`` source reads them back).
+OUTPUT_COLUMNS = (
+    "kind",
+    "period",
+    "customer",
+    "subscription",
+    "feature",
+    "step",
+    "item",
+    "units",
+    "cache_hit_units",
+    "records",
+    "first_attempts",
+    *TOKENS,
+    "quantity",
+    "reported_cost",
+    "reported_records",
+)
+
+
+def _s(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=False)
+
+
+def step_pairs(stack: Stack) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """(feature, item, step) for items used by exactly one step of a feature's workflow,
+    and the (feature, item) pairs used by several (a record then needs its step)."""
+    single: list[tuple[str, str, str]] = []
+    ambiguous: list[tuple[str, str]] = []
+    for feature in stack.features.values():
+        workflow = stack.workflows.get(feature.workflow)
+        if workflow is None:
+            continue
+        by_item: dict[str, list[str]] = {}
+        for step in workflow.steps:
+            by_item.setdefault(step.uses, []).append(step.name)
+        for item, names in by_item.items():
+            if len(names) == 1:
+                single.append((feature.name, item, names[0]))
+            else:
+                ambiguous.append((feature.name, item))
+    return single, ambiguous
+
+
+def step_expression(stack: Stack, feature: exp.Expression, item: exp.Expression) -> exp.Expression:
+    """The step a record without ``step`` belongs to, found by its feature and item."""
+    single, _ = step_pairs(stack)
+    if not single:
+        return exp.Null()
+    case = exp.Case()
+    for f, i, step in single:
+        case = case.when(
+            exp.and_(exp.EQ(this=feature, expression=_s(f)), exp.EQ(this=item, expression=_s(i))),
+            _s(step),
+        )
+    return case
+
+
+def meter_items(stack: Stack) -> list[str]:
+    return sorted(
+        item.address
+        for sheet in stack.price_sheets.values()
+        for item in sheet.items.values()
+        if isinstance(item, MeterPrice)
+    )
+
+
+def _sum(expr: exp.Expression, alias: str) -> exp.Alias:
+    return exp.alias_(exp.Sum(this=expr), alias)
+
+
+def _coalesce(expr: exp.Expression, default: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=expr, expressions=[default])
+
+
+def steps_select(
+    stack: Stack, source: exp.Expression | str = "records", extra_keys: Sequence[str] = ()
+) -> exp.Select:
+    """The ``steps`` part: records grouped by unit, step and item (see the module doc).
+
+    ``extra_keys`` are grouped by too (the DuckDB engine adds its problem column, so one
+    scan of the files both validates and aggregates)."""
+    step = _coalesce(_col("step"), step_expression(stack, _col("feature"), _col("item")))
+    meters = meter_items(stack)
+    default_quantity: exp.Expression = exp.Literal.number(0)
+    if meters:
+        default_quantity = (
+            exp.Case()
+            .when(
+                exp.In(this=_col("item"), expressions=[_s(m) for m in meters]),
+                exp.Literal.number(1),
+            )
+            .else_(exp.Literal.number(0))
+        )
+    first = (
+        exp.Case()
+        .when(
+            exp.EQ(
+                this=_coalesce(_col("attempt"), exp.Literal.number(1)),
+                expression=exp.Literal.number(1),
+            ),
+            exp.Literal.number(1),
+        )
+        .else_(exp.Literal.number(0))
+    )
+    hit = (
+        exp.Case()
+        .when(exp.EQ(this=_col("cache_hit"), expression=exp.true()), exp.Literal.number(1))
+        .else_(exp.Literal.number(0))
+    )
+    keys: list[exp.Expression] = [
+        _col(k) for k in ("feature", "unit_id", "customer", "subscription")
+    ]
+    projections: list[exp.Expression] = [
+        *keys,
+        exp.alias_(step, "step"),
+        _col("item"),
+        *[_col(k) for k in extra_keys],
+        exp.alias_(exp.Min(this=_col("time")), "first_time"),
+        exp.alias_(exp.Count(this=exp.Star()), "records"),
+        _sum(first, "first_attempts"),
+        *[_sum(_coalesce(_col(t), exp.Literal.number(0)), t) for t in TOKENS],
+        _sum(_coalesce(_col("quantity"), default_quantity), "quantity"),
+        _sum(_col("reported_cost"), "reported_cost"),
+        exp.alias_(exp.Count(this=_col("reported_cost")), "reported_records"),
+        exp.alias_(exp.Max(this=hit), "cache_hit"),
+    ]
+    src = sqlglot.parse_one(source) if isinstance(source, str) else source
+    return (
+        exp.select(*projections)
+        .from_(src)
+        .group_by(*keys, step, _col("item"), *[_col(k) for k in extra_keys])
+    )
+
+
+def rollup_select(period: str, steps: exp.Select | None = None) -> exp.Select:
+    """Everything after ``steps``: units, periods, and the two kinds of output rows.
+
+    Without ``steps`` the query reads a table named ``steps`` (the DuckDB engine keeps
+    that part as a table, since its files are scanned once for validation and sums)."""
+    partition = [_col(k) for k in UNIT_KEY]
+    units = exp.select(
+        exp.Star(),
+        exp.alias_(
+            exp.Window(this=exp.Min(this=_col("first_time")), partition_by=partition),
+            "unit_time",
+        ),
+        exp.alias_(
+            exp.Window(this=exp.Max(this=_col("cache_hit")), partition_by=partition),
+            "unit_cache_hit",
+        ),
+    ).from_("steps")
+    fmt = PERIOD_FORMATS.get(period, PERIOD_FORMATS["month"])
+    periods = exp.select(
+        exp.Star(),
+        exp.alias_(
+            exp.TimeToStr(this=exp.cast(_col("unit_time"), "timestamp"), format=_s(fmt)),
+            "period",
+        ),
+    ).from_("units")
+
+    def null(kind: str) -> exp.Expression:
+        return exp.cast(exp.Null(), kind)
+
+    hit_unit = exp.Case().when(
+        exp.EQ(this=_col("unit_cache_hit"), expression=exp.Literal.number(1)), _col("unit_id")
+    )
+    unit_rows = (
+        exp.select(
+            exp.alias_(_s("units"), "kind"),
+            _col("period"),
+            _col("customer"),
+            _col("subscription"),
+            _col("feature"),
+            exp.alias_(null("varchar"), "step"),
+            exp.alias_(null("varchar"), "item"),
+            exp.alias_(exp.Count(this=exp.Distinct(expressions=[_col("unit_id")])), "units"),
+            exp.alias_(exp.Count(this=exp.Distinct(expressions=[hit_unit])), "cache_hit_units"),
+            *[exp.alias_(null("bigint"), c) for c in ("records", "first_attempts")],
+            *[exp.alias_(null("decimal(38, 9)"), t) for t in TOKENS],
+            exp.alias_(null("decimal(38, 18)"), "quantity"),
+            exp.alias_(null("decimal(38, 18)"), "reported_cost"),
+            exp.alias_(null("bigint"), "reported_records"),
+        )
+        .from_("periods")
+        .group_by("period", "customer", "subscription", "feature")
+    )
+    usage_rows = (
+        exp.select(
+            exp.alias_(_s("usage"), "kind"),
+            _col("period"),
+            exp.alias_(null("varchar"), "customer"),
+            exp.alias_(null("varchar"), "subscription"),
+            _col("feature"),
+            _col("step"),
+            _col("item"),
+            exp.alias_(exp.Count(this=exp.Distinct(expressions=[_col("unit_id")])), "units"),
+            exp.alias_(null("bigint"), "cache_hit_units"),
+            *[
+                _sum(_col(c), c)
+                for c in (
+                    "records",
+                    "first_attempts",
+                    *TOKENS,
+                    "quantity",
+                    "reported_cost",
+                    "reported_records",
+                )
+            ],
+        )
+        .from_("periods")
+        .where(exp.Not(this=exp.Is(this=_col("item"), expression=exp.Null())))
+    )
+    usage_rows = usage_rows.group_by("period", "feature", "step", "item")
+    union = exp.union(unit_rows, usage_rows, distinct=False)
+    query = exp.select(*[_col(c) for c in OUTPUT_COLUMNS]).from_(
+        exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("aggregated")))
+    )
+    if steps is not None:
+        query = query.with_("steps", steps)
+    return query.with_("units", units).with_("periods", periods)
+
+
+def aggregation(stack: Stack, table: str = "records") -> exp.Select:
+    """The whole query over a table of normalized records."""
+    return rollup_select(stack.settings.period, steps_select(stack, exp.to_table(table)))
+
+
+def render(stack: Stack, dialect: str, table: str = "records", pretty: bool = True) -> str:
+    """The aggregation query in one dialect."""
+    query = aggregation(stack, table)
+    return query.sql(dialect=dialect, pretty=pretty, identify=False)
