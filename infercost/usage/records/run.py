@@ -95,6 +95,8 @@ class Source:
         shown = next((f.shown for f in self.files if f.path == path), path)
         row = int(record["_row"])
         line = _line_of(path, row, self.source)
+        if self.source == "otel":
+            return f"line {row}", SourceRange.point(shown, row, 1)
         if line is None:
             return f"record {row}", SourceRange.point(shown, 1, 1)
         return f"record {row}", SourceRange.point(shown, line, 1)
