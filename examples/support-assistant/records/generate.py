@@ -14,39 +14,151 @@ HERE = Path(__file__).resolve().parent
 
 # (unit, feature, customer, subscription, minute, item, input, cached, output, quantity)
 CALLS = [
-    ("t-1001", "support_assistant", "cus-0001", "pro", 0, "openai/omni-moderation", 500, 0, 0, None),
-    ("t-1001", "support_assistant", "cus-0001", "pro", 0, "openai/text-embedding-3-small", 80, 0, 0, None),
+    (
+        "t-1001",
+        "support_assistant",
+        "cus-0001",
+        "pro",
+        0,
+        "openai/omni-moderation",
+        500,
+        0,
+        0,
+        None,
+    ),
+    (
+        "t-1001",
+        "support_assistant",
+        "cus-0001",
+        "pro",
+        0,
+        "openai/text-embedding-3-small",
+        80,
+        0,
+        0,
+        None,
+    ),
     ("t-1001", "support_assistant", "cus-0001", "pro", 1, "pinecone/read_unit", 0, 0, 0, 10),
     ("t-1001", "support_assistant", "cus-0001", "pro", 1, "pinecone/read_unit", 0, 0, 0, 10),
-    ("t-1001", "support_assistant", "cus-0001", "pro", 2, "openai/gpt-4o-mini", 4050, 1400, 450, None),
-    ("t-1001", "support_assistant", "cus-0001", "pro", 3, "openai/gpt-4o-mini", 4650, 1600, 430, None),
-    ("t-1002", "support_assistant", "cus-0002", "team", 5, "openai/omni-moderation", 480, 0, 0, None),
-    ("t-1002", "support_assistant", "cus-0002", "team", 5, "openai/text-embedding-3-small", 75, 0, 0, None),
+    (
+        "t-1001",
+        "support_assistant",
+        "cus-0001",
+        "pro",
+        2,
+        "openai/gpt-4o-mini",
+        4050,
+        1400,
+        450,
+        None,
+    ),
+    (
+        "t-1001",
+        "support_assistant",
+        "cus-0001",
+        "pro",
+        3,
+        "openai/gpt-4o-mini",
+        4650,
+        1600,
+        430,
+        None,
+    ),
+    (
+        "t-1002",
+        "support_assistant",
+        "cus-0002",
+        "team",
+        5,
+        "openai/omni-moderation",
+        480,
+        0,
+        0,
+        None,
+    ),
+    (
+        "t-1002",
+        "support_assistant",
+        "cus-0002",
+        "team",
+        5,
+        "openai/text-embedding-3-small",
+        75,
+        0,
+        0,
+        None,
+    ),
     ("t-1002", "support_assistant", "cus-0002", "team", 6, "pinecone/read_unit", 0, 0, 0, 10),
-    ("t-1002", "support_assistant", "cus-0002", "team", 7, "openai/gpt-4o-mini", 4100, 0, 470, None),
+    (
+        "t-1002",
+        "support_assistant",
+        "cus-0002",
+        "team",
+        7,
+        "openai/gpt-4o-mini",
+        4100,
+        0,
+        470,
+        None,
+    ),
     ("t-1002", "support_assistant", "cus-0002", "team", 8, "openai/gpt-4o", 10050, 0, 1000, None),
-    ("s-2001", "semantic_search", "cus-0002", "team", 9, "openai/text-embedding-3-small", 40, 0, 0, None),
+    (
+        "s-2001",
+        "semantic_search",
+        "cus-0002",
+        "team",
+        9,
+        "openai/text-embedding-3-small",
+        40,
+        0,
+        0,
+        None,
+    ),
     ("s-2001", "semantic_search", "cus-0002", "team", 9, "pinecone/read_unit", 0, 0, 0, 10),
-    ("s-2001", "semantic_search", "cus-0002", "team", 10, "anthropic/claude-haiku-4-5", 2100, 0, 200, None),
-    ("s-2002", "semantic_search", "cus-0001", "pro", 12, "openai/text-embedding-3-small", 38, 0, 0, None),
+    (
+        "s-2001",
+        "semantic_search",
+        "cus-0002",
+        "team",
+        10,
+        "anthropic/claude-haiku-4-5",
+        2100,
+        0,
+        200,
+        None,
+    ),
+    (
+        "s-2002",
+        "semantic_search",
+        "cus-0001",
+        "pro",
+        12,
+        "openai/text-embedding-3-small",
+        38,
+        0,
+        0,
+        None,
+    ),
 ]
 
 
 def rows() -> list[dict[str, object]]:
     out = []
     for unit, feature, customer, sub, minute, item, tin, cached, tout, qty in CALLS:
-        out.append({
-            "time": f"2026-11-03T09:{minute:02d}:00Z",
-            "unit_id": unit,
-            "feature": feature,
-            "customer": customer,
-            "subscription": sub,
-            "item": item,
-            "input_tokens": tin if qty is None else None,
-            "cached_input_tokens": cached if qty is None else None,
-            "output_tokens": tout if qty is None else None,
-            "quantity": qty,
-        })
+        out.append(
+            {
+                "time": f"2026-11-03T09:{minute:02d}:00Z",
+                "unit_id": unit,
+                "feature": feature,
+                "customer": customer,
+                "subscription": sub,
+                "item": item,
+                "input_tokens": tin if qty is None else None,
+                "cached_input_tokens": cached if qty is None else None,
+                "output_tokens": tout if qty is None else None,
+                "quantity": qty,
+            }
+        )
     return out
 
 
@@ -80,22 +192,29 @@ def write_litellm() -> None:
             if r["quantity"] is not None:
                 continue
             provider, _, model = str(r["item"]).partition("/")
-            handle.write(json.dumps({
-                "request_id": f"req-{n:04d}",
-                "startTime": r["time"],
-                "model": model,
-                "custom_llm_provider": provider,
-                "prompt_tokens": r["input_tokens"],
-                "completion_tokens": r["output_tokens"],
-                "spend": 0,
-                "end_user": r["customer"],
-                "session_id": r["unit_id"],
-                "request_tags": [f"feature:{r['feature']}"],
-                "metadata": {
-                    "plan": r["subscription"],
-                    "usage_object": {"prompt_tokens_details": {"cached_tokens": r["cached_input_tokens"]}},
-                },
-            }) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "request_id": f"req-{n:04d}",
+                        "startTime": r["time"],
+                        "model": model,
+                        "custom_llm_provider": provider,
+                        "prompt_tokens": r["input_tokens"],
+                        "completion_tokens": r["output_tokens"],
+                        "spend": 0,
+                        "end_user": r["customer"],
+                        "session_id": r["unit_id"],
+                        "request_tags": [f"feature:{r['feature']}"],
+                        "metadata": {
+                            "plan": r["subscription"],
+                            "usage_object": {
+                                "prompt_tokens_details": {"cached_tokens": r["cached_input_tokens"]}
+                            },
+                        },
+                    }
+                )
+                + "\n"
+            )
 
 
 def _attr(key: str, value: object) -> dict[str, object]:
@@ -113,7 +232,9 @@ def write_otel() -> None:
         for t, (unit, calls) in enumerate(units.items(), start=1):
             trace = f"{t:032x}"
             root = {
-                "traceId": trace, "spanId": f"{t:08x}00000000", "name": "handle_request",
+                "traceId": trace,
+                "spanId": f"{t:08x}00000000",
+                "name": "handle_request",
                 "startTimeUnixNano": "1793696400000000000",
                 "attributes": [
                     _attr("app.feature", calls[0]["feature"]),
@@ -124,7 +245,10 @@ def write_otel() -> None:
             spans = [root]
             for n, r in enumerate(calls, start=1):
                 provider, _, model = str(r["item"]).partition("/")
-                attrs = [_attr("gen_ai.provider.name", provider), _attr("gen_ai.request.model", model)]
+                attrs = [
+                    _attr("gen_ai.provider.name", provider),
+                    _attr("gen_ai.request.model", model),
+                ]
                 if r["quantity"] is not None:
                     attrs.append(_attr("db.vector.read_units", r["quantity"]))
                 else:
@@ -133,15 +257,24 @@ def write_otel() -> None:
                         _attr("gen_ai.usage.output_tokens", r["output_tokens"]),
                         _attr("gen_ai.usage.cache_read.input_tokens", r["cached_input_tokens"]),
                     ]
-                spans.append({
-                    "traceId": trace, "spanId": f"{t:08x}{n:08x}", "parentSpanId": root["spanId"],
-                    "name": "chat", "startTimeUnixNano": f"{1793696400 + 60 * n}000000000",
-                    "attributes": attrs,
-                })
-            doc = {"resourceSpans": [{
-                "resource": {"attributes": [_attr("service.name", "support-api")]},
-                "scopeSpans": [{"scope": {"name": "app"}, "spans": spans}],
-            }]}
+                spans.append(
+                    {
+                        "traceId": trace,
+                        "spanId": f"{t:08x}{n:08x}",
+                        "parentSpanId": root["spanId"],
+                        "name": "chat",
+                        "startTimeUnixNano": f"{1793696400 + 60 * n}000000000",
+                        "attributes": attrs,
+                    }
+                )
+            doc = {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": [_attr("service.name", "support-api")]},
+                        "scopeSpans": [{"scope": {"name": "app"}, "spans": spans}],
+                    }
+                ]
+            }
             handle.write(json.dumps(doc) + "\n")
 
 
@@ -149,11 +282,54 @@ def write_focus() -> None:
     """A FOCUS 1.x export of the same month: what the vendors billed, per service."""
     with open(HERE / "focus.csv", "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["BillingPeriodStart", "ChargePeriodStart", "ProviderName", "ServiceName",
-                         "SkuId", "BilledCost", "EffectiveCost", "BillingCurrency"])
-        writer.writerow(["2026-11-01T00:00:00Z", "2026-11-03T00:00:00Z", "OpenAI", "API", "gpt-4o-mini", "0.0027", "0.0027", "USD"])
-        writer.writerow(["2026-11-01T00:00:00Z", "2026-11-03T00:00:00Z", "OpenAI", "API", "gpt-4o", "0.035125", "0.035125", "USD"])
-        writer.writerow(["2026-11-01T00:00:00Z", "2026-11-03T00:00:00Z", "Pinecone", "Serverless", "read_unit", "0.00064", "0.00064", "USD"])
+        writer.writerow(
+            [
+                "BillingPeriodStart",
+                "ChargePeriodStart",
+                "ProviderName",
+                "ServiceName",
+                "SkuId",
+                "BilledCost",
+                "EffectiveCost",
+                "BillingCurrency",
+            ]
+        )
+        writer.writerow(
+            [
+                "2026-11-01T00:00:00Z",
+                "2026-11-03T00:00:00Z",
+                "OpenAI",
+                "API",
+                "gpt-4o-mini",
+                "0.0027",
+                "0.0027",
+                "USD",
+            ]
+        )
+        writer.writerow(
+            [
+                "2026-11-01T00:00:00Z",
+                "2026-11-03T00:00:00Z",
+                "OpenAI",
+                "API",
+                "gpt-4o",
+                "0.035125",
+                "0.035125",
+                "USD",
+            ]
+        )
+        writer.writerow(
+            [
+                "2026-11-01T00:00:00Z",
+                "2026-11-03T00:00:00Z",
+                "Pinecone",
+                "Serverless",
+                "read_unit",
+                "0.00064",
+                "0.00064",
+                "USD",
+            ]
+        )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
         if missing:
             raise InfercostError.at(
                 "Invalid aggregated rows",
-                f"{', '.join(f.shown for f in files)}: the column \"{missing[0]}\" is missing; "
+                f'{", ".join(f.shown for f in files)}: the column "{missing[0]}" is missing; '
                 "these files hold what `infercost usage sql` returns.",
             )
         select = ", ".join(f"{read.q(columns[c])} AS {c}" for c in OUTPUT_COLUMNS)

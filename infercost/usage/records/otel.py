@@ -40,7 +40,11 @@ def _attributes(json_expr: str) -> str:
 
 
 def otel_records(
-    con: Any, stack: Stack, files: Sequence[SourceFile], mapping: RecordMapping | None, ordered: bool
+    con: Any,
+    stack: Stack,
+    files: Sequence[SourceFile],
+    mapping: RecordMapping | None,
+    ordered: bool,
 ) -> str:
     paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
     lines = (
@@ -59,8 +63,7 @@ def otel_records(
         what = "not valid JSON" if not bad[2] else 'not an OTLP document ("resourceSpans" list)'
         raise InfercostError.at(
             "Malformed OTLP line",
-            f"line {bad[1]}: {what}; the file exporter writes one resourceSpans document "
-            "per line.",
+            f"line {bad[1]}: {what}; the file exporter writes one resourceSpans document per line.",
             SourceRange.point(shown, int(bad[1]), 1),
         )
     sources = field_sources(mapping, "otel")
