@@ -15,7 +15,7 @@ from infercost.arithmetic import ZERO
 from infercost.cost.actual import UsageSums, price_usage
 from infercost.errors import InfercostError, did_you_mean
 from infercost.model import Stack
-from infercost.usage.records.run import EngineOutput, Skipped
+from infercost.usage.records.run import EngineOutput, Skipped, shown
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,12 @@ def build(
         if sub is None:
             raise locate(
                 f"customer = {_lit(customer)} AND subscription IS NULL",
-                f'customer "{customer}" has no subscription.',
+                f'customer "{shown(customer)}" has no subscription.',
             )
         if sub not in stack.subscriptions:
             raise locate(
                 f"subscription = {_lit(sub)}",
-                f'unknown subscription "{sub}".' + did_you_mean(sub, stack.subscriptions),
+                f'unknown subscription "{shown(sub)}".' + did_you_mean(sub, stack.subscriptions),
             )
         known = subscriptions.setdefault(customer, sub)
         if known != sub:
@@ -146,7 +146,8 @@ def build(
             second = other["subscription"] if other else sub
             raise locate.error(
                 other,
-                f'customer "{customer}" has subscription "{second}" here, but "{first_sub}" in '
+                f'customer "{shown(customer)}" has subscription "{shown(second)}" here, but '
+                f'"{shown(first_sub)}" in '
                 "an earlier record; a customer has one subscription per period.",
             )
     snapshot = [

@@ -190,7 +190,9 @@ def problem_error(source: Source, problem: str, record: dict[str, Any] | None) -
 
 def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
     if problem == "unknown_feature":
-        return f'unknown feature "{r["feature"]}".' + did_you_mean(r["feature"], stack.features)
+        return f'unknown feature "{shown(r["feature"])}".' + did_you_mean(
+            r["feature"], stack.features
+        )
     if problem == "unknown_item":
         items = [i.address for s in stack.price_sheets.values() for i in s.items.values()]
         name = r["item_name"]
@@ -227,7 +229,7 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         steps = [s.name for s in stack.workflows[feature.workflow].steps]
         return (
             f'workflow "{feature.workflow}" of feature "{feature.name}" has no step '
-            f'"{r["step"]}".' + did_you_mean(r["step"], steps)
+            f'"{shown(r["step"])}".' + did_you_mean(r["step"], steps)
         )
     if problem == "ambiguous_step":
         return (
@@ -246,6 +248,17 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         need = {"time": "a time (ISO 8601 or epoch)", "bool": "true or false"}.get(kind, "a number")
         return f"{r['_invalid']} must be {need}."
     return PROBLEMS[problem] + "."
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A value from a records file as a message may show it: control characters escaped
+    (a newline could start a CI runner command line) and long values cut."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 def _num(value: Any) -> str:
