@@ -35,7 +35,6 @@ def import_document(result: ImportResult, snapshot: Path | None) -> dict[str, An
                 "step": c.step,
                 "item": c.item,
                 "records": c.records,
-                "units": c.units,
                 "input_tokens": c.sums.input_tokens,
                 "cached_input_tokens": c.sums.cached_input_tokens,
                 "cache_write_tokens": c.sums.cache_write_tokens,

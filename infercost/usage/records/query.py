@@ -4,24 +4,20 @@ transpiled to each engine's dialect (DuckDB here, Spark, a warehouse).
 It reads a table of normalized records (``fields.py``) and returns the ``aggregated``
 form that ``usage import`` turns into a snapshot and priced figures:
 
-- ``kind = 'units'`` rows: distinct unit ids (and cache-hit units) per period, customer,
+- ``kind = 'units'`` rows: units (and cache-hit units) per period, customer,
   subscription and feature;
 - ``kind = 'usage'`` rows: exact token and quantity sums per period, feature, step and
   price item: the pricing buckets of :func:`infercost.cost.actual.price_usage`.
 
-The query is a chain of named steps so that other commands reuse its parts:
+It scans the records once, with two groupings (``GROUPING SETS``): by unit, and by
+period, step and item. A unit is a (feature, unit id, customer, subscription) and
+belongs to the period of its first record (SPEC §12); a call is priced in the period of
+its own time. ``steps_select`` is the per-unit, per-step view of the same table that
+observed shapes are measured on.
 
-``steps``   one row per (feature, unit, customer, subscription, step, item): the calls
-            of one unit on one step — records, first attempts (retries are the rest),
-            token sums, first call time, cache hit. ``calibrate`` reads calls per unit,
-            retry rates and shares of units from it.
-``units``   the same rows with the unit's first time and cache hit (window functions),
-``periods`` and the period label of each unit (the period of its first record).
-
-A unit is a (feature, unit id, customer, subscription); it belongs to the period of its
-first record (SPEC §12). The stack enters the query only as literals (feature and item
-names, which step of a workflow uses which item), so the query text runs unchanged in a
-warehouse against a table or view holding the record fields.
+The stack enters the query only as literals (feature and item names, which step of a
+workflow uses which item), so the query text runs unchanged in a warehouse against a
+table or view holding the record fields.
 """
 
 from __future__ import annotations
@@ -119,10 +115,12 @@ def _coalesce(expr: exp.Expression, default: exp.Expression) -> exp.Expression:
 def steps_select(
     stack: Stack, source: exp.Expression | str = "records", extra_keys: Sequence[str] = ()
 ) -> exp.Select:
-    """The ``steps`` part: records grouped by unit, step and item (see the module doc).
+    """Records grouped by unit, step and item: the calls of one unit on one step.
 
-    ``extra_keys`` are grouped by too (the DuckDB engine adds its problem column, so one
-    scan of the files both validates and aggregates)."""
+    Not part of the import (which needs only units and priced sums); it is the
+    per-unit view that observed shapes are measured on (calls per unit from
+    ``first_attempts``, retries as ``records - first_attempts``, cache hits per unit,
+    share of units running a step)."""
     step = _coalesce(_col("step"), step_expression(stack, _col("feature"), _col("item")))
     meters = meter_items(stack)
     default_quantity: exp.Expression = exp.Literal.number(0)
@@ -176,97 +174,147 @@ def steps_select(
     )
 
 
-def rollup_select(period: str, steps: exp.Select | None = None) -> exp.Select:
-    """Everything after ``steps``: units, periods, and the two kinds of output rows.
+PERIOD_UNITS = {"month": "MONTH", "day": "DAY", "hour": "HOUR", "year": "YEAR"}
 
-    Without ``steps`` the query reads a table named ``steps`` (the DuckDB engine keeps
-    that part as a table, since its files are scanned once for validation and sums)."""
-    partition = [_col(k) for k in UNIT_KEY]
-    units = exp.select(
+
+def grouped_select(
+    stack: Stack, source: exp.Expression | str = "records", extra_keys: Sequence[str] = ()
+) -> exp.Select:
+    """One scan of the records, two groupings (``GROUPING SETS``):
+
+    - by unit (feature, unit id, customer, subscription): its first time and cache hit;
+    - by period, feature, step and item: the exact sums that are priced.
+
+    A call's cost falls in the period of its own time (as a bill does); a unit belongs to
+    the period of its first record (SPEC §12). ``extra_keys`` join both groupings (the
+    DuckDB engine adds its problem column, so the same scan validates)."""
+    period_unit = PERIOD_UNITS.get(stack.settings.period, "MONTH")
+    step = _coalesce(_col("step"), step_expression(stack, _col("feature"), _col("item")))
+    inner = exp.select(
         exp.Star(),
+        exp.alias_(step, "resolved_step"),
         exp.alias_(
-            exp.Window(this=exp.Min(this=_col("first_time")), partition_by=partition),
-            "unit_time",
+            exp.TimestampTrunc(this=_col("time"), unit=exp.var(period_unit)), "period_start"
         ),
-        exp.alias_(
-            exp.Window(this=exp.Max(this=_col("cache_hit")), partition_by=partition),
-            "unit_cache_hit",
-        ),
-    ).from_("steps")
+    ).from_(sqlglot.parse_one(source) if isinstance(source, str) else source)
+    meters = meter_items(stack)
+    default_quantity: exp.Expression = exp.Literal.number(0)
+    if meters:
+        default_quantity = (
+            exp.Case()
+            .when(
+                exp.In(this=_col("item"), expressions=[_s(m) for m in meters]),
+                exp.Literal.number(1),
+            )
+            .else_(exp.Literal.number(0))
+        )
+    one, zero = exp.Literal.number(1), exp.Literal.number(0)
+    first = (
+        exp.Case()
+        .when(exp.EQ(this=_coalesce(_col("attempt"), one), expression=one), one)
+        .else_(zero)
+    )
+    hit = exp.Case().when(exp.EQ(this=_col("cache_hit"), expression=exp.true()), one).else_(zero)
+    unit_keys = [*UNIT_KEY, *extra_keys]
+    call_keys = ["period_start", "feature", "resolved_step", "item", *extra_keys]
+    keys = list(dict.fromkeys([*UNIT_KEY, "period_start", "resolved_step", "item", *extra_keys]))
+    projections: list[exp.Expression] = [
+        *[_col(k) for k in keys],
+        exp.alias_(exp.Grouping(expressions=[_col("unit_id")]), "by_call"),
+        exp.alias_(exp.Min(this=_col("time")), "first_time"),
+        exp.alias_(exp.Max(this=hit), "cache_hit"),
+        exp.alias_(exp.Count(this=exp.Star()), "records"),
+        _sum(first, "first_attempts"),
+        *[_sum(_coalesce(_col(t), zero), t) for t in TOKENS],
+        _sum(_coalesce(_col("quantity"), default_quantity), "quantity"),
+        _sum(_col("reported_cost"), "reported_cost"),
+        exp.alias_(exp.Count(this=_col("reported_cost")), "reported_records"),
+    ]
+    sets = exp.GroupingSets(
+        expressions=[
+            exp.Tuple(expressions=[_col(k) for k in unit_keys]),
+            exp.Tuple(expressions=[_col(k) for k in call_keys]),
+        ]
+    )
+    return (
+        exp.select(*projections)
+        .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+        .group_by(sets)
+    )
+
+
+def rollup_select(period: str, grouped: exp.Select | None = None) -> exp.Select:
+    """Everything after the scan: the ``units`` and ``usage`` rows.
+
+    Without ``grouped`` the query reads a table named ``grouped`` (the DuckDB engine
+    keeps the scan's result as a table, to check it before rolling up)."""
     fmt = PERIOD_FORMATS.get(period, PERIOD_FORMATS["month"])
-    periods = exp.select(
-        exp.Star(),
-        exp.alias_(
-            exp.TimeToStr(this=exp.cast(_col("unit_time"), "timestamp"), format=_s(fmt)),
-            "period",
-        ),
-    ).from_("units")
+
+    def label(column: str) -> exp.Expression:
+        return exp.TimeToStr(this=exp.cast(_col(column), "timestamp"), format=_s(fmt))
 
     def null(kind: str) -> exp.Expression:
         return exp.cast(exp.Null(), kind)
 
-    hit_unit = exp.Case().when(
-        exp.EQ(this=_col("unit_cache_hit"), expression=exp.Literal.number(1)), _col("unit_id")
-    )
+    one = exp.Literal.number(1)
     unit_rows = (
         exp.select(
             exp.alias_(_s("units"), "kind"),
-            _col("period"),
+            exp.alias_(label("first_time"), "period"),
             _col("customer"),
             _col("subscription"),
             _col("feature"),
             exp.alias_(null("varchar"), "step"),
             exp.alias_(null("varchar"), "item"),
-            exp.alias_(exp.Count(this=exp.Distinct(expressions=[_col("unit_id")])), "units"),
-            exp.alias_(exp.Count(this=exp.Distinct(expressions=[hit_unit])), "cache_hit_units"),
+            exp.alias_(exp.Count(this=exp.Star()), "units"),
+            exp.alias_(exp.Sum(this=_col("cache_hit")), "cache_hit_units"),
             *[exp.alias_(null("bigint"), c) for c in ("records", "first_attempts")],
             *[exp.alias_(null("decimal(38, 9)"), t) for t in TOKENS],
             exp.alias_(null("decimal(38, 18)"), "quantity"),
             exp.alias_(null("decimal(38, 18)"), "reported_cost"),
             exp.alias_(null("bigint"), "reported_records"),
         )
-        .from_("periods")
-        .group_by("period", "customer", "subscription", "feature")
+        .from_("grouped")
+        .where(exp.EQ(this=_col("by_call"), expression=exp.Literal.number(0)))
+        .group_by(label("first_time"), "customer", "subscription", "feature")
     )
     usage_rows = (
         exp.select(
             exp.alias_(_s("usage"), "kind"),
-            _col("period"),
+            exp.alias_(label("period_start"), "period"),
             exp.alias_(null("varchar"), "customer"),
             exp.alias_(null("varchar"), "subscription"),
             _col("feature"),
-            _col("step"),
+            exp.alias_(_col("resolved_step"), "step"),
             _col("item"),
-            exp.alias_(exp.Count(this=exp.Distinct(expressions=[_col("unit_id")])), "units"),
+            exp.alias_(null("bigint"), "units"),
             exp.alias_(null("bigint"), "cache_hit_units"),
             *[
-                _sum(_col(c), c)
-                for c in (
-                    "records",
-                    "first_attempts",
-                    *TOKENS,
-                    "quantity",
-                    "reported_cost",
-                    "reported_records",
-                )
+                _col(c)
+                for c in ("records", "first_attempts", *TOKENS, "quantity", "reported_cost",
+                          "reported_records")
             ],
         )
-        .from_("periods")
-        .where(exp.Not(this=exp.Is(this=_col("item"), expression=exp.Null())))
+        .from_("grouped")
+        .where(
+            exp.and_(
+                exp.EQ(this=_col("by_call"), expression=one),
+                exp.Not(this=exp.Is(this=_col("item"), expression=exp.Null())),
+            )
+        )
     )
-    usage_rows = usage_rows.group_by("period", "feature", "step", "item")
     union = exp.union(unit_rows, usage_rows, distinct=False)
     query = exp.select(*[_col(c) for c in OUTPUT_COLUMNS]).from_(
         exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("aggregated")))
     )
-    if steps is not None:
-        query = query.with_("steps", steps)
-    return query.with_("units", units).with_("periods", periods)
+    if grouped is not None:
+        query = query.with_("grouped", grouped)
+    return query
 
 
 def aggregation(stack: Stack, table: str = "records") -> exp.Select:
     """The whole query over a table of normalized records."""
-    return rollup_select(stack.settings.period, steps_select(stack, exp.to_table(table)))
+    return rollup_select(stack.settings.period, grouped_select(stack, exp.to_table(table)))
 
 
 def render(stack: Stack, dialect: str, table: str = "records", pretty: bool = True) -> str:

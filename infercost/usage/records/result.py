@@ -15,7 +15,7 @@ from infercost.arithmetic import ZERO
 from infercost.cost.actual import UsageSums, price_usage
 from infercost.errors import InfercostError, did_you_mean
 from infercost.model import Stack
-from infercost.usage.records.run import EngineOutput, Skipped, shown
+from infercost.usage.records.run import EngineOutput, Skipped, printable
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,6 @@ class StepCost:
     step: str | None  # None: an item the feature's workflow does not use
     item: str
     records: int
-    units: int
     sums: UsageSums
     actual: Decimal
     reported: Decimal | None
@@ -129,12 +128,12 @@ def build(
         if sub is None:
             raise locate(
                 f"customer = {_lit(customer)} AND subscription IS NULL",
-                f'customer "{shown(customer)}" has no subscription.',
+                f'customer "{printable(customer)}" has no subscription.',
             )
         if sub not in stack.subscriptions:
             raise locate(
                 f"subscription = {_lit(sub)}",
-                f'unknown subscription "{shown(sub)}".' + did_you_mean(sub, stack.subscriptions),
+                f'unknown subscription "{printable(sub)}".' + did_you_mean(sub, stack.subscriptions),
             )
         known = subscriptions.setdefault(customer, sub)
         if known != sub:
@@ -146,8 +145,8 @@ def build(
             second = other["subscription"] if other else sub
             raise locate.error(
                 other,
-                f'customer "{shown(customer)}" has subscription "{shown(second)}" here, but '
-                f'"{shown(first_sub)}" in '
+                f'customer "{printable(customer)}" has subscription "{printable(second)}" here, but '
+                f'"{printable(first_sub)}" in '
                 "an earlier record; a customer has one subscription per period.",
             )
     snapshot = [
@@ -175,7 +174,6 @@ def build(
                 r["step"],
                 r["item"],
                 sums.records,
-                int(r["units"]),
                 sums,
                 price_usage(item, sums, sheet.multiplier(feature.region)),
                 reported,

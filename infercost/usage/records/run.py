@@ -19,7 +19,7 @@ from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import FIELDS, PROBLEMS, SourceFile
-from infercost.usage.records.query import OUTPUT_COLUMNS, rollup_select, steps_select
+from infercost.usage.records.query import OUTPUT_COLUMNS, grouped_select, rollup_select
 
 
 @dataclass
@@ -137,23 +137,24 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
     try:
         mapped = source.mapped(con, ordered=False)
         con.execute(f"CREATE TEMP VIEW records AS {mapped}")
-        steps = steps_select(source.stack, "records", extra_keys=["_problem"]).sql("duckdb")
+        grouped = grouped_select(source.stack, "records", extra_keys=["_problem"]).sql("duckdb")
         try:
-            con.execute(f"CREATE TEMP TABLE all_steps AS {steps}")
+            con.execute(f"CREATE TEMP TABLE all_grouped AS {grouped}")
         except InfercostError:
             raise
         except Exception as exc:
             raise read._read_error(source.files, exc) from None
         output = EngineOutput(rows=[])
         for problem, count, cost in con.execute(
-            "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_steps GROUP BY _problem"
+            "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_grouped "
+            "WHERE by_call = 1 GROUP BY _problem"
         ).fetchall():
             output.records += int(count)
             if problem is not None:
                 output.skipped[problem] = Skipped(int(count), cost or Decimal(0))
         check_problems(source, output.skipped)
         con.execute(
-            "CREATE TEMP VIEW steps AS SELECT * EXCLUDE (_problem) FROM all_steps "
+            "CREATE TEMP VIEW grouped AS SELECT * EXCLUDE (_problem) FROM all_grouped "
             "WHERE _problem IS NULL"
         )
         cursor = con.execute(rollup_select(source.stack.settings.period).sql("duckdb"))
@@ -190,17 +191,17 @@ def problem_error(source: Source, problem: str, record: dict[str, Any] | None) -
 
 def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
     if problem == "unknown_feature":
-        return f'unknown feature "{shown(r["feature"])}".' + did_you_mean(
+        return f'unknown feature "{printable(r["feature"])}".' + did_you_mean(
             r["feature"], stack.features
         )
     if problem == "unknown_item":
         items = [i.address for s in stack.price_sheets.values() for i in s.items.values()]
         name = r["item_name"]
         provider = r.get("provider")
-        shown = f"{provider}/{name}" if provider and "/" not in name else name
+        full = f"{provider}/{name}" if provider and "/" not in name else name
         return (
-            f'"{shown}" is not a declared price item.'
-            + did_you_mean(shown, items)
+            f'"{printable(full)}" is not a declared price item.'
+            + did_you_mean(full, items)
             + " Name it SHEET/ITEM, or map it in the block's items."
         )
     if problem == "invalid_tokens":
@@ -229,7 +230,7 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         steps = [s.name for s in stack.workflows[feature.workflow].steps]
         return (
             f'workflow "{feature.workflow}" of feature "{feature.name}" has no step '
-            f'"{shown(r["step"])}".' + did_you_mean(r["step"], steps)
+            f'"{printable(r["step"])}".' + did_you_mean(r["step"], steps)
         )
     if problem == "ambiguous_step":
         return (
@@ -250,7 +251,7 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
     return PROBLEMS[problem] + "."
 
 
-def shown(value: Any, limit: int = 80) -> str:
+def printable(value: Any, limit: int = 80) -> str:
     """A value from a records file as a message may show it: control characters escaped
     (a newline could start a CI runner command line) and long values cut."""
     text = str(value)
