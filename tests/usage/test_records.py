@@ -203,7 +203,7 @@ def _import(tmp_path: Path, body: str, *extra: str, name: str = "r.csv") -> tupl
         ),
         (
             "2026-11-03T09:00:00Z,t2,support_assistant,c1,pro,openai/gpt-4o-mini,ten,0,1",
-            "input_tokens must be a number",
+            'input_tokens must be a whole number, not "ten"',
         ),
         (
             "2026-11-03T09:00:00Z,t2,support_assistant,c1,team,openai/gpt-4o-mini,1,0,1",

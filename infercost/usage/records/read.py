@@ -115,18 +115,28 @@ class Raw:
     columns: dict[str, str]
 
 
-def tabular(con: Any, files: Sequence[SourceFile], fmt: str, ordered: bool) -> Raw:
-    """CSV, JSON lines or Parquet as a relation with ``_file`` (and ``_row`` when ordered)."""
+def tabular(
+    con: Any,
+    files: Sequence[SourceFile],
+    fmt: str,
+    ordered: bool,
+    typed: dict[str, str] | None = None,
+) -> Raw:
+    """CSV, JSON lines or Parquet as a relation with ``_file`` (and ``_row`` when ordered).
+
+    ``typed`` names CSV columns that hold a typed record field (``count``, ``decimal``,
+    ``time``): DuckDB's CSV reader parses them itself, much faster than casting text in
+    SQL, and a cell that does not parse is kept in a rejects table with its line, so the
+    error names it."""
     paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
+    extra = ""
     if fmt == "csv":
         reader = "read_csv({}, header = true, all_varchar = true, filename = '_file'{})"
-        extra = ""
     elif fmt == "parquet":
         reader = "read_parquet({}, filename = '_file', union_by_name = true{})"
         extra = ", file_row_number = true" if ordered else ""
     else:
         reader = "read_json({}, format = 'newline_delimited', filename = '_file'{})"
-        extra = ""
     try:
         described = con.sql(f"DESCRIBE SELECT * FROM {reader.format(paths, extra)}").fetchall()
     except Exception as exc:  # duckdb reports unreadable files in its own error type
@@ -139,13 +149,52 @@ def tabular(con: Any, files: Sequence[SourceFile], fmt: str, ordered: bool) -> R
         spec = ", ".join(f"{lit(name)}: {lit(_json_type(kind))}" for name, kind in columns.items())
         extra = f", columns = {{{spec}}}"
         columns = {name: _json_type(kind) for name, kind in columns.items()}
+    if fmt == "csv" and typed:
+        types = {}
+        for name, kind in typed.items():
+            if name not in columns:
+                continue
+            if kind == TIME:
+                types[name] = _time_type(con, reader.format(paths, ""), name)
+            elif kind in SQL_TYPES and kind != BOOL:
+                types[name] = SQL_TYPES[kind]
+        if types:
+            spec = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in types.items())
+            reader = reader.replace("all_varchar = true", f"types = {{{{{spec}}}}}")
+            extra = ", store_rejects = true, rejects_table = 'rejected', rejects_scan = 'scans'"
+            columns.update(types)
     sql = f"SELECT * FROM {reader.format(paths, extra)}"
     if ordered:
         if fmt == "parquet":
-            sql = f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row FROM {reader.format(paths, extra)}"
+            sql = (
+                "SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
+                f"FROM {reader.format(paths, extra)}"
+            )
         else:
             sql = f"SELECT *, row_number() OVER (PARTITION BY _file) AS _row FROM ({sql})"
     return Raw(sql, columns)
+
+
+def _time_type(con: Any, relation: str, column: str) -> str:
+    """Epoch numbers or ISO 8601 text: decided on the first thousand values."""
+    sample = con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE regexp_full_match(trim({q(column)}), "
+        f"'[0-9]+(\\.[0-9]*)?')) FROM (SELECT {q(column)} FROM {relation} "
+        f"WHERE {q(column)} IS NOT NULL LIMIT 1000)"
+    ).fetchall()[0]
+    return "DECIMAL(38, 9)" if sample[0] and sample[0] == sample[1] else "TIMESTAMPTZ"
+
+
+def rejected(con: Any) -> list[tuple[str, int, str, str]]:
+    """Cells the CSV reader could not parse: (file, line, column, line text), in order."""
+    try:
+        rows = con.execute(
+            "SELECT s.file_path, r.line, r.column_name, r.csv_line FROM rejected r "
+            "JOIN scans s USING (scan_id, file_id) ORDER BY s.file_path, r.line"
+        ).fetchall()
+    except Exception:  # no typed CSV scan ran: there is no rejects table
+        return []
+    return [(str(a), int(b), str(c), str(d)) for a, b, c, d in rows]
 
 
 def _json_type(kind: str) -> str:

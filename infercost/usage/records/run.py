@@ -55,7 +55,12 @@ class Source:
 
             return otel_records(con, self.stack, self.files, self.mapping, ordered)
         fmt = read.file_format(self.files)
-        raw = read.tabular(con, self.files, fmt, ordered)
+        typed: dict[str, str] = {}
+        for name, paths in read.field_sources(self.mapping, self.source).items():
+            for path in paths:
+                kind = FIELDS[name]
+                typed[path] = kind if typed.get(path, kind) == kind else "text"
+        raw = read.tabular(con, self.files, fmt, ordered, typed)
         if self.source == "records":
             allowed = set(FIELDS) | {
                 p.partition(".")[0]
@@ -145,6 +150,7 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
         except Exception as exc:
             raise read._read_error(source.files, exc) from None
         output = EngineOutput(rows=[])
+        check_rejected(source, read.rejected(con), output)
         for problem, count, cost in con.execute(
             "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_grouped "
             "WHERE by_call = 1 GROUP BY _problem"
@@ -164,6 +170,50 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
         return output
     finally:
         con.close()
+
+
+def check_rejected(source: Source, cells: list[tuple[str, int, str, str]], out: EngineOutput) -> None:
+    """Cells the reader could not parse as their field's type: an error naming the first,
+    or (with the mapping's permission) skipped records."""
+    if not cells:
+        return
+    allowed = set(source.mapping.skip) if source.mapping else set()
+    if "invalid_value" in allowed:
+        lines = {(path, line) for path, line, _, _ in cells}
+        out.records += len(lines)
+        out.skipped["invalid_value"] = Skipped(len(lines), Decimal(0))
+        return
+    path, line, column, text = cells[0]
+    shown_path = next((f.shown for f in source.files if f.path == path), path)
+    value = ""
+    try:
+        header = next(csv.reader([_header(path)]))
+        cells_of_line = next(csv.reader([text]))
+        value = cells_of_line[header.index(column)]
+    except (StopIteration, ValueError, IndexError, OSError):
+        pass
+    field_kind = next(
+        (FIELDS[n] for n, ps in read.field_sources(source.mapping, source.source).items()
+         if column in ps),
+        "count",
+    )
+    need = {
+        "time": "a time (ISO 8601 or epoch)",
+        "count": "a whole number",
+        "decimal": "a number",
+    }.get(field_kind, "a number")
+    raise InfercostError(
+        Diagnostic(
+            "Invalid record",
+            f'record {line - 1}: {column} must be {need}, not "{printable(value)}".',
+            SourceRange.point(shown_path, line, 1),
+        )
+    )
+
+
+def _header(path: str) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.readline()
 
 
 def check_problems(source: Source, found: dict[str, Skipped]) -> None:
