@@ -178,7 +178,10 @@ PERIOD_UNITS = {"month": "MONTH", "day": "DAY", "hour": "HOUR", "year": "YEAR"}
 
 
 def grouped_select(
-    stack: Stack, source: exp.Expression | str = "records", extra_keys: Sequence[str] = ()
+    stack: Stack,
+    source: exp.Expression | str = "records",
+    extra_keys: Sequence[str] = (),
+    extra_aggregates: Sequence[str] = (),
 ) -> exp.Select:
     """One scan of the records, two groupings (``GROUPING SETS``):
 
@@ -186,8 +189,9 @@ def grouped_select(
     - by period, feature, step and item: the exact sums that are priced.
 
     A call's cost falls in the period of its own time (as a bill does); a unit belongs to
-    the period of its first record (SPEC §12). ``extra_keys`` join both groupings (the
-    DuckDB engine adds its problem column, so the same scan validates)."""
+    the period of its first record (SPEC §12). ``extra_keys`` join both groupings and
+    ``extra_aggregates`` (SQL text) the aggregates: the DuckDB engine adds its checks, so
+    the same scan validates."""
     period_unit = PERIOD_UNITS.get(stack.settings.period, "MONTH")
     step = _coalesce(_col("step"), step_expression(stack, _col("feature"), _col("item")))
     inner = exp.select(
@@ -229,6 +233,7 @@ def grouped_select(
         _sum(_coalesce(_col("quantity"), default_quantity), "quantity"),
         _sum(_col("reported_cost"), "reported_cost"),
         exp.alias_(exp.Count(this=_col("reported_cost")), "reported_records"),
+        *[sqlglot.parse_one(a, read="duckdb") for a in extra_aggregates],
     ]
     sets = exp.GroupingSets(
         expressions=[

@@ -346,7 +346,11 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
     is_text = _is_text(expr, column_type)
     text = f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
     if kind == TEXT:
-        return text
+        # Names are kept exactly as written (no trimming: a copy per value, and " pro"
+        # is not "pro"); an empty cell is absent.
+        if column_type == "VARCHAR":
+            return f"NULLIF({expr}, '')"
+        return f"NULLIF(CAST({expr} AS VARCHAR), '')"
     if kind == TIME:
         if column_type.startswith("TIMESTAMP"):
             return f"CAST({expr} AS TIMESTAMP)"
@@ -414,8 +418,11 @@ def _case_lookup(expr: str, table: dict[str, str]) -> str:
 def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered: bool) -> str:
     lookup = item_lookup(stack, mapping)
     by_pair = _case_lookup("v_provider || '/' || v_model", lookup)
+    # An item that matches no declared one keeps its name behind a "?" (declared items
+    # always hold a "/" after their sheet), so the scan's groups show it.
     item = (
-        f"COALESCE({_case_lookup('v_item', lookup)}, {by_pair}, {_case_lookup('v_model', lookup)})"
+        f"COALESCE({_case_lookup('v_item', lookup)}, {by_pair}, {_case_lookup('v_model', lookup)}, "
+        "'?' || COALESCE(v_item, v_model))"
     )
     features = list(stack.features)
     feature_in = f"v_feature IN ({', '.join(lit(f) for f in features)})" if features else "false"
@@ -468,7 +475,7 @@ def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered:
         "WHEN unit_id IS NULL THEN 'missing_unit_id' "
         "WHEN feature IS NULL THEN 'missing_feature' "
         "WHEN NOT feature_known THEN 'unknown_feature' "
-        "WHEN item IS NULL AND item_name IS NOT NULL THEN 'unknown_item' "
+        "WHEN starts_with(item, '?') THEN 'unknown_item' "
         f"WHEN {whole} OR (attempt IS NOT NULL AND (attempt < 1 OR attempt <> floor(attempt))) "
         "THEN 'invalid_tokens' "
         "WHEN quantity < 0 THEN 'invalid_quantity' "
@@ -481,4 +488,51 @@ def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered:
         "WHEN subscription IS NOT NULL AND customer IS NULL THEN 'subscription_without_customer' "
         "END"
     )
-    return f"SELECT *, {problem} AS _problem FROM ({typed})"
+    bad = (
+        f"_invalid IS NOT NULL OR {whole} "
+        "OR (attempt IS NOT NULL AND (attempt < 1 OR attempt <> floor(attempt))) "
+        "OR quantity < 0 OR COALESCE(cached_input_tokens, 0) + COALESCE(cache_write_tokens, 0) "
+        "> COALESCE(input_tokens, 0)"
+    )
+    return f"SELECT *, {problem} AS _problem, ({bad}) AS _bad FROM ({typed})"
+
+
+def grouped_problems(stack: Stack) -> str:
+    """One boolean over the scan's groups: does any record break a rule?
+
+    Rules on a record's own numbers are folded into the scan (``any_bad``); rules on
+    names (feature, item, step, customer) hold or fail for a whole group, so they are
+    checked on the groups, not on every record. When this is true, the engine reads the
+    records again with a problem code per record, to skip or to name them."""
+    features = ", ".join(lit(f) for f in stack.features) or "NULL"
+    meters = [
+        i.address for s in stack.price_sheets.values() for i in s.items.values()
+        if isinstance(i, MeterPrice)
+    ]
+    models = [
+        i.address for s in stack.price_sheets.values() for i in s.items.values()
+        if isinstance(i, ModelPrice)
+    ]
+    steps = [
+        (f.name, s.name)
+        for f in stack.features.values()
+        for s in (stack.workflows[f.workflow].steps if f.workflow in stack.workflows else ())
+    ]
+    known_step = " OR ".join(
+        f"(feature = {lit(f)} AND resolved_step = {lit(s)})" for f, s in steps
+    ) or "false"
+    _, ambiguous = step_pairs(stack)
+    is_ambiguous = " OR ".join(
+        f"(feature = {lit(f)} AND item = {lit(i)})" for f, i in ambiguous
+    ) or "false"
+    token_sum = " + ".join(f"abs({t})" for t in TOKENS)
+    return (
+        "SELECT coalesce(bool_or(any_bad), false) OR coalesce(bool_or(CASE WHEN by_call = 0 THEN "
+        f"unit_id IS NULL OR feature IS NULL OR feature NOT IN ({features}) "
+        "OR (subscription IS NOT NULL AND customer IS NULL) "
+        "ELSE starts_with(item, '?') "
+        + (f"OR (item IN ({', '.join(lit(m) for m in meters)}) AND {token_sum} <> 0) " if meters else "")
+        + (f"OR (item IN ({', '.join(lit(m) for m in models)}) AND coalesce(max_quantity, 0) <> 0) " if models else "")
+        + f"OR (resolved_step IS NOT NULL AND NOT ({known_step})) "
+        f"OR (resolved_step IS NULL AND ({is_ambiguous})) END), false) FROM all_grouped"
+    )

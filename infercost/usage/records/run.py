@@ -137,32 +137,37 @@ def _line_of(path: str, row: int, source: str) -> int | None:
 
 
 def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
-    """Scan the files once: validate and sum per unit and step; then roll up."""
+    """Scan the files once: sum per unit and per pricing bucket, and check every rule on
+    the way; read them again, with a problem code per record, only when a rule broke."""
     con = connect()
     try:
         mapped = source.mapped(con, ordered=False)
         con.execute(f"CREATE TEMP VIEW records AS {mapped}")
-        grouped = grouped_select(source.stack, "records", extra_keys=["_problem"]).sql("duckdb")
-        try:
-            con.execute(f"CREATE TEMP TABLE all_grouped AS {grouped}")
-        except InfercostError:
-            raise
-        except Exception as exc:
-            raise read._read_error(source.files, exc) from None
         output = EngineOutput(rows=[])
+        checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
+        _scan(con, source, grouped_select(source.stack, "records", extra_aggregates=checks))
         check_rejected(source, read.rejected(con), output)
-        for problem, count, cost in con.execute(
-            "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_grouped "
-            "WHERE by_call = 1 GROUP BY _problem"
-        ).fetchall():
-            output.records += int(count)
-            if problem is not None:
-                output.skipped[problem] = Skipped(int(count), cost or Decimal(0))
-        check_problems(source, output.skipped)
-        con.execute(
-            "CREATE TEMP VIEW grouped AS SELECT * EXCLUDE (_problem) FROM all_grouped "
-            "WHERE _problem IS NULL"
-        )
+        if con.execute(read.grouped_problems(source.stack)).fetchall()[0][0]:
+            con.execute("DROP TABLE all_grouped")
+            _scan(con, source, grouped_select(source.stack, "records", extra_keys=["_problem"]))
+            for problem, count, cost in con.execute(
+                "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_grouped "
+                "WHERE by_call = 1 GROUP BY _problem"
+            ).fetchall():
+                output.records += int(count)
+                if problem is not None:
+                    output.skipped[problem] = Skipped(int(count), cost or Decimal(0))
+            check_problems(source, output.skipped)
+            con.execute(
+                "CREATE TEMP VIEW grouped AS SELECT * EXCLUDE (_problem) FROM all_grouped "
+                "WHERE _problem IS NULL"
+            )
+        else:
+            output.records += int(
+                con.execute("SELECT SUM(records) FROM all_grouped WHERE by_call = 1")
+                .fetchall()[0][0] or 0
+            )
+            con.execute("CREATE TEMP VIEW grouped AS SELECT * FROM all_grouped")
         cursor = con.execute(rollup_select(source.stack.settings.period).sql("duckdb"))
         names = [d[0] for d in cursor.description]
         output.rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -170,6 +175,15 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
         return output
     finally:
         con.close()
+
+
+def _scan(con: Any, source: Source, query: Any) -> None:
+    try:
+        con.execute(f"CREATE TEMP TABLE all_grouped AS {query.sql('duckdb')}")
+    except InfercostError:
+        raise
+    except Exception as exc:
+        raise read._read_error(source.files, exc) from None
 
 
 def check_rejected(source: Source, cells: list[tuple[str, int, str, str]], out: EngineOutput) -> None:
