@@ -296,8 +296,14 @@ def rollup_select(period: str, grouped: exp.Select | None = None) -> exp.Select:
             exp.alias_(null("bigint"), "cache_hit_units"),
             *[
                 _col(c)
-                for c in ("records", "first_attempts", *TOKENS, "quantity", "reported_cost",
-                          "reported_records")
+                for c in (
+                    "records",
+                    "first_attempts",
+                    *TOKENS,
+                    "quantity",
+                    "reported_cost",
+                    "reported_records",
+                )
             ],
         )
         .from_("grouped")

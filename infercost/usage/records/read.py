@@ -355,9 +355,9 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
         if column_type.startswith("TIMESTAMP"):
             return f"CAST({expr} AS TIMESTAMP)"
         if column_type.startswith(NUMERIC_TYPES):
-            return _epoch(f"CAST({expr} AS HUGEINT)")
+            return _epoch(f"CAST({expr} AS DECIMAL(38, 0))")
         return (
-            f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN {_epoch(f'TRY_CAST({text} AS HUGEINT)')} "
+            f"CASE WHEN regexp_matches({text}, '^[0-9]+$') THEN {_epoch(f'TRY_CAST({text} AS DECIMAL(38, 0))')} "
             f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
         )
     if kind == BOOL:
@@ -506,11 +506,15 @@ def grouped_problems(stack: Stack) -> str:
     records again with a problem code per record, to skip or to name them."""
     features = ", ".join(lit(f) for f in stack.features) or "NULL"
     meters = [
-        i.address for s in stack.price_sheets.values() for i in s.items.values()
+        i.address
+        for s in stack.price_sheets.values()
+        for i in s.items.values()
         if isinstance(i, MeterPrice)
     ]
     models = [
-        i.address for s in stack.price_sheets.values() for i in s.items.values()
+        i.address
+        for s in stack.price_sheets.values()
+        for i in s.items.values()
         if isinstance(i, ModelPrice)
     ]
     steps = [
@@ -518,21 +522,30 @@ def grouped_problems(stack: Stack) -> str:
         for f in stack.features.values()
         for s in (stack.workflows[f.workflow].steps if f.workflow in stack.workflows else ())
     ]
-    known_step = " OR ".join(
-        f"(feature = {lit(f)} AND resolved_step = {lit(s)})" for f, s in steps
-    ) or "false"
+    known_step = (
+        " OR ".join(f"(feature = {lit(f)} AND resolved_step = {lit(s)})" for f, s in steps)
+        or "false"
+    )
     _, ambiguous = step_pairs(stack)
-    is_ambiguous = " OR ".join(
-        f"(feature = {lit(f)} AND item = {lit(i)})" for f, i in ambiguous
-    ) or "false"
+    is_ambiguous = (
+        " OR ".join(f"(feature = {lit(f)} AND item = {lit(i)})" for f, i in ambiguous) or "false"
+    )
     token_sum = " + ".join(f"abs({t})" for t in TOKENS)
     return (
         "SELECT coalesce(bool_or(any_bad), false) OR coalesce(bool_or(CASE WHEN by_call = 0 THEN "
         f"unit_id IS NULL OR feature IS NULL OR feature NOT IN ({features}) "
         "OR (subscription IS NOT NULL AND customer IS NULL) "
         "ELSE starts_with(item, '?') "
-        + (f"OR (item IN ({', '.join(lit(m) for m in meters)}) AND {token_sum} <> 0) " if meters else "")
-        + (f"OR (item IN ({', '.join(lit(m) for m in models)}) AND coalesce(max_quantity, 0) <> 0) " if models else "")
+        + (
+            f"OR (item IN ({', '.join(lit(m) for m in meters)}) AND {token_sum} <> 0) "
+            if meters
+            else ""
+        )
+        + (
+            f"OR (item IN ({', '.join(lit(m) for m in models)}) AND coalesce(max_quantity, 0) <> 0) "
+            if models
+            else ""
+        )
         + f"OR (resolved_step IS NOT NULL AND NOT ({known_step})) "
         f"OR (resolved_step IS NULL AND ({is_ambiguous})) END), false) FROM all_grouped"
     )

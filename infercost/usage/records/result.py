@@ -133,7 +133,8 @@ def build(
         if sub not in stack.subscriptions:
             raise locate(
                 f"subscription = {_lit(sub)}",
-                f'unknown subscription "{printable(sub)}".' + did_you_mean(sub, stack.subscriptions),
+                f'unknown subscription "{printable(sub)}".'
+                + did_you_mean(sub, stack.subscriptions),
             )
         known = subscriptions.setdefault(customer, sub)
         if known != sub:

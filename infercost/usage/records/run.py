@@ -61,21 +61,26 @@ class Source:
                 kind = FIELDS[name]
                 typed[path] = kind if typed.get(path, kind) == kind else "text"
         raw = read.tabular(con, self.files, fmt, ordered, typed)
-        if self.source == "records":
-            allowed = set(FIELDS) | {
-                p.partition(".")[0]
-                for paths in (self.mapping.fields.values() if self.mapping else ())
-                for p in paths
-            }
-            unknown = [c for c in raw.columns if c not in allowed]
-            if unknown:
-                raise InfercostError.at(
-                    "Unknown records column",
-                    f'{self.label}: unknown column "{unknown[0]}".'
-                    + did_you_mean(unknown[0], FIELDS)
-                    + " Map it in a records block, or remove it.",
-                )
+        self.check_columns(raw.columns)
         return read.mapped_records(self.stack, raw, self.source, self.mapping, self.label).sql
+
+    def check_columns(self, columns: dict[str, str]) -> None:
+        """infercost's own format is strict: an unknown column is a typo, unless mapped."""
+        if self.source != "records":
+            return
+        allowed = set(FIELDS) | {
+            p.partition(".")[0]
+            for paths in (self.mapping.fields.values() if self.mapping else ())
+            for p in paths
+        }
+        unknown = [c for c in columns if c not in allowed]
+        if unknown:
+            raise InfercostError.at(
+                "Unknown records column",
+                f'{self.label}: unknown column "{unknown[0]}".'
+                + did_you_mean(unknown[0], FIELDS)
+                + " Map it in a records block, or remove it.",
+            )
 
     # -- locating a record -----------------------------------------------------------------
     def locate(self, condition: str) -> dict[str, Any] | None:
@@ -164,8 +169,10 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
             )
         else:
             output.records += int(
-                con.execute("SELECT SUM(records) FROM all_grouped WHERE by_call = 1")
-                .fetchall()[0][0] or 0
+                con.execute("SELECT SUM(records) FROM all_grouped WHERE by_call = 1").fetchall()[0][
+                    0
+                ]
+                or 0
             )
             con.execute("CREATE TEMP VIEW grouped AS SELECT * FROM all_grouped")
         cursor = con.execute(rollup_select(source.stack.settings.period).sql("duckdb"))
@@ -186,7 +193,9 @@ def _scan(con: Any, source: Source, query: Any) -> None:
         raise read._read_error(source.files, exc) from None
 
 
-def check_rejected(source: Source, cells: list[tuple[str, int, str, str]], out: EngineOutput) -> None:
+def check_rejected(
+    source: Source, cells: list[tuple[str, int, str, str]], out: EngineOutput
+) -> None:
     """Cells the reader could not parse as their field's type: an error naming the first,
     or (with the mapping's permission) skipped records."""
     if not cells:
@@ -207,8 +216,11 @@ def check_rejected(source: Source, cells: list[tuple[str, int, str, str]], out: 
     except (StopIteration, ValueError, IndexError, OSError):
         pass
     field_kind = next(
-        (FIELDS[n] for n, ps in read.field_sources(source.mapping, source.source).items()
-         if column in ps),
+        (
+            FIELDS[n]
+            for n, ps in read.field_sources(source.mapping, source.source).items()
+            if column in ps
+        ),
         "count",
     )
     need = {
