@@ -86,9 +86,7 @@ def record_by_record(path: Path) -> Fraction:
     x 11 / 10 for the EU region of the openai sheet)."""
     import duckdb
 
-    cases_in = " ".join(
-        f"WHEN '{i}' THEN {int(Decimal(p[0]) * SCALE)}" for i, _, p in MODELS
-    )
+    cases_in = " ".join(f"WHEN '{i}' THEN {int(Decimal(p[0]) * SCALE)}" for i, _, p in MODELS)
     cases_c = " ".join(f"WHEN '{i}' THEN {int(Decimal(p[1]) * SCALE)}" for i, _, p in MODELS)
     cases_o = " ".join(f"WHEN '{i}' THEN {int(Decimal(p[2]) * SCALE)}" for i, _, p in MODELS)
     row = (
@@ -135,8 +133,21 @@ def calc_price_rate(path: Path, sample: int) -> tuple[float, bool]:
 
 
 def run_import(path: Path, out: Path) -> tuple[float, int | None, dict]:
-    cmd = [sys.executable, "-m", "infercost", "usage", "import", str(STACK), str(path),
-           "--from", "records", "--out", str(out), "-o", "json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "infercost",
+        "usage",
+        "import",
+        str(STACK),
+        str(path),
+        "--from",
+        "records",
+        "--out",
+        str(out),
+        "-o",
+        "json",
+    ]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     started = time.perf_counter()
@@ -170,12 +181,16 @@ def main() -> int:
         }
         if not all(p.exists() for p in files.values()):
             files = generate(directory, args.records)
-        print(f"data: {args.records:,} records in {directory} "
-              f"({time.perf_counter() - started:.1f} s to generate or find)")
+        print(
+            f"data: {args.records:,} records in {directory} "
+            f"({time.perf_counter() - started:.1f} s to generate or find)"
+        )
         exact = record_by_record(files["parquet"])
         rate, same = calc_price_rate(files["parquet"], args.sample)
-        print(f"genai-prices calc_price, record by record: {rate:,.0f} records/s "
-              f"(sample of {args.sample:,}; same prices as the import's formula: {same})")
+        print(
+            f"genai-prices calc_price, record by record: {rate:,.0f} records/s "
+            f"(sample of {args.sample:,}; same prices as the import's formula: {same})"
+        )
         for fmt in args.formats.split(","):
             wall, peak, doc = run_import(files[fmt], directory / f"usage-{fmt}.csv")
             per_s = doc["records"] / wall

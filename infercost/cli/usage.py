@@ -42,6 +42,11 @@ def run_import(
 
     specs = parse_outputs(outputs, None, FORMATS)
     check_source(source)
+    if source == "focus" and out is not None:
+        raise InfercostError.at(
+            "Invalid --out",
+            "A FOCUS export has cost per service, not per unit: it gives no usage snapshot.",
+        )
     stack = load_stack(options)
     target = out
     if target is None and source != "focus" and stack.settings.usage:

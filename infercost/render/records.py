@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money
 from infercost.render.table import table
 from infercost.usage.records.result import ImportResult
+from infercost.usage.records.run import printable
 
 
 def import_document(result: ImportResult, snapshot: Path | None) -> dict[str, Any]:
@@ -45,11 +47,29 @@ def import_document(result: ImportResult, snapshot: Path | None) -> dict[str, An
             }
             for c in result.costs
         ],
-        "totals": {"actual_cost": result.actual, "reported_cost": result.reported},
+        "billed": [
+            {
+                "provider": b.provider,
+                "service": b.service,
+                "sku": b.sku,
+                "billed_cost": b.billed_cost,
+                "effective_cost": b.effective_cost,
+            }
+            for b in result.billed
+        ],
+        "totals": {
+            "actual_cost": result.actual if result.source != "focus" else None,
+            "reported_cost": result.reported,
+            "billed_cost": sum((b.billed_cost for b in result.billed), Decimal(0))
+            if result.billed
+            else None,
+        },
     }
 
 
 def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> str:
+    if result.source == "focus":
+        return _billed_text(result, style)
     cur = result.currency
     lines = [
         style.bold(f"Imported {count(result.records)} records")
@@ -95,4 +115,30 @@ def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> st
     )
     lines.append("")
     lines.extend(table(rows, right=(2, 3, 4)))
+    return "\n".join(lines) + "\n"
+
+
+def _billed_text(result: ImportResult, style: Style) -> str:
+    cur = result.currency
+    lines = [
+        style.bold(f"Billed in period {result.period or 'n/a'}")
+        + f" (FOCUS: {', '.join(result.files)}; {count(result.records)} rows)",
+        "",
+    ]
+    rows = [["provider", "service", "sku", "billed", "effective"]]
+    for b in result.billed:
+        rows.append(
+            [
+                printable(b.provider or "-"),
+                printable(b.service or "-"),
+                printable(b.sku or "-"),
+                money(b.billed_cost, cur),
+                money(b.effective_cost, cur),
+            ]
+        )
+    total = sum((b.billed_cost for b in result.billed), Decimal(0))
+    effective = sum((b.effective_cost for b in result.billed), Decimal(0))
+    rows.append(["total", "", "", money(total, cur), money(effective, cur)])
+    # Indented: no line starts with text from the export (a CI log reads "::" commands).
+    lines.extend("  " + line for line in table(rows, right=(3, 4)))
     return "\n".join(lines) + "\n"

@@ -156,7 +156,10 @@ def test_aggregated_rows_give_the_same_snapshot(stack, tmp_path: Path) -> None:
 
 # -- bad input -------------------------------------------------------------------------
 
-HEADER = "time,unit_id,feature,customer,subscription,item,input_tokens,cached_input_tokens,output_tokens\n"
+HEADER = (
+    "time,unit_id,feature,customer,subscription,item,input_tokens,cached_input_tokens,"
+    "output_tokens\n"
+)
 GOOD = "2026-11-03T09:00:00Z,t1,support_assistant,c1,pro,openai/gpt-4o-mini,100,0,10\n"
 
 
@@ -395,3 +398,70 @@ def test_import_equals_reference_aggregation(stack, tmp_path_factory, records) -
         k: len(v) for k, v in units.items()
     }
     assert result.records == len(rows)
+
+
+# -- views and FOCUS ------------------------------------------------------------------
+
+
+@pytest.fixture
+def at_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_import_views_golden(at_repo, assert_golden, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "usage.csv"
+    code, stdout, err = run_cli(
+        [
+            "usage",
+            "import",
+            "examples/support-assistant",
+            "examples/support-assistant/records/otel.jsonl",
+            "--from",
+            "otel",
+            "--out",
+            str(out),
+            "-o",
+            fmt,
+        ]
+    )
+    assert (code, err) == (0, "")
+    assert_golden(
+        f"usage_import_support-assistant.{'txt' if fmt == 'text' else 'json'}",
+        stdout.replace(str(out), "usage.csv").replace(os.path.relpath(out), "usage.csv"),
+    )
+
+
+def test_focus_gives_billed_totals(at_repo) -> None:
+    code, out, err = run_cli(
+        [
+            "usage",
+            "import",
+            "examples/support-assistant",
+            "examples/support-assistant/records/focus.csv",
+            "--from",
+            "focus",
+            "-o",
+            "json",
+        ]
+    )
+    assert (code, err) == (0, "")
+    doc = json.loads(out, parse_float=D)
+    assert doc["totals"]["billed_cost"] == D("0.0027") + D("0.035125") + D("0.00064")
+    assert [b["sku"] for b in doc["billed"]] == ["gpt-4o", "gpt-4o-mini", "read_unit"]
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            "examples/support-assistant",
+            "examples/support-assistant/records/focus.csv",
+            "--from",
+            "focus",
+            "--out",
+            "u.csv",
+        ]
+    )
+    assert code == 1 and "gives no usage snapshot" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -185,6 +186,25 @@ def write_records() -> None:
     )
 
 
+# List prices per million tokens (input, cached input, output), as the proxy prices them.
+PRICES = {
+    "openai/omni-moderation": ("0", "0", "0"),
+    "openai/text-embedding-3-small": ("0.02", "0.02", "0"),
+    "openai/gpt-4o-mini": ("0.15", "0.075", "0.60"),
+    "openai/gpt-4o": ("2.50", "1.25", "10.00"),
+    "anthropic/claude-haiku-4-5": ("1.00", "0.10", "5.00"),
+}
+
+
+def spend(r: dict[str, object]) -> Decimal:
+    """What the proxy reports: list price, without the stack's EU region surcharge."""
+    p_in, p_cached, p_out = (Decimal(p) for p in PRICES[str(r["item"])])
+    tin, cached, tout = (
+        int(r[k] or 0) for k in ("input_tokens", "cached_input_tokens", "output_tokens")
+    )
+    return ((tin - cached) * p_in + cached * p_cached + tout * p_out) / 1_000_000
+
+
 def write_litellm() -> None:
     """LiteLLM spend logs (JSON lines): model calls only; the vector reads are not LLM calls."""
     with open(HERE / "litellm.jsonl", "w") as handle:
@@ -201,7 +221,7 @@ def write_litellm() -> None:
                         "custom_llm_provider": provider,
                         "prompt_tokens": r["input_tokens"],
                         "completion_tokens": r["output_tokens"],
-                        "spend": 0,
+                        "spend": float(spend(r)),
                         "end_user": r["customer"],
                         "session_id": r["unit_id"],
                         "request_tags": [f"feature:{r['feature']}"],
@@ -229,7 +249,7 @@ def write_otel() -> None:
     for r in rows():
         units.setdefault(str(r["unit_id"]), []).append(r)
     with open(HERE / "otel.jsonl", "w") as handle:
-        for t, (unit, calls) in enumerate(units.items(), start=1):
+        for t, calls in enumerate(units.values(), start=1):
             trace = f"{t:032x}"
             root = {
                 "traceId": trace,

@@ -233,7 +233,8 @@ def source_expression(path: str, columns: dict[str, str], source: str) -> str | 
     if "." not in rest:
         prefix = rest + ":"
         tags = (
-            f"list_extract(list_transform(list_filter(CAST(json_extract_string({text}, '$[*]') AS VARCHAR[]), "
+            "list_extract(list_transform(list_filter("
+            f"CAST(json_extract_string({text}, '$[*]') AS VARCHAR[]), "
             f"lambda t: starts_with(t, {lit(prefix)})), lambda t: substr(t, {len(prefix) + 1})), 1)"
         )
         value = f"CASE WHEN json_type({text}) = 'ARRAY' THEN {tags} ELSE {value} END"
@@ -304,7 +305,8 @@ def mapped_records(
         )
     select = ", ".join(f"{expr} AS {q('v_' + name)}" for name, expr in given.items())
     bad = f"CASE {' '.join(invalid)} END" if invalid else "CAST(NULL AS VARCHAR)"
-    inner = f"SELECT _file, {'_row, ' if '_row' in raw.sql else ''}{select}, {bad} AS _invalid FROM ({raw.sql})"
+    row = "_row, " if "_row" in raw.sql else ""
+    inner = f"SELECT _file, {row}{select}, {bad} AS _invalid FROM ({raw.sql})"
     return Mapped(_normalize(stack, inner, mapping, "_row" in raw.sql))
 
 
@@ -357,7 +359,8 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
         if column_type.startswith(NUMERIC_TYPES):
             return _epoch(f"CAST({expr} AS DECIMAL(38, 0))")
         return (
-            f"CASE WHEN regexp_matches({text}, '^[0-9]+$') THEN {_epoch(f'TRY_CAST({text} AS DECIMAL(38, 0))')} "
+            f"CASE WHEN regexp_matches({text}, '^[0-9]+$') "
+            f"THEN {_epoch(f'TRY_CAST({text} AS DECIMAL(38, 0))')} "
             f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
         )
     if kind == BOOL:
@@ -385,7 +388,8 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
 def _epoch(number: str) -> str:
     """Epoch seconds, ms, µs or ns by magnitude (SPEC §12)."""
     return (
-        f"(CASE WHEN {number} < 100000000000 THEN make_timestamp(CAST({number} * 1000000 AS BIGINT)) "
+        f"(CASE WHEN {number} < 100000000000 "
+        f"THEN make_timestamp(CAST({number} * 1000000 AS BIGINT)) "
         f"WHEN {number} < 100000000000000 THEN make_timestamp(CAST({number} * 1000 AS BIGINT)) "
         f"WHEN {number} < 100000000000000000 THEN make_timestamp(CAST({number} AS BIGINT)) "
         f"ELSE make_timestamp(CAST({number} // 1000 AS BIGINT)) END)"
@@ -542,7 +546,8 @@ def grouped_problems(stack: Stack) -> str:
             else ""
         )
         + (
-            f"OR (item IN ({', '.join(lit(m) for m in models)}) AND coalesce(max_quantity, 0) <> 0) "
+            f"OR (item IN ({', '.join(lit(m) for m in models)}) "
+            "AND coalesce(max_quantity, 0) <> 0) "
             if models
             else ""
         )

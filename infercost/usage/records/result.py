@@ -38,6 +38,17 @@ class StepCost:
     reported: Decimal | None
 
 
+@dataclass(frozen=True)
+class BilledLine:
+    """What a FOCUS export says a vendor billed for one service and SKU."""
+
+    provider: str | None
+    service: str | None
+    sku: str | None
+    billed_cost: Decimal
+    effective_cost: Decimal
+
+
 @dataclass
 class ImportResult:
     source: str
@@ -52,6 +63,7 @@ class ImportResult:
     costs: list[StepCost]
     skipped: dict[str, Skipped] = field(default_factory=dict)
     cache_hit_units: int = 0
+    billed: list[BilledLine] = field(default_factory=list)
 
     @property
     def actual(self) -> Decimal:
@@ -146,7 +158,8 @@ def build(
             second = other["subscription"] if other else sub
             raise locate.error(
                 other,
-                f'customer "{printable(customer)}" has subscription "{printable(second)}" here, but '
+                f'customer "{printable(customer)}" has subscription '
+                f'"{printable(second)}" here, but '
                 f'"{printable(first_sub)}" in '
                 "an earlier record; a customer has one subscription per period.",
             )
@@ -155,7 +168,16 @@ def build(
         for r in sorted(unit_rows, key=lambda r: (r["customer"] or "", r["feature"]))
     ]
     costs = []
-    for r in sorted(usage_rows, key=lambda r: (r["feature"], r["step"] or "~", r["item"])):
+
+    def order(r: dict[str, Any]) -> tuple[str, int, str]:
+        """Features by name; steps in the order the workflow declares them; items the
+        workflow does not use last."""
+        workflow = stack.workflows.get(stack.features[r["feature"]].workflow)
+        names = [s.name for s in workflow.steps] if workflow else []
+        index = names.index(r["step"]) if r["step"] in names else len(names)
+        return (r["feature"], index, r["item"])
+
+    for r in sorted(usage_rows, key=order):
         item = stack.price_item(r["item"])
         feature = stack.features[r["feature"]]
         sheet = stack.price_sheets[r["item"].partition("/")[0]]
