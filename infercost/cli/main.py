@@ -296,6 +296,7 @@ app.add_typer(usage_app)
 
 @usage_app.command("import")
 def usage_import(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path],
         typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
@@ -313,25 +314,26 @@ def usage_import(
     var_file: VarFileOpt = None,
     output: OutputOpt = None,
     no_color: NoColorOpt = False,
-) -> None:
+) -> Outcome:
     """Aggregate request records into the usage snapshot and price them exactly."""
+    from infercost.app.arguments import UsageImportArgs
     from infercost.cli import usage as command
 
     stack, files = command.split_paths(paths)
-    _finish(
-        command.run_import,
+    args = UsageImportArgs(
         _options(stack, None, var, var_file, period),
-        files,
+        tuple(files),
         source,
         engine,
         out,
-        output,
-        _console(no_color),
+        parse_outputs(output, None, command.FORMATS),
     )
+    return command.run_import(args, _console(ctx, no_color))
 
 
 @usage_app.command("sql")
 def usage_sql(
+    ctx: typer.Context,
     stack: StackArg = Path("."),
     dialect: Annotated[
         str, typer.Option("--dialect", help="spark, bigquery, snowflake, trino or duckdb.")
@@ -341,17 +343,13 @@ def usage_sql(
     ] = "records",
     var: VarOpt = None,
     var_file: VarFileOpt = None,
-) -> None:
+) -> Outcome:
     """Print the aggregation query, to run where the records already are."""
+    from infercost.app.arguments import UsageSqlArgs
     from infercost.cli import usage as command
 
-    _finish(
-        command.run_sql,
-        _options(stack, None, var, var_file, None),
-        dialect,
-        table,
-        _console(False),
-    )
+    args = UsageSqlArgs(_options(stack, None, var, var_file, None), dialect, table)
+    return command.run_sql(args, _console(ctx))
 
 
 @app.command()

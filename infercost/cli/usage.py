@@ -6,10 +6,15 @@ import sys
 import time
 from pathlib import Path
 
+from infercost.app.arguments import UsageImportArgs, UsageSqlArgs
+from infercost.app.exit import ExitCode
 from infercost.cli.context import Console
-from infercost.cli.output import parse_outputs, write_outputs
+from infercost.cli.diagnostics import Outcome
+from infercost.cli.output import View, render, write_outputs
 from infercost.errors import InfercostError
-from infercost.workspace import Options, load_stack
+from infercost.render.json_encoding import dumps
+from infercost.usage.records.result import ImportResult
+from infercost.workspace import load_stack
 
 FORMATS = ("text", "json")
 
@@ -22,16 +27,7 @@ def split_paths(paths: list[Path]) -> tuple[Path, list[Path]]:
     return Path("."), list(paths)
 
 
-def run_import(
-    options: Options,
-    paths: list[Path],
-    source: str,
-    engine: str,
-    out: Path | None,
-    outputs: list[str] | None,
-    console: Console,
-) -> int:
-    from infercost.render.json_encoding import dumps
+def run_import(args: UsageImportArgs, console: Console) -> Outcome:
     from infercost.render.records import import_document, import_text
     from infercost.usage.records.importer import (
         check_out,
@@ -40,15 +36,14 @@ def run_import(
         write_snapshot,
     )
 
-    specs = parse_outputs(outputs, None, FORMATS)
-    check_source(source)
-    if source == "focus" and out is not None:
+    source = check_source(args.source)
+    if source == "focus" and args.out is not None:
         raise InfercostError.at(
             "Invalid --out",
             "A FOCUS export has cost per service, not per unit: it gives no usage snapshot.",
         )
-    stack = load_stack(options)
-    target = out
+    stack = load_stack(args.options)
+    target = args.out
     if target is None and source != "focus" and stack.settings.usage:
         target = Path(stack.directory) / stack.settings.usage
     if target is None and source != "focus":
@@ -60,17 +55,16 @@ def run_import(
     if target is not None:
         check_out(target)
     with _progress(console):
-        result = import_records(stack, paths, source, options.period, engine)
-    rendered = []
-    for spec in specs:
-        if spec.format == "json":
-            rendered.append((spec, dumps(import_document(result, target))))
-        else:
-            rendered.append((spec, import_text(result, target, console.out_style)))
+        result = import_records(stack, args.files, source, args.options.period, args.engine)
+    views: dict[str, View[ImportResult]] = {
+        "text": lambda r, style: import_text(r, target, style),
+        "json": lambda r, _style: dumps(import_document(r, target)),
+    }
+    rendered = render(result, args.outputs, views, console)
     if target is not None and source != "focus":
         write_snapshot(result, target)
     write_outputs(rendered, console.stdout)
-    return 0
+    return Outcome(ExitCode.SUCCESS)
 
 
 class _progress:
@@ -114,16 +108,18 @@ class _progress:
             self.thread.join()
 
 
-def run_sql(options: Options, dialect: str, table: str, console: Console) -> int:
-    from infercost.usage.records.query import DIALECTS, render
+def run_sql(args: UsageSqlArgs, console: Console) -> Outcome:
+    from infercost.usage.records.query import DIALECTS
+    from infercost.usage.records.query import render as render_sql
 
-    if dialect not in DIALECTS:
+    if args.dialect not in DIALECTS:
         from infercost.errors import did_you_mean
 
         raise InfercostError.at(
             "Unknown SQL dialect",
-            f'"{dialect}": choose from {", ".join(DIALECTS)}.' + did_you_mean(dialect, DIALECTS),
+            f'"{args.dialect}": choose from {", ".join(DIALECTS)}.'
+            + did_you_mean(args.dialect, DIALECTS),
         )
-    stack = load_stack(options)
-    console.stdout.write(render(stack, dialect, table) + ";\n")
-    return 0
+    stack = load_stack(args.options)
+    console.stdout.write(render_sql(stack, args.dialect, args.table) + ";\n")
+    return Outcome(ExitCode.SUCCESS)
