@@ -87,7 +87,9 @@ class RecordsBuilder(AttributeReader):
             description=self.string(block, "description"),
         )
 
-    def _object(self, block: s.Block, name: str, check: Any, any_key: bool = False) -> dict:
+    def _object(
+        self, block: s.Block, name: str, check: Any, any_key: bool = False
+    ) -> dict[str, Any]:
         attr = block.body.attributes.get(name)
         if attr is None:
             return {}

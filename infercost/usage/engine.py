@@ -23,7 +23,7 @@ def connect(*, ordered: bool = False) -> Any:
     """
     import duckdb
 
-    config = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "threads": int(os.environ.get("INFERCOST_THREADS", "0") or 0) or (os.cpu_count() or 1),
         "preserve_insertion_order": ordered,
     }

@@ -79,8 +79,8 @@ def import_records(
     if source_name == "aggregated":
         from infercost.usage.records.aggregated import read_aggregated
 
-        output = read_aggregated(files)
-        return build(stack, output, period, source_name, shown, _FileLocator(", ".join(shown)))
+        rows = read_aggregated(files)
+        return build(stack, rows, period, source_name, shown, _FileLocator(", ".join(shown)))
     source = Source(stack, files, source_name, mapping)
     if engine == "spark":
         from infercost.usage.records.spark import run_spark

@@ -104,7 +104,7 @@ def meter_items(stack: Stack) -> list[str]:
     )
 
 
-def _sum(expr: exp.Expression, alias: str) -> exp.Alias:
+def _sum(expr: exp.Expr, alias: str) -> exp.Expr:
     return exp.alias_(exp.Sum(this=expr), alias)
 
 
@@ -152,7 +152,7 @@ def steps_select(
     keys: list[exp.Expression] = [
         _col(k) for k in ("feature", "unit_id", "customer", "subscription")
     ]
-    projections: list[exp.Expression] = [
+    projections: list[exp.Expr] = [
         *keys,
         exp.alias_(step, "step"),
         _col("item"),
@@ -222,7 +222,7 @@ def grouped_select(
     unit_keys = [*UNIT_KEY, *extra_keys]
     call_keys = ["period_start", "feature", "resolved_step", "item", *extra_keys]
     keys = list(dict.fromkeys([*UNIT_KEY, "period_start", "resolved_step", "item", *extra_keys]))
-    projections: list[exp.Expression] = [
+    projections: list[exp.Expr] = [
         *[_col(k) for k in keys],
         exp.alias_(exp.Grouping(expressions=[_col("unit_id")]), "by_call"),
         exp.alias_(exp.Min(this=_col("time")), "first_time"),

@@ -297,6 +297,7 @@ def mapped_records(
         if default is not None:
             literal = _literal(name, default)
             expr = f"COALESCE({expr}, {literal})" if expr else literal
+        assert expr is not None
         given[name] = expr
     if mapping is not None and not mapping.input_includes_cache:
         given["input_tokens"] = (
