@@ -28,13 +28,13 @@ def split_paths(paths: list[Path]) -> tuple[Path, list[Path]]:
 
 
 def run_import(args: UsageImportArgs, console: Console) -> Outcome:
-    from infercost.render.records import import_document, import_text
-    from infercost.usage.records.importer import (
+    from infercost.app.records import (
         check_out,
         check_source,
         import_records,
         write_snapshot,
     )
+    from infercost.render.records import import_document, import_text
 
     source = check_source(args.source)
     if source == "focus" and args.out is not None:

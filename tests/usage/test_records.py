@@ -15,7 +15,7 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infercost.usage.records.importer import import_records
+from infercost.app.records import import_records
 from infercost.usage.records.query import DIALECTS, render
 from infercost.workspace import Options, load_stack
 from tests.helpers import EXAMPLES, run_cli
@@ -465,3 +465,36 @@ def test_focus_gives_billed_totals(at_repo) -> None:
         ]
     )
     assert code == 1 and "gives no usage snapshot" in err
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_snapshot_in_json_reads_back(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"usage{suffix}"
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(RECORDS / "records.parquet"),
+            "--from",
+            "records",
+            "--out",
+            str(out),
+            "-o",
+            "json",
+        ]
+    )
+    assert (code, err) == (0, "")
+    code, stdout, err = run_cli(["breakdown", str(STACK), "--usage", str(out), "-o", "json"])
+    assert (code, err) == (0, "")
+    features = {f["name"]: f["units"] for f in json.loads(stdout)["features"]}
+    assert features == {"semantic_search": 2, "support_assistant": 2}
+
+
+def test_usage_sql_command_prints_the_dialect(tmp_path: Path) -> None:
+    code, out, err = run_cli(["usage", "sql", str(STACK), "--dialect", "bigquery"])
+    assert (code, err) == (0, "")
+    assert "TIMESTAMP_TRUNC" in out and "GROUPING SETS" in out
+    assert sqlglot.parse_one(out.rstrip().rstrip(";"), read="bigquery") is not None
+    code, _, err = run_cli(["usage", "sql", str(STACK), "--dialect", "bigqeury"])
+    assert code == 1 and 'Did you mean "bigquery"?' in err

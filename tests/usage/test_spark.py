@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from infercost.usage.records.importer import import_records
+from infercost.app.records import import_records
 from infercost.workspace import Options, load_stack
 from tests.helpers import EXAMPLES
 

@@ -1,4 +1,4 @@
-"""``usage import`` as the app layer: check the files, pick the engine, build the result,
+"""``usage import`` (the app layer): check the files, pick the engine, build the result,
 write the snapshot (atomically, and never over a file that is not a snapshot)."""
 
 from __future__ import annotations
@@ -165,12 +165,13 @@ def snapshot_text(result: ImportResult, suffix: str) -> str:
         for row in rows:
             writer.writerow([_csv_cell(row[c]) for c in columns])
         return buffer.getvalue()
-    from infercost.render.json_encoding import dumps
+    import json
 
+    # Snapshot values are text and whole numbers: the standard encoder writes them exactly.
     objects = [{c: row[c] for c in columns} for row in rows]
     if suffix == ".json":
-        return dumps(objects)
-    return "".join(dumps(o, indent=0).replace("\n", "") + "\n" for o in objects)
+        return json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
+    return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
 
 
 def _csv_cell(value: object) -> str:
