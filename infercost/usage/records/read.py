@@ -228,7 +228,7 @@ def source_expression(path: str, columns: dict[str, str], source: str) -> str | 
         return None
     kind = columns[head]
     text = q(head) if kind in ("VARCHAR", "JSON") else f"to_json({q(head)})::VARCHAR"
-    json_path = "$." + ".".join(lit(p)[1:-1].join('""') for p in rest.split("."))
+    json_path = "$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in rest.split("."))
     value = f"json_extract_string({text}, {lit(json_path)})"
     if "." not in rest:
         prefix = rest + ":"
@@ -243,7 +243,7 @@ def source_expression(path: str, columns: dict[str, str], source: str) -> str | 
 
 @dataclass(frozen=True)
 class Mapped:
-    """The SQL of normalized records, and the mapping problems found on the way."""
+    """The SQL of normalized records: typed fields, ``_problem`` and ``_bad``."""
 
     sql: str
 
