@@ -498,3 +498,40 @@ def test_usage_sql_command_prints_the_dialect(tmp_path: Path) -> None:
     assert sqlglot.parse_one(out.rstrip().rstrip(";"), read="bigquery") is not None
     code, _, err = run_cli(["usage", "sql", str(STACK), "--dialect", "bigqeury"])
     assert code == 1 and 'Did you mean "bigquery"?' in err
+
+
+def test_import_documents_follow_the_published_schema(at_repo, tmp_path: Path) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    text = importlib.resources.files("infercost").joinpath("schemas", "usage-import.schema.json")
+    schema = json.loads(text.read_text(encoding="utf-8"))
+    seen: set[str] = set()
+    runs = [
+        ("otel.jsonl", "otel", ["--out", str(tmp_path / "a.csv")]),
+        ("litellm.jsonl", "litellm", ["--out", str(tmp_path / "b.csv")]),
+        ("focus.csv", "focus", []),
+    ]
+    for name, source, extra in runs:
+        code, out, err = run_cli(
+            [
+                "usage",
+                "import",
+                str(STACK),
+                str(RECORDS / name),
+                "--from",
+                source,
+                "-o",
+                "json",
+                *extra,
+            ]
+        )
+        assert (code, err) == (0, "")
+        doc = json.loads(out)
+        jsonschema.validate(doc, schema)
+        seen |= set(doc) | {f"costs.{k}" for c in doc["costs"] for k in c}
+    declared = set(schema["properties"]) | {
+        f"costs.{k}" for k in schema["properties"]["costs"]["items"]["properties"]
+    }
+    assert seen == declared
