@@ -535,3 +535,55 @@ def test_import_documents_follow_the_published_schema(at_repo, tmp_path: Path) -
         f"costs.{k}" for k in schema["properties"]["costs"]["items"]["properties"]
     }
     assert seen == declared
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_litellm_csv_and_parquet_exports(stack, tmp_path: Path, suffix: str) -> None:
+    """The same spend logs as CSV (metadata and tags as JSON text) and as Parquet (a
+    struct and a list column) give the records' own figures."""
+    path = tmp_path / f"spend{suffix}"
+    options = "(HEADER)" if suffix == ".csv" else "(FORMAT parquet)"
+    # A CSV export holds metadata and tags as JSON text; Parquet as a struct and a list.
+    columns = (
+        "* REPLACE (to_json(metadata) AS metadata, to_json(request_tags) AS request_tags)"
+        if suffix == ".csv"
+        else "*"
+    )
+    duckdb.sql(
+        f"COPY (SELECT {columns} FROM read_json('{RECORDS / 'litellm.jsonl'}')) "
+        f"TO '{path}' {options}"
+    )
+    result = import_records(stack, [path], "litellm")
+    total, units = truth(only_models=True)
+    assert Fraction(result.actual) == total
+    assert {(r.customer, r.subscription, r.feature): r.units for r in result.snapshot} == units
+    assert result.reported is not None and result.reported > 0
+
+
+def test_litellm_metadata_that_is_not_json_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "spend.csv"
+    duckdb.sql(
+        "COPY (SELECT * REPLACE (to_json(metadata) AS metadata, to_json(request_tags) AS "
+        f"request_tags) FROM read_json('{RECORDS / 'litellm.jsonl'}')) TO '{path}' (HEADER)"
+    )
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace('{""plan"":', "{plan:")
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(path),
+            "--from",
+            "litellm",
+            "--out",
+            str(tmp_path / "u.csv"),
+        ]
+    )
+    assert code == 1
+    assert (
+        "spend.csv line 3" in err
+        and "record 2: subscription is read from a path into a column that does not hold JSON"
+        in err
+    )

@@ -214,15 +214,16 @@ def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
 # -- mapping -----------------------------------------------------------------------------
 
 
-def source_expression(path: str, columns: dict[str, str], source: str) -> str | None:
-    """SQL for one source field: a column, or a dotted path into a JSON / struct column.
+def source_expression(
+    path: str, columns: dict[str, str], source: str
+) -> tuple[str, str | None] | None:
+    """SQL for one source field: a column, or a dotted path into a JSON / struct column,
+    and the condition under which the column's text is not JSON (None for a column).
 
     A path into a column that holds a list of ``key:value`` tags (LiteLLM's
     ``request_tags``) finds the tag's value. None when the column does not exist."""
-    if source == "otel":
-        raise AssertionError("otel fields are attributes")  # pragma: no cover
     if path in columns:
-        return q(path)
+        return q(path), None
     head, _, rest = path.partition(".")
     if not rest or head not in columns:
         return None
@@ -238,7 +239,14 @@ def source_expression(path: str, columns: dict[str, str], source: str) -> str | 
             f"lambda t: starts_with(t, {lit(prefix)})), lambda t: substr(t, {len(prefix) + 1})), 1)"
         )
         value = f"CASE WHEN json_type({text}) = 'ARRAY' THEN {tags} ELSE {value} END"
-    return value
+    if kind not in ("VARCHAR", "JSON"):
+        return value, None
+    # A cell that is not JSON reads as absent here and is reported by the check.
+    empty = f"NULLIF({text}, '')"
+    return (
+        f"CASE WHEN json_valid({text}) THEN {value} END",
+        f"{empty} IS NOT NULL AND NOT json_valid({text})",
+    )
 
 
 @dataclass(frozen=True)
@@ -277,8 +285,10 @@ def mapped_records(
                 found = source_expression(path, raw.columns, source)
                 if found is None:
                     missing.append(path)
-                else:
-                    exprs.append((found, raw.columns.get(path, "VARCHAR")))
+                    continue
+                exprs.append((found[0], raw.columns.get(path, "VARCHAR")))
+                if found[1] is not None:
+                    invalid.append(f"WHEN {found[1]} THEN {lit(name)}")
             if mapping is not None and name in mapping.fields and not exprs:
                 raise InfercostError.at(
                     "Unknown source field",
@@ -341,7 +351,7 @@ def _typed(name: str, exprs: list[tuple[str, str]], file_label: str) -> tuple[st
 
 def _is_text(expr: str, column_type: str) -> bool:
     return column_type in ("VARCHAR", "JSON") or expr.startswith(
-        ("json_extract", "CASE WHEN json_type")
+        ("json_extract", "CASE WHEN json_type", "CASE WHEN json_valid")
     )
 
 

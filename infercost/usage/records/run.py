@@ -322,6 +322,8 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         )
     if problem == "invalid_value":
         kind = FIELDS.get(r["_invalid"], "")
+        if kind == "text":
+            return f"{r['_invalid']} is read from a path into a column that does not hold JSON."
         need = {"time": "a time (ISO 8601 or epoch)", "bool": "true or false"}.get(kind, "a number")
         return f"{r['_invalid']} must be {need}."
     return PROBLEMS[problem] + "."
