@@ -9,11 +9,11 @@ form that ``usage import`` turns into a snapshot and priced figures:
 - ``kind = 'usage'`` rows: exact token and quantity sums per period, feature, step and
   price item: the pricing buckets of :func:`infercost.cost.actual.price_usage`.
 
-It scans the records once, with two groupings (``GROUPING SETS``): by unit, and by
-period, step and item. A unit is a (feature, unit id, customer, subscription) and
-belongs to the period of its first record (SPEC §12); a call is priced in the period of
-its own time. ``steps_select`` is the per-unit, per-step view of the same table that
-observed shapes are measured on.
+It groups the records twice: by unit, and by period, step and item (two plain
+aggregations beat one ``GROUPING SETS`` scan several times over in DuckDB). A unit is a
+(feature, unit id, customer, subscription) and belongs to the period of its first
+record (SPEC §12); a call is priced in the period of its own time. ``steps_select`` is
+the per-unit, per-step view of the same table that observed shapes are measured on.
 
 The stack enters the query only as literals (feature and item names, which step of a
 workflow uses which item), so the query text runs unchanged in a warehouse against a
@@ -177,21 +177,38 @@ def steps_select(
 PERIOD_UNITS = {"month": "MONTH", "day": "DAY", "hour": "HOUR", "year": "YEAR"}
 
 
-def grouped_select(
+def _source(source: exp.Expression | str) -> exp.Expression:
+    return sqlglot.parse_one(source) if isinstance(source, str) else source
+
+
+def units_select(
+    stack: Stack, source: exp.Expression | str = "records", extra_keys: Sequence[str] = ()
+) -> exp.Select:
+    """One row per unit (feature, unit id, customer, subscription): its first time and
+    whether any of its records says it was answered from the cache."""
+    one, zero = exp.Literal.number(1), exp.Literal.number(0)
+    hit = exp.Case().when(exp.EQ(this=_col("cache_hit"), expression=exp.true()), one).else_(zero)
+    keys = [_col(k) for k in (*UNIT_KEY, *extra_keys)]
+    return (
+        exp.select(
+            *keys,
+            exp.alias_(exp.Min(this=_col("time")), "first_time"),
+            exp.alias_(exp.Max(this=hit), "cache_hit"),
+        )
+        .from_(_source(source))
+        .group_by(*keys)
+    )
+
+
+def calls_select(
     stack: Stack,
     source: exp.Expression | str = "records",
     extra_keys: Sequence[str] = (),
     extra_aggregates: Sequence[str] = (),
 ) -> exp.Select:
-    """One scan of the records, two groupings (``GROUPING SETS``):
-
-    - by unit (feature, unit id, customer, subscription): its first time and cache hit;
-    - by period, feature, step and item: the exact sums that are priced.
-
-    A call's cost falls in the period of its own time (as a bill does); a unit belongs to
-    the period of its first record (SPEC §12). ``extra_keys`` join both groupings and
-    ``extra_aggregates`` (SQL text) the aggregates: the DuckDB engine adds its checks, so
-    the same scan validates."""
+    """Exact sums per period (of the call's own time, as a bill counts it), feature, step
+    and item: the pricing buckets. ``extra_keys`` and ``extra_aggregates`` (SQL text)
+    let the DuckDB engine check every record in the same scan."""
     period_unit = PERIOD_UNITS.get(stack.settings.period, "MONTH")
     step = _coalesce(_col("step"), step_expression(stack, _col("feature"), _col("item")))
     inner = exp.select(
@@ -200,33 +217,24 @@ def grouped_select(
         exp.alias_(
             exp.TimestampTrunc(this=_col("time"), unit=exp.var(period_unit)), "period_start"
         ),
-    ).from_(sqlglot.parse_one(source) if isinstance(source, str) else source)
+    ).from_(_source(source))
     meters = meter_items(stack)
-    default_quantity: exp.Expression = exp.Literal.number(0)
+    one, zero = exp.Literal.number(1), exp.Literal.number(0)
+    default_quantity: exp.Expression = zero
     if meters:
         default_quantity = (
             exp.Case()
-            .when(
-                exp.In(this=_col("item"), expressions=[_s(m) for m in meters]),
-                exp.Literal.number(1),
-            )
-            .else_(exp.Literal.number(0))
+            .when(exp.In(this=_col("item"), expressions=[_s(m) for m in meters]), one)
+            .else_(zero)
         )
-    one, zero = exp.Literal.number(1), exp.Literal.number(0)
     first = (
         exp.Case()
         .when(exp.EQ(this=_coalesce(_col("attempt"), one), expression=one), one)
         .else_(zero)
     )
-    hit = exp.Case().when(exp.EQ(this=_col("cache_hit"), expression=exp.true()), one).else_(zero)
-    unit_keys = [*UNIT_KEY, *extra_keys]
-    call_keys = ["period_start", "feature", "resolved_step", "item", *extra_keys]
-    keys = list(dict.fromkeys([*UNIT_KEY, "period_start", "resolved_step", "item", *extra_keys]))
+    keys = [_col(k) for k in ("period_start", "feature", "resolved_step", "item", *extra_keys)]
     projections: list[exp.Expr] = [
-        *[_col(k) for k in keys],
-        exp.alias_(exp.Grouping(expressions=[_col("unit_id")]), "by_call"),
-        exp.alias_(exp.Min(this=_col("time")), "first_time"),
-        exp.alias_(exp.Max(this=hit), "cache_hit"),
+        *keys,
         exp.alias_(exp.Count(this=exp.Star()), "records"),
         _sum(first, "first_attempts"),
         *[_sum(_coalesce(_col(t), zero), t) for t in TOKENS],
@@ -235,24 +243,20 @@ def grouped_select(
         exp.alias_(exp.Count(this=_col("reported_cost")), "reported_records"),
         *[sqlglot.parse_one(a, read="duckdb") for a in extra_aggregates],
     ]
-    sets = exp.GroupingSets(
-        expressions=[
-            exp.Tuple(expressions=[_col(k) for k in unit_keys]),
-            exp.Tuple(expressions=[_col(k) for k in call_keys]),
-        ]
-    )
     return (
         exp.select(*projections)
         .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
-        .group_by(sets)
+        .group_by(*keys)
     )
 
 
-def rollup_select(period: str, grouped: exp.Select | None = None) -> exp.Select:
-    """Everything after the scan: the ``units`` and ``usage`` rows.
+def rollup_select(
+    period: str, units: exp.Select | None = None, calls: exp.Select | None = None
+) -> exp.Select:
+    """Everything after the scans: the ``units`` and ``usage`` rows.
 
-    Without ``grouped`` the query reads a table named ``grouped`` (the DuckDB engine
-    keeps the scan's result as a table, to check it before rolling up)."""
+    Without ``units`` and ``calls`` the query reads tables of those names (the DuckDB
+    engine keeps the scans' results as tables, to check them before rolling up)."""
     fmt = PERIOD_FORMATS.get(period, PERIOD_FORMATS["month"])
 
     def label(column: str) -> exp.Expression:
@@ -261,7 +265,6 @@ def rollup_select(period: str, grouped: exp.Select | None = None) -> exp.Select:
     def null(kind: str) -> exp.Expression:
         return exp.cast(exp.Null(), kind)
 
-    one = exp.Literal.number(1)
     unit_rows = (
         exp.select(
             exp.alias_(_s("units"), "kind"),
@@ -279,8 +282,7 @@ def rollup_select(period: str, grouped: exp.Select | None = None) -> exp.Select:
             exp.alias_(null("decimal(38, 18)"), "reported_cost"),
             exp.alias_(null("bigint"), "reported_records"),
         )
-        .from_("grouped")
-        .where(exp.EQ(this=_col("by_call"), expression=exp.Literal.number(0)))
+        .from_("units")
         .group_by(label("first_time"), "customer", "subscription", "feature")
     )
     usage_rows = (
@@ -306,26 +308,26 @@ def rollup_select(period: str, grouped: exp.Select | None = None) -> exp.Select:
                 )
             ],
         )
-        .from_("grouped")
-        .where(
-            exp.and_(
-                exp.EQ(this=_col("by_call"), expression=one),
-                exp.Not(this=exp.Is(this=_col("item"), expression=exp.Null())),
-            )
-        )
+        .from_("calls")
+        .where(exp.Not(this=exp.Is(this=_col("item"), expression=exp.Null())))
     )
     union = exp.union(unit_rows, usage_rows, distinct=False)
     query = exp.select(*[_col(c) for c in OUTPUT_COLUMNS]).from_(
         exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("aggregated")))
     )
-    if grouped is not None:
-        query = query.with_("grouped", grouped)
+    if units is not None:
+        query = query.with_("units", units)
+    if calls is not None:
+        query = query.with_("calls", calls)
     return query
 
 
 def aggregation(stack: Stack, table: str = "records") -> exp.Select:
     """The whole query over a table of normalized records."""
-    return rollup_select(stack.settings.period, grouped_select(stack, exp.to_table(table)))
+    source = exp.to_table(table)
+    return rollup_select(
+        stack.settings.period, units_select(stack, source), calls_select(stack, source)
+    )
 
 
 def render(stack: Stack, dialect: str, table: str = "records", pretty: bool = True) -> str:

@@ -546,22 +546,23 @@ def grouped_problems(stack: Stack) -> str:
         " OR ".join(f"(feature = {lit(f)} AND item = {lit(i)})" for f, i in ambiguous) or "false"
     )
     token_sum = " + ".join(f"abs({t})" for t in TOKENS)
+    meter_check = (
+        f"OR (item IN ({', '.join(lit(m) for m in meters)}) AND {token_sum} <> 0) "
+        if meters
+        else ""
+    )
+    model_check = (
+        f"OR (item IN ({', '.join(lit(m) for m in models)}) AND coalesce(max_quantity, 0) <> 0) "
+        if models
+        else ""
+    )
     return (
-        "SELECT coalesce(bool_or(any_bad), false) OR coalesce(bool_or(CASE WHEN by_call = 0 THEN "
-        f"unit_id IS NULL OR feature IS NULL OR feature NOT IN ({features}) "
-        "OR (subscription IS NOT NULL AND customer IS NULL) "
-        "ELSE starts_with(item, '?') "
-        + (
-            f"OR (item IN ({', '.join(lit(m) for m in meters)}) AND {token_sum} <> 0) "
-            if meters
-            else ""
-        )
-        + (
-            f"OR (item IN ({', '.join(lit(m) for m in models)}) "
-            "AND coalesce(max_quantity, 0) <> 0) "
-            if models
-            else ""
-        )
+        "SELECT (SELECT coalesce(bool_or(unit_id IS NULL OR feature IS NULL "
+        f"OR feature NOT IN ({features}) OR (subscription IS NOT NULL AND customer IS NULL)), "
+        "false) FROM all_units) OR (SELECT coalesce(bool_or(coalesce(any_bad, false) "
+        "OR starts_with(item, '?') "
+        + meter_check
+        + model_check
         + f"OR (resolved_step IS NOT NULL AND NOT ({known_step})) "
-        f"OR (resolved_step IS NULL AND ({is_ambiguous})) END), false) FROM all_grouped"
+        f"OR (resolved_step IS NULL AND ({is_ambiguous}))), false) FROM all_calls)"
     )

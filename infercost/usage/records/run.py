@@ -19,7 +19,12 @@ from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import FIELDS, PROBLEMS, SourceFile
-from infercost.usage.records.query import OUTPUT_COLUMNS, grouped_select, rollup_select
+from infercost.usage.records.query import (
+    OUTPUT_COLUMNS,
+    calls_select,
+    rollup_select,
+    units_select,
+)
 
 
 @dataclass
@@ -150,31 +155,36 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
         con.execute(f"CREATE TEMP VIEW records AS {mapped}")
         output = EngineOutput(rows=[])
         checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
-        _scan(con, source, grouped_select(source.stack, "records", extra_aggregates=checks))
+        stack = source.stack
+        _scan(con, source, units_select(stack), calls_select(stack, extra_aggregates=checks))
         check_rejected(source, read.rejected(con), output)
-        if con.execute(read.grouped_problems(source.stack)).fetchall()[0][0]:
-            con.execute("DROP TABLE all_grouped")
-            _scan(con, source, grouped_select(source.stack, "records", extra_keys=["_problem"]))
-            for problem, count, cost in con.execute(
-                "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_grouped "
-                "WHERE by_call = 1 GROUP BY _problem"
+        if con.execute(read.grouped_problems(stack)).fetchall()[0][0]:
+            con.execute("DROP TABLE all_units")
+            con.execute("DROP TABLE all_calls")
+            problem = ["_problem"]
+            _scan(
+                con,
+                source,
+                units_select(stack, extra_keys=problem),
+                calls_select(stack, extra_keys=problem),
+            )
+            for name, count, cost in con.execute(
+                "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_calls GROUP BY _problem"
             ).fetchall():
                 output.records += int(count)
-                if problem is not None:
-                    output.skipped[problem] = Skipped(int(count), cost or Decimal(0))
+                if name is not None:
+                    output.skipped[name] = Skipped(int(count), cost or Decimal(0))
             check_problems(source, output.skipped)
-            con.execute(
-                "CREATE TEMP VIEW grouped AS SELECT * EXCLUDE (_problem) FROM all_grouped "
-                "WHERE _problem IS NULL"
-            )
+            for table in ("units", "calls"):
+                con.execute(
+                    f"CREATE TEMP VIEW {table} AS SELECT * EXCLUDE (_problem) FROM all_{table} "
+                    "WHERE _problem IS NULL"
+                )
         else:
-            output.records += int(
-                con.execute("SELECT SUM(records) FROM all_grouped WHERE by_call = 1").fetchall()[0][
-                    0
-                ]
-                or 0
-            )
-            con.execute("CREATE TEMP VIEW grouped AS SELECT * FROM all_grouped")
+            total = con.execute("SELECT SUM(records) FROM all_calls").fetchall()[0][0]
+            output.records += int(total or 0)
+            con.execute("CREATE TEMP VIEW units AS SELECT * FROM all_units")
+            con.execute("CREATE TEMP VIEW calls AS SELECT * FROM all_calls")
         cursor = con.execute(rollup_select(source.stack.settings.period).sql("duckdb"))
         names = [d[0] for d in cursor.description]
         output.rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -184,9 +194,10 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
         con.close()
 
 
-def _scan(con: Any, source: Source, query: Any) -> None:
+def _scan(con: Any, source: Source, units: Any, calls: Any) -> None:
     try:
-        con.execute(f"CREATE TEMP TABLE all_grouped AS {query.sql('duckdb')}")
+        con.execute(f"CREATE TEMP TABLE all_units AS {units.sql('duckdb')}")
+        con.execute(f"CREATE TEMP TABLE all_calls AS {calls.sql('duckdb')}")
     except InfercostError:
         raise
     except Exception as exc:

@@ -20,7 +20,12 @@ import sqlglot
 
 from infercost.errors import InfercostError
 from infercost.usage.records import read
-from infercost.usage.records.query import OUTPUT_COLUMNS, grouped_select, rollup_select
+from infercost.usage.records.query import (
+    OUTPUT_COLUMNS,
+    calls_select,
+    rollup_select,
+    units_select,
+)
 from infercost.usage.records.run import EngineOutput, Source, run_duckdb
 
 _SESSION: list[Any] = []
@@ -109,20 +114,21 @@ def run_spark(source: Source) -> EngineOutput:
     mapped = read.mapped_records(source.stack, raw, source.source, source.mapping, source.label)
     spark.sql(_spark_sql(mapped.sql)).createOrReplaceTempView("records")
     checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
-    grouped = spark.sql(
-        grouped_select(source.stack, "records", extra_aggregates=checks).sql("spark")
-    ).cache()
-    grouped.createOrReplaceTempView("all_grouped")
-    if spark.sql(_spark_sql(read.grouped_problems(source.stack))).collect()[0][0]:
-        grouped.unpersist()
-        return run_duckdb(source)
-    grouped.createOrReplaceTempView("grouped")
-    records = spark.sql("SELECT SUM(records) FROM all_grouped WHERE by_call = 1").collect()[0][0]
-    rows = [
-        row.asDict()
-        for row in spark.sql(rollup_select(source.stack.settings.period).sql("spark")).collect()
-    ]
-    grouped.unpersist()
+    units = spark.sql(units_select(source.stack).sql("spark")).cache()
+    calls = spark.sql(calls_select(source.stack, extra_aggregates=checks).sql("spark")).cache()
+    units.createOrReplaceTempView("all_units")
+    calls.createOrReplaceTempView("all_calls")
+    try:
+        if spark.sql(_spark_sql(read.grouped_problems(source.stack))).collect()[0][0]:
+            return run_duckdb(source)
+        units.createOrReplaceTempView("units")
+        calls.createOrReplaceTempView("calls")
+        records = spark.sql("SELECT SUM(records) FROM all_calls").collect()[0][0]
+        query = rollup_select(source.stack.settings.period).sql("spark")
+        rows = [row.asDict() for row in spark.sql(query).collect()]
+    finally:
+        units.unpersist()
+        calls.unpersist()
     for row in rows:
         assert tuple(row) == OUTPUT_COLUMNS
     return EngineOutput(rows=rows, records=int(records or 0))
