@@ -177,7 +177,7 @@ def steps_select(
 PERIOD_UNITS = {"month": "MONTH", "day": "DAY", "hour": "HOUR", "year": "YEAR"}
 
 
-def _source(source: exp.Expression | str) -> exp.Expression:
+def _source(source: exp.Expression | str) -> exp.Expr:
     return sqlglot.parse_one(source) if isinstance(source, str) else source
 
 
