@@ -2,10 +2,13 @@
 
 Nothing here loops over records: each source becomes a DuckDB relation (``read_csv``,
 ``read_json``, ``read_parquet``, or the OTLP flattening in ``otel.py``), the stack's
-mapping becomes one SQL expression per record field, and every rule a record must obey
-becomes one ``CASE`` that names the first problem of the record (or NULL). The engine
-groups by that code while it sums, so one scan validates and aggregates; only when a
-problem is found is the file read again, in order, to name the record.
+mapping becomes one SQL expression per record field, and the rules a record must obey
+become SQL too. Rules on a record's own numbers are one boolean (``_bad``) folded into
+the aggregation; rules on names (feature, item, step, customer) hold for a whole group,
+so they are checked on the aggregated groups (:func:`grouped_problems`). Only when a
+rule broke are the records grouped again by ``_problem`` (the first problem of each
+record), to skip them with the mapping's permission or to read the file once more, in
+order, and name the first offending record.
 """
 
 from __future__ import annotations
