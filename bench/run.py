@@ -704,6 +704,15 @@ def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> N
             describe=describe_inner("files parsed"),
         ),
         Bench(
+            "fmt --check, all files",
+            [*cli, "fmt", "--check", str(stack)],
+            REPO_ROOT,
+            args.light_runs,
+            ok_codes=(0, 3),
+            target_s=lambda d: 2.0,
+            target_text="2 s",
+        ),
+        Bench(
             "python-hcl2 parse, reference",
             [*py, "-c", PARSE_HCL2, str(stack)],
             REPO_ROOT,

@@ -21,9 +21,34 @@ Count = Decimal | Distribution
 
 class SourceText(str):
     """Expression text in a configuration (a distribution, a guardrail condition): a string
-    in JSON, shown as written (unquoted) in plan views."""
+    in JSON, shown as written (unquoted) in plan views.
+
+    Two texts are equal when their tokens are: ``between(2,5)`` is ``between(2, 5)``,
+    so laying a stack out again (``infercost fmt``) never shows up as a change.
+    """
 
     __slots__ = ()
+
+    def tokens(self) -> tuple[str, ...]:
+        from infercost.config.lexer import Kind, tokenize
+        from infercost.errors import InfercostError
+
+        try:
+            found = tokenize(self)
+        except InfercostError:
+            return (str(self),)
+        return tuple(t.text for t in found if t.kind not in (Kind.NEWLINE, Kind.COMMENT))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SourceText):
+            return self.tokens() == other.tokens()
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self.tokens())
 
 
 def _config_value(value: Any) -> Any:
@@ -314,6 +339,34 @@ class SharedCost(Located):
         }
 
 
+@dataclass(frozen=True)
+class RecordMapping(Located):
+    """How one source's fields become request record fields (a ``records`` block)."""
+
+    source: str = ""
+    # record field -> source fields tried in order (the first non-empty value wins)
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # record field -> value used when the source leaves the field empty
+    defaults: dict[str, Any] = field(default_factory=dict)
+    # a source's model name (or PROVIDER/MODEL) -> declared price item SHEET/ITEM
+    items: dict[str, str] = field(default_factory=dict)
+    # problems whose records are skipped (counted and reported) instead of failing
+    skip: tuple[str, ...] = ()
+    # False for a source that reports cached and cache-write tokens apart from input
+    input_includes_cache: bool = True
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "fields": {k: list(v) for k, v in sorted(self.fields.items())},
+            "defaults": dict(sorted(self.defaults.items())),
+            "items": dict(sorted(self.items.items())),
+            "skip": list(self.skip),
+            "input_includes_cache": self.input_includes_cache,
+            "description": self.description,
+        }
+
+
 SCOPES = ("feature", "subscription", "customer", "workflow", "step", "stack")
 SEVERITIES = ("error", "warning")
 
@@ -371,6 +424,7 @@ class Stack:
     shared_costs: dict[str, SharedCost] = field(default_factory=dict)
     guardrails: dict[str, Guardrail] = field(default_factory=dict)
     waivers: dict[str, Waiver] = field(default_factory=dict)
+    records: dict[str, RecordMapping] = field(default_factory=dict)
     directory: str = "."
     # Evaluated variables and locals, for guardrail conditions that use them.
     locals: dict[str, Any] = field(default_factory=dict)

@@ -3,6 +3,11 @@
 Files are read straight from the object database (no checkout, no stash, the working
 tree untouched). A stack directory that did not exist at the ref is an empty base, not
 an error: everything in the head is then "create".
+
+``A...B`` names the merge base of A and B, as GitHub diffs a pull request: comparing
+with the tip of a base branch that moved on since the branch was cut would show the
+changes merged there since, reversed, as if the pull request undid them. A missing
+side is ``HEAD`` (``main...`` is ``main...HEAD``), as in git.
 """
 
 from __future__ import annotations
@@ -56,9 +61,10 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
                 " This is a shallow clone, so the base may not have been fetched: check out "
                 "with full history (actions/checkout with fetch-depth: 0) or fetch the base ref."
             )
-        raise InfercostError.at(
-            "Unknown git ref", f'"{ref}" does not name a commit in {root}.{hint}'
-        ) from None
+        what = "does not name a commit"
+        if "..." in ref:
+            what = "does not name a merge base (two commits with a common ancestor)"
+        raise InfercostError.at("Unknown git ref", f'"{ref}" {what} in {root}.{hint}') from None
     relative = stack_dir.relative_to(root).as_posix() if stack_dir != root else ""
     result = RefStack(ref, repo_root=root, commit=commit.hexsha)
     if relative:
@@ -146,9 +152,16 @@ def _ref_errors() -> tuple[type[BaseException], ...]:
 
 
 def _commit(repo, ref: str):  # type: ignore[no-untyped-def]
-    """The commit a ref names; a ref that names a path or a tree is not a commit."""
+    """The commit a ref names; for ``A...B``, their merge base. A ref that names a path
+    or a tree is not a commit, and no side is ever an option for git."""
     import git
 
+    if "..." in ref:
+        left, right = (side or "HEAD" for side in ref.split("...", 1))
+        bases = repo.merge_base(_commit(repo, left), _commit(repo, right))
+        if not bases:
+            raise ValueError(ref)
+        return bases[0]
     if ":" in ref or ref.startswith("-") or "\0" in ref:
         raise ValueError(ref)
     commit = repo.commit(ref)
@@ -190,8 +203,8 @@ def read_file_at(path: Path, ref: str) -> bytes | None:
     root = Path(repo.working_tree_dir or repo.git_dir).resolve()
     try:
         relative = path.relative_to(root).as_posix()
-        node = repo.commit(ref).tree / relative
-    except (ValueError, KeyError, git.BadName, git.BadObject):
+        node = _commit(repo, ref).tree / relative
+    except (ValueError, KeyError, git.BadName, git.BadObject, git.GitCommandError):
         return None
     if node.type != "blob":
         return None

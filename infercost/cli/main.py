@@ -10,6 +10,7 @@ success, 1 error (bad input or a bad flag — never Typer's 2), 2 "changes" (pla
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import errno
 import gc
@@ -18,7 +19,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TextIO, cast
 
 import typer
 
@@ -36,6 +37,7 @@ from infercost.cli.diagnostics import Outcome, report
 from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
 from infercost.insight.sampling import Settings, check_settings
+from infercost.render.inert import InertStream
 from infercost.workspace import Change, Options
 
 app = typer.Typer(
@@ -199,7 +201,12 @@ def breakdown(
 
 
 BaseOpt = Annotated[
-    str | None, typer.Option("--base", help="Git ref of the base (the stack as committed there).")
+    str | None,
+    typer.Option(
+        "--base",
+        help="Git ref of the base (the stack as committed there); A...B is the merge base "
+        "of A and B, as GitHub diffs a pull request.",
+    ),
 ]
 BaseDirOpt = Annotated[
     Path | None, typer.Option("--base-dir", help="Directory holding the base stack.")
@@ -284,6 +291,72 @@ def check(
         parse_outputs(output, out, command.FORMATS),
     )
     return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
+
+
+usage_app = typer.Typer(
+    name="usage",
+    help="Usage from production: import request records, print the aggregation SQL.",
+    no_args_is_help=True,
+)
+app.add_typer(usage_app)
+
+
+@usage_app.command("import")
+def usage_import(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
+    ],
+    source: Annotated[
+        str,
+        typer.Option("--from", help="Source format: records, otel, litellm, aggregated, focus."),
+    ],
+    period: PeriodOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Snapshot to write (default: the stack's usage).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+) -> Outcome:
+    """Aggregate request records into the usage snapshot and price them exactly."""
+    from infercost.app.arguments import UsageImportArgs
+    from infercost.cli import usage as command
+
+    stack, files = command.split_paths(paths)
+    args = UsageImportArgs(
+        _options(stack, None, var, var_file, period),
+        tuple(files),
+        source,
+        engine,
+        out,
+        parse_outputs(output, None, command.FORMATS),
+    )
+    return command.run_import(args, _console(ctx, no_color))
+
+
+@usage_app.command("sql")
+def usage_sql(
+    ctx: typer.Context,
+    stack: StackArg = Path("."),
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="spark, bigquery, snowflake, trino or duckdb.")
+    ] = "duckdb",
+    table: Annotated[
+        str, typer.Option("--table", help="Table or view holding the record fields.")
+    ] = "records",
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+) -> Outcome:
+    """Print the aggregation query, to run where the records already are."""
+    from infercost.app.arguments import UsageSqlArgs
+    from infercost.cli import usage as command
+
+    args = UsageSqlArgs(_options(stack, None, var, var_file, None), dialect, table)
+    return command.run_sql(args, _console(ctx))
 
 
 @app.command()
@@ -382,6 +455,24 @@ def comment(
 
 
 @app.command()
+def fmt(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Stack directories or .hcl files (default: the current directory)."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; list the files to format and exit 3."),
+    ] = False,
+) -> Outcome:
+    """Rewrite .hcl files in the canonical layout, and print the files changed."""
+    from infercost.cli import fmt as command
+
+    return command.run(tuple(paths or ()), check, _console(ctx, True))
+
+
+@app.command()
 def version(ctx: typer.Context) -> Outcome:
     """Print the version."""
     _console(ctx).stdout.write(f"infercost {__version__}\n")
@@ -392,11 +483,29 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     """Run the CLI and return its exit code: the one handler of every command.
 
     A command returns an :class:`Outcome`; an error that ends it becomes one. Either
-    way its diagnostics are printed here, once, and never as a traceback.
+    way its diagnostics are printed here, once, and never as a traceback. Every byte
+    printed goes through inert streams (:mod:`infercost.render.inert`): nothing from a
+    stack, a usage file or a message can start a CI runner command or show a token.
     """
-    console = console or Console()
-    if console.stdout is None:  # started with standard output closed (>&-)
-        console = Console(_ClosedStream(), console.stderr, console.no_color)
+    given = console or Console()
+    if given.stdout is None:  # started with standard output closed (>&-)
+        given = Console(_ClosedStream(), given.stderr, given.no_color)
+    out, err = InertStream(given.stdout), InertStream(given.stderr)
+    # InertStream writes like a text stream; it wraps one rather than being one.
+    code = _main(argv, Console(cast(TextIO, out), cast(TextIO, err), given.no_color))
+    try:
+        out.flush()  # the last line, when it had no newline
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        err.write(f"Error: Cannot write output\n\n{exc.strerror or exc}.\n")
+        code = int(ExitCode.ERROR)
+    with contextlib.suppress(OSError):
+        err.flush()
+    return code
+
+
+def _main(argv: list[str] | None, console: Console) -> int:
     # A run is short and builds large, acyclic structures (parse trees, a million usage
     # rows' groups); the cyclic GC's repeated full scans over them cost more than the
     # little cyclic garbage it would reclaim. Raising the threshold keeps it for safety.
