@@ -7,9 +7,9 @@ price_sheet "cluster" {
   # Llama 3.3 70B in FP8 with continuous batching, measured on our traffic.
   gpu "llama-3.3-70b-h100" {
     hourly                   = 3.60
-    input_tokens_per_second  = 20000   # prefill of one GPU
-    output_tokens_per_second = 1500    # decode of one GPU, batched
-    utilization              = 0.60    # busy share of the paid hours
+    input_tokens_per_second  = 20000 # prefill of one GPU
+    output_tokens_per_second = 1500  # decode of one GPU, batched
+    utilization              = 0.60  # busy share of the paid hours
   }
 
   # An embedding model serves no output tokens: no decode throughput.
