@@ -1,0 +1,76 @@
+"""The embedded SQL engine for usage data: one place that opens DuckDB and sets it up.
+
+Every reader and aggregation in ``usage/`` runs its SQL on a connection from
+:func:`connect`, so threads, extension loading and the exact-decimal conventions are
+decided here once. ``duckdb`` is imported lazily: a command that reads no usage (or a
+small stack in CI) should not pay for loading it.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from infercost.arithmetic import plain
+
+if TYPE_CHECKING:
+    import duckdb
+
+# DuckDB's DECIMAL holds at most 38 digits; past that a cast or sum fails loudly.
+MAX_DIGITS = 38
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A private in-memory database for one run.
+
+    Extensions are never installed or loaded on demand: a usage path such as
+    ``https://...`` must not turn into network access, and the readers only need what is
+    built in (CSV, JSON). Insertion order is preserved so that row numbers follow the file.
+    """
+    import duckdb
+
+    return duckdb.connect(
+        ":memory:",
+        config={
+            "threads": max(1, min(os.cpu_count() or 1, 8)),
+            "preserve_insertion_order": True,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+
+
+def engine_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a query can raise (for ``except``), imported only when needed."""
+    import duckdb
+
+    return (duckdb.Error,)
+
+
+def out_of_range() -> type[BaseException]:
+    """Raised when an exact DECIMAL result would need more than 38 digits."""
+    import duckdb
+
+    return duckdb.OutOfRangeException
+
+
+def decimal_type(scale: int) -> str:
+    return f"DECIMAL({MAX_DIGITS},{scale})"
+
+
+def scale_of(value: Decimal) -> int:
+    """Digits after the point that ``value`` needs exactly (0 for whole numbers)."""
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
+def literal(value: Decimal, scale: int) -> str:
+    """An exact DECIMAL literal: written from the decimal text, never through a float."""
+    return f"CAST('{plain(value)}' AS {decimal_type(scale)})"
+
+
+def string(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
