@@ -102,10 +102,10 @@ def json_array_error(text: str) -> tuple[int, int, str] | None:
         return number, line, "expected , or ] after a row."
 
 
-def _after(text: str, pos: int, number: int) -> tuple[int, int, str] | None:
+def _after(text: str, pos: int, _number: int) -> tuple[int, int, str] | None:
     rest = _skip(text, pos)
     if rest < len(text):
-        return number, _line_at(text, rest), "content after the array (a snapshot is one array)."
+        return 0, _line_at(text, rest), "content after the array (a snapshot is one array)."
     return None
 
 

@@ -29,6 +29,7 @@ from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.usage import engine, lines, messages
 from infercost.usage.engine import decimal_type, string
+from infercost.usage.messages import shown as echo
 from infercost.usage.sources import COLUMNS, NUMBER, Source, csv_source, json_records_sql
 from infercost.usage.sources import json_source as _json_source
 
@@ -50,11 +51,6 @@ _BAD = (
 _SCALE = (
     "greatest(0, length(rtrim(regexp_extract(units, '\\.([0-9]*)', 1), '0')) - "
     "coalesce(TRY_CAST(regexp_extract(units, '[eE]([+-]?[0-9]+)', 1) AS BIGINT), 0))"
-)
-# The same without exponents, cheap enough for every row of a large file.
-_QUICK_SCALE = (
-    "CASE WHEN contains(units, '.') THEN length(rtrim(rtrim(split_part(units, '.', 2)), '0')) "
-    "ELSE 0 END"
 )
 
 
@@ -275,7 +271,7 @@ def _csv_header(path: Path, shown: str) -> list[str]:
             raise InfercostError(
                 Diagnostic(
                     "Duplicate usage column",
-                    f'the column "{name}" appears {names.count(name)} times in the header.',
+                    f'the column "{echo(name)}" appears {names.count(name)} times in the header.',
                     at_header,
                 )
             )
@@ -393,46 +389,64 @@ def _more(total: int, shown: str) -> list[Diagnostic]:
 def _aggregate(snap: Snapshot, period: str | None) -> None:
     con, rows = snap.con, snap.source.rows
 
-    def group(scale: int, measure: str) -> str:
+    def group(scale: int, precise: bool) -> str:
         cast = f"TRY_CAST(units AS {decimal_type(scale)})"
+        if precise:  # every rule, exactly, at the scale the snapshot needs
+            bad, unfit = _BAD, f"NOT {_BAD} AND {cast} IS NULL"
+            odd = "false"
+            places = "0"
+        else:
+            # Cheap tests for the large happy path: a cell the cast refuses (or with "_",
+            # which it accepts) is bad; one that may hold more digits after the point
+            # than the first scale keeps is odd. Either sends the file to the precise pass.
+            bad = f"problem IS NOT NULL OR units IS NULL OR {cast} IS NULL OR {cast} < 0"
+            bad += " OR contains(units, '_')"
+            unfit = "false"
+            odd = "length(units) > 10 OR contains(units, 'e') OR contains(units, 'E')"
+            places = (
+                "CASE WHEN contains(units, '.') THEN "
+                "length(rtrim(rtrim(split_part(units, '.', 2)), '0')) ELSE 0 END"
+            )
         return (
             "CREATE OR REPLACE TEMP TABLE groups AS SELECT feature, customer, subscription, "
-            f"period, sum({cast}) AS units, count(*) AS n, count_if({_BAD}) AS bad, "
-            f"count_if(NOT {_BAD} AND {cast} IS NULL) AS unfit, max({measure}) AS scale, "
-            f"count_if(regexp_matches(units, '[eE]')) AS exps FROM {rows} GROUP BY ALL"
+            f"period, sum({cast}) AS units, count(*) AS n, count_if({bad}) AS bad, "
+            f"count_if({unfit}) AS unfit, count_if({odd}) AS odd, max({places}) AS places "
+            f"FROM {rows} GROUP BY ALL"
         )
 
+    def summarize() -> tuple[Any, ...]:
+        return con.execute(
+            "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(sum(unfit), 0), "
+            "coalesce(sum(odd), 0), coalesce(max(places), 0), "
+            "count_if(customer IS NULL), count_if(customer IS NOT NULL), "
+            "count_if(period IS NULL), count_if(period IS NOT NULL), "
+            "count_if(feature IS NULL AND (customer IS NULL OR units <> 0)), "
+            "count_if(customer IS NULL AND subscription IS NOT NULL), "
+            "count_if(customer IS NOT NULL AND subscription IS NULL), "
+            "list(DISTINCT period ORDER BY period) FILTER (WHERE period IS NOT NULL) "
+            "FROM groups"
+        ).fetchone()
+
     try:
-        con.execute(group(FIRST_SCALE, _QUICK_SCALE))
+        con.execute(group(FIRST_SCALE, precise=False))
+        summary = summarize()
+        if summary[1] or summary[3]:
+            # Something to look at closely: measure the scale exactly and group again.
+            (exact,) = con.execute(
+                f"SELECT coalesce(max({_SCALE}), 0) FROM {rows} WHERE NOT {_BAD}"
+            ).fetchone()
+            snap.scale = min(int(exact), engine.MAX_DIGITS)
+            con.execute(group(snap.scale, precise=True))
+            summary = summarize()
+        else:
+            snap.scale = int(summary[4])
     except engine.engine_errors() as exc:
         if snap.source.format == "csv":
             raise _csv_rejects(snap, exc) from None
         raise _scan_failure(snap.file, snap.path, snap.source.format, exc) from None
-    summary = con.execute(
-        "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(sum(unfit), 0), "
-        "coalesce(max(scale), 0), coalesce(sum(exps), 0), "
-        "count_if(customer IS NULL), count_if(customer IS NOT NULL), "
-        "count_if(period IS NULL), count_if(period IS NOT NULL), "
-        "count_if(feature IS NULL AND (customer IS NULL OR units <> 0)), "
-        "count_if(customer IS NULL AND subscription IS NOT NULL), "
-        "count_if(customer IS NOT NULL AND subscription IS NULL), "
-        "list(DISTINCT period ORDER BY period) FILTER (WHERE period IS NOT NULL) "
-        "FROM groups"
-    ).fetchone()
-    n, bad, unfit, scale, exps, no_cust, cust, no_period, with_period = summary[:9]
+    n, bad, unfit, _, _, no_cust, cust, no_period, with_period = summary[:9]
     no_feature, sub_alone, cust_alone, periods = summary[9:]
     snap.rows = int(n)
-    snap.scale = int(scale)
-    if exps or unfit or scale > FIRST_SCALE:
-        # Finer units than the first pass kept, or exponents: measure the scale exactly.
-        (exact,) = con.execute(
-            f"SELECT coalesce(max({_SCALE}), 0) FROM {rows} WHERE NOT {_BAD}"
-        ).fetchone()
-        snap.scale = min(int(exact), engine.MAX_DIGITS)
-        con.execute(group(snap.scale, "0"))
-        (bad, unfit) = con.execute(
-            "SELECT coalesce(sum(bad), 0), coalesce(sum(unfit), 0) FROM groups"
-        ).fetchone()
     periods = periods or []
     several = len(periods) > 1 and period is None
     if period is not None and with_period:
@@ -473,10 +487,12 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
     if owners:
         raise _row_errors(snap, check_owners=True)
     try:
+        # Groups are keyed by period too, so those of one period are already one per
+        # (customer, subscription, feature).
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {snap.table} AS SELECT customer, subscription, "
-            f"feature, CAST(sum(units) AS {decimal_type(snap.scale)}) AS units FROM groups "
-            f"WHERE {snap.in_period} GROUP BY ALL"
+            f"CREATE OR REPLACE TEMP VIEW {snap.table} AS SELECT customer, subscription, "
+            f"feature, CAST(units AS {decimal_type(snap.scale)}) AS units FROM groups "
+            f"WHERE {snap.in_period}"
         )
         totals = con.execute(
             f"SELECT feature, CAST(sum(units) AS VARCHAR) FROM {snap.table} "
@@ -491,7 +507,6 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
                 SourceRange.point(snap.path, 1, 1),
             )
         ) from None
-    con.execute("DROP TABLE groups")
     snap.units = {feature: to_decimal(units) for feature, units in totals}
     snap.has_customers = bool(cust)
     snap.period = period if period is not None else (periods[0] if periods else None)
@@ -588,7 +603,7 @@ def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> 
             diagnostics.append(
                 snap.error(
                     ref,
-                    f'unknown feature "{feature}".' + did_you_mean(feature, features),
+                    f'unknown feature "{echo(feature)}".' + did_you_mean(feature, features),
                     "Unknown feature in usage",
                 )
             )
@@ -596,8 +611,8 @@ def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> 
             diagnostics.append(
                 snap.error(
                     ref,
-                    f'customer "{customer}" has unknown subscription "{subscription}".'
-                    + did_you_mean(subscription, subscriptions),
+                    f'customer "{echo(customer)}" has unknown subscription '
+                    f'"{echo(subscription)}".' + did_you_mean(subscription, subscriptions),
                     "Unknown subscription in usage",
                 )
             )
