@@ -48,11 +48,11 @@ def engine_errors() -> tuple[type[BaseException], ...]:
     return (duckdb.Error,)
 
 
-def out_of_range() -> type[BaseException]:
-    """Raised when an exact DECIMAL result would need more than 38 digits."""
+def out_of_range() -> tuple[type[BaseException], ...]:
+    """Raised when an exact DECIMAL value or result would need more than 38 digits."""
     import duckdb
 
-    return duckdb.OutOfRangeException
+    return (duckdb.OutOfRangeException, duckdb.ConversionException)
 
 
 def decimal_type(scale: int) -> str:

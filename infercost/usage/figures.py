@@ -102,7 +102,7 @@ def _in_engine(
     k = max((scale_of(v) for v in money), default=0)
     scale = snap.scale + k
     if scale > MAX_DIGITS or k > MAX_DIGITS:
-        raise engine.out_of_range()("needs more than 38 digits after the point")
+        raise engine.out_of_range()[0]("needs more than 38 digits after the point")
     features = _values(
         "feature, cpu, rpu",
         [
@@ -118,7 +118,12 @@ def _in_engine(
         f"NULL::VARCHAR, NULL::{decimal_type(scale)}",
     )
     total = decimal_type(scale)
-    text = "CAST({} AS VARCHAR)" if scale == 0 else "rtrim(rtrim(CAST({} AS VARCHAR), '0'), '.')"
+    # The text without the trailing zeros of the scale (and "0", never "", for zero).
+    text = (
+        "CAST({} AS VARCHAR)"
+        if scale == 0
+        else "coalesce(nullif(rtrim(rtrim(CAST({} AS VARCHAR), '0'), '.'), ''), '0')"
+    )
     found = snap.con.execute(
         f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
         "priced AS (SELECT u.customer, u.subscription, "
