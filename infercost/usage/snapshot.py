@@ -415,7 +415,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
         )
 
     def summarize() -> tuple[Any, ...]:
-        return con.execute(
+        found: tuple[Any, ...] = con.execute(
             "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(sum(unfit), 0), "
             "coalesce(sum(odd), 0), coalesce(max(places), 0), "
             "count_if(customer IS NULL), count_if(customer IS NOT NULL), "
@@ -426,6 +426,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
             "list(DISTINCT period ORDER BY period) FILTER (WHERE period IS NOT NULL) "
             "FROM groups"
         ).fetchone()
+        return found
 
     try:
         con.execute(group(FIRST_SCALE, precise=False))
