@@ -66,11 +66,14 @@ def price_customers(
         [f"({string(name)}, {literal(price, scale_of(price))})" for name, price in prices.items()],
         f"NULL::VARCHAR, NULL::{decimal_type(0)}",
     )
-    units = con.execute(
-        f"WITH s(subscription, price) AS ({subs}) SELECT u.subscription, u.feature, "
-        f"CAST(sum(u.units) AS VARCHAR) FROM {snap.table} u JOIN s USING (subscription) "
-        "WHERE u.feature IS NOT NULL GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
+    try:
+        units = con.execute(
+            f"WITH s(subscription, price) AS ({subs}) SELECT u.subscription, u.feature, "
+            f"CAST(sum(u.units) AS VARCHAR) FROM {snap.table} u JOIN s USING (subscription) "
+            "WHERE u.feature IS NOT NULL GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    except engine.out_of_range():
+        raise snap.too_large() from None
     by_subscription: dict[str, dict[str, Decimal]] = {name: {} for name in prices}
     for sub, feature, total in units:
         by_subscription[sub][feature] = to_decimal(total)
@@ -118,6 +121,7 @@ def _in_engine(
         f"NULL::VARCHAR, NULL::{decimal_type(scale)}",
     )
     total = decimal_type(scale)
+    units = f"CAST(u.units AS {decimal_type(snap.scale)})"
     # The text without the trailing zeros of the scale (and "0", never "", for zero).
     text = (
         "CAST({} AS VARCHAR)"
@@ -127,8 +131,8 @@ def _in_engine(
     found = snap.con.execute(
         f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
         "priced AS (SELECT u.customer, u.subscription, "
-        f"CAST(coalesce(sum(u.units * f.cpu), 0) AS {total}) AS cogs, "
-        f"CAST(any_value(s.price) + coalesce(sum(u.units * f.rpu), 0) AS {total}) AS revenue "
+        f"CAST(coalesce(sum({units} * f.cpu), 0) AS {total}) AS cogs, "
+        f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS {total}) AS revenue "
         f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
         "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
         f"SELECT customer, subscription, {text.format('cogs')}, {text.format('revenue')}, "

@@ -87,10 +87,34 @@ class Snapshot:
         self.has_customers = False
         self.rows = 0
         self.scale = 0
-        self.units: dict[str, Decimal] = {}
+        self._units: dict[str, Decimal] | None = None
         self.in_period = "true"
         self._line_of: Callable[[int], int] | None = None
         self._customer_rows: dict[str, int] | None = None
+
+    @property
+    def units(self) -> dict[str, Decimal]:
+        """Units per feature over every row of the period (computed when first asked)."""
+        if self._units is None:
+            try:
+                totals = self.con.execute(
+                    f"SELECT feature, CAST(sum(units) AS VARCHAR) FROM {self.table} "
+                    "WHERE feature IS NOT NULL GROUP BY feature ORDER BY feature"
+                ).fetchall()
+            except engine.out_of_range():
+                raise self.too_large() from None
+            self._units = {feature: to_decimal(units) for feature, units in totals}
+        return self._units
+
+    def too_large(self) -> InfercostError:
+        return InfercostError(
+            Diagnostic(
+                "Usage too large",
+                f"the units in {self.path} add up to more than the 38 digits the engine "
+                "sums exactly.",
+                SourceRange.point(self.path, 1, 1),
+            )
+        )
 
     # -- locations ---------------------------------------------------------------------
 
@@ -441,6 +465,8 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
             summary = summarize()
         else:
             snap.scale = int(summary[4])
+    except engine.out_of_range():
+        raise snap.too_large() from None
     except engine.engine_errors() as exc:
         if snap.source.format == "csv":
             raise _csv_rejects(snap, exc) from None
@@ -483,32 +509,17 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
             )
     (owners,) = con.execute(
         "SELECT count(*) FROM (SELECT customer FROM groups WHERE customer IS NOT NULL AND "
-        f"{snap.in_period} GROUP BY customer HAVING count(DISTINCT subscription) > 1)"
+        f"{snap.in_period} GROUP BY customer HAVING min(subscription) <> max(subscription))"
     ).fetchone()
     if owners:
         raise _row_errors(snap, check_owners=True)
-    try:
-        # Groups are keyed by period too, so those of one period are already one per
-        # (customer, subscription, feature).
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {snap.table} AS SELECT customer, subscription, "
-            f"feature, CAST(units AS {decimal_type(snap.scale)}) AS units FROM groups "
-            f"WHERE {snap.in_period}"
-        )
-        totals = con.execute(
-            f"SELECT feature, CAST(sum(units) AS VARCHAR) FROM {snap.table} "
-            "WHERE feature IS NOT NULL GROUP BY feature ORDER BY feature"
-        ).fetchall()
-    except engine.out_of_range():
-        raise InfercostError(
-            Diagnostic(
-                "Usage too large",
-                f"the units in {snap.path} add up to more than the 38 digits the engine "
-                "sums exactly.",
-                SourceRange.point(snap.path, 1, 1),
-            )
-        ) from None
-    snap.units = {feature: to_decimal(units) for feature, units in totals}
+    # Groups are keyed by period too, so those of one period are already one per
+    # (customer, subscription, feature). Units keep the grouping's scale; whoever
+    # multiplies casts them to ``snap.scale``, the fewest digits that hold them exactly.
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {snap.table} AS SELECT customer, subscription, "
+        f"feature, units FROM groups WHERE {snap.in_period}"
+    )
     snap.has_customers = bool(cust)
     snap.period = period if period is not None else (periods[0] if periods else None)
 

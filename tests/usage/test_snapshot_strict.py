@@ -217,3 +217,11 @@ def test_reading_ignores_the_callers_decimal_context(here: Path) -> None:
         ctx.traps[decimal.Inexact] = True
         snap = read_snapshot(Path("u.csv"))
     assert snap.units == {"chat": Decimal("123456789.12345679")}
+
+
+def test_units_that_add_up_beyond_38_digits(here: Path) -> None:
+    big = "9" * 38
+    assert errors("u.csv", f"feature,units\nchat,{big}\nchat,{big}\n") == [
+        ("Usage too large", "the units in u.csv add up to more than the 38 digits the engine "
+                            "sums exactly.", 1),
+    ]  # fmt: skip
