@@ -30,7 +30,7 @@ def connect() -> duckdb.DuckDBPyConnection:
     """
     import duckdb
 
-    return duckdb.connect(
+    con = duckdb.connect(
         ":memory:",
         config={
             "threads": max(1, min(os.cpu_count() or 1, 8)),
@@ -39,6 +39,9 @@ def connect() -> duckdb.DuckDBPyConnection:
             "autoload_known_extensions": False,
         },
     )
+    # Output is the CLI's alone: never a progress bar on the terminal.
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def engine_errors() -> tuple[type[BaseException], ...]:

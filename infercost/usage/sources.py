@@ -78,48 +78,69 @@ def json_records_sql(device: str, fmt: str) -> str:
 
 
 def json_source(table: str, fmt: str) -> Source:
-    """Rows from a table of records made by :func:`json_records_sql`."""
+    """Rows from a table of records made by :func:`json_records_sql`.
+
+    Each record is parsed a handful of times, not once per question: its keys, and the
+    JSON type and string value of every column, come back as lists from one call each.
+    """
     valid = "json_valid(j)" if fmt == "jsonl" else "true"
+    paths = "[" + ", ".join(f"'$.{c}'" for c in COLUMNS) + "]"
+    numeric = ("customer", "period", "units")
+    raws = ", ".join(
+        f"CASE WHEN {_type_of(c)} IN {_JSON_NUMBER_TYPES} THEN {_raw_number(c)} END AS raw_{c}"
+        for c in numeric
+    )
+    parsed = (
+        f"SELECT *, {raws} FROM ("
+        "SELECT rn, line, j, ok, CASE WHEN ok THEN json_keys(j) END AS keys, "
+        f"CASE WHEN ok THEN json_type(j, {paths}) END AS types, "
+        f"CASE WHEN ok THEN json_extract_string(j, {paths}) END AS strs "
+        f"FROM (SELECT rn, line, j, {valid} AS ok FROM {table}))"
+    )
     # Strings blanked out, so that what is left is structure: a trailing comma (which the
     # engine's parser accepts and JSON does not) is found there and never inside a string.
     bare = r"""regexp_replace(j, '"(?:[^"\\]|\\.)*"', '""', 'g')"""
-    keys = "json_keys(j)"
+    comma = r"',\s*[\]}]'"
     allowed = "[" + ", ".join(string(c) for c in COLUMNS) + "]"
     checks = [
-        f"WHEN NOT {valid} THEN 'json'",
-        f"WHEN regexp_matches({bare}, ',\\s*[\\]}}]') THEN 'json_comma'",
-        "WHEN json_type(j) <> 'OBJECT' THEN 'not_object'",
-        f"WHEN len({keys}) <> len(list_distinct({keys})) THEN 'duplicate_key'",
-        f"WHEN len(list_filter({keys}, lambda k: NOT list_contains({allowed}, k))) > 0 "
+        "WHEN NOT ok THEN 'json'",
+        f"WHEN regexp_matches(j, {comma}) AND regexp_matches({bare}, {comma}) THEN 'json_comma'",
+        "WHEN left(ltrim(j, ' ' || chr(9) || chr(10) || chr(13)), 1) <> '{' THEN 'not_object'",
+        "WHEN len(keys) <> len(list_distinct(keys)) THEN 'duplicate_key'",
+        f"WHEN len(list_filter(keys, lambda k: NOT list_contains({allowed}, k))) > 0 "
         "THEN 'unknown_key'",
     ]
     for column in TEXT_COLUMNS:
-        kind = f"json_type(j, '$.{column}')"
+        kind = _type_of(column)
         allowed_types = "('VARCHAR', 'NULL')"
         if column in ("customer", "period"):  # an id or a period may be written as a number
             checks.append(
-                f"WHEN {kind} IN {_JSON_NUMBER_TYPES} AND {_raw_number(column)} = '' "
+                f"WHEN {kind} IN {_JSON_NUMBER_TYPES} AND raw_{column} = '' "
                 f"THEN 'text_type:{column}'"
             )
             allowed_types = "('VARCHAR', 'NULL', 'BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')"
         checks.append(f"WHEN {kind} NOT IN {allowed_types} THEN 'text_type:{column}'")
-    units_kind = "json_type(j, '$.units')"
+    units_kind = _type_of("units")
     checks.append(
-        f"WHEN {units_kind} IN {_JSON_NUMBER_TYPES} AND {_raw_number('units')} = '' "
+        f"WHEN {units_kind} IN {_JSON_NUMBER_TYPES} AND raw_units = '' "
         "THEN 'units_type'"  # NaN or Infinity: the engine's parser reads them, JSON has none
     )
-    checks.append(f"WHEN {units_kind} NOT IN ('VARCHAR', 'NULL', {_JSON_NUMBER_TYPES[1:-1]}) "
-                  "THEN 'units_type'")  # fmt: skip
+    checks.append(
+        f"WHEN {units_kind} NOT IN ('VARCHAR', 'NULL', {_JSON_NUMBER_TYPES[1:-1]}) "
+        "THEN 'units_type'"
+    )
     problem = "CASE " + " ".join(checks) + " END"
 
     def text(column: str) -> str:
-        kind = f"json_type(j, '$.{column}')"
-        value = f"json_extract_string(j, '$.{column}')"
-        if column in ("customer", "period", "units"):
-            value = f"CASE WHEN {kind} = 'VARCHAR' THEN {value} ELSE {_raw_number(column)} END"
+        kind, value = _type_of(column), f"strs[{COLUMNS.index(column) + 1}]"
+        if column in numeric:
+            value = f"CASE WHEN {kind} = 'VARCHAR' THEN {value} ELSE raw_{column} END"
         return f"nullif({value}, '')"
 
-    inner = f"SELECT rn, line, {problem} AS problem, j FROM {table}"
+    inner = (
+        "SELECT rn, line, j, types, strs, raw_customer, raw_period, raw_units, "
+        f"{problem} AS problem FROM ({parsed})"
+    )
     numbered = (
         "(SELECT rn, line, j AS raw, problem, "
         + ", ".join(f"CASE WHEN problem IS NULL THEN {text(c)} END AS {c}" for c in COLUMNS)
@@ -127,6 +148,10 @@ def json_source(table: str, fmt: str) -> Source:
     )
     rows = f"(SELECT problem, {', '.join(COLUMNS)} FROM {numbered})"
     return Source(fmt, rows, numbered)
+
+
+def _type_of(column: str) -> str:
+    return f"types[{COLUMNS.index(column) + 1}]"
 
 
 def _raw_number(column: str) -> str:
