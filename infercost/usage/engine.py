@@ -12,8 +12,6 @@ import os
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from infercost.arithmetic import plain
-
 if TYPE_CHECKING:
     import duckdb
 
@@ -63,15 +61,22 @@ def decimal_type(scale: int) -> str:
 
 
 def scale_of(value: Decimal) -> int:
-    """Digits after the point that ``value`` needs exactly (0 for whole numbers)."""
-    exponent = value.normalize().as_tuple().exponent
+    """Digits after the point that ``value`` needs exactly (0 for whole numbers).
+
+    Read from the digits themselves: ``normalize`` would round in the caller's context.
+    """
+    _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
-    return max(0, -exponent)
+    if not any(digits):
+        return 0
+    trailing = len(digits) - len(bytes(digits).rstrip(b"\x00"))
+    return max(0, -(exponent + trailing))
 
 
 def literal(value: Decimal, scale: int) -> str:
-    """An exact DECIMAL literal: written from the decimal text, never through a float."""
-    return f"CAST('{plain(value)}' AS {decimal_type(scale)})"
+    """An exact DECIMAL literal: every digit of the value, never through a float or a
+    context that could round it."""
+    return f"CAST('{format(value, 'f')}' AS {decimal_type(scale)})"
 
 
 def string(value: str) -> str:

@@ -130,3 +130,19 @@ def test_products_beyond_38_digits_fall_back_exactly(tmp_path: Path) -> None:
     exact = WIDE.multiply(Decimal("1000000.000001"), cpu["chat"])
     assert got.customers.cogs == [ROUND.plus(exact)]
     assert got.customers.underwater == [False]
+
+
+def test_figures_ignore_the_callers_decimal_context(tmp_path: Path) -> None:
+    data = [("acme", "chat", Decimal("3")), ("beta", "chat", Decimal("1.5"))]
+    snap = read_snapshot(write(tmp_path, data))
+    cpu = {"chat": Decimal("0.3333333333333333333333333333"), "search": Decimal(0)}
+    rpu = {"chat": Decimal(0), "search": Decimal(0)}
+    prices = {"pro": Decimal(1), "team": Decimal(1)}
+    with decimal.localcontext() as ctx:
+        ctx.prec = 2
+        ctx.rounding = decimal.ROUND_UP
+        got = price_customers(snap, cpu, rpu, prices)
+    # 3 × 0.333… is exact; 1.5 × 0.333… = 0.49999999999999999999999999995 (29 digits),
+    # rounded once, half-even, to 28: the kept 9 is odd, so it rounds up to 0.5.
+    assert got.customers.cogs == [Decimal("0.9999999999999999999999999999"),
+                                  Decimal("0.5000000000000000000000000000")]  # fmt: skip
