@@ -18,6 +18,7 @@ from typing import Any
 from infercost.arithmetic import plain
 
 _DIGITS = frozenset("0123456789")
+_fragment: Any = None  # orjson.Fragment, bound when orjson is first used
 # More significant digits than this are rounded by ``plain`` (the engine's precision).
 _PRECISION = 28
 
@@ -25,6 +26,9 @@ _PRECISION = 28
 def dumps(document: Any, indent: int = 2) -> str:
     if indent == 2:
         import orjson
+
+        global _fragment
+        _fragment = orjson.Fragment
 
         try:
             return orjson.dumps(
@@ -57,10 +61,10 @@ def number(value: Decimal) -> str:
 
 
 def _default(value: Any) -> Any:
-    import orjson
-
+    if type(value) is Decimal:
+        return _fragment(number(value))
     if isinstance(value, Decimal):
-        return orjson.Fragment(number(value))
+        return _fragment(number(value))
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
