@@ -77,17 +77,29 @@ class Snapshot:
 
     table = "usage"
 
-    def __init__(self, path: str, file: Path, source: Source, con: Any, handle: Any) -> None:
+    def __init__(
+        self,
+        path: str,
+        file: Path | None = None,
+        source: Source | None = None,
+        con: Any = None,
+        handle: Any = None,
+        *,
+        units: dict[str, Decimal] | None = None,
+        period: str | None = None,
+    ) -> None:
+        """A snapshot read by :func:`read_snapshot`, or (``units``) one given per feature,
+        without customers, as tests and what-if tools build them."""
         self.path = path
-        self.file = file
-        self.source = source
+        self.file = file or Path(path)
+        self.source = source or Source("csv", "", "")
         self.con = con
         self._handle = handle  # keeps the file (and the engine's view of it) open
-        self.period: str | None = None
+        self.period = period
         self.has_customers = False
         self.rows = 0
         self.scale = 0
-        self._units: dict[str, Decimal] | None = None
+        self._units = dict(units) if units is not None else None
         self.in_period = "true"
         self._line_of: Callable[[int], int] | None = None
         self._customer_rows: dict[str, int] | None = None
@@ -96,6 +108,8 @@ class Snapshot:
     def units(self) -> dict[str, Decimal]:
         """Units per feature over every row of the period (computed when first asked)."""
         if self._units is None:
+            if self.con is None:
+                return {}
             try:
                 totals = self.con.execute(
                     f"SELECT feature, CAST(sum(units) AS VARCHAR) FROM {self.table} "
@@ -150,6 +164,8 @@ class Snapshot:
 
     def customer_location(self, customer: str) -> SourceRange | None:
         """The first row that names ``customer`` (in the chosen period)."""
+        if self.con is None:
+            return None
         if self._customer_rows is None:
             found = self.con.execute(
                 f"SELECT customer, min(rn) FROM {self.source.numbered} "
