@@ -101,41 +101,45 @@ def _in_engine(
     revenue_per_unit: Mapping[str, Decimal],
     prices: Mapping[str, Decimal],
 ) -> CustomerRows:
-    money = [*cost_per_unit.values(), *revenue_per_unit.values(), *prices.values()]
-    k = max((scale_of(v) for v in money), default=0)
-    scale = snap.scale + k
-    if scale > MAX_DIGITS or k > MAX_DIGITS:
+    # COGS and revenue each at the scale they need: converting a DECIMAL to text costs
+    # per digit, and revenue (prices, usage prices) rarely needs the digits of a cost.
+    k = max((scale_of(v) for v in cost_per_unit.values()), default=0)
+    money = [*revenue_per_unit.values(), *prices.values()]
+    kr = max((scale_of(v) for v in money), default=0)
+    scale, rscale = snap.scale + k, snap.scale + kr
+    if max(scale, rscale) > MAX_DIGITS:
         raise engine.out_of_range()[0]("needs more than 38 digits after the point")
     features = _values(
         "feature, cpu, rpu",
         [
             f"({string(name)}, {literal(cpu, k)}, "
-            f"{literal(revenue_per_unit.get(name, Decimal(0)), k)})"
+            f"{literal(revenue_per_unit.get(name, Decimal(0)), kr)})"
             for name, cpu in cost_per_unit.items()
         ],
-        f"NULL::VARCHAR, NULL::{decimal_type(k)}, NULL::{decimal_type(k)}",
+        f"NULL::VARCHAR, NULL::{decimal_type(k)}, NULL::{decimal_type(kr)}",
     )
     subs = _values(
         "subscription, price",
-        [f"({string(name)}, {literal(price, scale)})" for name, price in prices.items()],
-        f"NULL::VARCHAR, NULL::{decimal_type(scale)}",
+        [f"({string(name)}, {literal(price, rscale)})" for name, price in prices.items()],
+        f"NULL::VARCHAR, NULL::{decimal_type(rscale)}",
     )
-    total = decimal_type(scale)
     units = f"CAST(u.units AS {decimal_type(snap.scale)})"
-    # The text without the trailing zeros of the scale (and "0", never "", for zero).
-    text = (
-        "CAST({} AS VARCHAR)"
-        if scale == 0
-        else "coalesce(nullif(rtrim(rtrim(CAST({} AS VARCHAR), '0'), '.'), ''), '0')"
-    )
+
+    def text(column: str, places: int) -> str:
+        """The text without the trailing zeros of the scale (and "0", never "", for 0)."""
+        if places == 0:
+            return f"CAST({column} AS VARCHAR)"
+        return f"coalesce(nullif(rtrim(rtrim(CAST({column} AS VARCHAR), '0'), '.'), ''), '0')"
+
     found = snap.con.execute(
         f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
         "priced AS (SELECT u.customer, u.subscription, "
-        f"CAST(coalesce(sum({units} * f.cpu), 0) AS {total}) AS cogs, "
-        f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS {total}) AS revenue "
+        f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
+        f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
+        f"{decimal_type(rscale)}) AS revenue "
         f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
         "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
-        f"SELECT customer, subscription, {text.format('cogs')}, {text.format('revenue')}, "
+        f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
         "cogs > revenue FROM priced ORDER BY customer"
     ).fetchall()
     if not found:
