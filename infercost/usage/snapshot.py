@@ -16,10 +16,12 @@ subscription, feature) of the chosen period, which :mod:`infercost.usage.figures
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
+import decimal
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,12 +30,14 @@ from typing import Any, NamedTuple
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.usage import engine, lines, messages
-from infercost.usage.engine import decimal_type, string
+from infercost.usage.engine import decimal_type, literal, scale_of, string
 from infercost.usage.messages import shown as echo
 from infercost.usage.sources import COLUMNS, NUMBER, Source, csv_source, json_records_sql
 from infercost.usage.sources import json_source as _json_source
 
 REQUIRED = ("feature", "units")
+# Exact products of a snapshot's sums and a scale factor (far beyond 38 digits).
+_WIDE = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_REPORTED = 20
 # Units are first summed at this scale; a snapshot written with finer units (or with
@@ -75,8 +79,6 @@ class Snapshot:
     for the chosen period, units exact at ``scale`` digits after the point.
     """
 
-    table = "usage"
-
     def __init__(
         self,
         path: str,
@@ -86,23 +88,82 @@ class Snapshot:
         handle: Any = None,
         *,
         units: dict[str, Decimal] | None = None,
+        customers: Mapping[str, Customer] | None = None,
+        has_customers: bool = False,
         period: str | None = None,
     ) -> None:
-        """A snapshot read by :func:`read_snapshot`, or (``units``) one given per feature,
-        without customers, as tests and what-if tools build them."""
+        """A snapshot read by :func:`read_snapshot`; or one given in memory, per feature
+        (``units``) or per customer (``customers``), as tests and what-if tools build
+        them: its customers are loaded into an engine of their own."""
         self.path = path
         self.file = file or Path(path)
         self.source = source or Source("csv", "", "")
         self.con = con
         self._handle = handle  # keeps the file (and the engine's view of it) open
         self.period = period
-        self.has_customers = False
+        self.has_customers = has_customers
         self.rows = 0
         self.scale = 0
+        self.table = "usage"
         self._units = dict(units) if units is not None else None
         self.in_period = "true"
+        if customers is not None:
+            self._load(customers)
         self._line_of: Callable[[int], int] | None = None
         self._customer_rows: dict[str, int] | None = None
+
+    def _load(self, customers: Mapping[str, Customer]) -> None:
+        rows = [
+            (c.id, c.subscription, feature, units)
+            for c in customers.values()
+            for feature, units in (c.units.items() or [(None, Decimal(0))])
+        ]
+        self.scale = max((scale_of(u) for *_, u in rows), default=0)
+        self.con = engine.connect()
+        self.con.execute(
+            "CREATE TEMP TABLE groups (customer VARCHAR, subscription VARCHAR, "
+            f"feature VARCHAR, period VARCHAR, units {decimal_type(self.scale)})"
+        )
+        if rows:
+            self.con.executemany(
+                "INSERT INTO groups VALUES (?, ?, ?, NULL, CAST(? AS "
+                f"{decimal_type(self.scale)}))",
+                [(c, s, f, format(u, "f")) for c, s, f, u in rows],
+            )
+        self.con.execute(
+            f"CREATE TEMP VIEW {self.table} AS SELECT customer, subscription, feature, units "
+            "FROM groups"
+        )
+        self.has_customers = self.has_customers or bool(customers)
+
+    def renamed(self, path: str) -> Snapshot:
+        """The same snapshot, shown under another name (a file read from a git ref)."""
+        other = copy.copy(self)
+        other.path = path
+        return other
+
+    def scaled(self, factor: Decimal) -> Snapshot:
+        """Every row's units times ``factor``, exactly, in a view over the same groups."""
+        other = copy.copy(self)
+        places = scale_of(factor)
+        if self._units is not None:
+            with decimal.localcontext(_WIDE):
+                other._units = {f: u * factor for f, u in self._units.items()}
+        if self.con is not None:
+            Snapshot._views += 1
+            other.table = f"usage_scaled_{Snapshot._views}"
+            try:
+                self.con.execute(
+                    f"CREATE TEMP VIEW {other.table} AS SELECT customer, subscription, feature, "
+                    f"units * {literal(factor, places)} AS units FROM {self.table}"
+                )
+            except engine.engine_errors():
+                raise self.too_large() from None
+            other.scale = self.scale + places
+            other._customer_rows = None
+        return other
+
+    _views = 0
 
     @property
     def units(self) -> dict[str, Decimal]:
@@ -242,7 +303,9 @@ def read_snapshot(path: Path, period: str | None = None) -> Snapshot:
         except engine.engine_errors() as exc:
             raise _scan_failure(path, shown, fmt, exc) from None
         source = _json_source("records", fmt)
-    snap = Snapshot(shown, path, source, con, handle)
+    # Later reads (lines for a message) go through the open descriptor too: the name may
+    # be gone by then (a copy read from a git ref, in a temporary directory).
+    snap = Snapshot(shown, Path(device), source, con, handle)
     _aggregate(snap, period)
     return snap
 
