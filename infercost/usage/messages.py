@@ -16,7 +16,7 @@ INVALID_ROW = "Invalid usage row"
 UNKNOWN_COLUMN = "Unknown usage column"
 
 
-def shown(value: object, width: int = 80) -> str:
+def shown(value: object, width: int = 60) -> str:
     """A cell as a message may echo it: one line, control characters escaped, cut short.
 
     Usage files may be written by anyone, and messages end up in CI logs, where a line
