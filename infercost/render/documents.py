@@ -8,10 +8,16 @@ with the run's ``diagnostics`` (warnings, as objects), encoded by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
+from infercost.cost.breakdown import (
+    Breakdown,
+    CustomerResult,
+    FeatureResult,
+    SubscriptionResult,
+    Totals,
+)
 from infercost.errors import Diagnostic
 from infercost.render.diagnostics import diagnostics_fields
 
@@ -76,22 +82,26 @@ def totals_fields(t: Totals) -> dict[str, Any]:
     return {"cogs": t.cogs, "revenue": t.revenue, "margin": t.margin}
 
 
+def customer_fields(customers: Mapping[str, CustomerResult]) -> list[dict[str, Any]]:
+    """One object per customer; read column-wise when the breakdown keeps columns."""
+    columns = getattr(customers, "columns", None)
+    if columns is None:
+        rows: Any = ((c.id, c.subscription, c.cogs, c.revenue, c.margin, c.underwater)
+                     for c in customers.values())  # fmt: skip
+    else:
+        rows = zip(*columns(), strict=True)
+    return [
+        {"id": i, "subscription": s, "cogs": c, "revenue": r, "margin": m, "underwater": u}
+        for i, s, c, r, m, u in rows
+    ]
+
+
 def breakdown_document(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> dict[str, Any]:
     return {
         **header(b.currency, b.period, b.usage_period),
         "features": [feature_document(f) for _, f in sorted(b.features.items())],
         "subscriptions": [subscription_fields(s) for _, s in sorted(b.subscriptions.items())],
-        "customers": [
-            {
-                "id": c.id,
-                "subscription": c.subscription,
-                "cogs": c.cogs,
-                "revenue": c.revenue,
-                "margin": c.margin,
-                "underwater": c.underwater,
-            }
-            for c in b.customers.values()
-        ],
+        "customers": customer_fields(b.customers),
         "totals": totals_fields(b.totals),
         "diagnostics": diagnostics_fields(diagnostics),
     }
