@@ -1,0 +1,99 @@
+"""One price record, whatever the data source: what a vendor charges for one model.
+
+Prices are per million tokens (``per_call`` per call), exact Decimals in the source's
+currency. ``None`` means the source does not publish that price; what it then costs
+follows the language's defaults (a cached read or a cache write at the input price, no
+output price), and :meth:`PriceRecord.flat` spells those defaults out so that a record
+and a declared model item compare attribute by attribute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+# Attribute names of the language, in the order they are written in a model block.
+PRICE_ATTRIBUTES = (
+    "input_per_mtok",
+    "cached_input_per_mtok",
+    "cache_write_per_mtok",
+    "output_per_mtok",
+)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A long-context tier: a call whose input exceeds ``above`` tokens is billed at these
+    prices entirely; a price left None keeps the enclosing block's price."""
+
+    above: int
+    input_per_mtok: Decimal | None = None
+    cached_input_per_mtok: Decimal | None = None
+    cache_write_per_mtok: Decimal | None = None
+    output_per_mtok: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Prices:
+    """A set of token prices (standard or batch) and its long-context tiers."""
+
+    input_per_mtok: Decimal
+    cached_input_per_mtok: Decimal | None = None
+    cache_write_per_mtok: Decimal | None = None
+    output_per_mtok: Decimal | None = None
+    tiers: tuple[Tier, ...] = ()
+
+    def effective(self) -> dict[str, Decimal]:
+        """Every price with the language's defaults filled."""
+        return {
+            "input_per_mtok": self.input_per_mtok,
+            "cached_input_per_mtok": _first(self.cached_input_per_mtok, self.input_per_mtok),
+            "cache_write_per_mtok": _first(self.cache_write_per_mtok, self.input_per_mtok),
+            "output_per_mtok": _first(self.output_per_mtok, ZERO),
+        }
+
+    def flat(self, prefix: str = "") -> dict[str, Decimal]:
+        base = self.effective()
+        out = {prefix + k: v for k, v in base.items()}
+        for tier in self.tiers:
+            for name in PRICE_ATTRIBUTES:
+                value = getattr(tier, name)
+                out[f"{prefix}long_context[{tier.above}].{name}"] = _first(value, base[name])
+        return out
+
+
+@dataclass(frozen=True)
+class PriceRecord:
+    """What one model of one provider costs, as a data source states it."""
+
+    provider: str
+    model: str
+    source: str  # "genai-prices" | "litellm"
+    prices: Prices
+    batch: Prices | None = None
+    per_call: Decimal | None = None
+    currency: str = "USD"
+    name: str | None = None
+    # Prices the source has and the language cannot express (audio tokens, web searches,
+    # one-hour cache writes...): reported to the user, never mapped by guess.
+    not_imported: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.source}:{self.provider}/{self.model}"
+
+    def flat(self) -> dict[str, Decimal]:
+        """Dotted attribute -> effective price: the addresses plan's changes[] use."""
+        out = self.prices.flat()
+        if self.per_call is not None:
+            out["per_call"] = self.per_call
+        if self.batch is not None:
+            out |= self.batch.flat("batch.")
+        return out
+
+
+def _first(value: Decimal | None, default: Decimal) -> Decimal:
+    return default if value is None else value
