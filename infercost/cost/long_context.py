@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
+from itertools import pairwise
 
 from infercost.evaluate.values import Distribution
 
@@ -192,7 +193,7 @@ def _tail_segments(d: Continuous) -> list[tuple[Fraction, Fraction, Poly, Poly]]
     (outside the support they are constants, handled by the caller)."""
     out = []
     breaks = d.breaks
-    for left, right in zip(breaks, breaks[1:], strict=False):
+    for left, right in pairwise(breaks):
         p_poly: Poly = (Fraction(0),)
         x_poly: Poly = (Fraction(0),)
         for lo, hi, density in d.pieces:
@@ -271,7 +272,9 @@ def _lattice_over_continuous(
         pu = p_linear(p_poly, n / c, -1 / c)
         xu = p_linear(x_poly, n / c, -1 / c)
         total_p += lattice_sum(pu, first, last)
-        total_x += lattice_sum(p_add(p_mul(pu, (Fraction(0), Fraction(1))), p_scale(xu, c)), first, last)
+        total_x += lattice_sum(
+            p_add(p_mul(pu, (Fraction(0), Fraction(1))), p_scale(xu, c)), first, last
+        )
 
     # u <= lo_b  <=>  i >= n − c·lo_b: the whole of B lies above u.
     whole_p, whole_x = partial_tail(b, None)
@@ -299,7 +302,7 @@ def _continuous_pair(
     total_p, total_x = Fraction(0), Fraction(0)
     for lo, hi, density in b.pieces:
         inner = [lo, *(y for y in cuts if lo < y < hi), hi]
-        for y0, y1 in zip(inner, inner[1:], strict=False):
+        for y0, y1 in pairwise(inner):
             mid_m = n - c * (y0 + y1) / 2  # A's argument in the middle of [y0, y1]
             if mid_m <= a_lo:
                 p_poly: Poly = (whole_p,)

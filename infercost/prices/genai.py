@@ -18,7 +18,7 @@ from importlib.metadata import version
 from typing import Any
 
 from infercost.errors import InfercostError, did_you_mean
-from infercost.prices.record import Prices, PriceRecord, Tier
+from infercost.prices.record import PriceRecord, Prices, Tier
 
 SOURCE = "genai-prices"
 
@@ -59,7 +59,9 @@ def models(provider: str) -> list[str]:
 def _provider(name: str) -> Any:
     found = _providers().get(name) or _providers().get(name.lower().strip())
     if found is None:
-        raise LookupError(f'genai-prices has no provider "{name}".' + did_you_mean(name, _providers()))
+        raise LookupError(
+            f'genai-prices has no provider "{name}".' + did_you_mean(name, _providers())
+        )
     return found
 
 
@@ -73,7 +75,8 @@ def _model(provider: Any, name: str) -> Any:
             return model
     ids = [m.id for m in provider.models]
     raise LookupError(
-        f'genai-prices has no model "{name}" for provider "{provider.id}".' + did_you_mean(name, ids)
+        f'genai-prices has no model "{name}" for provider "{provider.id}".'
+        + did_you_mean(name, ids)
     )
 
 

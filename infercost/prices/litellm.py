@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from infercost.errors import InfercostError, SourceRange, did_you_mean
-from infercost.prices.record import Prices, PriceRecord, Tier
+from infercost.prices.record import PriceRecord, Prices, Tier
 
 SOURCE = "litellm"
 MILLION = Decimal(1_000_000)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from infercost.prices.record import PRICE_ATTRIBUTES, Prices, PriceRecord
+from infercost.prices.record import PRICE_ATTRIBUTES, PriceRecord, Prices
 
 
 def price_text(value: Decimal) -> str:
@@ -65,16 +65,13 @@ def model_block(record: PriceRecord, indent: str = "  ") -> list[str]:
     return lines
 
 
-def render(
-    records: Iterable[PriceRecord], source: str, at: date, sheet: str | None = None
-) -> str:
+def render(records: Iterable[PriceRecord], source: str, at: date, sheet: str | None = None) -> str:
     """HCL for the records: one sheet per provider, or all in ``sheet``."""
     groups: dict[str, list[PriceRecord]] = {}
     for record in records:
         groups.setdefault(sheet or record.provider, []).append(record)
     out = [
-        f"# Imported with `infercost prices import` from {source}, prices as of "
-        f"{at.isoformat()}.",
+        f"# Imported with `infercost prices import` from {source}, prices as of {at.isoformat()}.",
         "# Review before committing; `infercost prices outdated` compares with newer data.",
     ]
     for name, items in groups.items():
