@@ -210,3 +210,114 @@ def read_file_at(path: Path, ref: str) -> bytes | None:
         return None
     data: bytes = node.data_stream.read()
     return data
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One first-parent commit and the stack's ``*.hcl`` files as committed there.
+
+    ``files`` maps the name a file has today (display name) to (blob id, text): a file
+    renamed or moved into the stack since keeps today's name in older commits."""
+
+    commit: str
+    date: str  # ISO 8601 commit date
+    author: str
+    summary: str
+    files: dict[str, tuple[str, str]]
+
+
+def stack_revisions(stack_dir: Path, ref: str = "HEAD") -> list[Revision]:
+    """The stack's files at every first-parent commit of ``ref``, newest first, read
+    from git objects (no checkout). Renames of the stack's files, or of the directory,
+    are followed; a blob is read once however many commits share it."""
+    import git
+
+    from infercost.config.loader import display_path
+
+    stack_dir = Path(stack_dir).resolve()
+    repo = _open_repo(stack_dir if stack_dir.exists() else stack_dir.parent)
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    try:
+        head = repo.commit(ref)
+    except (git.BadName, git.BadObject, ValueError):
+        raise InfercostError.at("Unknown git ref", f'"{ref}" does not name a commit.') from None
+    relative = stack_dir.relative_to(root).as_posix() if stack_dir != root else ""
+    # today's display name -> path in the commit being read
+    tracked = {display_path(root / path): path for path in _hcl_paths(head.tree, relative)}
+    texts: dict[str, str] = {}
+    out: list[Revision] = []
+    directory = relative
+    commit: git.Commit | None = head
+    while commit is not None:
+        files: dict[str, tuple[str, str]] = {}
+        present = {path: None for path in _hcl_paths(commit.tree, directory)}
+        known_paths = set(tracked.values())
+        for path in present:  # a file that existed then but not today: its own name
+            if path not in known_paths:
+                tracked[display_path(root / path)] = path
+        for name, path in tracked.items():
+            blob = _blob(commit.tree, path)
+            if blob is None:
+                continue
+            if blob.hexsha not in texts:
+                texts[blob.hexsha] = blob.data_stream.read().decode("utf-8", errors="replace")
+            files[name] = (blob.hexsha, texts[blob.hexsha])
+        out.append(
+            Revision(
+                commit.hexsha,
+                commit.committed_datetime.isoformat(),
+                str(commit.author.name or ""),
+                commit.summary if isinstance(commit.summary, str) else commit.summary.decode(),
+                files,
+            )
+        )
+        parent = commit.parents[0] if commit.parents else None
+        if parent is not None:
+            tracked, directory = _follow_renames(repo, parent, commit, tracked, directory)
+        commit = parent
+    return out
+
+
+def _hcl_paths(tree, directory: str) -> list[str]:  # type: ignore[no-untyped-def]
+    try:
+        node = tree / directory if directory else tree
+    except KeyError:
+        return []
+    if node.type != "tree":
+        return []
+    return [b.path for b in node.blobs if b.name.endswith(".hcl")]
+
+
+def _blob(tree, path: str):  # type: ignore[no-untyped-def]
+    try:
+        node = tree / path
+    except KeyError:
+        return None
+    return node if node.type == "blob" else None
+
+
+def _follow_renames(  # type: ignore[no-untyped-def]
+    repo, parent, commit, tracked: dict[str, str], directory: str
+) -> tuple[dict[str, str], str]:
+    """Paths in ``parent`` of the files tracked in ``commit``: a tracked file absent from
+    the parent may have been renamed in ``commit``; git's rename detection says from where."""
+    missing = [path for path in tracked.values() if _blob(parent.tree, path) is None]
+    if not missing:
+        return tracked, directory
+    output = repo.git.diff(
+        "-M", "--diff-filter=R", "--name-status", "-z", parent.hexsha, commit.hexsha
+    )
+    fields = [f for f in output.split("\0") if f]
+    renames: dict[str, str] = {}
+    for i in range(0, len(fields) - 2, 3):
+        _status, old, new = fields[i : i + 3]
+        renames[new] = old
+    updated = {name: renames.get(path, path) for name, path in tracked.items()}
+    moved_dirs = {
+        old.rsplit("/", 1)[0] if "/" in old else ""
+        for new, old in renames.items()
+        if (new.rsplit("/", 1)[0] if "/" in new else "") == directory
+    }
+    if len(moved_dirs) == 1 and _hcl_paths(parent.tree, directory) == []:
+        directory = moved_dirs.pop()  # the whole stack directory was renamed
+    return updated, directory

@@ -54,6 +54,17 @@ class Prices:
             "output_per_mtok": _first(self.output_per_mtok, ZERO),
         }
 
+    def stated(self, prefix: str = "") -> set[str]:
+        """The dotted attributes the source states itself (the rest are defaults)."""
+        out = {prefix + n for n in PRICE_ATTRIBUTES if getattr(self, n) is not None}
+        for tier in self.tiers:
+            out |= {
+                f"{prefix}long_context[{tier.above}].{n}"
+                for n in PRICE_ATTRIBUTES
+                if getattr(tier, n) is not None
+            }
+        return out
+
     def flat(self, prefix: str = "") -> dict[str, Decimal]:
         base = self.effective()
         out = {prefix + k: v for k, v in base.items()}
@@ -84,6 +95,14 @@ class PriceRecord:
     @property
     def reference(self) -> str:
         return f"{self.source}:{self.provider}/{self.model}"
+
+    def stated(self) -> set[str]:
+        out = self.prices.stated()
+        if self.per_call is not None:
+            out.add("per_call")
+        if self.batch is not None:
+            out |= self.batch.stated("batch.")
+        return out
 
     def flat(self) -> dict[str, Decimal]:
         """Dotted attribute -> effective price: the addresses plan's changes[] use."""
