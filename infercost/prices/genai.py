@@ -12,7 +12,7 @@ would default a batch cached read to the batch input price).
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from importlib.metadata import version
 from typing import Any
@@ -101,29 +101,29 @@ def lookup(reference: str, at: date | None = None) -> PriceRecord:
         raise InfercostError.at("Unknown model", str(exc)) from None
 
 
-def _active(constraint: Any, moment: datetime) -> bool | None:
-    """True/False for a start-date constraint; None for a time-of-day one (off-peak)."""
-    if constraint is None:
-        return True
-    if hasattr(constraint, "start_date"):
-        return bool(constraint.active(moment))
-    return None
+def _active(constraint: Any, moment: datetime) -> bool:
+    """Whether a price applies at ``moment`` (a start date, or a time of day)."""
+    return constraint is None or bool(constraint.active(moment))
 
 
 def _standard(info: Any, moment: datetime, notes: list[str]) -> Any:
+    """The price in force at ``moment``: later conditional prices take precedence, as in
+    genai-prices. A time-of-day price (an off-peak discount) is judged at noon UTC, and
+    noted, since a stack has one price per item."""
     from genai_prices.types import ModelPrice
 
     if isinstance(info.prices, ModelPrice):
         return info.prices
+    if any(
+        c.constraint is not None and not hasattr(c.constraint, "start_date") for c in info.prices
+    ):
+        notes.append(
+            "prices vary by time of day; the price at 12:00 UTC is imported, off-peak hours "
+            "cost otherwise"
+        )
     chosen = info.prices[0].prices
     for conditional in reversed(info.prices):
-        active = _active(conditional.constraint, moment)
-        if active is None:
-            notes.append(
-                "time-of-day prices (off-peak) are not imported; the all-day price is used"
-            )
-            continue
-        if active:
+        if _active(conditional.constraint, moment):
             chosen = conditional.prices
             break
     return chosen
@@ -170,7 +170,7 @@ def _prices(values: dict[str, Any]) -> Prices:
 
 
 def to_record(provider: str, info: Any, at: date) -> PriceRecord:
-    moment = datetime.combine(at, time(12, 0))
+    moment = datetime.combine(at, time(12, 0), UTC)
     notes: list[str] = []
     standard = _values(_standard(info, moment, notes))
     not_imported = [

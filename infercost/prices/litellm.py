@@ -167,14 +167,25 @@ def _price(file: LiteLLMFile, key: str, field: str, value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal) or value < 0:
         raise InfercostError.at(
             "Invalid LiteLLM price file",
-            f'"{field}" of "{key}" must be a number >= 0, but it is {json.dumps(_plain(value))}.',
+            f'"{field}" of "{key}" must be a number >= 0, but it is {_plain(value)}.',
             file.locate(key),
         )
     return value
 
 
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
+def _plain(value: Any) -> str:
+    """A JSON value as written in the file (numbers exact)."""
+    if isinstance(value, Decimal):
+        return (
+            format(value.normalize(), "f")
+            if value == value.to_integral_value() or abs(value.adjusted()) < 20
+            else str(value)
+        )
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_plain(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return json.dumps(value)
 
 
 def to_record(file: LiteLLMFile, key: str, provider: str, model: str) -> PriceRecord:
