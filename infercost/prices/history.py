@@ -20,7 +20,7 @@ from infercost.config.hcl import parse_text
 from infercost.config.structure import check_structure
 from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.model import MeterPrice, ModelPrice, Stack
-from infercost.prices.compare import declared_prices
+from infercost.prices.compare import declared_prices, written
 
 PRICE_BLOCKS = ("price_sheet", "infercost", "variable", "locals")
 
@@ -56,7 +56,9 @@ class History:
 
 
 def prices_of(stack: Stack) -> dict[tuple[str, str], Decimal]:
-    """(item, attribute) -> price for every price the stack states."""
+    """(item, attribute) -> price for every price the stack writes (a default that follows
+    another price, like a cache-write price equal to the input price, is not a change of
+    its own)."""
     out: dict[tuple[str, str], Decimal] = {}
     for sheet in stack.price_sheets.values():
         if sheet.discount:
@@ -64,7 +66,8 @@ def prices_of(stack: Stack) -> dict[tuple[str, str], Decimal]:
         for item in sheet.items.values():
             if isinstance(item, ModelPrice):
                 for attribute, value in declared_prices(item).items():
-                    out[(item.address, attribute)] = value
+                    if written(item, attribute):
+                        out[(item.address, attribute)] = value
             elif isinstance(item, MeterPrice):
                 out[(item.address, "price")] = item.price
                 out[(item.address, "per")] = item.per

@@ -123,8 +123,9 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
         }
 
 
-# Schemas whose documents are checked beside their command's tests (tests/usage).
-OTHER_KINDS = ("usage-import",)
+# Schemas whose documents are checked beside their command's tests (tests/usage,
+# tests/prices).
+OTHER_KINDS = ("usage-import", "prices-history", "prices-outdated")
 
 
 def test_the_schemas_ship_in_the_package() -> None:
