@@ -11,6 +11,7 @@ would default a batch cached read to the batch input price).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -85,7 +86,10 @@ def find(provider: str, model: str, at: date | None = None) -> PriceRecord:
     "did you mean"."""
     found_provider = _provider(provider)
     info = _model(found_provider, model)
-    return to_record(found_provider.id, info, at or date.today())
+    record = to_record(found_provider.id, info, at or date.today())
+    if model != info.id:
+        record = dataclasses.replace(record, label=model)
+    return record
 
 
 def lookup(reference: str, at: date | None = None) -> PriceRecord:

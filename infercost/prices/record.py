@@ -91,6 +91,13 @@ class PriceRecord:
     # one-hour cache writes...): reported to the user, never mapped by guess.
     not_imported: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # The name asked for, when the data matched it to another id (omni-moderation ->
+    # moderation): the item is labelled as asked, its source names the data's id.
+    label: str | None = None
+
+    @property
+    def item_label(self) -> str:
+        return self.label or self.model
 
     @property
     def reference(self) -> str:

@@ -51,7 +51,7 @@ def _tier_lines(prices: Prices, indent: str) -> list[str]:
 def model_block(record: PriceRecord, indent: str = "  ") -> list[str]:
     inner = indent + "  "
     lines = [f"{indent}# not imported: {item}" for item in record.not_imported]
-    lines.append(f'{indent}model "{record.model}" {{')
+    lines.append(f'{indent}model "{record.item_label}" {{')
     pairs = [("source", f'"{record.reference}"'), *_price_pairs(record.prices)]
     if record.per_call is not None:
         pairs.append(("per_call", price_text(record.per_call)))

@@ -44,7 +44,7 @@ def step_cost(reference: str, step: str) -> D:
         unit "u" {{}}
         workflow "w" {{
           step "s" {{
-            uses = "p/{record.model}"
+            uses = "p/{record.item_label}"
             {step}
           }}
         }}
