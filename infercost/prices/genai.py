@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import os
+import tempfile
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from infercost.errors import InfercostError, did_you_mean
@@ -84,12 +88,84 @@ def _model(provider: Any, name: str) -> Any:
 def find(provider: str, model: str, at: date | None = None) -> PriceRecord:
     """The record of PROVIDER/MODEL as of ``at`` (default today), or LookupError with a
     "did you mean"."""
+    cached = _cached(at or date.today(), f"{provider}/{model}")
+    if cached is not None:
+        return cached
     found_provider = _provider(provider)
     info = _model(found_provider, model)
     record = to_record(found_provider.id, info, at or date.today())
     if model != info.id:
         record = dataclasses.replace(record, label=model)
     return record
+
+
+# -- a lookup cache -------------------------------------------------------------------------
+# Importing the bundled data costs about half a second (the package, an HTTP client it
+# imports for its optional updater, and 2,000+ model objects). Every record by its data
+# id, as of one date, is cached as JSON in the user's cache directory, keyed by the
+# data's version and the date, so a stack of hundreds of items is compared in a few
+# milliseconds once the day's index exists. A miss (a name that is not a data id, a
+# missing or unreadable cache) falls back to the data itself.
+
+
+def _cache_dir() -> Path | None:
+    candidates = []
+    if env := os.environ.get("INFERCOST_CACHE_DIR"):
+        candidates.append(Path(env))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    candidates.append(Path(xdg) / "infercost" if xdg else Path.home() / ".cache" / "infercost")
+    for directory in candidates:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(directory, os.W_OK):
+            return directory
+    return None
+
+
+def _cached(at: date, key: str) -> PriceRecord | None:
+    from infercost.prices.record import record_from_json
+
+    found = _index(at).get(key)
+    if found is None or isinstance(found, PriceRecord):
+        return found
+    try:
+        return record_from_json(found)
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return None  # a damaged entry: the data itself answers
+
+
+@functools.cache
+def _index(at: date) -> dict[str, Any]:
+    """Data id -> record (or its JSON, turned into a record when asked for)."""
+    from infercost.prices.record import record_to_json
+
+    directory = _cache_dir()
+    name = f"genai-prices-{data_version()}-{at.isoformat()}.json"
+    path = directory / name if directory else None
+    if path is not None and path.is_file():
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(raw, dict):
+                return raw
+        except (OSError, ValueError):
+            pass  # rebuilt below
+    records = {
+        f"{provider.id}/{model.id}": to_record(provider.id, model, at)
+        for provider in _providers().values()
+        for model in provider.models
+    }
+    if path is not None:
+        try:
+            with tempfile.NamedTemporaryFile(
+                "w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8"
+            ) as handle:
+                json.dump({k: record_to_json(v) for k, v in records.items()}, handle)
+            os.replace(handle.name, path)
+        except OSError:
+            pass
+    return records
 
 
 def lookup(reference: str, at: date | None = None) -> PriceRecord:

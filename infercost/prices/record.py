@@ -123,3 +123,64 @@ class PriceRecord:
 
 def _first(value: Decimal | None, default: Decimal) -> Decimal:
     return default if value is None else value
+
+
+def _d(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _prices_json(prices: Prices) -> dict[str, object]:
+    return {
+        **{name: _s(getattr(prices, name)) for name in PRICE_ATTRIBUTES},
+        "tiers": [
+            {"above": t.above, **{n: _s(getattr(t, n)) for n in PRICE_ATTRIBUTES}}
+            for t in prices.tiers
+        ],
+    }
+
+
+def _prices_from(data: dict) -> Prices:  # type: ignore[type-arg]
+    tiers = tuple(
+        Tier(int(t["above"]), **{n: _d(t[n]) for n in PRICE_ATTRIBUTES}) for t in data["tiers"]
+    )
+    values = {n: _d(data[n]) for n in PRICE_ATTRIBUTES}
+    return Prices(
+        input_per_mtok=values.pop("input_per_mtok") or ZERO,
+        **values,
+        tiers=tiers,
+    )
+
+
+def record_to_json(record: PriceRecord) -> dict[str, object]:
+    """A record as JSON-safe data (prices as decimal strings), for the lookup cache."""
+    return {
+        "provider": record.provider,
+        "model": record.model,
+        "source": record.source,
+        "prices": _prices_json(record.prices),
+        "batch": _prices_json(record.batch) if record.batch else None,
+        "per_call": _s(record.per_call),
+        "currency": record.currency,
+        "name": record.name,
+        "not_imported": list(record.not_imported),
+        "notes": list(record.notes),
+    }
+
+
+def record_from_json(data: dict) -> PriceRecord:  # type: ignore[type-arg]
+    return PriceRecord(
+        provider=data["provider"],
+        model=data["model"],
+        source=data["source"],
+        prices=_prices_from(data["prices"]),
+        batch=_prices_from(data["batch"]) if data["batch"] else None,
+        per_call=_d(data["per_call"]),
+        currency=data["currency"],
+        name=data["name"],
+        not_imported=tuple(data["not_imported"]),
+        notes=tuple(data["notes"]),
+    )

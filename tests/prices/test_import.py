@@ -179,3 +179,16 @@ def test_a_bad_date_is_an_error() -> None:
     assert 'Error: Invalid date\n\n--at must be a date like "2026-03-01", not "March".' in (
         result.stderr
     )
+
+
+def test_the_lookup_cache_gives_the_datas_own_records(tmp_path: Path, monkeypatch) -> None:
+    """Records read back from the day's cached index equal those built from the data."""
+    monkeypatch.setenv("INFERCOST_CACHE_DIR", str(tmp_path))
+    at = date(2026, 11, 1)
+    genai._index.cache_clear()
+    fresh = {ref: genai.find(*ref.split("/"), at) for ref in SAMPLE}
+    assert list(tmp_path.glob("genai-prices-*-2026-11-01.json"))
+    genai._index.cache_clear()  # the next lookups read the file
+    for ref, record in fresh.items():
+        assert genai.find(*ref.split("/"), at) == record
+    genai._index.cache_clear()
