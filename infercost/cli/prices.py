@@ -102,6 +102,7 @@ def run_import(
     console: Console,
 ) -> int:
     from infercost.errors import Diagnostic, Severity
+    from infercost.prices.record import one_line
     from infercost.prices.sheets import render
 
     data = _data(source, file, at, models)
@@ -121,7 +122,9 @@ def run_import(
     warnings = [
         Diagnostic(
             "Prices not imported",
-            f"{r.provider}/{r.model}: " + "; ".join(r.not_imported) + " (the language has "
+            f"{r.provider}/{r.model}: "
+            + one_line("; ".join(r.not_imported))
+            + " (the language has "
             "no attribute for them; they are listed as comments in the sheet).",
             severity=Severity.WARNING,
         )

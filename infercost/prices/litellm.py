@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from infercost.errors import InfercostError, SourceRange, did_you_mean
-from infercost.prices.record import PriceRecord, Prices, Tier
+from infercost.prices.record import PriceRecord, Prices, Tier, one_line
 
 SOURCE = "litellm"
 MILLION = Decimal(1_000_000)
@@ -101,7 +101,8 @@ def parse(text: str, name: str) -> LiteLLMFile:
         if not isinstance(entry, dict):
             raise InfercostError.at(
                 "Invalid LiteLLM price file",
-                f'The entry "{key}" must be an object of prices, but it is a {_kind(entry)}.',
+                f'The entry "{one_line(key)}" must be an object of prices, but it is a '
+                f"{_kind(entry)}.",
                 result.locate(key),
             )
         entries[key] = entry
@@ -137,7 +138,7 @@ def find(file: LiteLLMFile, provider: str, model: str) -> PriceRecord:
         if provider not in providers:
             raise LookupError(
                 f'{file.describe()} has no provider "{provider}".'
-                + did_you_mean(provider, {p for p in providers if isinstance(p, str)})
+                + did_you_mean(provider, {one_line(p) for p in providers if isinstance(p, str)})
             )
         names = [
             k.removeprefix(f"{provider}/")
@@ -146,7 +147,7 @@ def find(file: LiteLLMFile, provider: str, model: str) -> PriceRecord:
         ]
         raise LookupError(
             f'{file.describe()} has no model "{model}" for provider "{provider}".'
-            + did_you_mean(model, names)
+            + did_you_mean(model, [one_line(n) for n in names])
         )
     return to_record(file, key, provider, model)
 
@@ -167,7 +168,8 @@ def _price(file: LiteLLMFile, key: str, field: str, value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal) or value < 0:
         raise InfercostError.at(
             "Invalid LiteLLM price file",
-            f'"{field}" of "{key}" must be a number >= 0, but it is {_plain(value)}.',
+            f'"{one_line(field)}" of "{one_line(key)}" must be a number >= 0, but it is '
+            f"{one_line(_plain(value))}.",
             file.locate(key),
         )
     return value
@@ -214,8 +216,8 @@ def to_record(file: LiteLLMFile, key: str, provider: str, model: str) -> PriceRe
     if "input_per_mtok" not in base:
         raise InfercostError.at(
             "Unsupported model",
-            f'"{key}" has no input_cost_per_token; it is not priced by tokens '
-            f"({entry.get('mode', 'unknown mode')}).",
+            f'"{one_line(key)}" has no input_cost_per_token; it is not priced by tokens '
+            f"({one_line(str(entry.get('mode', 'unknown mode')))}).",
             file.locate(key),
         )
     prices = Prices(

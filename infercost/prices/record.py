@@ -9,10 +9,21 @@ and a declared model item compare attribute by attribute.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 ZERO = Decimal(0)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def one_line(text: str) -> str:
+    """Text from a price file (a field name, a model key) made inert for messages,
+    comments and CI logs: one line, no control characters, no ``##[`` marker, never
+    starting with ``::``."""
+    flat = _CONTROL.sub(" ", text).replace("##[", "# #[").strip()
+    return " " + flat if flat.startswith("::") else flat
+
 
 # Attribute names of the language, in the order they are written in a model block.
 PRICE_ATTRIBUTES = (

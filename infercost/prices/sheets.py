@@ -11,7 +11,24 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from infercost.prices.record import PRICE_ATTRIBUTES, PriceRecord, Prices
+from infercost.prices.record import PRICE_ATTRIBUTES, PriceRecord, Prices, one_line
+
+
+def hcl_string(text: str) -> str:
+    """A quoted HCL string that reads back as ``text``: quotes, backslashes and control
+    characters escaped, and ``${`` / ``%{`` doubled so a name cannot become a template."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    quoted = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    return f'"{quoted}"'
 
 
 def price_text(value: Decimal) -> str:
@@ -50,9 +67,9 @@ def _tier_lines(prices: Prices, indent: str) -> list[str]:
 
 def model_block(record: PriceRecord, indent: str = "  ") -> list[str]:
     inner = indent + "  "
-    lines = [f"{indent}# not imported: {item}" for item in record.not_imported]
-    lines.append(f'{indent}model "{record.item_label}" {{')
-    pairs = [("source", f'"{record.reference}"'), *_price_pairs(record.prices)]
+    lines = [f"{indent}# not imported: {one_line(item)}" for item in record.not_imported]
+    lines.append(f"{indent}model {hcl_string(record.item_label)} {{")
+    pairs = [("source", hcl_string(record.reference)), *_price_pairs(record.prices)]
     if record.per_call is not None:
         pairs.append(("per_call", price_text(record.per_call)))
     lines += _aligned(pairs, inner)
@@ -76,8 +93,10 @@ def render(records: Iterable[PriceRecord], source: str, at: date, sheet: str | N
     ]
     for name, items in groups.items():
         currency = items[0].currency
-        out += ["", f'price_sheet "{name}" {{']
-        out += _aligned([("currency", f'"{currency}"'), ("effective", f'"{at.isoformat()}"')], "  ")
+        out += ["", f"price_sheet {hcl_string(name)} {{"]
+        out += _aligned(
+            [("currency", hcl_string(currency)), ("effective", f'"{at.isoformat()}"')], "  "
+        )
         for record in items:
             out.append("")
             out += model_block(record)

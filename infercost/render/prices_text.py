@@ -9,23 +9,21 @@ of a line.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import plain
 from infercost.prices.compare import Outdated
 from infercost.prices.history import History
+from infercost.prices.record import one_line
 from infercost.prices.update import UpdateResult
 from infercost.render.formatting import Style, pct
 from infercost.render.table import table
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
 
 def clean(text: str) -> str:
     """One inert line: no control characters, no workflow-command markers."""
-    return _CONTROL.sub(" ", text).replace("##[", "# #[").strip()
+    return one_line(text)
 
 
 def price(value: Decimal | None) -> str:

@@ -151,3 +151,31 @@ def test_import_from_a_litellm_file(sample: Path, tmp_path: Path) -> None:
     assert 'source                = "litellm:openai/gpt-4o"' in result.stdout
     assert "from LiteLLM model_prices_and_context_window.json" in result.stdout
     assert "search_context_cost_per_query" in result.stderr
+
+
+def test_hostile_names_cannot_inject_hcl_or_ci_commands(tmp_path: Path) -> None:
+    """A price file is input like any other: names become inert strings and comments."""
+    evil = 'x" }\nprice_sheet "evil" { model "m" { input_per_mtok = 0 } } # ${var.x}'
+    data = {
+        f"openai/{evil}": {
+            "litellm_provider": "openai",
+            "input_cost_per_token": 1e-06,
+            "\n::error::pwned ##[group]": 1,
+        }
+    }
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "prices.hcl"
+    result = run_cli(
+        ["prices", "import", f"openai/{evil}", "--from", "litellm", str(path), "--out", str(out)]
+    )
+    assert result.code == 0, result.stderr
+    from infercost.config.hcl import parse_text
+
+    parsed = parse_text(out.read_text(encoding="utf-8"), "prices.hcl")
+    (sheet,) = parsed.body.blocks  # nothing injected
+    (model,) = sheet.body.blocks_of("model")
+    assert model.labels == (evil,)
+    for line in (result.stderr + out.read_text(encoding="utf-8")).splitlines():
+        assert not line.lstrip().startswith("::")
+        assert "##[" not in line
