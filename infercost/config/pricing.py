@@ -16,7 +16,7 @@ from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader
 from infercost.errors import InfercostError, did_you_mean
-from infercost.evaluate.values import display, type_name, upper_of
+from infercost.evaluate.values import Distribution, display, type_name, upper_of
 from infercost.model import LongContext, ModelPrice, Settings, TokenPrices
 
 PROCESSING = ("standard", "batch")
@@ -239,7 +239,34 @@ class PriceBuilder(AttributeReader):
                     block,
                 )
             self._check_batch_tiers(block, item, values, proc_attr)
+        self._check_call_index(block, item, item.prices(processing), values)
         return {"cache_write_share": write, "processing": processing}
+
+    def _check_call_index(
+        self,
+        block: s.Block,
+        item: ModelPrice,
+        prices: TokenPrices | None,
+        values: dict[str, object],
+    ) -> None:
+        """A cliff needs each call's input, I + (k−1)·g: with context growth, the k-th call
+        of a continuous count has no meaning (SPEC §15)."""
+        calls, growth = values.get("calls"), values.get("context_growth")
+        if prices is None or not prices.long_context:
+            return
+        if not isinstance(calls, Distribution) or calls.discrete:
+            return
+        if growth is None or (isinstance(growth, Decimal) and growth == 0):
+            return
+        raise self.fail(
+            "Continuous calls with context growth",
+            f"calls = {calls.text} is continuous, but with context_growth each call has its own "
+            "input size, which the long-context tiers of "
+            f'"{item.address}" price call by call; use whole bounds '
+            "(between(2, 5)) so the calls can be counted.",
+            block.body.attributes["calls"].expr.range,
+            block,
+        )
 
     def _check_batch_tiers(
         self, block: s.Block, item: ModelPrice, values: dict[str, object], attr: s.Attribute

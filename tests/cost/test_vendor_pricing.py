@@ -339,3 +339,25 @@ def test_bad_exchange_rates(rates: str, detail: str) -> None:
     (d,) = errors_of({"settings.hcl": settings, "prices.hcl": 'price_sheet "p" {}\n'})
     assert d.detail == detail
     assert where(d) == ("settings.hcl", 2, 22)
+
+
+def test_continuous_calls_with_growth_cannot_be_priced_call_by_call() -> None:
+    main = """
+        unit "u" {}
+        workflow "w" {
+          step "s" {
+            uses           = "anthropic/sonnet"
+            calls          = between(1.5, 3.5)
+            input_tokens   = 1000
+            context_growth = 500
+          }
+        }
+        """
+    (d,) = errors_of({"prices.hcl": PRICES, "settings.hcl": SETTINGS, "main.hcl": main})
+    assert d.summary == "Continuous calls with context growth"
+    assert d.detail == (
+        "calls = between(1.5, 3.5) is continuous, but with context_growth each call has its "
+        'own input size, which the long-context tiers of "anthropic/sonnet" price call by '
+        "call; use whole bounds (between(2, 5)) so the calls can be counted."
+    )
+    assert where(d) == ("main.hcl", 5, 22)
