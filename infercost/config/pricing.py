@@ -106,7 +106,7 @@ class PriceBuilder(AttributeReader):
 
     def _discount(self, block: s.Block) -> Decimal:
         attr = block.body.attributes.get("discount")
-        discount = self.number(block, "discount", ZERO)
+        discount: Decimal = self.number(block, "discount", ZERO)
         if attr is not None and discount >= ONE:
             raise self.fail(
                 "Value out of range",

@@ -39,7 +39,10 @@ def _trim(p: list[Fraction]) -> Poly:
 
 def p_add(a: Poly, b: Poly) -> Poly:
     n = max(len(a), len(b))
-    return _trim([(a[i] if i < len(a) else 0) + (b[i] if i < len(b) else 0) for i in range(n)])
+    zero = Fraction(0)
+    return _trim(
+        [(a[i] if i < len(a) else zero) + (b[i] if i < len(b) else zero) for i in range(n)]
+    )
 
 
 def p_scale(a: Poly, k: Fraction) -> Poly:
@@ -80,7 +83,8 @@ def p_linear(a: Poly, alpha: Fraction, beta: Fraction) -> Poly:
 def _bernoulli(n: int) -> Fraction:
     if n == 0:
         return Fraction(1)
-    return -sum(Fraction(math.comb(n + 1, k)) * _bernoulli(k) for k in range(n)) / (n + 1)
+    total = sum((Fraction(math.comb(n + 1, k)) * _bernoulli(k) for k in range(n)), Fraction(0))
+    return -total / (n + 1)
 
 
 def _power_sum(d: int, n: int) -> Fraction:
@@ -231,7 +235,7 @@ def _shifted_tail(a: Dist, b: Dist, c: Fraction, n: Fraction) -> tuple[Fraction,
             p_total += weight * p
             x_total += weight * (x + c * value * p)
         return p_total, x_total
-    if isinstance(b, Lattice) and (isinstance(a, Continuous) or b.n <= a.n):  # type: ignore[union-attr]
+    if isinstance(b, Lattice) and (isinstance(a, Continuous) or b.n <= a.n):
         p_total, x_total = Fraction(0), Fraction(0)
         for j in range(b.lo, b.hi + 1):
             p, x = partial_tail(a, n - c * j)

@@ -20,7 +20,16 @@ from fractions import Fraction
 from infercost.arithmetic import MILLION, ONE, ZERO, exact, from_fraction
 from infercost.cost.long_context import TierRates, expected_cost
 from infercost.evaluate.values import Distribution, falling_moment_of, mean_of, upper_of
-from infercost.model import MeterPrice, ModelPrice, PriceSheet, Stack, Step, TokenPrices, Workflow
+from infercost.model import (
+    LongContext,
+    MeterPrice,
+    ModelPrice,
+    PriceSheet,
+    Stack,
+    Step,
+    TokenPrices,
+    Workflow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +63,13 @@ def _token_cost(step: Step, prices: TokenPrices, t_in: Decimal, t_out: Decimal) 
         ) / MILLION
     fs, fw = Fraction(s), Fraction(w)
 
-    def rates(above: Decimal | None, p: TokenPrices | object) -> TierRates:
+    def rates(above: Decimal | None, p: TokenPrices | LongContext) -> TierRates:
         blended = (
-            (1 - fs - fw) * Fraction(p.input_per_mtok)  # type: ignore[attr-defined]
-            + fs * Fraction(p.cached_input_per_mtok)  # type: ignore[attr-defined]
-            + fw * Fraction(p.cache_write_per_mtok)  # type: ignore[attr-defined]
+            (1 - fs - fw) * Fraction(p.input_per_mtok)
+            + fs * Fraction(p.cached_input_per_mtok)
+            + fw * Fraction(p.cache_write_per_mtok)
         )
-        output = Fraction(p.output_per_mtok)  # type: ignore[attr-defined]
+        output = Fraction(p.output_per_mtok)
         return TierRates(None if above is None else Fraction(above), blended, output)
 
     tiers = [rates(None, prices)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,7 @@ def step_price_effects(
     region: str | None,
     cache_hit_rate: Decimal,
     units: Decimal,
-    changes: list[ConfigChange],
+    changes: Sequence[ConfigChange],
 ) -> tuple[PriceEffect, ...]:
     """The effect of each changed price of the step's item (and sheet) on COGS."""
     from infercost.cost.unit_cost import step_cost

@@ -12,7 +12,7 @@ as a new line aligned with its neighbours (a missing batch block or tier as a bl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -107,7 +107,7 @@ def _tier_block(body: s.Body, threshold: str) -> s.Block | None:
 
 
 def update_files(
-    files: Iterable[s.File], differences: Iterable[Difference], records: dict[str, object]
+    files: Iterable[s.File], differences: Iterable[Difference], records: Mapping[str, object]
 ) -> UpdateResult:
     """Edits for every difference, applied to the files that hold the items."""
     parsed = list(files)
@@ -141,7 +141,7 @@ def _edit_for(
     text: _Text,
     model: s.Block,
     diff: Difference,
-    records: dict[str, object],
+    records: Mapping[str, object],
     warnings: list[Diagnostic],
     blocks_added: set[tuple[int, str]],
 ) -> Edit | None:
@@ -253,14 +253,14 @@ def _block_lines(record: object, path: list[str]) -> list[str]:
         if tier is None:
             prices = record.batch  # type: ignore[attr-defined]
             continue
-        found = next(t for t in prices.tiers if str(t.above) == tier["n"])
-        return _tier_lines(found)
+        threshold = tier["n"]
+        return _tier_lines(next(t for t in prices.tiers if str(t.above) == threshold))
     lines = ["batch {"]
     pairs = [(n, getattr(prices, n)) for n in PRICE_ATTRIBUTES if getattr(prices, n) is not None]
     width = max(len(n) for n, _ in pairs)
     lines += [f"  {n.ljust(width)} = {price_text(v)}" for n, v in pairs]
-    for tier in prices.tiers:
-        lines += ["", *("  " + line for line in _tier_lines(tier))]
+    for each in prices.tiers:
+        lines += ["", *("  " + line for line in _tier_lines(each))]
     lines.append("}")
     return lines
 

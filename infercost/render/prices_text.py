@@ -9,14 +9,17 @@ of a line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import plain
+from infercost.errors import Diagnostic
 from infercost.prices.compare import Outdated
 from infercost.prices.history import History
 from infercost.prices.record import one_line
 from infercost.prices.update import UpdateResult
+from infercost.render.diagnostics import diagnostics_fields
 from infercost.render.formatting import Style, pct
 from infercost.render.table import table
 
@@ -66,7 +69,9 @@ def outdated_text(report: Outdated, style: Style) -> str:
     return "\n".join(lines) + "\n"
 
 
-def outdated_document(report: Outdated, currency: str) -> dict[str, Any]:
+def outdated_document(
+    report: Outdated, currency: str, diagnostics: Iterable[Diagnostic] = ()
+) -> dict[str, Any]:
     return {
         "format_version": "1",
         "data": report.data,
@@ -85,6 +90,7 @@ def outdated_document(report: Outdated, currency: str) -> dict[str, Any]:
             for d in report.differences
         ],
         "unmatched": list(report.unmatched),
+        "diagnostics": diagnostics_fields(diagnostics),
     }
 
 
@@ -139,7 +145,9 @@ def history_text(result: History, style: Style) -> str:
     return "\n".join(lines) + "\n"
 
 
-def history_document(result: History, stack: str, item: str | None) -> dict[str, Any]:
+def history_document(
+    result: History, stack: str, item: str | None, diagnostics: Iterable[Diagnostic] = ()
+) -> dict[str, Any]:
     return {
         "format_version": "1",
         "stack": stack,
@@ -167,7 +175,7 @@ def history_document(result: History, stack: str, item: str | None) -> dict[str,
             }
             for (item_name, attribute), value in sorted(result.current.items())
         ],
-        "warnings": [{"summary": w.summary, "detail": w.detail} for w in result.warnings],
+        "diagnostics": diagnostics_fields(diagnostics),
     }
 
 

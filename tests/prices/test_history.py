@@ -110,8 +110,8 @@ def test_history_follows_renames_and_first_parents(repo: Path) -> None:
     assert current[("openai/gpt-4o", "input_per_mtok")]["value"] == D("2.5")
     assert current[("openai/gpt-4o", "input_per_mtok")]["since"]["date"].startswith("2026-02-10")
     # The broken commit is skipped with a warning; nothing is reported changed by it.
-    assert [w["summary"] for w in doc["warnings"]] == ["Commit skipped"]
-    assert "A broken edit" in doc["warnings"][0]["detail"]
+    assert [w["summary"] for w in doc["diagnostics"]] == ["Commit skipped"]
+    assert "A broken edit" in doc["diagnostics"][0]["detail"]
     assert "Warning: Commit skipped" in result.stderr
 
 
