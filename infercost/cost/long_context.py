@@ -395,3 +395,25 @@ def _call_cost(
         x = tails[i][1] - tails[i + 1][1]
         total += tier.input_rate * x + tier.output_rate * mean_output * p
     return total
+
+
+def share_above(
+    calls: Decimal | Distribution,
+    input_tokens: Decimal | Distribution,
+    growth: Decimal | Distribution,
+    threshold: Fraction,
+) -> Fraction:
+    """The expected share of a run's calls whose input exceeds ``threshold``:
+    Σ_k P(C ≥ k)·P(X_k > N) / E[C] (0 when no call is expected)."""
+    a, b = dist_of(input_tokens), dist_of(growth)
+    survival = calls_survival(calls)
+    if survival is None:
+        return _shifted_tail(a, b, Fraction(0), threshold)[0]
+    expected = sum(survival, Fraction(0))
+    if expected == 0:
+        return Fraction(0)
+    above = sum(
+        (w * _shifted_tail(a, b, Fraction(k - 1), threshold)[0] for k, w in enumerate(survival, 1)),
+        Fraction(0),
+    )
+    return above / expected

@@ -18,7 +18,7 @@ from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 
 from infercost.arithmetic import MILLION, ONE, ZERO, exact, from_fraction
-from infercost.cost.long_context import TierRates, expected_cost
+from infercost.cost.long_context import TierRates, expected_cost, share_above
 from infercost.evaluate.values import Distribution, falling_moment_of, mean_of, upper_of
 from infercost.model import (
     LongContext,
@@ -119,6 +119,18 @@ def workflow_costs(stack: Stack, workflow: Workflow, region: str | None) -> list
     return out
 
 
+def _long_context_share(step: Step) -> Decimal | None:
+    """The expected share of the step's calls billed at a long-context tier (above the
+    item's lowest threshold); null for a meter step or an item without tiers."""
+    item = step.item
+    prices = item.prices(step.processing) if isinstance(item, ModelPrice) else None
+    if prices is None or not prices.long_context:
+        return None
+    lowest = Fraction(prices.long_context[0].above_input_tokens)
+    share = share_above(step.calls, step.input_tokens, step.context_growth, lowest)
+    return from_fraction(share)
+
+
 def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str, object]:
     """The figures a step-scope guardrail reads (SPEC §6, §11), at multiplier 1."""
     with exact():
@@ -152,6 +164,7 @@ def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str
             "cached_share": step.cached_share if is_model else None,
             "cache_write_share": step.cache_write_share if is_model else None,
             "processing": step.processing if is_model else None,
+            "long_context_share": _long_context_share(step),
             "cacheable": step.cacheable,
             "cost_per_unit": cost.cost_per_unit,
             "cost_share": cost.cost_per_unit / workflow_cost if workflow_cost else None,

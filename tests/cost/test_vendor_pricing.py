@@ -361,3 +361,23 @@ def test_continuous_calls_with_growth_cannot_be_priced_call_by_call() -> None:
         "call; use whole bounds (between(2, 5)) so the calls can be counted."
     )
     assert where(d) == ("main.hcl", 5, 22)
+
+
+def test_steps_report_the_share_of_calls_over_the_cliff() -> None:
+    from infercost.cost.unit_cost import step_metrics
+
+    step = """
+      uses           = "anthropic/sonnet"
+      calls          = between(1, 3)
+      input_tokens   = 150000
+      context_growth = 60000
+    """
+    stack = stack_with(step)
+    (cost,) = workflow_costs(stack, stack.workflows["w"], None)
+    metrics = step_metrics(cost.step, cost, cost.cost_per_unit)
+    # Calls 2 (210,000) and 3 (270,000) exceed 200,000: P(C≥2) + P(C≥3) = 2/3 + 1/3 = 1
+    # of E[C] = 2 calls.
+    assert metrics["long_context_share"] == D("0.5")
+    plain = stack_with(step.replace("anthropic/sonnet", "anthropic/plain"))
+    (cost,) = workflow_costs(plain, plain.workflows["w"], None)
+    assert step_metrics(cost.step, cost, cost.cost_per_unit)["long_context_share"] is None
