@@ -3,6 +3,7 @@ that carries its diagnostics; the CLI only wires options and views to these."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -87,6 +88,12 @@ def import_prices(args: ImportArgs) -> ImportRun:
         data = args.data.open()
         if not args.models:
             raise InfercostError.at("No models", "Name at least one PROVIDER/MODEL to import.")
+        if args.sheet is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", args.sheet):
+            raise InfercostError.at(
+                "Invalid sheet name",
+                f'--sheet "{one_line(args.sheet)}" is not a block name: a letter or _ first, '
+                "then letters, digits, _ or -.",
+            )
         records: list[PriceRecord] = []
         errors = []
         for reference in args.models:

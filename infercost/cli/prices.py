@@ -32,8 +32,15 @@ from infercost.workspace import Options
 
 prices_app = typer.Typer(
     help="Import prices from maintained data, find and update outdated ones, read their history.",
-    no_args_is_help=True,
+    invoke_without_command=True,
 )
+
+
+@prices_app.callback()
+def _prices(ctx: typer.Context) -> None:
+    """``infercost prices`` alone prints its help and exits 0, as ``infercost`` does."""
+    if ctx.invoked_subcommand is None:
+        _console(ctx).stdout.write(ctx.get_help() + "\n")
 
 FromOpt = Annotated[
     str | None,

@@ -192,3 +192,21 @@ def test_the_lookup_cache_gives_the_datas_own_records(tmp_path: Path, monkeypatc
     for ref, record in fresh.items():
         assert genai.find(*ref.split("/"), at) == record
     genai._index.cache_clear()
+
+
+def test_prices_alone_prints_its_help() -> None:
+    result = run_cli(["prices"])
+    assert result.code == 0
+    assert result.stdout.startswith("Usage: infercost prices [OPTIONS] COMMAND [ARGS]...")
+    for command in ("import", "outdated", "update", "history"):
+        assert f"  {command} " in result.stdout
+
+
+def test_a_sheet_name_must_be_a_block_name() -> None:
+    result = run_cli(["prices", "import", "openai/gpt-4o", "--sheet", "my sheet"])
+    assert result.code == 1
+    assert result.stderr == (
+        "Error: Invalid sheet name\n\n"
+        '--sheet "my sheet" is not a block name: a letter or _ first, then letters, digits, '
+        "_ or -.\n\n"
+    )
