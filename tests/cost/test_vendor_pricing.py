@@ -381,3 +381,62 @@ def test_steps_report_the_share_of_calls_over_the_cliff() -> None:
     plain = stack_with(step.replace("anthropic/sonnet", "anthropic/plain"))
     (cost,) = workflow_costs(plain, plain.workflows["w"], None)
     assert step_metrics(cost.step, cost, cost.cost_per_unit)["long_context_share"] is None
+
+
+def test_drivers_and_percentiles_know_every_new_price_term() -> None:
+    """The insight layer's polynomial, exact moments and simulation price cache writes,
+    per-call fees, batch prices, the discount and the exchange rate as the engine does."""
+    import math
+
+    from infercost.insight.inputs import cost_model, describes
+    from infercost.insight.simulate import simulate_units, unit_moments
+
+    main = """
+        unit "u" {}
+        workflow "w" {
+          cache_hit_rate = 0.2
+          step "draft" {
+            uses              = "anthropic/plain"
+            calls             = between(1, 3)
+            input_tokens      = between(1000, 2000)
+            output_tokens     = 300
+            context_growth    = 100
+          }
+          step "write" {
+            uses              = "anthropic/sonnet"
+            processing        = "batch"
+            input_tokens      = 5000
+            output_tokens     = between(100, 200)
+            cached_share      = 0.5
+            cache_write_share = 0.25
+            retry_rate        = 0.1
+          }
+          step "eu" {
+            uses          = "mistral/large"
+            input_tokens  = 800
+            output_tokens = 100
+            share         = 0.5
+          }
+        }
+        feature "f" {
+          unit     = unit.u
+          workflow = workflow.w
+          region   = "eu"
+        }
+        """
+    stack = load({"prices.hcl": PRICES, "settings.hcl": SETTINGS, "main.hcl": main})
+    feature = stack.features["f"]
+    engine = sum(
+        (c.cost_per_unit for c in workflow_costs(stack, stack.workflows["w"], "eu")), D(0)
+    )
+    model = cost_model(stack, feature)
+    assert describes(model, engine)
+    assert "anthropic/sonnet.batch.input_per_mtok" in model.inputs
+    assert "write.cache_write_share" in model.inputs
+    assert "anthropic/sonnet.per_call" in model.inputs
+    mean, variance = unit_moments(stack, feature)
+    assert abs(mean - engine) <= engine * D("1e-24")
+    draws = simulate_units(stack, feature, 200_000, 7)
+    se = float(draws.std(ddof=1)) / math.sqrt(draws.size)
+    assert abs(float(draws.mean()) - float(engine)) <= 4 * se
+    assert math.isclose(float(draws.var()), float(variance), rel_tol=0.05)
