@@ -254,8 +254,10 @@ def stack_revisions(stack_dir: Path, ref: str = "HEAD") -> list[Revision]:
         blobs = node.blobs if node.type == "tree" else []
     except KeyError:
         blobs = []
+    from infercost.config.project import PROJECT_FILE
+
     for blob in blobs:
-        if blob.name.endswith(".hcl"):
+        if blob.name.endswith(".hcl") and blob.name != PROJECT_FILE:
             tracked[blob.path] = (display_path(root / blob.path), blob.hexsha)
     metadata = _commit_metadata(repo, head.hexsha)
     states: list[tuple[str, dict[str, tuple[str, str]]]] = []
@@ -320,6 +322,7 @@ def _parent_state(
 ) -> dict[str, tuple[str, str]]:
     """The tracked files as they were before a commit, from that commit's diff."""
     from infercost.config.loader import display_path
+    from infercost.config.project import PROJECT_FILE
 
     state = dict(tracked)
     directories = {path.rsplit("/", 1)[0] + "/" if "/" in path else "" for path in tracked}
@@ -336,7 +339,7 @@ def _parent_state(
             state.pop(path, None)
         elif status in "MT" and path in state:
             state[path] = (state[path][0], old_blob)
-        elif status == "D" and path.endswith(".hcl"):
+        elif status == "D" and path.endswith(".hcl") and not path.endswith(PROJECT_FILE):
             # A file deleted by this commit existed before it: part of the stack if it
             # lay in a directory the stack's files were in.
             directory = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
