@@ -10,13 +10,13 @@ with a rate the stack states, and a missing rate is an error, never a silent 1.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader
 from infercost.errors import InfercostError, did_you_mean
-from infercost.evaluate.values import Distribution, display, type_name, upper_of
+from infercost.evaluate.values import display, type_name, upper_of
 from infercost.model import LongContext, ModelPrice, Settings, TokenPrices
 
 PROCESSING = ("standard", "batch")
@@ -239,34 +239,7 @@ class PriceBuilder(AttributeReader):
                     block,
                 )
             self._check_batch_tiers(block, item, values, proc_attr)
-        self._check_call_index(block, item, item.prices(processing), values)
         return {"cache_write_share": write, "processing": processing}
-
-    def _check_call_index(
-        self,
-        block: s.Block,
-        item: ModelPrice,
-        prices: TokenPrices | None,
-        values: dict[str, object],
-    ) -> None:
-        """A cliff needs each call's input, I + (k−1)·g: with context growth, the k-th call
-        of a continuous count has no meaning (SPEC §15)."""
-        calls, growth = values.get("calls"), values.get("context_growth")
-        if prices is None or not prices.long_context:
-            return
-        if not isinstance(calls, Distribution) or calls.discrete:
-            return
-        if growth is None or (isinstance(growth, Decimal) and growth == 0):
-            return
-        raise self.fail(
-            "Continuous calls with context growth",
-            f"calls = {calls.text} is continuous, but with context_growth each call has its own "
-            "input size, which the long-context tiers of "
-            f'"{item.address}" price call by call; use whole bounds '
-            "(between(2, 5)) so the calls can be counted.",
-            block.body.attributes["calls"].expr.range,
-            block,
-        )
 
     def _check_batch_tiers(
         self, block: s.Block, item: ModelPrice, values: dict[str, object], attr: s.Attribute
@@ -278,7 +251,9 @@ class PriceBuilder(AttributeReader):
         calls, size, growth = (values.get(k) for k in ("calls", "input_tokens", "context_growth"))
         if calls is None or size is None or growth is None:
             return  # reported already
-        largest = upper_of(size) + upper_of(growth) * max(upper_of(calls) - ONE, ZERO)  # type: ignore[arg-type]
+        # A fractional count of calls is its two whole neighbours: the larger is ceil(c).
+        most = upper_of(calls).to_integral_value(rounding=ROUND_CEILING)  # type: ignore[arg-type]
+        largest = upper_of(size) + upper_of(growth) * max(most - ONE, ZERO)  # type: ignore[arg-type]
         lowest = item.long_context[0].above_input_tokens
         if largest > lowest:
             raise self.fail(
