@@ -128,6 +128,16 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
             "after": c.after,
         }
 
+    def price_change(e: Any) -> dict[str, Any]:
+        return {
+            "address": e.address,
+            "attribute": e.attribute,
+            "label": e.label,
+            "before": e.before,
+            "after": e.after,
+            "cogs_change": e.cogs_change,
+        }
+
     return {
         **header(plan.currency, plan.period, plan.usage_period),
         "base": plan.base_label,
@@ -154,6 +164,7 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
                         "cogs_change": a.cogs_change,
                         "cost_per_unit_change": a.cost_per_unit_change,
                         "causes": [change(c) for c in a.causes],
+                        "price_changes": [price_change(e) for e in a.price_effects],
                     }
                     for a in f.attribution
                 ],
@@ -175,6 +186,7 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
             "change": delta(plan.change),
         },
         "changes": [change(c) for c in plan.changes],
+        "price_changes": [price_change(e) for e in plan.price_changes],
         "diagnostics": diagnostics_fields(diagnostics),
     }
 
