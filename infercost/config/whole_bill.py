@@ -46,10 +46,27 @@ def build_gpu(reader: AttributeReader, sheet: s.Block, block: s.Block) -> GpuPri
     )
 
 
+# Token-billing attributes of a model step (SPEC §13) that a GPU, billed by time, has no use
+# for: a cache write costs the same prefill time as any input token, and a GPU has no
+# batch price list.
+MODEL_PRICING_ONLY = ("cache_write_share", "processing")
+
+
 def check_gpu_step(reader: AttributeReader, block: s.Block, step: Step) -> None:
-    """Output tokens on an item that serves none (no decode throughput) cannot be timed."""
+    """Token-billing attributes cannot apply to time; and output tokens on an item that
+    serves none (no decode throughput) cannot be timed."""
     item = step.item
-    if not isinstance(item, GpuPrice) or item.output_tokens_per_second is not None:
+    if not isinstance(item, GpuPrice):
+        return
+    for name in MODEL_PRICING_ONLY:
+        if name in block.body.attributes:
+            raise reader.fail(
+                "Attribute does not fit the price item",
+                f'"{name}" applies to model steps, but "{step.uses}" is a gpu.',
+                block.body.attributes[name].name_range,
+                block,
+            )
+    if item.output_tokens_per_second is not None:
         return
     out = step.output_tokens
     if isinstance(out, Distribution) or out != ZERO:

@@ -69,7 +69,6 @@ class SharedCostResult:
 class Allocation:
     shared: dict[str, SharedCostResult] = field(default_factory=dict)
     by_feature: dict[str, Decimal] = field(default_factory=dict)
-    by_customer: dict[str, Decimal] = field(default_factory=dict)
     # Feature -> allocated part no customer carries (a weighted feature with no units).
     uncarried: dict[str, Decimal] = field(default_factory=dict)
     unallocated: Decimal = ZERO
@@ -115,7 +114,7 @@ def allocate_features(
         shared[name] = SharedCostResult(
             name, cost.amount, cost.allocate, cost.features, parts, left
         )
-    return Allocation(shared, by_feature, {}, {}, unallocated, tuple(warnings))
+    return Allocation(shared, by_feature, {}, unallocated, tuple(warnings))
 
 
 def _base_noun(allocate: str) -> str:
@@ -130,6 +129,10 @@ def allocate_customers(
     customer_units: Iterable[tuple[str, Mapping[str, Decimal]]],
 ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     """Each feature's allocated part split over its customers by their units.
+
+    The breakdown splits in the usage engine (:mod:`infercost.usage.figures`), in integer
+    quanta of 10^-18; this is the rule in Python, for its exact fallback and as the
+    reference the engine is tested against.
 
     ``customer_units`` yields (customer id, units by feature) for the customers counted,
     in any order; ``units_by_feature`` is each feature's units over those customers.

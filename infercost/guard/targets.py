@@ -149,8 +149,7 @@ def _customers(
 ) -> list[Target]:
     out = []
     for cid, c in b.customers.items():
-        row = snap.customers.get(cid) if snap else None
-        location = snap.location(row.first) if snap and row else None
+        location = snap.customer_location(cid) if snap else None
         out.append(
             Target(
                 customer_address(cid),

@@ -16,6 +16,7 @@ from infercost.arithmetic import ZERO, exact
 from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
 from infercost.model import Stack
 from infercost.plan.addresses import configuration, feature_addresses
+from infercost.plan.prices import PriceEffect, step_price_effects, total_effects
 from infercost.plan.shared import shared_attribution
 
 
@@ -64,6 +65,14 @@ class Attribution:
     cogs_change: Decimal
     cost_per_unit_change: Decimal
     causes: tuple[ConfigChange, ...]
+    # Each changed price of the step's item, with its own effect on the feature's COGS.
+    price_effects: tuple[PriceEffect, ...] = ()
+
+    @property
+    def other_causes(self) -> tuple[ConfigChange, ...]:
+        """The causes that are not price changes with an effect of their own."""
+        priced = {(e.address, e.attribute) for e in self.price_effects}
+        return tuple(c for c in self.causes if (c.address, c.attribute) not in priced)
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ class Plan:
     changes: tuple[ConfigChange, ...]
     base: Breakdown | None = field(default=None, repr=False)
     head: Breakdown | None = field(default=None, repr=False)
+    # Every price change with its effect on total COGS (summed over features and steps).
+    price_changes: tuple[PriceEffect, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -211,7 +222,7 @@ def build_plan(
                 after,
                 delta(before, after),
                 own,
-                _attribution(before, after, changes)
+                _attribution(before, after, changes, head_stack)
                 + shared_attribution(name, base_stack, head_stack, base, head, changes),
             )
         )
@@ -240,6 +251,9 @@ def build_plan(
         changes=tuple(changes),
         base=base,
         head=head,
+        price_changes=total_effects(
+            [e for f in features for a in f.attribution for e in a.price_effects]
+        ),
     )
 
 
@@ -267,7 +281,10 @@ def _figures(result: FeatureResult) -> tuple[Any, ...]:
 
 
 def _attribution(
-    before: FeatureResult | None, after: FeatureResult | None, changes: list[ConfigChange]
+    before: FeatureResult | None,
+    after: FeatureResult | None,
+    changes: list[ConfigChange],
+    head: Stack | None = None,
 ) -> tuple[Attribution, ...]:
     if before is None or after is None:
         return ()
@@ -302,8 +319,15 @@ def _attribution(
                 if c.address in touched
                 and not (c.address == f"workflow.{step.workflow}" and c.attribute == "description")
             )
+            effects: tuple[PriceEffect, ...] = ()
+            if head is not None and n is not None and o is not None and o.step.uses == n.step.uses:
+                workflow = head.workflows.get(n.step.workflow)
+                rate = workflow.cache_hit_rate if workflow else ZERO
+                effects = step_price_effects(n, head, after.region, rate, after.units, causes)
             rows.append(
-                Attribution(name, step.address, cogs_change, cpu_after - cpu_before, causes)
+                Attribution(
+                    name, step.address, cogs_change, cpu_after - cpu_before, causes, effects
+                )
             )
     rows.sort(key=lambda a: (-abs(a.cogs_change), a.step))
     return tuple(rows)

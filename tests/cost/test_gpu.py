@@ -202,3 +202,34 @@ def test_insight_models_gpu_steps(tmp_path: Path) -> None:
     assert abs(mean - b.features["support"].cost_per_unit) < D("1e-24")
     samples = simulate_units(stack, feature, 2000, 7)
     assert len(samples) == 2000 and float(samples.min()) > 0
+
+
+def test_gpu_cost_takes_discount_region_and_exchange_rate(tmp_path: Path) -> None:
+    # SPEC §18/§13: GPU time is priced, then discount, region multiplier, exchange rate.
+    prices = PRICES.replace(
+        'price_sheet "cluster" {\n', 'price_sheet "cluster" {\n      currency = "EUR"\n'
+        "      discount = 0.25\n"
+    )
+    main = MAIN + "\n    infercost {\n      exchange_rates = { EUR = 1.08 }\n    }\n"
+    stack = load({"prices.hcl": prices, "main.hcl": main})
+    path = tmp_path / "usage.csv"
+    path.write_text("feature,units\nsupport,10000\n", encoding="utf-8")
+    embed, draft = compute(stack, read_snapshot(path)).features["support"].steps
+    factor = D("0.5") * D("1.05") * D("0.8")
+    # 0.003031 EUR a run, 25 % off, eu pays 10 % more, 1.08 USD per EUR
+    assert draft.cost_per_unit == D("0.003031") * D("0.75") * D("1.1") * D("1.08") * factor
+    assert draft.cost_per_unit == D("0.0011342608200")
+    assert embed.cost_per_unit == D("0.000002") * D("0.75") * D("1.1") * D("1.08")
+    # the fleet's load does not depend on what an hour costs
+    assert draft.gpu_seconds_per_unit == D("1.27302")
+
+
+def test_token_billing_attributes_do_not_fit_a_gpu_item() -> None:
+    for attr in ("cache_write_share = 0.1", 'processing = "batch"'):
+        main = MAIN.replace("cached_share   = 0.3\n", f"cached_share   = 0.3\n        {attr}\n")
+        detail, filename, line, _ = _error(PRICES, main)
+        name = attr.split(" ")[0]
+        assert detail == (
+            f'"{name}" applies to model steps, but "cluster/llama-70b-h100" is a gpu.'
+        )
+        assert (filename, line) == ("main.hcl", 15)  # the attribute's own line

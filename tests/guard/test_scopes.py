@@ -254,6 +254,9 @@ def test_step_targets(write_stack: WriteStack) -> None:
         "quantity_per_call": None,
         "retry_rate": D("0.1"),
         "cached_share": D("0.5"),
+        "cache_write_share": D(0),
+        "processing": "standard",
+        "long_context_share": None,  # gpt-4o has no long-context tier here
         "cacheable": True,
         "cost_per_unit": D("0.015235"),  # at multiplier 1
         "gpu_seconds_per_unit": None,  # a model step, not a GPU
@@ -267,6 +270,9 @@ def test_step_targets(write_stack: WriteStack) -> None:
     assert retrieve["max_input_tokens_per_call"] is None
     assert retrieve["output_tokens_per_call"] is None
     assert retrieve["cached_share"] is None
+    assert retrieve["cache_write_share"] is None
+    assert retrieve["processing"] is None
+    assert retrieve["long_context_share"] is None
     assert retrieve["quantity_per_call"] == D(5)
     assert retrieve["cacheable"] is False
     assert retrieve["cost_per_unit"] == D("0.0004")

@@ -1,0 +1,360 @@
+"""Price a snapshot's customers in the engine: COGS and revenue per customer, exact.
+
+For every customer the engine computes ``Σ units · cost per unit`` and ``price + Σ units ·
+revenue per unit`` in exact DECIMAL arithmetic; what comes back to Python is one row per
+customer (for the renderers) and units per (subscription, feature), from which the
+subscription and feature figures follow by linearity. Each figure is the exact sum,
+rounded once to the engine's precision (SPEC §10), so it does not depend on the order in
+which rows were added.
+
+Shared costs (SPEC §18) are split over customers in the same pass: a feature's allocated
+part goes to its customers by their units, each part rounded down to 10^-18 in exact
+128-bit integer arithmetic and the remainder to the last customer in id order, so the
+customers of a feature add up exactly to its part. Customers who used nothing carry none.
+
+When an exact product would need more than the engine's 38 digits (a very small cost per
+unit, written with 28 significant digits, times finely divided units), the same figures
+are computed from the grouped units in Python at a precision large enough to be exact.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from infercost.arithmetic import CONTEXT
+from infercost.cost.allocation import allocate_customers
+from infercost.errors import InfercostError
+from infercost.usage import engine
+from infercost.usage.engine import MAX_DIGITS, decimal_type, literal, scale_of, string
+from infercost.usage.snapshot import Snapshot, to_decimal
+
+# Exact for any sum of products of 38-digit operands over any realistic number of rows;
+# a result that would still be inexact is refused rather than rounded.
+_EXACT = decimal.Context(prec=400, traps=[decimal.Inexact, decimal.InvalidOperation])
+
+
+@dataclass(frozen=True)
+class CustomerRows:
+    """Customers sorted by id, as columns; money rounded once to the engine's precision."""
+
+    ids: list[str]
+    subscriptions: list[str]
+    cogs: list[Decimal]
+    revenue: list[Decimal]
+    underwater: list[bool]  # exact COGS strictly greater than exact revenue
+    # With shared costs allocated (else empty): ``cogs`` above is variable + allocated.
+    variable: list[Decimal] = field(default_factory=list)
+    allocated: list[Decimal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """What the feature figures and the allocation of shared costs need first."""
+
+    units: dict[str, dict[str, Decimal]]  # subscription -> feature -> units (its customers)
+    counts: dict[str, int]  # subscription -> customers
+
+
+@dataclass(frozen=True)
+class Figures:
+    customers: CustomerRows
+    units: dict[str, dict[str, Decimal]]  # subscription -> feature -> units (its customers)
+    counts: dict[str, int]  # subscription -> customers
+    underwater: dict[str, int]  # subscription -> underwater customers
+    allocated: dict[str, Decimal] = field(default_factory=dict)  # subscription -> shared COGS
+
+
+def group_customers(snap: Snapshot, prices: Mapping[str, Decimal]) -> Groups:
+    """Units per (subscription, feature) and customers per subscription, for the
+    subscriptions in ``prices``."""
+    con = snap.con
+    subs = _values(
+        "subscription, price",
+        [f"({string(name)}, {literal(price, scale_of(price))})" for name, price in prices.items()],
+        f"NULL::VARCHAR, NULL::{decimal_type(0)}",
+    )
+    try:
+        units = con.execute(
+            f"WITH s(subscription, price) AS ({subs}) SELECT u.subscription, u.feature, "
+            f"CAST(sum(u.units) AS VARCHAR) FROM {snap.table} u JOIN s USING (subscription) "
+            "WHERE u.feature IS NOT NULL GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    except engine.out_of_range():
+        raise snap.too_large() from None
+    by_subscription: dict[str, dict[str, Decimal]] = {name: {} for name in prices}
+    for sub, feature, total in units:
+        by_subscription[sub][feature] = to_decimal(total)
+    counts = dict.fromkeys(prices, 0)
+    for sub, count in con.execute(
+        f"WITH s(subscription, price) AS ({subs}) SELECT u.subscription, "
+        f"count(DISTINCT u.customer) FROM {snap.table} u JOIN s USING (subscription) "
+        "WHERE u.customer IS NOT NULL GROUP BY ALL"
+    ).fetchall():
+        counts[sub] = int(count)
+    return Groups(by_subscription, counts)
+
+
+def price_customers(
+    snap: Snapshot,
+    cost_per_unit: Mapping[str, Decimal],
+    revenue_per_unit: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    groups: Groups | None = None,
+    allocated: Mapping[str, Decimal] | None = None,
+) -> Figures:
+    """Figures of the customers whose subscription is in ``prices``.
+
+    A feature absent from ``cost_per_unit`` (one side of a plan does not declare it) adds
+    neither cost nor revenue, as a subscription absent from ``prices`` adds no customers.
+    ``allocated`` is each feature's part of the shared costs, split over its customers
+    (those of ``prices``) by their units.
+    """
+    groups = groups or group_customers(snap, prices)
+    units: dict[str, Decimal] = {}
+    for per_feature in groups.units.values():
+        for feature, used in per_feature.items():
+            if feature in cost_per_unit:
+                units[feature] = units.get(feature, Decimal(0)) + used
+    # Only parts some customer can carry; the rest is the feature's uncarried part.
+    shares = {f: a for f, a in (allocated or {}).items() if a and units.get(f)}
+    try:
+        rows = _in_engine(snap, cost_per_unit, revenue_per_unit, prices, shares, units)
+    except engine.out_of_range():
+        rows = _in_python(snap, cost_per_unit, revenue_per_unit, prices, shares, units)
+    counts = dict.fromkeys(prices, 0)
+    underwater = dict.fromkeys(prices, 0)
+    for sub, under in zip(rows.subscriptions, rows.underwater, strict=True):
+        counts[sub] += 1
+        underwater[sub] += under
+    carried: dict[str, Decimal] = {}
+    if rows.allocated:
+        add = _EXACT.add
+        carried = dict.fromkeys(prices, Decimal(0))
+        for sub, part in zip(rows.subscriptions, rows.allocated, strict=True):
+            if part:
+                carried[sub] = add(carried[sub], part)
+    return Figures(rows, groups.units, counts, underwater, carried)
+
+
+def _values(columns: str, rows: list[str], empty: str) -> str:
+    if rows:
+        return "VALUES " + ", ".join(rows)
+    return f"SELECT {empty} WHERE false"
+
+
+def _in_engine(
+    snap: Snapshot,
+    cost_per_unit: Mapping[str, Decimal],
+    revenue_per_unit: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    shares: Mapping[str, Decimal] | None = None,
+    units_by_feature: Mapping[str, Decimal] | None = None,
+) -> CustomerRows:
+    # COGS and revenue each at the scale they need: converting a DECIMAL to text costs
+    # per digit, and revenue (prices, usage prices) rarely needs the digits of a cost.
+    k = max((scale_of(v) for v in cost_per_unit.values()), default=0)
+    money = [*revenue_per_unit.values(), *prices.values()]
+    kr = max((scale_of(v) for v in money), default=0)
+    scale, rscale = snap.scale + k, snap.scale + kr
+    if max(scale, rscale) > MAX_DIGITS:
+        raise engine.out_of_range()[0]("needs more than 38 digits after the point")
+    features = _values(
+        "feature, cpu, rpu",
+        [
+            f"({string(name)}, {literal(cpu, k)}, "
+            f"{literal(revenue_per_unit.get(name, Decimal(0)), kr)})"
+            for name, cpu in cost_per_unit.items()
+        ],
+        f"NULL::VARCHAR, NULL::{decimal_type(k)}, NULL::{decimal_type(kr)}",
+    )
+    subs = _values(
+        "subscription, price",
+        [f"({string(name)}, {literal(price, rscale)})" for name, price in prices.items()],
+        f"NULL::VARCHAR, NULL::{decimal_type(rscale)}",
+    )
+    units = f"CAST(u.units AS {decimal_type(snap.scale)})"
+
+    def text(column: str, places: int) -> str:
+        """The text without the trailing zeros of the scale (and "0", never "", for 0)."""
+        if places == 0:
+            return f"CAST({column} AS VARCHAR)"
+        return f"coalesce(nullif(rtrim(rtrim(CAST({column} AS VARCHAR), '0'), '.'), ''), '0')"
+
+    shares, units_by_feature = shares or {}, units_by_feature or {}
+    allocation, carried, joined = _allocation_sql(snap, shares, units_by_feature)
+    found = snap.con.execute(
+        f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
+        f"{allocation}"
+        "priced AS (SELECT u.customer, u.subscription, "
+        f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
+        f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
+        f"{decimal_type(rscale)}) AS revenue "
+        f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
+        "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
+        f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
+        f"cogs > revenue{carried} FROM priced{joined} ORDER BY customer"
+    ).fetchall()
+    if not found:
+        return CustomerRows([], [], [], [], [])
+    columns = [list(c) for c in zip(*found, strict=True)]
+    ids, subscriptions, cogs, revenue, underwater = columns[:5]
+    create = CONTEXT.create_decimal
+    if not shares:
+        return CustomerRows(
+            ids,
+            subscriptions,
+            [create(v) for v in cogs],
+            [create(v) for v in revenue],
+            underwater,
+        )
+    # Quanta of 10^-18 carried by each customer (NULL: none): the exact total COGS and
+    # its comparison with revenue are made here, from the exact texts.
+    out = CustomerRows(ids, subscriptions, [], [create(v) for v in revenue], [], [], [])
+    zero = Decimal(0)
+    for variable, income, under, quanta in zip(cogs, revenue, underwater, columns[5], strict=True):
+        if quanta is None or quanta == "0":
+            value = create(variable)
+            out.cogs.append(value)
+            out.variable.append(value)
+            out.allocated.append(zero)
+            out.underwater.append(under)
+            continue
+        exact_variable = Decimal(variable)
+        part = Decimal(f"{quanta}E-18")
+        total = _EXACT.add(exact_variable, part)
+        out.cogs.append(CONTEXT.plus(total))
+        out.variable.append(create(variable))
+        out.allocated.append(part)
+        out.underwater.append(total > Decimal(income))
+    return out
+
+
+def _allocation_sql(
+    snap: Snapshot, shares: Mapping[str, Decimal], units_by_feature: Mapping[str, Decimal]
+) -> tuple[str, str, str]:
+    """The common table expressions that split ``shares`` over customers, the column they
+    add and the join that brings it in (three empty strings without shares).
+
+    With a part A = P·10^-18 and units written as integers at the snapshot's scale (a
+    customer's n, the feature's N), a customer's part is floor(P·n / N) quanta, exactly,
+    in 128-bit integers (an overflow falls back to Python); the last customer in id order
+    takes P minus the others' parts. A part finer than 10^-18 falls back too.
+    """
+    if not shares:
+        return "", "", ""
+    scale = 10**snap.scale
+    rows = []
+    for feature, part in shares.items():
+        if scale_of(part) > 18:
+            raise engine.out_of_range()[0]("a part finer than 10^-18")
+        quanta = int(part.scaleb(18, _EXACT))
+        total = int(units_by_feature[feature].scaleb(snap.scale, _EXACT))
+        rows.append(f"({string(feature)}, CAST('{quanta}' AS HUGEINT), CAST('{total}' AS HUGEINT))")
+    allocation = (
+        f"a(feature, p, q) AS (VALUES {', '.join(rows)}), "
+        "cut AS (SELECT u.customer, u.feature, a.p, "
+        f"a.p * CAST(u.units * {scale} AS HUGEINT) // a.q AS part "
+        f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
+        "JOIN a ON u.feature = a.feature WHERE u.units > 0), "
+        "ranked AS (SELECT customer, part + CASE WHEN row_number() OVER (PARTITION BY feature "
+        "ORDER BY customer DESC) = 1 THEN p - sum(part) OVER (PARTITION BY feature) "
+        "ELSE 0 END AS part FROM cut), "
+        "carried AS (SELECT customer, CAST(sum(part) AS VARCHAR) AS quanta FROM ranked "
+        "GROUP BY customer), "
+    )
+    return allocation, ", carried.quanta", " LEFT JOIN carried USING (customer)"
+
+
+def _in_python(
+    snap: Snapshot,
+    cost_per_unit: Mapping[str, Decimal],
+    revenue_per_unit: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    shares: Mapping[str, Decimal] | None = None,
+    units_by_feature: Mapping[str, Decimal] | None = None,
+) -> CustomerRows:
+    """The exact fallback: the same sums over the engine's grouped units, in Python."""
+    found = snap.con.execute(
+        f"SELECT customer, subscription, feature, CAST(units AS VARCHAR) FROM {snap.table} "
+        "WHERE customer IS NOT NULL AND list_contains(?, subscription) ORDER BY customer",
+        [list(prices)],
+    ).fetchall()
+    out = CustomerRows([], [], [], [], [])
+    carried = _carry(found, shares, units_by_feature or {}) if shares else None
+    zero = Decimal(0)
+    current: str | None = None
+    subscription = ""
+    cogs = revenue = zero
+    try:
+        for customer, sub, feature, units in found:
+            if customer != current:
+                if current is not None:
+                    _append(out, current, subscription, cogs, revenue, carried)
+                current, subscription = customer, sub
+                cogs, revenue = zero, prices[sub]
+            cpu = cost_per_unit.get(feature) if feature is not None else None
+            if cpu is None:
+                continue
+            amount = Decimal(units)
+            cogs = _EXACT.add(cogs, _EXACT.multiply(amount, cpu))
+            rpu = revenue_per_unit.get(feature, zero)
+            if rpu:
+                revenue = _EXACT.add(revenue, _EXACT.multiply(amount, rpu))
+        if current is not None:
+            _append(out, current, subscription, cogs, revenue, carried)
+    except decimal.Inexact:
+        raise InfercostError.at(
+            "Usage too large",
+            f"the figures of {snap.path} need more digits than the engine computes exactly.",
+        ) from None
+    return out
+
+
+def _carry(
+    found: list[tuple[str, str, str | None, str]],
+    shares: Mapping[str, Decimal],
+    units_by_feature: Mapping[str, Decimal],
+) -> dict[str, Decimal]:
+    """The shares carried by each customer: the rule of :func:`allocate_customers`."""
+    if not shares:
+        return {}
+    used: dict[str, dict[str, Decimal]] = {}
+    for customer, _, feature, units in found:
+        if feature is not None and feature in shares:
+            used.setdefault(customer, {})[feature] = Decimal(units)
+    by_customer, _ = allocate_customers(shares, units_by_feature, used.items())
+    return by_customer
+
+
+def _append(
+    out: CustomerRows,
+    customer: str,
+    sub: str,
+    cogs: Decimal,
+    revenue: Decimal,
+    carried: Mapping[str, Decimal] | None,
+) -> None:
+    out.ids.append(customer)
+    out.subscriptions.append(sub)
+    out.revenue.append(CONTEXT.plus(revenue))
+    if carried is None:
+        out.cogs.append(CONTEXT.plus(cogs))
+        out.underwater.append(cogs > revenue)
+        return
+    part = carried.get(customer, Decimal(0))
+    total = _EXACT.add(cogs, part)
+    out.cogs.append(CONTEXT.plus(total))
+    out.variable.append(CONTEXT.plus(cogs))
+    out.allocated.append(part)
+    out.underwater.append(total > revenue)
+
+
+def exact_sum(terms: list[tuple[Decimal, Decimal]], start: Decimal = Decimal(0)) -> Decimal:
+    """``start + Σ a·b`` exactly, rounded once to the engine's precision."""
+    total = start
+    for a, b in terms:
+        total = _EXACT.add(total, _EXACT.multiply(a, b))
+    return CONTEXT.plus(total)
