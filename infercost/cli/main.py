@@ -338,6 +338,41 @@ def usage_import(
     return command.run_import(args, _console(ctx, no_color))
 
 
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
+    ],
+    source: Annotated[
+        str, typer.Option("--from", help="Source format: records, otel or litellm.")
+    ],
+    period: PeriodOpt = None,
+    write_what_if: Annotated[
+        Path | None,
+        typer.Option("--write-what-if", help="Write the observed shape as a what-if file."),
+    ] = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+) -> Outcome:
+    """Declared shape vs what the records show; the observed shape as a what-if."""
+    from infercost.cli import calibrate as command
+    from infercost.cli.usage import split_paths
+
+    stack, files = split_paths(paths)
+    args = command.CalibrateArgs(
+        _options(stack, None, var, var_file, period),
+        tuple(files),
+        source,
+        write_what_if,
+        parse_outputs(output, None, command.FORMATS),
+    )
+    return command.run(args, _console(ctx, no_color))
+
+
 @usage_app.command("sql")
 def usage_sql(
     ctx: typer.Context,

@@ -49,26 +49,44 @@ class NoRevenue:
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
-    """A random count or size: ``between(lo, hi)`` or ``triangular(lo, mode, hi)``."""
+    """A random count or size: ``between(lo, hi)``, ``triangular(lo, mode, hi)`` or
+    ``empirical([values], [weights])``.
 
-    kind: str  # "between" | "triangular"
+    An empirical distribution takes each of its ``params`` (the values) with probability
+    weight / sum of weights; its moments are exact sums, so a distribution measured from
+    production (``calibrate``) carries its observed E[C] and E[C·(C−1)] to the last digit.
+    """
+
+    kind: str  # "between" | "triangular" | "empirical"
     params: tuple[Decimal, ...]
     text: str
+    weights: tuple[Decimal, ...] = ()  # empirical only, as many as params
 
     @property
     def discrete(self) -> bool:
+        """A uniform over the whole numbers lo..hi (``between`` with whole bounds)."""
         return self.kind == "between" and all(is_whole(p) for p in self.params)
 
     @property
     def lower(self) -> Decimal:
-        return self.params[0]
+        return min(self.params) if self.kind == "empirical" else self.params[0]
 
     @property
     def upper(self) -> Decimal:
-        return self.params[-1]
+        return max(self.params) if self.kind == "empirical" else self.params[-1]
+
+    def points(self) -> list[tuple[Fraction, Fraction]]:
+        """(value, probability) of an empirical distribution, exactly."""
+        total = sum((Fraction(w) for w in self.weights), Fraction(0))
+        return [(Fraction(v), Fraction(w) / total) for v, w in zip(self.params, self.weights, strict=True)]
 
     def _fractions(self) -> tuple[Fraction, Fraction]:
         """(E[X], E[X^2]) exactly."""
+        if self.kind == "empirical":
+            pts = self.points()
+            return sum((p * v for v, p in pts), Fraction(0)), sum(
+                (p * v * v for v, p in pts), Fraction(0)
+            )
         if self.kind == "between":
             a, b = (Fraction(p) for p in self.params)
             mean = (a + b) / 2
