@@ -101,7 +101,7 @@ def _body(stack: Stack, feature: ObservedFeature, complete: bool) -> list[str]:
             ]
             continue
         shown = observed.as_step(stack, workflow.name) if observed else step
-        lines += [""] + _step_lines(shown, observed, "  ")
+        lines += ["", *_step_lines(shown, observed, "  ")]
     for o in feature.steps:
         if o.declared is None:
             note = (

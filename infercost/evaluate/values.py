@@ -78,7 +78,8 @@ class Distribution:
     def points(self) -> list[tuple[Fraction, Fraction]]:
         """(value, probability) of an empirical distribution, exactly."""
         total = sum((Fraction(w) for w in self.weights), Fraction(0))
-        return [(Fraction(v), Fraction(w) / total) for v, w in zip(self.params, self.weights, strict=True)]
+        pairs = zip(self.params, self.weights, strict=True)
+        return [(Fraction(v), Fraction(w) / total) for v, w in pairs]
 
     def _fractions(self) -> tuple[Fraction, Fraction]:
         """(E[X], E[X^2]) exactly."""
