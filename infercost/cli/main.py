@@ -278,6 +278,13 @@ def check(
     no_color: NoColorOpt = False,
     stack_name: StackNameOpt = None,
     usage_scale: UsageScaleOpt = None,
+    records: Annotated[
+        list[Path] | None,
+        typer.Option("--records", help="Request records for drift attributes; repeatable."),
+    ] = None,
+    records_from: Annotated[
+        str, typer.Option("--from", help="Format of --records: records, otel or litellm.")
+    ] = "records",
 ) -> Outcome:
     """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
     from infercost.cli import check as command
@@ -289,6 +296,8 @@ def check(
         strict,
         soft_fail,
         parse_outputs(output, out, command.FORMATS),
+        tuple(records or ()),
+        records_from,
     )
     return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
 

@@ -288,3 +288,50 @@ def test_bad_inputs_are_located_errors(tmp_path: Path) -> None:
     path.write_text(text)
     unknown = run_cli(["calibrate", str(stack), str(path), "--from", "records"])
     assert unknown.code == 1 and "gpt-5" in unknown.stderr
+
+
+DRIFT = hcl(
+    """
+    guardrail "drift" {
+      scope     = "feature"
+      condition = self.drift_pct <= 20 && self.drift_pct >= -20
+      message   = "${self.name}: drift ${self.drift_pct}%"
+    }
+    guardrail "draft_calls" {
+      scope     = "step"
+      condition = self.observed_calls_mean <= self.calls_mean * 1.25
+    }
+    """
+)
+
+
+def test_drift_guardrail_fails_on_the_declared_shape_and_passes_on_the_observed(
+    tmp_path: Path,
+) -> None:
+    rows = simulate(seed=11, units=400, escalate=0.6)
+    doc, what_if = calibrate(tmp_path, rows)
+    stack = tmp_path / "stack"
+    (stack / "guardrails.hcl").write_text(DRIFT)
+    records = str(tmp_path / "records.csv")
+    actual = Fraction(D(str(doc["features"][0]["cost_per_unit"]["observed"])))
+    declared = Fraction(D(str(doc["features"][0]["cost_per_unit"]["declared"])))
+    drift = (actual / declared - 1) * 100
+    assert drift > 20  # escalation runs on 60% of tickets, not 10%
+    failing = run_cli(["check", str(stack), "--records", records, "--from", "records",
+                       "-o", "json"])  # fmt: skip
+    assert failing.code == 2, failing.stderr
+    results = json.loads(failing.stdout)["results"]
+    (chat,) = [r for r in results if r["guardrail"] == "drift"]
+    assert chat["status"] == "fail"
+    # Without records the observed attributes are null: the guardrail is skipped.
+    skipped = run_cli(["check", str(stack), "-o", "json"])
+    assert skipped.code == 0, skipped.stderr
+    (chat,) = [r for r in json.loads(skipped.stdout)["results"] if r["guardrail"] == "drift"]
+    assert chat["status"] == "skipped"
+    # The stack with the observed shape (the what-if) no longer drifts; both sides of
+    # the comparison read the same records.
+    passing = run_cli(["check", str(stack), "--what-if", str(what_if), "--records", records,
+                       "--from", "records", "-o", "json"])  # fmt: skip
+    assert passing.code == 0, passing.stdout + passing.stderr
+    (chat,) = [r for r in json.loads(passing.stdout)["results"] if r["guardrail"] == "drift"]
+    assert chat["status"] == "pass"
