@@ -16,7 +16,7 @@ from typing import Any
 from infercost.arithmetic import ONE, ZERO, exact, from_fraction, plain
 from infercost.cost.unit_cost import step_cost, workflow_costs
 from infercost.evaluate.values import Distribution
-from infercost.model import Feature, MeterPrice, Stack, Step
+from infercost.model import Feature, MeterPrice, Stack, Step, Workflow
 from infercost.usage.records.result import ImportResult
 
 
@@ -53,10 +53,14 @@ class ObservedStep:
     actual: Decimal = ZERO  # total actual cost of the step's records
     reported: Decimal | None = None
 
-    def as_step(self, stack: Stack, workflow: str) -> Step:
+    def as_step(self, stack: Stack, workflow: Workflow) -> Step:
         """The step with the observed attributes, for the cost formula and the what-if."""
         base = self.declared or Step(
-            workflow=workflow, name=self.name, uses=self.item, item=stack.price_item(self.item)
+            range=workflow.range,
+            workflow=workflow.name,
+            name=self.name,
+            uses=self.item,
+            item=stack.price_item(self.item),
         )
         calls: Decimal | Distribution = self.calls if self.calls is not None else ZERO
         changes: dict[str, Any] = {
@@ -182,7 +186,7 @@ def _feature(
     steps: list[ObservedStep] = []
     not_observed: list[Step] = []
     taken = {s.name for s in workflow.steps}
-    keys = sorted(k for k in groups if k[0] == feature.name)
+    keys = sorted((k for k in groups if k[0] == feature.name), key=lambda k: (k[1] or "", k[2]))
     for step in workflow.steps:
         key = (feature.name, step.name, step.uses)
         rows = groups.get(key, [])
@@ -199,7 +203,7 @@ def _feature(
         modelled = ZERO
         for o in steps:
             sheet = stack.price_sheets[o.item.partition("/")[0]]
-            cost = step_cost(o.as_step(stack, workflow.name), sheet.multiplier(feature.region), h)
+            cost = step_cost(o.as_step(stack, workflow), sheet.multiplier(feature.region), h)
             o.modelled_cost_per_unit = cost.cost_per_unit
             key = (feature.name, o.declared.name if o.declared else None, o.item)
             a, rep = actual.get(key, (ZERO, None))

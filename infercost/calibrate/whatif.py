@@ -57,7 +57,7 @@ def _step_lines(step: Step, observed: ObservedStep | None, indent: str) -> list[
             indent
             + _comment(
                 f"observed: {observed.units} units, {observed.records} records, "
-                f"calls mean {plain(observed.calls_mean)}, "
+                f"calls mean {plain(round(observed.calls_mean, 4).normalize())}, "
                 f"P50 {observed.calls_p50}, P95 {observed.calls_p95}"
             )
         )
@@ -100,7 +100,7 @@ def _body(stack: Stack, feature: ObservedFeature, complete: bool) -> list[str]:
                 "  " + _comment(f'step "{step.name}": not observed, declared values kept'),
             ]
             continue
-        shown = observed.as_step(stack, workflow.name) if observed else step
+        shown = observed.as_step(stack, workflow) if observed else step
         lines += ["", *_step_lines(shown, observed, "  ")]
     for o in feature.steps:
         if o.declared is None:
@@ -109,7 +109,7 @@ def _body(stack: Stack, feature: ObservedFeature, complete: bool) -> list[str]:
                 "which the workflow does not"
             )
             lines += ["", "  " + _comment(note)]
-            lines += _step_lines(o.as_step(stack, workflow.name), o, "  ")
+            lines += _step_lines(o.as_step(stack, workflow), o, "  ")
     return lines
 
 

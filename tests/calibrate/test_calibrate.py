@@ -36,6 +36,10 @@ STACK = hcl(
         output_per_mtok       = 10.00
       }
       model "emb" { input_per_mtok = 0.02 }
+      model "spare" {
+        input_per_mtok  = 1
+        output_per_mtok = 4
+      }
     }
     price_sheet "pinecone" {
       currency  = "USD"
@@ -83,6 +87,7 @@ STACK = hcl(
 )
 USAGE = "feature,units\nsupport,1000\n"
 PRICE = {
+    "openai/spare": (D(1), D(1), D(4)),
     "openai/gpt-4o-mini": (D("0.15"), D("0.075"), D("0.60")),
     "openai/gpt-4o": (D("2.50"), D("1.25"), D("10.00")),
     "openai/emb": (D("0.02"), D("0.02"), D(0)),
@@ -335,3 +340,82 @@ def test_drift_guardrail_fails_on_the_declared_shape_and_passes_on_the_observed(
     assert passing.code == 0, passing.stdout + passing.stderr
     (chat,) = [r for r in json.loads(passing.stdout)["results"] if r["guardrail"] == "drift"]
     assert chat["status"] == "pass"
+
+
+def odd_records(tmp_path: Path) -> tuple[Path, Path]:
+    """Records that break the model's assumptions: an item the workflow does not use, a
+    cacheable step in a cache-hit unit, a feature and an item the stack does not know
+    (skipped by the mapping), reported costs."""
+    rows = simulate(seed=21, units=60, escalate=0.0)
+    extra = [
+        {**rows[0], "item": "openai/spare", "input_tokens": 700, "cached_input_tokens": 0,
+         "output_tokens": 70, "call_index": 0},
+        {**rows[0], "item": "openai/gpt-4o-mini", "unit_id": "hit-1", "cache_hit": "true",
+         "input_tokens": 900, "cached_input_tokens": 0, "output_tokens": 90},
+        {**rows[0], "feature": "ghost", "unit_id": "g-1"},
+        {**rows[0], "feature": "ghost", "unit_id": "g-2"},
+        {**rows[0], "item": "openai/gpt-9", "unit_id": "x-1"},
+    ]  # fmt: skip
+    rows += extra
+    for r in rows:
+        r["reported_cost"] = "0.0001"
+    stack, path = write(tmp_path, [])
+    (stack / "records.hcl").write_text(
+        'records "records" {\n  skip = ["unknown_feature", "unknown_item"]\n}\n'
+    )
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*COLUMNS, "reported_cost"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return stack, path
+
+
+def test_gaps_undeclared_steps_and_contradictions_are_reported(tmp_path: Path) -> None:
+    stack, path = odd_records(tmp_path)
+    what_if = tmp_path / "w.hcl"
+    out = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
+                   "--write-what-if", str(what_if)])  # fmt: skip
+    assert out.code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["unknown_features"] == [{"feature": "ghost", "records": 2}]
+    gaps = {g["reason"]: g for g in doc["gaps"]}
+    assert gaps["unknown_item"]["records"] == 1
+    assert D(str(gaps["unknown_item"]["reported_cost"])) == D("0.0001")
+    steps = {s["step"]: s for s in doc["features"][0]["steps"]}
+    spare = steps["spare"]
+    assert spare["status"] == "undeclared" and spare["records"] == 1
+    # 700 input at $1 and 70 output at $4 per million tokens
+    assert D(str(spare["actual_cost"])) == D("0.00098")
+    assert steps["draft"]["cache_hit_units"] == 1
+    assert any("response cache" in n for n in steps["draft"]["notes"])
+    assert steps["escalate"]["status"] == "not observed"
+    residual = doc["features"][0]["what_if_residual"]
+    assert residual["reasons"] and residual["cost_per_unit"] != 0
+    text = what_if.read_text()
+    assert 'step "spare"' in text and 'uses           = "openai/spare"' in text
+    # The what-if with its undeclared step plans.
+    plan = run_cli(["plan", str(stack), "--what-if", str(what_if)])
+    assert plan.code == 0, plan.stderr
+
+
+def test_calibrate_documents_follow_the_published_schema(tmp_path: Path) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    from tests.plan.test_output_schemas import schema_paths, walk
+
+    text = importlib.resources.files("infercost").joinpath("schemas", "calibrate.schema.json")
+    schema = json.loads(text.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    stack, path = odd_records(tmp_path / "odd")
+    documents = [
+        json.loads(run_cli(["calibrate", str(stack), str(path), "--from", "records",
+                            "-o", "json"]).stdout),
+        calibrate(tmp_path / "plain", simulate(seed=3, units=30))[0],
+    ]  # fmt: skip
+    produced: set[str] = set()
+    for document in documents:
+        jsonschema.validate(document, schema)
+        walk(schema, schema, document, "$", produced)
+    assert schema_paths(schema, schema, "$") == produced
