@@ -419,3 +419,49 @@ def test_calibrate_documents_follow_the_published_schema(tmp_path: Path) -> None
         jsonschema.validate(document, schema)
         walk(schema, schema, document, "$", produced)
     assert schema_paths(schema, schema, "$") == produced
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("json", "json"), ("markdown", "md")])
+def test_views_golden(monkeypatch, assert_golden, tmp_path: Path, fmt: str, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    what_if = tmp_path / "observed.hcl"
+    out = run_cli(["calibrate", "examples/support-assistant",
+                   "examples/support-assistant/records/records.csv", "--from", "records",
+                   "-o", fmt, "--write-what-if", str(what_if)])  # fmt: skip
+    assert (out.code, out.stderr) == (0, "")
+    assert_golden(f"calibrate/support-assistant.{suffix}", out.stdout)
+    assert_golden("calibrate/support-assistant-what-if.hcl", what_if.read_text())
+
+
+SHARED = STACK.replace(
+    'feature "support" {',
+    'feature "other" {\n  unit     = unit.ticket\n  workflow = workflow.answer\n}\n'
+    'feature "support" {',
+)
+
+
+def test_features_sharing_a_workflow_get_their_own_copy(tmp_path: Path) -> None:
+    support = simulate(seed=31, units=80, escalate=0.9)
+    other = simulate(seed=32, units=80, escalate=0.2, hit_rate=0.0)
+    for r in other:
+        r["feature"], r["unit_id"] = "other", f"o-{r['unit_id']}"
+    stack, path = write(tmp_path, support + other)
+    (stack / "main.hcl").write_text(SHARED)
+    (stack / "usage.csv").write_text("feature,units\nsupport,100\nother,100\n")
+    what_if = tmp_path / "w.hcl"
+    out = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
+                   "--write-what-if", str(what_if)])  # fmt: skip
+    assert out.code == 0, out.stderr
+    text = what_if.read_text()
+    assert 'workflow "answer_support" {' in text and 'workflow "answer_other" {' in text
+    assert "workflow = workflow.answer_support" in text
+    doc = json.loads(out.stdout)
+    plan = run_cli(["plan", str(stack), "--what-if", str(what_if), "-o", "json"])
+    assert plan.code == 0, plan.stderr
+    planned = {f["name"]: f["after"]["cost_per_unit"] for f in json.loads(plan.stdout)["features"]}
+    for feature in doc["features"]:
+        rows = [r for r in support + other if r["feature"] == feature["feature"]]
+        actual = sum((cost(r) for r in rows), Fraction(0)) / len({r["unit_id"] for r in rows})
+        assert abs(Fraction(D(str(planned[feature["feature"]]))) / actual - 1) < Fraction(1, 1000)
