@@ -52,6 +52,7 @@ class ObservedStep:
     actual_cost_per_unit: Decimal = ZERO  # the records priced exactly / feature units
     actual: Decimal = ZERO  # total actual cost of the step's records
     reported: Decimal | None = None
+    key: tuple[str, str | None, str] = ("", None, "")  # (feature, step, item) of its records
 
     def as_step(self, stack: Stack, workflow: Workflow) -> Step:
         """The step with the observed attributes, for the cost formula and the what-if."""
@@ -187,26 +188,34 @@ def _feature(
     not_observed: list[Step] = []
     taken = {s.name for s in workflow.steps}
     keys = sorted((k for k in groups if k[0] == feature.name), key=lambda k: (k[1] or "", k[2]))
+    declared_keys: set[tuple[str, str | None, str]] = set()
     for step in workflow.steps:
-        key = (feature.name, step.name, step.uses)
+        key: tuple[str, str | None, str] = (feature.name, step.name, step.uses)
+        declared_keys.add(key)
         rows = groups.get(key, [])
         if not rows:
             not_observed.append(step)
             continue
         steps.append(_step(stack, feature, step, step.name, step.uses, rows, total, hits))
     for key in keys:
-        if key[1] is None:
+        if key not in declared_keys:
+            # An item the workflow does not use (or a record naming a step with an item
+            # that step does not use): an undeclared step.
             name = _step_name(key[2], taken)
             taken.add(name)
-            steps.append(_step(stack, feature, None, name, key[2], groups[key], total, hits))
+            extra = _step(stack, feature, None, name, key[2], groups[key], total, hits)
+            if key[1] is not None:
+                extra.notes.append(
+                    f'records name step "{key[1]}" but use {key[2]}, which that step does not.'
+                )
+            steps.append(extra)
     with exact():
         modelled = ZERO
         for o in steps:
             sheet = stack.price_sheets[o.item.partition("/")[0]]
             cost = step_cost(o.as_step(stack, workflow), sheet.multiplier(feature.region), h)
             o.modelled_cost_per_unit = cost.cost_per_unit
-            key = (feature.name, o.declared.name if o.declared else None, o.item)
-            a, rep = actual.get(key, (ZERO, None))
+            a, rep = actual.get(o.key, (ZERO, None))
             o.actual, o.reported = a, rep
             o.actual_cost_per_unit = a / total if total else ZERO
             modelled += cost.cost_per_unit
@@ -247,6 +256,7 @@ def _step(
     in_hits = [r for r in rows if r["cache_hit"]]
     cacheable = step.cacheable if step is not None else not in_hits
     o = ObservedStep(feature.name, name, item, kind, step, cacheable)
+    o.key = (feature.name, rows[0]["step"], item)
     used = [r for r in rows if not r["cache_hit"]] if cacheable else rows
     if cacheable and in_hits:
         o.hit_units = sum(int(r["units"]) for r in in_hits)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infercost.app.arguments import Options, OutputSpec
+from infercost.app.arguments import OutputSpec
 from infercost.app.exit import ExitCode
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
 from infercost.cli.output import render, write_outputs
 from infercost.render.json_encoding import dumps
-from infercost.workspace import load_stack
+from infercost.workspace import Options, load_stack
 
 FORMATS = ("text", "json", "markdown")
 
