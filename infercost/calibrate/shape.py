@@ -286,7 +286,7 @@ def _step(
             "empirical",
             tuple(Decimal(v) for v in values),
             text,
-            tuple(Decimal(counts[v]) for v in values),
+            weights=tuple(Decimal(counts[v]) for v in values),
         )
         with exact():
             o.calls_mean = o.calls.mean

@@ -119,7 +119,7 @@ def _empirical(args: Sequence[Value], text: str) -> Distribution:
         )
     if any(w < 0 for w in weights) or sum(weights) <= 0:
         raise FunctionError("empirical() weights must be >= 0 with a positive total.", 1)
-    return Distribution("empirical", tuple(values), text, tuple(weights))
+    return Distribution("empirical", tuple(values), text, weights=tuple(weights))
 
 
 def make_distribution(name: str, args: Sequence[Value], text: str) -> Distribution:

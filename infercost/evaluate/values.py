@@ -7,7 +7,7 @@ expected values, never samples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from typing import Any, TypeAlias
@@ -60,12 +60,21 @@ class Distribution:
     kind: str  # "between" | "triangular" | "empirical"
     params: tuple[Decimal, ...]
     text: str
-    weights: tuple[Decimal, ...] = ()  # empirical only, as many as params
+    # empirical only, as many as params (keyword-only: subclasses add fields after text)
+    weights: tuple[Decimal, ...] = field(default=(), kw_only=True)
 
     @property
     def discrete(self) -> bool:
         """A uniform over the whole numbers lo..hi (``between`` with whole bounds)."""
         return self.kind == "between" and all(is_whole(p) for p in self.params)
+
+    @property
+    def is_count(self) -> bool:
+        """Whole numbers only: a whole-bounded ``between`` or an ``empirical`` of whole
+        values. E[C·(C−1)] of a count counts ordered pairs of calls (context growth)."""
+        if self.kind == "empirical":
+            return all(is_whole(v) for v in self.params)
+        return self.discrete
 
     @property
     def lower(self) -> Decimal:

@@ -17,7 +17,10 @@ from tests.helpers import hcl, run_cli, write_files
 
 def emp(values: list[int | str], weights: list[int | str]) -> Distribution:
     return Distribution(
-        "empirical", tuple(D(str(v)) for v in values), "e", tuple(D(str(w)) for w in weights)
+        "empirical",
+        tuple(D(str(v)) for v in values),
+        "e",
+        weights=tuple(D(str(w)) for w in weights),
     )
 
 
