@@ -75,6 +75,7 @@ class ObservedStep:
                 "input_tokens": self.input_tokens,
                 "output_tokens": self.output_tokens,
                 "cached_share": self.cached_share,
+                "cache_write_share": self.cache_write_share,
                 "context_growth": self.context_growth,
             }
         else:

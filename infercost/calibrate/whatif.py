@@ -77,6 +77,7 @@ def _step_lines(step: Step, observed: ObservedStep | None, indent: str) -> list[
             ("input_tokens", _value(step.input_tokens)),
             ("output_tokens", _value(step.output_tokens)),
             ("cached_share", _value(step.cached_share)),
+            ("cache_write_share", _value(step.cache_write_share)),
             ("context_growth", _value(step.context_growth)),
         ]
     else:

@@ -47,7 +47,7 @@ def _declared(step: Step | None, name: str) -> Any:
         "input_tokens": mean_of(step.input_tokens) if model else None,
         "context_growth": mean_of(step.context_growth) if model else None,
         "cached_share": step.cached_share if model else None,
-        "cache_write_share": None,
+        "cache_write_share": step.cache_write_share if model else None,
         "output_tokens": mean_of(step.output_tokens) if model else None,
         "quantity": None if model else mean_of(step.quantity),
         "retry_rate": step.retry_rate,

@@ -6,15 +6,16 @@ workflow "search_docs" {
 
   # observed: 2 units, 2 records, calls mean 1, P50 1, P95 1
   step "embed_query" {
-    uses           = "openai/text-embedding-3-small"
-    calls          = empirical([1], [2])
-    share          = 1
-    retry_rate     = 0
-    cacheable      = false
-    input_tokens   = 39
-    output_tokens  = 0
-    cached_share   = 0
-    context_growth = 0
+    uses              = "openai/text-embedding-3-small"
+    calls             = empirical([1], [2])
+    share             = 1
+    retry_rate        = 0
+    cacheable         = false
+    input_tokens      = 39
+    output_tokens     = 0
+    cached_share      = 0
+    cache_write_share = 0
+    context_growth    = 0
   }
 
   # observed: 1 units, 1 records, calls mean 1, P50 1, P95 1
@@ -29,15 +30,16 @@ workflow "search_docs" {
 
   # observed: 1 units, 1 records, calls mean 1, P50 1, P95 1
   step "summarise" {
-    uses           = "anthropic/claude-haiku-4-5"
-    calls          = empirical([1], [1])
-    share          = 0.5
-    retry_rate     = 0
-    cacheable      = true
-    input_tokens   = 2100
-    output_tokens  = 200
-    cached_share   = 0
-    context_growth = 0
+    uses              = "anthropic/claude-haiku-4-5"
+    calls             = empirical([1], [1])
+    share             = 0.5
+    retry_rate        = 0
+    cacheable         = true
+    input_tokens      = 2100
+    output_tokens     = 200
+    cached_share      = 0
+    cache_write_share = 0
+    context_growth    = 0
   }
 }
 
@@ -46,28 +48,30 @@ workflow "answer_ticket" {
 
   # observed: 2 units, 2 records, calls mean 1, P50 1, P95 1
   step "moderate" {
-    uses           = "openai/omni-moderation"
-    calls          = empirical([1], [2])
-    share          = 1
-    retry_rate     = 0
-    cacheable      = false
-    input_tokens   = 490
-    output_tokens  = 0
-    cached_share   = 0
-    context_growth = 0
+    uses              = "openai/omni-moderation"
+    calls             = empirical([1], [2])
+    share             = 1
+    retry_rate        = 0
+    cacheable         = false
+    input_tokens      = 490
+    output_tokens     = 0
+    cached_share      = 0
+    cache_write_share = 0
+    context_growth    = 0
   }
 
   # observed: 2 units, 2 records, calls mean 1, P50 1, P95 1
   step "embed_query" {
-    uses           = "openai/text-embedding-3-small"
-    calls          = empirical([1], [2])
-    share          = 1
-    retry_rate     = 0
-    cacheable      = false
-    input_tokens   = 77.5
-    output_tokens  = 0
-    cached_share   = 0
-    context_growth = 0
+    uses              = "openai/text-embedding-3-small"
+    calls             = empirical([1], [2])
+    share             = 1
+    retry_rate        = 0
+    cacheable         = false
+    input_tokens      = 77.5
+    output_tokens     = 0
+    cached_share      = 0
+    cache_write_share = 0
+    context_growth    = 0
   }
 
   # observed: 2 units, 3 records, calls mean 1.5, P50 1, P95 2
@@ -82,27 +86,29 @@ workflow "answer_ticket" {
 
   # observed: 2 units, 3 records, calls mean 1.5, P50 1, P95 2
   step "draft" {
-    uses           = "openai/gpt-4o-mini"
-    calls          = empirical([1, 2], [1, 1])
-    share          = 1
-    retry_rate     = 0
-    cacheable      = true
-    input_tokens   = 4075
-    output_tokens  = 450
-    cached_share   = 0.234375
-    context_growth = 575
+    uses              = "openai/gpt-4o-mini"
+    calls             = empirical([1, 2], [1, 1])
+    share             = 1
+    retry_rate        = 0
+    cacheable         = true
+    input_tokens      = 4075
+    output_tokens     = 450
+    cached_share      = 0.234375
+    cache_write_share = 0
+    context_growth    = 575
   }
 
   # observed: 1 units, 1 records, calls mean 1, P50 1, P95 1
   step "escalate" {
-    uses           = "openai/gpt-4o"
-    calls          = empirical([1], [1])
-    share          = 0.5
-    retry_rate     = 0
-    cacheable      = true
-    input_tokens   = 10050
-    output_tokens  = 1000
-    cached_share   = 0
-    context_growth = 0
+    uses              = "openai/gpt-4o"
+    calls             = empirical([1], [1])
+    share             = 0.5
+    retry_rate        = 0
+    cacheable         = true
+    input_tokens      = 10050
+    output_tokens     = 1000
+    cached_share      = 0
+    cache_write_share = 0
+    context_growth    = 0
   }
 }
