@@ -8,9 +8,10 @@ rename, so a refusal or an error leaves the directory as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
@@ -35,7 +36,7 @@ USAGE_FILE = "usage.csv"
 class InitArgs:
     directory: Path
     models: tuple[str, ...]
-    data: DataArgs = DataArgs()
+    data: DataArgs = field(default_factory=DataArgs)
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,7 @@ def _revenue(record: PriceRecord) -> Decimal:
     return (price / step).to_integral_value(ROUND_CEILING) * step
 
 
-def render_files(
-    records: tuple[PriceRecord, ...], price_sheet: str
-) -> tuple[tuple[str, str], ...]:
+def render_files(records: tuple[PriceRecord, ...], price_sheet: str) -> tuple[tuple[str, str], ...]:
     """The new stack's files, each in the ``fmt`` layout and checked to parse."""
     first = records[0]
     uses = f"{first.provider}/{first.item_label}"
@@ -168,24 +167,22 @@ def _write_all(directory: Path, files: tuple[tuple[str, str], ...]) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for name, text in files:
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-            temporaries.append((name, Path(tmp)))
-        for name, tmp in temporaries:
+            temporaries.append((name, Path(tmp_name)))
+        for name, temporary in temporaries:
             target = directory / name
-            os.replace(tmp, target)
+            os.replace(temporary, target)
             placed.append(target)
     except OSError as exc:
-        for _, tmp in temporaries:
-            tmp.unlink(missing_ok=True)
+        for _, temporary in temporaries:
+            temporary.unlink(missing_ok=True)
         for target in placed:
             target.unlink(missing_ok=True)
         if created_dir:
-            try:
+            with contextlib.suppress(OSError):
                 directory.rmdir()
-            except OSError:
-                pass
         raise InfercostError.at(
             "Cannot write file", f"{display_path(directory)}: {exc.strerror or exc}."
         ) from None

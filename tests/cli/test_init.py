@@ -42,7 +42,7 @@ def test_price_sheet_is_what_prices_import_writes(stack: Path) -> None:
     )
     assert code == 0
     assert (stack / "prices.hcl").read_text(encoding="utf-8") == out
-    assert out.startswith(f"# Imported with `infercost prices import` from genai-prices")
+    assert out.startswith("# Imported with `infercost prices import` from genai-prices")
     assert f"prices as of {AT}" in out.splitlines()[0]
 
 
