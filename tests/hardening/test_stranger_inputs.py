@@ -44,3 +44,104 @@ def test_compare_refuses_a_pipe_and_names_a_directory(stack: Path) -> None:
     result = run_cli(["compare", str(stack), "folder"])
     assert result.code == 1
     assert "folder is a directory" in result.stderr
+
+
+# --- the project file (SPEC §17): it comes with the pull request, like a stack ---------
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository (a .git directory is enough to find its top) with one stack."""
+    from tests.cli.test_projects import write_stack as write_project_stack
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write_project_stack(repo / "stacks" / "alpha", "2", 1000)
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def write_project(repo: Path, text: str) -> None:
+    (repo / "infercost.project.hcl").write_text(text, encoding="utf-8")
+
+
+def test_project_usage_outside_the_repository_is_refused(project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("token-abc123,x\n", encoding="utf-8")
+    write_project(project, f'stack "alpha" {{\n  path = "stacks/alpha"\n  usage = "{secret}"\n}}\n')
+    result = run_cli(["breakdown"])
+    assert result.code == 1
+    assert "Error: Path outside the repository" in result.stderr
+    assert "infercost.project.hcl line 3" in result.stderr
+    assert "token-abc123" not in result.stderr + result.stdout
+    write_project(
+        project, 'stack "alpha" {\n  path = "stacks/alpha"\n  usage = "../secret.csv"\n}\n'
+    )
+    result = run_cli(["breakdown"])
+    assert result.code == 1
+    assert "Error: Path outside the repository" in result.stderr
+
+
+def test_project_policies_outside_the_repository_are_refused(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.hcl"
+    outside.write_text("root:x:0:0:secret\n", encoding="utf-8")
+    write_project(project, f'stack "alpha" {{ path = "stacks/alpha" }}\npolicies = ["{outside}"]\n')
+    result = run_cli(["check"])
+    assert result.code == 1
+    assert "Error: Path outside the repository" in result.stderr
+    assert "infercost.project.hcl line 2" in result.stderr
+    assert "root:x" not in result.stderr + result.stdout
+
+
+def test_project_file_symlinked_outside_is_never_read(project: Path) -> None:
+    (project / "infercost.project.hcl").symlink_to("/proc/self/environ")
+    result = run_cli(["breakdown"])
+    assert result.code == 1
+    assert "Error: Path outside the repository" in result.stderr
+    assert "PATH=" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("stacks/al\\u0000pha", "a path cannot hold a NUL character"),
+        ("x" * 5000, "the system cannot use this path (File name too long)"),
+    ],
+    ids=["nul", "too-long"],
+)
+def test_project_path_the_system_cannot_use_is_located(
+    project: Path, path: str, reason: str
+) -> None:
+    write_project(project, f'stack "alpha" {{ path = "{path}" }}\n')
+    result = run_cli(["breakdown"])
+    assert result.code == 1
+    assert "Unexpected internal error" not in result.stderr
+    assert "Cannot write output" not in result.stderr
+    assert "Error: Invalid path" in result.stderr
+    assert "infercost.project.hcl line 1" in result.stderr
+    assert f'stack "alpha": "path": {reason}.' in result.stderr
+
+
+def test_project_usage_path_with_nul_is_located(project: Path) -> None:
+    write_project(
+        project, 'stack "alpha" {\n  path = "stacks/alpha"\n  usage = "u\\u0000.csv"\n}\n'
+    )
+    result = run_cli(["breakdown"])
+    assert result.code == 1
+    assert 'stack "alpha": "usage": a path cannot hold a NUL character.' in result.stderr
+    assert "infercost.project.hcl line 3" in result.stderr
+
+
+def test_var_in_a_project_never_reads_a_device_named_hcl(project: Path) -> None:
+    """--var looks for the stacks declaring it; a *.hcl symlink to /dev/zero (or a pipe)
+    in a stack must not make that look-up read forever: the stack's run refuses it."""
+    (project / "stacks" / "alpha" / "vars.hcl").write_text(
+        'variable "rate" {\n  default = 1\n}\n', encoding="utf-8"
+    )
+    (project / "stacks" / "alpha" / "zero.hcl").symlink_to("/dev/zero")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(project / "stacks" / "alpha" / "pipe.hcl")
+    write_project(project, 'stack "alpha" { path = "stacks/alpha" }\n')
+    result = run_cli(["breakdown", "--var", "rate=1"])
+    assert result.code == 1
+    assert "Error: Not a regular file" in result.stderr
