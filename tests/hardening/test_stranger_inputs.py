@@ -145,3 +145,45 @@ def test_var_in_a_project_never_reads_a_device_named_hcl(project: Path) -> None:
     result = run_cli(["breakdown", "--var", "rate=1"])
     assert result.code == 1
     assert "Error: Not a regular file" in result.stderr
+
+
+# --- names: a label with a line break or a text-direction control is not a name ---------
+
+
+@pytest.mark.parametrize(
+    ("block", "label"),
+    [
+        # "$" of a schema pattern also matches before a final newline
+        ("feature", "chat\\n"),
+        ("model", "gpt\\n::error::x"),
+        ("model", "gpt-4o\\n"),
+        ("meter", "read\\u202eunit"),
+        ("meter", "read\\tunit"),
+    ],
+)
+def test_names_with_control_characters_are_invalid(write_stack, block: str, label: str) -> None:
+    if block == "feature":
+        files = {"main.hcl": f'unit "u" {{}}\nfeature "{label}" {{\n  unit = unit.u\n}}\n'}
+    else:
+        files = {"prices.hcl": f'price_sheet "p" {{\n  {block} "{label}" {{\n  }}\n}}\n'}
+    folder = write_stack(files)
+    result = run_cli(["validate", str(folder)])
+    assert result.code == 1
+    assert "Error: Invalid name" in result.stderr
+    # the label is quoted escaped: its message is one line, with no direction control
+    detail = result.stderr.split("Error: Invalid name", 1)[1].split("\n\n")[2]
+    assert "\n" not in detail
+    assert "\u202e" not in detail
+    assert "is not a valid" in detail
+
+
+def test_a_model_name_may_hold_spaces_and_markup(write_stack) -> None:
+    """Model names are vendors' strings: only "/", control and direction characters are out."""
+    folder = write_stack(
+        {
+            "prices.hcl": 'price_sheet "p" {\n  model "GPT <4o> [eu] é" {\n'
+            "    input_per_mtok = 1\n  }\n}\n"
+        }
+    )
+    result = run_cli(["validate", str(folder)])
+    assert result.code == 0, result.stderr
