@@ -270,6 +270,16 @@ def _string(attr: s.Attribute, block: s.Block) -> str:
             attr,
             block,
         )
+    if not value.isprintable():
+        # A line break or a direction control in a directory name would be echoed in
+        # every message and output line that names the stack or its files.
+        raise _error(
+            "Invalid path",
+            f'stack "{block.name}": "{attr.name}" holds a control or text-direction '
+            "character; name the directory without one.",
+            attr,
+            block,
+        )
     return value
 
 
