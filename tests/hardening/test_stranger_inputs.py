@@ -4,7 +4,9 @@ a file infercost must not read, never a runner command or markup from configurat
 
 from __future__ import annotations
 
+import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,45 @@ def test_a_model_name_may_hold_spaces_and_markup(write_stack) -> None:
     )
     result = run_cli(["validate", str(folder)])
     assert result.code == 0, result.stderr
+
+
+# --- --usage-scale: plain decimals in a range the engine sums exactly -------------------
+
+
+@pytest.mark.parametrize("text", ["1_0", "\u0663", "0x10", "nan", "-inf", "1e", "", "2%"])
+def test_usage_scale_not_a_plain_decimal_is_refused(text: str) -> None:
+    from infercost.errors import InfercostError
+    from infercost.usage.scale import parse_scale
+
+    with pytest.raises(InfercostError, match="is not a number"):
+        parse_scale(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["1e999999999", "1e-999999999", "1e13", "1e-13", "1.00000000000000000000000000000001"]
+)
+def test_usage_scale_out_of_range_is_refused_at_once(stack: Path, text: str) -> None:
+    """1e999999999 was written out digit by digit into the engine's SQL: a run that
+    never ended. The bounds are said, and the usage file is not blamed."""
+    result = run_cli(["breakdown", str(stack), "--usage-scale", text])
+    assert result.code == 1
+    assert "Error: Invalid usage scale" in result.stderr
+    assert "is out of range: a usage scale is at most 10^12" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "factor"),
+    [("1e12", Decimal(10) ** 12), ("1e-12", Decimal("1e-12")), (".5", Decimal("0.5")),
+     ("+2", Decimal(2)), ("-0", Decimal(0)), ("0e999999999", Decimal(0))],
+)  # fmt: skip
+def test_usage_scale_at_the_bounds(stack: Path, text: str, factor: Decimal) -> None:
+    from infercost.usage.scale import parse_scale
+
+    parsed = parse_scale(text)
+    assert parsed == factor
+    assert str(parsed) != "-0"
+    result = run_cli(["breakdown", str(stack), "--usage-scale", text, "-o", "json"])
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout, parse_float=Decimal)
+    # 280 requests at $0.10 each (tests/cli/test_compare.py), times the factor
+    assert document["totals"]["cogs"] == Decimal(28) * factor
