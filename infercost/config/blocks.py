@@ -418,4 +418,5 @@ class BlockBuilder(AttributeReader):
             reason=reason,
             until=until,
             description=self.string(block, "description"),
+            max_shortfall=self.number(block, "max_shortfall", what="max_shortfall"),
         )

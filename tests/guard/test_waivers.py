@@ -62,7 +62,7 @@ def test_an_active_waiver_excuses_a_violation(write_stack: WriteStack) -> None:
     assert chat.waiver.expired is False
     assert chat.waiver.location.filename == "stack/waivers.hcl"
     # The violation itself is still described.
-    assert chat.message.startswith("chat: margin 48.106% is below target 50%")
+    assert chat.message.startswith("chat: margin 48.1% is below target 50.0%")
     # acme corp is underwater and not waived: the check still fails, on that alone.
     assert [r.target for r in check.blocking] == ['customer["acme corp"]']
     assert check.summary["waived"] == 1
