@@ -121,7 +121,8 @@ def _causes(plan: Any, currency: str) -> dict[str, str]:
     """Feature name -> the change that moved its COGS most, in words, from the plan."""
     out: dict[str, str] = {}
     for feature in getattr(plan, "features", ()):
-        movers = [a for a in feature.attribution if a.cogs_change and a.causes]
+        # The configuration's part only: a usage refresh in the same change is not a cause.
+        movers = [a for a in feature.attribution if a.configuration_effect and a.causes]
         if not movers:
             continue
         top = movers[0]
@@ -135,7 +136,7 @@ def _causes(plan: Any, currency: str) -> dict[str, str]:
                 else f"{change.attribute} {display(change.before)} → {display(change.after)}"
             )
         what = " and ".join(f"{address} {', '.join(parts)}" for address, parts in grouped.items())
-        amount = money(top.cogs_change, currency, signed=True)
+        amount = money(top.configuration_effect, currency, signed=True)
         out[feature.name] = f"mostly from {what} ({amount} COGS per period)"
     return out
 

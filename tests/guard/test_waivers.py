@@ -210,6 +210,8 @@ def test_cli_active_waiver_in_text_json_and_markdown(write_stack: WriteStack) ->
         "reason": "Launch pricing agreed with finance",
         "until": "2999-12-31",
         "expired": False,
+        "max_shortfall": None,
+        "exceeded": None,
     }
     md = Path("comment.md").read_text(encoding="utf-8")
     assert "Waived (2)" in md
