@@ -136,10 +136,13 @@ def named(name: str, value: Any, currency: str) -> str:
     return count(value)
 
 
-def shortfall(value: Decimal, *, ratio: bool, currency: str = "USD", is_money: bool = False) -> str:
-    """How far a target is missed: points for a margin, money for money, else a number."""
-    if ratio:
-        return points(value)
-    if is_money:
-        return money(value, currency)
-    return number(value)
+def miss(amount: Decimal, kind: str, currency: str) -> str:
+    """How far a target is missed, by what measures it (``kind``, a ``self`` attribute):
+    a margin or share misses by points, a percent change by points too, money by money,
+    anything else by a plain number. Never signed: a miss is a distance."""
+    if kind.endswith("_pct"):
+        return points(amount / 100 if amount.is_finite() else amount).removeprefix("+")
+    shown = named(kind, amount, currency) if kind else number(amount)
+    if shown.endswith("%"):  # a ratio: its miss is a move in points
+        return points(amount).removeprefix("+")
+    return shown.removeprefix("+")

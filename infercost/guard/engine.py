@@ -23,7 +23,7 @@ from infercost.evaluate.values import Missing, display, type_name
 from infercost.guard.results import CheckResult, GuardResult, Status, WaiverUse
 from infercost.guard.targets import Target, targets
 from infercost.model import Guardrail, Stack
-from infercost.numbers import money, named, number, percent, points
+from infercost.numbers import miss, money, named, number, percent, points
 from infercost.usage.snapshot import Snapshot
 
 IMPLICIT = "target_margin"
@@ -411,17 +411,6 @@ def _amounts(
     return tuple(out), kinds
 
 
-def miss_text(amount: Decimal, kind: str, currency: str) -> str:
-    """A shortfall as a person reads it: a margin or share misses by points, a percent
-    change by points too, money by money, anything else by a plain number."""
-    if kind.endswith("_pct"):
-        return points(amount / 100).removeprefix("+")
-    shown = named(kind, amount, currency) if kind else number(amount)
-    if shown.endswith("%"):  # a ratio: its miss is a move in points
-        return points(amount).removeprefix("+")
-    return shown.removeprefix("+")
-
-
 # -- ratchet and waivers --------------------------------------------------------------------
 def _ratchet(
     now: Verdict,
@@ -452,8 +441,8 @@ def _worse(now: Verdict, was: Verdict, currency: str = "USD") -> str | None:
                 return now.kinds[i] if i < len(now.kinds) else ""
 
             return "the violation grew: it now misses by " + ", ".join(
-                f"{miss_text(now.amounts[i], kind(i), currency)} "
-                f"(was {miss_text(was.amounts[i], kind(i), currency)})"
+                f"{miss(now.amounts[i], kind(i), currency)} "
+                f"(was {miss(was.amounts[i], kind(i), currency)})"
                 for i in grew
             )
         return None
@@ -503,7 +492,7 @@ def _apply_waivers(
             max_shortfall=w.max_shortfall,
             max_shortfall_text=None
             if w.max_shortfall is None
-            else miss_text(w.max_shortfall, r.shortfall[1] if r.shortfall else "", currency),
+            else miss(w.max_shortfall, r.shortfall[1] if r.shortfall else "", currency),
             exceeded=exceeded,
             max_shortfall_location=w.at("max_shortfall") if w.max_shortfall is not None else None,
         )
@@ -540,6 +529,6 @@ def _past_the_line(r: GuardResult, limit: Decimal | None, currency: str) -> str 
     if amount <= limit:
         return None
     return (
-        f"the violation now misses by {miss_text(amount, kind, currency)}, more than the "
-        f"{miss_text(limit, kind, currency)} the waiver allows (max_shortfall)"
+        f"the violation now misses by {miss(amount, kind, currency)}, more than the "
+        f"{miss(limit, kind, currency)} the waiver allows (max_shortfall)"
     )

@@ -160,8 +160,18 @@ def note(r: GuardResult, *, status: bool = True) -> str:
                 f'waiver "{w.name}" EXPIRED (it was valid until {until}): '
                 f"the violation counts again; its reason was: {w.reason}"
             )
+        elif w.exceeded is not None:
+            parts.append(
+                f'waiver "{w.name}" NO LONGER EXCUSES this: {w.exceeded}; '
+                f"the violation counts again; its reason was: {w.reason}"
+            )
         else:
-            parts.append(f'waived by "{w.name}" until {until}: {w.reason}')
+            line = (
+                f" (allows a shortfall up to {w.max_shortfall_text})"
+                if w.max_shortfall_text
+                else ""
+            )
+            parts.append(f'waived by "{w.name}" until {until}{line}: {w.reason}')
     if r.worse:
         parts.append(f"worse than on the base: {r.worse}")
     if r.status == "existing" and r.blocking:

@@ -7,7 +7,7 @@ from typing import Any
 from infercost.evaluate.values import display
 from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
-from infercost.render.formatting import Style, money, pct, percent, points
+from infercost.render.formatting import Style, count, money, pct, percent, points
 from infercost.render.insight_text import plan_insight_lines
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "no-op": " "}
@@ -40,6 +40,14 @@ def render(plan: Plan, style: Style, source: str = "", usage: str = "") -> str:
     ]
     if usage:
         lines.append(style.dim(f"usage: {usage}, {plan.currency} per {plan.period}"))
+    if plan.usage_changed:
+        lines.append(
+            style.dim(
+                "the base has its own usage snapshot"
+                + (f" ({plan.base_usage_period})" if plan.base_usage_period else "")
+                + ": each COGS change is split into usage and configuration effects"
+            )
+        )
     if not plan.has_changes:
         lines += [
             "",
@@ -111,10 +119,19 @@ def render(plan: Plan, style: Style, source: str = "", usage: str = "") -> str:
         )
         + f" COGS {money(plan.totals_before.cogs, plan.currency)} → "
         f"{money(plan.totals_after.cogs, plan.currency)}/{plan.period}"
-        + (f" ({pct(t.cogs_pct, signed=True)})." if t.cogs_pct is not None else "."),
+        + (f" ({pct(t.cogs_pct, signed=True)})" if t.cogs_pct is not None else "")
+        + (f": {effects(t, plan.currency)}." if plan.usage_changed else "."),
         "",
     ]
     return "\n".join(lines)
+
+
+def effects(d: Any, currency: str) -> str:
+    """``usage +$30.00, configuration +$20.00``: the two parts of a COGS change."""
+    return (
+        f"usage {money(d.usage_effect, currency, signed=True)}, "
+        f"configuration {money(d.configuration_effect, currency, signed=True)}"
+    )
 
 
 def _arrow(before: Any, after: Any, plan: Plan) -> str:
@@ -153,13 +170,18 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -
         if d.margin_points is not None and d.margin_points != 0:
             margin += f" ({points(d.margin_points / 100)})"
         rows = [("COGS", cogs), ("cost per unit", cpu), ("revenue", revenue), ("margin", margin)]
+        if plan.usage_changed:
+            rows[1:1] = [
+                ("  usage", money(d.usage_effect, c, signed=True)),
+                ("  config", money(d.configuration_effect, c, signed=True)),
+            ]
         if a.units != b.units:
-            rows.insert(0, ("units", f"{b.units} → {a.units}"))
+            rows.insert(0, ("units", f"{count(b.units)} → {count(a.units)}"))
     else:
         only = a or b
         assert only is not None
         rows = [
-            ("units", str(only.units)),
+            ("units", count(only.units)),
             ("COGS", money(only.cogs, c)),
             ("cost per unit", money(only.cost_per_unit, c)),
             ("revenue", money(only.revenue, c)),
@@ -179,9 +201,12 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -
     if movers:
         lines.append(style.dim("      what moved the cost:"))
         for m in movers:
-            cause = "; ".join(_cause(x) for x in m.causes[:2]) or "usage or shared settings"
+            cause = "; ".join(_cause(x) for x in m.causes[:2]) or (
+                "usage" if not m.configuration_effect else "usage or shared settings"
+            )
+            split = f" = {effects(m, c)}" if plan.usage_changed else ""
             lines.append(
-                f"        {m.step}: {money(m.cogs_change, c, signed=True)}/{plan.period}"
+                f"        {m.step}: {money(m.cogs_change, c, signed=True)}/{plan.period}{split}"
                 + style.dim(f"  ({cause})")
             )
     if f.changes and f.action != "update":
