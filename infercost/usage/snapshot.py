@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import json
 import operator
 from collections.abc import Iterable, Iterator
@@ -437,3 +438,28 @@ def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> 
                 + did_you_mean(customer.subscription, subscriptions),
                 "Unknown subscription in usage",
             )
+
+
+def read_snapshot_bytes(data: bytes, shown: str, period: str | None = None) -> Snapshot:
+    """A snapshot from bytes already read (a file as committed at a git ref), parsed
+    exactly as :func:`read_snapshot` parses a file; ``shown`` names it in errors and
+    picks the format by its extension (a trailing ``@REF`` is ignored)."""
+    fmt = FORMATS.get(Path(shown.rsplit("@", 1)[0]).suffix.lower())
+    if fmt is None:
+        raise InfercostError.at(
+            "Unsupported usage file",
+            f"{shown}: the format is chosen by extension: .csv, .json, .jsonl or .ndjson.",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InfercostError.at(
+            "Unreadable usage file", f"{shown} is not UTF-8 text ({exc.reason})."
+        ) from None
+    handle = io.StringIO(text, newline="")
+    if fmt == "csv":
+        grouped = _csv_groups(handle, shown)
+    else:
+        reader = _json_rows if fmt == "json" else _jsonl_rows
+        grouped = _groups(reader(handle, shown), shown)
+    return _aggregate(grouped, shown, period)

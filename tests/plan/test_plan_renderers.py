@@ -80,8 +80,9 @@ def test_delete_only(write_stack, assert_golden) -> None:
           revenue_per_unit = 0.1
         }
         """
-    write_stack({**PLAN_STACK, "legacy.hcl": legacy}, "base")
-    write_stack({**PLAN_STACK, "usage.csv": "feature,units\nchat,1000\nlegacy,200\n"})
+    usage = "feature,units\nchat,1000\nlegacy,200\n"  # one snapshot: a pure deletion
+    write_stack({**PLAN_STACK, "legacy.hcl": legacy, "usage.csv": usage}, "base")
+    write_stack({**PLAN_STACK, "usage.csv": usage})
     out = render_all(assert_golden, "delete-only", ["stack", "--base-dir", "base"])
     assert "Plan: 0 to add, 0 to change, 1 to remove." in out["txt"]
     doc = json.loads(out["json"])
