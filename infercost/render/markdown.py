@@ -153,9 +153,10 @@ def _figures(plan: Any, compared: bool) -> dict[str, Any]:
         if plan is not None and compared and plan.has_changes
         else []
     )
+    # Without a base, or when no feature's figures moved, the table shows where they stand.
     current = (
         [f for f in plan.features if f.after is not None]
-        if plan is not None and not compared
+        if plan is not None and not changed
         else []
     )
     if plan is None:
