@@ -299,7 +299,7 @@ def _result(
         values=verdict.values,
         base_values=was.values if was else None,
         worse=worse,
-        shortfall=verdict.shortfall if status != Status.PASS else None,
+        shortfall=verdict.shortfall,
     )
 
 
