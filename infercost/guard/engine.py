@@ -23,7 +23,7 @@ from infercost.evaluate.values import Missing, display, type_name
 from infercost.guard.results import CheckResult, GuardResult, Status, WaiverUse
 from infercost.guard.targets import Target, targets
 from infercost.model import Guardrail, Stack
-from infercost.numbers import miss, money, named, number, percent, points
+from infercost.numbers import miss, money, named, number, pct, percent, points
 from infercost.usage.snapshot import Snapshot
 
 IMPLICIT = "target_margin"
@@ -353,7 +353,7 @@ def _evaluate(g: Guardrail, t: Target, stack: Stack, currency: str = "USD") -> V
 def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any], currency: str) -> str:
     if g.message is not None:
         try:
-            text = Evaluator(_scope(stack, g, t.attributes), number).evaluate(g.message)
+            text = _MessageEvaluator(_scope(stack, g, t.attributes), number).evaluate(g.message)
             if isinstance(text, str):
                 return text
         except InfercostError:
@@ -362,6 +362,17 @@ def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any], curr
     return f"{g.name}: {g.condition.text if g.condition else ''} does not hold for {t.address}" + (
         f" ({read})" if read else ""
     )
+
+
+class _MessageEvaluator(Evaluator):
+    """Evaluates a guardrail's ``message``: numbers read as every view shows them, and a
+    percentage read straight from ``self`` (``${self.cogs_change_pct}%``) with the one
+    decimal every percentage has."""
+
+    def _stringify(self, value: Any, expr: s.Expr) -> str:
+        if isinstance(value, Decimal) and _self_name(expr).endswith("_pct"):
+            return pct(value).removesuffix("%")
+        return str(super()._stringify(value, expr))
 
 
 def _visible(reads: dict[str, Any]) -> dict[str, Any]:
