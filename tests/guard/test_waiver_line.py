@@ -7,6 +7,7 @@ Margins: (102.5 − 53.19135) / 102.5 = 0.48106, (102.5 − 48.4685) / 102.5 = 0
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -117,3 +118,14 @@ def test_the_comment_says_plainly_that_the_waiver_no_longer_holds(write_stack: W
     code, md, _ = run_cli(["check", str(stack), "-o", "markdown"])
     row = "| `feature.chat` | `target_margin` | `launch` | 2999-12-31 | "
     assert row + "misses by 1.9 pts of at most 2.0 pts |" in md
+
+
+def test_sarif_does_not_suppress_a_violation_past_the_line(write_stack: WriteStack) -> None:
+    stack = write_stack(files(extra=waiver("0.01")))
+    code, out, _ = run_cli(["check", str(stack), "-o", "sarif"])
+    assert code == 2
+    results = json.loads(out)["runs"][0]["results"]
+    (chat,) = [r for r in results if r["ruleId"] == "target_margin"]
+    assert chat["level"] == "error" and "suppressions" not in chat
+    assert chat["properties"]["waiver"]["max_shortfall"] == 0.01
+    assert chat["properties"]["waiver"]["exceeded"].startswith("the violation now misses by")
