@@ -15,7 +15,8 @@ things can still go wrong, and each is handled here:
 - control and bidirectional characters could reorder or hide text: they are shown as
   ``\\u202e``-style escapes.
 
-Very long names are cut in the middle so one hostile name cannot fill the comment.
+Very long names are cut in the middle so one hostile name cannot fill the comment;
+the whole body is also kept under GitHub's limit (render/markdown.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-MAX_LENGTH = 200
+MAX_LENGTH = 1000  # long enough for any real value (a guardrail condition is never cut)
 # C0/C1 controls, and the bidirectional formatting characters (Trojan Source).
 _INVISIBLE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
