@@ -190,3 +190,21 @@ def test_effects_always_add_up_to_the_change(
         assert chat.change.usage_effect + chat.change.configuration_effect == chat.change.cogs
         for step in chat.attribution:
             assert step.usage_effect + step.configuration_effect == step.cogs_change
+
+
+def test_a_usage_file_outside_the_repository_is_one_snapshot_for_both(
+    usage_repo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "usage.csv").write_text("feature,units\nchat,2000\n", encoding="utf-8")
+    doc = plan_json(["stack", "--base", "HEAD", "--usage", str(outside / "usage.csv")])
+    assert doc["usage_changed"] is False
+    assert feature(doc, "chat")["change"]["cogs"] == 0
+
+
+def test_a_usage_file_named_on_the_command_line_is_read_at_the_ref(usage_repo: Path) -> None:
+    refresh(usage_repo, 1200)
+    doc = plan_json(["stack", "--base", "HEAD", "--usage", "stack/usage.csv"])
+    assert doc["usage_changed"] is True
+    assert feature(doc, "chat")["change"]["usage_effect"] == 200 * COST_PER_UNIT
