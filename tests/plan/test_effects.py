@@ -135,8 +135,12 @@ def test_a_usage_refresh_does_not_block(usage_repo: Path) -> None:
     (stack,) = [r for r in check.results if r.guardrail == "cogs_growth"]
     assert stack.status == "pass"
     assert stack.values == {"cogs_change_pct": D(0)}  # the configuration moved nothing
-    code, _, err = run_cli(["check", "stack", "--base", "HEAD"])
+    code, out, err = run_cli(["check", "stack", "--base", "HEAD"])
     assert (code, err) == (0, "")
+    assert (
+        "COGS $29.72 → $44.58 (+50.0%): usage +$14.86, configuration $0.00 "
+        "(guardrails judge the configuration)"
+    ) in out
 
 
 def test_a_configuration_change_cannot_hide_behind_a_usage_drop(usage_repo: Path) -> None:
