@@ -61,10 +61,11 @@ class Verdict:
     @property
     def shortfall(self) -> tuple[Decimal, str] | None:
         """The largest miss and what it measures, or None when it cannot be measured."""
-        if not self.amounts:
+        amounts = self.amounts
+        if not amounts:
             return None
-        i = max(range(len(self.amounts)), key=lambda k: self.amounts[k])  # type: ignore[index]
-        return self.amounts[i], (self.kinds[i] if i < len(self.kinds) else "")
+        i = max(range(len(amounts)), key=amounts.__getitem__)
+        return amounts[i], (self.kinds[i] if i < len(self.kinds) else "")
 
 
 def check(
@@ -260,9 +261,7 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
         status, blocking, worse = _ratchet(
             verdict, was, g.severity, strict, base is not None, currency
         )
-        out.append(
-            _result(g, t.address, t.location, verdict, status, blocking, was, worse, currency)
-        )
+        out.append(_result(g, t.address, t.location, verdict, status, blocking, was, worse))
     return out
 
 
@@ -281,7 +280,6 @@ def _result(
     blocking: bool,
     was: Verdict | None,
     worse: str | None,
-    currency: str = "USD",
 ) -> GuardResult:
     return GuardResult(
         guardrail=g.name,
