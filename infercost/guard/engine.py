@@ -492,6 +492,16 @@ def _apply_waivers(
             out.append(r)  # nothing to excuse; an expired waiver is still reported above
             continue
         exceeded = None if expired else _past_the_line(r, w.max_shortfall, currency)
+        if exceeded is not None:
+            warnings.append(
+                Diagnostic(
+                    "Waiver no longer holds",
+                    f'waiver "{w.name}" for {w.guardrail} on {w.target}: {exceeded}; '
+                    "the rule applies again.",
+                    w.at("max_shortfall"),
+                    Severity.WARNING,
+                )
+            )
         use = WaiverUse(
             w.name,
             w.reason,

@@ -239,6 +239,8 @@ def check_comment(result: Any) -> str:
             for r in result.results
             if r.waiver is not None and r.waiver.expired and r.status in ("fail", "existing")
         ],
+        # A crossed waiver line has its own box at the top; the other warnings are notes.
+        notes=[w for w in result.warnings if w.summary != "Waiver no longer holds"],
         headline=headline(result),
         verdict=verdict(result),
     )

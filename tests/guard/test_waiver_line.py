@@ -61,9 +61,12 @@ def test_past_the_line_it_blocks_again_and_says_why(write_stack: WriteStack) -> 
         "the violation now misses by 1.9 pts, more than the 1.0 pts the waiver allows "
         "(max_shortfall)"
     )
-    code, out, _ = run_cli(["check", str(stack)])
+    code, out, err = run_cli(["check", str(stack)])
     assert code == 2
     assert 'waiver "launch" NO LONGER EXCUSES this: the violation now misses by 1.9 pts' in out
+    # ... and a warning on stderr points at the line the waiver held.
+    assert "Warning: Waiver no longer holds" in err
+    assert "on stack/waivers.hcl line 6" in err
 
 
 def test_a_waived_violation_that_grows_past_the_line_blocks(write_stack: WriteStack) -> None:
