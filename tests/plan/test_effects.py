@@ -212,3 +212,19 @@ def test_a_usage_file_named_on_the_command_line_is_read_at_the_ref(usage_repo: P
     doc = plan_json(["stack", "--base", "HEAD", "--usage", "stack/usage.csv"])
     assert doc["usage_changed"] is True
     assert feature(doc, "chat")["change"]["usage_effect"] == 200 * COST_PER_UNIT
+
+
+def test_documents_with_a_split_validate_against_the_schemas(write_stack) -> None:
+    import jsonschema
+
+    from tests.plan.test_output_schemas import schema
+
+    write_stack(stack_files(1000), "base")
+    write_stack(stack_files(1500, edit=MORE_INPUT))
+    for kind in ("plan", "check"):
+        code, out, _ = run_cli([kind, "stack", "--base-dir", "base", "-o", "json"])
+        assert code == 0
+        document = json.loads(out)
+        jsonschema.validate(document, schema(kind))
+        usage_changed = document["usage_changed"] if kind == "plan" else document["plan"]
+        assert usage_changed is True or usage_changed["usage_changed"] is True
