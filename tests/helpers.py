@@ -187,7 +187,11 @@ def code_spans(markdown: str) -> list[str]:
     return out
 
 
+_FENCED = re.compile(r"^```[^\n]*\n.*?^```$", re.M | re.S)
+
+
 def outside_code(markdown: str) -> str:
-    """``markdown`` with every inline code span removed: what GitHub renders as Markdown
-    (inside a span, HTML, mentions, links and emphasis are shown as typed)."""
-    return _CODE_SPAN.sub("", markdown)
+    """``markdown`` with every fenced code block and inline code span removed: what
+    GitHub renders as Markdown (inside code, HTML, mentions, links and emphasis are shown
+    as typed)."""
+    return _CODE_SPAN.sub("", _FENCED.sub("", markdown))
