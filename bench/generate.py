@@ -362,6 +362,16 @@ def count_expr(rng: random.Random, lo: int, hi: int) -> str:
     return f"triangular({a}, {m}, {c})"
 
 
+def as_count(expr: str) -> str:
+    """A calls expression fit for a step with context_growth: a continuous distribution is
+    an error there (its E[C(C-1)] is no count of call pairs), so a triangular becomes the
+    discrete between of its bounds. No random draw, so the rest of the data is unchanged."""
+    if expr.startswith("triangular("):
+        lo, _mode, hi = expr[len("triangular(") : -1].split(", ")
+        return f"between({lo}, {hi})"
+    return expr
+
+
 def tokens_expr(rng: random.Random, lo: int, hi: int, step: int = 10) -> str:
     """A token size: constant, between (discrete) or triangular."""
     r = rng.random()
@@ -417,6 +427,7 @@ class StackBuilder:
                 a["cached_share"] = ratio(rng, 5, 80)
             if heavy and rng.random() < 0.55:
                 a["context_growth"] = tokens_expr(rng, 50, 900)
+                a["calls"] = as_count(a["calls"])
             if rng.random() < 0.30:
                 if rng.random() < 0.15:
                     a["retry_rate"] = "var.default_retry_rate"
@@ -715,6 +726,8 @@ def change_workflows(
             new = old
             while new == old:
                 new = count_expr(rng, 1, 6)
+            if "context_growth" in st.attrs:
+                new = as_count(new)
             st.attrs["calls"] = new
             log.append(f"workflow.{wf.name}.step.{st.name}: calls {old} -> {new}")
         else:

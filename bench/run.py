@@ -128,6 +128,8 @@ class Bench:
     target_s: Callable[[dict[str, Result]], float | None] | None = None
     target_text: str = "-"
     target_rss: int | None = None
+    # a peak-RSS target taken from an earlier result (e.g. twice breakdown's)
+    target_rss_from: Callable[[dict[str, Result]], int | None] | None = None
     describe: Callable[[bytes], str] | None = None
     skip_reason: str | None = None
 
@@ -202,6 +204,8 @@ def measure(
 ) -> Result:
     res = Result(b.name, target_text=b.target_text, target_rss=b.target_rss)
     res.target_s = b.target_s(done) if b.target_s else None
+    if res.target_rss is None and b.target_rss_from is not None:
+        res.target_rss = b.target_rss_from(done)
     if b.skip_reason:
         res.error = b.skip_reason
         return res
@@ -338,6 +342,47 @@ for text in texts:
     parse(text)
 print(time.perf_counter() - t, len(files))
 """
+
+# ---------------------------------------------------------------------------
+# a single large file
+
+ONE_FILE_LINES = 14_000
+
+
+def one_file_stack(data: Path) -> tuple[Path, int]:
+    """A stack of one .hcl file of at least ONE_FILE_LINES lines (SPEC target: validate
+    in 1.5 s): the generated stack's files concatenated, with more features generated
+    beside it when the stack is smaller."""
+    out = data / "onefile"
+    target = out / "main.hcl"
+    if target.exists():
+        return out, target.read_text(encoding="utf-8").count("\n")
+    source = data / "onefile-source"
+    features = 200
+    while True:
+        if source.exists():
+            shutil.rmtree(source)
+        generate(
+            source,
+            features=features,
+            steps=features * 5,
+            rows=1000,
+            customers=100,
+            with_git=False,
+            quiet=True,
+        )
+        texts = [p.read_text(encoding="utf-8") for p in sorted((source / "stack").glob("*.hcl"))]
+        text = "\n".join(texts)
+        lines = text.count("\n")
+        if lines >= ONE_FILE_LINES:
+            break
+        features = int(features * ONE_FILE_LINES / lines) + 1
+    out.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    shutil.copy(source / "stack" / "usage.csv", out / "usage.csv")
+    shutil.rmtree(source)
+    return out, lines
+
 
 # ---------------------------------------------------------------------------
 # report
@@ -528,6 +573,23 @@ def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> N
         b = done.get("breakdown")
         return 2 * b.median if b is not None and b.ok else None
 
+    def breakdown_times(factor: float) -> Callable[[dict[str, Result]], float | None]:
+        def target(done: dict[str, Result]) -> float | None:
+            b = done.get("breakdown")
+            return factor * b.median if b is not None and b.ok and b.median else None
+
+        return target
+
+    def twice_breakdown_rss(done: dict[str, Result]) -> int | None:
+        b = done.get("breakdown")
+        return 2 * b.peak_rss if b is not None and b.peak_rss else None
+
+    one_file, one_file_lines = one_file_stack(data)
+    formats_dir = data / "formats-out"
+    every_format = ["-o", "text"]
+    for fmt in ("json", "sarif", "junit", "markdown"):
+        every_format += ["-o", f"{fmt}={formats_dir / ('check.' + fmt)}"]
+
     benches = [
         Bench(
             "breakdown",
@@ -602,7 +664,36 @@ def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> N
             REPO_ROOT,
             args.runs,
             ok_codes=(0, 2),
+            target_s=breakdown_times(1.5),
+            target_text="1.5x breakdown",
+            target_rss_from=twice_breakdown_rss,
             describe=describe_check,
+        ),
+        Bench(
+            f"validate one {one_file_lines}-line file",
+            [*cli, "validate", str(one_file)],
+            REPO_ROOT,
+            args.light_runs,
+            target_s=lambda d: 1.5,
+            target_text="1.5 s",
+        ),
+        Bench(
+            "check --base-dir, every format",
+            [
+                *cli,
+                "check",
+                str(changed),
+                "--base-dir",
+                str(stack),
+                "--usage",
+                str(usage),
+                *every_format,
+            ],
+            REPO_ROOT,
+            1,
+            ok_codes=(0, 2),
+            target_rss_from=twice_breakdown_rss,
+            target_text="RSS 2x breakdown",
         ),
         Bench(
             "infercost HCL parse, all files (in-process)",
@@ -611,6 +702,15 @@ def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> N
             args.light_runs,
             inner_time=True,
             describe=describe_inner("files parsed"),
+        ),
+        Bench(
+            "fmt --check, all files",
+            [*cli, "fmt", "--check", str(stack)],
+            REPO_ROOT,
+            args.light_runs,
+            ok_codes=(0, 3),
+            target_s=lambda d: 2.0,
+            target_text="2 s",
         ),
         Bench(
             "python-hcl2 parse, reference",

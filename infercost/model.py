@@ -21,9 +21,34 @@ Count = Decimal | Distribution
 
 class SourceText(str):
     """Expression text in a configuration (a distribution, a guardrail condition): a string
-    in JSON, shown as written (unquoted) in plan views."""
+    in JSON, shown as written (unquoted) in plan views.
+
+    Two texts are equal when their tokens are: ``between(2,5)`` is ``between(2, 5)``,
+    so laying a stack out again (``infercost fmt``) never shows up as a change.
+    """
 
     __slots__ = ()
+
+    def tokens(self) -> tuple[str, ...]:
+        from infercost.config.lexer import Kind, tokenize
+        from infercost.errors import InfercostError
+
+        try:
+            found = tokenize(self)
+        except InfercostError:
+            return (str(self),)
+        return tuple(t.text for t in found if t.kind not in (Kind.NEWLINE, Kind.COMMENT))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SourceText):
+            return self.tokens() == other.tokens()
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self.tokens())
 
 
 def _config_value(value: Any) -> Any:

@@ -3,6 +3,11 @@
 Files are read straight from the object database (no checkout, no stash, the working
 tree untouched). A stack directory that did not exist at the ref is an empty base, not
 an error: everything in the head is then "create".
+
+``A...B`` names the merge base of A and B, as GitHub diffs a pull request: comparing
+with the tip of a base branch that moved on since the branch was cut would show the
+changes merged there since, reversed, as if the pull request undid them. A missing
+side is ``HEAD`` (``main...`` is ``main...HEAD``), as in git.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infercost.errors import InfercostError
+from infercost.errors import InfercostError, SourceRange
 
 
 @dataclass
@@ -42,24 +47,24 @@ def _open_repo(path: Path):  # type: ignore[no-untyped-def]
 
 def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
     """Read every ``*.hcl`` directly in ``stack_dir`` as committed at ``ref``."""
-    import git
 
     stack_dir = Path(stack_dir).resolve()
     repo = _open_repo(stack_dir if stack_dir.exists() else stack_dir.parent)
     root = Path(repo.working_tree_dir or repo.git_dir).resolve()
     try:
-        commit = repo.commit(ref)
+        commit = _commit(repo, ref)
         tree = commit.tree  # a shallow clone can name a parent whose object is missing
-    except (git.BadName, git.BadObject, ValueError):
+    except _ref_errors():
         hint = ""
         if os.path.exists(os.path.join(repo.git_dir, "shallow")):
             hint = (
                 " This is a shallow clone, so the base may not have been fetched: check out "
                 "with full history (actions/checkout with fetch-depth: 0) or fetch the base ref."
             )
-        raise InfercostError.at(
-            "Unknown git ref", f'"{ref}" does not name a commit in {root}.{hint}'
-        ) from None
+        what = "does not name a commit"
+        if "..." in ref:
+            what = "does not name a merge base (two commits with a common ancestor)"
+        raise InfercostError.at("Unknown git ref", f'"{ref}" {what} in {root}.{hint}') from None
     relative = stack_dir.relative_to(root).as_posix() if stack_dir != root else ""
     result = RefStack(ref, repo_root=root, commit=commit.hexsha)
     if relative:
@@ -68,6 +73,14 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
         except KeyError:
             result.exists = False
             return result
+        if tree.type == "submodule":
+            from infercost.config.loader import display_path
+
+            raise InfercostError.at(
+                "Not a directory at the base",
+                f"{display_path(stack_dir)} is a git submodule (a gitlink) at {ref}; its files "
+                "are not in this repository, so there is no base stack to read.",
+            )
         if tree.type != "tree":
             result.exists = False
             return result
@@ -77,10 +90,7 @@ def read_stack_at(stack_dir: Path, ref: str) -> RefStack:
     for blob in sorted(tree.blobs, key=lambda b: b.name):
         if blob.name.endswith(".hcl") and blob.name != PROJECT_FILE:
             name = f"{display_path(stack_dir / blob.name)}@{ref}"
-            try:
-                result.texts[name] = blob.data_stream.read().decode("utf-8")
-            except UnicodeDecodeError:
-                raise InfercostError.at("Unreadable file", f"{name} is not UTF-8 text.") from None
+            result.texts[name] = _decode(blob.data_stream.read(), name)
     if not result.texts:
         result.exists = False
     return result
@@ -92,7 +102,6 @@ def read_hcl_at(path: Path, ref: str) -> dict[str, str] | None:
     None when ``path`` lies outside the repository (the caller reads it from disk);
     an empty dict when it did not exist at ``ref``.
     """
-    import git
 
     from infercost.config.loader import display_path
 
@@ -104,14 +113,73 @@ def read_hcl_at(path: Path, ref: str) -> dict[str, str] | None:
     except ValueError:
         return None
     try:
-        node = repo.commit(ref).tree / relative if relative else repo.commit(ref).tree
-    except (KeyError, git.BadName, git.BadObject, ValueError):
+        tree = _commit(repo, ref).tree
+        node = tree / relative if relative else tree
+    except _ref_errors():
         return {}
-    blobs = [node] if node.type == "blob" else [b for b in node.blobs if b.name.endswith(".hcl")]
-    return {
-        f"{display_path(root / b.path)}@{ref}": b.data_stream.read().decode("utf-8")
-        for b in sorted(blobs, key=lambda b: b.path)
-    }
+    if node.type == "blob":
+        blobs = [node]
+    elif node.type == "tree":
+        blobs = [b for b in node.blobs if b.name.endswith(".hcl")]
+    else:  # a gitlink (submodule): no file content at this ref
+        raise InfercostError.at(
+            "Not a file at the base",
+            f"{display_path(path)} is a git submodule at {ref}, not a policy file or folder.",
+        )
+    out = {}
+    for b in sorted(blobs, key=lambda b: b.path):
+        name = f"{display_path(root / b.path)}@{ref}"
+        out[name] = _decode(b.data_stream.read(), name)
+    return out
+
+
+# What GitPython raises for a ref it cannot resolve: "HEAD:../x" (a path that walks out
+# of the tree) raises KeyError, "@{-1}" without a previous branch IndexError, a tree or
+# blob where a commit is expected ValueError. All mean "not a commit here".
+def _ref_errors() -> tuple[type[BaseException], ...]:
+    import git
+
+    return (
+        git.BadName,
+        git.BadObject,
+        git.GitError,
+        ValueError,
+        LookupError,
+        TypeError,
+        AttributeError,
+        NotImplementedError,
+    )
+
+
+def _commit(repo, ref: str):  # type: ignore[no-untyped-def]
+    """The commit a ref names; for ``A...B``, their merge base. A ref that names a path
+    or a tree is not a commit, and no side is ever an option for git."""
+    import git
+
+    if "..." in ref:
+        left, right = (side or "HEAD" for side in ref.split("...", 1))
+        bases = repo.merge_base(_commit(repo, left), _commit(repo, right))
+        if not bases:
+            raise ValueError(ref)
+        return bases[0]
+    if ":" in ref or ref.startswith("-") or "\0" in ref:
+        raise ValueError(ref)
+    commit = repo.commit(ref)
+    if not isinstance(commit, git.Commit):  # pragma: no cover - GitPython raises first
+        raise ValueError(ref)
+    return commit
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InfercostError.at(
+            "Unreadable file",
+            f"{name} is not UTF-8 text (byte {exc.start + 1}, line {line}).",
+            range=SourceRange.point(name, line),
+        ) from None
 
 
 def repository_root(path: Path) -> Path | None:
@@ -135,8 +203,8 @@ def read_file_at(path: Path, ref: str) -> bytes | None:
     root = Path(repo.working_tree_dir or repo.git_dir).resolve()
     try:
         relative = path.relative_to(root).as_posix()
-        node = repo.commit(ref).tree / relative
-    except (ValueError, KeyError, git.BadName, git.BadObject):
+        node = _commit(repo, ref).tree / relative
+    except (ValueError, KeyError, git.BadName, git.BadObject, git.GitCommandError):
         return None
     if node.type != "blob":
         return None

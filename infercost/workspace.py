@@ -23,6 +23,7 @@ from infercost.config.loader import (
     read_text,
 )
 from infercost.errors import Diagnostic, InfercostError, Severity
+from infercost.files import refuse_special
 from infercost.model import Stack
 from infercost.plan.overrides import apply_what_ifs
 from infercost.usage.snapshot import Snapshot, check_names, read_snapshot, read_snapshot_bytes
@@ -57,7 +58,7 @@ def read_inputs(options: Options, sources: Sources | None = None) -> Inputs:
     parsed: dict[str, s.File] = {}
     for path in options.var_files:
         shown = display_path(path)
-        if not path.is_file():
+        if not path.exists():
             raise InfercostError.at("Variable file not found", f"{shown} does not exist.")
         text = _keep(sources, {shown: read_text(path)})
         (parsed[shown],) = parse_files(text, root="var_file")
@@ -85,7 +86,11 @@ def usage_path(stack: Stack, options: Options) -> Path | None:
     if options.usage is not None:
         return options.usage
     if stack.settings.usage:
-        return Path(stack.directory) / stack.settings.usage
+        from infercost.files import confine, stack_roots
+
+        path = Path(stack.directory) / stack.settings.usage
+        confine(path, stack_roots(Path(stack.directory)), "usage file", stack.settings.at("usage"))
+        return path
     return None
 
 
@@ -110,6 +115,7 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
                 context="infercost",
             )
         )
+    refuse_special(path, "usage snapshot")  # a pipe or /proc file would never end
     snapshot = read_snapshot(path, options.period)
     features = {f for st in stacks for f in st.features}
     subscriptions = {sub for st in stacks for sub in st.subscriptions}
@@ -245,7 +251,7 @@ def load_base_usage(
 
 
 def _read_what_if(path: Path) -> str:
-    if not path.is_file():
+    if not path.exists():
         raise InfercostError.at("What-if file not found", f"{display_path(path)} does not exist.")
     return read_text(path)
 

@@ -5,7 +5,8 @@ Precedence, highest first (as black's ``Report.return_code`` states its own):
 1. ``ERROR`` (1): any error diagnostic — bad input, a bad flag, a failed write. Never
    hidden by ``--soft-fail``.
 2. ``CHANGES`` (2): ``check`` found a blocking violation (unless ``--soft-fail``), or
-   ``plan --detailed-exitcode`` found a change.
+   ``plan --detailed-exitcode`` found a change; ``UNFORMATTED`` (3): ``fmt --check``
+   found files to format (as ``terraform fmt -check`` exits 3).
 3. ``SUCCESS`` (0): everything else; warnings never change the exit code.
 
 ``INTERRUPTED`` (130) is the shell's code for Ctrl-C, for a run that was cut short.
@@ -24,6 +25,8 @@ class ExitCode(IntEnum):
     ERROR = 1
     #: Blocking violations (check) or changes (plan --detailed-exitcode).
     CHANGES = 2
+    #: ``fmt --check`` found files not in the canonical layout (as ``terraform fmt``).
+    UNFORMATTED = 3
     INTERRUPTED = 130
 
 

@@ -40,14 +40,30 @@ def with_snippets(
                 lines[name] = text.split("\n")
             found = lines[name]
             line = found[number - 1].rstrip("\r") if 0 < number <= len(found) else None
-        out.append(d if line is None else dataclasses.replace(d, snippet=line))
+        out.append(d if line is None else dataclasses.replace(d, snippet=one_line(line)))
     return out
 
 
+SOURCE_WIDTH = 120
+
+
+def one_line(text: str, width: int = SOURCE_WIDTH) -> str:
+    """A source line as it may be echoed: control characters shown as escapes (a NUL-
+    separated file is not one huge line of secrets), cut to ``width`` characters."""
+    text = text.replace("\t", "    ")
+    cut = text[: width + 1]
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
+    if len(text) > width or len(shown) > width:
+        shown = shown[: width - 1] + "…"
+    return shown
+
+
 def _line_on_disk(filename: str, line: int, limit: int = 50_000_000) -> str | None:
+    from infercost.files import is_pseudo
+
     path = Path(filename)
     try:
-        if not path.is_file() or path.stat().st_size > limit:
+        if is_pseudo(path) or not path.is_file() or path.stat().st_size > limit:
             return None
         with path.open(encoding="utf-8", errors="replace") as handle:
             for number, text in enumerate(handle, start=1):

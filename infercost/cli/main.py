@@ -10,12 +10,16 @@ success, 1 error (bad input or a bad flag — never Typer's 2), 2 "changes" (pla
 
 from __future__ import annotations
 
+import contextlib
+import decimal
+import errno
 import gc
+import io
 import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TextIO, cast
 
 import typer
 
@@ -33,6 +37,7 @@ from infercost.cli.diagnostics import Outcome, report
 from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
 from infercost.insight.sampling import Settings, check_settings
+from infercost.render.inert import InertStream
 from infercost.workspace import Change, Options
 
 app = typer.Typer(
@@ -196,7 +201,12 @@ def breakdown(
 
 
 BaseOpt = Annotated[
-    str | None, typer.Option("--base", help="Git ref of the base (the stack as committed there).")
+    str | None,
+    typer.Option(
+        "--base",
+        help="Git ref of the base (the stack as committed there); A...B is the merge base "
+        "of A and B, as GitHub diffs a pull request.",
+    ),
 ]
 BaseDirOpt = Annotated[
     Path | None, typer.Option("--base-dir", help="Directory holding the base stack.")
@@ -379,6 +389,24 @@ def comment(
 
 
 @app.command()
+def fmt(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Stack directories or .hcl files (default: the current directory)."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; list the files to format and exit 3."),
+    ] = False,
+) -> Outcome:
+    """Rewrite .hcl files in the canonical layout, and print the files changed."""
+    from infercost.cli import fmt as command
+
+    return command.run(tuple(paths or ()), check, _console(ctx, True))
+
+
+@app.command()
 def version(ctx: typer.Context) -> Outcome:
     """Print the version."""
     _console(ctx).stdout.write(f"infercost {__version__}\n")
@@ -389,9 +417,29 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     """Run the CLI and return its exit code: the one handler of every command.
 
     A command returns an :class:`Outcome`; an error that ends it becomes one. Either
-    way its diagnostics are printed here, once, and never as a traceback.
+    way its diagnostics are printed here, once, and never as a traceback. Every byte
+    printed goes through inert streams (:mod:`infercost.render.inert`): nothing from a
+    stack, a usage file or a message can start a CI runner command or show a token.
     """
-    console = console or Console()
+    given = console or Console()
+    if given.stdout is None:  # started with standard output closed (>&-)
+        given = Console(_ClosedStream(), given.stderr, given.no_color)
+    out, err = InertStream(given.stdout), InertStream(given.stderr)
+    # InertStream writes like a text stream; it wraps one rather than being one.
+    code = _main(argv, Console(cast(TextIO, out), cast(TextIO, err), given.no_color))
+    try:
+        out.flush()  # the last line, when it had no newline
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        err.write(f"Error: Cannot write output\n\n{exc.strerror or exc}.\n")
+        code = int(ExitCode.ERROR)
+    with contextlib.suppress(OSError):
+        err.flush()
+    return code
+
+
+def _main(argv: list[str] | None, console: Console) -> int:
     # A run is short and builds large, acyclic structures (parse trees, a million usage
     # rows' groups); the cyclic GC's repeated full scans over them cost more than the
     # little cyclic garbage it would reclaim. Raising the threshold keeps it for safety.
@@ -416,6 +464,16 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.SUCCESS)
+    except decimal.DecimalException:  # a derived figure (a percentage change) too large
+        problem = Diagnostic(
+            "Figure too large",
+            "A figure derived from the configuration is too large to show at 28 "
+            "significant digits; check prices, counts and usage for absurd values.",
+        )
+        return report(Outcome(ExitCode.ERROR, (problem,)), console)
+    except OSError as exc:  # stdout closed (>&-), a full disk (/dev/full): said, not a bug
+        problem = Diagnostic("Cannot write output", f"{exc.strerror or exc}.")
+        return report(Outcome(ExitCode.ERROR, (problem,)), console)
     except Exception:
         if os.environ.get("INFERCOST_DEBUG"):
             traceback.print_exc(file=console.stderr)
@@ -430,5 +488,24 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     return int(returned or 0)  # --help and the like: click's own exit code
 
 
+class _ClosedStream(io.StringIO):
+    """Standard output when the process started without one: writing is an error."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a buffered write to a full disk fails here, not in main
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        sys.stderr.write(f"Error: Cannot write output\n\n{exc.strerror or exc}.\n")
+        code = 1
+    if sys.stdout is not None:
+        # Nothing more to write: keep the interpreter's final flush from failing again.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    sys.exit(code)

@@ -21,6 +21,7 @@ from infercost.app.arguments import OutputSpec
 from infercost.cli.context import Console
 from infercost.errors import Diagnostic, InfercostError
 from infercost.render.formatting import Style
+from infercost.render.inert import InertStream, for_format
 
 __all__ = ["OutputSpec", "View", "parse_outputs", "publish", "render", "write_outputs"]
 
@@ -86,13 +87,18 @@ def render(
 
 
 def write_outputs(rendered: Sequence[tuple[OutputSpec, str]], stdout: TextIO) -> None:
+    """Write each document; none can start a CI runner command or carry a token
+    (:mod:`infercost.render.inert`), only the ``github`` format writes real commands."""
     for spec, text in rendered:
         if spec.path is None:
-            stdout.write(text)
+            if isinstance(stdout, InertStream):
+                stdout.write_document(for_format(spec.format, text))
+            else:
+                stdout.write(for_format(spec.format, text))
             continue
         try:
             spec.path.parent.mkdir(parents=True, exist_ok=True)
-            spec.path.write_text(text, encoding="utf-8")
+            spec.path.write_text(for_format(spec.format, text), encoding="utf-8")
         except OSError as exc:
             raise InfercostError.at(
                 "Cannot write output", f"{spec.path}: {exc.strerror or exc}."

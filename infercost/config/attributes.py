@@ -14,7 +14,7 @@ from infercost.arithmetic import ZERO
 from infercost.config import syntax as s
 from infercost.config.inputs import Inputs
 from infercost.diagnostics import Diagnostics
-from infercost.errors import Diagnostic, InfercostError, SourceRange
+from infercost.errors import Diagnostic, InfercostError, SourceRange, excerpt
 from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.values import BlockRef, Distribution, Value, display, type_name
 
@@ -105,7 +105,8 @@ class AttributeReader:
             if not distribution:
                 raise self.fail(
                     "Invalid use of a distribution",
-                    f'{value.text} cannot be the value of "{name}": a distribution may only '
+                    f'{excerpt(value.text)} cannot be the value of "{name}": a distribution '
+                    "may only "
                     "be the whole value of " + ", ".join(DISTRIBUTION_ATTRIBUTES) + ".",
                     attr.expr.range,
                     block,
@@ -116,7 +117,8 @@ class AttributeReader:
         if isinstance(value, bool) or not isinstance(value, Decimal):
             raise self.fail(
                 "Incorrect attribute value type",
-                f'"{name}" must be a number, but it is a {type_name(value)} ({display(value)}).',
+                f'"{name}" must be a number, but it is a {type_name(value)} '
+                f"({excerpt(display(value))}).",
                 attr.expr.range,
                 block,
             )
@@ -166,7 +168,8 @@ class AttributeReader:
         if not isinstance(value, accepts):
             raise self.fail(
                 "Incorrect attribute value type",
-                f'"{name}" must be {expected}, but it is a {type_name(value)} ({display(value)}).',
+                f'"{name}" must be {expected}, but it is a {type_name(value)} '
+                f"({excerpt(display(value))}).",
                 attr.expr.range,
                 block,
             )

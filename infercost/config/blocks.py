@@ -12,8 +12,8 @@ from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader, Collector, nowhere
 from infercost.config.guardrails import check_guardrail_references, compile_guardrail
-from infercost.errors import Diagnostic, InfercostError, did_you_mean
-from infercost.evaluate.values import display
+from infercost.errors import Diagnostic, InfercostError, did_you_mean, excerpt
+from infercost.evaluate.values import Distribution, display
 from infercost.model import (
     Feature,
     Guardrail,
@@ -219,6 +219,7 @@ class BlockBuilder(AttributeReader):
             values["quantity"] = local.run(
                 lambda: self.number(block, "quantity", ONE, distribution=True)
             )
+        local.run(lambda: self._growth_needs_a_count(block, values))
         local.raise_if_any()
         return Step(
             range=block.range,
@@ -229,6 +230,24 @@ class BlockBuilder(AttributeReader):
             item=item,
             description=self.string(block, "description"),
             **values,
+        )
+
+    def _growth_needs_a_count(self, block: s.Block, values: dict[str, Any]) -> None:
+        """Context growth counts ordered pairs of calls, E[C·(C−1)]: for a continuous
+        ``calls`` that is not a count of calls (it is negative for between(0, 0.5)), so
+        the pair is an error (SPEC §15). A constant or a whole-bounded between is a count."""
+        calls, growth = values.get("calls"), values.get("context_growth")
+        if not isinstance(calls, Distribution) or calls.discrete:
+            return
+        if growth is None or (not isinstance(growth, Distribution) and growth == ZERO):
+            return
+        raise self.fail(
+            "Invalid use of a distribution",
+            f"calls = {excerpt(calls.text)} is continuous, but this step has a context_growth: "
+            "growth adds tokens per earlier call, so calls must be a count here (a whole "
+            "number, an average like 2.5, or between() with whole bounds).",
+            block.body.attributes["calls"].expr.range,
+            block,
         )
 
     def _price_item(self, uses: str, attr: s.Attribute, block: s.Block) -> Any:

@@ -12,7 +12,7 @@ from infercost.arithmetic import exact
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader
 from infercost.config.inputs import Inputs
-from infercost.errors import did_you_mean
+from infercost.errors import did_you_mean, excerpt
 from infercost.evaluate.evaluator import Scope
 from infercost.model import SCOPES, SEVERITIES, Guardrail
 
@@ -76,7 +76,8 @@ def _policy_guardrail(compiler: AttributeReader, block: s.Block, source: str) ->
         if ref.target.name != "self":  # type: ignore[attr-defined]
             raise compiler.fail(
                 "Invalid reference in a policy",
-                f"{ref.text}: policy files are shared across stacks and may refer only to self.",
+                f"{excerpt(ref.text)}: policy files are shared across stacks and may refer "
+                "only to self.",
                 ref.range,
                 block,
             )
@@ -94,7 +95,7 @@ def check_guardrail_references(compiler: AttributeReader, block: s.Block, g: Gua
         if root not in declared:
             raise compiler.fail(
                 "Invalid reference",
-                f"{ref.text}: guardrails read self, var.NAME and local.NAME only.",
+                f"{excerpt(ref.text)}: guardrails read self, var.NAME and local.NAME only.",
                 ref.range,
                 block,
             )

@@ -31,6 +31,11 @@ from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
 
 __all__ = ["parse_text", "warm_up"]
 
+# How deep blocks and expressions may nest. The parser is iterative, but the conversion
+# and the evaluator recurse; a fixed bound turns a hostile file into a located error far
+# from Python's recursion limit. Real configurations nest a handful of levels.
+MAX_DEPTH = 64
+
 _OPERATORS = {
     "DOUBLE_EQ": "==",
     "NEQ": "!=",
@@ -73,7 +78,8 @@ def _cache_file() -> str:
     import hcl2
     import lark
 
-    tag = f"hcl2-{getattr(hcl2, '__version__', 'x')}-lark-{lark.__version__}.grammar"
+    version = getattr(hcl2, "__version__", "x")
+    tag = f"hcl2-{version}-lark-{lark.__version__}-nopos.grammar"
     candidates = []
     if env := os.environ.get("INFERCOST_CACHE_DIR"):
         candidates.append(Path(env))
@@ -99,7 +105,9 @@ def _parser() -> Lark:
         grammar,
         parser="lalr",
         cache=_cache_file(),
-        propagate_positions=True,
+        # No propagate_positions: it doubles lark's parse time, computing every tree's
+        # span; the converter finds the edge tokens of the few trees it locates.
+        propagate_positions=False,
         postlex=PostLexer(),
     )
 
@@ -123,7 +131,14 @@ def parse_text(text: str, filename: str) -> s.File:
             gc.enable()
     root = tree.children[0]
     assert isinstance(root, Tree)  # the grammar's start rule always wraps a body
-    return s.File(filename, text, _Converter(filename, text).body(root))
+    try:
+        return s.File(filename, text, _Converter(filename, text).body(root))
+    except RecursionError:  # a safety net: _Converter bounds nesting well below the limit
+        raise InfercostError.at(
+            "Too deeply nested",
+            f"Blocks or expressions in this file nest more than {MAX_DEPTH} levels deep.",
+            SourceRange.point(filename, 1),
+        ) from None
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, filename: str) -> Diagnostic:
@@ -149,6 +164,8 @@ def _found(value: str) -> str:
         return "new line"
     if first.startswith(("#", "//", "/*")):
         return "comment"
+    if len(first) > 40:  # a diagnostic echoes no more than a short piece of the file
+        return repr(first[:40]) + "…"
     return repr(first)
 
 
@@ -165,14 +182,24 @@ class _Converter:
     def __init__(self, filename: str, source: str) -> None:
         self.filename = filename
         self.source = source + "\n"
+        self.depth = 0
+
+    def _descend(self, node: Tree[Token] | Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self._error(
+                "Too deeply nested",
+                f"Blocks and expressions may nest at most {MAX_DEPTH} levels deep.",
+                self._range(node),
+            )
 
     # -- locations ---------------------------------------------------------------------
     def _range(
         self, first: Tree[Token] | Token, last: Tree[Token] | Token | None = None
     ) -> SourceRange:
         last = last if last is not None else first
-        start = first if isinstance(first, Token) else first.meta
-        end = last if isinstance(last, Token) else last.meta
+        start = _edge_token(first, last=False)
+        end = _edge_token(last, last=True)
         return SourceRange(
             self.filename,
             Pos(start.line or 1, start.column or 1),
@@ -182,20 +209,30 @@ class _Converter:
     def _span(self, start: SourceRange, end: SourceRange) -> SourceRange:
         return SourceRange(self.filename, start.start, end.end)
 
-    def _text(self, rng: SourceRange) -> str:
-        lines = self.source.split("\n")
-        if rng.start.line == rng.end.line:
-            return lines[rng.start.line - 1][rng.start.column - 1 : rng.end.column - 1]
-        chunk = [lines[rng.start.line - 1][rng.start.column - 1 :]]
-        chunk += lines[rng.start.line : rng.end.line - 1]
-        chunk.append(lines[rng.end.line - 1][: rng.end.column - 1])
-        return "\n".join(chunk)
+    @staticmethod
+    def _offsets(
+        first: Tree[Token] | Token, last: Tree[Token] | Token | None = None
+    ) -> tuple[int, int]:
+        """Character offsets of a node in the source, straight from the lexer: a node's
+        text is a slice, found in constant time (no re-splitting of the file per node)."""
+        last = last if last is not None else first
+        start = _edge_token(first, last=False)
+        end = _edge_token(last, last=True)
+        assert start.start_pos is not None and end.end_pos is not None  # set by the lexer
+        return start.start_pos, end.end_pos
 
     def _error(self, summary: str, detail: str, rng: SourceRange) -> InfercostError:
         return InfercostError(Diagnostic(summary, detail, rng))
 
     # -- structure -----------------------------------------------------------------------
     def body(self, tree: Tree[Token]) -> s.Body:
+        self._descend(tree)
+        try:
+            return self._body(tree)
+        finally:
+            self.depth -= 1
+
+    def _body(self, tree: Tree[Token]) -> s.Body:
         body = s.Body()
         seen_blocks: dict[tuple[str, ...], s.Block] = {}
         for child in _significant(tree.children):
@@ -274,7 +311,14 @@ class _Converter:
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: Tree[Token] | Token) -> s.Expr:
         if isinstance(node, Token):  # pragma: no cover - the grammar wraps every token
-            raise self._error("Unsupported expression", repr(node.value), self._range(node))
+            raise self._error("Unsupported expression", "Unexpected token.", self._range(node))
+        self._descend(node)
+        try:
+            return self._expr(node)
+        finally:
+            self.depth -= 1
+
+    def _expr(self, node: Tree[Token]) -> s.Expr:
         handler = getattr(self, f"_x_{node.data}", None)
         if handler is None:
             rng = self._range(node)
@@ -287,33 +331,37 @@ class _Converter:
         expr: s.Expr = handler(node)
         return expr
 
-    def _node(self, cls: type[s.Expr], rng: SourceRange, **fields: Any) -> s.Expr:
-        return cls(range=rng, text=self._text(rng), **fields)
+    def _node(
+        self, cls: type[s.Expr], rng: SourceRange, span: tuple[int, int], **fields: Any
+    ) -> s.Expr:
+        return cls(range=rng, source=self.source, start=span[0], end=span[1], **fields)
 
     def _x_expr_term(self, node: Tree[Token]) -> s.Expr:
         children = _significant(node.children)
         if len(children) == 3 and isinstance(children[0], Token) and children[0].type == "LPAR":
             inner = self.expr(children[1])
             rng = self._range(children[0], children[2])
-            # Parentheses only group; keep the inner node but widen nothing (text stays inner).
-            return inner if rng is None else _regroup(inner, rng, self._text(rng))
+            # Parentheses only group: the same node, its range and text widened to them.
+            return _regroup(inner, rng, self._offsets(children[0], children[2]))
         return self.expr(children[0])
 
     def _x_int_lit(self, node: Tree[Token]) -> s.Expr:
-        return self._node(s.Number, self._range(node))
+        return self._node(s.Number, self._range(node), self._offsets(node))
 
     _x_float_lit = _x_int_lit
 
     def _x_literal_value(self, node: Tree[Token]) -> s.Expr:
         word = _word(node)
         value = {"true": True, "false": False, "null": None}[word]
-        return self._node(s.Literal, self._range(node), value=value)
+        return self._node(s.Literal, self._range(node), self._offsets(node), value=value)
 
     def _x_identifier(self, node: Tree[Token]) -> s.Expr:
-        return self._node(s.Name, self._range(node), name=_word(node))
+        return self._node(s.Name, self._range(node), self._offsets(node), name=_word(node))
 
     def _x_string(self, node: Tree[Token]) -> s.Expr:
-        return self._node(s.Template, self._range(node), parts=self.template_parts(node))
+        return self._node(
+            s.Template, self._range(node), self._offsets(node), parts=self.template_parts(node)
+        )
 
     def template_parts(self, node: Tree[Token]) -> tuple[str | s.Expr, ...]:
         parts: list[str | s.Expr] = []
@@ -349,19 +397,28 @@ class _Converter:
         op = _OPERATORS[operator_node.children[0].type]
         left, right = self.expr(left_node), self.expr(right_node)
         rng = self._span(left.range, right.range)
-        return self._node(s.Binary, rng, op=op, left=left, right=right)
+        span = (left.start, right.end)
+        return self._node(s.Binary, rng, span, op=op, left=left, right=right)
 
     def _x_unary_op(self, node: Tree[Token]) -> s.Expr:
         token, operand_node = _significant(node.children)
         operand = self.expr(operand_node)
         rng = self._span(self._range(token), operand.range)
-        return self._node(s.Unary, rng, op=_OPERATORS[token.type], operand=operand)
+        span = (token.start_pos, operand.end)
+        return self._node(s.Unary, rng, span, op=_OPERATORS[token.type], operand=operand)
 
     def _x_conditional(self, node: Tree[Token]) -> s.Expr:
         exprs = [c for c in _significant(node.children) if isinstance(c, Tree)]
         condition, then, otherwise = (self.expr(e) for e in exprs)
         rng = self._span(condition.range, otherwise.range)
-        return self._node(s.Conditional, rng, condition=condition, then=then, otherwise=otherwise)
+        return self._node(
+            s.Conditional,
+            rng,
+            (condition.start, otherwise.end),
+            condition=condition,
+            then=then,
+            otherwise=otherwise,
+        )
 
     def _x_function_call(self, node: Tree[Token]) -> s.Expr:
         children = _significant(node.children)
@@ -386,14 +443,16 @@ class _Converter:
                         continue
                     args.append(self.expr(arg))
         rng = self._range(children[0], children[-1])
-        return self._node(s.Call, rng, name=name, args=tuple(args))
+        span = self._offsets(children[0], children[-1])
+        return self._node(s.Call, rng, span, name=name, args=tuple(args))
 
     def _x_get_attr_expr_term(self, node: Tree[Token]) -> s.Expr:
         target_node, get_attr = _significant(node.children)
         target = self.expr(target_node)
         name_node = _significant(get_attr.children)[1]
         rng = self._span(target.range, self._range(name_node))
-        return self._node(s.GetAttr, rng, target=target, name=_word(name_node))
+        span = (target.start, self._offsets(name_node)[1])
+        return self._node(s.GetAttr, rng, span, target=target, name=_word(name_node))
 
     def _x_index_expr_term(self, node: Tree[Token]) -> s.Expr:
         target_node, index = _significant(node.children)
@@ -401,17 +460,16 @@ class _Converter:
         parts = _significant(index.children)
         if index.data == "short_index":
             token = parts[1]
-            key: s.Expr = s.Number(self._range(token), token.value)
-            end = self._range(token)
+            key: s.Expr = self._node(s.Number, self._range(token), self._offsets(token))
         else:
             key = self.expr(parts[1])
-            end = self._range(parts[-1])
-        rng = self._span(target.range, end)
-        return self._node(s.Index, rng, target=target, key=key)
+        rng = self._span(target.range, self._range(parts[-1]))
+        span = (target.start, self._offsets(parts[-1])[1])
+        return self._node(s.Index, rng, span, target=target, key=key)
 
     def _x_tuple(self, node: Tree[Token]) -> s.Expr:
         items = tuple(self.expr(c) for c in _significant(node.children) if isinstance(c, Tree))
-        return self._node(s.TupleExpr, self._range(node), items=items)
+        return self._node(s.TupleExpr, self._range(node), self._offsets(node), items=items)
 
     def _x_object(self, node: Tree[Token]) -> s.Expr:
         items: list[s.ObjectItem] = []
@@ -433,7 +491,7 @@ class _Converter:
             item = s.ObjectItem(key, key_range, self.expr(value_node))
             seen[key] = item
             items.append(item)
-        return self._node(s.ObjectExpr, self._range(node), items=tuple(items))
+        return self._node(s.ObjectExpr, self._range(node), self._offsets(node), items=tuple(items))
 
     def _object_key(self, node: Tree[Token] | Token, rng: SourceRange) -> str:
         if isinstance(node, Tree) and node.data == "keyword":
@@ -461,6 +519,7 @@ _UNSUPPORTED = {
 }
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _unescape(raw: str, rng: SourceRange, conv: _Converter) -> str:
@@ -481,12 +540,19 @@ def _unescape(raw: str, rng: SourceRange, conv: _Converter) -> str:
         elif nxt in ("u", "U"):
             width = 4 if nxt == "u" else 8
             digits = raw[i + 2 : i + 2 + width]
-            try:
-                out.append(chr(int(digits, 16)))
-            except ValueError:
+            if len(digits) != width or not all(c in _HEX for c in digits):
                 raise conv._error(
                     "Invalid escape sequence", f"\\{nxt} needs {width} hex digits.", rng
-                ) from None
+                )
+            code = int(digits, 16)
+            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                raise conv._error(
+                    "Invalid escape sequence",
+                    f"\\{nxt}{digits} is not a Unicode character (beyond U+10FFFF, or a "
+                    "surrogate, which UTF-8 cannot hold).",
+                    rng,
+                )
+            out.append(chr(code))
             i += 2 + width
         else:
             raise conv._error(
@@ -495,6 +561,23 @@ def _unescape(raw: str, rng: SourceRange, conv: _Converter) -> str:
                 rng,
             )
     return "".join(out)
+
+
+_NO_TOKEN = Token("EMPTY", "")
+
+
+def _edge_token(node: Tree[Token] | Token, *, last: bool) -> Token:
+    """The first (or last) token under a node, as lark's propagate_positions would take
+    it: depth first, skipping subtrees that hold no token."""
+    stack: list[Tree[Token] | Token] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Token):
+            return item
+        children = item.children
+        # Push so that the edge child is popped first.
+        stack.extend(reversed(children) if not last else children)
+    return _NO_TOKEN
 
 
 def _significant(children: list[Any]) -> list[Any]:
@@ -513,10 +596,10 @@ def _word(node: Tree[Token]) -> str:
     return str(node.children[0])  # a Token: str() is its text
 
 
-def _regroup(inner: s.Expr, rng: SourceRange, text: str) -> s.Expr:
+def _regroup(inner: s.Expr, rng: SourceRange, span: tuple[int, int]) -> s.Expr:
     """A parenthesised expression: same node, range and text widened to the parentheses."""
     import dataclasses
 
     if isinstance(inner, s.Number):  # a number's text is its literal, read as a Decimal
         return dataclasses.replace(inner, range=rng)
-    return dataclasses.replace(inner, range=rng, text=text)
+    return dataclasses.replace(inner, range=rng, start=span[0], end=span[1])

@@ -47,16 +47,10 @@ def read_stack_dir(directory: Path) -> dict[str, str]:
 
 
 def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InfercostError.at(
-            "Unreadable file", f"{display_path(path)} is not UTF-8 text ({exc.reason})."
-        ) from None
-    except OSError as exc:
-        raise InfercostError.at(
-            "Unreadable file", f"{display_path(path)}: {exc.strerror or exc}."
-        ) from None
+    """A user's file as UTF-8 text: regular files only, never a pipe or /proc (files.py)."""
+    from infercost.files import read_text as read_user_text
+
+    return read_user_text(path, "configuration file")
 
 
 def parse_files(texts: Mapping[str, str], root: str | None = "stack") -> list[s.File]:

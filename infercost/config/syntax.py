@@ -15,8 +15,17 @@ from infercost.errors import SourceRange
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Expr:
+    """``source[start:end]`` is the node's text; the source is shared, never copied, so a
+    deeply nested expression costs memory linear in its file, not quadratic."""
+
     range: SourceRange
-    text: str
+    source: str = field(repr=False)
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.source[self.start : self.end]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader, where
 from infercost.config.inputs import has_type, parse_cli_value
-from infercost.errors import Diagnostic, did_you_mean
+from infercost.errors import Diagnostic, did_you_mean, excerpt
 from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.values import display, type_name
 from infercost.model import Variable
@@ -79,7 +79,7 @@ class VariableReader(AttributeReader):
             raise self.fail(
                 "Invalid value for variable",
                 f"var.{block.name} must be a {type_}, but the {origin} value is a "
-                f"{type_name(value)} ({display(value)}).",
+                f"{type_name(value)} ({excerpt(display(value))}).",
                 rng or block.label_ranges[0],
                 block,
             )

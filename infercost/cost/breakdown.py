@@ -7,11 +7,13 @@ the breakdown command renders it, plan compares two of them, guardrails read it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any
 
-from infercost.arithmetic import ZERO, exact
+from infercost.arithmetic import ZERO, arithmetic_problem, exact
+from infercost.cost.limits import check_displayable
 from infercost.cost.unit_cost import StepCost, workflow_costs
+from infercost.errors import InfercostError, SourceRange
 from infercost.model import Stack
 from infercost.usage.snapshot import Snapshot
 
@@ -97,7 +99,17 @@ class Breakdown:
 
 def compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
     with exact():
-        return _compute(stack, snapshot)
+        try:
+            figures = _compute(stack, snapshot)
+        except DecimalException as exc:  # a figure beyond 1e999 on the way
+            raise InfercostError.at(
+                "Arithmetic error",
+                f"Computing the breakdown failed: {arithmetic_problem(exc)} Check the prices, "
+                "counts and usage units for absurdly large values.",
+                SourceRange.point(snapshot.path, 1) if getattr(snapshot, "path", None) else None,
+            ) from None
+        check_displayable(stack, snapshot, figures)
+        return figures
 
 
 def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:

@@ -9,10 +9,10 @@ step  = cost · share · (1 + retry_rate) · (1 − h if cacheable else 1)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from infercost.arithmetic import MILLION, ONE, ZERO, exact
-from infercost.evaluate.values import falling_moment_of, mean_of, upper_of
+from infercost.evaluate.values import Distribution, falling_moment_of, mean_of, upper_of
 from infercost.model import MeterPrice, ModelPrice, Stack, Step, Workflow
 
 
@@ -70,7 +70,10 @@ def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str
     with exact():
         calls = mean_of(step.calls)
         is_model = step.kind == "model"
-        max_calls = upper_of(step.calls)
+        # A fractional constant is the two-point count on floor and ceil (SPEC §15).
+        max_calls = upper_of(step.calls).to_integral_value(rounding=ROUND_CEILING)
+        if isinstance(step.calls, Distribution) and not step.calls.discrete:
+            max_calls = upper_of(step.calls)
         return {
             "address": step.address,
             "name": step.name,

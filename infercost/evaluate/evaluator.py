@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, InvalidOperation
 
-from infercost.arithmetic import exact, plain
+from infercost.arithmetic import arithmetic_problem, exact, in_range, plain
 from infercost.config import syntax as s
-from infercost.errors import InfercostError, SourceRange, did_you_mean
+from infercost.errors import InfercostError, SourceRange, did_you_mean, excerpt
 from infercost.evaluate.functions import (
     ALL_FUNCTIONS,
     DISTRIBUTIONS,
@@ -22,7 +22,15 @@ from infercost.evaluate.functions import (
     FunctionError,
     make_distribution,
 )
-from infercost.evaluate.values import BlockRef, Distribution, Missing, Value, display, type_name
+from infercost.evaluate.values import (
+    BlockRef,
+    Distribution,
+    Missing,
+    NoRevenue,
+    Value,
+    display,
+    type_name,
+)
 
 BLOCK_KINDS = ("unit", "workflow", "feature", "subscription")
 
@@ -56,12 +64,20 @@ class Evaluator:
 
     def evaluate(self, expr: s.Expr) -> Value:
         with exact():
-            return self._eval(expr)
+            try:
+                return self._eval(expr)
+            except RecursionError:
+                raise _too_deep(expr) from None
 
     def local(self, name: str) -> Value:
         """The value of ``local.NAME`` (evaluated once per scope, failures reported once)."""
+        expr = self.scope.locals[name].expr
         with exact():
-            return self._local(name, self.scope.locals[name].expr)
+            try:
+                return self._local(name, expr)
+            except RecursionError:
+                self.scope._failed.add(name)
+                raise _too_deep(expr) from None
 
     # -- dispatch ---------------------------------------------------------------------------
     def _eval(self, expr: s.Expr) -> Value:
@@ -70,9 +86,16 @@ class Evaluator:
 
     def _Number(self, expr: s.Number) -> Value:
         try:
-            return Decimal(expr.text)
+            value = Decimal(expr.text)  # exact: a literal keeps every digit it is written with
         except InvalidOperation:  # pragma: no cover - the grammar only admits numbers
-            raise error("Invalid number", f"{expr.text!r} is not a number.", expr.range) from None
+            raise error("Invalid number", "This is not a number.", expr.range) from None
+        if not in_range(value):
+            raise error(
+                "Number out of range",
+                "Numbers must lie between 1e-999 and 1e999 in size (or be 0).",
+                expr.range,
+            )
+        return value
 
     def _Literal(self, expr: s.Literal) -> Value:
         return expr.value
@@ -141,20 +164,7 @@ class Evaluator:
         if kind == "local":
             return self._local(name, expr)
         if kind == "self":
-            if self.scope.self_value is None:
-                raise error(
-                    "Invalid reference", "self is only available inside guardrails.", expr.range
-                )
-            if name not in self.scope.self_value:
-                raise error(
-                    "Unsupported attribute",
-                    f'This object has no attribute "{name}".'
-                    + did_you_mean(name, self.scope.self_value),
-                    expr.range,
-                )
-            value = self.scope.self_value[name]
-            self.self_reads[name] = value
-            return Missing(name) if value is None else value
+            return self.self_attribute(name, expr)
         if kind in BLOCK_KINDS:
             if not self.scope.allow_blocks:
                 raise error(
@@ -171,6 +181,25 @@ class Evaluator:
                 )
             return BlockRef(kind, name)
         return self._Name(root)
+
+    def self_attribute(self, name: str, expr: s.Expr) -> Value:
+        """``self.NAME`` in a guardrail: recorded, a null one read as :class:`Missing`."""
+        if self.scope.self_value is None:
+            raise error(
+                "Invalid reference", "self is only available inside guardrails.", expr.range
+            )
+        if name not in self.scope.self_value:
+            raise error(
+                "Unsupported attribute",
+                f'This object has no attribute "{name}".'
+                + did_you_mean(name, self.scope.self_value),
+                expr.range,
+            )
+        value = self.scope.self_value[name]
+        self.self_reads[name] = value
+        if isinstance(value, NoRevenue):
+            raise MarginWithoutRevenue(value, expr.range)
+        return Missing(name) if value is None else value
 
     def _local(self, name: str, expr: s.Expr) -> Value:
         scope = self.scope
@@ -240,8 +269,11 @@ class Evaluator:
         )
 
     def _Index(self, expr: s.Index) -> Value:
-        target = self._eval(expr.target)
-        key = self._eval(expr.key)
+        return self.index(expr, self._eval(expr.target), self._eval(expr.key))
+
+    # The value-level rules below are shared with compiled conditions (compiled.py), so an
+    # operator means the same thing however an expression is run.
+    def index(self, expr: s.Index, target: Value, key: Value) -> Value:
         if isinstance(target, list):
             if not isinstance(key, Decimal) or key != key.to_integral_value():
                 raise error("Invalid index", "A list index must be a whole number.", expr.range)
@@ -260,10 +292,12 @@ class Evaluator:
 
     # -- operators --------------------------------------------------------------------------
     def _Unary(self, expr: s.Unary) -> Value:
-        value = self._eval(expr.operand)
+        return self.unary(expr, self._eval(expr.operand))
+
+    def unary(self, expr: s.Unary, value: Value) -> Value:
         if expr.op == "!":
             return not self._bool(value, expr.operand, "!")
-        return -self._number(value, expr.operand, "-")
+        return self._number(value, expr.operand, "-").copy_negate()  # exact, every digit kept
 
     def _Binary(self, expr: s.Binary) -> Value:
         op = expr.op
@@ -272,25 +306,32 @@ class Evaluator:
             if (op == "&&" and not left) or (op == "||" and left):
                 return left
             return self._bool(self._eval(expr.right), expr.right, op)
-        left, right = self._eval(expr.left), self._eval(expr.right)
+        return self.binary(expr, self._eval(expr.left), self._eval(expr.right))
+
+    def binary(self, expr: s.Binary, left: Value, right: Value) -> Value:
+        """A binary operator other than && and || (which short-circuit) on its values."""
+        op = expr.op
         if op in ("==", "!="):
             self._no_distribution(left, expr.left, op)
             self._no_distribution(right, expr.right, op)
-            equal = _normal(left) == _normal(right)
+            equal = equal_values(_normal(left), _normal(right))
             return equal if op == "==" else not equal
         a = self._number(left, expr.left, op)
         b = self._number(right, expr.right, op)
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op in ("/", "%"):
-            if b == 0:
-                raise error("Division by zero", f"The right side of {op} is zero.", expr.range)
+        if op in ("<", ">", "<=", ">="):
+            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+        if op in ("/", "%") and b == 0:
+            raise error("Division by zero", f"The right side of {op} is zero.", expr.range)
+        try:
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
             return a / b if op == "/" else a % b
-        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+        except DecimalException as exc:
+            raise error("Arithmetic error", arithmetic_problem(exc), expr.range) from None
 
     def _Conditional(self, expr: s.Conditional) -> Value:
         if self._bool(self._eval(expr.condition), expr.condition, "? :"):
@@ -305,9 +346,12 @@ class Evaluator:
                 + did_you_mean(expr.name, ALL_FUNCTIONS),
                 expr.range,
             )
-        args = [self._eval(a) for a in expr.args]
+        return self.call(expr, [self._eval(a) for a in expr.args])
+
+    def call(self, expr: s.Call, args: list[Value]) -> Value:
         for arg, node in zip(args, expr.args, strict=True):
-            self._no_distribution(arg, node, f"{expr.name}()")
+            if isinstance(arg, Distribution):
+                self._no_distribution(arg, node, f"{expr.name}()")
             if isinstance(arg, Missing):
                 raise NullRead(arg.attribute, node.range)
         try:
@@ -317,13 +361,15 @@ class Evaluator:
         except FunctionError as exc:
             at = expr.args[exc.argument].range if exc.argument is not None else expr.range
             raise error("Invalid function argument", str(exc), at) from None
+        except DecimalException as exc:
+            raise error("Arithmetic error", arithmetic_problem(exc), expr.range) from None
 
     # -- type checks ------------------------------------------------------------------------
     def _no_distribution(self, value: Value, expr: s.Expr, op: str) -> None:
         if isinstance(value, Distribution):
             raise error(
                 "Invalid use of a distribution",
-                f"{value.text} cannot be used with {op}: a distribution must be the whole "
+                f"{excerpt(value.text)} cannot be used with {op}: a distribution must be the whole "
                 "value of calls, input_tokens, output_tokens, context_growth or quantity.",
                 expr.range,
             )
@@ -335,8 +381,8 @@ class Evaluator:
         if isinstance(value, bool) or not isinstance(value, Decimal):
             raise error(
                 "Invalid operand",
-                f"{op} needs a number, but {expr.text} is a {type_name(value)}"
-                + (f" ({display(value)})." if isinstance(value, str | bool) else "."),
+                f"{op} needs a number, but {excerpt(expr.text)} is a {type_name(value)}"
+                + (f" ({excerpt(display(value))})." if isinstance(value, str | bool) else "."),
                 expr.range,
             )
         return value
@@ -348,7 +394,7 @@ class Evaluator:
             self._no_distribution(value, expr, op)
             raise error(
                 "Invalid operand",
-                f"{op} needs a bool, but {expr.text} is a {type_name(value)}.",
+                f"{op} needs a bool, but {excerpt(expr.text)} is a {type_name(value)}.",
                 expr.range,
             )
         return value
@@ -365,5 +411,40 @@ class NullRead(InfercostError):
         self.attribute = attribute
 
 
+class MarginWithoutRevenue(InfercostError):
+    """A guardrail condition read a margin that has COGS and no revenue: it fails."""
+
+    def __init__(self, value: NoRevenue, rng: SourceRange | None) -> None:
+        super().__init__()
+        self.diagnostics = [
+            InfercostError.at(
+                "Margin without revenue", f"self.{value.attribute} has COGS and no revenue.", rng
+            ).diagnostics[0]
+        ]
+        self.attribute = value.attribute
+        self.cogs = value.cogs
+
+
 def _normal(value: Value) -> Value:
     return None if isinstance(value, Missing) else value
+
+
+def equal_values(a: Value, b: Value) -> bool:
+    """HCL equality: values of different types are never equal (``1 == true`` is false,
+    as in Terraform), lists and objects compare element by element."""
+    if type_name(a) != type_name(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(equal_values(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(equal_values(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def _too_deep(expr: s.Expr) -> InfercostError:
+    return error(
+        "Expression too deeply nested",
+        "Evaluating this expression goes deeper than infercost allows (locals that refer "
+        "to each other in a very long chain, or deeply nested brackets).",
+        expr.range,
+    )

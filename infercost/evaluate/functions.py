@@ -59,28 +59,47 @@ def _floor(args: Sequence[Value]) -> Value:
 def _round(args: Sequence[Value]) -> Value:
     _arity("round", args, 1, 2)
     nums = _numbers("round", args)
+    value = nums[0]
     digits = nums[1] if len(nums) > 1 else Decimal(0)
     if digits != digits.to_integral_value():
         raise FunctionError("round() takes a whole number of digits.", 1)
-    step = Decimal(1).scaleb(-int(digits))
-    exponent = nums[0].as_tuple().exponent
-    if not isinstance(exponent, int) or exponent >= int(step.as_tuple().exponent):
-        return nums[0]  # already a multiple of the step (or not finite): nothing to round
+    # Compare exponents as Decimals first: round(x, 1e18) must not build a 10^18 step.
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= -digits:
+        return value  # already a multiple of the step (or not finite): nothing to round
+    if -digits > value.adjusted() + 1:
+        return Decimal(0)  # |x| < 10^(adjusted+1) <= half the step: rounds to zero
     try:
-        return nums[0].quantize(step, rounding=ROUND_HALF_UP)
+        return value.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
     except InvalidOperation:
         raise FunctionError("round(): the result would have more than 28 digits.", 0) from None
+
+
+# Bounds of a distribution: a count or a token size beyond a quadrillion is no workflow,
+# and a bound like 1e999 would make exact moments (with squares of the bounds) slow.
+DISTRIBUTION_LIMIT = Decimal(10) ** 15
+
+
+def _bounded(name: str, params: list[Decimal]) -> list[Decimal]:
+    for i, p in enumerate(params):
+        if abs(p) > DISTRIBUTION_LIMIT:
+            raise FunctionError(
+                f"{name}() bounds must lie within ±1e15 (a quadrillion); this one is "
+                f"{'far ' if p.adjusted() > 30 else ''}beyond that.",
+                i,
+            )
+    return params
 
 
 def make_distribution(name: str, args: Sequence[Value], text: str) -> Distribution:
     if name == "between":
         _arity("between", args, 2)
-        lo, hi = _numbers("between", args)
+        lo, hi = _bounded("between", _numbers("between", args))
         if lo > hi:
             raise FunctionError(f"between() needs lo <= hi, got {lo} > {hi}.", 0)
         return Distribution("between", (lo, hi), text)
     _arity("triangular", args, 3)
-    lo, mode, hi = _numbers("triangular", args)
+    lo, mode, hi = _bounded("triangular", _numbers("triangular", args))
     if not lo <= mode <= hi:
         raise FunctionError(f"triangular() needs lo <= mode <= hi, got {lo}, {mode}, {hi}.")
     return Distribution("triangular", (lo, mode, hi), text)

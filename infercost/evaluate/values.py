@@ -34,6 +34,20 @@ class Missing:
 
 
 @dataclass(frozen=True, slots=True)
+class NoRevenue:
+    """A margin over COGS with no revenue: (0 − COGS) / 0, below every floor.
+
+    JSON shows it as null (a margin is undefined without revenue), but a guardrail
+    condition that reads it fails, whatever the condition's shape, exactly as the
+    implicit ``target_margin`` guardrail fails a feature with COGS and no revenue
+    (SPEC §15). A null margin with no COGS either stays :class:`Missing` (skipped).
+    """
+
+    attribute: str
+    cogs: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Distribution:
     """A random count or size: ``between(lo, hi)`` or ``triangular(lo, mode, hi)``."""
 
@@ -112,7 +126,7 @@ def type_name(value: Value) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if value is None or isinstance(value, Missing):
+    if value is None or isinstance(value, Missing | NoRevenue):
         return "null"
     if isinstance(value, list):
         return "list"
@@ -135,7 +149,7 @@ def display(value: Value) -> str:
         return plain(value)
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if value is None or isinstance(value, Missing):
+    if value is None or isinstance(value, Missing | NoRevenue):
         return "null"
     if isinstance(value, list):
         return "[" + ", ".join(display(v) for v in value) + "]"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +19,12 @@ from infercost.github.errors import CommentError
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
+#: Seconds one ``infercost comment`` may spend talking to GitHub, all requests together:
+#: a slow or stalling server must not hold a CI job until its own timeout.
+DEADLINE = 120.0
+#: Pages of comments read at most (100 a page): a server that keeps sending "next"
+#: links must not keep the poster reading forever.
+MAX_PAGES = 50
 
 _LINK_RE = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]*)"')
 
@@ -62,6 +69,14 @@ def _http_error_message(method: str, path: str, status: int, raw: bytes) -> str:
     return f"{message} ({hint})" if hint else message
 
 
+def shown_url(url: str) -> str:
+    """A URL fit for a message: without the user and password it may carry."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urllib.parse.urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
@@ -93,18 +108,27 @@ class GitHubClient:
     """The few GitHub REST calls the comment needs, over ``urllib.request``."""
 
     def __init__(
-        self, token: str, api_url: str = DEFAULT_API_URL, *, timeout: float = 30.0
+        self,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        timeout: float = 30.0,
+        deadline: float = DEADLINE,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         api_url = api_url.rstrip("/")
         parts = urllib.parse.urlsplit(api_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise CommentError(f"invalid GitHub API URL {api_url!r}")
+            raise CommentError(f"invalid GitHub API URL {shown_url(api_url)!r}")
         if not token:
             raise CommentError("no GitHub token: set GITHUB_TOKEN")
         self.api_url = api_url
         self._origin = _origin(api_url)
         self._token = token
         self.timeout = timeout
+        self.deadline = deadline
+        self._ends_at = time.monotonic() + deadline
+        self.max_pages = max_pages
         self._user_agent = _user_agent()
         self._opener = urllib.request.build_opener(_SameOriginRedirect())
 
@@ -128,8 +152,8 @@ class GitHubClient:
             headers["Content-Type"] = "application/json; charset=utf-8"
         req = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            with self._opener.open(req, timeout=self.timeout) as response:
-                raw = response.read()
+            with self._opener.open(req, timeout=self._time_left()) as response:
+                raw = self._read(response)
                 response_headers = response.headers
         except urllib.error.HTTPError as exc:
             body = exc.read() if exc.fp is not None else b""
@@ -137,9 +161,11 @@ class GitHubClient:
                 _http_error_message(method, path, exc.code, body), status=exc.code
             ) from exc
         except urllib.error.URLError as exc:
-            raise CommentError(f"cannot reach {self.api_url}: {exc.reason}") from exc
+            self._time_left()  # past the deadline: say so rather than "timed out"
+            raise CommentError(f"cannot reach {shown_url(self.api_url)}: {exc.reason}") from exc
         except (TimeoutError, OSError) as exc:
-            raise CommentError(f"cannot reach {self.api_url}: {exc}") from exc
+            self._time_left()
+            raise CommentError(f"cannot reach {shown_url(self.api_url)}: {exc}") from exc
         if not raw.strip():
             return None, response_headers
         try:
@@ -147,15 +173,40 @@ class GitHubClient:
         except ValueError as exc:
             raise CommentError(f"GitHub API {method} {path} returned invalid JSON") from exc
 
+    def _time_left(self) -> float:
+        """Seconds left before the deadline, as a socket timeout; an error once past."""
+        left = self._ends_at - time.monotonic()
+        if left <= 0:
+            raise CommentError(
+                f"gave up: the GitHub API at {shown_url(self.api_url)} did not finish "
+                f"answering within {self.deadline:g} seconds"
+            )
+        return min(self.timeout, left)
+
+    def _read(self, response: Any) -> bytes:
+        """The body, read in pieces with the deadline checked between them, so a server
+        dripping bytes cannot stretch a request past it by more than one timeout."""
+        chunks = []
+        while chunk := response.read1(65536):
+            chunks.append(chunk)
+            self._time_left()
+        return b"".join(chunks)
+
     def paginate(self, path: str) -> Iterator[Any]:
         """Yield the items of a list endpoint, following ``Link: rel="next"``.
 
         Next links must stay on the API's own scheme and host: the token is never
-        sent anywhere else, whatever a response says.
+        sent anywhere else, whatever a response says. At most ``max_pages`` pages.
         """
         url: str | None = path
         seen: set[str] = set()
+        pages = 0
         while url is not None:
+            pages += 1
+            if pages > self.max_pages:
+                raise CommentError(
+                    f"GitHub API GET {path} has more than {self.max_pages} pages; gave up"
+                )
             data, headers = self.request("GET", url)
             if not isinstance(data, list):
                 raise CommentError(f"GitHub API GET {path} did not return a list")

@@ -11,7 +11,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from infercost.cli.diagnostics import Outcome, report
 from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.github.body import COMMENT_LIMIT, format_valid_at, parse_header, parse_valid_at
-from infercost.github.client import DEFAULT_API_URL, GitHubClient
+from infercost.github.client import DEADLINE, DEFAULT_API_URL, GitHubClient
 from infercost.github.comment import (
     CommentAction,
     CommentResult,
@@ -31,6 +32,7 @@ from infercost.github.comment import (
     upsert_comment,
 )
 from infercost.github.errors import CommentError
+from infercost.render.inert import redact
 
 
 def _read_body(body_file: Path) -> str:
@@ -130,6 +132,27 @@ class Posted:
         return f"Comment {self.result.action.value}: {self.where}"
 
 
+def _within(seconds: float, work: Callable[[], CommentResult]) -> CommentResult:
+    """Run ``work`` but give up after ``seconds`` (plus a second for a clean error from
+    the client itself): socket timeouts bound each read, not a server that drips."""
+    outcome: list[CommentResult | BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller's thread as is
+            outcome.append(exc)
+
+    worker = threading.Thread(target=target, name="infercost-comment", daemon=True)
+    worker.start()
+    worker.join(seconds + 1)
+    if not outcome:
+        raise CommentError(f"gave up: the GitHub API did not answer within {seconds:g} seconds")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
 def post_comment(
     body_file: Path,
     repository: str | None = None,
@@ -140,6 +163,7 @@ def post_comment(
     token: str | None = None,
     api_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    deadline: float = DEADLINE,
 ) -> Posted:
     """Post ``body_file`` as the sticky infercost comment.
 
@@ -152,11 +176,19 @@ def post_comment(
       https://api.github.com (GitHub Enterprise Server sets it for you);
     - ``valid_at``: the commit time of the pull request head (``pull_request.head.sha``
       of the payload, else ``HEAD``) read with git.
+    - the account whose comment is the sticky one: ``INFERCOST_COMMENT_AUTHOR``, else
+      the token's own (``GET /user``, or ``github-actions[bot]`` for an Actions token).
 
     Any failure is an :class:`~infercost.errors.InfercostError` (with the warnings
     found before it), printed by the CLI's one diagnostics handler like every error.
+    Talking to GitHub takes at most ``deadline`` seconds in all; the token never
+    appears in a message.
     """
     env = os.environ if env is None else env
+    secret = token or env.get("GITHUB_TOKEN") or ""
+    # A GitHub App's installation token writes as "APP[bot]", which GitHub does not tell
+    # the token itself: name it (the Actions token's github-actions[bot] is found alone).
+    author = env.get("INFERCOST_COMMENT_AUTHOR") or None
     diagnostics = Diagnostics()
     try:
         markdown = _read_body(body_file)
@@ -181,12 +213,19 @@ def post_comment(
             raise CommentError(f"invalid pull request number {number}")
         stamp = parse_valid_at(valid_at) if valid_at else _head_commit_time(payload(), diagnostics)
         client = GitHubClient(
-            token or env.get("GITHUB_TOKEN") or "",
-            api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+            secret, api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL, deadline=deadline
         )
-        result = upsert_comment(client, repo, number, markdown, valid_at=stamp, tag=tag)
+        result = _within(
+            deadline,
+            lambda: upsert_comment(
+                client, repo, number, markdown, valid_at=stamp, tag=tag, author=author
+            ),
+        )
     except CommentError as exc:
-        diagnostics.append(Diagnostic(exc.message))
+        message = redact(exc.message)
+        if len(secret) >= 4:
+            message = message.replace(secret, "***")
+        diagnostics.append(Diagnostic(message))
         raise diagnostics.error() from None
     if result.truncated:
         diagnostics.append(
@@ -209,12 +248,13 @@ def run_comment(
     token: str | None = None,
     api_url: str | None = None,
     console: Console,
+    deadline: float = DEADLINE,
 ) -> Outcome:
     """``infercost comment``: post, say what happened on stderr (standard output stays
     empty), and hand the diagnostics to the one handler."""
     posted = post_comment(
         body_file, repository, pull_request, tag=tag, valid_at=valid_at, token=token,
-        api_url=api_url,
+        api_url=api_url, deadline=deadline,
     )  # fmt: skip
     console.stderr.write(posted.message + "\n")
     return Outcome(ExitCode.SUCCESS, posted.diagnostics)
@@ -230,6 +270,7 @@ def comment_command(
     token: str | None = None,
     api_url: str | None = None,
     stderr: TextIO | None = None,
+    deadline: float = DEADLINE,
 ) -> int:
     """:func:`run_comment` with its own handler, for callers outside the CLI: the same
     printer and exit codes (0 when the comment was created, updated, already current or
@@ -238,7 +279,7 @@ def comment_command(
     try:
         outcome = run_comment(
             body_file, repository, pull_request, tag=tag, valid_at=valid_at, token=token,
-            api_url=api_url, console=console,
+            api_url=api_url, console=console, deadline=deadline,
         )  # fmt: skip
     except InfercostError as exc:
         outcome = Outcome(ExitCode.ERROR, tuple(exc.diagnostics))

@@ -9,6 +9,13 @@ Why a stamp: CI runs of one pull request finish in any order. Each comment carri
 hidden ``valid_at`` stamp (when the data it reports was valid: the head commit time),
 and a run never overwrites a comment stamped later than its own data. A slow run for
 an old commit therefore cannot replace the report of a newer one.
+
+Why only our own comments: anyone can comment on a pull request, marker included. A
+comment counts as the sticky one only when the account the token writes as wrote it
+(the token's user, or ``github-actions[bot]`` for the Actions token), so a stranger's
+comment can neither be taken over nor, with a stamp in the future, freeze the report.
+And since the head commit's date is whatever its author typed, no stamp is ever later
+than now: a commit dated 2099 cannot freeze the report either.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +33,10 @@ from infercost.github.errors import CommentError
 
 _REPO_RE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _PAGE_SIZE = 100
+#: Who writes with the GITHUB_TOKEN of GitHub Actions (an installation token has no user).
+ACTIONS_BOT = "github-actions[bot]"
+#: Clock skew tolerated between a runner and GitHub before a stamp counts as forged.
+_SKEW = timedelta(minutes=5)
 
 
 class CommentAction(StrEnum):
@@ -52,15 +63,40 @@ class CommentResult:
     existing_valid_at: datetime | None = None
 
 
+def token_login(client: GitHubClient) -> str:
+    """The login the token writes comments as.
+
+    ``GET /user`` names a user token's account; the Actions ``GITHUB_TOKEN`` (an
+    installation token) is refused there with 403 and writes as ``github-actions[bot]``.
+    """
+    try:
+        data, _ = client.request("GET", "/user")
+    except CommentError as exc:
+        if exc.status == 403:
+            return ACTIONS_BOT
+        raise
+    login = data.get("login") if isinstance(data, dict) else None
+    if not isinstance(login, str) or not login:
+        raise CommentError("GitHub API GET /user returned no login")
+    return login
+
+
+def _author(comment: dict[str, Any]) -> str:
+    user = comment.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    return login.lower() if isinstance(login, str) else ""
+
+
 def _find_comment(
-    client: GitHubClient, repository: str, pull_request: int, tag: str | None
+    client: GitHubClient, repository: str, pull_request: int, tag: str | None, author: str
 ) -> dict[str, Any] | None:
-    """Return our comment on the pull request (the newest one if there are several)."""
+    """Return our comment on the pull request (the newest one if there are several):
+    a marker comment written by ``author``; everyone else's are ignored."""
     owner, name = (urllib.parse.quote(part, safe="") for part in repository.split("/", 1))
     path = f"/repos/{owner}/{name}/issues/{pull_request}/comments?per_page={_PAGE_SIZE}"
     found: dict[str, Any] | None = None
     for comment in client.paginate(path):
-        if not isinstance(comment, dict):
+        if not isinstance(comment, dict) or _author(comment) != author.lower():
             continue
         header, _ = parse_header(str(comment.get("body") or ""))
         if header.is_infercost and header.tag == tag:
@@ -77,19 +113,27 @@ def upsert_comment(
     valid_at: datetime,
     tag: str | None = None,
     limit: int = COMMENT_LIMIT,
+    author: str | None = None,
+    now: datetime | None = None,
 ) -> CommentResult:
     """Create the sticky comment, or update it unless it already shows newer data.
 
     An existing comment whose stamp is later than ``valid_at`` is left alone
     (``skipped-stale``); one stamped at the same time, earlier, or not at all is
-    replaced. Comments of other tags are never touched.
+    replaced. Comments of other tags, and comments not written by ``author`` (by
+    default the token's own account), are never touched. Stamps are never later than
+    ``now``: ``valid_at`` is capped there, and a comment stamped in the future counts
+    as unstamped.
     """
     check_repository(repository)
     tag = check_tag(tag)
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    valid_at = min(valid_at.astimezone(UTC), now)
     body, truncated = prepare(markdown, valid_at=valid_at, tag=tag, limit=limit)
     owner, name = (urllib.parse.quote(part, safe="") for part in repository.split("/", 1))
 
-    existing = _find_comment(client, repository, pull_request, tag)
+    author = author or token_login(client)
+    existing = _find_comment(client, repository, pull_request, tag, author)
     if existing is None:
         created, _ = client.request(
             "POST", f"/repos/{owner}/{name}/issues/{pull_request}/comments", {"body": body}
@@ -101,7 +145,8 @@ def upsert_comment(
     comment_id = existing.get("id")
     url = existing.get("html_url")
     header, _ = parse_header(str(existing.get("body") or ""))
-    if header.valid_at is not None and header.valid_at > valid_at.astimezone(UTC):
+    trusted = header.valid_at is not None and header.valid_at <= now + _SKEW
+    if trusted and header.valid_at is not None and header.valid_at > valid_at:
         return CommentResult(
             CommentAction.SKIPPED_STALE, url, comment_id, truncated, header.valid_at
         )

@@ -17,9 +17,10 @@ from typing import Any
 from infercost.arithmetic import ZERO, exact, plain
 from infercost.config import syntax as s
 from infercost.cost.breakdown import Breakdown
-from infercost.errors import Diagnostic, InfercostError, Severity, SourceRange
-from infercost.evaluate.evaluator import Evaluator, NullRead, Scope
-from infercost.evaluate.values import Missing, display, type_name
+from infercost.errors import Diagnostic, InfercostError, Severity, SourceRange, excerpt
+from infercost.evaluate.compiled import CompiledCondition
+from infercost.evaluate.evaluator import Evaluator, MarginWithoutRevenue, NullRead, Scope
+from infercost.evaluate.values import Missing, NoRevenue, display, type_name
 from infercost.guard.results import CheckResult, GuardResult, Status, WaiverUse
 from infercost.guard.targets import Target, targets
 from infercost.model import Guardrail, Stack
@@ -252,11 +253,13 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
         ]
     before: dict[str, Verdict] = {}
     if base is not None:
+        judge = _Judge(g, base.stack, currency)
         for t in targets(g.scope, base.stack, base.figures, base.snapshot, None):
-            before[t.address] = _evaluate(g, t, base.stack, currency)
+            before[t.address] = judge.verdict(t)
+    judge = _Judge(g, head.stack, currency)
     out = []
     for t in now_targets:
-        verdict = _evaluate(g, t, head.stack, currency)
+        verdict = judge.verdict(t)
         was = before.get(t.address)
         status, blocking, worse = _ratchet(
             verdict, was, g.severity, strict, base is not None, currency
@@ -301,7 +304,7 @@ def _result(
     )
 
 
-def _scope(stack: Stack, g: Guardrail, attributes: dict[str, Any]) -> Scope:
+def _scope(stack: Stack, g: Guardrail, attributes: dict[str, Any] | None) -> Scope:
     if g.source != "stack":  # policy packs know nothing of a stack's variables
         return Scope(allow_blocks=False, self_value=attributes)
     return Scope(
@@ -312,40 +315,94 @@ def _scope(stack: Stack, g: Guardrail, attributes: dict[str, Any]) -> Scope:
     )
 
 
-def _evaluate(g: Guardrail, t: Target, stack: Stack, currency: str = "USD") -> Verdict:
-    assert g.condition is not None
-    evaluator = Evaluator(_scope(stack, g, t.attributes))
-    try:
-        value = evaluator.evaluate(g.condition)
-    except NullRead as exc:
-        reason = f"self.{exc.attribute} is null"
-        if exc.attribute in CHANGE_ATTRIBUTES:
-            reason += " (it needs a base: run with --base, --base-dir or --what-if)"
-        elif exc.attribute in t.attributes and t.attributes[exc.attribute] is None:
-            reason += " for this target"
-        return Verdict(
-            Status.SKIPPED,
-            f"{g.name}: skipped for {t.address}: {reason}",
-            _visible(evaluator.self_reads),
+class _Judge:
+    """One guardrail on one side, compiled once and run against each of its targets
+    (a large stack has tens of thousands of customers)."""
+
+    def __init__(self, g: Guardrail, stack: Stack, currency: str = "USD") -> None:
+        assert g.condition is not None
+        self.g = g
+        self.stack = stack
+        self.currency = currency
+        self.condition = CompiledCondition(g.condition, _scope(stack, g, None))
+        comparisons = _comparisons(g.condition)
+        self.leaves = [
+            (leaf, CompiledCondition(leaf.left, _scope(stack, g, None)),
+             CompiledCondition(leaf.right, _scope(stack, g, None)))
+            for leaf in comparisons or ()
+        ]  # fmt: skip
+        self.has_leaves = comparisons is not None
+        # The self attribute each comparison measures: how its miss reads ("6.9 pts").
+        self.kinds = tuple(
+            _self_name(leaf.left) or _self_name(leaf.right) for leaf in comparisons or ()
         )
-    if isinstance(value, Missing):
-        value = None
-    if not isinstance(value, bool):
-        raise InfercostError(
-            Diagnostic(
-                "Guardrail condition is not a bool",
-                f'The condition of guardrail "{g.name}" gave a {type_name(value)} '
-                f"({display(value)}) for {t.address}; it must be true or false.",
-                g.condition.range,
-                context=f'guardrail "{g.name}"',
+
+    def verdict(self, t: Target) -> Verdict:
+        g = self.g
+        assert g.condition is not None
+        try:
+            value, reads = self.condition.run(t.attributes)
+        except MarginWithoutRevenue as exc:
+            return Verdict(
+                Status.FAIL,
+                f"{g.name}: {t.address} has no revenue against COGS of "
+                f"{money(exc.cogs, self.currency)}, so "
+                f"its {exc.attribute.replace('_', ' ')} is below any floor",
+                _visible(self.condition.evaluator.self_reads),
+                (Decimal("Infinity"),),
+                (exc.attribute,),
             )
-        )
-    values = _visible(evaluator.self_reads)
-    measured = _amounts(g, t, stack)
-    amounts, kinds = measured if measured is not None else (None, ())
-    if value:
-        return Verdict(Status.PASS, f"{g.name}: holds for {t.address}", values, amounts, kinds)
-    return Verdict(Status.FAIL, _message(g, t, stack, values, currency), values, amounts, kinds)
+        except NullRead as exc:
+            reason = f"self.{exc.attribute} is null"
+            if exc.attribute in CHANGE_ATTRIBUTES:
+                reason += " (it needs a base: run with --base, --base-dir or --what-if)"
+            elif exc.attribute in t.attributes and t.attributes[exc.attribute] is None:
+                reason += " for this target"
+            return Verdict(
+                Status.SKIPPED,
+                f"{g.name}: skipped for {t.address}: {reason}",
+                _visible(self.condition.evaluator.self_reads),
+            )
+        if isinstance(value, Missing):
+            value = None
+        if not isinstance(value, bool):
+            raise InfercostError(
+                Diagnostic(
+                    "Guardrail condition is not a bool",
+                    f'The condition of guardrail "{g.name}" gave a {type_name(value)} '
+                    f"({excerpt(display(value))}) for {t.address}; it must be true or false.",
+                    g.condition.range,
+                    context=f'guardrail "{g.name}"',
+                )
+            )
+        values = _visible(reads)
+        if value:
+            # Every comparison of a holding && chain holds: each misses by nothing. (Only a
+            # failing verdict's amounts are read, by the ratchet; no need to run the leaves.)
+            misses = tuple(ZERO for _ in self.leaves) if self.has_leaves else None
+            return Verdict(
+                Status.PASS, f"{g.name}: holds for {t.address}", values, misses, self.kinds
+            )
+        message = _message(g, t, self.stack, values, self.currency)
+        return Verdict(Status.FAIL, message, values, self.amounts(t), self.kinds)
+
+    def amounts(self, t: Target) -> tuple[Decimal, ...] | None:
+        """How far each comparison of an ``&&`` chain misses; None when the shape is other."""
+        if not self.has_leaves:
+            return None
+        out = []
+        for leaf, left, right in self.leaves:
+            try:
+                a, _ = left.run(t.attributes)
+                b, _ = right.run(t.attributes)
+            except InfercostError:
+                return None
+            if not isinstance(a, Decimal) or not isinstance(b, Decimal) or isinstance(a, bool):
+                return None
+            with exact():
+                miss = b - a if leaf.op in (">", ">=") else a - b
+            out.append(max(miss, ZERO))
+        return tuple(out)
 
 
 def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any], currency: str) -> str:
@@ -374,7 +431,7 @@ class _MessageEvaluator(Evaluator):
 
 
 def _visible(reads: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, Missing) else v) for k, v in reads.items()}
+    return {k: (None if isinstance(v, Missing | NoRevenue) else v) for k, v in reads.items()}
 
 
 def _self_name(expr: s.Expr) -> str:
@@ -388,11 +445,8 @@ def _self_name(expr: s.Expr) -> str:
     return ""
 
 
-def _amounts(
-    g: Guardrail, t: Target, stack: Stack
-) -> tuple[tuple[Decimal, ...], tuple[str, ...]] | None:
-    """How far each comparison of an ``&&`` chain misses, and the ``self`` attribute it
-    measures; None when the condition has another shape."""
+def _comparisons(condition: s.Expr | None) -> list[s.Binary] | None:
+    """The comparisons of an ``&&`` chain of comparisons, or None for any other shape."""
     leaves: list[s.Binary] = []
 
     def walk(expr: s.Expr) -> bool:
@@ -403,21 +457,9 @@ def _amounts(
             return True
         return False
 
-    if g.condition is None or not walk(g.condition):
+    if condition is None or not walk(condition):
         return None
-    evaluator = Evaluator(_scope(stack, g, t.attributes))
-    out = []
-    for leaf in leaves:
-        try:
-            a, b = evaluator.evaluate(leaf.left), evaluator.evaluate(leaf.right)
-        except InfercostError:
-            return None
-        if not isinstance(a, Decimal) or not isinstance(b, Decimal) or isinstance(a, bool):
-            return None
-        miss = b - a if leaf.op in (">", ">=") else a - b
-        out.append(max(miss, ZERO))
-    kinds = tuple(_self_name(leaf.left) or _self_name(leaf.right) for leaf in leaves)
-    return tuple(out), kinds
+    return leaves
 
 
 # -- ratchet and waivers --------------------------------------------------------------------

@@ -32,15 +32,19 @@ def builtin_packs() -> dict[str, str]:
 
 def load_policies(
     specs: Iterable[str],
-    relative_to: Path = Path("."),
+    relative_to: Path | None = None,
     at_ref: str | None = None,
     sources: MutableMapping[str, str] | None = None,
 ) -> list[Guardrail]:
     """Guardrails of every policy spec, in order; a pack named twice is loaded once.
 
-    With ``at_ref``, files inside the git repository are read as committed at that ref
-    (the base of a change), so a pull request that loosens a policy shows it. Each text
-    read is kept in ``sources`` when given, for the source lines of diagnostics.
+    ``relative_to`` is the directory of the stack whose ``policies`` setting names the
+    specs: such paths must stay inside the stack's repository (or directory, outside
+    git), because a pull request can edit that setting. Specs from the command line
+    (no ``relative_to``) may point anywhere. With ``at_ref``, files inside the git
+    repository are read as committed at that ref (the base of a change), so a pull
+    request that loosens a policy shows it. Each text read is kept in ``sources`` when
+    given, for the source lines of diagnostics.
     """
     out: list[Guardrail] = []
     seen: set[str] = set()
@@ -56,7 +60,7 @@ def load_policies(
     return out
 
 
-def _texts(spec: str, relative_to: Path, at_ref: str | None = None) -> list[tuple[str, str]]:
+def _texts(spec: str, relative_to: Path | None, at_ref: str | None = None) -> list[tuple[str, str]]:
     if spec.startswith(BUILTIN):
         name = spec.removeprefix(BUILTIN)
         packs = builtin_packs()
@@ -68,8 +72,12 @@ def _texts(spec: str, relative_to: Path, at_ref: str | None = None) -> list[tupl
             )
         return [(spec, packs[name])]
     path = Path(spec)
-    if not path.is_absolute():
-        path = relative_to / path
+    if relative_to is not None:
+        from infercost.files import confine, stack_roots
+
+        if not path.is_absolute():
+            path = relative_to / path
+        confine(path, stack_roots(relative_to), "policy named in the stack's settings")
     if at_ref is not None:
         from infercost.vcs import read_hcl_at
 
@@ -83,6 +91,6 @@ def _texts(spec: str, relative_to: Path, at_ref: str | None = None) -> list[tupl
                 "Empty policy folder", f"{display_path(path)} holds no .hcl files."
             )
         return [(display_path(f), read_text(f)) for f in files]
-    if not path.is_file():
+    if not path.exists():
         raise InfercostError.at("Policy not found", f"{display_path(path)} does not exist.")
     return [(display_path(path), read_text(path))]

@@ -17,6 +17,7 @@ from infercost.arithmetic import ZERO, exact
 from infercost.cost.breakdown import Breakdown
 from infercost.cost.unit_cost import step_metrics, workflow_costs
 from infercost.errors import SourceRange
+from infercost.evaluate.values import NoRevenue
 from infercost.model import Stack
 from infercost.usage.snapshot import Snapshot
 
@@ -38,6 +39,22 @@ def _diff(before: Decimal | None, after: Decimal | None) -> Decimal | None:
     if before is None or after is None:
         return None
     return after - before
+
+
+def _margin(margin: Decimal | None, cogs: Decimal | None) -> Decimal | NoRevenue | None:
+    """The margin as ``self`` sees it: with COGS and no revenue it fails every condition
+    that reads it (SPEC §15); with neither it is null and such a condition is skipped."""
+    if margin is None and cogs is not None and cogs > ZERO:
+        return NoRevenue("margin", cogs)
+    return margin
+
+
+def _margin_change(
+    old: Decimal | None, new: Decimal | None, cogs: Decimal, has_base: bool
+) -> Decimal | NoRevenue | None:
+    if has_base and new is None and cogs > ZERO:
+        return NoRevenue("margin_change", cogs)
+    return _diff(old, new)
 
 
 def targets(
@@ -73,12 +90,14 @@ def _features(
                     "cost_per_unit": f.cost_per_unit,
                     "cogs": f.cogs,
                     "revenue": f.revenue,
-                    "margin": f.margin,
+                    "margin": _margin(f.margin, f.cogs),
                     "target_margin": f.target_margin,
                     "revenue_per_unit": stack.features[name].revenue_per_unit,
                     "cogs_change": _diff(old.cogs if old else None, f.cogs),
                     "cogs_change_pct": _pct(old.cogs if old else None, f.cogs),
-                    "margin_change": _diff(old.margin if old else None, f.margin),
+                    "margin_change": _margin_change(
+                        old.margin if old else None, f.margin, f.cogs, old is not None
+                    ),
                     "cost_per_unit_change_pct": _pct(
                         old.cost_per_unit if old else None, f.cost_per_unit
                     ),
@@ -104,7 +123,7 @@ def _subscriptions(
                     "customers": sub.customers,
                     "revenue": sub.revenue,
                     "cogs": sub.cogs,
-                    "margin": sub.margin,
+                    "margin": _margin(sub.margin, sub.cogs),
                     "underwater_customers": None
                     if sub.underwater_customers is None
                     else Decimal(sub.underwater_customers),
@@ -139,7 +158,7 @@ def _customers(
                     "subscription": c.subscription,
                     "revenue": c.revenue,
                     "cogs": c.cogs,
-                    "margin": c.margin,
+                    "margin": _margin(c.margin, c.cogs),
                     "underwater": c.underwater,
                 },
             )
@@ -189,7 +208,7 @@ def _stack(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | No
             {
                 "cogs": b.totals.cogs,
                 "revenue": b.totals.revenue,
-                "margin": b.totals.margin,
+                "margin": _margin(b.totals.margin, b.totals.cogs),
                 "cogs_change": _diff(old.cogs if old else None, b.totals.cogs),
                 "cogs_change_pct": _pct(old.cogs if old else None, b.totals.cogs),
             },

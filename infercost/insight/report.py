@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from infercost.arithmetic import exact
 from infercost.cost.breakdown import Breakdown
 from infercost.insight.drivers import top_drivers
 from infercost.insight.inputs import cost_model, describes
@@ -35,6 +36,11 @@ class FeatureInsight:
 
 def attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Breakdown:
     """The breakdown with each feature's insight; percentiles only when ``settings``."""
+    with exact():  # every figure in the engine's context, whatever the caller's
+        return _attach(stack, breakdown, settings)
+
+
+def _attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Breakdown:
     if settings is not None:
         from infercost.insight.simulate import percentiles
     features = {}

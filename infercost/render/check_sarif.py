@@ -45,12 +45,10 @@ def render(result: CheckResult, repo_root: Path | None) -> str:
         if r.guardrail not in rules:
             rules[r.guardrail] = _rule(r)
     index = {name: i for i, name in enumerate(rules)}
-    results = [
-        _result(r, index[r.guardrail], result, root, cwd)
-        for r in result.results
-        if r.status in REPORTED
-    ]
-    document = {
+    reported = [r for r in result.results if r.status in REPORTED]
+    kept, omitted = _cap(reported)
+    results = [_result(r, index[r.guardrail], result, root, cwd) for r in kept]
+    document: dict[str, Any] = {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -84,7 +82,59 @@ def render(result: CheckResult, repo_root: Path | None) -> str:
             }
         ],
     }
+    if omitted:
+        run: dict[str, Any] = document["runs"][0]
+        run["properties"]["omitted_results"] = _omitted(omitted)
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {
+                        "level": "note",
+                        "message": {
+                            "text": f"{len(omitted)} of {len(reported)} results are left out: "
+                            f"code scanning accepts at most {MAX_RESULTS} per run. Blocking "
+                            "violations come first; run properties count the rest by "
+                            "guardrail and status, and check -o json lists every result."
+                        },
+                    }
+                ],
+            }
+        ]
     return dumps(document)
+
+
+# GitHub code scanning rejects a run with more results than this.
+MAX_RESULTS = 25_000
+
+
+def _cap(reported: list[GuardResult]) -> tuple[list[GuardResult], list[GuardResult]]:
+    """At most MAX_RESULTS results, the most important kept: blocking first, then new
+    violations, existing ones, waived ones; the kept ones stay in their order."""
+    if len(reported) <= MAX_RESULTS:
+        return reported, []
+    rank = {"fail": 0, "existing": 1, "waived": 2}
+    order = sorted(
+        range(len(reported)),
+        key=lambda i: (not reported[i].blocking, rank.get(reported[i].status, 3), i),
+    )
+    keep = set(order[:MAX_RESULTS])
+    kept = [r for i, r in enumerate(reported) if i in keep]
+    omitted = [r for i, r in enumerate(reported) if i not in keep]
+    return kept, omitted
+
+
+def _omitted(omitted: list[GuardResult]) -> dict[str, Any]:
+    by_rule: dict[str, dict[str, int]] = {}
+    for r in omitted:
+        counts = by_rule.setdefault(r.guardrail, {})
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return {
+        "count": len(omitted),
+        "limit": MAX_RESULTS,
+        "blocking": sum(1 for r in omitted if r.blocking),
+        "by_guardrail": dict(sorted(by_rule.items())),
+    }
 
 
 def _rule(r: GuardResult) -> dict[str, Any]:

@@ -18,12 +18,15 @@ from infercost.render.code_span import code
 MARKER = "<!-- infercost -->"
 GITHUB_COMMENT_LIMIT = 65_536
 
+# "@" and "#" also get a zero-width space: GitHub finds mentions and issue references
+# in the rendered text, after entities are decoded, so "&#64;team" would still notify.
 _ESCAPES = {
     "&": "&amp;",
     "<": "&lt;",
     ">": "&gt;",
-    "@": "&#64;",
-    "#": "&#35;",
+    "@": "&#64;&#8203;",
+    "#": "&#35;&#8203;",
+    "\u200b": "&#8203;",
     "|": "&#124;",
     "`": "&#96;",
     # Markdown's own punctuation: a backslash escape reads better than an entity.
@@ -36,9 +39,22 @@ _ESCAPES = {
 }
 
 
+# Where GitHub would start a link: a scheme before "://" and "www." (GFM's extended
+# autolinks). A zero-width space after "https" or "www" keeps the text and breaks the link.
+_AUTOLINK = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*)(?=://)|(?<![a-z0-9])(www)(?=\.)")
+# Control and bidirectional-formatting characters: shown as escapes, so a name cannot
+# reorder the text around it (U+202E) or hide part of itself.
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+
+
 def escape(value: Any) -> str:
-    """Inline-safe text: no HTML, no mentions or issue links, no table or code breaks."""
+    """Inline-safe text: no HTML, no mentions, issue references or links, no table or
+    code breaks, no reordering."""
     text = " ".join(str(value).splitlines())
+    text = _AUTOLINK.sub(lambda m: m.group() + "\u200b", text)
+    text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return "".join(_ESCAPES.get(ch, ch) for ch in text)
 
 

@@ -33,4 +33,4 @@ def test_exit_code_precedence(
 
 
 def test_exit_codes_are_the_documented_numbers() -> None:
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 130]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 130]

@@ -170,14 +170,12 @@ CONTINUOUS = """
         uses           = "llm/big"
         calls          = between(1, 2.5)
         input_tokens   = 1000
-        context_growth = 200
       }
       step "tri" {
         uses           = "llm/big"
         calls          = triangular(0, 3, 6)
         input_tokens   = triangular(1200, 2000, 4000)
         output_tokens  = between(150, 400)
-        context_growth = 100
       }
       step "meter" {
         uses     = "vec/read"
@@ -191,32 +189,35 @@ CONTINUOUS = """
 def test_continuous_between_and_triangular() -> None:
     stack = load({"prices.hcl": PRICES, "main.hcl": CONTINUOUS})
     got = costs(stack, workflow="w")
-    # cont: continuous uniform on [1, 2.5]: E[C] = 1.75,
-    #   E[C²] = (1 + 2.5 + 6.25)/3 = 3.25, E[C(C−1)] = 3.25 − 1.75 = 1.5
-    #   T_in = 1.75·1000 + 200·1.5/2 = 1750 + 150 = 1900
-    t_in = D("1.75") * 1000 + D(200) * D("1.5") / 2
-    assert got["cont"].input_tokens == t_in == 1900
+    # A continuous calls has no context_growth (SPEC §15: its E[C(C−1)] is not a count of
+    # call pairs); its mean still drives the tokens.
+    # cont: continuous uniform on [1, 2.5]: E[C] = 1.75; T_in = 1.75·1000 = 1750
+    t_in = D("1.75") * 1000
+    assert got["cont"].input_tokens == t_in == 1750
     assert got["cont"].cost_per_unit == t_in * D("2.50") / M
-    # tri: calls triangular(0, 3, 6): E = 3, Var = (0 + 9 + 36 − 0 − 0 − 18)/18 = 1.5,
-    #   E[C²] = 9 + 1.5 = 10.5, E[C(C−1)] = 7.5
+    # tri: calls triangular(0, 3, 6): E = 3
     #   input_tokens triangular(1200, 2000, 4000): E = 7200/3 = 2400
     #   output_tokens between(150, 400) (discrete): E = 275
-    #   T_in = 3·2400 + 100·7.5/2 = 7200 + 375 = 7575;  T_out = 3·275 = 825
-    t_in = D(3) * 2400 + D(100) * D("7.5") / 2
+    #   T_in = 3·2400 = 7200;  T_out = 3·275 = 825
+    t_in = D(3) * 2400
     t_out = D(3) * 275
-    assert (got["tri"].input_tokens, got["tri"].output_tokens) == (t_in, t_out) == (7575, 825)
+    assert (got["tri"].input_tokens, got["tri"].output_tokens) == (t_in, t_out) == (7200, 825)
     assert got["tri"].cost_per_unit == (t_in * D("2.50") + t_out * D(10)) / M
     # meter: E[C] = 1 (continuous), E[q] = (5 + 10 + 30)/3 = 15 → 1·15·16/1e6
     assert got["meter"].cost_per_unit == D(1) * D(15) * D(16) / M == D("0.00024")
 
 
 def test_non_terminating_moments_round_once_at_28_digits() -> None:
-    text = CONTINUOUS.replace("between(1, 2.5)", "triangular(1, 2, 6)")
+    text = CONTINUOUS.replace("between(1, 2.5)", "triangular(0, 1, 1)")
     stack = load({"prices.hcl": PRICES, "main.hcl": text})
     got = costs(stack, workflow="w")["cont"]
-    # E[C] = 3; Var = (1 + 4 + 36 − 2 − 6 − 12)/18 = 21/18 = 7/6; E[C(C−1)] = 9 + 7/6 − 3
-    falling = dec(Fraction(9) + Fraction(7, 6) - 3)
-    assert got.input_tokens == D(3) * 1000 + D(200) * falling / 2
+    # E[C] = (0 + 1 + 1)/3 = 2/3, rounded once at 28 digits, then times 1000 exactly
+    assert got.input_tokens == dec(Fraction(2, 3)) * 1000
+    # E[C(C−1)] of a triangular stays exact in fractions: Var = (0+1+1−0−0−1)/18 = 1/18,
+    # E[C²] = 4/9 + 1/18 = 1/2, E[C(C−1)] = 1/2 − 2/3 = −1/6: negative, which is why a
+    # continuous calls may not carry context_growth.
+    calls = stack.workflows["w"].steps[0].calls
+    assert calls.falling_moment == dec(Fraction(-1, 6))
 
 
 def test_step_metrics_for_guardrails(stack: Stack) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import subprocess
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -57,6 +59,16 @@ class FakeGitHub:
     #: (status, JSON body) returned for every request while set.
     fail_with: tuple[int, dict[str, Any]] | None = None
     next_id: int = 1000
+    #: What GET /user answers: None is the Actions token's 403 (it writes as the bot).
+    login: str | None = None
+    #: Seconds every answer is held back (a slow server).
+    delay: float = 0.0
+    #: Comment lists that never end: every page links to one more.
+    endless: bool = False
+
+    @property
+    def author(self) -> str:
+        return self.login or "github-actions[bot]"
 
     def add(self, pull: int, body: str, user: str = "github-actions[bot]") -> dict[str, Any]:
         self.next_id += 1
@@ -85,6 +97,11 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
             pass
 
+        def handle(self) -> None:
+            # A client that gave up (the deadline tests) closes the socket first.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                super().handle()
+
         def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
             raw = json.dumps(payload).encode()
             self.send_response(status)
@@ -103,8 +120,16 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             fake.requests.append(
                 Recorded(method, url.path, query, dict(self.headers.items()), body)
             )
+            if fake.delay:
+                time.sleep(fake.delay)
             if fake.fail_with is not None:
                 self._send(*fake.fail_with)
+                return
+            if url.path == "/user" and method == "GET":
+                if fake.login is None:
+                    self._send(403, {"message": "Resource not accessible by integration"})
+                else:
+                    self._send(200, {"login": fake.login})
                 return
             parts = url.path.strip("/").split("/")
             # /repos/{o}/{r}/issues/{n}/comments
@@ -117,7 +142,7 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     self._list(url.path, query, pull)
                     return
                 if method == "POST":
-                    comment = fake.add(pull, body["body"])
+                    comment = fake.add(pull, body["body"], user=fake.author)
                     self._send(201, comment)
                     return
             # /repos/{o}/{r}/issues/comments/{id}
@@ -134,6 +159,10 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def _list(self, path: str, query: dict[str, list[str]], pull: int) -> None:
             per_page = min(int(query.get("per_page", ["30"])[0]), fake.page_cap)
             page = int(query.get("page", ["1"])[0])
+            if fake.endless:
+                nxt = urllib.parse.urlencode({"per_page": per_page, "page": page + 1})
+                self._send(200, [], {"Link": f'<{fake.base_url}{path}?{nxt}>; rel="next"'})
+                return
             comments = fake.comments.get(pull, [])
             chunk = comments[(page - 1) * per_page : page * per_page]
             headers = {}
@@ -174,6 +203,7 @@ def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
         "GITHUB_API_URL",
         "GITHUB_REPOSITORY",
         "GITHUB_EVENT_PATH",
+        "INFERCOST_COMMENT_AUTHOR",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
@@ -326,7 +356,7 @@ def test_pagination_finds_comment_on_a_later_page(github: FakeGitHub, tmp_path: 
     github.add(PR, "more chatter")
     code, _ = _run(github, tmp_path)
     assert code == 0
-    lists = [r for r in github.requests if r.method == "GET"]
+    lists = [r for r in github.requests if r.method == "GET" and r.path != "/user"]
     assert [r.query.get("page", ["1"])[0] for r in lists] == ["1", "2", "3", "4"]
     assert lists[0].query["per_page"] == ["100"]
     [write] = github.writes()
@@ -338,7 +368,8 @@ def test_pagination_with_more_than_100_comments(github: FakeGitHub, tmp_path: Pa
         github.add(PR, f"chatter {i}")
     code, _ = _run(github, tmp_path)
     assert code == 0
-    assert len([r for r in github.requests if r.method == "GET"]) == 2
+    assert [r.path for r in github.requests if r.method == "GET"].count("/user") == 1
+    assert len([r for r in github.requests if r.method == "GET"]) == 3
     assert [w.method for w in github.writes()] == ["POST"]
 
 
@@ -375,7 +406,8 @@ def test_redirects_never_carry_the_token_elsewhere(github: FakeGitHub) -> None:
 
 def test_sends_auth_and_api_headers(github: FakeGitHub, tmp_path: Path) -> None:
     assert _run(github, tmp_path)[0] == 0
-    assert len(github.requests) == 2
+    assert github.requests[0].path == "/user"  # who the token writes as
+    assert len(github.requests) == 3
     for request in github.requests:
         headers = {k.lower(): v for k, v in request.headers.items()}
         assert headers["authorization"] == f"Bearer {TOKEN}"
@@ -629,3 +661,127 @@ def test_upsert_result_value(github: FakeGitHub) -> None:
     assert second.action == "skipped-stale"
     assert (second.url, second.comment_id) == (first.url, first.comment_id)
     assert second.existing_valid_at == STAMP
+
+
+# --------------------------------------------------------------------------- security
+
+
+def test_a_foreign_marker_comment_is_never_taken_over(github: FakeGitHub, tmp_path: Path) -> None:
+    # Anyone can comment with the marker; it is not ours unless our account wrote it.
+    forged = github.add(
+        PR, f"{MARKER}\n<!-- infercost:valid_at=2026-11-28T00:00:00Z -->\nfake", "mallory"
+    )
+    code, err = _run(github, tmp_path)
+    assert code == 0, err
+    [write] = github.writes()
+    assert write.method == "POST"
+    assert forged["body"].endswith("fake")
+    assert [c["user"]["login"] for c in github.comments[PR]] == ["mallory", "github-actions[bot]"]
+
+
+def test_a_foreign_marker_with_a_future_stamp_does_not_freeze_the_report(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.add(PR, f"{MARKER}\n<!-- infercost:valid_at=2099-01-01T00:00:00Z -->\nfake", "mallory")
+    code, err = _run(github, tmp_path)
+    assert code == 0 and "Comment created" in err
+
+
+def test_a_user_token_updates_only_its_own_comment(github: FakeGitHub, tmp_path: Path) -> None:
+    github.login = "octo-bot"
+    old = f"{MARKER}\n<!-- infercost:valid_at=2026-11-28T00:00:00Z -->\nold"
+    actions = github.add(PR, old, "github-actions[bot]")
+    mine = github.add(PR, old, "Octo-Bot")  # logins compare case-insensitively
+    code, err = _run(github, tmp_path)
+    assert code == 0, err
+    [write] = github.writes()
+    assert write.method == "PATCH" and write.path.endswith(f"/comments/{mine['id']}")
+    assert actions["body"] == old
+
+
+def test_our_own_comment_stamped_in_the_future_is_replaced(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    # The head commit's date is whatever its author typed: a commit dated 2099 once
+    # stamped the comment, and would have frozen it for good.
+    github.add(PR, f"{MARKER}\n<!-- infercost:valid_at=2099-01-01T00:00:00Z -->\nfrozen")
+    code, err = _run(github, tmp_path)
+    assert code == 0 and "Comment updated" in err, err
+
+
+def test_a_stamp_is_never_later_than_now(github: FakeGitHub, tmp_path: Path) -> None:
+    code, err = _run(github, tmp_path, valid_at="2099-01-01T00:00:00Z")
+    assert code == 0, err
+    [write] = github.writes()
+    stamp = _stamp(write.body["body"])
+    assert stamp is not None and stamp < "2099"
+    assert datetime.fromisoformat(stamp) <= datetime.now(UTC)
+
+
+def test_endless_next_links_stop_at_the_page_cap(github: FakeGitHub) -> None:
+    github.endless = True
+    client = GitHubClient(TOKEN, github.base_url, max_pages=5)
+    with pytest.raises(CommentError, match="more than 5 pages; gave up"):
+        upsert_comment(client, REPO, PR, REPORT, valid_at=datetime(2026, 11, 29, tzinfo=UTC))
+    pages = [r for r in github.requests if r.path != "/user"]
+    assert len(pages) == 5
+    assert github.writes() == []
+
+
+def test_a_slow_server_meets_the_overall_deadline(github: FakeGitHub) -> None:
+    github.delay = 0.5
+    client = GitHubClient(TOKEN, github.base_url, deadline=0.2)
+    with pytest.raises(CommentError, match=r"within 0\.2 seconds"):
+        upsert_comment(client, REPO, PR, REPORT, valid_at=datetime(2026, 11, 29, tzinfo=UTC))
+    assert github.writes() == []
+
+
+def test_the_command_gives_up_at_its_deadline(github: FakeGitHub, tmp_path: Path) -> None:
+    github.delay = 0.5
+    body_file = tmp_path / "r.md"
+    body_file.write_text(REPORT, encoding="utf-8")
+    err = io.StringIO()
+    code = comment_command(
+        body_file, REPO, PR, valid_at="2026-11-29T10:00:00Z", token=TOKEN,
+        api_url=github.base_url, stderr=err, deadline=0.2,
+    )  # fmt: skip
+    assert code == 1
+    assert err.getvalue().startswith("Error: gave up") and "0.2 seconds" in err.getvalue()
+
+
+def test_the_token_never_appears_in_a_message(github: FakeGitHub, tmp_path: Path) -> None:
+    # A server (or a proxy) echoing the request back must not print the token.
+    github.fail_with = (401, {"message": f"Bad credentials: Bearer {TOKEN}"})
+    code, err = _run(github, tmp_path)
+    assert code == 1 and "HTTP 401" in err
+    assert TOKEN not in err
+
+
+def test_a_credential_in_the_api_url_never_appears(tmp_path: Path) -> None:
+    body_file = tmp_path / "r.md"
+    body_file.write_text(REPORT, encoding="utf-8")
+    err = io.StringIO()
+    code = comment_command(
+        body_file, REPO, PR, valid_at="2026-11-29T10:00:00Z", token=TOKEN,
+        api_url="http://user:hunter2@127.0.0.1:9", stderr=err, deadline=5,
+    )  # fmt: skip
+    assert code == 1
+    assert (
+        "hunter2" not in err.getvalue() and "cannot reach http://***@127.0.0.1:9" in err.getvalue()
+    )
+
+
+def test_an_app_token_names_its_bot_account(
+    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An installation token of a GitHub App is refused by GET /user like the Actions
+    # token, but writes as "APP[bot]": INFERCOST_COMMENT_AUTHOR names it.
+    old = f"{MARKER}\n<!-- infercost:valid_at=2026-11-28T00:00:00Z -->\nold"
+    github.add(PR, old, "github-actions[bot]")
+    mine = github.add(PR, old, "cost-app[bot]")
+    monkeypatch.setenv("INFERCOST_COMMENT_AUTHOR", "cost-app[bot]")
+    code, err = _run(github, tmp_path)
+    assert code == 0, err
+    [write] = github.writes()
+    assert write.method == "PATCH" and write.path.endswith(f"/comments/{mine['id']}")
+    assert all(r.path != "/user" for r in github.requests)

@@ -274,24 +274,23 @@ def test_step_targets(write_stack: WriteStack) -> None:
     assert location.start.line == line_of(GUARD_STACK["main.hcl"], 'step "draft"')
 
 
-def test_step_with_continuous_calls_and_growth_distribution(write_stack: WriteStack) -> None:
+def test_step_with_fractional_calls_and_growth_distribution(write_stack: WriteStack) -> None:
+    # A continuous calls cannot carry context_growth (SPEC §15); an average like 2.5 can:
+    # it is the two-point count on 2 and 3 with mean 2.5.
     main = (
         GUARD_STACK["main.hcl"]
-        .replace("calls          = between(2, 5)", "calls          = between(1.5, 2.5)")
+        .replace("calls          = between(2, 5)", "calls          = 2.5")
         .replace("context_growth = 400", "context_growth = between(100, 300)")
     )
     stack = write_stack({**GUARD_STACK, "main.hcl": main})
     draft = scope_targets("step", stack)["workflow.answer.step.draft"].attributes
-    # Continuous uniform: E[C] = 2, E[C²] = (1.5² + 1.5·2.5 + 2.5²)/3 = 12.25/3,
-    # E[C·(C−1)] = 12.25/3 − 2 = 6.25/3; E[g] = 200.
-    # T_in = 2·1000 + 200·(6.25/3)/2 = 2000 + 625/3 = 6625/3; per call: 6625/6.
-    assert draft["calls_mean"] == 2
-    assert draft["calls_max"] == D("2.5")
-    # Not a terminating decimal: the engine rounds T_in before dividing, so the last of
-    # the 28 digits may differ from one rounding of 6625/6.
-    assert abs(draft["input_tokens_per_call"] - div(6625, 6)) < D("1e-20")
-    # The largest call: upper bounds, 1000 + 300 · (2.5 − 1) = 1450.
-    assert draft["max_input_tokens_per_call"] == 1450
+    # E[C] = 2.5, E[C·(C−1)] = (2·1 + 3·2)/2 = 4; E[g] = 200 (whole bounds: discrete).
+    # T_in = 2.5·1000 + 200·4/2 = 2900; per call: 2900/2.5 = 1160.
+    assert draft["calls_mean"] == D("2.5")
+    assert draft["calls_max"] == 3  # the larger of the two counts
+    assert draft["input_tokens_per_call"] == 1160
+    # The largest call: upper bounds, 1000 + 300 · (3 − 1) = 1600.
+    assert draft["max_input_tokens_per_call"] == 1600
 
 
 def test_stack_target(write_stack: WriteStack) -> None:

@@ -216,7 +216,7 @@ def test_cli_active_waiver_in_text_json_and_markdown(write_stack: WriteStack) ->
     md = Path("comment.md").read_text(encoding="utf-8")
     assert "Waived (2)" in md
     assert "| `feature.chat` | `target_margin` | `launch` | 2999-12-31 |" in md
-    assert "Legacy &lt;contract&gt; &#64;sales" in md  # escaped: no HTML, no mention
+    assert "Legacy &lt;contract&gt; &#64;&#8203;sales" in md  # escaped: no HTML, no mention
 
 
 def test_cli_expired_waiver_blocks_and_warns_on_stderr(write_stack: WriteStack) -> None:

@@ -171,7 +171,14 @@ def test_hostile_strings_are_escaped_in_markdown(write_stack) -> None:
     ("raw", "expected"),
     [
         ("a & b < c > d", "a &amp; b &lt; c &gt; d"),
-        ("@team #12", "&#64;team &#35;12"),
+        # a zero-width space after "@" and "#": GitHub decodes entities before it
+        # looks for mentions and issue references
+        ("@team #12", "&#64;&#8203;team &#35;&#8203;12"),
+        (
+            "see https://x.example and www.y.example",
+            "see https&#8203;://x.example and www&#8203;.y.example",
+        ),
+        ("a\u202eb\u2066c", "a\\\\u202eb\\\\u2066c"),  # shown as text, backslash escaped
         ("x|y`z`", "x&#124;y&#96;z&#96;"),
         ("one\ntwo\r\nthree", "one two three"),
     ],

@@ -14,7 +14,7 @@ from infercost.evaluate.evaluator import Evaluator, NullRead, Scope
 from infercost.model import Guardrail
 
 D = Decimal
-POLICIES = Path(__file__).resolve().parents[2] / "policies"
+POLICIES = Path(__file__).resolve().parents[2] / "infercost" / "policies"
 PACKS = sorted(p.stem for p in POLICIES.glob("*.hcl"))
 
 MODEL_STEP: dict[str, Any] = {

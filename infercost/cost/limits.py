@@ -1,0 +1,81 @@
+"""Figures every view can show: a located error for an amount beyond them.
+
+Views print money to the cent and margins to a tenth of a percent, at the engine's 28
+significant digits, so an amount of 10^26 or a margin of -10^30 (a price of 1e40, or
+revenue of 1e-20 against real COGS) cannot be shown, and a table of them would be
+unreadable anyway. Rather than fail in a renderer with no location, the breakdown is
+checked here once, and the first figure out of range is reported at the block (or
+usage row) it belongs to. The bound is generous: a quintillion of any currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from infercost.errors import Diagnostic, InfercostError, SourceRange
+
+MAX_FIGURE = Decimal(10) ** 18
+
+
+def _too_large(value: Decimal | None) -> bool:
+    return value is not None and not (-MAX_FIGURE < value < MAX_FIGURE)
+
+
+def check_displayable(stack: object, snapshot: object, figures: object) -> None:
+    """Raise a located error for the first figure no view can show."""
+    for what, value, where, context in _figures(stack, snapshot, figures):
+        if _too_large(value):
+            raise InfercostError(
+                Diagnostic(
+                    "Figure too large",
+                    f"{what} comes to about {value:.3e}, beyond what infercost shows "
+                    "(amounts and margins must stay below 1e18 in size). Check the "
+                    "prices, counts and usage that lead to it.",
+                    where,
+                    context=context,
+                )
+            )
+
+
+def _figures(
+    stack: object, snapshot: object, figures: object
+) -> Iterator[tuple[str, Decimal | None, SourceRange | None, str | None]]:
+    from infercost.cost.breakdown import Breakdown
+    from infercost.model import Stack
+
+    assert isinstance(stack, Stack) and isinstance(figures, Breakdown)
+    for name, f in figures.features.items():
+        feature = stack.features.get(name)
+        at = feature.range if feature is not None else None
+        context = f'feature "{name}"'
+        for step in f.steps:
+            yield (
+                f"The cost per unit of step {step.step.address}",
+                step.cost_per_unit,
+                step.step.range,
+                f'step "{step.name}"',
+            )
+        yield f"The cost per unit of feature {name}", f.cost_per_unit, at, context
+        yield f"The units of feature {name}", f.units, at, context
+        yield f"The COGS of feature {name}", f.cogs, at, context
+        yield f"The revenue of feature {name}", f.revenue, at, context
+        yield f"The gross margin of feature {name}", f.margin, at, context
+    for name, sub in figures.subscriptions.items():
+        declared = stack.subscriptions.get(name)
+        at = declared.range if declared is not None else None
+        context = f'subscription "{name}"'
+        yield f"The customers of subscription {name}", sub.customers, at, context
+        yield f"The revenue of subscription {name}", sub.revenue, at, context
+        yield f"The COGS of subscription {name}", sub.cogs, at, context
+        yield f"The gross margin of subscription {name}", sub.margin, at, context
+    customers = getattr(snapshot, "customers", {})
+    for cid, c in figures.customers.items():
+        row = customers.get(cid)
+        at = snapshot.location(row.first) if row is not None else None  # type: ignore[attr-defined]
+        yield f"The revenue of customer {cid}", c.revenue, at, None
+        yield f"The COGS of customer {cid}", c.cogs, at, None
+        yield f"The gross margin of customer {cid}", c.margin, at, None
+    t = figures.totals
+    for what, value in (("COGS", t.cogs), ("revenue", t.revenue), ("margin", t.margin)):
+        yield f"The total {what}", value, None, None

@@ -1,0 +1,152 @@
+"""Reading files a user names: regular files only, bounded, and where they may lie.
+
+A stack, a policy, a what-if or a usage file may be written by an attacker (a pull
+request is input). So a name is never trusted to be a file: a FIFO would block a run
+forever, a device (``/dev/zero``) would never end, and ``/proc`` or ``/sys`` hold
+pseudo-files (``/proc/self/environ`` is the process's secrets) whose size says 0. Every
+user file is opened without blocking, checked to be a regular file on the open
+descriptor (no race with a rename), refused under the kernel's pseudo file systems,
+and read up to a size limit. Paths named inside a stack must also stay inside the
+stack's repository (or the stack directory, outside git): only the command line may
+point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from infercost.errors import InfercostError, SourceRange
+
+MAX_BYTES = 256 * 1024 * 1024  # far above any real configuration, below a memory blow-up
+PSEUDO_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def _shown(path: Path) -> str:
+    from infercost.config.loader import display_path
+
+    return display_path(path)
+
+
+def is_pseudo(path: Path) -> bool:
+    real = os.path.realpath(path)
+    return any(real == root or real.startswith(root + os.sep) for root in PSEUDO_ROOTS)
+
+
+def refuse_special(path: Path, what: str = "file") -> None:
+    """Raise if ``path`` is a pipe, device or socket, or lies under /proc, /sys or /dev.
+    Used before a path is handed to a reader that opens it itself (which reports a
+    missing file or a directory in its own words)."""
+    if is_pseudo(path):
+        raise InfercostError.at(
+            "Not a regular file",
+            f"{_shown(path)} is a system pseudo-file; infercost reads a {what} only from "
+            "regular files.",
+        )
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return  # the reader reports a missing file in its own words
+    except OSError as exc:
+        raise InfercostError.at("Unreadable file", f"{_shown(path)}: {exc.strerror}.") from None
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # readers name a directory
+        raise InfercostError.at(
+            "Not a regular file",
+            f"{_shown(path)} is {_kind(mode)}; a {what} must be a regular file.",
+        )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_bytes(path: Path, what: str = "file", limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, or a located-at-the-file error; never blocks."""
+    if is_pseudo(path):
+        refuse_special(path, what)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InfercostError.at("File not found", f"{_shown(path)} does not exist.") from None
+    except OSError as exc:
+        raise InfercostError.at("Unreadable file", f"{_shown(path)}: {exc.strerror}.") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InfercostError.at(
+                "Not a regular file",
+                f"{_shown(path)} is {_kind(mode)}; a {what} must be a regular file.",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise InfercostError.at(
+                    "File too large",
+                    f"{_shown(path)} is larger than {limit // (1024 * 1024)} MiB.",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InfercostError.at("Unreadable file", f"{_shown(path)}: {exc.strerror}.") from None
+    finally:
+        os.close(fd)
+
+
+def read_text(path: Path, what: str = "file", limit: int = MAX_BYTES) -> str:
+    """A regular file as UTF-8 text, or an error naming the first bad byte's line."""
+    data = read_bytes(path, what, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InfercostError.at(
+            "Unreadable file",
+            f"{_shown(path)} is not UTF-8 text (byte {exc.start + 1}, line {line}).",
+            range=SourceRange.point(_shown(path), line),
+        ) from None
+
+
+def confine(path: Path, roots: Iterable[Path], what: str, at: SourceRange | None = None) -> None:
+    """Raise unless ``path`` (symlinks resolved) lies inside one of ``roots``.
+
+    For paths named inside a stack (its ``policies`` or ``usage`` settings): a
+    configuration from a pull request must not make the runner read files elsewhere on
+    the machine. The command line is trusted and never confined.
+    """
+    real = Path(os.path.realpath(path))
+    allowed = [Path(os.path.realpath(r)) for r in roots]
+    if any(real == r or r in real.parents for r in allowed):
+        return
+    where = " or ".join(_shown(r) for r in allowed) or "the stack"
+    raise InfercostError.at(
+        "Path outside the repository",
+        f"The {what} {_shown(path)} lies outside {where}. A stack may only name files "
+        "inside its repository (or its own directory); give other files on the command line.",
+        at,
+    )
+
+
+def stack_roots(stack_dir: Path) -> list[Path]:
+    """Where a stack's own settings may point: its git work tree, else its directory.
+
+    The work tree is the nearest directory holding ``.git`` (a directory, or a file in
+    a linked worktree or submodule), found by looking, not by loading git: a plain
+    ``validate`` should not pay for importing it."""
+    start = Path(os.path.realpath(stack_dir))
+    for directory in (start, *start.parents):
+        if os.path.lexists(directory / ".git"):
+            return [directory]
+    return [Path(stack_dir)]

@@ -1,0 +1,157 @@
+"""Output a CI runner reads as data, never as a command, and that never leaks a secret.
+
+A GitHub Actions runner scans every line of a job's log: a line that starts (after
+blanks) with ``::`` is a workflow command (``::stop-commands::TOKEN`` turns off every
+later annotation, ``::error`` forges one, ``::add-mask::`` hides text) and ``##[`` or
+``##vso[`` a legacy one. Anything from a stack, usage file or message may be written
+by whoever opened the pull request, so the CLI's streams pass through :func:`inert`:
+
+- control characters (other than newline and tab), line separators and bidirectional
+  overrides are shown as ``\\xNN`` / ``\\uNNNN`` escapes, so no text can start a line
+  the reader does not see (a bare CR is a line end for the runner) or reorder one;
+- a line that would start a runner command gets a backslash before it
+  (``\\::stop-commands::x``), and a legacy ``##[`` command anywhere in a line one
+  before its bracket (``##\\[warning]``), visible and inert;
+- GitHub tokens, ``Authorization`` values and the password of a URL become ``***``.
+
+The ``github`` output format is the one writer of real commands: its renderer escapes
+every value it puts in one, and it bypasses the line rule (not the redaction).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, TextIO
+
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+_COMMAND = re.compile(r"^([\s\u200b\ufeff]*)::", re.MULTILINE)
+# The legacy commands are found anywhere in a line (the runner looks for "##[" with
+# IndexOf, Azure Pipelines for "##vso["), so their bracket is escaped wherever it is.
+_LEGACY = re.compile(r"(?i)##(vso)?\[")
+# Each pattern starts with literal text, so a document of megabytes is scanned fast.
+_TOKENS = re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}")
+# (never past a quote or comma: a JSON document stays JSON)
+_AUTHORIZATION = re.compile(
+    r"(?i)\b(authorization:\s*)(?:(bearer|token|basic)\s+)?[^\s\"',;]+"
+)
+# userinfo of a URL: https://user:secret@host, https://x-access-token:...@host
+_USERINFO = re.compile(r"://[^/\s@\"'<>,]+@")
+_TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "INFERCOST_GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN")
+# Formats whose text is JSON: control characters are already escaped by the encoder,
+# and re-escaping them would not be JSON.
+_JSON_FORMATS = {"json", "sarif"}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str, keep_colour: bool = False) -> str:
+    """Control, line-separator and bidi characters as visible escapes (newline and tab
+    kept; with ``keep_colour``, the SGR colour sequences infercost writes itself)."""
+    if not keep_colour:
+        return _CONTROL.sub(lambda m: _escape(m.group()), text)
+    out = []
+    position = 0
+    for match in _SGR.finditer(text):
+        out.append(_CONTROL.sub(lambda m: _escape(m.group()), text[position : match.start()]))
+        out.append(match.group())
+        position = match.end()
+    out.append(_CONTROL.sub(lambda m: _escape(m.group()), text[position:]))
+    return "".join(out)
+
+
+def redact(text: str) -> str:
+    """Tokens, authorization values and URL passwords replaced by ``***``.
+
+    GitHub tokens (personal, fine-grained, OAuth, user-to-server, server-to-server as
+    the Actions ``GITHUB_TOKEN``, refresh), the value after ``Authorization:``, the user
+    and password of a URL, and the value of every token variable of the environment.
+    """
+    text = _TOKENS.sub("***", text)
+    if "uthorization" in text or "UTHORIZATION" in text:
+        text = _AUTHORIZATION.sub(r"\1\2 ***", text)
+    if "@" in text:
+        text = _USERINFO.sub("://***@", text)
+    for name in _TOKEN_VARIABLES:
+        value = os.environ.get(name, "")
+        if len(value) >= 8:
+            text = text.replace(value, "***")
+    return text
+
+
+def neutralize_commands(text: str, syntax: str = "text") -> str:
+    """A backslash before every ``::`` that starts a line, and before the bracket of
+    every ``##[``; in JSON the bracket is ``\\u005b`` (a backslash would be an
+    escape there), in HTML both are character references."""
+    if "##" in text:
+        bracket = {"json": "\\u005b", "html": "&#91;"}.get(syntax, "\\[")
+        text = _LEGACY.sub(lambda m: m.group()[:-1] + bracket, text)
+    if "::" in text:
+        colon = "&#58;:" if syntax == "html" else "\\::"
+        text = _COMMAND.sub(lambda m: m.group(1) + colon, text)
+    return text
+
+
+def inert(text: str, keep_colour: bool = False) -> str:
+    """Text safe to print in a CI log: see the module's docstring."""
+    return neutralize_commands(escape_controls(redact(text), keep_colour))
+
+
+def for_format(format_name: str, text: str) -> str:
+    """A rendered document made inert as its format allows: real commands stay in the
+    ``github`` format, JSON keeps its own escapes."""
+    text = redact(text)
+    if format_name == "github":
+        return text
+    if format_name in _JSON_FORMATS:
+        return neutralize_commands(text, "json")
+    if format_name == "html":
+        return neutralize_commands(escape_controls(text), "html")
+    return neutralize_commands(escape_controls(text, keep_colour=True))
+
+
+class InertStream:
+    """A text stream that writes whole lines through :func:`inert`.
+
+    Partial lines are held until their newline (or :meth:`flush`), so a command cannot
+    be assembled from two writes. :meth:`write_document` is for documents that
+    :func:`for_format` has already treated.
+    """
+
+    def __init__(self, raw: TextIO) -> None:
+        self.raw = raw
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        data = self._pending + text
+        head, newline, self._pending = data.rpartition("\n")
+        if newline:
+            self.raw.write(inert(head + newline, keep_colour=True))
+        return len(text)
+
+    def write_document(self, text: str) -> None:
+        """A rendered document already made safe by :func:`for_format` (JSON keeps its
+        own escapes; the ``github`` format its commands)."""
+        self.flush()
+        self.raw.write(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.raw.write(inert(self._pending, keep_colour=True))
+            self._pending = ""
+        flush = getattr(self.raw, "flush", None)
+        if flush is not None:
+            flush()
+
+    def isatty(self) -> bool:
+        isatty = getattr(self.raw, "isatty", None)
+        return bool(isatty and isatty())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
