@@ -285,6 +285,34 @@ class Subscription(Located):
         }
 
 
+@dataclass(frozen=True)
+class RecordMapping(Located):
+    """How one source's fields become request record fields (a ``records`` block)."""
+
+    source: str = ""
+    # record field -> source fields tried in order (the first non-empty value wins)
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # record field -> value used when the source leaves the field empty
+    defaults: dict[str, Any] = field(default_factory=dict)
+    # a source's model name (or PROVIDER/MODEL) -> declared price item SHEET/ITEM
+    items: dict[str, str] = field(default_factory=dict)
+    # problems whose records are skipped (counted and reported) instead of failing
+    skip: tuple[str, ...] = ()
+    # False for a source that reports cached and cache-write tokens apart from input
+    input_includes_cache: bool = True
+    description: str | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "fields": {k: list(v) for k, v in sorted(self.fields.items())},
+            "defaults": dict(sorted(self.defaults.items())),
+            "items": dict(sorted(self.items.items())),
+            "skip": list(self.skip),
+            "input_includes_cache": self.input_includes_cache,
+            "description": self.description,
+        }
+
+
 SCOPES = ("feature", "subscription", "customer", "workflow", "step", "stack")
 SEVERITIES = ("error", "warning")
 
@@ -345,6 +373,7 @@ class Stack:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     guardrails: dict[str, Guardrail] = field(default_factory=dict)
     waivers: dict[str, Waiver] = field(default_factory=dict)
+    records: dict[str, RecordMapping] = field(default_factory=dict)
     directory: str = "."
     # Evaluated variables and locals, for guardrail conditions that use them.
     locals: dict[str, Any] = field(default_factory=dict)

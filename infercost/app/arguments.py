@@ -70,3 +70,25 @@ class ExplainArgs:
     #: Percentiles only when ``--seed`` or ``--samples`` asks for them: without them
     #: explain does not load the simulation (numpy) and answers sooner.
     sampling: Settings | None = None
+
+
+@dataclass(frozen=True)
+class UsageImportArgs:
+    options: Options
+    #: Records files, in the order given.
+    files: tuple[Path, ...] = ()
+    #: ``--from``: records, otel, litellm, aggregated or focus.
+    source: str = "records"
+    #: ``--engine``: duckdb or spark.
+    engine: str = "duckdb"
+    #: The snapshot to write (default: the stack's ``usage`` setting).
+    out: Path | None = None
+    outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+
+
+@dataclass(frozen=True)
+class UsageSqlArgs:
+    options: Options
+    dialect: str = "duckdb"
+    #: The table or view holding the record fields.
+    table: str = "records"

@@ -293,6 +293,72 @@ def check(
     return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
 
 
+usage_app = typer.Typer(
+    name="usage",
+    help="Usage from production: import request records, print the aggregation SQL.",
+    no_args_is_help=True,
+)
+app.add_typer(usage_app)
+
+
+@usage_app.command("import")
+def usage_import(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
+    ],
+    source: Annotated[
+        str,
+        typer.Option("--from", help="Source format: records, otel, litellm, aggregated, focus."),
+    ],
+    period: PeriodOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Snapshot to write (default: the stack's usage).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+) -> Outcome:
+    """Aggregate request records into the usage snapshot and price them exactly."""
+    from infercost.app.arguments import UsageImportArgs
+    from infercost.cli import usage as command
+
+    stack, files = command.split_paths(paths)
+    args = UsageImportArgs(
+        _options(stack, None, var, var_file, period),
+        tuple(files),
+        source,
+        engine,
+        out,
+        parse_outputs(output, None, command.FORMATS),
+    )
+    return command.run_import(args, _console(ctx, no_color))
+
+
+@usage_app.command("sql")
+def usage_sql(
+    ctx: typer.Context,
+    stack: StackArg = Path("."),
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="spark, bigquery, snowflake, trino or duckdb.")
+    ] = "duckdb",
+    table: Annotated[
+        str, typer.Option("--table", help="Table or view holding the record fields.")
+    ] = "records",
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+) -> Outcome:
+    """Print the aggregation query, to run where the records already are."""
+    from infercost.app.arguments import UsageSqlArgs
+    from infercost.cli import usage as command
+
+    args = UsageSqlArgs(_options(stack, None, var, var_file, None), dialect, table)
+    return command.run_sql(args, _console(ctx))
+
+
 @app.command()
 def explain(
     ctx: typer.Context,

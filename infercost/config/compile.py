@@ -22,6 +22,7 @@ from infercost.config.attributes import nowhere, where
 from infercost.config.blocks import BlockBuilder
 from infercost.config.guardrails import compile_guardrail, compile_policy
 from infercost.config.inputs import Inputs, VariableInput, variable_inputs
+from infercost.config.records import RecordsBuilder
 from infercost.config.variables import VariableReader
 from infercost.errors import Diagnostic
 from infercost.evaluate.evaluator import Evaluator, Scope
@@ -44,7 +45,7 @@ def compile_stack(
         return _Compiler(list(files), inputs or Inputs(), directory).compile()
 
 
-class _Compiler(VariableReader, BlockBuilder):
+class _Compiler(VariableReader, BlockBuilder, RecordsBuilder):
     # -- the stack ------------------------------------------------------------------------
     def compile(self) -> Stack:
         self._check_duplicates()
@@ -74,6 +75,7 @@ class _Compiler(VariableReader, BlockBuilder):
         subscriptions = self._each("subscription", self._subscription)
         guardrails = self._each("guardrail", self._guardrail)
         waivers = self._each("waiver", self._waiver)
+        records = self._each("records", self._records)
         self.errors.raise_if_any()
         return Stack(
             settings=settings,
@@ -85,6 +87,7 @@ class _Compiler(VariableReader, BlockBuilder):
             subscriptions=subscriptions,
             guardrails=guardrails,
             waivers=waivers,
+            records=records,
             directory=self.directory,
             locals=dict(self.scope.local_values),
         )

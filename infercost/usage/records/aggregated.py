@@ -1,0 +1,42 @@
+"""The ``aggregated`` source: the rows ``usage sql`` returns, run in a warehouse and
+exported (CSV, JSON lines or Parquet), read back into the same snapshot and figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from infercost.errors import InfercostError
+from infercost.usage.engine import connect
+from infercost.usage.records import read
+from infercost.usage.records.fields import SourceFile
+from infercost.usage.records.query import OUTPUT_COLUMNS
+from infercost.usage.records.run import EngineOutput
+
+
+def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
+    con = connect()
+    try:
+        raw = read.tabular(con, files, read.file_format(files), ordered=False)
+        columns = {c.lower(): c for c in raw.columns}
+        missing = [c for c in OUTPUT_COLUMNS if c not in columns]
+        if missing:
+            raise InfercostError.at(
+                "Invalid aggregated rows",
+                f'{", ".join(f.shown for f in files)}: the column "{missing[0]}" is missing; '
+                "these files hold what `infercost usage sql` returns.",
+            )
+        select = ", ".join(f"{read.q(columns[c])} AS {c}" for c in OUTPUT_COLUMNS)
+        cursor = con.execute(f"SELECT {select} FROM ({raw.sql})")
+        rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    for row in rows:
+        for key in ("period", "customer", "subscription", "feature", "step", "item"):
+            if row[key] == "":
+                row[key] = None
+        if row["kind"] not in ("units", "usage"):
+            raise InfercostError.at(
+                "Invalid aggregated rows", f'kind must be "units" or "usage", not {row["kind"]!r}.'
+            )
+    records = sum(int(r["records"] or 0) for r in rows if r["kind"] == "usage")
+    return EngineOutput(rows=rows, records=records)

@@ -1,0 +1,571 @@
+"""Source files -> one SQL relation of normalized, typed records with a problem code.
+
+Nothing here loops over records: each source becomes a DuckDB relation (``read_csv``,
+``read_json``, ``read_parquet``, or the OTLP flattening in ``otel.py``), the stack's
+mapping becomes one SQL expression per record field, and the rules a record must obey
+become SQL too. Rules on a record's own numbers are one boolean (``_bad``) folded into
+the aggregation; rules on names (feature, item, step, customer) hold for a whole group,
+so they are checked on the aggregated groups (:func:`grouped_problems`). Only when a
+rule broke are the records grouped again by ``_problem`` (the first problem of each
+record), to skip them with the mapping's permission or to read the file once more, in
+order, and name the first offending record.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infercost.config.loader import display_path
+from infercost.errors import InfercostError, did_you_mean
+from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
+from infercost.usage.records.fields import (
+    BOOL,
+    DEFAULT_FIELDS,
+    FIELDS,
+    FILE_FORMATS,
+    SQL_TYPES,
+    TEXT,
+    TIME,
+    TOKENS,
+    SourceFile,
+)
+from infercost.usage.records.query import step_pairs
+
+NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "DECIMAL",
+)
+FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def open_sources(paths: Sequence[Path]) -> list[SourceFile]:
+    """Check each source is a regular file: a FIFO or a device would be read forever."""
+    out = []
+    for path in paths:
+        shown = display_path(path)
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            raise InfercostError.at("Records file not found", f"{shown} does not exist.") from None
+        except OSError as exc:
+            raise InfercostError.at(
+                "Unreadable records file", f"{shown}: {exc.strerror or exc}."
+            ) from None
+        if not stat.S_ISREG(mode):
+            kind = (
+                "a directory"
+                if stat.S_ISDIR(mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(mode)
+                else "a device or socket"
+            )
+            raise InfercostError.at(
+                "Unreadable records file",
+                f"{shown} is {kind}, not a regular file; records are read from files only.",
+            )
+        out.append(SourceFile(str(Path(path).resolve()), shown))
+    return out
+
+
+def file_format(files: Sequence[SourceFile]) -> str:
+    formats = set()
+    for f in files:
+        fmt = FILE_FORMATS.get(Path(f.path).suffix.lower())
+        if fmt is None:
+            raise InfercostError.at(
+                "Unsupported records file",
+                f"{f.shown}: the format is chosen by extension: "
+                + ", ".join(sorted(FILE_FORMATS))
+                + ".",
+            )
+        formats.add(fmt)
+    if len(formats) > 1:
+        raise InfercostError.at(
+            "Mixed records files", "All files of one import must have the same format."
+        )
+    return formats.pop()
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A relation of source rows: SQL text, its columns and their DuckDB types."""
+
+    sql: str
+    columns: dict[str, str]
+
+
+def tabular(
+    con: Any,
+    files: Sequence[SourceFile],
+    fmt: str,
+    ordered: bool,
+    typed: dict[str, str] | None = None,
+) -> Raw:
+    """CSV, JSON lines or Parquet as a relation with ``_file`` (and ``_row`` when ordered).
+
+    ``typed`` names CSV columns that hold a typed record field (``count``, ``decimal``,
+    ``time``): DuckDB's CSV reader parses them itself, much faster than casting text in
+    SQL, and a cell that does not parse is kept in a rejects table with its line, so the
+    error names it."""
+    paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
+    extra = ""
+    if fmt == "csv":
+        reader = "read_csv({}, header = true, all_varchar = true, filename = '_file'{})"
+    elif fmt == "parquet":
+        reader = "read_parquet({}, filename = '_file', union_by_name = true{})"
+        extra = ", file_row_number = true" if ordered else ""
+    else:
+        reader = "read_json({}, format = 'newline_delimited', filename = '_file'{})"
+    try:
+        described = con.sql(f"DESCRIBE SELECT * FROM {reader.format(paths, extra)}").fetchall()
+    except Exception as exc:  # duckdb reports unreadable files in its own error type
+        raise _read_error(files, exc) from None
+    columns = {row[0]: str(row[1]) for row in described if row[0] not in ("_file",)}
+    columns.pop("file_row_number", None)
+    if fmt == "jsonl":
+        # Numbers are read as exact decimals (a JSON number is never a float here);
+        # objects and arrays as their JSON text.
+        spec = ", ".join(f"{lit(name)}: {lit(_json_type(kind))}" for name, kind in columns.items())
+        extra = f", columns = {{{spec}}}"
+        columns = {name: _json_type(kind) for name, kind in columns.items()}
+    if fmt == "csv" and typed:
+        types = {}
+        for name, kind in typed.items():
+            if name not in columns:
+                continue
+            if kind == TIME:
+                types[name] = _time_type(con, reader.format(paths, ""), name)
+            elif kind in SQL_TYPES and kind != BOOL:
+                types[name] = SQL_TYPES[kind]
+        if types:
+            spec = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in types.items())
+            reader = reader.replace("all_varchar = true", f"types = {{{{{spec}}}}}")
+            extra = ", store_rejects = true, rejects_table = 'rejected', rejects_scan = 'scans'"
+            columns.update(types)
+    sql = f"SELECT * FROM {reader.format(paths, extra)}"
+    if ordered:
+        if fmt == "parquet":
+            sql = (
+                "SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
+                f"FROM {reader.format(paths, extra)}"
+            )
+        else:
+            sql = f"SELECT *, row_number() OVER (PARTITION BY _file) AS _row FROM ({sql})"
+    return Raw(sql, columns)
+
+
+def _time_type(con: Any, relation: str, column: str) -> str:
+    """Epoch numbers or ISO 8601 text: decided on the first thousand values."""
+    sample = con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE regexp_full_match(trim({q(column)}), "
+        f"'[0-9]+(\\.[0-9]*)?')) FROM (SELECT {q(column)} FROM {relation} "
+        f"WHERE {q(column)} IS NOT NULL LIMIT 1000)"
+    ).fetchall()[0]
+    return "DECIMAL(38, 9)" if sample[0] and sample[0] == sample[1] else "TIMESTAMPTZ"
+
+
+def rejected(con: Any) -> list[tuple[str, int, str, str]]:
+    """Cells the CSV reader could not parse: (file, line, column, line text), in order."""
+    try:
+        rows = con.execute(
+            "SELECT s.file_path, r.line, r.column_name, r.csv_line FROM rejected r "
+            "JOIN scans s USING (scan_id, file_id) ORDER BY s.file_path, r.line"
+        ).fetchall()
+    except Exception:  # no typed CSV scan ran: there is no rejects table
+        return []
+    return [(str(a), int(b), str(c), str(d)) for a, b, c, d in rows]
+
+
+def _json_type(kind: str) -> str:
+    if kind.startswith(NUMERIC_TYPES) or kind in FLOAT_TYPES:
+        return "DECIMAL(38, 18)"
+    if kind in ("BOOLEAN",):
+        return kind
+    return "VARCHAR"
+
+
+def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
+    names = ", ".join(f.shown for f in files)
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return InfercostError.at("Unreadable records file", f"{names}: {message}")
+
+
+# -- mapping -----------------------------------------------------------------------------
+
+
+def source_expression(
+    path: str, columns: dict[str, str], source: str
+) -> tuple[str, str | None] | None:
+    """SQL for one source field: a column, or a dotted path into a JSON / struct column,
+    and the condition under which the column's text is not JSON (None for a column).
+
+    A path into a column that holds a list of ``key:value`` tags (LiteLLM's
+    ``request_tags``) finds the tag's value. None when the column does not exist."""
+    if path in columns:
+        return q(path), None
+    head, _, rest = path.partition(".")
+    if not rest or head not in columns:
+        return None
+    kind = columns[head]
+    text = q(head) if kind in ("VARCHAR", "JSON") else f"to_json({q(head)})::VARCHAR"
+    json_path = "$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in rest.split("."))
+    value = f"json_extract_string({text}, {lit(json_path)})"
+    if "." not in rest:
+        prefix = rest + ":"
+        tags = (
+            "list_extract(list_transform(list_filter("
+            f"CAST(json_extract_string({text}, '$[*]') AS VARCHAR[]), "
+            f"lambda t: starts_with(t, {lit(prefix)})), lambda t: substr(t, {len(prefix) + 1})), 1)"
+        )
+        value = f"CASE WHEN json_type({text}) = 'ARRAY' THEN {tags} ELSE {value} END"
+    if kind not in ("VARCHAR", "JSON"):
+        return value, None
+    # A cell that is not JSON reads as absent here and is reported by the check.
+    empty = f"NULLIF({text}, '')"
+    return (
+        f"CASE WHEN json_valid({text}) THEN {value} END",
+        f"{empty} IS NOT NULL AND NOT json_valid({text})",
+    )
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """The SQL of normalized records: typed fields, ``_problem`` and ``_bad``."""
+
+    sql: str
+
+
+def field_sources(mapping: RecordMapping | None, source: str) -> dict[str, tuple[str, ...]]:
+    fields = dict(DEFAULT_FIELDS.get(source, {}))
+    if mapping is not None:
+        fields.update(mapping.fields)
+    return fields
+
+
+def mapped_records(
+    stack: Stack,
+    raw: Raw,
+    source: str,
+    mapping: RecordMapping | None,
+    file_label: str,
+    attribute_exprs: dict[str, list[tuple[str, str]]] | None = None,
+) -> Mapped:
+    """The typed record fields and ``_problem`` over a raw relation (see module doc)."""
+    sources = field_sources(mapping, source)
+    given: dict[str, str] = {}
+    invalid: list[str] = []
+    for name in FIELDS:
+        if attribute_exprs is not None:
+            exprs = attribute_exprs.get(name, [])
+        else:
+            exprs = []
+            missing = []
+            for path in sources.get(name, ()):
+                found = source_expression(path, raw.columns, source)
+                if found is None:
+                    missing.append(path)
+                    continue
+                exprs.append((found[0], raw.columns.get(path, "VARCHAR")))
+                if found[1] is not None:
+                    invalid.append(f"WHEN {found[1]} THEN {lit(name)}")
+            if mapping is not None and name in mapping.fields and not exprs:
+                raise InfercostError.at(
+                    "Unknown source field",
+                    f'The mapping gives {name} from "{missing[0]}", but {file_label} has no such '
+                    "column." + did_you_mean(missing[0].partition(".")[0], raw.columns),
+                    mapping.at("fields"),
+                    context=f'records "{mapping.source}"',
+                )
+        expr, check = _typed(name, exprs, file_label) if exprs else (None, None)
+        if check:
+            invalid.append(f"WHEN {check} THEN {lit(name)}")
+        default = mapping.defaults.get(name) if mapping else None
+        if expr is None and default is None:
+            given[name] = f"CAST(NULL AS {SQL_TYPES[FIELDS[name]]})"
+            continue
+        if default is not None:
+            literal = _literal(name, default)
+            expr = f"COALESCE({expr}, {literal})" if expr else literal
+        assert expr is not None
+        given[name] = expr
+    if mapping is not None and not mapping.input_includes_cache:
+        given["input_tokens"] = (
+            f"({given['input_tokens']} + COALESCE({given['cached_input_tokens']}, 0)"
+            f" + COALESCE({given['cache_write_tokens']}, 0))"
+        )
+    select = ", ".join(f"{expr} AS {q('v_' + name)}" for name, expr in given.items())
+    bad = f"CASE {' '.join(invalid)} END" if invalid else "CAST(NULL AS VARCHAR)"
+    row = "_row, " if "_row" in raw.sql else ""
+    inner = f"SELECT _file, {row}{select}, {bad} AS _invalid FROM ({raw.sql})"
+    return Mapped(_normalize(stack, inner, mapping, "_row" in raw.sql))
+
+
+def _literal(name: str, value: object) -> str:
+    kind = FIELDS[name]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == TIME:
+        return f"CAST({lit(str(value))} AS TIMESTAMP)"
+    if kind == TEXT:
+        return lit(str(value))
+    return f"CAST({lit(str(value))} AS {SQL_TYPES[kind]})"
+
+
+def _typed(name: str, exprs: list[tuple[str, str]], file_label: str) -> tuple[str, str | None]:
+    """The field's value (the first non-empty candidate) and the SQL condition under
+    which a given value is not of the field's type (text that is not a number...)."""
+    kind = FIELDS[name]
+    parts = []
+    checks = []
+    for expr, column_type in exprs:
+        value = _convert(name, kind, expr, column_type, file_label)
+        parts.append(value)
+        if kind != TEXT and _is_text(expr, column_type):
+            checks.append(
+                f"(NULLIF(TRIM(CAST({expr} AS VARCHAR)), '') IS NOT NULL AND {value} IS NULL)"
+            )
+    value = parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
+    return value, " OR ".join(checks) or None
+
+
+def _is_text(expr: str, column_type: str) -> bool:
+    return column_type in ("VARCHAR", "JSON") or expr.startswith(
+        ("json_extract", "CASE WHEN json_type", "CASE WHEN json_valid")
+    )
+
+
+def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str) -> str:
+    is_text = _is_text(expr, column_type)
+    text = f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
+    if kind == TEXT:
+        # Names are kept exactly as written (no trimming: a copy per value, and " pro"
+        # is not "pro"); an empty cell is absent.
+        if column_type == "VARCHAR":
+            return f"NULLIF({expr}, '')"
+        return f"NULLIF(CAST({expr} AS VARCHAR), '')"
+    if kind == TIME:
+        if column_type.startswith("TIMESTAMP"):
+            return f"CAST({expr} AS TIMESTAMP)"
+        if column_type.startswith(NUMERIC_TYPES):
+            return _epoch(f"CAST({expr} AS DECIMAL(38, 0))")
+        return (
+            f"CASE WHEN regexp_matches({text}, '^[0-9]+$') "
+            f"THEN {_epoch(f'TRY_CAST({text} AS DECIMAL(38, 0))')} "
+            f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        )
+    if kind == BOOL:
+        if column_type == "BOOLEAN":
+            return expr
+        return (
+            f"CASE WHEN lower({text}) IN ('true', '1', 'yes', 't') THEN true "
+            f"WHEN lower({text}) IN ('false', '0', 'no', 'f', 'none') THEN false END"
+        )
+    target = SQL_TYPES[kind]
+    if is_text:
+        return f"TRY_CAST({text} AS {target})"
+    if column_type.startswith(NUMERIC_TYPES):
+        return f"CAST({expr} AS {target})"
+    if column_type in FLOAT_TYPES and name not in (*TOKENS, "attempt", "call_index"):
+        # A float column (LiteLLM's spend): its shortest decimal text is the value meant.
+        return f"CAST(CAST({expr} AS VARCHAR) AS {target})"
+    raise InfercostError.at(
+        "Wrong column type",
+        f"{file_label}: the column for {name} has type {column_type}; it must be an integer "
+        "or decimal column.",
+    )
+
+
+def _epoch(number: str) -> str:
+    """Epoch seconds, ms, µs or ns by magnitude (SPEC §12)."""
+    return (
+        f"(CASE WHEN {number} < 100000000000 "
+        f"THEN make_timestamp(CAST({number} * 1000000 AS BIGINT)) "
+        f"WHEN {number} < 100000000000000 THEN make_timestamp(CAST({number} * 1000 AS BIGINT)) "
+        f"WHEN {number} < 100000000000000000 THEN make_timestamp(CAST({number} AS BIGINT)) "
+        f"ELSE make_timestamp(CAST({number} // 1000 AS BIGINT)) END)"
+    )
+
+
+def item_lookup(stack: Stack, mapping: RecordMapping | None) -> dict[str, str]:
+    """Keys a record may name an item by -> SHEET/ITEM."""
+    out: dict[str, str] = {}
+    labels: dict[str, list[str]] = {}
+    for sheet in stack.price_sheets.values():
+        for item in sheet.items.values():
+            out[item.address] = item.address
+            labels.setdefault(item.name, []).append(item.address)
+    for label, addresses in labels.items():
+        if len(addresses) == 1:
+            out.setdefault(label, addresses[0])
+    if mapping is not None:
+        out.update(mapping.items)
+    return out
+
+
+def _case_lookup(expr: str, table: dict[str, str]) -> str:
+    if not table:
+        return "CAST(NULL AS VARCHAR)"
+    whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in sorted(table.items()))
+    return f"(CASE {expr} {whens} END)"
+
+
+def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered: bool) -> str:
+    lookup = item_lookup(stack, mapping)
+    by_pair = _case_lookup("v_provider || '/' || v_model", lookup)
+    # An item that matches no declared one keeps its name behind a "?" (declared items
+    # always hold a "/" after their sheet), so the scan's groups show it.
+    item = (
+        f"COALESCE({_case_lookup('v_item', lookup)}, {by_pair}, {_case_lookup('v_model', lookup)}, "
+        "'?' || COALESCE(v_item, v_model))"
+    )
+    features = list(stack.features)
+    feature_in = f"v_feature IN ({', '.join(lit(f) for f in features)})" if features else "false"
+    meters = [
+        i.address
+        for s in stack.price_sheets.values()
+        for i in s.items.values()
+        if isinstance(i, MeterPrice)
+    ]
+    models = [
+        i.address
+        for s in stack.price_sheets.values()
+        for i in s.items.values()
+        if isinstance(i, ModelPrice)
+    ]
+    is_meter = f"item IN ({', '.join(lit(m) for m in meters)})" if meters else "false"
+    is_model = f"item IN ({', '.join(lit(m) for m in models)})" if models else "false"
+    steps = [
+        (f.name, s.name)
+        for f in stack.features.values()
+        for s in (stack.workflows[f.workflow].steps if f.workflow in stack.workflows else ())
+    ]
+    step_known = (
+        "(" + " OR ".join(f"(feature = {lit(f)} AND step = {lit(s)})" for f, s in steps) + ")"
+        if steps
+        else "false"
+    )
+    _, ambiguous = step_pairs(stack)
+    is_ambiguous = (
+        "(" + " OR ".join(f"(feature = {lit(f)} AND item = {lit(i)})" for f, i in ambiguous) + ")"
+        if ambiguous
+        else "false"
+    )
+    tokens_on_meter = " OR ".join(f"COALESCE({t}, 0) <> 0" for t in TOKENS)
+    whole = " OR ".join(
+        f"({c} IS NOT NULL AND ({c} < 0 OR {c} <> floor({c})))" for c in (*TOKENS, "call_index")
+    )
+    row = "_row, " if ordered else ""
+    typed = (
+        f"SELECT _file, {row}v_time AS time, v_unit_id AS unit_id, v_feature AS feature, "
+        f"v_customer AS customer, v_subscription AS subscription, v_step AS step, "
+        f"{item} AS item, COALESCE(v_item, v_model) AS item_name, v_provider AS provider, "
+        + ", ".join(f"v_{t} AS {t}" for t in TOKENS)
+        + ", v_quantity AS quantity, v_attempt AS attempt, v_call_index AS call_index, "
+        "v_cache_hit AS cache_hit, v_reported_cost AS reported_cost, "
+        f"{feature_in} AS feature_known, _invalid FROM ({inner})"
+    )
+    problem = (
+        "CASE WHEN _invalid IS NOT NULL THEN 'invalid_value' "
+        "WHEN unit_id IS NULL THEN 'missing_unit_id' "
+        "WHEN feature IS NULL THEN 'missing_feature' "
+        "WHEN NOT feature_known THEN 'unknown_feature' "
+        "WHEN starts_with(item, '?') THEN 'unknown_item' "
+        f"WHEN {whole} OR (attempt IS NOT NULL AND (attempt < 1 OR attempt <> floor(attempt))) "
+        "THEN 'invalid_tokens' "
+        "WHEN quantity < 0 THEN 'invalid_quantity' "
+        "WHEN COALESCE(cached_input_tokens, 0) + COALESCE(cache_write_tokens, 0) > "
+        "COALESCE(input_tokens, 0) THEN 'cached_exceeds_input' "
+        f"WHEN ({is_meter}) AND ({tokens_on_meter}) THEN 'field_not_for_item' "
+        f"WHEN ({is_model}) AND COALESCE(quantity, 0) <> 0 THEN 'field_not_for_item' "
+        f"WHEN step IS NOT NULL AND NOT {step_known} THEN 'unknown_step' "
+        f"WHEN step IS NULL AND {is_ambiguous} THEN 'ambiguous_step' "
+        "WHEN subscription IS NOT NULL AND customer IS NULL THEN 'subscription_without_customer' "
+        "END"
+    )
+    bad = (
+        f"_invalid IS NOT NULL OR {whole} "
+        "OR (attempt IS NOT NULL AND (attempt < 1 OR attempt <> floor(attempt))) "
+        "OR quantity < 0 OR COALESCE(cached_input_tokens, 0) + COALESCE(cache_write_tokens, 0) "
+        "> COALESCE(input_tokens, 0)"
+    )
+    return f"SELECT *, {problem} AS _problem, ({bad}) AS _bad FROM ({typed})"
+
+
+def grouped_problems(stack: Stack) -> str:
+    """One boolean over the scan's groups: does any record break a rule?
+
+    Rules on a record's own numbers are folded into the scan (``any_bad``); rules on
+    names (feature, item, step, customer) hold or fail for a whole group, so they are
+    checked on the groups, not on every record. When this is true, the engine reads the
+    records again with a problem code per record, to skip or to name them."""
+    features = ", ".join(lit(f) for f in stack.features) or "NULL"
+    meters = [
+        i.address
+        for s in stack.price_sheets.values()
+        for i in s.items.values()
+        if isinstance(i, MeterPrice)
+    ]
+    models = [
+        i.address
+        for s in stack.price_sheets.values()
+        for i in s.items.values()
+        if isinstance(i, ModelPrice)
+    ]
+    steps = [
+        (f.name, s.name)
+        for f in stack.features.values()
+        for s in (stack.workflows[f.workflow].steps if f.workflow in stack.workflows else ())
+    ]
+    known_step = (
+        " OR ".join(f"(feature = {lit(f)} AND resolved_step = {lit(s)})" for f, s in steps)
+        or "false"
+    )
+    _, ambiguous = step_pairs(stack)
+    is_ambiguous = (
+        " OR ".join(f"(feature = {lit(f)} AND item = {lit(i)})" for f, i in ambiguous) or "false"
+    )
+    token_sum = " + ".join(f"abs({t})" for t in TOKENS)
+    meter_check = (
+        f"OR (item IN ({', '.join(lit(m) for m in meters)}) AND {token_sum} <> 0) "
+        if meters
+        else ""
+    )
+    model_check = (
+        f"OR (item IN ({', '.join(lit(m) for m in models)}) AND coalesce(max_quantity, 0) <> 0) "
+        if models
+        else ""
+    )
+    return (
+        "SELECT (SELECT coalesce(bool_or(unit_id IS NULL OR feature IS NULL "
+        f"OR feature NOT IN ({features}) OR (subscription IS NOT NULL AND customer IS NULL)), "
+        "false) FROM all_units) OR (SELECT coalesce(bool_or(coalesce(any_bad, false) "
+        "OR starts_with(item, '?') "
+        + meter_check
+        + model_check
+        + f"OR (resolved_step IS NOT NULL AND NOT ({known_step})) "
+        f"OR (resolved_step IS NULL AND ({is_ambiguous}))), false) FROM all_calls)"
+    )

@@ -1,0 +1,227 @@
+"""Aggregated rows -> the usage snapshot and the priced summary of an import.
+
+Engine-free and small: the rows are per period × customer × feature (units) and per
+period × feature × step × item (sums), never per record. Money is computed here, by
+:func:`infercost.cost.actual.price_usage`, from the exact sums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from infercost.arithmetic import ZERO
+from infercost.cost.actual import UsageSums, price_usage
+from infercost.errors import InfercostError, did_you_mean
+from infercost.model import Stack
+from infercost.usage.records.run import EngineOutput, Skipped, printable
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    customer: str | None
+    subscription: str | None
+    feature: str
+    units: int
+    period: str | None
+
+
+@dataclass(frozen=True)
+class StepCost:
+    feature: str
+    step: str | None  # None: an item the feature's workflow does not use
+    item: str
+    records: int
+    sums: UsageSums
+    actual: Decimal
+    reported: Decimal | None
+
+
+@dataclass(frozen=True)
+class BilledLine:
+    """What a FOCUS export says a vendor billed for one service and SKU."""
+
+    provider: str | None
+    service: str | None
+    sku: str | None
+    billed_cost: Decimal
+    effective_cost: Decimal
+
+
+@dataclass
+class ImportResult:
+    source: str
+    files: list[str]
+    currency: str
+    period_label: str
+    period: str | None
+    records: int
+    units: int
+    customers: int
+    snapshot: list[SnapshotRow]
+    costs: list[StepCost]
+    skipped: dict[str, Skipped] = field(default_factory=dict)
+    cache_hit_units: int = 0
+    billed: list[BilledLine] = field(default_factory=list)
+
+    @property
+    def actual(self) -> Decimal:
+        return sum((c.actual for c in self.costs), ZERO)
+
+    @property
+    def reported(self) -> Decimal | None:
+        values = [c.reported for c in self.costs if c.reported is not None]
+        return sum(values, ZERO) if values else None
+
+
+class Locator:
+    """Finds the first record (in file order) that matches an SQL condition, and makes an
+    error that names it. The ``aggregated`` source has no records: it names the file."""
+
+    def find(self, condition: str) -> dict[str, Any] | None:  # pragma: no cover - interface
+        return None
+
+    def error(self, record: dict[str, Any] | None, message: str) -> InfercostError:
+        return InfercostError.at("Invalid record", message)  # pragma: no cover - interface
+
+    def __call__(self, condition: str, message: str) -> InfercostError:
+        return self.error(self.find(condition), message)
+
+
+def build(
+    stack: Stack,
+    output: EngineOutput,
+    period: str | None,
+    source: str,
+    files: list[str],
+    locate: Locator,
+) -> ImportResult:
+    """Check what only the whole can show (subscriptions, periods), then price.
+
+    ``locate(condition, message)`` turns a rule broken by some record into an error
+    naming the first such record (``condition`` is SQL over the record table)."""
+    rows = output.rows
+    periods = sorted({r["period"] for r in rows if r["period"] is not None})
+    has_none = any(r["period"] is None for r in rows)
+    if period is None and len(periods) > 1:
+        raise InfercostError.at(
+            "Several usage periods",
+            f"The records span several periods ({', '.join(periods)}); choose one with --period.",
+        )
+    if period is not None and period not in periods:
+        raise InfercostError.at(
+            "Unknown usage period",
+            f'No record falls in period "{period}"; found: '
+            + (", ".join(periods) or "none (the records have no time)")
+            + ".",
+        )
+    if periods and has_none and period is None:
+        raise locate(
+            "time IS NULL",
+            "the record has no time, but others have one; every record needs a time once one has.",
+        )
+    chosen = period if period is not None else (periods[0] if periods else None)
+    rows = [r for r in rows if r["period"] == chosen]
+    unit_rows = [r for r in rows if r["kind"] == "units"]
+    usage_rows = [r for r in rows if r["kind"] == "usage"]
+    subscriptions: dict[str, str] = {}
+    with_customer = {r["customer"] is not None for r in unit_rows}
+    if len(with_customer) > 1:
+        raise locate(
+            "customer IS NULL",
+            "the record names no customer, but others do; either "
+            "every record names a customer or none does.",
+        )
+    for r in sorted(unit_rows, key=lambda r: (r["customer"] or "", r["subscription"] or "")):
+        customer, sub = r["customer"], r["subscription"]
+        if customer is None:
+            continue
+        if sub is None:
+            raise locate(
+                f"customer = {_lit(customer)} AND subscription IS NULL",
+                f'customer "{printable(customer)}" has no subscription.',
+            )
+        if sub not in stack.subscriptions:
+            raise locate(
+                f"subscription = {_lit(sub)}",
+                f'unknown subscription "{printable(sub)}".'
+                + did_you_mean(sub, stack.subscriptions),
+            )
+        known = subscriptions.setdefault(customer, sub)
+        if known != sub:
+            first = locate.find(f"customer = {_lit(customer)}")
+            first_sub = first["subscription"] if first else known
+            other = locate.find(
+                f"customer = {_lit(customer)} AND subscription <> {_lit(first_sub)}"
+            )
+            second = other["subscription"] if other else sub
+            raise locate.error(
+                other,
+                f'customer "{printable(customer)}" has subscription '
+                f'"{printable(second)}" here, but '
+                f'"{printable(first_sub)}" in '
+                "an earlier record; a customer has one subscription per period.",
+            )
+    snapshot = [
+        SnapshotRow(r["customer"], r["subscription"], r["feature"], int(r["units"]), chosen)
+        for r in sorted(unit_rows, key=lambda r: (r["customer"] or "", r["feature"]))
+    ]
+    costs = []
+
+    def order(r: dict[str, Any]) -> tuple[str, int, str]:
+        """Features by name; steps in the order the workflow declares them; items the
+        workflow does not use last."""
+        workflow = stack.workflows.get(stack.features[r["feature"]].workflow)
+        names = [s.name for s in workflow.steps] if workflow else []
+        index = names.index(r["step"]) if r["step"] in names else len(names)
+        return (r["feature"], index, r["item"])
+
+    for r in sorted(usage_rows, key=order):
+        item = stack.price_item(r["item"])
+        feature = stack.features[r["feature"]]
+        sheet = stack.price_sheets[r["item"].partition("/")[0]]
+        sums = UsageSums(
+            int(r["records"]),
+            _int(r["input_tokens"]),
+            _int(r["cached_input_tokens"]),
+            _int(r["cache_write_tokens"]),
+            _int(r["output_tokens"]),
+            Decimal(r["quantity"] or 0),
+        )
+        assert item is not None
+        reported = Decimal(r["reported_cost"]) if int(r["reported_records"] or 0) else None
+        costs.append(
+            StepCost(
+                r["feature"],
+                r["step"],
+                r["item"],
+                sums.records,
+                sums,
+                price_usage(item, sums, sheet.multiplier(feature.region)),
+                reported,
+            )
+        )
+    return ImportResult(
+        source=source,
+        files=files,
+        currency=stack.currency,
+        period_label=stack.settings.period,
+        period=chosen,
+        records=output.records,
+        units=sum(s.units for s in snapshot),
+        customers=len(subscriptions),
+        snapshot=snapshot,
+        costs=costs,
+        skipped=output.skipped,
+        cache_hit_units=sum(int(r["cache_hit_units"] or 0) for r in unit_rows),
+    )
+
+
+def _int(value: Any) -> int:
+    number = Decimal(value or 0)
+    return int(number)
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,357 @@
+"""``usage import`` on an engine: files in, aggregated rows out, problems located.
+
+The engine (DuckDB by default, Spark on request) returns the rows of the aggregation
+query (``query.py``); everything after that (``result.py``) is small and engine-free:
+the ``aggregated`` source reads rows that a warehouse returned and goes the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
+from infercost.model import RecordMapping, Stack
+from infercost.usage.engine import connect
+from infercost.usage.records import read
+from infercost.usage.records.fields import FIELDS, PROBLEMS, SourceFile
+from infercost.usage.records.query import (
+    OUTPUT_COLUMNS,
+    calls_select,
+    rollup_select,
+    units_select,
+)
+
+
+@dataclass
+class Skipped:
+    records: int = 0
+    reported_cost: Decimal = Decimal(0)
+
+
+@dataclass
+class EngineOutput:
+    """What an engine hands back: the aggregated rows and what it read and skipped."""
+
+    rows: list[dict[str, Any]]
+    records: int = 0
+    skipped: dict[str, Skipped] = field(default_factory=dict)
+
+
+class Source:
+    """The files of one import and how to read them into normalized records."""
+
+    def __init__(
+        self, stack: Stack, files: Sequence[SourceFile], source: str, mapping: RecordMapping | None
+    ) -> None:
+        self.stack = stack
+        self.files = list(files)
+        self.source = source
+        self.mapping = mapping
+        self.label = ", ".join(f.shown for f in files)
+
+    def mapped(self, con: Any, ordered: bool) -> str:
+        if self.source == "otel":
+            from infercost.usage.records.otel import otel_records
+
+            return otel_records(con, self.stack, self.files, self.mapping, ordered)
+        fmt = read.file_format(self.files)
+        typed: dict[str, str] = {}
+        for name, paths in read.field_sources(self.mapping, self.source).items():
+            for path in paths:
+                kind = FIELDS[name]
+                typed[path] = kind if typed.get(path, kind) == kind else "text"
+        raw = read.tabular(con, self.files, fmt, ordered, typed)
+        self.check_columns(raw.columns)
+        return read.mapped_records(self.stack, raw, self.source, self.mapping, self.label).sql
+
+    def check_columns(self, columns: dict[str, str]) -> None:
+        """infercost's own format is strict: an unknown column is a typo, unless mapped."""
+        if self.source != "records":
+            return
+        allowed = set(FIELDS) | {
+            p.partition(".")[0]
+            for paths in (self.mapping.fields.values() if self.mapping else ())
+            for p in paths
+        }
+        unknown = [c for c in columns if c not in allowed]
+        if unknown:
+            raise InfercostError.at(
+                "Unknown records column",
+                f'{self.label}: unknown column "{unknown[0]}".'
+                + did_you_mean(unknown[0], FIELDS)
+                + " Map it in a records block, or remove it.",
+            )
+
+    # -- locating a record -----------------------------------------------------------------
+    def locate(self, condition: str) -> dict[str, Any] | None:
+        """The first record (in file order) where ``condition`` holds, with its file and row."""
+        con = connect(ordered=True)
+        try:
+            mapped = self.mapped(con, ordered=True)
+            order = "[" + ", ".join(read.lit(f.path) for f in self.files) + "]"
+            cursor = con.execute(
+                f"SELECT * FROM ({mapped}) WHERE {condition} "
+                f"ORDER BY list_position({order}, _file), _row LIMIT 1"
+            )
+            names = [d[0] for d in cursor.description]
+            found = cursor.fetchone()
+        finally:
+            con.close()
+        return dict(zip(names, found, strict=True)) if found else None
+
+    def where(self, record: dict[str, Any]) -> tuple[str, SourceRange]:
+        """ "row N" (and the file line) of a located record."""
+        path = record["_file"]
+        shown = next((f.shown for f in self.files if f.path == path), path)
+        row = int(record["_row"])
+        line = _line_of(path, row, self.source)
+        if self.source == "otel":
+            return f"line {row}", SourceRange.point(shown, row, 1)
+        if line is None:
+            return f"record {row}", SourceRange.point(shown, 1, 1)
+        return f"record {row}", SourceRange.point(shown, line, 1)
+
+
+def _line_of(path: str, row: int, source: str) -> int | None:
+    """The file line of data row ``row``: read only when an error is reported."""
+    suffix = Path(path).suffix.lower()
+    if source == "otel":
+        return row
+    try:
+        if suffix == ".csv":
+            with open(path, encoding="utf-8", newline="") as handle:
+                reader = csv.reader(handle)
+                next(reader, None)
+                start = reader.line_num + 1
+                for number, _ in enumerate(reader, start=1):
+                    if number == row:
+                        return start
+                    start = reader.line_num + 1
+            return None
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            with open(path, encoding="utf-8") as handle:
+                number = 0
+                for line_no, line in enumerate(handle, start=1):
+                    if line.strip():
+                        number += 1
+                        if number == row:
+                            return line_no
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
+    """Scan the files once: sum per unit and per pricing bucket, and check every rule on
+    the way; read them again, with a problem code per record, only when a rule broke."""
+    con = connect()
+    try:
+        mapped = source.mapped(con, ordered=False)
+        con.execute(f"CREATE TEMP VIEW records AS {mapped}")
+        output = EngineOutput(rows=[])
+        checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
+        stack = source.stack
+        _scan(con, source, units_select(stack), calls_select(stack, extra_aggregates=checks))
+        check_rejected(source, read.rejected(con), output)
+        if con.execute(read.grouped_problems(stack)).fetchall()[0][0]:
+            con.execute("DROP TABLE all_units")
+            con.execute("DROP TABLE all_calls")
+            problem = ["_problem"]
+            _scan(
+                con,
+                source,
+                units_select(stack, extra_keys=problem),
+                calls_select(stack, extra_keys=problem),
+            )
+            for name, count, cost in con.execute(
+                "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_calls GROUP BY _problem"
+            ).fetchall():
+                output.records += int(count)
+                if name is not None:
+                    output.skipped[name] = Skipped(int(count), cost or Decimal(0))
+            check_problems(source, output.skipped)
+            for table in ("units", "calls"):
+                con.execute(
+                    f"CREATE TEMP VIEW {table} AS SELECT * EXCLUDE (_problem) FROM all_{table} "
+                    "WHERE _problem IS NULL"
+                )
+        else:
+            total = con.execute("SELECT SUM(records) FROM all_calls").fetchall()[0][0]
+            output.records += int(total or 0)
+            con.execute("CREATE TEMP VIEW units AS SELECT * FROM all_units")
+            con.execute("CREATE TEMP VIEW calls AS SELECT * FROM all_calls")
+        cursor = con.execute(rollup_select(source.stack.settings.period).sql("duckdb"))
+        names = [d[0] for d in cursor.description]
+        output.rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        assert tuple(names) == OUTPUT_COLUMNS
+        return output
+    finally:
+        con.close()
+
+
+def _scan(con: Any, source: Source, units: Any, calls: Any) -> None:
+    try:
+        con.execute(f"CREATE TEMP TABLE all_units AS {units.sql('duckdb')}")
+        con.execute(f"CREATE TEMP TABLE all_calls AS {calls.sql('duckdb')}")
+    except InfercostError:
+        raise
+    except Exception as exc:
+        raise read._read_error(source.files, exc) from None
+
+
+def check_rejected(
+    source: Source, cells: list[tuple[str, int, str, str]], out: EngineOutput
+) -> None:
+    """Cells the reader could not parse as their field's type: an error naming the first,
+    or (with the mapping's permission) skipped records."""
+    if not cells:
+        return
+    allowed = set(source.mapping.skip) if source.mapping else set()
+    if "invalid_value" in allowed:
+        lines = {(path, line) for path, line, _, _ in cells}
+        out.records += len(lines)
+        out.skipped["invalid_value"] = Skipped(len(lines), Decimal(0))
+        return
+    path, line, column, text = cells[0]
+    shown_path = next((f.shown for f in source.files if f.path == path), path)
+    value = ""
+    try:
+        header = next(csv.reader([_header(path)]))
+        cells_of_line = next(csv.reader([text]))
+        value = cells_of_line[header.index(column)]
+    except (StopIteration, ValueError, IndexError, OSError):
+        pass
+    field_kind = next(
+        (
+            FIELDS[n]
+            for n, ps in read.field_sources(source.mapping, source.source).items()
+            if column in ps
+        ),
+        "count",
+    )
+    need = {
+        "time": "a time (ISO 8601 or epoch)",
+        "count": "a whole number",
+        "decimal": "a number",
+    }.get(field_kind, "a number")
+    raise InfercostError(
+        Diagnostic(
+            "Invalid record",
+            f'record {line - 1}: {column} must be {need}, not "{printable(value)}".',
+            SourceRange.point(shown_path, line, 1),
+        )
+    )
+
+
+def _header(path: str) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.readline()
+
+
+def check_problems(source: Source, found: dict[str, Skipped]) -> None:
+    """Fail on the first record with a problem the mapping does not allow to skip."""
+    allowed = set(source.mapping.skip) if source.mapping else set()
+    for problem in PROBLEMS:
+        if problem in found and problem not in allowed:
+            record = source.locate(f"_problem = {read.lit(problem)}")
+            raise problem_error(source, problem, record)
+
+
+def problem_error(source: Source, problem: str, record: dict[str, Any] | None) -> InfercostError:
+    stack = source.stack
+    if record is None:  # pragma: no cover - the engine found it, the locator must too
+        return InfercostError.at("Invalid record", f"{source.label}: {PROBLEMS[problem]}.")
+    where, rng = source.where(record)
+    detail = _detail(stack, problem, record)
+    hint = (
+        f' To skip such records, add "{problem}" to skip in the records "{source.source}" block.'
+        if problem in PROBLEMS
+        else ""
+    )
+    return InfercostError(Diagnostic("Invalid record", f"{where}: {detail}{hint}", rng))
+
+
+def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
+    if problem == "unknown_feature":
+        return f'unknown feature "{printable(r["feature"])}".' + did_you_mean(
+            r["feature"], stack.features
+        )
+    if problem == "unknown_item":
+        items = [i.address for s in stack.price_sheets.values() for i in s.items.values()]
+        name = r["item_name"]
+        provider = r.get("provider")
+        full = f"{provider}/{name}" if provider and "/" not in name else name
+        return (
+            f'"{printable(full)}" is not a declared price item.'
+            + did_you_mean(full, items)
+            + " Name it SHEET/ITEM, or map it in the block's items."
+        )
+    if problem == "invalid_tokens":
+        for name in (
+            "input_tokens",
+            "cached_input_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "call_index",
+            "attempt",
+        ):
+            value = r.get(name)
+            if value is not None and (
+                value < 0 or value != int(value) or (name == "attempt" and value < 1)
+            ):
+                need = "a whole number >= 1" if name == "attempt" else "a whole number >= 0"
+                return f"{name} must be {need}, not {_num(value)}."
+    if problem == "cached_exceeds_input":
+        return (
+            f"cached_input_tokens ({_num(r['cached_input_tokens'] or 0)}) plus cache_write_tokens "
+            f"({_num(r['cache_write_tokens'] or 0)}) exceed input_tokens "
+            f"({_num(r['input_tokens'] or 0)}); input tokens include cached ones."
+        )
+    if problem == "unknown_step":
+        feature = stack.features[r["feature"]]
+        steps = [s.name for s in stack.workflows[feature.workflow].steps]
+        return (
+            f'workflow "{feature.workflow}" of feature "{feature.name}" has no step '
+            f'"{printable(r["step"])}".' + did_you_mean(r["step"], steps)
+        )
+    if problem == "ambiguous_step":
+        return (
+            f'several steps of feature "{r["feature"]}"\'s workflow use "{r["item"]}"; the record '
+            "needs a step."
+        )
+    if problem == "field_not_for_item":
+        return f'"{r["item"]}" does not take ' + (
+            "tokens (it is a meter)."
+            if r.get("quantity") in (None, 0)
+            or any(r.get(t) for t in ("input_tokens", "output_tokens"))
+            else "a quantity."
+        )
+    if problem == "invalid_value":
+        kind = FIELDS.get(r["_invalid"], "")
+        if kind == "text":
+            return f"{r['_invalid']} is read from a path into a column that does not hold JSON."
+        need = {"time": "a time (ISO 8601 or epoch)", "bool": "true or false"}.get(kind, "a number")
+        return f"{r['_invalid']} must be {need}."
+    return PROBLEMS[problem] + "."
+
+
+def printable(value: Any, limit: int = 80) -> str:
+    """A value from a records file as a message may show it: control characters escaped
+    (a newline could start a CI runner command line) and long values cut."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+def _num(value: Any) -> str:
+    from infercost.arithmetic import plain
+
+    return plain(Decimal(value)) if isinstance(value, Decimal | int) else str(value)

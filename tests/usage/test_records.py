@@ -1,0 +1,589 @@
+"""usage import and usage sql: figures computed here from the records themselves."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from decimal import Decimal as D
+from fractions import Fraction
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlglot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infercost.app.records import import_records
+from infercost.usage.records.query import DIALECTS, render
+from infercost.workspace import Options, load_stack
+from tests.helpers import EXAMPLES, run_cli
+
+STACK = EXAMPLES / "support-assistant"
+RECORDS = STACK / "records"
+# Prices of the example stack, per million tokens (input, cached, output), and its
+# meter: $16 per 1,000,000 read units. semantic_search runs in the EU: x 1.10 on the
+# openai sheet, the only one that declares the region.
+PRICES = {
+    "openai/omni-moderation": (D(0), D(0), D(0)),
+    "openai/text-embedding-3-small": (D("0.02"), D("0.02"), D(0)),
+    "openai/gpt-4o-mini": (D("0.15"), D("0.075"), D("0.60")),
+    "openai/gpt-4o": (D("2.50"), D("1.25"), D("10.00")),
+    "anthropic/claude-haiku-4-5": (D("1.00"), D("0.10"), D("5.00")),
+}
+REGION = {"support_assistant": D(1), "semantic_search": D("1.10")}
+
+
+def record_cost(r: dict[str, str]) -> Fraction:
+    """One record priced by hand, exactly."""
+    m = Fraction(REGION[r["feature"]]) if r["item"].startswith("openai/") else Fraction(1)
+    if r["item"] == "pinecone/read_unit":
+        return m * Fraction(D(r["quantity"])) * 16 / 1_000_000
+    p_in, p_cached, p_out = PRICES[r["item"]]
+    tin, cached, tout = (
+        int(r[k] or 0) for k in ("input_tokens", "cached_input_tokens", "output_tokens")
+    )
+    return (
+        m
+        * ((tin - cached) * Fraction(p_in) + cached * Fraction(p_cached) + tout * Fraction(p_out))
+        / 1_000_000
+    )
+
+
+def truth(only_models: bool = False) -> tuple[Fraction, dict[tuple, int]]:
+    with open(RECORDS / "records.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    if only_models:
+        rows = [r for r in rows if r["item"] != "pinecone/read_unit"]
+    total = sum((record_cost(r) for r in rows), Fraction(0))
+    units: dict[tuple, set] = {}
+    for r in rows:
+        units.setdefault((r["customer"], r["subscription"], r["feature"]), set()).add(r["unit_id"])
+    return total, {k: len(v) for k, v in units.items()}
+
+
+@pytest.fixture(scope="module")
+def stack():
+    return load_stack(Options(stack=STACK))
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "only_models"),
+    [
+        ("records", "records.csv", False),
+        ("records", "records.jsonl", False),
+        ("records", "records.parquet", False),
+        ("litellm", "litellm.jsonl", True),
+        ("otel", "otel.jsonl", False),
+    ],
+)
+def test_each_source_gives_the_records_own_figures(stack, source, name, only_models) -> None:
+    result = import_records(stack, [RECORDS / name], source)
+    total, units = truth(only_models)
+    assert Fraction(result.actual) == total
+    assert {(r.customer, r.subscription, r.feature): r.units for r in result.snapshot} == units
+    assert result.period == "2026-11"
+    assert result.customers == 2
+
+
+def test_import_writes_the_snapshot_and_a_json_summary(tmp_path: Path) -> None:
+    out = tmp_path / "usage.csv"
+    code, stdout, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(RECORDS / "records.csv"),
+            "--from",
+            "records",
+            "--out",
+            str(out),
+            "-o",
+            "json",
+        ]
+    )
+    assert (code, err) == (0, "")
+    doc = json.loads(stdout, parse_float=D)
+    total, _ = truth()
+    assert Fraction(doc["totals"]["actual_cost"]) == total
+    assert doc["records"] == 15 and doc["units"] == 4
+    assert out.read_text().splitlines() == [
+        "customer,subscription,feature,units,period",
+        "cus-0001,pro,semantic_search,1,2026-11",
+        "cus-0001,pro,support_assistant,1,2026-11",
+        "cus-0002,team,semantic_search,1,2026-11",
+        "cus-0002,team,support_assistant,1,2026-11",
+    ]
+    # The written snapshot is one the stack reads.
+    code, _, err = run_cli(["breakdown", str(STACK), "--usage", str(out)])
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_usage_sql_parses_back_in_every_dialect(stack, dialect: str) -> None:
+    text = render(stack, dialect)
+    assert sqlglot.parse_one(text, read=dialect) is not None
+    # Transpiled back to DuckDB, it still runs and gives the import's figures.
+    back = sqlglot.transpile(text, read=dialect, write="duckdb")[0]
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
+        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
+        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
+    )
+    rows = con.execute(back).fetchall()
+    units = sum(r[7] for r in rows if r[0] == "units")
+    assert units == 4
+
+
+def test_aggregated_rows_give_the_same_snapshot(stack, tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
+        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
+        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
+    )
+    agg = tmp_path / "aggregated.csv"
+    con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{agg}' (HEADER)")
+    a = import_records(stack, [agg], "aggregated")
+    b = import_records(stack, [RECORDS / "records.csv"], "records")
+    assert a.snapshot == b.snapshot
+    assert a.actual == b.actual and [c.actual for c in a.costs] == [c.actual for c in b.costs]
+
+
+# -- bad input -------------------------------------------------------------------------
+
+HEADER = (
+    "time,unit_id,feature,customer,subscription,item,input_tokens,cached_input_tokens,"
+    "output_tokens\n"
+)
+GOOD = "2026-11-03T09:00:00Z,t1,support_assistant,c1,pro,openai/gpt-4o-mini,100,0,10\n"
+
+
+def _import(tmp_path: Path, body: str, *extra: str, name: str = "r.csv") -> tuple[int, str, str]:
+    path = tmp_path / name
+    path.write_text(body)
+    out = tmp_path / "usage.csv"
+    code, stdout, err = run_cli(
+        ["usage", "import", str(STACK), str(path), "--from", "records", "--out", str(out), *extra]
+    )
+    assert code != 0 or err == ""
+    if code:
+        assert not out.exists(), "nothing is written on error"
+        assert "Traceback" not in err
+    return code, stdout, err
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "2026-11-03T09:00:00Z,t2,suport_assistant,c1,pro,openai/gpt-4o-mini,1,0,1",
+            'unknown feature "suport_assistant". Did you mean "support_assistant"?',
+        ),
+        (
+            "2026-11-03T09:00:00Z,t2,support_assistant,c1,pro,openai/gpt-4o-mni,1,0,1",
+            'Did you mean "openai/gpt-4o-mini"?',
+        ),
+        (
+            "2026-11-03T09:00:00Z,t2,support_assistant,c1,pro,openai/gpt-4o-mini,-5,0,1",
+            "input_tokens must be a whole number >= 0, not -5.",
+        ),
+        (
+            "2026-11-03T09:00:00Z,t2,support_assistant,c1,pro,openai/gpt-4o-mini,1.5,0,1",
+            "input_tokens must be a whole number >= 0, not 1.5.",
+        ),
+        (
+            "2026-11-03T09:00:00Z,t2,support_assistant,c1,pro,openai/gpt-4o-mini,10,11,1",
+            "exceed input_tokens",
+        ),
+        (
+            "2026-11-03T09:00:00Z,,support_assistant,c1,pro,openai/gpt-4o-mini,10,0,1",
+            "the record has no unit id",
+        ),
+        (
+            "2026-11-03T09:00:00Z,t2,support_assistant,c1,pro,openai/gpt-4o-mini,ten,0,1",
+            'input_tokens must be a whole number, not "ten"',
+        ),
+        (
+            "2026-11-03T09:00:00Z,t2,support_assistant,c1,team,openai/gpt-4o-mini,1,0,1",
+            'customer "c1" has subscription "team" here, but "pro"',
+        ),
+    ],
+)
+def test_bad_records_are_located(tmp_path: Path, line: str, message: str) -> None:
+    code, _, err = _import(tmp_path, HEADER + GOOD + line + "\n")
+    assert code == 1
+    assert message in err
+    assert "r.csv line 3" in err and "record 2" in err
+
+
+def test_several_periods_need_period(tmp_path: Path) -> None:
+    body = HEADER + GOOD + GOOD.replace("2026-11-03", "2026-12-03").replace(",t1,", ",t9,")
+    code, _, err = _import(tmp_path, body)
+    assert code == 1 and "several periods (2026-11, 2026-12)" in err
+    code, out, err = _import(tmp_path, body, "--period", "2026-12", "-o", "json")
+    assert code == 0 and json.loads(out)["usage_period"] == "2026-12"
+
+
+def test_skip_only_with_the_mappings_permission(tmp_path: Path) -> None:
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (stack / f.name).write_text(f.read_text())
+    (stack / "records.hcl").write_text('records "records" {\n  skip = ["unknown_item"]\n}\n')
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + GOOD + GOOD.replace("gpt-4o-mini", "gpt-9"))
+    code, out, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(stack),
+            str(path),
+            "--from",
+            "records",
+            "--out",
+            str(tmp_path / "u.csv"),
+            "-o",
+            "json",
+        ]
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(out)["skipped"] == [
+        {"reason": "unknown_item", "records": 1, "reported_cost": 0}
+    ]
+
+
+def test_malformed_otlp_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "spans.jsonl"
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    path.write_text("\n".join([lines[0], '{"resourceSpans": [', *lines[1:]]) + "\n")
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(path),
+            "--from",
+            "otel",
+            "--out",
+            str(tmp_path / "u.csv"),
+        ]
+    )
+    assert code == 1 and "spans.jsonl line 2" in err and "not valid JSON" in err
+
+
+def test_parquet_column_of_wrong_type(tmp_path: Path) -> None:
+    path = tmp_path / "r.parquet"
+    duckdb.sql(
+        "COPY (SELECT TIMESTAMP '2026-11-03 09:00:00' AS time, 't1' AS unit_id, "
+        "'support_assistant' AS feature, 'openai/gpt-4o-mini' AS item, 1.5::DOUBLE AS "
+        f"input_tokens) TO '{path}' (FORMAT parquet)"
+    )
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(path),
+            "--from",
+            "records",
+            "--out",
+            str(tmp_path / "u.csv"),
+        ]
+    )
+    assert code == 1 and "input_tokens has type DOUBLE" in err
+
+
+def test_out_that_is_not_a_snapshot_is_kept(tmp_path: Path) -> None:
+    precious = tmp_path / "notes.csv"
+    precious.write_text("name,amount\nrent,1000\n")
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + GOOD)
+    code, _, err = run_cli(
+        ["usage", "import", str(STACK), str(path), "--from", "records", "--out", str(precious)]
+    )
+    assert code == 1 and "is not a usage snapshot" in err
+    assert precious.read_text() == "name,amount\nrent,1000\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "r.csv"
+    os.mkfifo(fifo)
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(fifo),
+            "--from",
+            "records",
+            "--out",
+            str(tmp_path / "u.csv"),
+        ]
+    )
+    assert code == 1 and "is a FIFO" in err
+
+
+def test_records_block_is_checked_with_suggestions(tmp_path: Path) -> None:
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (stack / f.name).write_text(f.read_text())
+    (stack / "records.hcl").write_text(
+        'records "litellm" {\n  fields = { featur = "metadata.feature" }\n}\n'
+    )
+    code, _, err = run_cli(["validate", str(stack)])
+    assert code == 1
+    assert "records.hcl line 2" in err and 'Did you mean "feature"?' in err
+
+
+# -- property: the engine equals a reference aggregation --------------------------------
+
+ITEMS = ["openai/gpt-4o-mini", "openai/gpt-4o", "pinecone/read_unit"]
+record = st.fixed_dictionaries(
+    {
+        "unit": st.integers(1, 6),
+        "feature": st.sampled_from(["support_assistant", "semantic_search"]),
+        "customer": st.sampled_from(["a", "b", "c"]),
+        "item": st.sampled_from(ITEMS),
+        "input": st.integers(0, 10**9),
+        "cached_share": st.integers(0, 100),
+        "output": st.integers(0, 10**6),
+        "quantity": st.decimals(0, 10**6, places=3, allow_nan=False, allow_infinity=False),
+    }
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(record, min_size=1, max_size=30))
+def test_import_equals_reference_aggregation(stack, tmp_path_factory, records) -> None:
+    path = tmp_path_factory.mktemp("prop") / "r.csv"
+    subs = {"a": "pro", "b": "team", "c": "pro"}
+    rows = []
+    for r in records:
+        meter = r["item"] == "pinecone/read_unit"
+        cached = r["input"] * r["cached_share"] // 100
+        rows.append(
+            {
+                "time": "2026-11-03T09:00:00Z",
+                "unit_id": f"u{r['unit']}",
+                "feature": r["feature"],
+                "customer": r["customer"],
+                "subscription": subs[r["customer"]],
+                "item": r["item"],
+                "input_tokens": "" if meter else str(r["input"]),
+                "cached_input_tokens": "" if meter else str(cached),
+                "output_tokens": "" if meter else str(r["output"]),
+                "quantity": str(r["quantity"]) if meter else "",
+            }
+        )
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = import_records(stack, [path], "records")
+    expected = sum((record_cost(r) for r in rows), Fraction(0))
+    assert Fraction(result.actual) == expected
+    units: dict[tuple, set] = {}
+    for r in rows:
+        units.setdefault((r["customer"], r["subscription"], r["feature"]), set()).add(r["unit_id"])
+    assert {(s.customer, s.subscription, s.feature): s.units for s in result.snapshot} == {
+        k: len(v) for k, v in units.items()
+    }
+    assert result.records == len(rows)
+
+
+# -- views and FOCUS ------------------------------------------------------------------
+
+
+@pytest.fixture
+def at_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_import_views_golden(at_repo, assert_golden, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "usage.csv"
+    code, stdout, err = run_cli(
+        [
+            "usage",
+            "import",
+            "examples/support-assistant",
+            "examples/support-assistant/records/otel.jsonl",
+            "--from",
+            "otel",
+            "--out",
+            str(out),
+            "-o",
+            fmt,
+        ]
+    )
+    assert (code, err) == (0, "")
+    assert_golden(
+        f"usage_import_support-assistant.{'txt' if fmt == 'text' else 'json'}",
+        stdout.replace(str(out), "usage.csv").replace(os.path.relpath(out), "usage.csv"),
+    )
+
+
+def test_focus_gives_billed_totals(at_repo) -> None:
+    code, out, err = run_cli(
+        [
+            "usage",
+            "import",
+            "examples/support-assistant",
+            "examples/support-assistant/records/focus.csv",
+            "--from",
+            "focus",
+            "-o",
+            "json",
+        ]
+    )
+    assert (code, err) == (0, "")
+    doc = json.loads(out, parse_float=D)
+    assert doc["totals"]["billed_cost"] == D("0.0027") + D("0.035125") + D("0.00064")
+    assert [b["sku"] for b in doc["billed"]] == ["gpt-4o", "gpt-4o-mini", "read_unit"]
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            "examples/support-assistant",
+            "examples/support-assistant/records/focus.csv",
+            "--from",
+            "focus",
+            "--out",
+            "u.csv",
+        ]
+    )
+    assert code == 1 and "gives no usage snapshot" in err
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_snapshot_in_json_reads_back(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"usage{suffix}"
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(RECORDS / "records.parquet"),
+            "--from",
+            "records",
+            "--out",
+            str(out),
+            "-o",
+            "json",
+        ]
+    )
+    assert (code, err) == (0, "")
+    code, stdout, err = run_cli(["breakdown", str(STACK), "--usage", str(out), "-o", "json"])
+    assert (code, err) == (0, "")
+    features = {f["name"]: f["units"] for f in json.loads(stdout)["features"]}
+    assert features == {"semantic_search": 2, "support_assistant": 2}
+
+
+def test_usage_sql_command_prints_the_dialect(tmp_path: Path) -> None:
+    code, out, err = run_cli(["usage", "sql", str(STACK), "--dialect", "bigquery"])
+    assert (code, err) == (0, "")
+    assert "TIMESTAMP_TRUNC" in out and "UNION ALL" in out
+    assert sqlglot.parse_one(out.rstrip().rstrip(";"), read="bigquery") is not None
+    code, _, err = run_cli(["usage", "sql", str(STACK), "--dialect", "bigqeury"])
+    assert code == 1 and 'Did you mean "bigquery"?' in err
+
+
+def test_import_documents_follow_the_published_schema(at_repo, tmp_path: Path) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    text = importlib.resources.files("infercost").joinpath("schemas", "usage-import.schema.json")
+    schema = json.loads(text.read_text(encoding="utf-8"))
+    seen: set[str] = set()
+    runs = [
+        ("otel.jsonl", "otel", ["--out", str(tmp_path / "a.csv")]),
+        ("litellm.jsonl", "litellm", ["--out", str(tmp_path / "b.csv")]),
+        ("focus.csv", "focus", []),
+    ]
+    for name, source, extra in runs:
+        code, out, err = run_cli(
+            [
+                "usage",
+                "import",
+                str(STACK),
+                str(RECORDS / name),
+                "--from",
+                source,
+                "-o",
+                "json",
+                *extra,
+            ]
+        )
+        assert (code, err) == (0, "")
+        doc = json.loads(out)
+        jsonschema.validate(doc, schema)
+        seen |= set(doc) | {f"costs.{k}" for c in doc["costs"] for k in c}
+    declared = set(schema["properties"]) | {
+        f"costs.{k}" for k in schema["properties"]["costs"]["items"]["properties"]
+    }
+    assert seen == declared
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_litellm_csv_and_parquet_exports(stack, tmp_path: Path, suffix: str) -> None:
+    """The same spend logs as CSV (metadata and tags as JSON text) and as Parquet (a
+    struct and a list column) give the records' own figures."""
+    path = tmp_path / f"spend{suffix}"
+    options = "(HEADER)" if suffix == ".csv" else "(FORMAT parquet)"
+    # A CSV export holds metadata and tags as JSON text; Parquet as a struct and a list.
+    columns = (
+        "* REPLACE (to_json(metadata) AS metadata, to_json(request_tags) AS request_tags)"
+        if suffix == ".csv"
+        else "*"
+    )
+    duckdb.sql(
+        f"COPY (SELECT {columns} FROM read_json('{RECORDS / 'litellm.jsonl'}')) "
+        f"TO '{path}' {options}"
+    )
+    result = import_records(stack, [path], "litellm")
+    total, units = truth(only_models=True)
+    assert Fraction(result.actual) == total
+    assert {(r.customer, r.subscription, r.feature): r.units for r in result.snapshot} == units
+    assert result.reported is not None and result.reported > 0
+
+
+def test_litellm_metadata_that_is_not_json_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "spend.csv"
+    duckdb.sql(
+        "COPY (SELECT * REPLACE (to_json(metadata) AS metadata, to_json(request_tags) AS "
+        f"request_tags) FROM read_json('{RECORDS / 'litellm.jsonl'}')) TO '{path}' (HEADER)"
+    )
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace('{""plan"":', "{plan:")
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(STACK),
+            str(path),
+            "--from",
+            "litellm",
+            "--out",
+            str(tmp_path / "u.csv"),
+        ]
+    )
+    assert code == 1
+    assert (
+        "spend.csv line 3" in err
+        and "record 2: subscription is read from a path into a column that does not hold JSON"
+        in err
+    )
