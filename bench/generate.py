@@ -758,8 +758,14 @@ def write_usage(
     feats: list[Feature],
     rows: int,
     customers: int,
+    distinct: bool = False,
 ) -> dict[str, int]:
-    """Per-customer usage CSV: customer,subscription,feature,units."""
+    """Per-customer usage CSV: customer,subscription,feature,units.
+
+    With ``distinct``, a customer's rows name features it has not used yet while there
+    are any (its subscription's first), so nearly every row is its own (customer,
+    feature) group: the shape that makes per-customer aggregation work hardest.
+    """
     if rows < customers:
         raise SystemExit("--rows must be >= --customers (every customer has a row)")
     feat_names = [f.name for f in feats]
@@ -801,8 +807,12 @@ def write_usage(
                 buf.append(prefix + ",0")
                 continue
             own = sub.features
-            for _ in range(counts[c]):
-                if rand() < 0.05:
+            order = distinct_order(rng, own, feat_names, counts[c]) if distinct else None
+            for i in range(counts[c]):
+                if order is not None:
+                    f = order[i]
+                    outside += f not in own
+                elif rand() < 0.05:
                     f = choice(feat_names)
                     outside += 1
                 else:
@@ -828,6 +838,46 @@ def write_usage(
         "rows_outside_subscription": outside,
         "fractional_rows": fractional,
     }
+
+
+def distinct_order(rng: random.Random, own: list[str], every: list[str], n: int) -> list[str]:
+    """``n`` features for one customer, distinct while possible: own ones first (5 % of
+    picks from outside the subscription), then any."""
+    own_left = rng.sample(own, len(own))
+    taken: set[str] = set()
+    out: list[str] = []
+    while len(out) < n:
+        if len(taken) >= len(every):
+            out.append(rng.choice(every))
+            continue
+        f = own_left.pop() if own_left and rng.random() >= 0.05 else rng.choice(every)
+        if f in taken:
+            continue
+        taken.add(f)
+        out.append(f)
+    return out
+
+
+def write_json_usage(csv_path: Path, json_path: Path, rows: int) -> int:
+    """The first ``rows`` rows of the CSV snapshot as a JSON array, one object a line,
+    as exports from warehouses and notebooks usually look. Returns the rows written."""
+    with open(csv_path, encoding="utf-8") as src, open(json_path, "w", encoding="utf-8") as out:
+        header = src.readline().rstrip("\n").split(",")
+        out.write("[\n")
+        written = 0
+        for line in src:
+            if written >= rows:
+                break
+            cells = dict(zip(header, line.rstrip("\n").split(","), strict=True))
+            item = {k: v for k, v in cells.items() if k != "units" and v}
+            item["units"] = cells["units"]  # a JSON number, written from its text
+            body = ", ".join(
+                f"{json.dumps(k)}: {v if k == 'units' else json.dumps(v)}" for k, v in item.items()
+            )
+            out.write(("  {" if written == 0 else ",\n  {") + body + "}")
+            written += 1
+        out.write("\n]\n")
+    return written
 
 
 # ---------------------------------------------------------------------------
@@ -906,6 +956,8 @@ def generate(
     with_git: bool = True,
     force: bool = False,
     quiet: bool = False,
+    distinct: bool = False,
+    json_rows: int = 0,
 ) -> dict:
     def say(msg: str) -> None:
         if not quiet:
@@ -935,8 +987,13 @@ def generate(
     stack_dir.mkdir(parents=True)
     usage = stack_dir / "usage.csv"
     rng_usage = random.Random(f"infercost-bench-usage-{seed}")
-    usage_stats = write_usage(usage, rng_usage, subs, feats, rows, customers)
+    usage_stats = write_usage(usage, rng_usage, subs, feats, rows, customers, distinct)
     timings["usage_csv"] = time.perf_counter() - t
+    usage_json = stack_dir / "usage.json"
+    if json_rows:
+        t = time.perf_counter()
+        usage_stats["json_rows"] = write_json_usage(usage, usage_json, json_rows)
+        timings["usage_json"] = time.perf_counter() - t
 
     t = time.perf_counter()
     base_files: dict[str, str] = {
@@ -971,6 +1028,7 @@ def generate(
         "gitrepo": "gitrepo" if with_git else None,
         "git_stack": "gitrepo/stack" if with_git else None,
         "usage": "stack/usage.csv",
+        "usage_json": "stack/usage.json" if json_rows else None,
         "sizes": {
             "features": len(feats),
             "workflows": len(feats),
@@ -1017,6 +1075,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-git", action="store_true", help="skip the git repository variant")
     ap.add_argument(
+        "--distinct",
+        action="store_true",
+        help="each customer's rows name distinct features (about one group per row)",
+    )
+    ap.add_argument(
+        "--json-rows",
+        type=int,
+        default=0,
+        help="also write stack/usage.json: the first N rows as a JSON array",
+    )
+    ap.add_argument(
         "--force",
         action="store_true",
         help="replace stack/, changed/, gitrepo/ and manifest.json in OUT",
@@ -1041,6 +1110,8 @@ def main(argv: list[str] | None = None) -> int:
         changed_share=args.changed_share,
         with_git=not args.no_git,
         force=args.force,
+        distinct=args.distinct,
+        json_rows=args.json_rows,
     )
     print(
         json.dumps({"sizes": m["sizes"], "generation_seconds": m["generation_seconds"]}, indent=2)

@@ -343,6 +343,16 @@ for text in texts:
 print(time.perf_counter() - t, len(files))
 """
 
+READ_SNAPSHOT = r"""
+import sys, time
+from pathlib import Path
+from infercost.usage.snapshot import read_snapshot
+path = Path(sys.argv[1])
+t = time.perf_counter()
+snap = read_snapshot(path)
+print(time.perf_counter() - t, snap.rows)
+"""
+
 # ---------------------------------------------------------------------------
 # a single large file
 
@@ -499,6 +509,13 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--steps", type=int, default=1000)
     g.add_argument("--rows", type=int, default=1_000_000)
     g.add_argument("--customers", type=int, default=50_000)
+    g.add_argument(
+        "--wide-customers",
+        type=int,
+        default=250_000,
+        help="customers of the second data set, whose rows are about one group each",
+    )
+    g.add_argument("--json-rows", type=int, default=100_000, help="rows of the JSON snapshot")
     args = ap.parse_args(argv)
 
     tmp: Path | None = None
@@ -527,7 +544,24 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.CalledProcessError as exc:
                 print(f"git variant not built ({exc}); measuring without it", flush=True)
                 manifest = generate(data, with_git=False, force=True, **sizes)
-        run_all(args, data, manifest)
+        wide_manifest = data / "wide" / "manifest.json"
+        if wide_manifest.exists():
+            wide = json.loads(wide_manifest.read_text(encoding="utf-8"))
+        else:
+            print(f"generating the wide data set in {data / 'wide'} ...", flush=True)
+            wide = generate(
+                data / "wide",
+                seed=args.seed,
+                features=args.features,
+                steps=args.steps,
+                rows=args.rows,
+                customers=args.wide_customers,
+                distinct=True,
+                json_rows=args.json_rows,
+                with_git=False,
+                quiet=True,
+            )
+        run_all(args, data, manifest, wide)
     finally:
         if tmp is not None:
             if args.keep:
@@ -537,7 +571,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> None:
+def run_all(
+    args: argparse.Namespace, data: Path, manifest: dict[str, Any], wide: dict[str, Any]
+) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("NO_COLOR", "1")
@@ -551,6 +587,10 @@ def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> N
     git_stack = data / manifest["git_stack"] if manifest.get("git_stack") else None
     no_git = None if repo and repo.is_dir() else "no git repository variant in the data"
     example = REPO_ROOT / "examples" / "support-assistant"
+    wide_stack = data / "wide" / wide["stack"]
+    wide_usage = data / "wide" / wide["usage"]
+    json_usage = data / "wide" / wide["usage_json"] if wide.get("usage_json") else None
+    wsz = wide["sizes"]
 
     sz = manifest["sizes"]
     gen = manifest.get("generation_seconds", {})
@@ -560,6 +600,10 @@ def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> N
         f"features, {sz['steps']} steps, {sz['subscriptions']} subscriptions; usage "
         f"{sz['rows']} rows, {sz['customers']} customers ({sz['usage_bytes'] / 1e6:.1f} MB); "
         f"{sz['changed_workflows']} workflows changed"
+    )
+    print(
+        f"wide data: usage {wsz['rows']} rows, {wsz['customers']} customers, each row of a "
+        f"customer a feature it has not used yet; JSON snapshot {wsz.get('json_rows', 0)} rows"
     )
     if gen:
         print("generation: " + ", ".join(f"{k} {v:.2f} s" for k, v in gen.items()))
@@ -600,6 +644,44 @@ def run_all(args: argparse.Namespace, data: Path, manifest: dict[str, Any]) -> N
             target_text="4 s, 1 GiB",
             target_rss=GIB,
             describe=describe_breakdown,
+        ),
+        Bench(
+            "breakdown, 250k customers, ~1M groups",
+            [*cli, "breakdown", str(wide_stack), "--usage", str(wide_usage), "-o", "json"],
+            REPO_ROOT,
+            args.runs,
+            target_s=lambda d: 3.0,
+            target_text="3 s, 512 MiB",
+            target_rss=512 * MIB,
+            describe=describe_breakdown,
+        ),
+        Bench(
+            "read 100k-row JSON snapshot (in-process)",
+            [*py, "-c", READ_SNAPSHOT, str(json_usage)],
+            REPO_ROOT,
+            args.light_runs,
+            inner_time=True,
+            target_s=lambda d: 1.0,
+            target_text="1 s",
+            describe=describe_inner("rows read"),
+            skip_reason=None if json_usage else "no JSON snapshot in the data",
+        ),
+        Bench(
+            "validate with the 100k-row JSON snapshot",
+            [*cli, "validate", str(wide_stack), "--usage", str(json_usage)],
+            REPO_ROOT,
+            args.runs,
+            skip_reason=None if json_usage else "no JSON snapshot in the data",
+        ),
+        Bench(
+            "check example (warm)",
+            [*cli, "check", "examples/support-assistant"],
+            REPO_ROOT,
+            args.light_runs,
+            ok_codes=(0, 2),
+            target_s=lambda d: 0.35,
+            target_text="0.35 s",
+            skip_reason=None if example.is_dir() else "error: examples/support-assistant not found",
         ),
         Bench(
             "validate example (warm)",

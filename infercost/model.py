@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from infercost.arithmetic import plain as plain_number
 from infercost.config import syntax as s
 from infercost.errors import SourceRange
 from infercost.evaluate.values import Distribution
@@ -77,6 +78,8 @@ class Settings(Located):
     period: str = "month"
     usage: str | None = None
     policies: tuple[str, ...] = ()
+    # Units of the stack's currency per one unit of another currency (SPEC §13).
+    exchange_rates: dict[str, Decimal] = field(default_factory=dict)
 
     def config(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,7 @@ class Settings(Located):
             "period": self.period,
             "usage": self.usage,
             "policies": list(self.policies),
+            "exchange_rates": dict(sorted(self.exchange_rates.items())),
         }
 
 
@@ -108,13 +112,52 @@ class Region(Located):
     multiplier: Decimal = Decimal(1)
 
 
+TOKEN_PRICES = (
+    "input_per_mtok",
+    "cached_input_per_mtok",
+    "cache_write_per_mtok",
+    "output_per_mtok",
+)
+
+
 @dataclass(frozen=True)
-class ModelPrice(Located):
-    sheet: str = ""
-    name: str = ""
+class LongContext(Located):
+    """A long-context tier: a call whose input exceeds ``above_input_tokens`` is billed
+    entirely at these prices (defaults filled from the enclosing block)."""
+
+    above_input_tokens: Decimal = Decimal(0)
     input_per_mtok: Decimal = Decimal(0)
     cached_input_per_mtok: Decimal = Decimal(0)
+    cache_write_per_mtok: Decimal = Decimal(0)
     output_per_mtok: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class TokenPrices(Located):
+    """Token prices with their long-context tiers: a model's standard or batch prices."""
+
+    input_per_mtok: Decimal = Decimal(0)
+    cached_input_per_mtok: Decimal = Decimal(0)
+    cache_write_per_mtok: Decimal = Decimal(0)
+    output_per_mtok: Decimal = Decimal(0)
+    long_context: tuple[LongContext, ...] = ()  # ascending thresholds
+
+    def flat(self, prefix: str = "") -> dict[str, Decimal]:
+        """Dotted attribute -> price, as plan's changes[] and ``prices outdated`` name them."""
+        out = {prefix + name: getattr(self, name) for name in TOKEN_PRICES}
+        for tier in self.long_context:
+            key = f"{prefix}long_context[{plain_number(tier.above_input_tokens)}]."
+            out |= {key + name: getattr(tier, name) for name in TOKEN_PRICES}
+        return out
+
+
+@dataclass(frozen=True)
+class ModelPrice(TokenPrices):
+    sheet: str = ""
+    name: str = ""
+    per_call: Decimal = Decimal(0)
+    batch: TokenPrices | None = None
+    source: str | None = None
     description: str | None = None
     kind = "model"
 
@@ -122,13 +165,18 @@ class ModelPrice(Located):
     def address(self) -> str:
         return f"{self.sheet}/{self.name}"
 
+    def prices(self, processing: str = "standard") -> TokenPrices | None:
+        """The prices a step with this ``processing`` pays (None: no batch prices)."""
+        return self.batch if processing == "batch" else self
+
     def config(self) -> dict[str, Any]:
-        return {
-            "input_per_mtok": self.input_per_mtok,
-            "cached_input_per_mtok": self.cached_input_per_mtok,
-            "output_per_mtok": self.output_per_mtok,
-            "description": self.description,
-        }
+        out: dict[str, Any] = dict(self.flat())
+        out["per_call"] = self.per_call
+        if self.batch is not None:
+            out |= self.batch.flat("batch.")
+        out["source"] = self.source
+        out["description"] = self.description
+        return out
 
 
 @dataclass(frozen=True)
@@ -165,6 +213,9 @@ class PriceSheet(Located):
     description: str | None = None
     regions: dict[str, Region] = field(default_factory=dict)
     items: dict[str, PriceItem] = field(default_factory=dict)
+    discount: Decimal = Decimal(0)
+    # Units of the stack's currency per one unit of this sheet's (1 when they are equal).
+    exchange_rate: Decimal = Decimal(1)
 
     def multiplier(self, region: str | None) -> Decimal:
         if region is None or region not in self.regions:
@@ -175,6 +226,7 @@ class PriceSheet(Located):
         return {
             "currency": self.currency,
             "effective": self.effective,
+            "discount": self.discount,
             "description": self.description,
         }
 
@@ -204,6 +256,8 @@ class Step(Located):
     context_growth: Count = Decimal(0)
     quantity: Count = Decimal(1)
     description: str | None = None
+    cache_write_share: Decimal = Decimal(0)
+    processing: str = "standard"  # "standard" | "batch"
 
     @property
     def address(self) -> str:
@@ -226,7 +280,9 @@ class Step(Located):
                 "input_tokens": self.input_tokens,
                 "output_tokens": self.output_tokens,
                 "cached_share": self.cached_share,
+                "cache_write_share": self.cache_write_share,
                 "context_growth": self.context_growth,
+                "processing": self.processing,
             }
         else:
             out["quantity"] = self.quantity

@@ -239,3 +239,167 @@ def read_committed(path: Path, ref: str, within: Path) -> tuple[str, bytes] | No
         return None
     data: bytes = node.data_stream.read()
     return f"{display_path(path)}@{ref}", data
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One first-parent commit and the stack's ``*.hcl`` files as committed there.
+
+    ``files`` maps the name a file has today (display name) to (blob id, text): a file
+    renamed or moved into the stack since keeps today's name in older commits."""
+
+    commit: str
+    date: str  # ISO 8601 commit date
+    author: str
+    summary: str
+    files: dict[str, tuple[str, str]]
+
+
+def stack_revisions(stack_dir: Path, ref: str = "HEAD") -> list[Revision]:
+    """The stack's files at every first-parent commit of ``ref``, newest first, read
+    from git objects (no checkout). Renames of the stack's files, or of the directory,
+    are followed; a blob is read once however many commits share it.
+
+    Three git processes do all the reading, whatever the length of the history: one log
+    of the first-parent diffs (with rename detection), one of the commits' dates,
+    authors and subjects, and one batch read of the distinct blobs."""
+    import git
+
+    from infercost.config.loader import display_path
+
+    stack_dir = Path(stack_dir).resolve()
+    repo = _open_repo(stack_dir if stack_dir.exists() else stack_dir.parent)
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    try:
+        head = repo.commit(ref)
+    except (git.BadName, git.BadObject, ValueError):
+        raise InfercostError.at("Unknown git ref", f'"{ref}" does not name a commit.') from None
+    relative = stack_dir.relative_to(root).as_posix() if stack_dir != root else ""
+    prefix = f"{relative}/" if relative else ""
+    # path in the commit being read -> (today's display name, blob id)
+    tracked: dict[str, tuple[str, str]] = {}
+    try:
+        node = head.tree / relative if relative else head.tree
+        blobs = node.blobs if node.type == "tree" else []
+    except KeyError:
+        blobs = []
+    from infercost.config.project import PROJECT_FILE
+
+    for blob in blobs:
+        if blob.name.endswith(".hcl") and blob.name != PROJECT_FILE:
+            tracked[blob.path] = (display_path(root / blob.path), blob.hexsha)
+    metadata = _commit_metadata(repo, head.hexsha)
+    states: list[tuple[str, dict[str, tuple[str, str]]]] = []
+    for commit, entries in _first_parent_diffs(repo, head.hexsha):
+        states.append((commit, dict(tracked)))
+        tracked = _parent_state(tracked, entries, prefix, root)
+    texts = _read_blobs(root, {blob for _, state in states for _, blob in state.values()})
+    out = []
+    for commit, state in states:
+        date, author, summary = metadata.get(commit, ("", "", ""))
+        files = {name: (blob, texts[blob]) for name, blob in state.values() if blob in texts}
+        out.append(Revision(commit, date, author, summary, files))
+    return out
+
+
+def _commit_metadata(repo, head: str) -> dict[str, tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """Commit -> (date, author, subject): four NUL-separated fields per commit (none of
+    them can hold a NUL), so no text in a message can shift the fields."""
+    output = repo.git.log("--first-parent", "-z", "--format=%H%x00%cI%x00%an%x00%s", head)
+    fields = output.split("\0")
+    out = {}
+    for i in range(0, len(fields) - 3, 4):
+        out[fields[i].strip()] = (fields[i + 1], fields[i + 2], fields[i + 3])
+    return out
+
+
+def _first_parent_diffs(repo, head: str) -> list[tuple[str, list[tuple[str, ...]]]]:  # type: ignore[no-untyped-def]
+    """Newest first: each first-parent commit and its raw diff against its first parent,
+    as (status, old blob, new blob, path[, new path]) entries."""
+    output = repo.git.log(
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--raw",
+        "--no-abbrev",
+        "-M",
+        "-z",
+        "--format=%x01%H",
+        head,
+    )
+    tokens = output.split("\0")
+    out: list[tuple[str, list[tuple[str, ...]]]] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip("\n")
+        i += 1
+        if token.startswith("\x01"):
+            out.append((token[1:].strip(), []))
+        elif token.startswith(":") and out:
+            meta = token[1:].split()
+            status = meta[4]
+            paths = 2 if status[0] in "RC" else 1
+            out[-1][1].append((status[0], meta[2], meta[3], *tokens[i : i + paths]))
+            i += paths
+    return out
+
+
+def _parent_state(
+    tracked: dict[str, tuple[str, str]],
+    entries: list[tuple[str, ...]],
+    prefix: str,
+    root: Path,
+) -> dict[str, tuple[str, str]]:
+    """The tracked files as they were before a commit, from that commit's diff."""
+    from infercost.config.loader import display_path
+    from infercost.config.project import PROJECT_FILE
+
+    state = dict(tracked)
+    directories = {path.rsplit("/", 1)[0] + "/" if "/" in path else "" for path in tracked}
+    directories.add(prefix)
+    for entry in entries:
+        status, old_blob, _new_blob, path = entry[:4]
+        if status in "RC":
+            old_path, new_path = path, entry[4]
+            if new_path in state:
+                name, _ = state.pop(new_path) if status == "R" else state[new_path]
+                state[old_path] = (name, old_blob)
+            continue
+        if status == "A":
+            state.pop(path, None)
+        elif status in "MT" and path in state:
+            state[path] = (state[path][0], old_blob)
+        elif status == "D" and path.endswith(".hcl") and not path.endswith(PROJECT_FILE):
+            # A file deleted by this commit existed before it: part of the stack if it
+            # lay in a directory the stack's files were in.
+            directory = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+            if directory in directories:
+                state[path] = (display_path(root / path), old_blob)
+    return state
+
+
+def _read_blobs(root: Path, blobs: set[str]) -> dict[str, str]:
+    """Every blob's text in one ``git cat-file --batch``."""
+    import subprocess
+
+    if not blobs:
+        return {}
+    order = sorted(blobs)
+    done = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "--batch"],
+        input=("\n".join(order) + "\n").encode(),
+        capture_output=True,
+        check=True,
+    )
+    data = done.stdout
+    out: dict[str, str] = {}
+    position = 0
+    for blob in order:
+        end = data.index(b"\n", position)
+        header = data[position:end].split()
+        position = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        out[blob] = data[position : position + size].decode("utf-8", errors="replace")
+        position += size + 1
+    return out

@@ -19,6 +19,7 @@ DOCS = [
     "docs/language.md",
     "docs/ci.md",
     "docs/projects.md",
+    "docs/prices.md",
     "infercost/policies/README.md",
 ]
 FENCE = re.compile(r"```hcl\n(.*?)```", re.S)

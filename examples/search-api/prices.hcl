@@ -1,14 +1,28 @@
+# Imported with `infercost prices import` from genai-prices 0.2.3, prices as of 2026-11-01.
+# Review before committing; `infercost prices outdated` compares with newer data.
+
 price_sheet "openai" {
+  currency  = "USD"
   effective = "2026-11-01"
 
   model "text-embedding-3-small" {
+    source         = "genai-prices:openai/text-embedding-3-small"
     input_per_mtok = 0.02
   }
 
+  # not imported: web_searches_kcount = 10
+  # not imported: storage_searches_kcount = 2.5
   model "gpt-4o-mini" {
+    source                = "genai-prices:openai/gpt-4o-mini"
     input_per_mtok        = 0.15
     cached_input_per_mtok = 0.075
     output_per_mtok       = 0.60
+
+    batch {
+      input_per_mtok        = 0.075
+      cached_input_per_mtok = 0.075
+      output_per_mtok       = 0.30
+    }
   }
 }
 

@@ -376,7 +376,7 @@ def _base_usage(base: Stack, args: Any, stack: ProjectStack, ref: str) -> Any:
             copy = Path(folder) / path.name
             copy.write_bytes(data)
             snapshot = read_snapshot(copy, args.options.period)
-        snapshot = dataclasses.replace(snapshot, path=f"{display_path(path)}@{ref}")
+        snapshot = snapshot.renamed(f"{display_path(path)}@{ref}")
     check_names(snapshot, set(base.features), set(base.subscriptions))
     if args.options.usage_scale is not None:
         snapshot = scale_snapshot(snapshot, args.options.usage_scale)

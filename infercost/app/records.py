@@ -106,7 +106,7 @@ def check_out(path: Path) -> None:
         return
     if not path.is_file() or path.is_symlink():
         raise InfercostError.at("Invalid --out", f"{shown} exists and is not a regular file.")
-    from infercost.usage.snapshot import COLUMNS
+    from infercost.usage.sources import COLUMNS
 
     try:
         with path.open(encoding="utf-8") as handle:

@@ -575,3 +575,12 @@ def run() -> None:
         # Nothing more to write: keep the interpreter's final flush from failing again.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
     sys.exit(code)
+
+
+def _register_subcommands() -> None:
+    from infercost.cli.prices import prices_app
+
+    app.add_typer(prices_app, name="prices")
+
+
+_register_subcommands()

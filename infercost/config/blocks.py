@@ -10,8 +10,9 @@ from typing import Any
 
 from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
-from infercost.config.attributes import AttributeReader, Collector, nowhere
+from infercost.config.attributes import Collector, nowhere
 from infercost.config.guardrails import check_guardrail_references, compile_guardrail
+from infercost.config.pricing import PriceBuilder
 from infercost.errors import Diagnostic, InfercostError, did_you_mean, excerpt
 from infercost.evaluate.values import Distribution, display
 from infercost.model import (
@@ -29,11 +30,18 @@ from infercost.model import (
     Workflow,
 )
 
-MODEL_ONLY = ("input_tokens", "output_tokens", "cached_share", "context_growth")
+MODEL_ONLY = (
+    "input_tokens",
+    "output_tokens",
+    "cached_share",
+    "cache_write_share",
+    "context_growth",
+    "processing",
+)
 METER_ONLY = ("quantity",)
 
 
-class BlockBuilder(AttributeReader):
+class BlockBuilder(PriceBuilder):
     """One method per block type; each returns the model object or raises located errors."""
 
     sheets: dict[str, PriceSheet]
@@ -71,23 +79,17 @@ class BlockBuilder(AttributeReader):
             period=self.string(block, "period", "month") or "month",
             usage=self.string(block, "usage"),
             policies=policies,
+            exchange_rates=self._exchange_rates(block, currency),
         )
 
     def _price_sheet(self, block: s.Block, settings: Settings) -> PriceSheet:
-        currency = self.string(block, "currency", settings.currency)
-        if currency != settings.currency:
-            raise self.fail(
-                "Currency mismatch",
-                f'price_sheet "{block.name}" is in {currency}, but the stack uses '
-                f"{settings.currency}; every price sheet must use the stack's currency.",
-                block.body.attributes["currency"].expr.range,
-                block,
-            )
+        currency, rate = self._sheet_currency(block, settings)
+        discount = self._discount(block)
         regions: dict[str, Region] = {}
         items: dict[str, ModelPrice | MeterPrice] = {}
         local = Collector()
         for sub in block.body.blocks:
-            if sub.type == "region":
+            if sub.type not in ("model", "meter"):
                 built = local.run(self._region, sub)
                 if built is not None:
                     regions[sub.name] = built
@@ -113,30 +115,19 @@ class BlockBuilder(AttributeReader):
             range=block.range,
             ranges=self.ranges(block),
             name=block.name,
-            currency=currency or settings.currency,
+            currency=currency,
             effective=self.string(block, "effective"),
             description=self.string(block, "description"),
             regions=regions,
             items=items,
+            discount=discount,
+            exchange_rate=rate,
         )
 
     def _region(self, block: s.Block) -> Region:
         multiplier = self.number(block, "multiplier", above=ZERO, low=None)
         return Region(
             range=block.range, ranges=self.ranges(block), name=block.name, multiplier=multiplier
-        )
-
-    def _model(self, sheet: s.Block, block: s.Block) -> ModelPrice:
-        price_in = self.number(block, "input_per_mtok", what='the price "input_per_mtok"')
-        return ModelPrice(
-            range=block.range,
-            ranges=self.ranges(block),
-            sheet=sheet.name,
-            name=block.name,
-            input_per_mtok=price_in,
-            cached_input_per_mtok=self.number(block, "cached_input_per_mtok", price_in),
-            output_per_mtok=self.number(block, "output_per_mtok", ZERO),
-            description=self.string(block, "description"),
         )
 
     def _meter(self, sheet: s.Block, block: s.Block) -> MeterPrice:
@@ -215,6 +206,7 @@ class BlockBuilder(AttributeReader):
             values["cached_share"] = local.run(
                 lambda: self.number(block, "cached_share", ZERO, low=ZERO, high=ONE)
             )
+            values |= local.run(self._step_pricing, block, item, values) or {}
         else:
             values["quantity"] = local.run(
                 lambda: self.number(block, "quantity", ONE, distribution=True)

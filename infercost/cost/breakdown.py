@@ -6,6 +6,7 @@ the breakdown command renders it, plan compares two of them, guardrails read it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 from typing import Any
@@ -15,6 +16,7 @@ from infercost.cost.limits import check_displayable
 from infercost.cost.unit_cost import StepCost, workflow_costs
 from infercost.errors import InfercostError, SourceRange
 from infercost.model import Stack
+from infercost.usage.figures import CustomerRows, exact_sum, price_customers
 from infercost.usage.snapshot import Snapshot
 
 
@@ -71,10 +73,8 @@ class CustomerResult:
     revenue: Decimal
     cogs: Decimal
     margin: Decimal | None
-
-    @property
-    def underwater(self) -> bool:
-        return self.cogs > self.revenue
+    # Exact COGS strictly greater than exact revenue (the figures above are rounded).
+    underwater: bool
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Breakdown:
     usage_period: str | None
     features: dict[str, FeatureResult]
     subscriptions: dict[str, SubscriptionResult]
-    customers: dict[str, CustomerResult]
+    customers: Mapping[str, CustomerResult]
     totals: Totals
     has_customers: bool = False
     notes: list[str] = field(default_factory=list)
@@ -119,33 +119,26 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
         costs = tuple(workflow_costs(stack, stack.workflows[feature.workflow], feature.region))
         step_costs[name] = costs
         cost_per_unit[name] = sum((c.cost_per_unit for c in costs), ZERO)
-
-    # Customers of each subscription: counted from the snapshot when it has customer rows.
-    customers: dict[str, CustomerResult] = {}
     revenue_per_unit = {name: f.revenue_per_unit for name, f in stack.features.items()}
-    counted: dict[str, int] = dict.fromkeys(stack.subscriptions, 0)
+    prices = {name: sub.price for name, sub in stack.subscriptions.items()}
+
+    # Customers of each subscription: priced in the usage engine when the snapshot has
+    # customer rows; subscription and feature figures follow from units per subscription.
+    figures = (
+        price_customers(snapshot, cost_per_unit, revenue_per_unit, prices)
+        if snapshot.has_customers
+        else None
+    )
     customer_units: dict[str, Decimal] = {}
-    for customer in snapshot.customers.values():
-        sub = stack.subscriptions.get(customer.subscription)
-        if sub is None:
-            continue  # a subscription this side of a plan does not declare
-        counted[sub.name] += 1
-        revenue, cogs = sub.price, ZERO
-        for feature_name, units in customer.units.items():
-            price = revenue_per_unit.get(feature_name)
-            if price is None:
-                continue  # a feature this side of a plan does not declare
-            if price:
-                revenue += units * price
-            cogs += units * cost_per_unit[feature_name]
-            customer_units[feature_name] = customer_units.get(feature_name, ZERO) + units
-        customers[customer.id] = CustomerResult(
-            customer.id, sub.name, revenue, cogs, margin(revenue, cogs)
-        )
+    if figures is not None:
+        for per_feature in figures.units.values():
+            for feature_name, units in per_feature.items():
+                if feature_name in cost_per_unit:
+                    customer_units[feature_name] = customer_units.get(feature_name, ZERO) + units
 
     def customer_count(name: str) -> Decimal:
-        if snapshot.has_customers:
-            return Decimal(counted[name])
+        if figures is not None:
+            return Decimal(figures.counts[name])
         declared = stack.subscriptions[name].customers
         return declared if declared is not None else ZERO
 
@@ -174,22 +167,20 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
             steps=step_costs[name],
         )
 
-    members_of: dict[str, list[CustomerResult]] = {name: [] for name in stack.subscriptions}
-    for result in customers.values():
-        members_of[result.subscription].append(result)
     subscriptions: dict[str, SubscriptionResult] = {}
     for name, sub in stack.subscriptions.items():
         count = customer_count(name)
-        if not snapshot.has_customers:
+        if figures is None:
             subscriptions[name] = SubscriptionResult(
                 name, sub.price, count, count * sub.price, None, None, None, None
             )
             continue
-        members = members_of[name]
-        sub_revenue = sum((c.revenue for c in members), ZERO)
-        sub_cogs = sum((c.cogs for c in members), ZERO)
-        underwater = sum(1 for c in members if c.underwater)
-        share = Decimal(underwater) / Decimal(len(members)) if members else None
+        used = [(u, f) for f, u in figures.units[name].items() if f in cost_per_unit]
+        sub_cogs = exact_sum([(u, cost_per_unit[f]) for u, f in used])
+        sub_revenue = exact_sum([(u, revenue_per_unit[f]) for u, f in used], count * sub.price)
+        underwater = figures.underwater[name]
+        members = figures.counts[name]
+        share = Decimal(underwater) / Decimal(members) if members else None
         subscriptions[name] = SubscriptionResult(
             name,
             sub.price,
@@ -209,7 +200,82 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
         usage_period=snapshot.period,
         features=features,
         subscriptions=subscriptions,
-        customers=dict(sorted(customers.items())),
+        customers=CustomerTable(figures.customers if figures else None),
         totals=Totals(total_cogs, total_revenue, margin(total_revenue, total_cogs)),
         has_customers=snapshot.has_customers,
     )
+
+
+class CustomerTable(Mapping[str, CustomerResult]):
+    """Customers by id, in id order, kept as the engine's columns.
+
+    A breakdown of hundreds of thousands of customers is mostly read in bulk (a JSON
+    document, the worst few); a :class:`CustomerResult` is made only when one is asked
+    for, and :meth:`columns` gives the bulk readers the values without building them.
+    """
+
+    def __init__(self, rows: CustomerRows | None) -> None:
+        self._rows = rows
+        self._index: dict[str, int] | None = None
+        self._margins: list[Decimal | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows.ids) if self._rows else 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows.ids if self._rows else ())
+
+    def __getitem__(self, key: str) -> CustomerResult:
+        if self._index is None:
+            self._index = {cid: i for i, cid in enumerate(self._rows.ids if self._rows else ())}
+        i = self._index[key]
+        return self._result(i)
+
+    def _result(self, i: int) -> CustomerResult:
+        rows = self._rows
+        assert rows is not None
+        return CustomerResult(
+            rows.ids[i],
+            rows.subscriptions[i],
+            rows.revenue[i],
+            rows.cogs[i],
+            self.margins()[i],
+            rows.underwater[i],
+        )
+
+    def values(self) -> Iterator[CustomerResult]:  # type: ignore[override]
+        return (self._result(i) for i in range(len(self)))
+
+    def items(self) -> Iterator[tuple[str, CustomerResult]]:  # type: ignore[override]
+        return ((r.id, r) for r in self.values())
+
+    def margins(self) -> list[Decimal | None]:
+        if self._margins is None:
+            rows = self._rows
+            if rows is None:
+                self._margins = []
+            else:
+                with exact():
+                    self._margins = [
+                        None if r == ZERO else (r - c) / r
+                        for r, c in zip(rows.revenue, rows.cogs, strict=True)
+                    ]
+        return self._margins
+
+    def columns(
+        self,
+    ) -> tuple[
+        list[str], list[str], list[Decimal], list[Decimal], list[Decimal | None], list[bool]
+    ]:
+        """ids, subscriptions, cogs, revenue, margins, underwater: parallel, in id order."""
+        rows = self._rows
+        if rows is None:
+            return [], [], [], [], [], []
+        return (
+            rows.ids,
+            rows.subscriptions,
+            rows.cogs,
+            rows.revenue,
+            self.margins(),
+            rows.underwater,
+        )

@@ -122,6 +122,9 @@ class _Builder:
             raw = self.run_cost(step)
             sheet_name = step.uses.partition("/")[0]
             sheet = stack.price_sheets[sheet_name]
+            if sheet.discount or sheet.exchange_rate != ONE:
+                # A negotiated discount and a currency's rate are settings, not drivers.
+                raw = raw.scale((ONE - sheet.discount) * sheet.exchange_rate)
             if feature.region is not None and feature.region in sheet.regions:
                 raw = raw * self.input(
                     f"{sheet_name}.region.{feature.region}",
@@ -160,6 +163,9 @@ class _Builder:
             return (calls * quantity * price).scale(ONE / item.per)
         assert isinstance(item, ModelPrice)
         at = f"price_sheet.{item.sheet}.model.{item.name}"
+        # A batch step pays the batch block's prices, named as plan names them.
+        prices = item.prices(step.processing) or item
+        prefix = "batch." if prices is not item else ""
         tokens_in = self.input(
             f"{name}.input_tokens", "step", "input_tokens", step.input_tokens, address
         )
@@ -172,23 +178,37 @@ class _Builder:
         cached = self.input(
             f"{name}.cached_share", "step", "cached_share", step.cached_share, address, True
         )
-        p_in = self.input(
-            f"{item.address}.input_per_mtok", "price", "input_per_mtok", item.input_per_mtok, at
-        )
-        p_cached = self.input(
-            f"{item.address}.cached_input_per_mtok",
-            "price",
-            "cached_input_per_mtok",
-            item.cached_input_per_mtok,
-            at,
-        )
-        p_out = self.input(
-            f"{item.address}.output_per_mtok", "price", "output_per_mtok", item.output_per_mtok, at
-        )
+
+        def priced(attribute: str) -> Polynomial:
+            key = prefix + attribute
+            return self.input(f"{item.address}.{key}", "price", key, getattr(prices, attribute), at)
+
+        p_in = priced("input_per_mtok")
+        p_cached = priced("cached_input_per_mtok")
+        p_out = priced("output_per_mtok")
         t_in = calls * tokens_in + (growth * (calls_sq - calls)).scale(Decimal("0.5"))
         t_out = calls * tokens_out
-        price_in = p_in * (K(ONE) - cached) + p_cached * cached
-        return (t_in * price_in + t_out * p_out).scale(ONE / MILLION)
+        uncached = K(ONE) - cached
+        price_in = p_cached * cached
+        if step.cache_write_share:
+            written = self.input(
+                f"{name}.cache_write_share",
+                "step",
+                "cache_write_share",
+                step.cache_write_share,
+                address,
+                True,
+            )
+            uncached = uncached - written
+            price_in = price_in + priced("cache_write_per_mtok") * written
+        price_in = price_in + p_in * uncached
+        cost = (t_in * price_in + t_out * p_out).scale(ONE / MILLION)
+        if item.per_call:
+            fee = self.input(f"{item.address}.per_call", "price", "per_call", item.per_call, at)
+            cost = cost + calls * fee
+        # Long-context tiers make the cost a cliff, not a polynomial: this model then
+        # differs from the engine's cost and ``describes`` leaves its drivers out.
+        return cost
 
 
 def describes(model: CostModel, cost_per_unit: Decimal) -> bool:

@@ -124,18 +124,42 @@ def _draw_calls(rng: np.random.Generator, value: Decimal | Distribution, n: int)
     return calls
 
 
-def _rates(step: Step, multiplier: Decimal) -> tuple[float, float]:
-    """(cost per input token or quantity, cost per output token) of one call."""
+def call_rates(step: Step, multiplier: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """(cost per input token or meter quantity, cost per output token, fixed cost per
+    call) of one call, at ``multiplier`` (region, sheet discount and exchange rate
+    together): the step's processing prices, cached reads and cache writes blended as
+    shares of the input, and the item's per-call fee."""
     item = step.item
+    if isinstance(item, MeterPrice):
+        return multiplier * item.price / item.per, ZERO, ZERO
+    assert isinstance(item, ModelPrice)
+    prices = item.prices(step.processing) or item
+    s, w = step.cached_share, step.cache_write_share
+    per_in = (
+        (1 - s - w) * prices.input_per_mtok
+        + s * prices.cached_input_per_mtok
+        + w * prices.cache_write_per_mtok
+    )
+    return (
+        multiplier * per_in / 1_000_000,
+        multiplier * prices.output_per_mtok / 1_000_000,
+        multiplier * item.per_call,
+    )
+
+
+def sheet_factor(stack: Stack, step: Step, region: str | None) -> Decimal:
+    """What every price of the step's sheet is multiplied by: region, discount, rate."""
+    sheet = stack.price_sheets[step.uses.partition("/")[0]]
     with exact():
-        if isinstance(item, MeterPrice):
-            return float(multiplier * item.price / item.per), 0.0
-        assert isinstance(item, ModelPrice)
-        s = step.cached_share
-        per_in = (1 - s) * item.input_per_mtok + s * item.cached_input_per_mtok
-        return float(multiplier * per_in / 1_000_000), float(
-            multiplier * item.output_per_mtok / 1_000_000
-        )
+        return sheet.multiplier(region) * (1 - sheet.discount) * sheet.exchange_rate
+
+
+def has_tiers(step: Step) -> bool:
+    """A long-context cliff makes a call's price depend on its own size: not simulated
+    here, and not a polynomial (SPEC §13)."""
+    item = step.item
+    prices = item.prices(step.processing) if isinstance(item, ModelPrice) else None
+    return prices is not None and bool(prices.long_context)
 
 
 def _sizes(
@@ -152,21 +176,23 @@ def _simulate_runs(rng: np.random.Generator, step: Step, multiplier: Decimal, n:
     Per run: Σ_k v_k + a·g·C(C−1)/2 with v_k = a·I_k + b·O_k, summed in closed form when
     the sizes are constants and segment by segment (``reduceat``) when they are drawn.
     """
-    a, b = _rates(step, multiplier)
+    with exact():
+        rates = call_rates(step, multiplier)
+    a, b, fee = (float(x) for x in rates)
     size_in, size_out, growth_value = _sizes(step)
     calls = _draw_calls(rng, step.calls, n)
     fc = calls.astype(np.float64)
     drawn = isinstance(size_in, Distribution) or isinstance(size_out, Distribution)
     v: np.ndarray | float
     if not drawn:
-        v = a * float(size_in) + b * float(size_out)  # type: ignore[arg-type]
+        v = a * float(size_in) + b * float(size_out) + fee  # type: ignore[arg-type]
         cost = v * fc
         starts = None
     else:
         total = int(calls.sum())
         starts = np.zeros(n, dtype=np.int64)
         np.cumsum(calls[:-1], out=starts[1:])
-        v = _scaled(rng, a, size_in, total) + _scaled(rng, b, size_out, total)
+        v = _scaled(rng, a, size_in, total) + _scaled(rng, b, size_out, total) + fee
         if isinstance(v, float):  # pragma: no cover - one of the sizes is drawn
             v = np.full(total, v)
         if total:
@@ -214,8 +240,7 @@ def simulate_units(stack: Stack, feature: Feature, samples: int, seed: int) -> n
     hit = rng.random(samples) < h if h > 0 else None
     served = ~hit if hit is not None else None  # units that were not cache hits
     for step in workflow.steps:
-        sheet = stack.price_sheets[step.uses.partition("/")[0]]
-        multiplier = sheet.multiplier(feature.region)
+        multiplier = sheet_factor(stack, step, feature.region)
         runs: np.ndarray | None = None
         if step.cacheable and served is not None:
             runs = served
@@ -265,23 +290,16 @@ def _run_moments(step: Step, multiplier: Decimal) -> tuple[Decimal, Decimal]:
     E[Y] = (1+r)·Σ m_k and E[Y²] = ρ·C·Var V + r·Σ m_k² + (1+r)²·(Σ m_k)², ρ = r + (1+r)².
     Runs under the engine's context (the caller enters it).
     """
-    item = step.item
-    if isinstance(item, MeterPrice):
-        a, b = multiplier * item.price / item.per, ZERO
-    else:
-        assert isinstance(item, ModelPrice)
-        s = step.cached_share
-        a = multiplier * ((1 - s) * item.input_per_mtok + s * item.cached_input_per_mtok)
-        a /= 1_000_000
-        b = multiplier * item.output_per_mtok / 1_000_000
+    a, b, fee = call_rates(step, multiplier)
     size_in, size_out, growth = _sizes(step)
     i1, i2 = _size_moments(size_in)
     o1, o2 = _size_moments(size_out)
     g1, g2 = _size_moments(growth)
     c1, c2, c3, c4 = _count_moments(step.calls)
     r = step.retry_rate
-    mu = a * i1 + b * o1
-    var_v = a * a * i2 + 2 * a * b * i1 * o1 + b * b * o2 - mu * mu
+    tokens = a * i1 + b * o1
+    var_v = a * a * i2 + 2 * a * b * i1 * o1 + b * b * o2 - tokens * tokens
+    mu = tokens + fee  # a per-call fee shifts every call's cost, not its spread
     s1 = (c2 - c1) / 2
     s2 = (2 * c3 - 3 * c2 + c1) / 6
     c_s1 = (c3 - c2) / 2
@@ -304,8 +322,7 @@ def unit_moments(stack: Stack, feature: Feature) -> tuple[Decimal, Decimal]:
         h = workflow.cache_hit_rate
         runs = []
         for step in workflow.steps:
-            sheet = stack.price_sheets[step.uses.partition("/")[0]]
-            ey, ey2 = _run_moments(step, sheet.multiplier(feature.region))
+            ey, ey2 = _run_moments(step, sheet_factor(stack, step, feature.region))
             runs.append((step.share, step.cacheable, ey, ey2))
         mean = ZERO
         second = ZERO
@@ -359,6 +376,8 @@ def percentiles(
     """The spread of one feature, or None when simulating it would draw too many numbers."""
     if expected_draws(stack, feature, settings.samples) > MAX_DRAWS:
         return None
+    if any(has_tiers(step) for step in stack.workflows[feature.workflow].steps):
+        return None  # a cliff is priced exactly, call by call, but not simulated
     try:
         expected, variance = unit_moments(stack, feature)
     except ValueError:  # a continuous calls spanning too many whole numbers to integrate

@@ -27,6 +27,7 @@ from infercost.arithmetic import ZERO, exact
 from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
 from infercost.model import Stack
 from infercost.plan.addresses import configuration, feature_addresses
+from infercost.plan.prices import PriceEffect, step_price_effects, total_effects
 
 
 class Action(StrEnum):
@@ -79,6 +80,14 @@ class Attribution:
     causes: tuple[ConfigChange, ...]
     usage_effect: Decimal = ZERO
     configuration_effect: Decimal = ZERO
+    # Each changed price of the step's item, with its own effect on the feature's COGS.
+    price_effects: tuple[PriceEffect, ...] = ()
+
+    @property
+    def other_causes(self) -> tuple[ConfigChange, ...]:
+        """The causes that are not price changes with an effect of their own."""
+        priced = {(e.address, e.attribute) for e in self.price_effects}
+        return tuple(c for c in self.causes if (c.address, c.attribute) not in priced)
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,8 @@ class Plan:
     middle: Breakdown | None = field(default=None, repr=False)
     usage_changed: bool = False  # the two sides were priced on different snapshots
     base_usage_period: str | None = None
+    # Every price change with its effect on total COGS (summed over features and steps).
+    price_changes: tuple[PriceEffect, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -246,7 +257,7 @@ def build_plan(
                 after,
                 delta(before, after, mid, split=split),
                 own,
-                _attribution(before, after, changes, mid if split else before),
+                _attribution(before, after, changes, mid if split else before, head_stack),
             )
         )
     subscriptions = []
@@ -277,6 +288,9 @@ def build_plan(
         middle=middle,
         usage_changed=split,
         base_usage_period=base.usage_period if base else None,
+        price_changes=total_effects(
+            [e for f in features for a in f.attribution for e in a.price_effects]
+        ),
     )
 
 
@@ -307,6 +321,7 @@ def _attribution(
     after: FeatureResult | None,
     changes: list[ConfigChange],
     middle: FeatureResult | None = None,
+    head: Stack | None = None,
 ) -> tuple[Attribution, ...]:
     """Each step's COGS change, split into usage and configuration effects like the
     feature's (``middle``: the base configuration on the head's usage)."""
@@ -347,6 +362,11 @@ def _attribution(
                 if c.address in touched
                 and not (c.address == f"workflow.{step.workflow}" and c.attribute == "description")
             )
+            effects: tuple[PriceEffect, ...] = ()
+            if head is not None and n is not None and o is not None and o.step.uses == n.step.uses:
+                workflow = head.workflows.get(n.step.workflow)
+                rate = workflow.cache_hit_rate if workflow else ZERO
+                effects = step_price_effects(n, head, after.region, rate, after.units, causes)
             rows.append(
                 Attribution(
                     name,
@@ -356,6 +376,7 @@ def _attribution(
                     causes,
                     usage,
                     cogs_change - usage,
+                    effects,
                 )
             )
     # What the configuration moved comes first: that is what the change under review did.

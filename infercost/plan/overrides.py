@@ -1,10 +1,11 @@
 """What-if files merged onto a stack the way Terraform merges override files (SPEC §11).
 
 A block whose type and labels match one in the stack replaces that block's attributes
-one by one; nested ``step``/``model``/``meter``/``region`` blocks merge the same way or
-are added. ``locals`` merge name by name and ``infercost`` attribute by attribute. A
-block that matches nothing is added — but only when it is complete: an incomplete one
-is almost always a misspelt name, and silently adding it would hide the typo.
+one by one; nested ``step``/``model``/``meter``/``region``/``batch`` blocks merge the same
+way or are added (``long_context`` tiers by their threshold). ``locals`` merge name by
+name and ``infercost`` attribute by attribute. A block that matches nothing is added —
+but only when it is complete: an incomplete one is almost always a misspelt name, and
+silently adding it would hide the typo.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from infercost.config import syntax as s
 from infercost.config.structure import language_schema
 from infercost.errors import Diagnostic, InfercostError, did_you_mean
 
-NESTED_DEFS = {"step": "step", "model": "model", "meter": "meter", "region": "region"}
+NESTED_DEFS = {
+    "step": "step",
+    "model": "model",
+    "meter": "meter",
+    "region": "region",
+    "batch": "batch",
+    "long_context": "long_context",
+}
 TOP_DEFS = {
     "variable": "variable",
     "price_sheet": "price_sheet",
@@ -78,10 +86,7 @@ def _merge_locals(files: list[s.File], block: s.Block) -> s.Block | None:
 def _merge_block(target: s.Block, override: s.Block) -> None:
     target.body.attributes.update(override.body.attributes)
     for nested in override.body.blocks:
-        match = next(
-            (b for b in target.body.blocks if b.type == nested.type and b.labels == nested.labels),
-            None,
-        )
+        match = next((b for b in target.body.blocks if _same_block(b, nested)), None)
         if match is not None:
             _merge_block(match, nested)
             continue
@@ -90,6 +95,18 @@ def _merge_block(target: s.Block, override: s.Block) -> None:
             nested, NESTED_DEFS.get(nested.type, nested.type), candidates, context=target.header
         )
         target.body.blocks.append(_copy_block(nested))
+
+
+def _same_block(a: s.Block, b: s.Block) -> bool:
+    """Nested blocks match by type and labels; long-context tiers, which have no label,
+    by their threshold as written."""
+    if a.type != b.type or a.labels != b.labels:
+        return False
+    if a.type == "long_context":
+        left = a.body.attributes.get("above_input_tokens")
+        right = b.body.attributes.get("above_input_tokens")
+        return left is not None and right is not None and left.expr.text == right.expr.text
+    return True
 
 
 def _require_complete(

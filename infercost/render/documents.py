@@ -8,10 +8,16 @@ with the run's ``diagnostics`` (warnings, as objects), encoded by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from infercost.cost.breakdown import Breakdown, FeatureResult, SubscriptionResult, Totals
+from infercost.cost.breakdown import (
+    Breakdown,
+    CustomerResult,
+    FeatureResult,
+    SubscriptionResult,
+    Totals,
+)
 from infercost.errors import Diagnostic
 from infercost.render.diagnostics import diagnostics_fields
 
@@ -76,22 +82,26 @@ def totals_fields(t: Totals) -> dict[str, Any]:
     return {"cogs": t.cogs, "revenue": t.revenue, "margin": t.margin}
 
 
+def customer_fields(customers: Mapping[str, CustomerResult]) -> list[dict[str, Any]]:
+    """One object per customer; read column-wise when the breakdown keeps columns."""
+    columns = getattr(customers, "columns", None)
+    if columns is None:
+        rows: Any = ((c.id, c.subscription, c.cogs, c.revenue, c.margin, c.underwater)
+                     for c in customers.values())  # fmt: skip
+    else:
+        rows = zip(*columns(), strict=True)
+    return [
+        {"id": i, "subscription": s, "cogs": c, "revenue": r, "margin": m, "underwater": u}
+        for i, s, c, r, m, u in rows
+    ]
+
+
 def breakdown_document(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> dict[str, Any]:
     return {
         **header(b.currency, b.period, b.usage_period),
         "features": [feature_document(f) for _, f in sorted(b.features.items())],
         "subscriptions": [subscription_fields(s) for _, s in sorted(b.subscriptions.items())],
-        "customers": [
-            {
-                "id": c.id,
-                "subscription": c.subscription,
-                "cogs": c.cogs,
-                "revenue": c.revenue,
-                "margin": c.margin,
-                "underwater": c.underwater,
-            }
-            for c in b.customers.values()
-        ],
+        "customers": customer_fields(b.customers),
         "totals": totals_fields(b.totals),
         "diagnostics": diagnostics_fields(diagnostics),
     }
@@ -118,6 +128,16 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
             "attribute": c.attribute,
             "before": c.before,
             "after": c.after,
+        }
+
+    def price_change(e: Any) -> dict[str, Any]:
+        return {
+            "address": e.address,
+            "attribute": e.attribute,
+            "label": e.label,
+            "before": e.before,
+            "after": e.after,
+            "cogs_change": e.cogs_change,
         }
 
     return {
@@ -150,6 +170,7 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
                         "usage_effect": a.usage_effect,
                         "configuration_effect": a.configuration_effect,
                         "causes": [change(c) for c in a.causes],
+                        "price_changes": [price_change(e) for e in a.price_effects],
                     }
                     for a in f.attribution
                 ],
@@ -171,6 +192,7 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
             "change": delta(plan.change),
         },
         "changes": [change(c) for c in plan.changes],
+        "price_changes": [price_change(e) for e in plan.price_changes],
         "diagnostics": diagnostics_fields(diagnostics),
     }
 

@@ -1,10 +1,11 @@
 """JSON with exact numbers: Decimals are written from their decimal text, never via float.
 
-The standard encoder cannot emit a raw number token for a Decimal, so documents are
-encoded here: plain notation, no exponent, no trailing zeros (SPEC §10). Strings go
-through the standard library's C string encoder; large breakdowns (tens of thousands
-of customers) are dominated by this loop, so it appends to one list instead of
-building nested strings.
+Documents are written by orjson, with every Decimal handed over as an
+``orjson.Fragment`` of its plain notation (no exponent, no trailing zeros; SPEC §10), so
+a breakdown of hundreds of thousands of customers is encoded at native speed. The
+output is byte for byte what the standard library writes with ``indent=2`` and
+``ensure_ascii=False``; a document orjson refuses (a lone surrogate, an integer beyond 64
+bits) is written by the pure-Python encoder below, which defines that format.
 """
 
 from __future__ import annotations
@@ -16,12 +17,57 @@ from typing import Any
 
 from infercost.arithmetic import plain
 
+_DIGITS = frozenset("0123456789")
+_fragment: Any = None  # orjson.Fragment, bound when orjson is first used
+# More significant digits than this are rounded by ``plain`` (the engine's precision).
+_PRECISION = 28
+
 
 def dumps(document: Any, indent: int = 2) -> str:
+    if indent == 2:
+        import orjson
+
+        global _fragment
+        _fragment = orjson.Fragment
+
+        try:
+            return orjson.dumps(
+                document,
+                default=_default,
+                option=orjson.OPT_INDENT_2
+                | orjson.OPT_APPEND_NEWLINE
+                | orjson.OPT_PASSTHROUGH_DATETIME,
+            ).decode("utf-8")
+        except (orjson.JSONEncodeError, TypeError):
+            pass  # the reference encoder below accepts or refuses it with its own message
     out: list[str] = []
     _encode(document, indent, 0, out)
     out.append("\n")
     return "".join(out)
+
+
+def number(value: Decimal) -> str:
+    """``plain(value)``, without its normalising work when the text is already plain."""
+    text = str(value)
+    if (
+        text[-1] in _DIGITS
+        and "E" not in text
+        and not ("." in text and text[-1] == "0")
+        and text != "-0"
+        and len(text.replace(".", "").lstrip("-0")) <= _PRECISION
+    ):
+        return text
+    return plain(value)
+
+
+def _default(value: Any) -> Any:
+    if type(value) is Decimal:
+        return _fragment(number(value))
+    if isinstance(value, Decimal):
+        return _fragment(number(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def _encode(value: Any, indent: int, level: int, out: list[str]) -> None:

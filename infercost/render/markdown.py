@@ -117,6 +117,12 @@ def truncate_middle(
     return head + notice(removed, head.endswith("\n")) + tail
 
 
+def _price_change(effect: Any) -> str:
+    from infercost.render.plan_text import price_change_text
+
+    return price_change_text(effect)
+
+
 def _value(value: Any) -> str:
     from infercost.render.plan_text import value_text
 
@@ -152,6 +158,7 @@ def _environment() -> Any:
     )
     env.filters["value"] = _value  # a configuration value as HCL spells it, not Python's repr
     env.filters.update(mermaid=mermaid_text, chartnum=chart_number)
+    env.filters["price_change"] = _price_change  # "gpt-4o input 2.50 → 2.00"
     return env
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from infercost.arithmetic import plain
 from infercost.evaluate.values import display
 from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
+from infercost.plan.prices import PriceEffect
 from infercost.render.formatting import Style, count, money, pct, percent, points
 from infercost.render.insight_text import plan_insight_lines
 
@@ -64,6 +67,14 @@ def render(plan: Plan, style: Style, source: str = "", usage: str = "") -> str:
             for a, word in (("create", "create"), ("update", "update"), ("delete", "remove"))
         ),
     ]
+    if any(e.cogs_change for e in plan.price_changes):
+        lines += ["", style.bold("Price changes:")]
+        lines += [
+            f"    {price_change_text(e)}  "
+            + style.dim(f"{money(e.cogs_change, plan.currency, signed=True)}/{plan.period} COGS")
+            for e in plan.price_changes
+            if e.cogs_change
+        ]
     guardrails = plan.guardrail_changes
     if guardrails:
         lines += ["", style.yellow(style.bold("! Guardrail definitions change in this plan:"))]
@@ -201,7 +212,13 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -
     if movers:
         lines.append(style.dim("      what moved the cost:"))
         for m in movers:
-            cause = "; ".join(_cause(x) for x in m.causes[:2]) or (
+            priced = [
+                f"{price_change_text(e)}: {money(e.cogs_change, c, signed=True)}"
+                for e in m.price_effects
+                if e.cogs_change
+            ]
+            others = [_cause(x) for x in m.other_causes]
+            cause = "; ".join([*priced, *others][:3]) or (
                 "usage" if not m.configuration_effect else "usage or shared settings"
             )
             split = f" = {effects(m, c)}" if plan.usage_changed else ""
@@ -217,6 +234,16 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -
         lines.append(style.dim("      changes:"))
         lines += [f"        {_change_line(x, colour)}" for x in f.changes]
     return lines
+
+
+def price_change_text(effect: PriceEffect) -> str:
+    """``gpt-4o input 2.50 → 2.00``: prices with at least two decimals, as price lists."""
+    return f"{effect.label} {_price(effect.before)} → {_price(effect.after)}"
+
+
+def _price(value: Decimal) -> str:
+    whole, _, fraction = plain(value).partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
 
 
 def _cause(change: ConfigChange) -> str:

@@ -8,12 +8,10 @@ number of customers (counted from rows, or declared) never changes.
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal, InvalidOperation
 
-from infercost.arithmetic import exact
 from infercost.errors import InfercostError
-from infercost.usage.snapshot import Customer, Snapshot
+from infercost.usage.snapshot import Snapshot
 
 
 def parse_scale(text: str) -> Decimal:
@@ -40,15 +38,4 @@ def scale_snapshot(snapshot: Snapshot, factor: Decimal) -> Snapshot:
     """A copy of ``snapshot`` with every row's units multiplied by ``factor``."""
     if factor == 1:
         return snapshot
-    with exact():
-        units = {name: value * factor for name, value in snapshot.units.items()}
-        customers = {
-            cid: Customer(
-                c.id,
-                c.subscription,
-                {name: value * factor for name, value in c.units.items()},
-                c.first,
-            )
-            for cid, c in snapshot.customers.items()
-        }
-    return dataclasses.replace(snapshot, units=units, customers=customers)
+    return snapshot.scaled(factor)

@@ -1,32 +1,61 @@
-"""Read a usage snapshot (CSV, JSON array, JSON lines) into per-feature and per-customer sums.
+"""Read a usage snapshot (CSV, JSON array, JSON lines; SPEC §5) on the embedded engine.
 
-Strict by design: unknown columns, a missing required column, a bad number, a customer
-with two subscriptions or mixed customer/non-customer rows are errors that name the data
-row (counted from 1) and the file line. Nothing is dropped or guessed. Rows are
-aggregated while reading, so a million-row file never lives in memory as rows.
+Strict by design: unknown or duplicate columns, a missing required value, a bad number
+(``1_000``, another script's digits, NaN, Infinity), a customer with two subscriptions or
+mixed customer/non-customer rows are errors that name the data row (counted from 1) and
+the file line; every bad row is reported, up to :data:`MAX_REPORTED`. Nothing is dropped
+or guessed.
+
+The engine reads, validates and groups the file in SQL, with exact DECIMAL units; no
+Python code runs per row. Validation is counted while grouping, and only when a count is
+not zero does a second query number the rows and find the offending ones (the happy path
+never numbers rows). What stays in the engine is one table of units per (customer,
+subscription, feature) of the chosen period, which :mod:`infercost.usage.figures` prices.
 """
 
 from __future__ import annotations
 
+import codecs
+import copy
 import csv
-import gc
-import io
-import json
-import operator
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+import decimal
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, NamedTuple
 
 from infercost.config.loader import display_path
-from infercost.errors import Diagnostic, InfercostError, SourceRange
+from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
+from infercost.files import refuse_special
+from infercost.usage import engine, lines, messages
+from infercost.usage.engine import decimal_type, literal, scale_of, string
+from infercost.usage.messages import shown as echo
+from infercost.usage.sources import COLUMNS, NUMBER, Source, csv_source, json_records_sql
+from infercost.usage.sources import json_source as _json_source
 
-COLUMNS = ("feature", "units", "customer", "subscription", "period")
 REQUIRED = ("feature", "units")
+# Exact products of a snapshot's sums and a scale factor (far beyond 38 digits).
+_WIDE = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-ZERO = Decimal(0)
+MAX_REPORTED = 20
+# Units are first summed at this scale; a snapshot written with finer units (or with
+# exponents) is summed again at the scale it needs, so no digit is ever rounded away.
+FIRST_SCALE = 9
+
+_NEGATIVE = r"(regexp_matches(units, '^\s*-') AND regexp_matches(regexp_extract(units, '^[^eE]*'), '[1-9]'))"  # noqa: E501
+_BAD = (
+    f"(problem IS NOT NULL OR units IS NULL OR NOT regexp_full_match(units, '{NUMBER}') "
+    f"OR {_NEGATIVE})"
+)
+# Digits after the point of a valid units text, exactly (exponents included).
+_SCALE = (
+    "greatest(0, length(rtrim(regexp_extract(units, '\\.([0-9]*)', 1), '0')) - "
+    "coalesce(TRY_CAST(regexp_extract(units, '[eE]([+-]?[0-9]+)', 1) AS BIGINT), 0))"
+)
 
 
 class RowRef(NamedTuple):
@@ -36,430 +65,662 @@ class RowRef(NamedTuple):
     line: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Customer:
     id: str
     subscription: str
-    units: dict[str, Decimal] = field(default_factory=dict)
-    first: RowRef = field(default_factory=lambda: RowRef(0, 0))
+    units: dict[str, Decimal]
 
 
-@dataclass
 class Snapshot:
-    path: str
-    period: str | None = None
-    has_customers: bool = False
-    units: dict[str, Decimal] = field(default_factory=dict)
-    customers: dict[str, Customer] = field(default_factory=dict)
-    feature_rows: dict[str, RowRef] = field(default_factory=dict)
-    rows: int = 0
+    """A validated snapshot: small facts in Python, the grouped units in the engine.
+
+    ``table`` names the engine's table of ``(customer, subscription, feature, units)``
+    for the chosen period, units exact at ``scale`` digits after the point.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        file: Path | None = None,
+        source: Source | None = None,
+        con: Any = None,
+        handle: Any = None,
+        *,
+        units: dict[str, Decimal] | None = None,
+        customers: Mapping[str, Customer] | None = None,
+        has_customers: bool = False,
+        period: str | None = None,
+    ) -> None:
+        """A snapshot read by :func:`read_snapshot`; or one given in memory, per feature
+        (``units``) or per customer (``customers``), as tests and what-if tools build
+        them: its customers are loaded into an engine of their own."""
+        self.path = path
+        self.file = file or Path(path)
+        self.source = source or Source("csv", "", "")
+        self.con = con
+        self._handle = handle  # keeps the file (and the engine's view of it) open
+        self.period = period
+        self.has_customers = has_customers
+        self.rows = 0
+        self.scale = 0
+        self.table = "usage"
+        self._units = dict(units) if units is not None else None
+        self.in_period = "true"
+        if customers is not None:
+            self._load(customers)
+        self._line_of: Callable[[int], int] | None = None
+        self._customer_rows: dict[str, int] | None = None
+
+    def _load(self, customers: Mapping[str, Customer]) -> None:
+        rows = [
+            (c.id, c.subscription, feature, units)
+            for c in customers.values()
+            for feature, units in (c.units.items() or [(None, Decimal(0))])
+        ]
+        self.scale = max((scale_of(u) for *_, u in rows), default=0)
+        self.con = engine.connect()
+        self.con.execute(
+            "CREATE TEMP TABLE groups (customer VARCHAR, subscription VARCHAR, "
+            f"feature VARCHAR, period VARCHAR, units {decimal_type(self.scale)})"
+        )
+        if rows:
+            self.con.executemany(
+                "INSERT INTO groups VALUES (?, ?, ?, NULL, CAST(? AS "
+                f"{decimal_type(self.scale)}))",
+                [(c, s, f, format(u, "f")) for c, s, f, u in rows],
+            )
+        self.con.execute(
+            f"CREATE TEMP VIEW {self.table} AS SELECT customer, subscription, feature, units "
+            "FROM groups"
+        )
+        self.has_customers = self.has_customers or bool(customers)
+
+    def renamed(self, path: str) -> Snapshot:
+        """The same snapshot, shown under another name (a file read from a git ref)."""
+        other = copy.copy(self)
+        other.path = path
+        return other
+
+    def scaled(self, factor: Decimal) -> Snapshot:
+        """Every row's units times ``factor``, exactly, in a view over the same groups."""
+        other = copy.copy(self)
+        places = scale_of(factor)
+        if self._units is not None:
+            with decimal.localcontext(_WIDE):
+                other._units = {f: u * factor for f, u in self._units.items()}
+        if self.con is not None:
+            Snapshot._views += 1
+            other.table = f"usage_scaled_{Snapshot._views}"
+            try:
+                self.con.execute(
+                    f"CREATE TEMP VIEW {other.table} AS SELECT customer, subscription, feature, "
+                    f"units * {literal(factor, places)} AS units FROM {self.table}"
+                )
+            except engine.engine_errors():
+                raise self.too_large() from None
+            other.scale = self.scale + places
+            other._customer_rows = None
+        return other
+
+    _views = 0
+
+    @property
+    def units(self) -> dict[str, Decimal]:
+        """Units per feature over every row of the period (computed when first asked)."""
+        if self._units is None:
+            if self.con is None:
+                return {}
+            try:
+                totals = self.con.execute(
+                    f"SELECT feature, CAST(sum(units) AS VARCHAR) FROM {self.table} "
+                    "WHERE feature IS NOT NULL GROUP BY feature ORDER BY feature"
+                ).fetchall()
+            except engine.out_of_range():
+                raise self.too_large() from None
+            self._units = {feature: to_decimal(units) for feature, units in totals}
+        return self._units
+
+    def too_large(self) -> InfercostError:
+        return InfercostError(
+            Diagnostic(
+                "Usage too large",
+                f"the units in {self.path} add up to more than the 38 digits the engine "
+                "sums exactly.",
+                SourceRange.point(self.path, 1, 1),
+            )
+        )
+
+    # -- locations ---------------------------------------------------------------------
 
     def location(self, ref: RowRef) -> SourceRange:
         return SourceRange.point(self.path, ref.line, 1)
 
+    def lines(self, rows: Iterable[int], known: dict[int, int] | None = None) -> dict[int, int]:
+        """The start line of each data row (``known`` lines, as JSON lines carry, win)."""
+        wanted = sorted(set(rows))
+        out = dict(known or {})
+        missing = [rn for rn in wanted if rn not in out]
+        if missing:
+            line_of = self._line_index(max(missing))
+            out.update((rn, line_of(rn)) for rn in missing)
+        return out
 
-def read_snapshot(path: Path, period: str | None = None) -> Snapshot:
-    shown = display_path(path)
+    def _line_index(self, up_to: int) -> Callable[[int], int]:
+        if self._line_of is None:
+            if self.source.format == "csv":
+                self._line_of = lines.csv_lines(self.file, max(up_to, self.rows))
+            elif self.source.format == "json":
+                text = self.file.read_text(encoding="utf-8")
+                starts = [0, *lines.json_array_lines(text, max(up_to, self.rows))]
+                self._line_of = lambda rn: starts[rn] if rn < len(starts) else 1
+            else:
+                found = dict(
+                    self.con.execute(
+                        f"SELECT rn, line FROM {self.source.numbered} WHERE line IS NOT NULL"
+                    ).fetchall()
+                )
+                self._line_of = lambda rn: found.get(rn, 1)
+        return self._line_of
+
+    def customer_location(self, customer: str) -> SourceRange | None:
+        """The first row that names ``customer`` (in the chosen period)."""
+        if self.con is None:
+            return None
+        if self._customer_rows is None:
+            found = self.con.execute(
+                f"SELECT customer, min(rn) FROM {self.source.numbered} "
+                f"WHERE customer IS NOT NULL AND {self.in_period} GROUP BY customer"
+            ).fetchall()
+            self._customer_rows = dict(found)
+            if found and self.source.format != "jsonl":
+                self._line_index(max(rn for _, rn in found))
+        rn = self._customer_rows.get(customer)
+        if rn is None:
+            return None
+        line = self.lines([rn]).get(rn, 1) if self.source.format == "jsonl" else None
+        if line is None:
+            line = self._line_index(rn)(rn)
+        return SourceRange.point(self.path, line, 1)
+
+    # -- small views (tests, validation summaries) ---------------------------------------
+
+    def customer(self, customer: str) -> Customer | None:
+        found = self.con.execute(
+            f"SELECT subscription, feature, CAST(units AS VARCHAR) FROM {self.table} "
+            "WHERE customer = ?",
+            [customer],
+        ).fetchall()
+        if not found:
+            return None
+        units = {f: to_decimal(u) for _, f, u in found if f is not None}
+        return Customer(customer, found[0][0], units)
+
+    def customer_ids(self) -> list[str]:
+        found = self.con.execute(
+            f"SELECT DISTINCT customer FROM {self.table} WHERE customer IS NOT NULL "
+            "ORDER BY customer"
+        ).fetchall()
+        return [c for (c,) in found]
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def error(self, ref: RowRef | None, detail: str, summary: str) -> Diagnostic:
+        where = f"row {ref.row}: " if ref and ref.row else ""
+        line = ref.line if ref else 1
+        return Diagnostic(summary, where + detail, SourceRange.point(self.path, line, 1))
+
+
+def to_decimal(text: str) -> Decimal:
+    """A DECIMAL from the engine's text, without the trailing zeros of its scale."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return Decimal(text)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_snapshot(path: Path, period: str | None = None, *, shown: str | None = None) -> Snapshot:
+    """Read, validate and group one snapshot file; ``shown`` names it in messages when it
+    is a copy of another file (one committed at a git ref)."""
+    shown = shown or display_path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InfercostError.at(
             "Unsupported usage file",
             f"{shown}: the format is chosen by extension: .csv, .json, .jsonl or .ndjson.",
         )
+    handle = _open_regular(path, shown)
+    # The engine reads the descriptor already opened and checked: no second lookup of the
+    # name (which could now be a FIFO), and no glob or URL reading of odd names.
+    device = f"/dev/fd/{handle.fileno()}" if os.path.isdir("/dev/fd") else str(path)
+    con = engine.connect()
+    if fmt == "csv":
+        source = csv_source(device, _csv_header(path, shown))
+    else:
+        _check_json_start(path, shown, fmt)
+        try:
+            con.execute(f"CREATE TEMP TABLE records AS {json_records_sql(device, fmt)}")
+        except engine.engine_errors() as exc:
+            raise _scan_failure(path, shown, fmt, exc) from None
+        source = _json_source("records", fmt)
+    # Later reads (lines for a message) go through the open descriptor too: the name may
+    # be gone by then (a copy read from a git ref, in a temporary directory).
+    snap = Snapshot(shown, Path(device), source, con, handle)
+    _aggregate(snap, period)
+    return snap
+
+
+def _open_regular(path: Path, shown: str) -> Any:
     try:
-        handle = path.open("r", encoding="utf-8", newline="")
+        info = os.stat(path)
     except FileNotFoundError:
         raise InfercostError.at("Usage file not found", f"{shown} does not exist.") from None
     except OSError as exc:
         raise InfercostError.at(
             "Unreadable usage file", f"{shown}: {exc.strerror or exc}."
         ) from None
-    with handle, _no_gc():
-        try:
-            if fmt == "csv":
-                grouped = _csv_groups(handle, shown)
-            else:
-                reader = _json_rows if fmt == "json" else _jsonl_rows
-                grouped = _groups(reader(handle, shown), shown)
-            return _aggregate(grouped, shown, period)
-        except UnicodeDecodeError as exc:
-            raise InfercostError.at(
-                "Unreadable usage file", f"{shown} is not UTF-8 text ({exc.reason})."
-            ) from None
-        except IsADirectoryError:
-            raise InfercostError.at("Unreadable usage file", f"{shown} is a directory.") from None
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic GC: a large snapshot allocates hundreds of thousands of tuples that
-    all survive, and generation-2 scans over them make reading superlinear."""
-    enabled = gc.isenabled()
-    gc.disable()
+    if stat.S_ISDIR(info.st_mode):
+        raise InfercostError.at("Unreadable usage file", f"{shown} is a directory.")
+    refuse_special(path, "usage snapshot")  # one wording for every reader (files.py)
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _bad(
-    shown: str, ref: RowRef | None, detail: str, summary: str = "Invalid usage row"
-) -> InfercostError:
-    where = f"row {ref.row}: " if ref and ref.row else ""
-    rng = SourceRange.point(shown, ref.line, 1) if ref else SourceRange.point(shown, 1, 1)
-    return InfercostError(Diagnostic(summary, where + detail, rng))
-
-
-# A row as the JSON readers yield it: number, file line, then the five columns in COLUMNS
-# order (feature, units, customer, subscription, period), None where absent.
-Row = tuple[int, int, object, object, object, object, object]
-# Rows grouped by (feature, customer, subscription, period): summed units and first row.
-GROUP_COLUMNS = ("feature", "customer", "subscription", "period")
-Groups = dict[tuple[Any, ...], tuple[Decimal, RowRef]]
-
-
-def _check_columns(columns: Iterable[str], shown: str, ref: RowRef | None) -> None:
-    unknown = [c for c in columns if c not in COLUMNS]
-    if unknown:
-        from infercost.errors import did_you_mean
-
-        raise _bad(
-            shown,
-            ref,
-            f'unknown column "{unknown[0]}".'
-            + did_you_mean(unknown[0], COLUMNS)
-            + " Columns are: "
-            + ", ".join(COLUMNS)
-            + ".",
-            "Unknown usage column",
-        )
-
-
-def _csv_groups(handle: object, shown: str) -> tuple[Groups, int]:
-    """Group CSV rows by their non-unit cells in one tight loop (see :func:`_groups`)."""
-    reader = csv.reader(handle)  # type: ignore[arg-type]
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise _bad(
-            shown, None, "the file is empty; it needs a header row.", "Empty usage file"
+        # O_NONBLOCK: if the name was swapped for a FIFO since the check, opening it must
+        # not wait for a writer; the check below then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InfercostError.at(
+            "Unreadable usage file", f"{shown}: {exc.strerror or exc}."
         ) from None
-    header = [h.strip() for h in header]
-    _check_columns(header, shown, RowRef(0, 1))
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise _bad(
-            shown,
-            RowRef(0, 1),
-            f'the required column "{missing[0]}" is missing.',
-            "Missing usage column",
-        )
-    width = len(header)
-    units_at = header.index("units")
-    others = [i for i, c in enumerate(header) if c != "units"]
-    key_of = (
-        operator.itemgetter(*others) if len(others) > 1 else (lambda record: (record[others[0]],))
-    )
-    # key -> [units, first row, its line]: one dict lookup per row on the hot path.
-    sums: dict[tuple[Any, ...], list[Any]] = {}
-    number = 0
-    decimal = Decimal
-    zero = ZERO
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise InfercostError.at("Unreadable usage file", f"{shown} is not a regular file.")
+    return handle
+
+
+def _csv_header(path: Path, shown: str) -> list[str]:
+    """The header row, checked: known, unique and required columns."""
     try:
-        for record in reader:
-            number += 1
-            if len(record) != width:
-                if not record:
-                    number -= 1
-                    continue
-                raise _bad(
-                    shown,
-                    RowRef(number, reader.line_num),
-                    f"expected {width} cells, found {len(record)}.",
-                )
-            key = key_of(record)
-            try:
-                units = decimal(record[units_at])
-                if not units >= zero or not units.is_finite():
-                    raise ValueError
-            except (InvalidOperation, ValueError):
-                _units(record[units_at] or None, shown, RowRef(number, reader.line_num))
-                raise  # pragma: no cover - _units raised
-            acc = sums.get(key)
-            if acc is None:
-                sums[key] = [units, number, reader.line_num]
-            else:
-                acc[0] += units
+        with path.open("r", encoding="utf-8-sig", newline="") as text:
+            header = next(csv.reader(text), None)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(shown, exc) from None
     except csv.Error as exc:
-        raise _bad(shown, RowRef(number + 1, reader.line_num), f"malformed CSV ({exc}).") from None
-    # Raw keys hold the cells of the present columns; reorder them into GROUP_COLUMNS,
-    # empty cells as None. Each raw key maps to one group, so insertion order (the order
-    # of first rows) is kept.
-    names = [header[i] for i in others]
-    where = [names.index(c) if c in names else None for c in GROUP_COLUMNS]
-    groups: Groups = {}
-    for key, (total, row, line) in sums.items():
-        canonical = tuple(None if i is None else (key[i] or None) for i in where)
-        groups[canonical] = (total, RowRef(row, line))
-    return groups, number
-
-
-def _json_rows(handle: object, shown: str) -> Iterator[Row]:
-    text = handle.read()  # type: ignore[attr-defined]
-    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
-    pos = _skip(text, 0)
-    if pos >= len(text) or text[pos] != "[":
-        raise _bad(
-            shown,
-            RowRef(0, _line(text, pos)),
-            "a .json snapshot is an array of objects.",
-            "Invalid usage file",
+        raise InfercostError(
+            Diagnostic(
+                "Invalid usage file",
+                f"malformed CSV header ({exc}).",
+                SourceRange.point(shown, 1, 1),
+            )
+        ) from None
+    at_header = SourceRange.point(shown, 1, 1)
+    if header is None:
+        raise InfercostError(
+            Diagnostic("Empty usage file", "the file is empty; it needs a header row.", at_header)
         )
-    pos = _skip(text, pos + 1)
-    number = 0
-    if pos < len(text) and text[pos] == "]":
+    names = [h.strip() for h in header]
+    for name in names:
+        if name not in COLUMNS:
+            raise InfercostError(
+                Diagnostic(messages.UNKNOWN_COLUMN, messages.unknown_column(name), at_header)
+            )
+    for name in names:
+        if names.count(name) > 1:
+            raise InfercostError(
+                Diagnostic(
+                    "Duplicate usage column",
+                    f'the column "{echo(name)}" appears {names.count(name)} times in the header.',
+                    at_header,
+                )
+            )
+    for name in REQUIRED:
+        if name not in names:
+            raise InfercostError(
+                Diagnostic(
+                    "Missing usage column",
+                    f'the required column "{name}" is missing.',
+                    at_header,
+                )
+            )
+    return names
+
+
+def _check_json_start(path: Path, shown: str, fmt: str) -> None:
+    if fmt != "json":
         return
-    while True:
-        number += 1
-        line = _line(text, pos)
-        try:
-            value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise _bad(shown, RowRef(number, exc.lineno), f"invalid JSON ({exc.msg}).") from None
-        yield _object(value, shown, number, line)
-        pos = _skip(text, pos)
-        if pos < len(text) and text[pos] == ",":
-            pos = _skip(text, pos + 1)
-            continue
-        if pos < len(text) and text[pos] == "]":
-            return
-        raise _bad(
-            shown,
-            RowRef(number, _line(text, pos)),
-            "expected , or ] after a row.",
-            "Invalid usage file",
+    with path.open("rb") as raw:
+        head = raw.read(4096).lstrip(b" \t\r\n")
+    if not head.startswith(b"["):
+        raise InfercostError(
+            Diagnostic(
+                "Invalid usage file",
+                "a .json snapshot is an array of objects.",
+                SourceRange.point(shown, 1, 1),
+            )
         )
 
 
-def _jsonl_rows(handle: TextIO, shown: str) -> Iterator[Row]:
-    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
-    number = 0
-    for line_no, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        number += 1
+def _not_utf8(shown: str, exc: UnicodeDecodeError) -> InfercostError:
+    return InfercostError.at("Unreadable usage file", f"{shown} is not UTF-8 text ({exc.reason}).")
+
+
+def _utf8_problem(path: Path, shown: str) -> InfercostError | None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as raw:
         try:
-            value = decoder.decode(line)
-        except json.JSONDecodeError as exc:
-            raise _bad(shown, RowRef(number, line_no), f"invalid JSON ({exc.msg}).") from None
-        yield _object(value, shown, number, line_no)
+            while chunk := raw.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return _not_utf8(shown, exc)
+    return None
 
 
-def _object(value: object, shown: str, number: int, line: int) -> Row:
-    ref = RowRef(number, line)
-    if not isinstance(value, dict):
-        raise _bad(shown, ref, "each row must be a JSON object.")
-    _check_columns(value, shown, ref)
-    cells: list[object] = []
-    for column in COLUMNS:
-        cell = value.get(column)
-        if cell is None or cell == "":
-            cells.append(None)
-        elif column == "units":
-            cells.append(cell)
+def _scan_failure(path: Path, shown: str, fmt: str, exc: BaseException) -> InfercostError:
+    """The engine could not scan the file: say where, in the words of the format."""
+    problem = _utf8_problem(path, shown)
+    if problem is not None:
+        return problem
+    if fmt == "json":
+        found = lines.json_array_error(path.read_text(encoding="utf-8"))
+        if found is not None:
+            row, line, detail = found
+            where = f"row {row}: " if row else ""
+            summary = "Invalid usage row" if row and "JSON" in detail else "Invalid usage file"
+            return InfercostError(
+                Diagnostic(summary, where + detail, SourceRange.point(shown, line, 1))
+            )
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InfercostError(
+        Diagnostic("Invalid usage file", f"{shown} cannot be read ({first[:200]}).")
+    )
+
+
+def _csv_rejects(snap: Snapshot, exc: BaseException) -> InfercostError:
+    """Structural CSV errors (ragged rows, stray quotes), every one up to the limit."""
+    problem = _utf8_problem(snap.file, snap.path)
+    if problem is not None:
+        return problem
+    scan = snap.source.rows.replace("strict_mode=true", "strict_mode=true, store_rejects=true")
+    try:
+        snap.con.execute(f"SELECT count(*) FROM {scan}").fetchall()
+        found = snap.con.execute(
+            "SELECT line, error_type, csv_line, count(*) OVER () FROM reject_errors "
+            "ORDER BY line LIMIT ?",
+            [MAX_REPORTED],
+        ).fetchall()
+    except engine.engine_errors():
+        found = []
+    if not found:
+        return _scan_failure(snap.file, snap.path, "csv", exc)
+    width = len(_csv_header(snap.file, snap.path))
+    wanted = {line for line, *_ in found}
+    rows = {}
+    for number, start, _ in lines.csv_records(snap.file):
+        if start in wanted:
+            rows[start] = number
+        if start >= max(wanted):
+            break
+    diagnostics = []
+    for line, kind, text, _ in found:
+        if kind in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+            cells = next(csv.reader([text or ""]), [])
+            detail = f"expected {width} cells, found {len(cells)}."
         else:
-            cells.append(_text(cell, column, shown, ref))
-    return (number, line, *cells)  # type: ignore[return-value]
+            detail = f"malformed CSV ({str(kind).lower()})."
+        diagnostics.append(snap.error(RowRef(rows.get(line, 0), line), detail, "Invalid usage row"))
+    return InfercostError(*diagnostics, *_more(found[0][3], snap.path))
 
 
-def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
+def _more(total: int, shown: str) -> list[Diagnostic]:
+    if total <= MAX_REPORTED:
+        return []
+    return [
+        Diagnostic(
+            "Too many bad usage rows",
+            f"{total - MAX_REPORTED} more bad rows in {shown} are not shown (the first "
+            f"{MAX_REPORTED} are).",
+        )
+    ]
 
 
-def _line(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
+def _aggregate(snap: Snapshot, period: str | None) -> None:
+    con, rows = snap.con, snap.source.rows
 
-
-def _text(value: object, column: str, shown: str, ref: RowRef) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Decimal) and column in ("customer", "period"):
-        return str(value)
-    raise _bad(shown, ref, f'"{column}" must be a string.')
-
-
-def _units(raw: object, shown: str, ref: RowRef) -> Decimal:
-    if isinstance(raw, Decimal):
-        units = raw
-    elif isinstance(raw, str):
-        try:
-            units = Decimal(raw.strip())
-        except InvalidOperation:
-            raise _bad(shown, ref, f'units must be a number, not "{raw}".') from None
-        if not units.is_finite():
-            raise _bad(shown, ref, f'units must be a number, not "{raw}".')
-    else:
-        raise _bad(shown, ref, f"units must be a number, not {json.dumps(raw)}.")
-    if units < ZERO:
-        raise _bad(shown, ref, f"units must be >= 0, not {raw}.")
-    return units
-
-
-def _groups(rows: Iterable[Row], shown: str) -> tuple[Groups, int]:
-    """Group rows by everything but their units, validating the units of every row.
-
-    Only the units differ from row to row in a way that needs a per-row check; every
-    other rule concerns a group, and the first row of the first offending group is the
-    first offending row, so checking groups in first-row order reports the same row.
-    """
-    groups: Groups = {}
-    count = 0
-    for number, line, feature, raw, customer, subscription, row_period in rows:
-        count += 1
-        ref = RowRef(number, line)
-        units = _units(raw, shown, ref) if raw is not None else None
-        key = (feature, customer, subscription, row_period)
-        if units is None:
-            raise _bad(shown, ref, 'the required value "units" is missing.')
-        known = groups.get(key)
-        groups[key] = (units, ref) if known is None else (known[0] + units, known[1])
-    return groups, count
-
-
-def _aggregate(grouped: tuple[Groups, int], shown: str, period: str | None) -> Snapshot:
-    groups, count = grouped
-    snap = Snapshot(shown, rows=count)
-    # Groups are in the order of their first rows (dicts keep insertion order), so the
-    # first group that breaks a rule holds the first row that breaks it.
-    ordered = list(groups.items())
-    if not ordered:
-        return snap
-    with_customer = ordered[0][0][1] is not None
-    with_period = ordered[0][0][3] is not None
-    periods: dict[str, RowRef] = {}
-    feature_units, feature_rows, customers = snap.units, snap.feature_rows, snap.customers
-    for (feature, customer, subscription, row_period), (units, ref) in ordered:
-        if (row_period is not None) != with_period:
-            raise _bad(shown, ref, "every row needs a period once one row has one.")
-        if (customer is not None) != with_customer:
-            raise _bad(
-                shown,
-                ref,
-                "either every row names a customer or none does; this row "
-                + ("does not." if customer is None else "does."),
+    def group(scale: int, precise: bool) -> str:
+        cast = f"TRY_CAST(units AS {decimal_type(scale)})"
+        if precise:  # every rule, exactly, at the scale the snapshot needs
+            bad, unfit = _BAD, f"NOT {_BAD} AND {cast} IS NULL"
+            odd = "false"
+            places = "0"
+        else:
+            # Cheap tests for the large happy path: a cell the cast refuses (or with "_",
+            # which it accepts) is bad; one that may hold more digits after the point
+            # than the first scale keeps is odd. Either sends the file to the precise pass.
+            bad = f"problem IS NOT NULL OR units IS NULL OR {cast} IS NULL OR {cast} < 0"
+            bad += " OR contains(units, '_')"
+            unfit = "false"
+            odd = "length(units) > 10 OR contains(units, 'e') OR contains(units, 'E')"
+            places = (
+                "CASE WHEN contains(units, '.') THEN "
+                "length(rtrim(rtrim(split_part(units, '.', 2)), '0')) ELSE 0 END"
             )
-        if feature is None and (customer is None or units != ZERO):
-            raise _bad(
-                shown,
-                ref,
-                'the required value "feature" is missing (it may be empty only on a '
-                "customer row with units = 0).",
+        return (
+            "CREATE OR REPLACE TEMP TABLE groups AS SELECT feature, customer, subscription, "
+            f"period, sum({cast}) AS units, count(*) AS n, count_if({bad}) AS bad, "
+            f"count_if({unfit}) AS unfit, count_if({odd}) AS odd, max({places}) AS places "
+            f"FROM {rows} GROUP BY ALL"
+        )
+
+    def summarize() -> tuple[Any, ...]:
+        found: tuple[Any, ...] = con.execute(
+            "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(sum(unfit), 0), "
+            "coalesce(sum(odd), 0), coalesce(max(places), 0), "
+            "count_if(customer IS NULL), count_if(customer IS NOT NULL), "
+            "count_if(period IS NULL), count_if(period IS NOT NULL), "
+            "count_if(feature IS NULL AND (customer IS NULL OR units <> 0)), "
+            "count_if(customer IS NULL AND subscription IS NOT NULL), "
+            "count_if(customer IS NOT NULL AND subscription IS NULL), "
+            "list(DISTINCT period ORDER BY period) FILTER (WHERE period IS NOT NULL) "
+            "FROM groups"
+        ).fetchone()
+        return found
+
+    try:
+        con.execute(group(FIRST_SCALE, precise=False))
+        summary = summarize()
+        if summary[1] or summary[3]:
+            # Something to look at closely: measure the scale exactly and group again.
+            (exact,) = con.execute(
+                f"SELECT coalesce(max({_SCALE}), 0) FROM {rows} WHERE NOT {_BAD}"
+            ).fetchone()
+            snap.scale = min(int(exact), engine.MAX_DIGITS)
+            con.execute(group(snap.scale, precise=True))
+            summary = summarize()
+        else:
+            snap.scale = int(summary[4])
+    except engine.out_of_range():
+        raise snap.too_large() from None
+    except engine.engine_errors() as exc:
+        if snap.source.format == "csv":
+            raise _csv_rejects(snap, exc) from None
+        raise _scan_failure(snap.file, snap.path, snap.source.format, exc) from None
+    n, bad, unfit, _, _, no_cust, cust, no_period, with_period = summary[:9]
+    no_feature, sub_alone, cust_alone, periods = summary[9:]
+    snap.rows = int(n)
+    periods = periods or []
+    several = len(periods) > 1 and period is None
+    if period is not None and with_period:
+        snap.in_period = f"period = {string(period)}"
+    if (bad or unfit or (no_cust and cust) or (no_period and with_period) or no_feature
+            or sub_alone or cust_alone):  # fmt: skip
+        raise _row_errors(snap, check_owners=not several)
+    if several:
+        raise InfercostError(
+            Diagnostic(
+                "Several usage periods",
+                f"the snapshot spans several periods ({', '.join(periods)}); choose one "
+                "with --period.",
+                SourceRange.point(snap.path, 1, 1),
             )
-        if customer is None and subscription is not None:
-            raise _bad(shown, ref, "a subscription is given without a customer.")
-        if customer is not None and subscription is None:
-            raise _bad(shown, ref, f'customer "{customer}" has no subscription.')
-        if row_period is not None:
-            periods.setdefault(row_period, ref)
-            if period is not None and row_period != period:
-                continue
-        # One period remains (or several, which is an error below), so each group is a
-        # distinct (customer, subscription, feature).
-        if feature is not None:
-            if feature in feature_units:
-                feature_units[feature] += units
-            else:
-                feature_units[feature] = units
-                feature_rows[feature] = ref
-        if customer is None:
-            continue
-        known = customers.get(customer)
-        if known is None:
-            known = customers[customer] = Customer(customer, subscription, {}, ref)
-        elif known.subscription != subscription:
-            raise _bad(
-                shown,
-                ref,
-                f'customer "{customer}" has subscription "{subscription}" here but '
-                f'"{known.subscription}" at row {known.first.row}; a customer has one '
-                "subscription per period.",
-            )
-        if feature is not None:
-            known.units[feature] = units
-    if len(periods) > 1 and period is None:
-        names = ", ".join(sorted(periods))
-        raise _bad(
-            shown,
-            None,
-            f"the snapshot spans several periods ({names}); choose one with --period.",
-            "Several usage periods",
         )
     if period is not None:
-        if with_period and period not in periods:
-            raise _bad(
-                shown,
-                None,
-                f'no row has period "{period}"; found: ' + ", ".join(sorted(periods)) + ".",
-                "Unknown usage period",
-            )
         if not with_period:
-            raise _bad(
-                shown,
-                None,
-                f'--period "{period}" was given, but the snapshot has no period column.',
-                "Unknown usage period",
+            raise InfercostError(
+                Diagnostic(
+                    "Unknown usage period",
+                    f'--period "{period}" was given, but the snapshot has no period column.',
+                    SourceRange.point(snap.path, 1, 1),
+                )
             )
-    snap.period = period if period is not None else next(iter(periods), None)
-    snap.has_customers = with_customer
-    return snap
+        if period not in periods:
+            raise InfercostError(
+                Diagnostic(
+                    "Unknown usage period",
+                    f'no row has period "{period}"; found: ' + ", ".join(periods) + ".",
+                    SourceRange.point(snap.path, 1, 1),
+                )
+            )
+    (owners,) = con.execute(
+        "SELECT count(*) FROM (SELECT customer FROM groups WHERE customer IS NOT NULL AND "
+        f"{snap.in_period} GROUP BY customer HAVING min(subscription) <> max(subscription))"
+    ).fetchone()
+    if owners:
+        raise _row_errors(snap, check_owners=True)
+    # Groups are keyed by period too, so those of one period are already one per
+    # (customer, subscription, feature). Units keep the grouping's scale; whoever
+    # multiplies casts them to ``snap.scale``, the fewest digits that hold them exactly.
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {snap.table} AS SELECT customer, subscription, "
+        f"feature, units FROM groups WHERE {snap.in_period}"
+    )
+    snap.has_customers = bool(cust)
+    snap.period = period if period is not None else (periods[0] if periods else None)
+
+
+def _row_errors(snap: Snapshot, check_owners: bool) -> InfercostError:
+    """Number the rows and report every bad one (up to the limit), in file order."""
+    cast = f"TRY_CAST(units AS {decimal_type(snap.scale)})"
+    owner = (
+        f"WHEN src.customer IS NOT NULL AND {snap.in_period.replace('period', 'src.period')} "
+        "AND src.subscription <> owners.owner THEN 'subscription_conflict'"
+        if check_owners
+        else ""
+    )
+    numbered = snap.source.numbered
+    query = f"""
+        WITH src AS (SELECT * FROM {numbered}),
+        head AS (SELECT customer IS NULL AS no_customer, period IS NULL AS no_period
+                 FROM src WHERE rn = 1),
+        owners AS (SELECT customer, arg_min(subscription, rn) AS owner, min(rn) AS owner_rn
+                   FROM src WHERE customer IS NOT NULL AND subscription IS NOT NULL
+                   AND problem IS NULL AND {snap.in_period} GROUP BY customer),
+        coded AS (
+          SELECT src.*, owners.owner, owners.owner_rn, CASE
+            WHEN src.problem IS NOT NULL THEN src.problem
+            WHEN src.units IS NULL THEN 'units_missing'
+            WHEN NOT regexp_full_match(src.units, '{NUMBER}') THEN 'units_number'
+            WHEN {_NEGATIVE.replace("units", "src.units")} THEN 'units_negative'
+            WHEN {cast.replace("units", "src.units")} IS NULL THEN 'units_range'
+            WHEN (src.period IS NULL) <> head.no_period THEN 'period_mixed'
+            WHEN (src.customer IS NULL) <> head.no_customer THEN 'customer_mixed'
+            WHEN src.feature IS NULL AND (src.customer IS NULL
+                 OR {cast.replace("units", "src.units")} <> 0) THEN 'feature_missing'
+            WHEN src.customer IS NULL AND src.subscription IS NOT NULL
+                 THEN 'subscription_without_customer'
+            WHEN src.customer IS NOT NULL AND src.subscription IS NULL
+                 THEN 'customer_without_subscription'
+            {owner}
+          END AS code
+          FROM src CROSS JOIN head LEFT JOIN owners ON src.customer = owners.customer)
+        SELECT rn, line, code, feature, units, customer, subscription, period, owner,
+               owner_rn, raw, count(*) OVER () AS total
+        FROM coded WHERE code IS NOT NULL ORDER BY rn LIMIT {MAX_REPORTED}
+    """
+    found = snap.con.execute(query).fetchall()
+    if not found:  # the counts and the rows disagree: never pass silently
+        return InfercostError(
+            Diagnostic("Invalid usage file", f"{snap.path} has rows that cannot be read.")
+        )
+    names = ("rn", "line", "code", "feature", "units", "customer", "subscription", "period",
+             "owner", "owner_rn", "raw", "total")  # fmt: skip
+    records = [dict(zip(names, values, strict=True)) for values in found]
+    at = snap.lines(
+        (r["rn"] for r in records),
+        {r["rn"]: r["line"] for r in records if r["line"] is not None},
+    )
+    diagnostics = []
+    for record in records:
+        summary, detail = messages.row_problem(record["code"], record)
+        diagnostics.append(snap.error(RowRef(record["rn"], at[record["rn"]]), detail, summary))
+    return InfercostError(*diagnostics, *_more(records[0]["total"], snap.path))
 
 
 def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> None:
     """Every feature and subscription a row names must be declared (on some side)."""
-    from infercost.errors import did_you_mean
-
-    for feature, ref in sorted(snap.feature_rows.items(), key=lambda kv: kv[1].row):
-        if feature not in features:
-            raise _bad(
-                snap.path,
-                ref,
-                f'unknown feature "{feature}".' + did_you_mean(feature, features),
-                "Unknown feature in usage",
+    used = snap.con.execute(
+        f"SELECT list(DISTINCT feature) FILTER (WHERE feature IS NOT NULL), "
+        f"list(DISTINCT subscription) FILTER (WHERE subscription IS NOT NULL) FROM {snap.table}"
+    ).fetchone()
+    unknown_features = sorted(set(used[0] or []) - features)
+    unknown_subscriptions = sorted(set(used[1] or []) - subscriptions)
+    if not unknown_features and not unknown_subscriptions:
+        return
+    numbered, found = snap.source.numbered, []
+    if unknown_features:
+        found += snap.con.execute(
+            f"SELECT min(rn), feature, NULL, NULL FROM {numbered} WHERE {snap.in_period} "
+            "AND list_contains(?, feature) GROUP BY feature ORDER BY 1 LIMIT ?",
+            [unknown_features, MAX_REPORTED],
+        ).fetchall()
+    if unknown_subscriptions:
+        found += snap.con.execute(
+            f"SELECT min(rn), NULL, customer, subscription FROM {numbered} "
+            f"WHERE {snap.in_period} AND list_contains(?, subscription) "
+            "GROUP BY customer, subscription ORDER BY 1 LIMIT ?",
+            [unknown_subscriptions, MAX_REPORTED],
+        ).fetchall()
+    found = found[:MAX_REPORTED]
+    at = snap.lines(rn for rn, *_ in found)
+    diagnostics = []
+    for rn, feature, customer, subscription in found:
+        ref = RowRef(rn, at[rn])
+        if feature is not None:
+            diagnostics.append(
+                snap.error(
+                    ref,
+                    f'unknown feature "{echo(feature)}".' + did_you_mean(feature, features),
+                    "Unknown feature in usage",
+                )
             )
-    for customer in snap.customers.values():
-        if customer.subscription not in subscriptions:
-            raise _bad(
-                snap.path,
-                customer.first,
-                f'customer "{customer.id}" has unknown subscription "{customer.subscription}".'
-                + did_you_mean(customer.subscription, subscriptions),
-                "Unknown subscription in usage",
+        else:
+            diagnostics.append(
+                snap.error(
+                    ref,
+                    f'customer "{echo(customer)}" has unknown subscription '
+                    f'"{echo(subscription)}".' + did_you_mean(subscription, subscriptions),
+                    "Unknown subscription in usage",
+                )
             )
+    raise InfercostError(*diagnostics)
 
 
 def read_snapshot_bytes(data: bytes, shown: str, period: str | None = None) -> Snapshot:
     """A snapshot from bytes already read (a file as committed at a git ref), parsed
     exactly as :func:`read_snapshot` parses a file; ``shown`` names it in errors and
-    picks the format by its extension (a trailing ``@REF`` is ignored)."""
-    fmt = FORMATS.get(Path(shown.rsplit("@", 1)[0]).suffix.lower())
-    if fmt is None:
+    picks the format by its extension (a trailing ``@REF`` is ignored).
+
+    The bytes go to a private temporary copy read by the same engine path, so a
+    committed snapshot is validated and grouped exactly as one on disk; the copy is
+    unlinked at once (the reader keeps its descriptor open for later line lookups)."""
+    suffix = Path(shown.rsplit("@", 1)[0]).suffix.lower()
+    if suffix not in FORMATS:
         raise InfercostError.at(
             "Unsupported usage file",
             f"{shown}: the format is chosen by extension: .csv, .json, .jsonl or .ndjson.",
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InfercostError.at(
-            "Unreadable usage file", f"{shown} is not UTF-8 text ({exc.reason})."
-        ) from None
-    handle = io.StringIO(text, newline="")
-    if fmt == "csv":
-        grouped = _csv_groups(handle, shown)
-    else:
-        reader = _json_rows if fmt == "json" else _jsonl_rows
-        grouped = _groups(reader(handle, shown), shown)
-    return _aggregate(grouped, shown, period)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / f"usage{suffix}"
+        copy.write_bytes(data)
+        return read_snapshot(copy, period, shown=shown)

@@ -241,16 +241,29 @@ def test_price_sheet_in_another_currency() -> None:
     header = 'price_sheet "pinecone" {'
     prices = hcl(PRICES).replace(header, header + '\n  currency = "EUR"')
     summary, detail, at = fail(prices=prices)
-    assert summary == "Currency mismatch"
-    assert detail.startswith('price_sheet "pinecone" is in EUR, but the stack uses USD')
+    assert summary == "Missing exchange rate"
+    assert detail == (
+        'price_sheet "pinecone" is in EUR, but the stack uses USD; set infercost '
+        "{ exchange_rates = { EUR = ... } } (units of USD per one EUR)."
+    )
     assert at == ("prices.hcl", 12, 14)
 
 
-def test_sheets_follow_the_stack_currency() -> None:
-    stack = load({"prices.hcl": PRICES, "main.hcl": main(),
-                  "settings.hcl": 'infercost {\n  currency = "EUR"\n}\n'})  # fmt: skip
+def test_a_sheet_without_currency_is_in_usd_not_the_stacks() -> None:
+    """SPEC §15: a USD list price is never relabelled as euros."""
+    settings = 'infercost {\n  currency = "EUR"\n}\n'
+    errors = errors_of({"prices.hcl": PRICES, "main.hcl": main(), "settings.hcl": settings})
+    assert [d.summary for d in errors] == ["Missing exchange rate"] * 2
+    assert errors[0].detail.startswith(
+        'price_sheet "openai" is in USD (a sheet without currency is in USD), but the stack '
+        "uses EUR"
+    )
+    assert where(errors[0]) == ("prices.hcl", 1, 13)  # the sheet's label
+    settings = 'infercost {\n  currency = "EUR"\n  exchange_rates = { USD = 0.92 }\n}\n'
+    stack = load({"prices.hcl": PRICES, "main.hcl": main(), "settings.hcl": settings})
     assert stack.currency == "EUR"
-    assert {sheet.currency for sheet in stack.price_sheets.values()} == {"EUR"}
+    assert {sheet.currency for sheet in stack.price_sheets.values()} == {"USD"}
+    assert {sheet.exchange_rate for sheet in stack.price_sheets.values()} == {Decimal("0.92")}
 
 
 # -- distributions --------------------------------------------------------------------------

@@ -247,6 +247,9 @@ def test_step_targets(write_stack: WriteStack) -> None:
         "quantity_per_call": None,
         "retry_rate": D("0.1"),
         "cached_share": D("0.5"),
+        "cache_write_share": D(0),
+        "processing": "standard",
+        "long_context_share": None,  # gpt-4o has no long-context tier here
         "cacheable": True,
         "cost_per_unit": D("0.015235"),  # at multiplier 1
         "cost_share": div(D("0.015235"), D("0.015635")),
@@ -259,6 +262,9 @@ def test_step_targets(write_stack: WriteStack) -> None:
     assert retrieve["max_input_tokens_per_call"] is None
     assert retrieve["output_tokens_per_call"] is None
     assert retrieve["cached_share"] is None
+    assert retrieve["cache_write_share"] is None
+    assert retrieve["processing"] is None
+    assert retrieve["long_context_share"] is None
     assert retrieve["quantity_per_call"] == D(5)
     assert retrieve["cacheable"] is False
     assert retrieve["cost_per_unit"] == D("0.0004")

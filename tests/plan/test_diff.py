@@ -69,7 +69,7 @@ def test_configuration_changes_by_address(write_stack) -> None:
             "price_sheet.pinecone",
             "delete",
             None,
-            {"currency": "USD", "effective": None, "description": None},
+            {"currency": "USD", "effective": None, "discount": D(0), "description": None},
             None,
         ),
         (

@@ -68,6 +68,15 @@ def project_documents(tmp) -> list[dict[str, Any]]:
     return docs
 
 
+PRICE_CUT = """
+price_sheet "openai" {
+  model "gpt-4o-mini" {
+    input_per_mtok = 0.12
+  }
+}
+"""
+
+
 def schema(kind: str) -> dict[str, Any]:
     path = importlib.resources.files("infercost").joinpath("schemas", f"{kind}.schema.json")
     return json.loads(path.read_text(encoding="utf-8"))
@@ -85,6 +94,8 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
     tmp = tmp_path_factory.mktemp("docs")
     what_ifs = tmp / "waivers.hcl"
     what_ifs.write_text(WAIVERS, encoding="utf-8")
+    price_cut = tmp / "price-cut.hcl"
+    price_cut.write_text(PRICE_CUT, encoding="utf-8")
     base = tmp / "base"
     base.mkdir()
     for name, text in PLAN_STACK.items():
@@ -99,6 +110,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
             "breakdown": [run_json(["breakdown", SA]), run_json(["breakdown", SEARCH])],
             "plan": [
                 run_json(["plan", SA, "--what-if", DRAFT_WHAT_IF]),  # update, attribution
+                run_json(["plan", SA, "--what-if", str(price_cut)]),  # price changes
                 run_json(["plan", SEARCH]),  # create-only, empty base
                 run_json(["plan", SEARCH, "--base-dir", SEARCH]),  # no change
                 run_json(["plan", SA, "--base-dir", str(base)]),  # create and delete
@@ -123,8 +135,9 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
         }
 
 
-# Schemas whose documents are checked beside their command's tests (tests/usage).
-OTHER_KINDS = ("usage-import",)
+# Schemas whose documents are checked beside their command's tests (tests/usage,
+# tests/prices).
+OTHER_KINDS = ("usage-import", "prices-history", "prices-outdated")
 
 
 def test_the_schemas_ship_in_the_package() -> None:

@@ -88,11 +88,15 @@ def test_nested_blocks_without_a_match_are_added(stack) -> None:
             "create",
             None,
             None,
-            # defaults filled: the cached price defaults to the input price, output to 0
+            # defaults filled: cached read and cache write default to the input price,
+            # output and the per-call fee to 0
             {
                 "input_per_mtok": D(2),
                 "cached_input_per_mtok": D(2),
+                "cache_write_per_mtok": D(2),
                 "output_per_mtok": D(0),
+                "per_call": D(0),
+                "source": None,
                 "description": None,
             },
         ),
@@ -110,7 +114,9 @@ def test_nested_blocks_without_a_match_are_added(stack) -> None:
                 "input_tokens": D(500),
                 "output_tokens": D(0),
                 "cached_share": D(0),
+                "cache_write_share": D(0),
                 "context_growth": D(0),
+                "processing": "standard",
                 "description": None,
             },
         ),

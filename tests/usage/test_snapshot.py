@@ -57,7 +57,7 @@ def read_error(here: Path, name: str, content: str | bytes, period: str | None =
 def test_csv_rows_add_up(here: Path) -> None:
     snap = read(here, "u.csv", "feature,units\nchat,3\nsearch,0.5\nchat,4.25\n")
     assert snap.units == {"chat": Decimal("7.25"), "search": Decimal("0.5")}
-    assert (snap.rows, snap.has_customers, snap.period, snap.customers) == (3, False, None, {})
+    assert (snap.rows, snap.has_customers, snap.period, snap.customer_ids()) == (3, False, None, [])
 
 
 def test_json_numbers_are_decimals(here: Path) -> None:
@@ -82,9 +82,12 @@ def test_customers_and_idle_customers(here: Path) -> None:
     ))  # fmt: skip
     assert snap.has_customers
     assert snap.units == {"chat": Decimal(15), "search": Decimal(1)}
-    assert snap.customers["acme"].units == {"chat": Decimal(15), "search": Decimal(1)}
-    assert snap.customers["idle"].units == {}
-    assert snap.customers["idle"].subscription == "team"
+    assert snap.customer_ids() == ["acme", "idle"]
+    acme, idle = snap.customer("acme"), snap.customer("idle")
+    assert acme is not None and idle is not None
+    assert acme.units == {"chat": Decimal(15), "search": Decimal(1)}
+    assert idle.units == {}
+    assert idle.subscription == "team"
 
 
 def test_period_column(here: Path) -> None:

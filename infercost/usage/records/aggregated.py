@@ -14,7 +14,7 @@ from infercost.usage.records.run import EngineOutput
 
 
 def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
-    con = connect()
+    con = connect(ordered=False)
     try:
         raw = read.tabular(con, files, read.file_format(files), ordered=False)
         columns = {c.lower(): c for c in raw.columns}

@@ -24,7 +24,7 @@ PROVIDER = ("ServiceProviderName", "ProviderName")  # FOCUS 1.2 renamed Provider
 
 
 def read_focus(stack: Stack, files: Sequence[SourceFile], period: str | None) -> ImportResult:
-    con = connect()
+    con = connect(ordered=False)
     label = ", ".join(f.shown for f in files)
     try:
         fmt = read.file_format(files)

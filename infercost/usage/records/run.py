@@ -149,7 +149,7 @@ def _line_of(path: str, row: int, source: str) -> int | None:
 def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
     """Scan the files once: sum per unit and per pricing bucket, and check every rule on
     the way; read them again, with a problem code per record, only when a rule broke."""
-    con = connect()
+    con = connect(ordered=False)
     try:
         mapped = source.mapped(con, ordered=False)
         con.execute(f"CREATE TEMP VIEW records AS {mapped}")

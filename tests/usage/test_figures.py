@@ -1,0 +1,148 @@
+"""The engine's per-customer figures equal a plain Python Decimal aggregation.
+
+The reference below adds exact products in a context wide enough never to round, then
+rounds each figure once to the engine's 28 digits (SPEC §10): the meaning the engine's
+SQL must have, whatever the sizes and scales of units and prices.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infercost.usage import figures
+from infercost.usage.figures import price_customers
+from infercost.usage.snapshot import read_snapshot
+
+WIDE = decimal.Context(prec=500, traps=[decimal.Inexact])
+ROUND = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
+CUSTOMERS = {"acme": "pro", "beta": "team", "gamma": "pro", "delta": "free", "eps": "team"}
+_counter = itertools.count()
+
+
+def decimals(max_scale: int, max_exponent: int) -> st.SearchStrategy[Decimal]:
+    return st.builds(
+        lambda digits, scale: Decimal(digits).scaleb(-scale),
+        st.integers(min_value=0, max_value=10**max_exponent),
+        st.integers(min_value=0, max_value=max_scale),
+    )
+
+
+rows = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(CUSTOMERS)),
+        st.sampled_from(["chat", "search", "legacy", ""]),
+        decimals(max_scale=12, max_exponent=9),
+    ),
+    min_size=1,
+    max_size=30,
+)
+money = decimals(max_scale=30, max_exponent=28)
+
+
+def reference(data, cpu, rpu, prices):
+    units: dict[tuple[str, str], Decimal] = {}
+    for customer, feature, amount in data:
+        if feature:
+            key = (customer, feature)
+            units[key] = WIDE.add(units.get(key, Decimal(0)), amount)
+    out = {}
+    for customer, sub in sorted(CUSTOMERS.items()):
+        if sub not in prices or not any(c == customer for c, _, _ in data):
+            continue
+        cogs, revenue = Decimal(0), prices[sub]
+        for (c, feature), amount in units.items():
+            if c == customer and feature in cpu:
+                cogs = WIDE.add(cogs, WIDE.multiply(amount, cpu[feature]))
+                revenue = WIDE.add(revenue, WIDE.multiply(amount, rpu[feature]))
+        out[customer] = (sub, ROUND.plus(cogs), ROUND.plus(revenue), cogs > revenue)
+    return out
+
+
+def write(tmp: Path, data) -> Path:
+    path = tmp / f"u{next(_counter)}.csv"
+    lines = ["customer,subscription,feature,units"]
+    for customer, feature, amount in data:
+        lines.append(f"{customer},{CUSTOMERS[customer]},{feature},{amount if feature else 0}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=rows,
+    cpu=st.fixed_dictionaries({"chat": money, "search": money}),
+    rpu=st.fixed_dictionaries({"chat": decimals(4, 3), "search": decimals(4, 3)}),
+    prices=st.fixed_dictionaries({"pro": decimals(2, 4), "team": decimals(2, 4)}),
+)
+def test_engine_equals_the_decimal_reference(tmp_path_factory, data, cpu, rpu, prices) -> None:
+    data = [(c, f, a if f else Decimal(0)) for c, f, a in data]
+    snap = read_snapshot(write(tmp_path_factory.getbasetemp(), data))
+    got = price_customers(snap, cpu, rpu, prices)
+    expected = reference(data, cpu, rpu, prices)
+    rows_ = got.customers
+    assert rows_.ids == list(expected)
+    assert {
+        cid: (sub, cogs, revenue, under)
+        for cid, sub, cogs, revenue, under in zip(
+            rows_.ids, rows_.subscriptions, rows_.cogs, rows_.revenue, rows_.underwater,
+            strict=True,
+        )
+    } == expected  # fmt: skip
+    # units per subscription and feature add up the customers' units
+    for sub in prices:
+        for feature, total in got.units[sub].items():
+            assert total == sum(
+                (a for c, f, a in data if f == feature and CUSTOMERS[c] == sub), Decimal(0)
+            )
+    assert got.counts == {s: sum(1 for v in expected.values() if v[0] == s) for s in prices}
+
+
+def test_the_exact_fallback_gives_the_engines_figures(tmp_path: Path) -> None:
+    data = [("acme", "chat", Decimal("12.5")), ("acme", "search", Decimal("3")),
+            ("beta", "chat", Decimal("0.125")), ("gamma", "", Decimal(0))]  # fmt: skip
+    snap = read_snapshot(write(tmp_path, data))
+    cpu = {"chat": Decimal("0.0123456789012345678901234567"), "search": Decimal("2")}
+    rpu = {"chat": Decimal("0.4"), "search": Decimal(0)}
+    prices = {"pro": Decimal(29), "team": Decimal(99)}
+    engine_rows = figures._in_engine(snap, cpu, rpu, prices)
+    python_rows = figures._in_python(snap, cpu, rpu, prices)
+    assert engine_rows == python_rows
+    # acme: 12.5 * 0.0123456789012345678901234567 + 3 * 2, exact then 28 digits
+    assert engine_rows.cogs[0] == Decimal("6.154320986265432098626543209")
+    assert engine_rows.revenue[0] == Decimal(29) + Decimal("12.5") * Decimal("0.4")
+    assert engine_rows.ids == ["acme", "beta", "gamma"]
+    assert engine_rows.cogs[2] == 0 and engine_rows.revenue[2] == 29
+
+
+def test_products_beyond_38_digits_fall_back_exactly(tmp_path: Path) -> None:
+    # 0.000001 units (scale 6) times a cost with 35 digits after the point: 41 > 38.
+    data = [("acme", "chat", Decimal("1000000.000001"))]
+    snap = read_snapshot(write(tmp_path, data))
+    cpu = {"chat": Decimal("0.00000001234567890123456789012345678"), "search": Decimal(0)}
+    got = price_customers(snap, cpu, {"chat": Decimal(0), "search": Decimal(0)},
+                          {"pro": Decimal(1)})  # fmt: skip
+    exact = WIDE.multiply(Decimal("1000000.000001"), cpu["chat"])
+    assert got.customers.cogs == [ROUND.plus(exact)]
+    assert got.customers.underwater == [False]
+
+
+def test_figures_ignore_the_callers_decimal_context(tmp_path: Path) -> None:
+    data = [("acme", "chat", Decimal("3")), ("beta", "chat", Decimal("1.5"))]
+    snap = read_snapshot(write(tmp_path, data))
+    cpu = {"chat": Decimal("0.3333333333333333333333333333"), "search": Decimal(0)}
+    rpu = {"chat": Decimal(0), "search": Decimal(0)}
+    prices = {"pro": Decimal(1), "team": Decimal(1)}
+    with decimal.localcontext() as ctx:
+        ctx.prec = 2
+        ctx.rounding = decimal.ROUND_UP
+        got = price_customers(snap, cpu, rpu, prices)
+    # 3 × 0.333… is exact; 1.5 × 0.333… = 0.49999999999999999999999999995 (29 digits),
+    # rounded once, half-even, to 28: the kept 9 is odd, so it rounds up to 0.5.
+    assert got.customers.cogs == [Decimal("0.9999999999999999999999999999"),
+                                  Decimal("0.5000000000000000000000000000")]  # fmt: skip
