@@ -57,13 +57,14 @@ def money(value: Decimal | None, currency: str = "USD", *, signed: bool = False)
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
-def pct(value: Decimal | None, *, signed: bool = False) -> str:
-    """A value already in percent (12.5) as 12.5%: always one decimal."""
+def pct(value: Decimal | None, *, signed: bool = False, digits: int = 1) -> str:
+    """A value already in percent (12.5) as 12.5%: one decimal unless ``digits`` asks
+    for more (calibrate's what-if residual, within a tenth of a percent)."""
     if value is None:
         return NA
     if not value.is_finite():
         return "∞%" if value > 0 else "-∞%"
-    q = _round(value, -1)
+    q = _round(value, -digits)
     if q == 0:
         q = abs(q)  # never "-0.0%"
     sign = "+" if signed and q > 0 else ""

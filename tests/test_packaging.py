@@ -78,7 +78,7 @@ def test_every_data_file_of_the_package_is_package_data() -> None:
 
 def test_shipped_packs_are_read_from_the_package() -> None:
     assert set(builtin_packs()) == {p.stem for p in (REPO / "infercost" / "policies").glob("*.hcl")}
-    assert len(builtin_packs()) == 7
+    assert len(builtin_packs()) == 8
 
 
 def test_version_has_one_source() -> None:

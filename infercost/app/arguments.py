@@ -57,6 +57,10 @@ class CheckArgs:
     #: Violations are reported but exit 0; errors still exit 1.
     soft_fail: bool = False
     outputs: tuple[OutputSpec, ...] = (OutputSpec("text"),)
+    #: ``--records``: request records whose observed shape feature and step ``self`` gain.
+    records: tuple[Path, ...] = ()
+    #: ``--from``: the records' source format.
+    records_from: str = "records"
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from infercost.app.arguments import CheckArgs
 from infercost.app.exit import ExitCode, exit_code
 from infercost.app.plan import price
 from infercost.app.run import Run
+from infercost.calibrate.drift import Observed, drift_attributes
 from infercost.errors import Diagnostic, InfercostError
 from infercost.guard.engine import Side, all_guardrails, check
 from infercost.guard.policies import load_policies
 from infercost.guard.results import CheckResult
-from infercost.model import Guardrail
+from infercost.model import Guardrail, Stack
 from infercost.workspace import Change, Sides, load_sides
 
 
@@ -65,9 +66,15 @@ def _judge(
     # configuration priced on the head's usage (plan.middle, the base itself when both
     # sides share a snapshot), so a usage refresh neither blocks nor hides a change.
     base_side = None
+    observed_head = observed_base = None
+    if args.records:
+        # Both sides read the same records, each priced and resolved by its own stack.
+        observed_head = _observed(sides.head, args)
+        if sides.base is not None:
+            observed_base = _observed(sides.base, args)
     if sides.base is not None and plan.middle is not None:
-        base_side = Side(sides.base, plan.middle, priced.snapshot)
-    head_side = Side(sides.head, plan.head, priced.snapshot, plan.middle)
+        base_side = Side(sides.base, plan.middle, priced.snapshot, observed=observed_base)
+    head_side = Side(sides.head, plan.head, priced.snapshot, plan.middle, observed_head)
     return check(
         head_side,
         base_side,
@@ -77,6 +84,13 @@ def _judge(
         base_label=sides.base_label if compared else None,
         plan=plan,
     )
+
+
+def _observed(stack: Stack, args: CheckArgs) -> Observed:
+    from infercost.app.calibrate import calibrate
+
+    run = calibrate(stack, args.records, args.records_from, args.options.period)
+    return drift_attributes(run.features)
 
 
 def _base_policies(

@@ -278,6 +278,13 @@ def check(
     no_color: NoColorOpt = False,
     stack_name: StackNameOpt = None,
     usage_scale: UsageScaleOpt = None,
+    records: Annotated[
+        list[Path] | None,
+        typer.Option("--records", help="Request records for drift attributes; repeatable."),
+    ] = None,
+    records_from: Annotated[
+        str, typer.Option("--from", help="Format of --records: records, otel or litellm.")
+    ] = "records",
 ) -> Outcome:
     """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
     from infercost.cli import check as command
@@ -289,6 +296,8 @@ def check(
         strict,
         soft_fail,
         parse_outputs(output, out, command.FORMATS),
+        tuple(records or ()),
+        records_from,
     )
     return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
 
@@ -336,6 +345,41 @@ def usage_import(
         parse_outputs(output, None, command.FORMATS),
     )
     return command.run_import(args, _console(ctx, no_color))
+
+
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
+    ],
+    source: Annotated[
+        str, typer.Option("--from", help="Source format: records, otel or litellm.")
+    ],
+    period: PeriodOpt = None,
+    write_what_if: Annotated[
+        Path | None,
+        typer.Option("--write-what-if", help="Write the observed shape as a what-if file."),
+    ] = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+) -> Outcome:
+    """Declared shape vs what the records show; the observed shape as a what-if."""
+    from infercost.cli import calibrate as command
+    from infercost.cli.usage import split_paths
+
+    stack, files = split_paths(paths)
+    args = command.CalibrateArgs(
+        _options(stack, None, var, var_file, period),
+        tuple(files),
+        source,
+        write_what_if,
+        parse_outputs(output, None, command.FORMATS),
+    )
+    return command.run(args, _console(ctx, no_color))
 
 
 @usage_app.command("sql")

@@ -229,7 +229,7 @@ class BlockBuilder(PriceBuilder):
         ``calls`` that is not a count of calls (it is negative for between(0, 0.5)), so
         the pair is an error (SPEC §15). A constant or a whole-bounded between is a count."""
         calls, growth = values.get("calls"), values.get("context_growth")
-        if not isinstance(calls, Distribution) or calls.discrete:
+        if not isinstance(calls, Distribution) or calls.is_count:
             return
         if growth is None or (not isinstance(growth, Distribution) and growth == ZERO):
             return
@@ -237,7 +237,8 @@ class BlockBuilder(PriceBuilder):
             "Invalid use of a distribution",
             f"calls = {excerpt(calls.text)} is continuous, but this step has a context_growth: "
             "growth adds tokens per earlier call, so calls must be a count here (a whole "
-            "number, an average like 2.5, or between() with whole bounds).",
+            "number, an average like 2.5, between() with whole bounds, or empirical() of "
+            "whole numbers).",
             block.body.attributes["calls"].expr.range,
             block,
         )

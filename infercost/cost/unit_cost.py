@@ -138,7 +138,7 @@ def step_metrics(step: Step, cost: StepCost, workflow_cost: Decimal) -> dict[str
         is_model = step.kind == "model"
         # A fractional constant is the two-point count on floor and ceil (SPEC §15).
         max_calls = upper_of(step.calls).to_integral_value(rounding=ROUND_CEILING)
-        if isinstance(step.calls, Distribution) and not step.calls.discrete:
+        if isinstance(step.calls, Distribution) and not step.calls.is_count:
             max_calls = upper_of(step.calls)
         return {
             "address": step.address,

@@ -91,7 +91,40 @@ def _bounded(name: str, params: list[Decimal]) -> list[Decimal]:
     return params
 
 
+def _empirical(args: Sequence[Value], text: str) -> Distribution:
+    """``empirical([values], [weights])``: each value with probability weight / total
+    (weights default to equal)."""
+    _arity("empirical", args, 1, 2)
+    lists: list[list[Decimal]] = []
+    for i, arg in enumerate(args):
+        if not isinstance(arg, list):
+            raise FunctionError(f"empirical() takes lists of numbers, got a {type_name(arg)}.", i)
+        for item in arg:
+            if not isinstance(item, Decimal) or isinstance(item, bool):
+                raise FunctionError(f"empirical() takes numbers, got a {type_name(item)}.", i)
+        lists.append(list(arg))
+    values = lists[0]
+    if any(abs(v) > DISTRIBUTION_LIMIT for v in values):
+        raise FunctionError("empirical() values must lie within ±1e15 (a quadrillion).", 0)
+    if not values:
+        raise FunctionError("empirical() needs at least one value.", 0)
+    weights = lists[1] if len(lists) > 1 else [Decimal(1)] * len(values)
+    if any(abs(w) > DISTRIBUTION_LIMIT for w in weights):
+        raise FunctionError("empirical() weights must lie within ±1e15 (a quadrillion).", 1)
+    if len(weights) != len(values):
+        raise FunctionError(
+            f"empirical() needs one weight per value: {len(values)} values, "
+            f"{len(weights)} weights.",
+            1,
+        )
+    if any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise FunctionError("empirical() weights must be >= 0 with a positive total.", 1)
+    return Distribution("empirical", tuple(values), text, weights=tuple(weights))
+
+
 def make_distribution(name: str, args: Sequence[Value], text: str) -> Distribution:
+    if name == "empirical":
+        return _empirical(args, text)
     if name == "between":
         _arity("between", args, 2)
         lo, hi = _bounded("between", _numbers("between", args))
@@ -113,5 +146,5 @@ FUNCTIONS: dict[str, Callable[[Sequence[Value]], Value]] = {
     "floor": _floor,
     "round": _round,
 }
-DISTRIBUTIONS = ("between", "triangular")
+DISTRIBUTIONS = ("between", "triangular", "empirical")
 ALL_FUNCTIONS = (*FUNCTIONS, *DISTRIBUTIONS)

@@ -7,7 +7,7 @@ expected values, never samples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from typing import Any, TypeAlias
@@ -49,26 +49,54 @@ class NoRevenue:
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
-    """A random count or size: ``between(lo, hi)`` or ``triangular(lo, mode, hi)``."""
+    """A random count or size: ``between(lo, hi)``, ``triangular(lo, mode, hi)`` or
+    ``empirical([values], [weights])``.
 
-    kind: str  # "between" | "triangular"
+    An empirical distribution takes each of its ``params`` (the values) with probability
+    weight / sum of weights; its moments are exact sums, so a distribution measured from
+    production (``calibrate``) carries its observed E[C] and E[C·(C−1)] to the last digit.
+    """
+
+    kind: str  # "between" | "triangular" | "empirical"
     params: tuple[Decimal, ...]
     text: str
+    # empirical only, as many as params (keyword-only: subclasses add fields after text)
+    weights: tuple[Decimal, ...] = field(default=(), kw_only=True)
 
     @property
     def discrete(self) -> bool:
+        """A uniform over the whole numbers lo..hi (``between`` with whole bounds)."""
         return self.kind == "between" and all(is_whole(p) for p in self.params)
 
     @property
+    def is_count(self) -> bool:
+        """Whole numbers only: a whole-bounded ``between`` or an ``empirical`` of whole
+        values. E[C·(C−1)] of a count counts ordered pairs of calls (context growth)."""
+        if self.kind == "empirical":
+            return all(is_whole(v) for v in self.params)
+        return self.discrete
+
+    @property
     def lower(self) -> Decimal:
-        return self.params[0]
+        return min(self.params) if self.kind == "empirical" else self.params[0]
 
     @property
     def upper(self) -> Decimal:
-        return self.params[-1]
+        return max(self.params) if self.kind == "empirical" else self.params[-1]
+
+    def points(self) -> list[tuple[Fraction, Fraction]]:
+        """(value, probability) of an empirical distribution, exactly."""
+        total = sum((Fraction(w) for w in self.weights), Fraction(0))
+        pairs = zip(self.params, self.weights, strict=True)
+        return [(Fraction(v), Fraction(w) / total) for v, w in pairs]
 
     def _fractions(self) -> tuple[Fraction, Fraction]:
         """(E[X], E[X^2]) exactly."""
+        if self.kind == "empirical":
+            pts = self.points()
+            return sum((p * v for v, p in pts), Fraction(0)), sum(
+                (p * v * v for v, p in pts), Fraction(0)
+            )
         if self.kind == "between":
             a, b = (Fraction(p) for p in self.params)
             mean = (a + b) / 2

@@ -46,6 +46,7 @@ class Side:
     figures: Breakdown
     snapshot: Snapshot | None
     base_figures: Breakdown | None = None
+    observed: Any = None  # observed and drift attributes (check --records)
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,9 @@ def _margin_verdict(
 # -- declared guardrails --------------------------------------------------------------------
 def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list[GuardResult]:
     currency = head.figures.currency
-    now_targets = targets(g.scope, head.stack, head.figures, head.snapshot, head.base_figures)
+    now_targets = targets(
+        g.scope, head.stack, head.figures, head.snapshot, head.base_figures, head.observed
+    )
     if not now_targets:
         return [
             _result(
@@ -254,7 +257,7 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
     before: dict[str, Verdict] = {}
     if base is not None:
         judge = _Judge(g, base.stack, currency)
-        for t in targets(g.scope, base.stack, base.figures, base.snapshot, None):
+        for t in targets(g.scope, base.stack, base.figures, base.snapshot, None, base.observed):
             before[t.address] = judge.verdict(t)
     judge = _Judge(g, head.stack, currency)
     out = []
@@ -356,6 +359,10 @@ class _Judge:
             reason = f"self.{exc.attribute} is null"
             if exc.attribute in CHANGE_ATTRIBUTES:
                 reason += " (it needs a base: run with --base, --base-dir or --what-if)"
+            elif exc.attribute.startswith("observed_") or exc.attribute == "drift_pct":
+                reason += (
+                    " (not observed: give request records with --records FILES --from FORMAT)"
+                )
             elif exc.attribute in t.attributes and t.attributes[exc.attribute] is None:
                 reason += " for this target"
             return Verdict(

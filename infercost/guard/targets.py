@@ -58,10 +58,18 @@ def _margin_change(
 
 
 def targets(
-    scope: str, stack: Stack, figures: Breakdown, snapshot: Snapshot | None, base: Breakdown | None
+    scope: str,
+    stack: Stack,
+    figures: Breakdown,
+    snapshot: Snapshot | None,
+    base: Breakdown | None,
+    observed: Any = None,
 ) -> list[Target]:
+    """``observed`` (:class:`infercost.calibrate.drift.Observed`, from ``check --records``)
+    adds the observed and drift attributes to features and steps; without it they are
+    null, so a drift guardrail is skipped and says why."""
     with exact():
-        return {
+        found = {
             "feature": _features,
             "subscription": _subscriptions,
             "customer": _customers,
@@ -69,6 +77,14 @@ def targets(
             "step": _steps,
             "stack": _stack,
         }[scope](stack, figures, snapshot, base)
+    if scope in ("feature", "step"):
+        from infercost.calibrate.drift import Observed
+
+        seen = observed if observed is not None else Observed()
+        for t in found:
+            name = t.attributes["name"] if scope == "feature" else t.address
+            t.attributes.update(seen.feature(name) if scope == "feature" else seen.step(name))
+    return found
 
 
 def _features(

@@ -89,6 +89,9 @@ def moments(value: Decimal | Distribution, k: int = 2) -> Moments:
     if not isinstance(value, Distribution) or value.lower == value.upper:
         x = Fraction(value if not isinstance(value, Distribution) else value.lower)
         return tuple(x**j for j in range(k + 1))
+    if value.kind == "empirical":
+        pts = value.points()
+        return tuple(sum((p * v**j for v, p in pts), Fraction(0)) for j in range(k + 1))
     if value.discrete:
         lo, hi = (int(p) for p in value.params)
         return _discrete_uniform(lo, hi, k)
@@ -110,6 +113,13 @@ def call_moments(value: Decimal | Distribution, k: int = 4) -> Moments:
         return tuple(
             Fraction(f) ** j + p * (Fraction(f + 1) ** j - Fraction(f) ** j) for j in range(k + 1)
         )
+    if value.kind == "empirical":
+        # Each value v is a constant count (a fractional one rounded at random).
+        out = [Fraction(0)] * (k + 1)
+        for v, p in value.points():
+            for j, m in enumerate(call_moments(Decimal(v.numerator) / Decimal(v.denominator), k)):
+                out[j] += p * m
+        return tuple(out)
     if value.discrete:
         return moments(value, k)
     sums = [Fraction(0)] * (k + 1)

@@ -98,6 +98,8 @@ def _draw(rng: np.random.Generator, value: Decimal | Distribution, n: int) -> np
         return float(value)
     if value.lower == value.upper:
         return float(value.lower)
+    if value.kind == "empirical":
+        return _draw_empirical(rng, value, n)
     if value.kind == "between":
         lo, hi = (float(p) for p in value.params)
         if value.discrete:
@@ -105,6 +107,13 @@ def _draw(rng: np.random.Generator, value: Decimal | Distribution, n: int) -> np
         return lo + (hi - lo) * rng.random(n)
     lo, mode, hi = (float(p) for p in value.params)
     return rng.triangular(lo, mode, hi, size=n)
+
+
+def _draw_empirical(rng: np.random.Generator, value: Distribution, n: int) -> np.ndarray:
+    values = np.array([float(v) for v in value.params])
+    weights = np.array([float(w) for w in value.weights])
+    drawn: np.ndarray = rng.choice(values, size=n, p=weights / weights.sum())
+    return drawn
 
 
 def _draw_calls(rng: np.random.Generator, value: Decimal | Distribution, n: int) -> np.ndarray:

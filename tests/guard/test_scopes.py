@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from infercost.calibrate.drift import FEATURE_KEYS, STEP_KEYS
 from infercost.errors import InfercostError
 from tests.guard.support import (
     GUARD_STACK,
@@ -70,7 +71,9 @@ def test_feature_targets(write_stack: WriteStack) -> None:
     found = scope_targets("feature", stack)
     assert list(found) == ["feature.chat", "feature.faq"]
     assert (D("53.19135"), D("102.5")) == (CHAT_COGS, CHAT_REVENUE)
+    # Without request records, every observed attribute is there and null.
     assert found["feature.chat"].attributes == {
+        **dict.fromkeys(FEATURE_KEYS),
         "name": "chat",
         "unit": "ticket",  # the unit's name, not a reference
         "workflow": "answer",
@@ -233,6 +236,7 @@ def test_step_targets(write_stack: WriteStack) -> None:
         "workflow.free.step.noop",
     ]
     assert found["workflow.answer.step.draft"].attributes == {
+        **dict.fromkeys(STEP_KEYS),
         "address": "workflow.answer.step.draft",
         "name": "draft",
         "workflow": "answer",

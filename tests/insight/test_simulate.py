@@ -187,10 +187,15 @@ whole = st.integers(0, 6)
 @st.composite
 def counts(draw: st.DrawFn, continuous: bool) -> str:
     kind = draw(
-        st.sampled_from(["const", "frac", "between", "cbetween", "tri"][: 5 if continuous else 3])
+        st.sampled_from(
+            ["const", "frac", "between", "emp", "cbetween", "tri"][: 6 if continuous else 4]
+        )
     )
     lo = draw(whole)
     hi = lo + draw(st.integers(0, 5))
+    if kind == "emp":
+        weights = draw(st.lists(st.integers(0, 50), min_size=2, max_size=2))
+        return f"empirical([{lo}, {hi}], [{weights[0]}, {weights[1] + 1}])"
     if kind == "const":
         return str(lo)
     if kind == "frac":
@@ -209,7 +214,13 @@ def sizes(draw: st.DrawFn) -> str:
     hi = lo + draw(st.integers(0, 2000))
     return draw(
         st.sampled_from(
-            [str(lo), f"between({lo}, {hi})", f"triangular({lo}, {lo}, {hi + 1})", f"{lo}.5"]
+            [
+                str(lo),
+                f"between({lo}, {hi})",
+                f"triangular({lo}, {lo}, {hi + 1})",
+                f"{lo}.5",
+                f"empirical([{lo}, {hi}.5, {hi + 7}], [3, 1, 2])",
+            ]
         )
     )
 

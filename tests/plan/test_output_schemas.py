@@ -136,8 +136,8 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
 
 
 # Schemas whose documents are checked beside their command's tests (tests/usage,
-# tests/prices).
-OTHER_KINDS = ("usage-import", "prices-history", "prices-outdated")
+# tests/prices, tests/calibrate).
+OTHER_KINDS = ("usage-import", "prices-history", "prices-outdated", "calibrate")
 
 
 def test_the_schemas_ship_in_the_package() -> None:

@@ -35,6 +35,10 @@ MODEL_STEP: dict[str, Any] = {
     "cacheable": True,
     "cost_per_unit": D("0.0349"),
     "cost_share": D("0.7"),
+    "observed_cost_per_unit": D("0.0351"),
+    "drift_pct": D("0.57"),
+    "observed_calls_mean": D("3.6"),
+    "observed_retry_rate": D("0.06"),
 }
 METER_STEP: dict[str, Any] = {
     **MODEL_STEP,
@@ -66,6 +70,8 @@ FEATURE: dict[str, Any] = {
     "cogs_change_pct": D("9.09"),
     "margin_change": D("-0.02"),
     "cost_per_unit_change_pct": D("9.09"),
+    "observed_cost_per_unit": D("0.13"),
+    "drift_pct": D("8.3"),
 }
 SUBSCRIPTION: dict[str, Any] = {
     "name": "pro",
@@ -117,6 +123,7 @@ def test_the_documented_packs_are_shipped() -> None:
     assert PACKS == [
         "cogs-growth",
         "context-windows",
+        "drift",
         "expensive-model-share",
         "margin-floors",
         "retrieval-fanout",
@@ -187,6 +194,13 @@ def test_typical_targets_pass(pack: str) -> None:
         ("cogs-growth", "stack_cogs_growth_amount", {**STACK, "cogs_change": D(10001)}, "fail"),
         ("cogs-growth", "feature_cost_per_unit_growth",
          {**FEATURE, "cost_per_unit_change_pct": D(30)}, "fail"),
+        ("drift", "cost_drift", {**FEATURE, "drift_pct": D("20.01")}, "fail"),
+        ("drift", "cost_drift", {**FEATURE, "drift_pct": D(20)}, "pass"),
+        ("drift", "cost_drift", {**FEATURE, "drift_pct": None}, "skipped"),
+        ("drift", "cost_drift_down", {**FEATURE, "drift_pct": D("-30.5")}, "fail"),
+        ("drift", "retry_drift", {**MODEL_STEP, "observed_retry_rate": D("0.11")}, "fail"),
+        ("drift", "calls_drift", {**MODEL_STEP, "observed_calls_mean": D("4.4")}, "fail"),
+        ("drift", "calls_drift", {**MODEL_STEP, "observed_calls_mean": None}, "skipped"),
     ],
 )  # fmt: skip
 def test_rule_judgements(pack: str, name: str, attributes: dict[str, Any], expected: str) -> None:

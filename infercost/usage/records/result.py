@@ -64,6 +64,7 @@ class ImportResult:
     skipped: dict[str, Skipped] = field(default_factory=dict)
     cache_hit_units: int = 0
     billed: list[BilledLine] = field(default_factory=list)
+    observed: Any = None  # calibrate's histogram rows, when measured
 
     @property
     def actual(self) -> Decimal:

@@ -40,6 +40,7 @@ class EngineOutput:
     rows: list[dict[str, Any]]
     records: int = 0
     skipped: dict[str, Skipped] = field(default_factory=dict)
+    observed: Any = None  # what an ``observer`` measured on the same records (calibrate)
 
 
 class Source:
@@ -146,9 +147,12 @@ def _line_of(path: str, row: int, source: str) -> int | None:
     return None
 
 
-def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
+def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> EngineOutput:
     """Scan the files once: sum per unit and per pricing bucket, and check every rule on
-    the way; read them again, with a problem code per record, only when a rule broke."""
+    the way; read them again, with a problem code per record, only when a rule broke.
+
+    ``observer(con, where)``, when given, measures more on the same ``records`` view
+    (``where`` keeps the records the import kept) before the connection closes."""
     con = connect(ordered=False)
     try:
         mapped = source.mapped(con, ordered=False)
@@ -158,7 +162,9 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
         stack = source.stack
         _scan(con, source, units_select(stack), calls_select(stack, extra_aggregates=checks))
         check_rejected(source, read.rejected(con), output)
+        where = "TRUE"
         if con.execute(read.grouped_problems(stack)).fetchall()[0][0]:
+            where = "_problem IS NULL"
             con.execute("DROP TABLE all_units")
             con.execute("DROP TABLE all_calls")
             problem = ["_problem"]
@@ -189,6 +195,8 @@ def run_duckdb(source: Source, progress: Any = None) -> EngineOutput:
         names = [d[0] for d in cursor.description]
         output.rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         assert tuple(names) == OUTPUT_COLUMNS
+        if observer is not None:
+            output.observed = observer(con, where)
         return output
     finally:
         con.close()

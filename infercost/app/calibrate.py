@@ -1,0 +1,75 @@
+"""``calibrate`` (the app layer): import the records with the observed shape measured in
+the same DuckDB connection, compare with the declared shape, write the what-if."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from infercost.calibrate.shape import ObservedFeature, observe_features
+from infercost.calibrate.whatif import write_what_if
+from infercost.config.loader import display_path
+from infercost.errors import InfercostError
+from infercost.model import Stack
+from infercost.usage.records.result import ImportResult
+
+
+@dataclass
+class CalibrateResult:
+    result: ImportResult
+    features: list[ObservedFeature]
+    unknown_features: dict[str, int]  # records of features the stack does not declare
+    what_if: str
+
+
+def calibrate(
+    stack: Stack, paths: Sequence[Path], source: str, period: str | None = None
+) -> CalibrateResult:
+    from infercost.app.records import import_records
+    from infercost.usage.records.observed import observe
+
+    if source in ("focus", "aggregated"):
+        raise InfercostError.at(
+            "Invalid --from",
+            f"{source} has no request records: calibrate needs records, otel or litellm.",
+        )
+    result = import_records(
+        stack, paths, source, period, observer=lambda con, where: observe(con, stack, where)
+    )
+    features = observe_features(stack, result)
+    unknown = {
+        r["feature"] if r["feature"] is not None else "(none)": r["records"]
+        for r in (result.observed or {}).get("unknown_features", [])
+    }
+    header = [
+        f"Observed shape from {result.records} records ({', '.join(result.files)}), "
+        f"period {result.period or 'all'}.",
+        "infercost plan --what-if THIS_FILE prices the stack as production behaves.",
+    ]
+    return CalibrateResult(
+        result,
+        features,
+        unknown,
+        write_what_if(stack, features, header),
+    )
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write atomically; never over something that is not a regular file."""
+    shown = display_path(path)
+    if path.suffix.lower() != ".hcl":
+        raise InfercostError.at("Invalid --write-what-if", f"{shown}: a what-if file ends in .hcl.")
+    if os.path.lexists(path) and (not path.is_file() or path.is_symlink()):
+        raise InfercostError.at("Invalid --write-what-if", f"{shown} is not a regular file.")
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".infercost-", suffix=".hcl", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise InfercostError.at("Cannot write output", f"{shown}: {exc.strerror or exc}.") from None

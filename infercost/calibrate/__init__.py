@@ -1,0 +1,1 @@
+"""calibrate: the declared shape against what production does (SPEC §12)."""

@@ -1,0 +1,312 @@
+"""Views of ``calibrate``: one document (JSON), drawn as text and Markdown.
+
+Declared vs observed per attribute, cost per unit declared vs observed with each step's
+contribution to the difference (largest first), and the three costs side by side
+(modelled = declared shape × observed units; actual = records priced exactly; reported =
+the source's own cost), with the records behind each gap.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from infercost.arithmetic import ZERO, exact, plain
+from infercost.calibrate.shape import ObservedFeature, ObservedStep
+from infercost.evaluate.values import Distribution, mean_of
+from infercost.model import Stack, Step
+from infercost.render.documents import FORMAT_VERSION
+from infercost.render.formatting import Style, count, money, pct
+from infercost.render.table import table
+from infercost.usage.records.run import printable
+
+ATTRIBUTES = (
+    "share",
+    "calls_mean",
+    "calls_p50",
+    "calls_p95",
+    "input_tokens",
+    "context_growth",
+    "cached_share",
+    "cache_write_share",
+    "output_tokens",
+    "quantity",
+    "retry_rate",
+)
+
+
+def _declared(step: Step | None, name: str) -> Any:
+    if step is None:
+        return None
+    model = step.kind == "model"
+    value: Any = {
+        "share": step.share,
+        "calls_mean": mean_of(step.calls),
+        "calls_p50": None,
+        "calls_p95": None,
+        "input_tokens": mean_of(step.input_tokens) if model else None,
+        "context_growth": mean_of(step.context_growth) if model else None,
+        "cached_share": step.cached_share if model else None,
+        "cache_write_share": step.cache_write_share if model else None,
+        "output_tokens": mean_of(step.output_tokens) if model else None,
+        "quantity": None if model else mean_of(step.quantity),
+        "retry_rate": step.retry_rate,
+    }[name]
+    return value
+
+
+def _observed(o: ObservedStep, name: str) -> Any:
+    model = o.kind == "model"
+    if (
+        name
+        in ("input_tokens", "context_growth", "cached_share", "cache_write_share", "output_tokens")
+        and not model
+    ):
+        return None
+    if name == "quantity" and model:
+        return None
+    return getattr(o, name)
+
+
+def step_document(o: ObservedStep, declared_cpu: Decimal | None) -> dict[str, Any]:
+    with exact():
+        contribution = o.actual_cost_per_unit - (declared_cpu or ZERO)
+    return {
+        "step": o.name,
+        "item": o.item,
+        "kind": o.kind,
+        "status": "observed" if o.declared is not None else "undeclared",
+        "units": o.units,
+        "records": o.records,
+        "first_attempts": o.first_attempts,
+        "calls": _value(o.calls),
+        "attributes": [
+            {"name": a, "declared": _declared(o.declared, a), "observed": _observed(o, a)}
+            for a in ATTRIBUTES
+        ],
+        "declared_cost_per_unit": declared_cpu,
+        "modelled_cost_per_unit": o.modelled_cost_per_unit,
+        "actual_cost_per_unit": o.actual_cost_per_unit,
+        "contribution": contribution,
+        "actual_cost": o.actual,
+        "reported_cost": o.reported,
+        "cache_hit_units": o.hit_units,
+        "cache_hit_records": o.hit_records,
+        "notes": list(o.notes),
+    }
+
+
+def _value(value: Decimal | Distribution | None) -> str | None:
+    if value is None:
+        return None
+    return value.text if isinstance(value, Distribution) else plain(value)
+
+
+def feature_document(stack: Stack, f: ObservedFeature) -> dict[str, Any]:
+    workflow = stack.workflows[f.workflow]
+    steps = [
+        step_document(o, f.declared_steps.get(o.name) if o.declared else None) for o in f.steps
+    ]
+    for s in f.not_observed:
+        steps.append(
+            {
+                "step": s.name,
+                "item": s.uses,
+                "kind": s.kind,
+                "status": "not observed",
+                "units": 0,
+                "records": 0,
+                "first_attempts": 0,
+                "calls": None,
+                "attributes": [
+                    {"name": a, "declared": _declared(s, a), "observed": None} for a in ATTRIBUTES
+                ],
+                "declared_cost_per_unit": f.declared_steps[s.name],
+                "modelled_cost_per_unit": None,
+                "actual_cost_per_unit": None,
+                "contribution": None,
+                "actual_cost": None,
+                "reported_cost": None,
+                "cache_hit_units": 0,
+                "cache_hit_records": 0,
+                "notes": ["not observed: no record matched this step"],
+            }
+        )
+    with exact():
+        modelled_total = f.declared_cost_per_unit * f.units
+        residual = (
+            f.modelled_cost_per_unit - f.actual_cost_per_unit
+            if f.actual_cost_per_unit is not None
+            else None
+        )
+        residual_pct = (
+            residual / f.actual_cost_per_unit * 100
+            if residual is not None and f.actual_cost_per_unit
+            else None
+        )
+    order = sorted(
+        (s for s in steps if s["contribution"] is not None),
+        key=lambda s: (-abs(s["contribution"]), s["step"]),
+    )
+    reasons = [n for o in f.steps for n in o.notes]
+    if f.not_observed:
+        reasons.append(
+            "declared steps not observed keep their declared cost in the what-if: "
+            + ", ".join(s.name for s in f.not_observed)
+        )
+    return {
+        "feature": f.name,
+        "workflow": workflow.name,
+        "units": f.units,
+        "cache_hit_units": f.hit_units,
+        "cache_hit_rate": {"declared": workflow.cache_hit_rate, "observed": f.cache_hit_rate},
+        "cost_per_unit": {
+            "declared": f.declared_cost_per_unit,
+            "observed": f.actual_cost_per_unit,
+            "what_if": f.modelled_cost_per_unit,
+            "drift_pct": f.drift_pct,
+        },
+        "what_if_residual": {"cost_per_unit": residual, "pct": residual_pct, "reasons": reasons},
+        "costs": {"modelled": modelled_total, "actual": f.actual, "reported": f.reported},
+        "steps": steps,
+        "contributions": [{"step": s["step"], "contribution": s["contribution"]} for s in order],
+    }
+
+
+def document(stack: Stack, run: Any) -> dict[str, Any]:
+    r = run.result
+    features = [feature_document(stack, f) for f in run.features]
+    with exact():
+        modelled = sum((f["costs"]["modelled"] for f in features), ZERO)
+        actual = sum((f.actual for f in run.features), ZERO)
+    return {
+        "format_version": FORMAT_VERSION,
+        "currency": r.currency,
+        "usage_period": r.period,
+        "source": r.source,
+        "files": r.files,
+        "records": r.records,
+        "units": r.units,
+        "features": features,
+        "costs": {"modelled": modelled, "actual": actual, "reported": r.reported},
+        "gaps": [
+            {"reason": reason, "records": s.records, "reported_cost": s.reported_cost}
+            for reason, s in sorted(r.skipped.items())
+        ],
+        "unknown_features": [
+            {"feature": k, "records": v} for k, v in sorted(run.unknown_features.items())
+        ],
+    }
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return plain(round(value, 4).normalize()) if value != value.to_integral() else plain(value)
+    return str(value)
+
+
+def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
+    cur = doc["currency"]
+    head = (
+        f"Calibrated against {count(doc['records'])} records "
+        f"({doc['source']}: {', '.join(printable(x) for x in doc['files'])}), "
+        f"period {doc['usage_period'] or 'n/a'}"
+    )
+    out = ["## " + head if md else style.bold(head), ""]
+
+    def tab(rows: list[list[str]], right: tuple[int, ...]) -> list[str]:
+        if md:
+            lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+            lines += [
+                "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows[1:]
+            ]
+            return lines
+        return table(rows, right=right)
+
+    rows = [["costs", "modelled", "actual", "reported"]]
+    for f in doc["features"]:
+        c = f["costs"]
+        rows.append(
+            [
+                f["feature"],
+                money(c["modelled"], cur),
+                money(c["actual"], cur),
+                money(c["reported"], cur) if c["reported"] is not None else "-",
+            ]
+        )
+    c = doc["costs"]
+    rows.append(
+        [
+            "total",
+            money(c["modelled"], cur),
+            money(c["actual"], cur),
+            money(c["reported"], cur) if c["reported"] is not None else "-",
+        ]
+    )
+    out += tab(rows, (1, 2, 3))
+    for g in doc["gaps"]:
+        out.append(
+            f"Gap: {count(g['records'])} records skipped ({g['reason']}), "
+            f"reported cost {money(g['reported_cost'], cur)}"
+        )
+    for u in doc["unknown_features"]:
+        out.append(
+            f"Records of a feature the stack does not declare: "
+            f'"{printable(u["feature"])}", {count(u["records"])} records'
+        )
+    for f in doc["features"]:
+        cpu = f["cost_per_unit"]
+        out += [
+            "",
+            ("### " if md else "") + f"{f['feature']} (workflow {f['workflow']}): "
+            f"{count(f['units'])} units, cache hit rate declared "
+            f"{_fmt(f['cache_hit_rate']['declared'])}, observed "
+            f"{_fmt(f['cache_hit_rate']['observed'])}",
+            f"Cost per unit: declared {money(cpu['declared'], cur)}, observed "
+            f"{money(cpu['observed'], cur)} (drift {pct(cpu['drift_pct'], signed=True)}); "
+            f"what-if {money(cpu['what_if'], cur)}",
+            "",
+        ]
+        rows = [["step", "attribute", "declared", "observed"]]
+        for s in f["steps"]:
+            label = s["step"] + ("" if s["status"] == "observed" else f" ({s['status']})")
+            rows.append(
+                [
+                    label,
+                    "cost per unit",
+                    money(s["declared_cost_per_unit"], cur)
+                    if s["declared_cost_per_unit"] is not None
+                    else "-",
+                    money(s["actual_cost_per_unit"], cur)
+                    if s["actual_cost_per_unit"] is not None
+                    else "not observed",
+                ]
+            )
+            for a in s["attributes"]:
+                if a["declared"] is None and a["observed"] is None:
+                    continue
+                rows.append(["", a["name"], _fmt(a["declared"]), _fmt(a["observed"])])
+        out += tab(rows, (2, 3))
+        if f["contributions"]:
+            out += ["", "Contributions to the difference, largest first:"]
+            for c in f["contributions"]:
+                out.append(f"  {c['step']}: {money(c['contribution'], cur, signed=True)}")
+        res = f["what_if_residual"]
+        if res["reasons"]:
+            out += [
+                "",
+                f"What-if residual {money(res['cost_per_unit'], cur, signed=True)} per unit"
+                f" ({pct(res['pct'], signed=True, digits=3)}):",
+            ]
+            out += ["  " + printable(r, 300) for r in res["reasons"]]
+    return out
+
+
+def calibrate_text(doc: dict[str, Any], style: Style) -> str:
+    return "\n".join(_lines(doc, style, md=False)) + "\n"
+
+
+def calibrate_markdown(doc: dict[str, Any], style: Style) -> str:
+    return "\n".join(_lines(doc, style, md=True)) + "\n"

@@ -1,0 +1,468 @@
+"""calibrate: records simulated here from a declared workflow with known distributions
+(seeded); observed attributes checked against figures computed here from the same
+records; the what-if priced by ``plan`` equals the records' actual cost per unit."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from decimal import Decimal as D
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import hcl, run_cli, write_files
+
+STACK = hcl(
+    """
+    infercost {
+      currency = "USD"
+      period   = "month"
+      usage    = "usage.csv"
+    }
+    price_sheet "openai" {
+      currency  = "USD"
+      effective = "2026-11-01"
+      model "gpt-4o-mini" {
+        input_per_mtok        = 0.15
+        cached_input_per_mtok = 0.075
+        output_per_mtok       = 0.60
+      }
+      model "gpt-4o" {
+        input_per_mtok        = 2.50
+        cached_input_per_mtok = 1.25
+        output_per_mtok       = 10.00
+      }
+      model "emb" { input_per_mtok = 0.02 }
+      model "spare" {
+        input_per_mtok  = 1
+        output_per_mtok = 4
+      }
+    }
+    price_sheet "pinecone" {
+      currency  = "USD"
+      effective = "2026-11-01"
+      meter "read_unit" {
+        price = 16.00
+        per   = 1000000
+      }
+    }
+    unit "ticket" {}
+    workflow "answer" {
+      cache_hit_rate = 0.10
+      step "embed" {
+        uses         = "openai/emb"
+        input_tokens = 80
+        cacheable    = false
+      }
+      step "retrieve" {
+        uses     = "pinecone/read_unit"
+        calls    = between(1, 3)
+        quantity = 10
+      }
+      step "draft" {
+        uses           = "openai/gpt-4o-mini"
+        calls          = between(2, 5)
+        input_tokens   = 2000
+        output_tokens  = 400
+        cached_share   = 0.2
+        context_growth = 300
+        retry_rate     = 0.02
+      }
+      step "escalate" {
+        uses          = "openai/gpt-4o"
+        share         = 0.1
+        input_tokens  = 8000
+        output_tokens = 900
+      }
+    }
+    feature "support" {
+      unit             = unit.ticket
+      workflow         = workflow.answer
+      revenue_per_unit = 0.50
+    }
+    """
+)
+USAGE = "feature,units\nsupport,1000\n"
+PRICE = {
+    "openai/spare": (D(1), D(1), D(4)),
+    "openai/gpt-4o-mini": (D("0.15"), D("0.075"), D("0.60")),
+    "openai/gpt-4o": (D("2.50"), D("1.25"), D("10.00")),
+    "openai/emb": (D("0.02"), D("0.02"), D(0)),
+}
+COLUMNS = [
+    "time", "unit_id", "feature", "item", "input_tokens", "cached_input_tokens",
+    "output_tokens", "quantity", "attempt", "call_index", "cache_hit",
+]  # fmt: skip
+
+
+def cost(r: dict[str, object]) -> Fraction:
+    if r["item"] == "pinecone/read_unit":
+        return Fraction(int(r["quantity"])) * 16 / 1_000_000  # type: ignore[call-overload]
+    p_in, p_cached, p_out = (Fraction(p) for p in PRICE[str(r["item"])])
+    tin, cached, tout = (
+        int(r[k]) for k in ("input_tokens", "cached_input_tokens", "output_tokens")
+    )  # type: ignore[call-overload]
+    return ((tin - cached) * p_in + cached * p_cached + tout * p_out) / 1_000_000
+
+
+def simulate(
+    seed: int,
+    units: int = 3000,
+    hit_rate: float = 0.15,
+    calls: str = "discrete",
+    retry: float = 0.05,
+    escalate: float = 0.3,
+    growth: int = 500,
+) -> list[dict[str, object]]:
+    """Units of the workflow above, drawn with the model's own assumptions: independent
+    calls, linear context growth, retries that repeat a call, cache hits that skip
+    cacheable steps."""
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, object]] = []
+
+    def add(unit: str, item: str, k: int = 0, attempt: int = 1, **kw: object) -> None:
+        row = {c: "" for c in COLUMNS} | {
+            "time": f"2026-11-03T09:{len(rows) % 60:02d}:00Z",
+            "unit_id": unit,
+            "feature": "support",
+            "item": item,
+            "attempt": attempt,
+            "call_index": k,
+        }
+        for key in ("input_tokens", "cached_input_tokens", "output_tokens"):
+            row[key] = kw.get(key, 0) if item != "pinecone/read_unit" else ""
+        row["quantity"] = kw.get("quantity", "") if item == "pinecone/read_unit" else ""
+        rows.append(row)
+
+    for u in range(units):
+        unit = f"u{u}"
+        hit = rng.random() < hit_rate
+        add(unit, "openai/emb", input_tokens=int(rng.integers(60, 101)))
+        if hit:
+            rows[-1]["cache_hit"] = "true"
+            continue
+        for k in range(int(rng.integers(1, 4))):
+            add(unit, "pinecone/read_unit", k, quantity=10)
+        if calls == "discrete":
+            n = int(rng.integers(2, 6))
+        else:  # a continuous count rounded at random, as the model reads it
+            x = rng.triangular(1, 2.5, 6)
+            n = int(np.floor(x) + (rng.random() < x - np.floor(x)))
+        for k in range(n):
+            tin = int(rng.integers(1500, 2501)) + growth * k
+            call = {
+                "input_tokens": tin,
+                "cached_input_tokens": int(tin * 0.3),
+                "output_tokens": int(rng.integers(200, 601)),
+            }
+            add(unit, "openai/gpt-4o-mini", k, **call)
+            if rng.random() < retry:
+                add(unit, "openai/gpt-4o-mini", k, attempt=2, **call)
+        if rng.random() < escalate:
+            add(unit, "openai/gpt-4o", 0, input_tokens=8000, output_tokens=900)
+    return rows
+
+
+def write(tmp: Path, rows: list[dict[str, object]]) -> tuple[Path, Path]:
+    stack = write_files(tmp / "stack", {"main.hcl": STACK, "usage.csv": USAGE})
+    path = tmp / "records.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return stack, path
+
+
+def calibrate(tmp: Path, rows: list[dict[str, object]]) -> tuple[dict, Path]:
+    stack, path = write(tmp, rows)
+    what_if = tmp / "observed.hcl"
+    result = run_cli(
+        ["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
+         "--write-what-if", str(what_if)]
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    return json.loads(result.stdout), what_if
+
+
+def planned_cost_per_unit(stack: Path, what_if: Path) -> D:
+    result = run_cli(["plan", str(stack), "--what-if", str(what_if), "-o", "json"])
+    assert result.code == 0, result.stderr
+    feature = json.loads(result.stdout)["features"][0]
+    return D(str(feature["after"]["cost_per_unit"]))
+
+
+def test_observed_attributes_equal_figures_computed_from_the_records(tmp_path: Path) -> None:
+    rows = simulate(seed=7)
+    doc, _ = calibrate(tmp_path, rows)
+    feature = doc["features"][0]
+    units = {r["unit_id"] for r in rows}
+    hits = {r["unit_id"] for r in rows if r["cache_hit"] == "true"}
+    assert feature["units"] == len(units)
+    assert D(str(feature["cache_hit_rate"]["observed"])) == D(len(hits)) / D(len(units))
+    draft = next(s for s in feature["steps"] if s["step"] == "draft")
+    attrs = {a["name"]: a["observed"] for a in draft["attributes"]}
+    firsts = [r for r in rows if r["item"] == "openai/gpt-4o-mini" and r["attempt"] == 1]
+    retries = [r for r in rows if r["item"] == "openai/gpt-4o-mini" and r["attempt"] == 2]
+    per_unit: dict[str, int] = {}
+    for r in firsts:
+        per_unit[str(r["unit_id"])] = per_unit.get(str(r["unit_id"]), 0) + 1
+    mean = Fraction(sum(per_unit.values()), len(per_unit))
+    assert Fraction(D(str(attrs["calls_mean"]))) == pytest.approx(mean, abs=1e-12)
+    assert D(str(attrs["retry_rate"])) == pytest.approx(
+        D(len(retries)) / D(len(firsts)), rel=D("1e-12")
+    )
+    # Growth and first-call input: least squares of input on the call index, by hand.
+    x = np.array([int(r["call_index"]) for r in firsts], dtype=float)
+    y = np.array([int(r["input_tokens"]) for r in firsts], dtype=float)
+    slope, intercept = np.polyfit(x, y, 1)
+    assert float(attrs["context_growth"]) == pytest.approx(slope, rel=1e-9)
+    assert float(attrs["input_tokens"]) == pytest.approx(intercept, rel=1e-9)
+    assert 480 < slope < 520  # the simulated growth, 500 per call
+    every = [r for r in rows if r["item"] == "openai/gpt-4o-mini"]
+    cached = sum(int(r["cached_input_tokens"]) for r in every)
+    total_in = sum(int(r["input_tokens"]) for r in every)
+    assert D(str(attrs["cached_share"])) == pytest.approx(D(cached) / D(total_in), rel=D("1e-12"))
+    escalate = next(s for s in feature["steps"] if s["step"] == "escalate")
+    share = {a["name"]: a["observed"] for a in escalate["attributes"]}["share"]
+    ran = {r["unit_id"] for r in rows if r["item"] == "openai/gpt-4o"}
+    assert D(str(share)) == pytest.approx(D(len(ran)) / D(len(units - hits)), rel=D("1e-12"))
+    # Actual cost: every record priced by hand.
+    actual = sum((cost(r) for r in rows), Fraction(0))
+    assert Fraction(D(str(feature["costs"]["actual"]))) == actual
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"seed": 1},
+        {"seed": 2, "calls": "continuous"},
+        {"seed": 3, "hit_rate": 0.0, "retry": 0.0, "growth": 0},
+        {"seed": 4, "hit_rate": 0.4, "escalate": 0.05, "retry": 0.2},
+    ],
+)
+def test_what_if_prices_the_stack_as_the_records_cost(tmp_path: Path, shape: dict) -> None:
+    rows = simulate(**shape)
+    doc, what_if = calibrate(tmp_path, rows)
+    actual = sum((cost(r) for r in rows), Fraction(0)) / len({r["unit_id"] for r in rows})
+    planned = planned_cost_per_unit(tmp_path / "stack", what_if)
+    assert abs(Fraction(planned) / actual - 1) < Fraction(1, 1000)
+    feature = doc["features"][0]
+    assert D(str(feature["cost_per_unit"]["what_if"])) == pytest.approx(planned, rel=D("1e-20"))
+    assert "empirical([" in what_if.read_text()
+
+
+def test_reported_cost_that_disagrees_is_shown_beside_actual(tmp_path: Path) -> None:
+    rows = simulate(seed=5, units=50)
+    for r in rows:
+        r["reported_cost"] = "0.001"
+    stack, path = write(tmp_path, [])
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*COLUMNS, "reported_cost"])
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json"])
+    assert result.code == 0, result.stderr
+    costs = json.loads(result.stdout)["costs"]
+    assert D(str(costs["reported"])) == D("0.001") * len(rows)
+    assert Fraction(D(str(costs["actual"]))) == sum((cost(r) for r in rows), Fraction(0))
+    assert D(str(costs["modelled"])) != D(str(costs["actual"]))
+    text = run_cli(["calibrate", str(stack), str(path), "--from", "records"]).stdout
+    assert "modelled" in text and "reported" in text
+
+
+def test_step_no_record_matches_is_not_observed(tmp_path: Path) -> None:
+    rows = simulate(seed=6, units=40, escalate=0.0)
+    doc, what_if = calibrate(tmp_path, rows)
+    escalate = next(s for s in doc["features"][0]["steps"] if s["step"] == "escalate")
+    assert escalate["status"] == "not observed"
+    assert escalate["actual_cost_per_unit"] is None
+    assert "not observed" in what_if.read_text()
+
+
+def test_bad_inputs_are_located_errors(tmp_path: Path) -> None:
+    stack, path = write(tmp_path, simulate(seed=8, units=5))
+    bad = run_cli(["calibrate", str(stack), str(path), "--from", "focus"])
+    assert bad.code == 1 and "calibrate needs records" in bad.stderr
+    wrong = run_cli(["calibrate", str(stack), str(path), "--from", "records",
+                     "--write-what-if", str(tmp_path / "x.txt")])  # fmt: skip
+    assert wrong.code == 1 and ".hcl" in wrong.stderr
+    text = path.read_text().replace("openai/emb,", "openai/gpt-5,", 1)
+    path.write_text(text)
+    unknown = run_cli(["calibrate", str(stack), str(path), "--from", "records"])
+    assert unknown.code == 1 and "gpt-5" in unknown.stderr
+
+
+DRIFT = hcl(
+    """
+    guardrail "drift" {
+      scope     = "feature"
+      condition = self.drift_pct <= 20 && self.drift_pct >= -20
+      message   = "${self.name}: drift ${self.drift_pct}%"
+    }
+    guardrail "draft_calls" {
+      scope     = "step"
+      condition = self.observed_calls_mean <= self.calls_mean * 1.25
+    }
+    """
+)
+
+
+def test_drift_guardrail_fails_on_the_declared_shape_and_passes_on_the_observed(
+    tmp_path: Path,
+) -> None:
+    rows = simulate(seed=11, units=400, escalate=0.6)
+    doc, what_if = calibrate(tmp_path, rows)
+    stack = tmp_path / "stack"
+    (stack / "guardrails.hcl").write_text(DRIFT)
+    records = str(tmp_path / "records.csv")
+    actual = Fraction(D(str(doc["features"][0]["cost_per_unit"]["observed"])))
+    declared = Fraction(D(str(doc["features"][0]["cost_per_unit"]["declared"])))
+    drift = (actual / declared - 1) * 100
+    assert drift > 20  # escalation runs on 60% of tickets, not 10%
+    failing = run_cli(["check", str(stack), "--records", records, "--from", "records",
+                       "-o", "json"])  # fmt: skip
+    assert failing.code == 2, failing.stderr
+    results = json.loads(failing.stdout)["results"]
+    (chat,) = [r for r in results if r["guardrail"] == "drift"]
+    assert chat["status"] == "fail"
+    # Without records the observed attributes are null: the guardrail is skipped.
+    skipped = run_cli(["check", str(stack), "-o", "json"])
+    assert skipped.code == 0, skipped.stderr
+    (chat,) = [r for r in json.loads(skipped.stdout)["results"] if r["guardrail"] == "drift"]
+    assert chat["status"] == "skipped"
+    # The stack with the observed shape (the what-if) no longer drifts; both sides of
+    # the comparison read the same records.
+    passing = run_cli(["check", str(stack), "--what-if", str(what_if), "--records", records,
+                       "--from", "records", "-o", "json"])  # fmt: skip
+    assert passing.code == 0, passing.stdout + passing.stderr
+    (chat,) = [r for r in json.loads(passing.stdout)["results"] if r["guardrail"] == "drift"]
+    assert chat["status"] == "pass"
+
+
+def odd_records(tmp_path: Path) -> tuple[Path, Path]:
+    """Records that break the model's assumptions: an item the workflow does not use, a
+    cacheable step in a cache-hit unit, a feature and an item the stack does not know
+    (skipped by the mapping), reported costs."""
+    rows = simulate(seed=21, units=60, escalate=0.0)
+    extra = [
+        {**rows[0], "item": "openai/spare", "input_tokens": 700, "cached_input_tokens": 0,
+         "output_tokens": 70, "call_index": 0},
+        {**rows[0], "item": "openai/gpt-4o-mini", "unit_id": "hit-1", "cache_hit": "true",
+         "input_tokens": 900, "cached_input_tokens": 0, "output_tokens": 90},
+        {**rows[0], "feature": "ghost", "unit_id": "g-1"},
+        {**rows[0], "feature": "ghost", "unit_id": "g-2"},
+        {**rows[0], "item": "openai/gpt-9", "unit_id": "x-1"},
+    ]  # fmt: skip
+    rows += extra
+    for r in rows:
+        r["reported_cost"] = "0.0001"
+    stack, path = write(tmp_path, [])
+    (stack / "records.hcl").write_text(
+        'records "records" {\n  skip = ["unknown_feature", "unknown_item"]\n}\n'
+    )
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*COLUMNS, "reported_cost"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return stack, path
+
+
+def test_gaps_undeclared_steps_and_contradictions_are_reported(tmp_path: Path) -> None:
+    stack, path = odd_records(tmp_path)
+    what_if = tmp_path / "w.hcl"
+    out = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
+                   "--write-what-if", str(what_if)])  # fmt: skip
+    assert out.code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["unknown_features"] == [{"feature": "ghost", "records": 2}]
+    gaps = {g["reason"]: g for g in doc["gaps"]}
+    assert gaps["unknown_item"]["records"] == 1
+    assert D(str(gaps["unknown_item"]["reported_cost"])) == D("0.0001")
+    steps = {s["step"]: s for s in doc["features"][0]["steps"]}
+    spare = steps["spare"]
+    assert spare["status"] == "undeclared" and spare["records"] == 1
+    # 700 input at $1 and 70 output at $4 per million tokens
+    assert D(str(spare["actual_cost"])) == D("0.00098")
+    assert steps["draft"]["cache_hit_units"] == 1
+    assert any("response cache" in n for n in steps["draft"]["notes"])
+    assert steps["escalate"]["status"] == "not observed"
+    residual = doc["features"][0]["what_if_residual"]
+    assert residual["reasons"] and residual["cost_per_unit"] != 0
+    text = what_if.read_text()
+    assert 'step "spare"' in text and re.search(r'uses += "openai/spare"', text)
+    # The what-if with its undeclared step plans.
+    plan = run_cli(["plan", str(stack), "--what-if", str(what_if)])
+    assert plan.code == 0, plan.stderr
+
+
+def test_calibrate_documents_follow_the_published_schema(tmp_path: Path) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    from tests.plan.test_output_schemas import schema_paths, walk
+
+    text = importlib.resources.files("infercost").joinpath("schemas", "calibrate.schema.json")
+    schema = json.loads(text.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    stack, path = odd_records(tmp_path / "odd")
+    documents = [
+        json.loads(run_cli(["calibrate", str(stack), str(path), "--from", "records",
+                            "-o", "json"]).stdout),
+        calibrate(tmp_path / "plain", simulate(seed=3, units=30))[0],
+    ]  # fmt: skip
+    produced: set[str] = set()
+    for document in documents:
+        jsonschema.validate(document, schema)
+        walk(schema, schema, document, "$", produced)
+    assert schema_paths(schema, schema, "$") == produced
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("json", "json"), ("markdown", "md")])
+def test_views_golden(monkeypatch, assert_golden, tmp_path: Path, fmt: str, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import REPO
+
+    monkeypatch.chdir(REPO)
+    what_if = tmp_path / "observed.hcl"
+    out = run_cli(["calibrate", "examples/support-assistant",
+                   "examples/support-assistant/records/records.csv", "--from", "records",
+                   "-o", fmt, "--write-what-if", str(what_if)])  # fmt: skip
+    assert (out.code, out.stderr) == (0, "")
+    assert_golden(f"calibrate/support-assistant.{suffix}", out.stdout)
+    assert_golden("calibrate/support-assistant-what-if.hcl", what_if.read_text())
+
+
+SHARED = STACK.replace(
+    'feature "support" {',
+    'feature "other" {\n  unit     = unit.ticket\n  workflow = workflow.answer\n}\n'
+    'feature "support" {',
+)
+
+
+def test_features_sharing_a_workflow_get_their_own_copy(tmp_path: Path) -> None:
+    support = simulate(seed=31, units=80, escalate=0.9)
+    other = simulate(seed=32, units=80, escalate=0.2, hit_rate=0.0)
+    for r in other:
+        r["feature"], r["unit_id"] = "other", f"o-{r['unit_id']}"
+    stack, path = write(tmp_path, support + other)
+    (stack / "main.hcl").write_text(SHARED)
+    (stack / "usage.csv").write_text("feature,units\nsupport,100\nother,100\n")
+    what_if = tmp_path / "w.hcl"
+    out = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
+                   "--write-what-if", str(what_if)])  # fmt: skip
+    assert out.code == 0, out.stderr
+    text = what_if.read_text()
+    assert 'workflow "answer_support" {' in text and 'workflow "answer_other" {' in text
+    assert "workflow = workflow.answer_support" in text
+    doc = json.loads(out.stdout)
+    plan = run_cli(["plan", str(stack), "--what-if", str(what_if), "-o", "json"])
+    assert plan.code == 0, plan.stderr
+    planned = {f["name"]: f["after"]["cost_per_unit"] for f in json.loads(plan.stdout)["features"]}
+    for feature in doc["features"]:
+        rows = [r for r in support + other if r["feature"] == feature["feature"]]
+        actual = sum((cost(r) for r in rows), Fraction(0)) / len({r["unit_id"] for r in rows})
+        assert abs(Fraction(D(str(planned[feature["feature"]]))) / actual - 1) < Fraction(1, 1000)
