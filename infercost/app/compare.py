@@ -19,6 +19,7 @@ from infercost.config.compile import compile_stack
 from infercost.config.loader import check_files, display_path, parse_files, read_stack_dir
 from infercost.cost.breakdown import Breakdown, compute
 from infercost.errors import Diagnostic, InfercostError
+from infercost.files import read_text
 from infercost.plan.overrides import apply_what_ifs
 from infercost.workspace import Options, load_usage, read_inputs
 
@@ -95,9 +96,10 @@ def compare(args: CompareArgs) -> Comparison:
         variants = []
         for path in args.what_ifs:
             name = display_path(path)
-            if not path.is_file():
+            if not path.exists():
                 raise InfercostError.at("What-if file not found", f"{name} does not exist.")
-            text = path.read_text(encoding="utf-8")
+            # A regular UTF-8 file only: never a pipe, a device or /proc (files.py).
+            text = read_text(path, "what-if file")
             run.sources[name] = text
             merged = apply_what_ifs(files, parse_files({name: text}, root=None))
             check_files(merged)

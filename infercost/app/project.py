@@ -189,11 +189,14 @@ _VARIABLE = re.compile(r'^[ \t]*variable[ \t]+"([^"\n]+)"', re.M)
 def _declared_variables(directory: Path) -> set[str]:
     """The variable names a stack directory declares, read without parsing it (the
     stack's own run parses it and reports any error there)."""
+    from infercost.files import read_text
+
     names: set[str] = set()
     for path in stack_files(directory) if directory.is_dir() else ():
         try:
-            names.update(_VARIABLE.findall(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
+            # Regular files only: a *.hcl symlink to /dev/zero or a pipe would never end.
+            names.update(_VARIABLE.findall(read_text(path, "configuration file")))
+        except InfercostError:
             continue
     return names
 

@@ -517,6 +517,38 @@ def fmt(
 
 
 @app.command()
+def init(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path | None, typer.Argument(help="Directory of the new stack (default: here).")
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="PROVIDER/MODEL to import prices for; repeatable."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="The LiteLLM model_prices_and_context_window.json file."),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Prices as of this date (YYYY-MM-DD).")
+    ] = None,
+) -> Outcome:
+    """Start a new stack: prices imported for the models named, a workflow, a feature,
+    guardrails and a usage file template."""
+    from infercost.app.prices import DataArgs
+    from infercost.cli import init as command
+    from infercost.cli.prices import _date
+
+    data = DataArgs(source, file, _date(at))
+    return command.run(directory or Path("."), tuple(model or ()), data, _console(ctx))
+
+
+@app.command()
 def version(ctx: typer.Context) -> Outcome:
     """Print the version."""
     _console(ctx).stdout.write(f"infercost {__version__}\n")

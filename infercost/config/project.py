@@ -14,6 +14,8 @@ directory: :mod:`infercost.config.loader` and :mod:`infercost.vcs` skip it by na
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from infercost.config.structure import check_structure
 from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.evaluate.evaluator import Evaluator, Scope
+from infercost.files import confine, read_text
 
 PROJECT_FILE = "infercost.project.hcl"
 
@@ -99,21 +102,19 @@ def load_project(path: Path, text: str | None = None, *, check_dirs: bool = True
     ``check_dirs`` is False there, since the stack directories of an old commit need
     not exist on disk.
     """
-    path = path.resolve()
+    # The folder is resolved, not the file: a project file that is a symlink must not
+    # move the project (and what its paths are relative to) elsewhere on the machine.
+    path = path.parent.resolve() / path.name
     directory = path.parent
     shown = _shown(path)
+    root = top_level(directory) or directory
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InfercostError.at(
-                "Unreadable file", f"{shown} is not UTF-8 text ({exc.reason})."
-            ) from None
-        except OSError as exc:
-            raise InfercostError.at("Unreadable file", f"{shown}: {exc.strerror or exc}.") from None
+        # A pull request may make the project file a symlink to /proc/self/environ, a
+        # pipe or a file outside the repository: read regular files inside it only.
+        confine(path, [root], "project file")
+        text = read_text(path, "project file")
     parsed = parse_text(text, shown)
     check_structure(parsed.body, "project")
-    root = top_level(directory) or directory
     found = Diagnostics()
     stacks: list[ProjectStack] = []
     names: dict[str, s.Block] = {}
@@ -156,7 +157,11 @@ def load_project(path: Path, text: str | None = None, *, check_dirs: bool = True
     attr = parsed.body.attributes.get("policies")
     if attr is not None:
         try:
-            policies = _policies(attr, directory)
+            policies = _policies(attr, directory, root)
+        except (OSError, ValueError) as exc:
+            found.append(
+                InfercostError.at("Invalid path", f'"policies": {_reason(exc)}.', attr.expr.range)
+            )
         except InfercostError as exc:
             found.append(exc)
     if not found and not stacks:
@@ -174,44 +179,61 @@ def load_project(path: Path, text: str | None = None, *, check_dirs: bool = True
 def _stack(block: s.Block, directory: Path, root: Path, check_dirs: bool) -> ProjectStack:
     attr = block.body.attributes["path"]
     written = _string(attr, block)
-    target = (directory / written).resolve()
-    if not _inside(target, root):
-        raise _error(
-            "Stack outside the repository",
-            f'stack "{block.name}": the path "{written}" resolves to {target}, outside the '
-            f"repository at {root}. A project's stacks live in its repository.",
-            attr,
-            block,
-        )
-    if check_dirs:
-        if not target.is_dir():
+    with _path_errors(block, attr):
+        target = (directory / written).resolve()
+        if not _inside(target, root):
             raise _error(
-                "Stack not found",
-                f'stack "{block.name}": the directory {_shown(target)} does not exist.',
+                "Stack outside the repository",
+                f'stack "{block.name}": the path "{written}" resolves to {target}, outside the '
+                f"repository at {root}. A project's stacks live in its repository.",
                 attr,
                 block,
             )
-        if not stack_files(target):
-            raise _error(
-                "Empty stack",
-                f'stack "{block.name}": no .hcl files were found in {_shown(target)} (the '
-                f"project file {PROJECT_FILE} is never part of a stack).",
-                attr,
-                block,
-            )
+        if check_dirs:
+            if not target.is_dir():
+                raise _error(
+                    "Stack not found",
+                    f'stack "{block.name}": the directory {_shown(target)} does not exist.',
+                    attr,
+                    block,
+                )
+            if not stack_files(target):
+                raise _error(
+                    "Empty stack",
+                    f'stack "{block.name}": no .hcl files were found in {_shown(target)} (the '
+                    f"project file {PROJECT_FILE} is never part of a stack).",
+                    attr,
+                    block,
+                )
     usage: Path | None = None
     usage_attr = block.body.attributes.get("usage")
     if usage_attr is not None:
         usage = directory / _string(usage_attr, block)
-        if check_dirs and not usage.is_file():
-            raise _error(
-                "Usage file not found",
-                f'stack "{block.name}": {_shown(usage)} does not exist (usage is relative to '
-                "the project file).",
-                usage_attr,
-                block,
-            )
+        with _path_errors(block, usage_attr):
+            # The stacks get this file as if it were given on the command line: it must
+            # lie in the repository like them, or a pull request could make the runner
+            # read any .csv or .json on the machine and quote it in a diagnostic.
+            confine(usage, [root], "usage file named in the project", usage_attr.expr.range)
+            if check_dirs and not usage.is_file():
+                raise _error(
+                    "Usage file not found",
+                    f'stack "{block.name}": {_shown(usage)} does not exist (usage is relative '
+                    "to the project file).",
+                    usage_attr,
+                    block,
+                )
     return ProjectStack(block.name, target, usage, written, block.range)
+
+
+@contextlib.contextmanager
+def _path_errors(block: s.Block, attr: s.Attribute) -> Iterator[None]:
+    """A path the system cannot use (a NUL byte, a name too long) is a located error."""
+    try:
+        yield
+    except (OSError, ValueError) as exc:
+        raise _error(
+            "Invalid path", f'stack "{block.name}": "{attr.name}": {_reason(exc)}.', attr, block
+        ) from None
 
 
 def stack_files(directory: Path) -> list[Path]:
@@ -219,7 +241,7 @@ def stack_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.hcl") if p.name != PROJECT_FILE)
 
 
-def _policies(attr: s.Attribute, directory: Path) -> tuple[str, ...]:
+def _policies(attr: s.Attribute, directory: Path, root: Path) -> tuple[str, ...]:
     value = Evaluator(Scope(allow_blocks=False)).evaluate(attr.expr)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InfercostError.at(
@@ -227,9 +249,16 @@ def _policies(attr: s.Attribute, directory: Path) -> tuple[str, ...]:
             '"policies" must be a list of strings (paths or builtin:NAME).',
             attr.expr.range,
         )
-    return tuple(
-        v if v.startswith("builtin:") else _shown((directory / v).resolve()) for v in value
-    )
+    out = []
+    for v in value:
+        if v.startswith("builtin:"):
+            out.append(v)
+            continue
+        # Checked here since the stacks receive them as command-line policies.
+        path = (directory / v).resolve()
+        confine(path, [root], "policy named in the project", attr.expr.range)
+        out.append(_shown(path))
+    return tuple(out)
 
 
 def _string(attr: s.Attribute, block: s.Block) -> str:
@@ -238,6 +267,16 @@ def _string(attr: s.Attribute, block: s.Block) -> str:
         raise _error(
             "Incorrect attribute value type",
             f'"{attr.name}" must be a non-empty string: a path relative to the project file.',
+            attr,
+            block,
+        )
+    if not value.isprintable():
+        # A line break or a direction control in a directory name would be echoed in
+        # every message and output line that names the stack or its files.
+        raise _error(
+            "Invalid path",
+            f'stack "{block.name}": "{attr.name}" holds a control or text-direction '
+            "character; name the directory without one.",
             attr,
             block,
         )
@@ -250,6 +289,12 @@ def _inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"the system cannot use this path ({exc.strerror or exc})"
+    return "a path cannot hold a NUL character"
 
 
 def _error(summary: str, detail: str, attr: s.Attribute, block: s.Block) -> InfercostError:

@@ -199,13 +199,18 @@ def _label_error(error: Any, block: s.Block, rest: list[Any], context: str | Non
     index = rest[3] if len(rest) > 3 else 0
     label = block.labels[index]
     rng = block.label_ranges[index]
+    # The label is quoted escaped and cut: it is the text that failed the check, and a
+    # newline in it must not start a line of its own in a CI log.
+    quoted = "".join(c if c.isprintable() else repr(c)[1:-1] for c in label[:61])
+    quoted = quoted[:60] + ("…" if len(quoted) > 60 else "")
     if error.validator == "pattern" and "/" in error.validator_value:
         detail = (
-            f'"{label}" is not a valid {block.type} name: it must be non-empty and have no "/".'
+            f'"{quoted}" is not a valid {block.type} name: it must be non-empty, with no "/", '
+            "control or text-direction characters."
         )
     else:
         detail = (
-            f'"{label}" is not a valid name: names start with a letter or "_" and contain '
+            f'"{quoted}" is not a valid name: names start with a letter or "_" and contain '
             'only letters, digits, "_" and "-".'
         )
     return Diagnostic("Invalid name", detail, rng, context=context)

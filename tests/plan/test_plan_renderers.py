@@ -129,6 +129,8 @@ HOSTILE = r"<script>alert(1)</script> @everyone #1 |pipe| `tick` \nsecond line"
 
 def test_hostile_strings_are_escaped_in_markdown(write_stack) -> None:
     quoted = HOSTILE.replace('"', '\\"')
+    # a model label may hold markup but no "/" and no line break (config/schema.json)
+    label = quoted.replace("/", "").replace("\\n", " ")
     guardrail = 'guardrail "floor" {{\n  condition = self.margin >= 0.5\n  message = "{m}"\n}}\n'
     write_stack({**PLAN_STACK, "g.hcl": guardrail.format(m="margin too low")}, "base")
     main = PLAN_STACK["main.hcl"].replace(
@@ -139,7 +141,7 @@ def test_hostile_strings_are_escaped_in_markdown(write_stack) -> None:
             **PLAN_STACK,
             "main.hcl": main,
             "g.hcl": guardrail.format(m=quoted),
-            "model.hcl": f'price_sheet "x" {{\n  model "{quoted.replace("/", "")}" {{\n'
+            "model.hcl": f'price_sheet "x" {{\n  model "{label}" {{\n'
             "    input_per_mtok = 1\n  }\n}\n",
         }
     )
