@@ -455,6 +455,9 @@ class Waiver(Located):
     reason: str = ""
     until: date = date.max
     description: str | None = None
+    # How far the target may be missed (a ratio for a margin: 0.05 is 5 points); a
+    # violation that grows past it is no longer excused. None: no line is held.
+    max_shortfall: Decimal | None = None
 
     def config(self) -> dict[str, Any]:
         return {
@@ -462,6 +465,7 @@ class Waiver(Located):
             "target": self.target,
             "reason": self.reason,
             "until": self.until.isoformat(),
+            "max_shortfall": self.max_shortfall,
             "description": self.description,
         }
 

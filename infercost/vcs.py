@@ -212,6 +212,35 @@ def read_file_at(path: Path, ref: str) -> bytes | None:
     return data
 
 
+def read_committed(path: Path, ref: str, within: Path) -> tuple[str, bytes] | None:
+    """One file as committed at ``ref`` in the repository holding ``within`` (the stack
+    directory): its display name (``FILE@REF``) and bytes.
+
+    None when ``path`` lies outside that repository, or did not exist (or was not a
+    regular file) at ``ref``: the caller then has no committed version to use.
+    """
+    import git
+
+    from infercost.config.loader import display_path
+
+    path = Path(path).resolve()
+    within = Path(within).resolve()
+    repo = _open_repo(within if within.exists() else within.parent)
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+    try:
+        node = repo.commit(ref).tree / relative
+    except (KeyError, git.BadName, git.BadObject, ValueError):
+        return None
+    if node.type != "blob":
+        return None
+    data: bytes = node.data_stream.read()
+    return f"{display_path(path)}@{ref}", data
+
+
 @dataclass(frozen=True)
 class Revision:
     """One first-parent commit and the stack's ``*.hcl`` files as committed there.

@@ -26,7 +26,7 @@ from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.files import refuse_special
 from infercost.model import Stack
 from infercost.plan.overrides import apply_what_ifs
-from infercost.usage.snapshot import Snapshot, check_names, read_snapshot
+from infercost.usage.snapshot import Snapshot, check_names, read_snapshot, read_snapshot_bytes
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,51 @@ def load_sides(options: Options, change: Change, sources: Sources | None = None)
             "compares one currency.",
         )
     return Sides(base, head, label, warnings)
+
+
+def load_base_usage(
+    sides: Sides, options: Options, change: Change, head: Snapshot
+) -> Snapshot | None:
+    """The base's own usage snapshot when it differs from the head's, else None (SPEC §14).
+
+    With ``--base REF`` it is the snapshot file as committed at REF (the one ``--usage``
+    names, or the base stack's ``usage`` setting), read through git; with
+    ``--base-dir`` it is the base stack's ``usage`` file in that directory (``--usage``
+    names one file for both sides). When the base has none, or the same bytes as the
+    head's, both sides are priced on the head's snapshot and no usage effect arises.
+    """
+    base = sides.base
+    if base is None:
+        return None
+    if change.base_ref is not None:
+        if options.usage is not None:
+            path = options.usage
+        elif base.settings.usage:
+            path = Path(options.stack) / base.settings.usage
+        else:
+            return None
+        from infercost.vcs import read_committed
+
+        found = read_committed(path, change.base_ref, Path(options.stack))
+        if found is None:
+            return None
+        shown, data = found
+    elif change.base_dir is not None:
+        if options.usage is not None or not base.settings.usage:
+            return None
+        path = change.base_dir / base.settings.usage
+        if not path.is_file():
+            return None
+        shown, data = display_path(path), path.read_bytes()
+    else:
+        return None
+    head_path = usage_path(sides.head, options)
+    if head_path is not None and head_path.is_file() and head_path.read_bytes() == data:
+        return None
+    snapshot = read_snapshot_bytes(data, shown, options.period)
+    features = set(base.features) | set(sides.head.features)
+    check_names(snapshot, features, set(base.subscriptions) | set(sides.head.subscriptions))
+    return snapshot
 
 
 def _read_what_if(path: Path) -> str:

@@ -170,3 +170,28 @@ def assert_plain_numbers(text: str) -> None:
             assert not raw.endswith("."), raw
         assert not re.match(r"-?0\d", raw), raw
         assert raw != "-0", raw
+
+
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def code_spans(markdown: str) -> list[str]:
+    """The contents of the inline code spans in ``markdown`` (CommonMark: a run of N
+    backticks closes only at the next run of exactly N; one padding space is stripped)."""
+    out = []
+    for match in _CODE_SPAN.finditer(markdown):
+        text = match.group(2)
+        if text.startswith(" ") and text.endswith(" ") and text.strip():
+            text = text[1:-1]
+        out.append(text)
+    return out
+
+
+_FENCED = re.compile(r"^```[^\n]*\n.*?^```$", re.M | re.S)
+
+
+def outside_code(markdown: str) -> str:
+    """``markdown`` with every fenced code block and inline code span removed: what
+    GitHub renders as Markdown (inside code, HTML, mentions, links and emphasis are shown
+    as typed)."""
+    return _CODE_SPAN.sub("", _FENCED.sub("", markdown))

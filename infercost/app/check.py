@@ -63,11 +63,14 @@ def _judge(
     if sides.base is not None:
         base_rules = _base_policies(sides, change, policies, sources)
         sides.base = replace(sides.base, guardrails=all_guardrails(sides.base, base_rules))
-    priced = price(sides, args.options)
+    priced = price(sides, args.options, change=change)
     plan = priced.plan
     assert plan.head is not None
     diagnostics.append(plan.head.warnings)  # what the change leaves behind
     compared = change.base_ref is not None or change.base_dir is not None or bool(change.what_ifs)
+    # The ratchet judges the configuration effect: the head against the base
+    # configuration priced on the head's usage (plan.middle, the base itself when both
+    # sides share a snapshot), so a usage refresh neither blocks nor hides a change.
     base_side = None
     observed_head = observed_base = None
     if args.records:
@@ -75,9 +78,9 @@ def _judge(
         observed_head = _observed(sides.head, args)
         if sides.base is not None:
             observed_base = _observed(sides.base, args)
-    if sides.base is not None and plan.base is not None:
-        base_side = Side(sides.base, plan.base, priced.snapshot, observed=observed_base)
-    head_side = Side(sides.head, plan.head, priced.snapshot, plan.base, observed_head)
+    if sides.base is not None and plan.middle is not None:
+        base_side = Side(sides.base, plan.middle, priced.snapshot, observed=observed_base)
+    head_side = Side(sides.head, plan.head, priced.snapshot, plan.middle, observed_head)
     return check(
         head_side,
         base_side,

@@ -1,4 +1,4 @@
-"""``plan``: both sides of a change priced against the head's usage, and compared."""
+"""``plan``: both sides of a change priced, each on its own usage snapshot, and compared."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from infercost.insight.report import attach
 from infercost.insight.sampling import Settings
 from infercost.plan.diff import Plan, build_plan
 from infercost.usage.snapshot import Snapshot
-from infercost.workspace import Options, Sides, load_sides, load_usage
+from infercost.workspace import Change, Options, Sides, load_base_usage, load_sides, load_usage
 
 
 @dataclass(frozen=True)
 class Priced:
-    """Both sides priced against one snapshot: what plan shows and check judges."""
+    """Both sides priced (each on its own snapshot): what plan shows and check judges."""
 
     plan: Plan
     sides: Sides
@@ -51,22 +51,45 @@ def plan(args: PlanArgs) -> PlanRun:
     with run.working() as diagnostics:
         sides = load_sides(args.options, args.change, run.sources)
         diagnostics.append(sides.warnings)
-        priced = price(sides, args.options, args.sampling)
+        priced = price(sides, args.options, args.sampling, change=args.change)
         assert priced.plan.head is not None
         diagnostics.append(priced.plan.head.warnings)  # what the change leaves behind
     return PlanRun(args, priced, run.finished())
 
 
-def price(sides: Sides, options: Options, sampling: Settings | None = None) -> Priced:
-    """Price both sides against the head's snapshot and compare them; shared with check.
+def price(
+    sides: Sides,
+    options: Options,
+    sampling: Settings | None = None,
+    change: Change | None = None,
+) -> Priced:
+    """Price each side on its own snapshot and compare them; shared with check.
 
     Both sides carry their features' top drivers, and percentiles when ``sampling``.
+    When the base has a snapshot of its own (committed at the base ref, or in the base
+    directory) that differs from the head's, the base configuration is also priced on
+    the head's snapshot, which splits each COGS change into usage and configuration
+    effects (plan/diff.py) and is what the guardrail ratchet compares the head with.
     """
     stacks = [sides.base, sides.head] if sides.base else [sides.head]
     snapshot = load_usage(stacks, options)
     assert snapshot is not None
+    base_snapshot = (
+        load_base_usage(sides, options, change, snapshot) if change is not None else None
+    )
     head = attach(sides.head, compute(sides.head, snapshot), sampling)
-    base = attach(sides.base, compute(sides.base, snapshot), sampling) if sides.base else None
+    middle = None
+    if sides.base is None:
+        base = None
+    elif base_snapshot is not None:
+        base = attach(sides.base, compute(sides.base, base_snapshot), sampling)
+        middle = compute(sides.base, snapshot)
+    else:
+        base = attach(sides.base, compute(sides.base, snapshot), sampling)
     usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
-    result = build_plan(sides.base, sides.head, base, head, sides.base_label)
+    if base_snapshot is not None:
+        usage += f"; base: {base_snapshot.path}" + (
+            f" ({base_snapshot.period})" if base_snapshot.period else ""
+        )
+    result = build_plan(sides.base, sides.head, base, head, sides.base_label, middle)
     return Priced(result, sides, snapshot, usage)

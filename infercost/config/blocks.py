@@ -443,4 +443,5 @@ class BlockBuilder(PriceBuilder):
             reason=reason,
             until=until,
             description=self.string(block, "description"),
+            max_shortfall=self.number(block, "max_shortfall", what="max_shortfall"),
         )

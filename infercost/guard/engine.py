@@ -11,19 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import ZERO, exact, plain
 from infercost.config import syntax as s
 from infercost.cost.breakdown import Breakdown
-from infercost.errors import Diagnostic, InfercostError, Severity, excerpt
+from infercost.errors import Diagnostic, InfercostError, Severity, SourceRange, excerpt
 from infercost.evaluate.compiled import CompiledCondition
 from infercost.evaluate.evaluator import Evaluator, MarginWithoutRevenue, NullRead, Scope
 from infercost.evaluate.values import Missing, NoRevenue, display, type_name
 from infercost.guard.results import CheckResult, GuardResult, Status, WaiverUse
 from infercost.guard.targets import Target, targets
 from infercost.model import Guardrail, Stack
+from infercost.numbers import miss, money, named, number, pct, percent, points
 from infercost.usage.snapshot import Snapshot
 
 IMPLICIT = "target_margin"
@@ -56,6 +57,17 @@ class Verdict:
     message: str
     values: dict[str, Any]
     amounts: tuple[Decimal, ...] | None = None  # how far each comparison misses
+    # The ``self`` attribute each comparison measures ("" when none): how to show a miss.
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def shortfall(self) -> tuple[Decimal, str] | None:
+        """The largest miss and what it measures, or None when it cannot be measured."""
+        amounts = self.amounts
+        if not amounts:
+            return None
+        i = max(range(len(amounts)), key=amounts.__getitem__)
+        return amounts[i], (self.kinds[i] if i < len(self.kinds) else "")
 
 
 def check(
@@ -70,11 +82,12 @@ def check(
 ) -> CheckResult:
     today = today or date.today()
     results: list[GuardResult] = []
+    currency = head.figures.currency
     with exact():
-        results += _implicit(head, base, strict, _causes(plan))
+        results += _implicit(head, base, strict, _causes(plan, currency))
         for guardrail in guardrails.values():
             results += _declared(guardrail, head, base, strict)
-    results, warnings = _apply_waivers(results, head.stack, today)
+    results, warnings = _apply_waivers(results, head.stack, today, currency)
     results.sort(key=lambda r: (r.guardrail, r.target))
     return CheckResult(
         currency=head.figures.currency,
@@ -107,11 +120,12 @@ def all_guardrails(stack: Stack, policies: Iterable[Guardrail]) -> dict[str, Gua
 
 
 # -- the implicit target-margin guardrail ---------------------------------------------------
-def _causes(plan: Any) -> dict[str, str]:
+def _causes(plan: Any, currency: str) -> dict[str, str]:
     """Feature name -> the change that moved its COGS most, in words, from the plan."""
     out: dict[str, str] = {}
     for feature in getattr(plan, "features", ()):
-        movers = [a for a in feature.attribution if a.cogs_change and a.causes]
+        # The configuration's part only: a usage refresh in the same change is not a cause.
+        movers = [a for a in feature.attribution if a.configuration_effect and a.causes]
         if not movers:
             continue
         top = movers[0]
@@ -125,9 +139,8 @@ def _causes(plan: Any) -> dict[str, str]:
                 else f"{change.attribute} {display(change.before)} → {display(change.after)}"
             )
         what = " and ".join(f"{address} {', '.join(parts)}" for address, parts in grouped.items())
-        sign = "+" if top.cogs_change > 0 else ""
-        amount = top.cogs_change.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
-        out[feature.name] = f"mostly from {what} ({sign}{amount:,} COGS per period)"
+        amount = money(top.configuration_effect, currency, signed=True)
+        out[feature.name] = f"mostly from {what} ({amount} COGS per period)"
     return out
 
 
@@ -140,12 +153,15 @@ def _implicit(
         if target is None:
             continue
         now = head.figures.features[name]
-        verdict = _margin_verdict(now.margin, now.cogs, target)
+        currency = head.figures.currency
+        verdict = _margin_verdict(now.margin, now.cogs, target, currency)
         before = None
         if base is not None and name in base.figures.features:
             was = base.figures.features[name]
-            before = _margin_verdict(was.margin, was.cogs, target)
-        status, blocking, worse = _ratchet(verdict, before, "error", strict, base is not None)
+            before = _margin_verdict(was.margin, was.cogs, target, currency)
+        status, blocking, worse = _ratchet(
+            verdict, before, "error", strict, base is not None, currency
+        )
         message = verdict.message.replace("{name}", name)
         if status == Status.FAIL and name in causes:
             message += f"; {causes[name]}"
@@ -165,30 +181,34 @@ def _implicit(
                 message=message,
                 location=feature.at("target_margin"),
                 scope="feature",
-                description=f"feature {name} keeps a gross margin of at least "
-                f"{_brief(target * 100)}%",
+                description=f"feature {name} keeps a gross margin of at least {percent(target)}",
                 condition=f"self.margin >= {plain(target)}",
                 source="stack",
                 guardrail_location=feature.at("target_margin"),
                 values=values,
                 base_values=before.values if before else None,
                 worse=worse,
+                shortfall=verdict.shortfall,
             )
         )
     return out
 
 
-def _margin_verdict(margin: Decimal | None, cogs: Decimal, target: Decimal) -> Verdict:
+def _margin_verdict(
+    margin: Decimal | None, cogs: Decimal, target: Decimal, currency: str
+) -> Verdict:
     values = {"margin": margin, "target_margin": target}
+    kinds = ("margin",)
     if margin is None:
         if cogs > ZERO:
             return Verdict(
                 Status.FAIL,
                 "{name}: no revenue against COGS of "
-                + _brief(cogs)
-                + f"; target margin {_pct(target)}",
+                + money(cogs, currency)
+                + f"; target margin {percent(target)}",
                 values,
                 (Decimal("Infinity"),),
+                kinds,
             )
         return Verdict(
             Status.SKIPPED, "{name}: no revenue and no COGS; margin is undefined", values
@@ -196,21 +216,24 @@ def _margin_verdict(margin: Decimal | None, cogs: Decimal, target: Decimal) -> V
     if margin >= target:
         return Verdict(
             Status.PASS,
-            f"{{name}}: margin {_pct(margin)} meets target {_pct(target)}",
+            f"{{name}}: margin {percent(margin)} meets target {percent(target)}",
             values,
             (ZERO,),
+            kinds,
         )
     return Verdict(
         Status.FAIL,
-        f"{{name}}: margin {_pct(margin)} is below target {_pct(target)} "
-        f"(short by {_brief((target - margin) * 100)} points)",
+        f"{{name}}: margin {percent(margin)} is below target {percent(target)} "
+        f"(short by {points(target - margin).removeprefix('+')})",
         values,
         (target - margin,),
+        kinds,
     )
 
 
 # -- declared guardrails --------------------------------------------------------------------
 def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list[GuardResult]:
+    currency = head.figures.currency
     now_targets = targets(
         g.scope, head.stack, head.figures, head.snapshot, head.base_figures, head.observed
     )
@@ -219,7 +242,7 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
             _result(
                 g,
                 g.scope,
-                None,
+                stack_location(head.stack),
                 Verdict(
                     Status.SKIPPED,
                     f"no {g.scope} to check: {EMPTY_SCOPE.get(g.scope, 'nothing in scope')}",
@@ -233,23 +256,31 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
         ]
     before: dict[str, Verdict] = {}
     if base is not None:
-        judge = _Judge(g, base.stack)
+        judge = _Judge(g, base.stack, currency)
         for t in targets(g.scope, base.stack, base.figures, base.snapshot, None, base.observed):
             before[t.address] = judge.verdict(t)
-    judge = _Judge(g, head.stack)
+    judge = _Judge(g, head.stack, currency)
     out = []
     for t in now_targets:
         verdict = judge.verdict(t)
         was = before.get(t.address)
-        status, blocking, worse = _ratchet(verdict, was, g.severity, strict, base is not None)
-        out.append(_result(g, t.address, t, verdict, status, blocking, was, worse))
+        status, blocking, worse = _ratchet(
+            verdict, was, g.severity, strict, base is not None, currency
+        )
+        out.append(_result(g, t.address, t.location, verdict, status, blocking, was, worse))
     return out
+
+
+def stack_location(stack: Stack) -> SourceRange:
+    """Where a result about the whole stack points: its ``infercost`` block, or the start
+    of its first file; never a policy pack, which is not part of the change under review."""
+    return stack.settings.range
 
 
 def _result(
     g: Guardrail,
     address: str,
-    t: Target | None,
+    location: SourceRange | None,
     verdict: Verdict,
     status: Status,
     blocking: bool,
@@ -263,7 +294,7 @@ def _result(
         status=status,
         blocking=blocking,
         message=verdict.message,
-        location=(t.location if t and t.location else g.range),
+        location=location or g.range,
         scope=g.scope,
         description=g.description,
         condition=g.condition.text if g.condition else "",
@@ -272,6 +303,7 @@ def _result(
         values=verdict.values,
         base_values=was.values if was else None,
         worse=worse,
+        shortfall=verdict.shortfall,
     )
 
 
@@ -290,17 +322,23 @@ class _Judge:
     """One guardrail on one side, compiled once and run against each of its targets
     (a large stack has tens of thousands of customers)."""
 
-    def __init__(self, g: Guardrail, stack: Stack) -> None:
+    def __init__(self, g: Guardrail, stack: Stack, currency: str = "USD") -> None:
         assert g.condition is not None
         self.g = g
         self.stack = stack
+        self.currency = currency
         self.condition = CompiledCondition(g.condition, _scope(stack, g, None))
+        comparisons = _comparisons(g.condition)
         self.leaves = [
             (leaf, CompiledCondition(leaf.left, _scope(stack, g, None)),
              CompiledCondition(leaf.right, _scope(stack, g, None)))
-            for leaf in _comparisons(g.condition) or ()
+            for leaf in comparisons or ()
         ]  # fmt: skip
-        self.has_leaves = _comparisons(g.condition) is not None
+        self.has_leaves = comparisons is not None
+        # The self attribute each comparison measures: how its miss reads ("6.9 pts").
+        self.kinds = tuple(
+            _self_name(leaf.left) or _self_name(leaf.right) for leaf in comparisons or ()
+        )
 
     def verdict(self, t: Target) -> Verdict:
         g = self.g
@@ -310,10 +348,12 @@ class _Judge:
         except MarginWithoutRevenue as exc:
             return Verdict(
                 Status.FAIL,
-                f"{g.name}: {t.address} has no revenue against COGS of {_brief(exc.cogs)}, so "
+                f"{g.name}: {t.address} has no revenue against COGS of "
+                f"{money(exc.cogs, self.currency)}, so "
                 f"its {exc.attribute.replace('_', ' ')} is below any floor",
                 _visible(self.condition.evaluator.self_reads),
                 (Decimal("Infinity"),),
+                (exc.attribute,),
             )
         except NullRead as exc:
             reason = f"self.{exc.attribute} is null"
@@ -347,8 +387,11 @@ class _Judge:
             # Every comparison of a holding && chain holds: each misses by nothing. (Only a
             # failing verdict's amounts are read, by the ratchet; no need to run the leaves.)
             misses = tuple(ZERO for _ in self.leaves) if self.has_leaves else None
-            return Verdict(Status.PASS, f"{g.name}: holds for {t.address}", values, misses)
-        return Verdict(Status.FAIL, _message(g, t, self.stack, values), values, self.amounts(t))
+            return Verdict(
+                Status.PASS, f"{g.name}: holds for {t.address}", values, misses, self.kinds
+            )
+        message = _message(g, t, self.stack, values, self.currency)
+        return Verdict(Status.FAIL, message, values, self.amounts(t), self.kinds)
 
     def amounts(self, t: Target) -> tuple[Decimal, ...] | None:
         """How far each comparison of an ``&&`` chain misses; None when the shape is other."""
@@ -369,22 +412,44 @@ class _Judge:
         return tuple(out)
 
 
-def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any]) -> str:
+def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any], currency: str) -> str:
     if g.message is not None:
         try:
-            text = Evaluator(_scope(stack, g, t.attributes), _brief).evaluate(g.message)
+            text = _MessageEvaluator(_scope(stack, g, t.attributes), number).evaluate(g.message)
             if isinstance(text, str):
                 return text
         except InfercostError:
             pass  # a message that cannot be built must not hide the violation
-    read = ", ".join(f"{k} = {_brief(v)}" for k, v in values.items())
+    read = ", ".join(f"{k} = {named(k, v, currency)}" for k, v in values.items())
     return f"{g.name}: {g.condition.text if g.condition else ''} does not hold for {t.address}" + (
         f" ({read})" if read else ""
     )
 
 
+class _MessageEvaluator(Evaluator):
+    """Evaluates a guardrail's ``message``: numbers read as every view shows them, and a
+    percentage read straight from ``self`` (``${self.cogs_change_pct}%``) with the one
+    decimal every percentage has."""
+
+    def _stringify(self, value: Any, expr: s.Expr) -> str:
+        if isinstance(value, Decimal) and _self_name(expr).endswith("_pct"):
+            return pct(value).removesuffix("%")
+        return str(super()._stringify(value, expr))
+
+
 def _visible(reads: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, Missing | NoRevenue) else v) for k, v in reads.items()}
+
+
+def _self_name(expr: s.Expr) -> str:
+    """``margin`` for ``self.margin`` (on either side of a comparison), else ""."""
+    if (
+        isinstance(expr, s.GetAttr)
+        and isinstance(expr.target, s.Name)
+        and expr.target.name == "self"
+    ):
+        return expr.name
+    return ""
 
 
 def _comparisons(condition: s.Expr | None) -> list[s.Binary] | None:
@@ -406,7 +471,12 @@ def _comparisons(condition: s.Expr | None) -> list[s.Binary] | None:
 
 # -- ratchet and waivers --------------------------------------------------------------------
 def _ratchet(
-    now: Verdict, was: Verdict | None, severity: str, strict: bool, has_base: bool
+    now: Verdict,
+    was: Verdict | None,
+    severity: str,
+    strict: bool,
+    has_base: bool,
+    currency: str = "USD",
 ) -> tuple[Status, bool, str | None]:
     """(status, blocking, why worse) for one result."""
     if now.status != "fail":
@@ -414,30 +484,37 @@ def _ratchet(
     can_block = severity == "error"
     if not has_base or was is None or was.status != "fail":
         return Status.FAIL, can_block, None
-    worse = _worse(now, was)
+    worse = _worse(now, was, currency)
     if worse:
         return Status.FAIL, can_block, worse
     return Status.EXISTING, can_block and strict, None
 
 
-def _worse(now: Verdict, was: Verdict) -> str | None:
+def _worse(now: Verdict, was: Verdict, currency: str = "USD") -> str | None:
     if now.amounts is not None and was.amounts is not None and len(now.amounts) == len(was.amounts):
         grew = [i for i, (a, b) in enumerate(zip(now.amounts, was.amounts, strict=True)) if a > b]
         if grew:
+
+            def kind(i: int) -> str:
+                return now.kinds[i] if i < len(now.kinds) else ""
+
             return "the violation grew: it now misses by " + ", ".join(
-                f"{_brief(now.amounts[i])} (was {_brief(was.amounts[i])})" for i in grew
+                f"{miss(now.amounts[i], kind(i), currency)} "
+                f"(was {miss(was.amounts[i], kind(i), currency)})"
+                for i in grew
             )
         return None
     changed = [k for k in now.values if now.values.get(k) != was.values.get(k)]
     if changed:
         return "values it reads changed: " + ", ".join(
-            f"{k} {_brief(was.values.get(k))} → {_brief(now.values.get(k))}" for k in changed
+            f"{k} {named(k, was.values.get(k), currency)} → {named(k, now.values.get(k), currency)}"
+            for k in changed
         )
     return None
 
 
 def _apply_waivers(
-    results: list[GuardResult], stack: Stack, today: date
+    results: list[GuardResult], stack: Stack, today: date, currency: str = "USD"
 ) -> tuple[list[GuardResult], list[Diagnostic]]:
     warnings: list[Diagnostic] = []
     by_key = {(w.guardrail, w.target): w for w in stack.waivers.values()}
@@ -463,8 +540,33 @@ def _apply_waivers(
         if not r.violated:
             out.append(r)  # nothing to excuse; an expired waiver is still reported above
             continue
-        use = WaiverUse(w.name, w.reason, w.until, expired, w.range)
-        if expired:
+        exceeded = None if expired else _past_the_line(r, w.max_shortfall, currency)
+        if exceeded is not None:
+            warnings.append(
+                Diagnostic(
+                    "Waiver no longer holds",
+                    f'waiver "{w.name}" for {w.guardrail} on {w.target}: {exceeded}; '
+                    "the rule applies again.",
+                    w.at("max_shortfall"),
+                    Severity.WARNING,
+                )
+            )
+        use = WaiverUse(
+            w.name,
+            w.reason,
+            w.until,
+            expired,
+            w.range,
+            max_shortfall=w.max_shortfall,
+            max_shortfall_text=None
+            if w.max_shortfall is None
+            else miss(w.max_shortfall, r.shortfall[1] if r.shortfall else "", currency),
+            exceeded=exceeded,
+            max_shortfall_location=w.at("max_shortfall") if w.max_shortfall is not None else None,
+        )
+        if expired or exceeded is not None:
+            # As if there were no waiver: a new or worse violation blocks, an existing one
+            # stays existing; every view says the waiver's line was crossed.
             out.append(replace(r, waiver=use))
         else:
             out.append(replace(r, status=Status.WAIVED, blocking=False, waiver=use))
@@ -482,19 +584,19 @@ def _apply_waivers(
     return out, warnings
 
 
-def _brief(value: Any) -> str:
-    """Numbers in messages: at most four decimals, exact values stay in JSON."""
-    if isinstance(value, Decimal) and not isinstance(value, bool):
-        if not value.is_finite():
-            return "∞"
-        rounded = (
-            value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
-            if value.adjusted() < 24
-            else value
+def _past_the_line(r: GuardResult, limit: Decimal | None, currency: str) -> str | None:
+    """Why a waiver with ``max_shortfall`` no longer excuses ``r``, or None while it does."""
+    if limit is None:
+        return None
+    if r.shortfall is None:
+        return (
+            "its max_shortfall cannot be measured for this condition (only comparisons "
+            "joined by && have a shortfall), so it does not excuse the violation"
         )
-        return plain(rounded)
-    return display(value)
-
-
-def _pct(ratio: Decimal) -> str:
-    return f"{_brief(ratio * 100)}%"
+    amount, kind = r.shortfall
+    if amount <= limit:
+        return None
+    return (
+        f"the violation now misses by {miss(amount, kind, currency)}, more than the "
+        f"{miss(limit, kind, currency)} the waiver allows (max_shortfall)"
+    )

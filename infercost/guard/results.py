@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +42,16 @@ class WaiverUse:
     until: date
     expired: bool
     location: SourceRange
+    # The line a waiver holds: how far the target may be missed (None: no line).
+    max_shortfall: Decimal | None = None
+    max_shortfall_text: str | None = None  # the line as a person reads it ("5.0 pts")
+    # Why the waiver no longer excuses the violation (it grew past max_shortfall), or None.
+    exceeded: str | None = None
+    max_shortfall_location: SourceRange | None = None
+
+    @property
+    def excuses(self) -> bool:
+        return not self.expired and self.exceeded is None
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,9 @@ class GuardResult:
     base_values: dict[str, Any] | None = None
     worse: str | None = None  # why an existing violation counts as worse
     waiver: WaiverUse | None = None
+    # How far the target is missed, and the ``self`` attribute that measures it (None when
+    # the condition is not made of comparisons); what a waiver's max_shortfall is held to.
+    shortfall: tuple[Decimal, str] | None = None
 
     @property
     def violated(self) -> bool:

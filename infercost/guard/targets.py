@@ -1,6 +1,8 @@
 """The objects a guardrail of each scope judges, as ``self`` sees them (SPEC §6, §11).
 
-Each target is an address, a location to point at, and the attributes of ``self``.
+Each target is an address, the block it judges (so an annotation lands on the diff:
+a feature, subscription, workflow or step block; a customer at its subscription; the
+whole stack at its ``infercost`` block or first file), and the attributes of ``self``.
 Attributes that need a base (``*_change``) are None without one, so a condition that
 reads them is skipped and says why.
 """
@@ -23,7 +25,7 @@ from infercost.usage.snapshot import Snapshot
 @dataclass(frozen=True)
 class Target:
     address: str
-    location: SourceRange | None
+    location: SourceRange
     attributes: dict[str, Any]
 
 
@@ -165,11 +167,13 @@ def _customers(
 ) -> list[Target]:
     out = []
     for cid, c in b.customers.items():
-        location = snap.customer_location(cid) if snap else None
+        # A customer is a row of usage, not configuration: the result lands on the block
+        # that prices it (its subscription), which is what a pull request can change.
+        sub = stack.subscriptions.get(c.subscription)
         out.append(
             Target(
                 customer_address(cid),
-                location,
+                sub.range if sub is not None else stack.settings.range,
                 {
                     "id": cid,
                     "subscription": c.subscription,
@@ -224,7 +228,7 @@ def _stack(stack: Stack, b: Breakdown, _s: Snapshot | None, base: Breakdown | No
     return [
         Target(
             "stack",
-            None,
+            stack.settings.range,  # the infercost block, or the start of the first file
             {
                 "cogs": b.totals.cogs,
                 "revenue": b.totals.revenue,

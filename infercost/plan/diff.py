@@ -1,8 +1,19 @@
 """The plan result: configuration changes by address and their effect on the figures.
 
-Both sides are priced against the same usage snapshot, so every difference in the
-figures comes from the configuration. Each feature's COGS change is also split by step
-(matched by name), which tells a reviewer which change moved the cost most.
+Each side is priced on its own usage snapshot. When the snapshots differ (a change
+that also refreshes usage), every COGS change is split in two with a third pricing, the
+base configuration on the head's snapshot (``middle``):
+
+- usage (volume) effect         = COGS(base config, head usage) − COGS(base config, base usage)
+- configuration (rate) effect   = COGS(head config, head usage) − COGS(base config, head usage)
+
+They add up to the whole change exactly, by construction. Cost per unit depends only on
+the configuration, so for a feature this is ``(units_head − units_base) · cpu_base`` and
+``units_head · (cpu_head − cpu_base)``. The ratchet judges the configuration effect (the
+head against ``middle``), so a usage refresh does not block a change and a configuration
+change cannot hide behind one. With one snapshot, ``middle`` is the base and the usage
+effect is zero. Each feature's change is also split by step (matched by name), which
+tells a reviewer which change moved the cost most.
 """
 
 from __future__ import annotations
@@ -54,6 +65,9 @@ class Delta:
     cost_per_unit_pct: Decimal | None
     margin_points: Decimal | None
     revenue: Decimal | None = None
+    # The COGS change split in two; they add up to ``cogs`` exactly (module docstring).
+    usage_effect: Decimal | None = None
+    configuration_effect: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,8 @@ class Attribution:
     cogs_change: Decimal
     cost_per_unit_change: Decimal
     causes: tuple[ConfigChange, ...]
+    usage_effect: Decimal = ZERO
+    configuration_effect: Decimal = ZERO
     # Each changed price of the step's item, with its own effect on the feature's COGS.
     price_effects: tuple[PriceEffect, ...] = ()
 
@@ -117,6 +133,11 @@ class Plan:
     changes: tuple[ConfigChange, ...]
     base: Breakdown | None = field(default=None, repr=False)
     head: Breakdown | None = field(default=None, repr=False)
+    # The base configuration priced on the head's snapshot; the base itself when both
+    # sides share one snapshot. Guardrails compare the head with this.
+    middle: Breakdown | None = field(default=None, repr=False)
+    usage_changed: bool = False  # the two sides were priced on different snapshots
+    base_usage_period: str | None = None
     # Every price change with its effect on total COGS (summed over features and steps).
     price_changes: tuple[PriceEffect, ...] = ()
 
@@ -170,11 +191,17 @@ def pct_change(before: Decimal | None, after: Decimal | None) -> Decimal | None:
         return (after - before) / before * 100
 
 
-def delta(before: Any, after: Any) -> Delta:
-    """Changes between two results (FeatureResult or Totals); absent sides count as zero."""
+def delta(before: Any, after: Any, middle: Any = None, *, split: bool = False) -> Delta:
+    """Changes between two results (FeatureResult or Totals); absent sides count as zero.
+
+    With ``split``, ``middle`` is the base configuration's result on the head's usage
+    (None: the base configuration has no such object); without, both sides share one
+    snapshot and the usage effect is zero.
+    """
     with exact():
         cogs_before = before.cogs if before else ZERO
         cogs_after = after.cogs if after else ZERO
+        usage = (middle.cogs if middle else ZERO) - cogs_before if split else ZERO
         margin_points = None
         if before and after and before.margin is not None and after.margin is not None:
             margin_points = (after.margin - before.margin) * 100
@@ -188,6 +215,8 @@ def delta(before: Any, after: Any) -> Delta:
             cost_per_unit_pct=cpu_pct,
             margin_points=margin_points,
             revenue=(after.revenue if after else ZERO) - (before.revenue if before else ZERO),
+            usage_effect=usage,
+            configuration_effect=cogs_after - cogs_before - usage,
         )
 
 
@@ -197,13 +226,20 @@ def build_plan(
     base: Breakdown | None,
     head: Breakdown,
     base_label: str,
+    middle: Breakdown | None = None,
 ) -> Plan:
+    """The plan of a change. ``middle`` (the base configuration priced on the head's
+    snapshot) is given when the base was priced on a snapshot of its own."""
     changes = config_changes(base_stack, head_stack)
+    split = middle is not None and base is not None
+    if not split:
+        middle = base
     features = []
     names = sorted(set(head.features) | set(base.features if base else ()))
     for name in names:
         before = base.features.get(name) if base else None
         after = head.features.get(name)
+        mid = middle.features.get(name) if middle else None
         related = feature_addresses(base_stack, name) | feature_addresses(head_stack, name)
         own = tuple(c for c in changes if c.address in related)
         if before is None:
@@ -220,9 +256,9 @@ def build_plan(
                 action,
                 before,
                 after,
-                delta(before, after),
+                delta(before, after, mid, split=split),
                 own,
-                _attribution(before, after, changes, head_stack)
+                _attribution(before, after, changes, mid if split else before, head_stack)
                 + shared_attribution(name, base_stack, head_stack, base, head, changes),
             )
         )
@@ -247,10 +283,13 @@ def build_plan(
         subscriptions=tuple(subscriptions),
         totals_before=totals_before,
         totals_after=head.totals,
-        change=delta(totals_before, head.totals),
+        change=delta(totals_before, head.totals, middle.totals if middle else None, split=split),
         changes=tuple(changes),
         base=base,
         head=head,
+        middle=middle,
+        usage_changed=split,
+        base_usage_period=base.usage_period if base else None,
         price_changes=total_effects(
             [e for f in features for a in f.attribution for e in a.price_effects]
         ),
@@ -284,10 +323,14 @@ def _attribution(
     before: FeatureResult | None,
     after: FeatureResult | None,
     changes: list[ConfigChange],
+    middle: FeatureResult | None = None,
     head: Stack | None = None,
 ) -> tuple[Attribution, ...]:
+    """Each step's COGS change, split into usage and configuration effects like the
+    feature's (``middle``: the base configuration on the head's usage)."""
     if before is None or after is None:
         return ()
+    middle = middle or before
     old = {c.step.name: c for c in before.steps}
     new = {c.step.name: c for c in after.steps}
     rows = []
@@ -297,6 +340,9 @@ def _attribution(
             cpu_before = o.cost_per_unit if o else ZERO
             cpu_after = n.cost_per_unit if n else ZERO
             cogs_change = after.units * cpu_after - before.units * cpu_before
+            # Cost per unit depends on the configuration alone: the middle's step costs
+            # are the base's, on the head's units.
+            usage = (middle.units - before.units) * cpu_before
             if cogs_change == ZERO and cpu_after == cpu_before:
                 continue
             step = (n or o).step  # type: ignore[union-attr]
@@ -326,8 +372,16 @@ def _attribution(
                 effects = step_price_effects(n, head, after.region, rate, after.units, causes)
             rows.append(
                 Attribution(
-                    name, step.address, cogs_change, cpu_after - cpu_before, causes, effects
+                    name,
+                    step.address,
+                    cogs_change,
+                    cpu_after - cpu_before,
+                    causes,
+                    usage,
+                    cogs_change - usage,
+                    effects,
                 )
             )
-    rows.sort(key=lambda a: (-abs(a.cogs_change), a.step))
+    # What the configuration moved comes first: that is what the change under review did.
+    rows.sort(key=lambda a: (-abs(a.configuration_effect), -abs(a.cogs_change), a.step))
     return tuple(rows)

@@ -245,6 +245,9 @@ def _result(
             "until": r.waiver.until.isoformat(),
             "expired": r.waiver.expired,
         }
+        if r.waiver.max_shortfall is not None:
+            properties["waiver"]["max_shortfall"] = r.waiver.max_shortfall
+            properties["waiver"]["exceeded"] = r.waiver.exceeded
     out["properties"] = properties
     return out
 

@@ -22,7 +22,7 @@ from infercost.render.check_view import (
     verdict,
     where,
 )
-from infercost.render.formatting import Style
+from infercost.render.formatting import Style, money, pct
 from infercost.render.plan_text import value_text
 
 SYMBOLS = {
@@ -64,6 +64,22 @@ def render(result: CheckResult, style: Style) -> str:
     if result.usage_period:
         figures += f", usage period {clean(result.usage_period)}"
     lines.append(style.dim(figures))
+    plan = result.plan
+    if plan is not None and result.base_label is not None and plan.has_changes:
+        d = plan.change
+        cogs = (
+            f"COGS {money(plan.totals_before.cogs, result.currency)} → "
+            f"{money(plan.totals_after.cogs, result.currency)}"
+        )
+        if d.cogs_pct is not None:
+            cogs += f" ({pct(d.cogs_pct, signed=True)})"
+        if plan.usage_changed:
+            cogs += (
+                f": usage {money(d.usage_effect, result.currency, signed=True)}, "
+                f"configuration {money(d.configuration_effect, result.currency, signed=True)}"
+                " (guardrails judge the configuration)"
+            )
+        lines.append(cogs)
 
     changes = (
         result.plan.guardrail_changes

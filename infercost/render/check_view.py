@@ -9,12 +9,11 @@ arranges and words a :class:`~infercost.guard.results.CheckResult`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from infercost.errors import SourceRange
 from infercost.guard.results import CheckResult, GuardResult
-from infercost.render.formatting import count, money, pct, percent, points
+from infercost.numbers import named
 
 # Groups in the order every view shows them: what blocks first, passes last.
 GROUPS = ("blocking", "warning", "existing", "waived", "skipped", "pass")
@@ -27,8 +26,6 @@ TITLES = {
     "pass": "Passed",
 }
 
-_MONEY = {"cogs", "revenue", "cost_per_unit", "price", "revenue_per_unit"}
-_RATIO = {"margin", "target_margin", "share", "cached_share", "retry_rate", "cache_hit_rate"}
 _MAX_NAMED = 3
 
 
@@ -106,25 +103,7 @@ def where(location: SourceRange | None) -> str:
 
 def value_text(name: str, value: Any, currency: str) -> str:
     """One ``self`` value as a person reads it: margins as %, money with its symbol."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        value = Decimal(value)
-    if not isinstance(value, Decimal):
-        return str(value)
-    if name.endswith("_pct"):
-        return pct(value, signed=True)
-    if name == "margin_change":
-        return points(value)
-    if name in _RATIO or name.endswith(("_margin", "_share", "_rate")):
-        return percent(value)
-    if name.endswith("_change") and name.removesuffix("_change") in _MONEY:
-        return money(value, currency, signed=True)
-    if name in _MONEY:
-        return money(value, currency)
-    return count(value)
+    return named(name, value, currency)
 
 
 def values_text(r: GuardResult, currency: str) -> str:
@@ -181,8 +160,18 @@ def note(r: GuardResult, *, status: bool = True) -> str:
                 f'waiver "{w.name}" EXPIRED (it was valid until {until}): '
                 f"the violation counts again; its reason was: {w.reason}"
             )
+        elif w.exceeded is not None:
+            parts.append(
+                f'waiver "{w.name}" NO LONGER EXCUSES this: {w.exceeded}; '
+                f"the violation counts again; its reason was: {w.reason}"
+            )
         else:
-            parts.append(f'waived by "{w.name}" until {until}: {w.reason}')
+            line = (
+                f" (allows a shortfall up to {w.max_shortfall_text})"
+                if w.max_shortfall_text
+                else ""
+            )
+            parts.append(f'waived by "{w.name}" until {until}{line}: {w.reason}')
     if r.worse:
         parts.append(f"worse than on the base: {r.worse}")
     if r.status == "existing" and r.blocking:

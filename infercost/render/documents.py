@@ -163,6 +163,8 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
             "cost_per_unit_pct": d.cost_per_unit_pct,
             "margin_points": d.margin_points,
             "revenue": d.revenue,
+            "usage_effect": d.usage_effect,
+            "configuration_effect": d.configuration_effect,
         }
 
     def change(c: Any) -> dict[str, Any]:
@@ -188,6 +190,8 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
         **header(plan.currency, plan.period, plan.usage_period),
         "base": plan.base_label,
         "has_changes": plan.has_changes,
+        "usage_changed": plan.usage_changed,
+        "base_usage_period": plan.base_usage_period,
         "summary": {
             "create": plan.count("create"),
             "update": plan.count("update"),
@@ -209,6 +213,8 @@ def plan_document(plan: Any, diagnostics: Iterable[Diagnostic] = ()) -> dict[str
                         "address": a.address,
                         "cogs_change": a.cogs_change,
                         "cost_per_unit_change": a.cost_per_unit_change,
+                        "usage_effect": a.usage_effect,
+                        "configuration_effect": a.configuration_effect,
                         "causes": [change(c) for c in a.causes],
                         "price_changes": [price_change(e) for e in a.price_effects],
                     }
@@ -269,6 +275,7 @@ def check_document(result: Any, diagnostics: Iterable[Diagnostic] | None = None)
                 "values": r.values,
                 "base_values": r.base_values,
                 "worse": r.worse,
+                "shortfall": None if r.shortfall is None else r.shortfall[0],
                 "waiver": None
                 if r.waiver is None
                 else {
@@ -276,6 +283,8 @@ def check_document(result: Any, diagnostics: Iterable[Diagnostic] | None = None)
                     "reason": r.waiver.reason,
                     "until": r.waiver.until.isoformat(),
                     "expired": r.waiver.expired,
+                    "max_shortfall": r.waiver.max_shortfall,
+                    "exceeded": r.waiver.exceeded,
                 },
             }
             for r in result.results
@@ -297,7 +306,13 @@ def check_document(result: Any, diagnostics: Iterable[Diagnostic] | None = None)
                     "cogs": result.plan.totals_after.cogs,
                     "margin": result.plan.totals_after.margin,
                 },
+                "change": {
+                    "cogs": result.plan.change.cogs,
+                    "usage_effect": result.plan.change.usage_effect,
+                    "configuration_effect": result.plan.change.configuration_effect,
+                },
             },
+            "usage_changed": result.plan.usage_changed,
         },
         "diagnostics": diagnostics_fields(result.warnings if diagnostics is None else diagnostics),
     }

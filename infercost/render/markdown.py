@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from infercost.render.formatting import money, pct, percent, points
+from infercost.numbers import count, miss, money, pct, percent, points
+from infercost.render.code_span import code
 
 MARKER = "<!-- infercost -->"
 GITHUB_COMMENT_LIMIT = 65_536
@@ -28,12 +29,13 @@ _ESCAPES = {
     "\u200b": "&#8203;",
     "|": "&#124;",
     "`": "&#96;",
-    "*": "&#42;",
-    "_": "&#95;",
-    "[": "&#91;",
-    "]": "&#93;",
-    "\\": "&#92;",
-    "~": "&#126;",
+    # Markdown's own punctuation: a backslash escape reads better than an entity.
+    "*": "\\*",
+    "_": "\\_",
+    "[": "\\[",
+    "]": "\\]",
+    "\\": "\\\\",
+    "~": "\\~",
 }
 
 
@@ -127,19 +129,33 @@ def _value(value: Any) -> str:
     return value_text(value)
 
 
+# How many rows each group of results shows before "and N more": what blocks is shown
+# generously, the rest is folded and capped so 50 passing customers never bury the one
+# that fails. Every result stays in the JSON, SARIF and JUnit outputs.
+CAPS = {"blocking": 100, "warning": 25, "existing": 25, "waived": 25, "skipped": 25, "pass": 25}
+ICONS = {"create": "➕", "update": "🔄", "delete": "➖", "no-op": "·"}
+VERBS = {"create": "created", "update": "updated", "delete": "deleted"}
+MAX_STEPS = 10  # steps per feature in "what moved the cost"
+MAX_CAUSES = 5  # configuration changes named per step
+FOLD_CHANGES = 15  # more configuration changes than this are folded
+_BLOCKING_NAMED = 3
+
+
 @functools.cache
 def _environment() -> Any:
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("infercost.render", "templates"),
-        autoescape=False,  # Markdown, not HTML: escaping is explicit with the `md` filter
+        autoescape=False,  # Markdown, not HTML: escaping is explicit with `md` and `code`
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(md=escape, money=money, pct=pct, percent=percent, points=points)
+    env.filters.update(
+        md=escape, code=code, money=money, pct=pct, percent=percent, points=points, count=count
+    )
     env.filters["value"] = _value  # a configuration value as HCL spells it, not Python's repr
     env.filters.update(mermaid=mermaid_text, chartnum=chart_number)
     env.filters["price_change"] = _price_change  # "gpt-4o input 2.50 → 2.00"
@@ -148,53 +164,106 @@ def _environment() -> Any:
 
 def render_template(name: str, **context: Any) -> str:
     text = _environment().get_template(name).render(marker=MARKER, **context)
+    text = re.sub(r"\n{3,}", "\n\n", text)  # optional sections leave no gaps behind
     return truncate_middle(text)
 
 
-def plan_comment(plan: Any) -> str:
-    return render_template(
-        "plan.md.j2", plan=plan, changed=[f for f in plan.features if f.action != "no-op"]
-    )
-
-
-def check_comment(result: Any) -> str:
-    """The check report for a pull request comment or a job summary."""
-    from infercost.render.check_view import GROUPS, group_of, headline, line, message, verdict
-
-    groups: dict[str, list[Any]] = {g: [] for g in GROUPS}
-    for r in result.results:
-        groups[group_of(r)].append(line(r, result.currency))
-    plan = result.plan
-    compared = result.base_label is not None
+def _figures(plan: Any, compared: bool) -> dict[str, Any]:
+    """What the figures partial needs, for a plan (always compared) or a check."""
+    c = plan.currency if plan is not None else "USD"
     changed = (
         [f for f in plan.features if f.action != "no-op"]
         if plan is not None and compared and plan.has_changes
         else []
     )
+    # Without a base, or when no feature's figures moved, the table shows where they stand.
     current = (
         [f for f in plan.features if f.after is not None]
-        if plan is not None and not compared
+        if plan is not None and not changed
         else []
     )
+    if plan is None:
+        subscriptions = []
+    elif compared:
+        subscriptions = [s for s in plan.subscriptions if s.action != "no-op"]
+    else:
+        subscriptions = [s for s in plan.subscriptions if s.after is not None]
+    return {
+        "changed": changed,
+        "current": current,
+        "unchanged": sum(1 for f in plan.features if f.action == "no-op") if changed else 0,
+        "subscriptions": subscriptions,
+        "movers": [f for f in changed if f.attribution],
+        "compared": compared,
+        "icons": ICONS,
+        "verbs": VERBS,
+        "max_steps": MAX_STEPS,
+        "max_causes": MAX_CAUSES,
+        "fold_changes": FOLD_CHANGES,
+        "money_c": lambda value: money(value, c),
+        "percent": percent,
+        "count": count,
+    }
+
+
+def plan_comment(plan: Any) -> str:
+    """The plan for a pull request comment: the same figures as the check comment."""
+    return render_template("plan.md.j2", plan=plan, c=plan.currency, **_figures(plan, True))
+
+
+def check_comment(result: Any) -> str:
+    """The check report for a pull request comment or a job summary: the verdict, the
+    figures of the change, then the guardrails with what blocks first."""
+    from infercost.render.check_view import GROUPS, group_of, headline, line, message, verdict
+
+    groups: dict[str, list[Any]] = {g: [] for g in GROUPS}
+    counts = dict.fromkeys(GROUPS, 0)
+    for r in result.results:
+        group = group_of(r)
+        counts[group] += 1
+        if len(groups[group]) < CAPS[group]:
+            groups[group].append(line(r, result.currency))
+    hidden = {g: counts[g] - len(groups[g]) for g in GROUPS}
+    plan = result.plan
+    compared = result.base_label is not None
+    blocking = [r for r in result.results if r.blocking]
+    shown_waived = [r for r in result.results if r.status == "waived" and r.waiver is not None]
     return render_template(
         "check.md.j2",
         result=result,
         plan=plan,
-        compared=compared,
-        changed=changed,
-        current=current,
+        c=result.currency,
+        **_figures(plan, compared),
         guardrail_changes=plan.guardrail_changes if plan is not None and compared else (),
         groups=groups,
+        counts=counts,
+        hidden=hidden,
+        blocking_names=blocking[:_BLOCKING_NAMED],
+        blocking_more=max(0, len(blocking) - _BLOCKING_NAMED),
         waived=[
-            {"target": r.target, "guardrail": r.guardrail, "waiver": r.waiver, "text": message(r)}
+            {
+                "target": r.target,
+                "guardrail": r.guardrail,
+                "waiver": r.waiver,
+                "text": message(r),
+                "shortfall_text": miss(r.shortfall[0], r.shortfall[1], result.currency)
+                if r.shortfall
+                else "",
+            }
+            for r in shown_waived[: CAPS["waived"]]
+        ],
+        crossed=[
+            r
             for r in result.results
-            if r.status == "waived" and r.waiver is not None
+            if r.waiver is not None and not r.waiver.expired and r.waiver.exceeded is not None
         ],
         expired=[
             r
             for r in result.results
             if r.waiver is not None and r.waiver.expired and r.status in ("fail", "existing")
         ],
+        # A crossed waiver line has its own box at the top; the other warnings are notes.
+        notes=[w for w in result.warnings if w.summary != "Waiver no longer holds"],
         headline=headline(result),
         verdict=verdict(result),
     )

@@ -10,7 +10,7 @@ from infercost.evaluate.values import display
 from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
 from infercost.plan.prices import PriceEffect
-from infercost.render.formatting import Style, money, pct, percent, points
+from infercost.render.formatting import Style, count, money, pct, percent, points
 from infercost.render.insight_text import plan_insight_lines
 from infercost.render.whole_bill_text import plan_split
 
@@ -44,6 +44,14 @@ def render(plan: Plan, style: Style, source: str = "", usage: str = "") -> str:
     ]
     if usage:
         lines.append(style.dim(f"usage: {usage}, {plan.currency} per {plan.period}"))
+    if plan.usage_changed:
+        lines.append(
+            style.dim(
+                "the base has its own usage snapshot"
+                + (f" ({plan.base_usage_period})" if plan.base_usage_period else "")
+                + ": each COGS change is split into usage and configuration effects"
+            )
+        )
     if not plan.has_changes:
         lines += [
             "",
@@ -123,12 +131,21 @@ def render(plan: Plan, style: Style, source: str = "", usage: str = "") -> str:
         )
         + f" COGS {money(plan.totals_before.cogs, plan.currency)} → "
         f"{money(plan.totals_after.cogs, plan.currency)}/{plan.period}"
-        + (f" ({pct(t.cogs_pct, signed=True)})." if t.cogs_pct is not None else "."),
+        + (f" ({pct(t.cogs_pct, signed=True)})" if t.cogs_pct is not None else "")
+        + (f": {effects(t, plan.currency)}." if plan.usage_changed else "."),
     ]
     if split := plan_split(plan):
         lines.append(split)
     lines.append("")
     return "\n".join(lines)
+
+
+def effects(d: Any, currency: str) -> str:
+    """``usage +$30.00, configuration +$20.00``: the two parts of a COGS change."""
+    return (
+        f"usage {money(d.usage_effect, currency, signed=True)}, "
+        f"configuration {money(d.configuration_effect, currency, signed=True)}"
+    )
 
 
 def _arrow(before: Any, after: Any, plan: Plan) -> str:
@@ -167,13 +184,18 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -
         if d.margin_points is not None and d.margin_points != 0:
             margin += f" ({points(d.margin_points / 100)})"
         rows = [("COGS", cogs), ("cost per unit", cpu), ("revenue", revenue), ("margin", margin)]
+        if plan.usage_changed:
+            rows[1:1] = [
+                ("  usage", money(d.usage_effect, c, signed=True)),
+                ("  config", money(d.configuration_effect, c, signed=True)),
+            ]
         if a.units != b.units:
-            rows.insert(0, ("units", f"{b.units} → {a.units}"))
+            rows.insert(0, ("units", f"{count(b.units)} → {count(a.units)}"))
     else:
         only = a or b
         assert only is not None
         rows = [
-            ("units", str(only.units)),
+            ("units", count(only.units)),
             ("COGS", money(only.cogs, c)),
             ("cost per unit", money(only.cost_per_unit, c)),
             ("revenue", money(only.revenue, c)),
@@ -199,9 +221,12 @@ def _feature(f: FeaturePlan, plan: Plan, style: Style, colour: dict[str, Any]) -
                 if e.cogs_change
             ]
             others = [_cause(x) for x in m.other_causes]
-            cause = "; ".join([*priced, *others][:3]) or "usage or shared settings"
+            cause = "; ".join([*priced, *others][:3]) or (
+                "usage" if not m.configuration_effect else "usage or shared settings"
+            )
+            split = f" = {effects(m, c)}" if plan.usage_changed else ""
             lines.append(
-                f"        {m.step}: {money(m.cogs_change, c, signed=True)}/{plan.period}"
+                f"        {m.step}: {money(m.cogs_change, c, signed=True)}/{plan.period}{split}"
                 + style.dim(f"  ({cause})")
             )
     if f.changes and f.action != "update":

@@ -21,6 +21,7 @@ import csv
 import decimal
 import os
 import stat
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -280,8 +281,10 @@ def to_decimal(text: str) -> Decimal:
 # -- reading ------------------------------------------------------------------------------
 
 
-def read_snapshot(path: Path, period: str | None = None) -> Snapshot:
-    shown = display_path(path)
+def read_snapshot(path: Path, period: str | None = None, *, shown: str | None = None) -> Snapshot:
+    """Read, validate and group one snapshot file; ``shown`` names it in messages when it
+    is a copy of another file (one committed at a git ref)."""
+    shown = shown or display_path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InfercostError.at(
@@ -701,3 +704,23 @@ def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> 
                 )
             )
     raise InfercostError(*diagnostics)
+
+
+def read_snapshot_bytes(data: bytes, shown: str, period: str | None = None) -> Snapshot:
+    """A snapshot from bytes already read (a file as committed at a git ref), parsed
+    exactly as :func:`read_snapshot` parses a file; ``shown`` names it in errors and
+    picks the format by its extension (a trailing ``@REF`` is ignored).
+
+    The bytes go to a private temporary copy read by the same engine path, so a
+    committed snapshot is validated and grouped exactly as one on disk; the copy is
+    unlinked at once (the reader keeps its descriptor open for later line lookups)."""
+    suffix = Path(shown.rsplit("@", 1)[0]).suffix.lower()
+    if suffix not in FORMATS:
+        raise InfercostError.at(
+            "Unsupported usage file",
+            f"{shown}: the format is chosen by extension: .csv, .json, .jsonl or .ndjson.",
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / f"usage{suffix}"
+        copy.write_bytes(data)
+        return read_snapshot(copy, period, shown=shown)

@@ -187,7 +187,7 @@ def test_github_and_text_share_stdout(at_repo: Path) -> None:
         "::error file=examples/support-assistant/features.hcl,line=7,col=3,"
         "title=target_margin%3A feature.support_assistant::"
     )
-    assert "-80.4096%25 is below target 60%25" in commands[0]  # % escaped
+    assert "-80.4%25 is below target 60.0%25" in commands[0]  # % escaped
     assert "infercost check  (compared with the stack without what-if files)" in out
     assert "Check failed: 1 blocking violation" in out
 

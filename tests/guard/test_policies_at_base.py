@@ -56,8 +56,7 @@ def test_a_loosened_policy_file_is_a_guardrail_change(repo: Path) -> None:
     plan = run_cli(["check", "stack", "--base", "HEAD", "--policy", "rules", "-o", "markdown"])
     # The head's rule judges both sides; the plan shows the rule itself changed.
     assert "guardrail.floor" in plan.stdout
-    assert "self.margin &gt;= 0.90" in plan.stdout
-    assert "self.margin &gt;= 0.10" in plan.stdout
+    assert "`self.margin >= 0.90` → `self.margin >= 0.10`" in plan.stdout
 
 
 def test_an_unchanged_policy_is_no_change(repo: Path) -> None:

@@ -61,8 +61,8 @@ def test_a_new_violation_blocks_and_names_the_change(write_stack: WriteStack) ->
     assert chat.base_values == {"margin": margin_at("0"), "target_margin": D("0.5")}
     # COGS 48.4685 → 53.19135: +4.72285, written to the cent.
     assert chat.message == (
-        "chat: margin 48.106% is below target 50% (short by 1.894 points); mostly from "
-        "workflow.answer.step.draft retry_rate 0 → 0.1 (+4.72 COGS per period)"
+        "chat: margin 48.1% is below target 50.0% (short by 1.9 pts); mostly from "
+        "workflow.answer.step.draft retry_rate 0 → 0.1 (+$4.72 COGS per period)"
     )
     assert check.base_label == "directory base"
     assert check.passed is False
@@ -78,7 +78,7 @@ def test_the_message_names_the_change_that_moved_cogs_most(write_stack: WriteSta
     chat = result(run_check(stack, base_dir=Path("base")), "target_margin", "feature.chat")
     assert chat.status == "fail"
     assert chat.message.endswith(
-        "; mostly from workflow.answer.step.draft retry_rate 0 → 0.1 (+4.72 COGS per period)"
+        "; mostly from workflow.answer.step.draft retry_rate 0 → 0.1 (+$4.72 COGS per period)"
     )
     assert "between(3, 9)" not in chat.message
 
@@ -95,7 +95,7 @@ def test_several_changes_to_the_top_step_are_all_named(write_stack: WriteStack) 
     chat = result(run_check(stack, base_dir=Path("base")), "target_margin", "feature.chat")
     assert chat.message.endswith(
         "; mostly from workflow.answer.step.draft output_tokens 200 → 210, retry_rate 0 → 0.1 "
-        "(+5.77 COGS per period)"
+        "(+$5.77 COGS per period)"
     )
 
 
@@ -207,7 +207,7 @@ def test_how_far_a_chain_misses_is_reported(write_stack: WriteStack) -> None:
     stack = chain_sides(write_stack, ("6", "0.1"), ("5", "0.2"))
     chain = result(run_check(stack, base_dir=Path("base")), "chain", DRAFT)
     # calls miss 2 → 1 (shrank); retry miss 0.05 → 0.15 (grew): only the growth is named.
-    assert chain.worse == "the violation grew: it now misses by 0.15 (was 0.05)"
+    assert chain.worse == "the violation grew: it now misses by 15.0 pts (was 5.0 pts)"
 
 
 @pytest.mark.parametrize(

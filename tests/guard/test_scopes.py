@@ -175,10 +175,12 @@ def test_customer_targets_are_addressed_by_id_and_located_at_their_usage_row(
     assert beta["underwater"] is False
     gamma = found['customer["gamma"]'].attributes
     assert (gamma["cogs"], gamma["revenue"], gamma["margin"]) == (0, 29, 1)
-    for address, line in (('customer["acme corp"]', 2), ('customer["beta"]', 3)):
+    # A customer is judged where the change can act on it: its subscription block.
+    pro_line = line_of(GUARD_STACK["main.hcl"], 'subscription "pro"')
+    for address in ('customer["acme corp"]', 'customer["beta"]'):
         location = found[address].location
         assert location is not None
-        assert (location.filename, location.start.line) == ("stack/usage.csv", line)
+        assert (location.filename, location.start.line) == ("stack/main.hcl", pro_line)
 
 
 def test_subscription_targets_with_customer_rows(write_stack: WriteStack) -> None:
@@ -382,7 +384,8 @@ def test_every_scope_judges_its_targets_and_lists_every_result_sorted(
     acme = result(check, "customer_rule", 'customer["acme corp"]')
     assert acme.values == {"underwater": True}
     assert acme.location is not None
-    assert (acme.location.filename, acme.location.start.line) == ("stack/usage.csv", 2)
+    pro_line = line_of(GUARD_STACK["main.hcl"], 'subscription "pro"')
+    assert (acme.location.filename, acme.location.start.line) == ("stack/main.hcl", pro_line)
     assert acme.blocking
     assert check.passed is False
     assert check.summary["total"] == 13
@@ -396,7 +399,8 @@ def test_customer_target_address_in_json(write_stack: WriteStack) -> None:
     doc = json.loads(out)
     acme = [r for r in doc["results"] if r["target"] == 'customer["acme corp"]']
     assert len(acme) == 1
-    assert acme[0]["location"] == {"file": "stack/usage.csv", "line": 2, "column": 1}
+    pro_line = line_of(GUARD_STACK["main.hcl"], 'subscription "pro"')
+    assert acme[0]["location"] == {"file": "stack/main.hcl", "line": pro_line, "column": 1}
 
 
 # -- condition semantics ---------------------------------------------------------------------
@@ -477,8 +481,10 @@ def test_a_scope_with_no_objects_gives_one_skipped_result(write_stack: WriteStac
     (only,) = found
     assert only.status == "skipped" and not only.blocking
     assert "no customer rows" in only.message
+    # Nothing to point at in the scope: the result lands on the stack's infercost block.
     assert only.location is not None
-    assert only.location.filename == "stack/guardrails.hcl"
+    assert only.location.filename == "stack/main.hcl"
+    assert only.location.start.line == line_of(GUARD_STACK["main.hcl"], "infercost {")
 
 
 def test_a_guardrail_needing_a_base_is_skipped_without_one(write_stack: WriteStack) -> None:
@@ -516,7 +522,7 @@ def test_default_message_states_guardrail_condition_target_and_values(
     assert draft.status == "fail"
     assert draft.message == (
         "lean_steps: self.calls_max <= 6 && self.cost_per_unit < 0.01 does not hold for "
-        "workflow.answer.step.draft (calls_max = 5, cost_per_unit = 0.0152)"
+        "workflow.answer.step.draft (calls_max = 5, cost_per_unit = $0.01524)"
     )
     assert draft.values == {"calls_max": D(5), "cost_per_unit": D("0.015235")}
     assert draft.condition == "self.calls_max <= 6 && self.cost_per_unit < 0.01"
@@ -614,8 +620,8 @@ def test_target_margin_fails_below_the_target_at_the_attribute(write_stack: Writ
     check = run_check(write_stack(GUARD_STACK))
     chat = result(check, "target_margin", "feature.chat")
     assert (chat.status, chat.severity, chat.blocking) == ("fail", "error", True)
-    # margin 0.48106 against 0.5: short by 1.894 points.
-    assert chat.message == "chat: margin 48.106% is below target 50% (short by 1.894 points)"
+    # margin 0.48106 against 0.5: short by 1.894 points, shown half away from zero.
+    assert chat.message == "chat: margin 48.1% is below target 50.0% (short by 1.9 pts)"
     assert chat.values == {
         "margin": D("0.48106"),
         "target_margin": D("0.5"),
@@ -640,7 +646,7 @@ def test_target_margin_passes_at_or_above_the_target(write_stack: WriteStack) ->
     check = run_check(write_stack({**GUARD_STACK, "main.hcl": main}))
     chat = result(check, "target_margin", "feature.chat")
     assert (chat.status, chat.blocking) == ("pass", False)  # exactly on the target holds
-    assert chat.message == "chat: margin 48.106% meets target 48.106%"
+    assert chat.message == "chat: margin 48.1% meets target 48.1%"
     assert check.passed is True
 
 
@@ -652,7 +658,7 @@ def test_target_margin_with_no_revenue_but_cogs_fails(write_stack: WriteStack) -
     assert chat.values["revenue"] == 0 and chat.values["cogs"] == D("53.19135")
     assert chat.values["margin"] is None
     assert (chat.status, chat.blocking) == ("fail", True)
-    assert chat.message == "chat: no revenue against COGS of 53.1914; target margin 50%"
+    assert chat.message == "chat: no revenue against COGS of $53.19; target margin 50.0%"
 
 
 def test_target_margin_with_no_revenue_and_no_cogs_is_skipped(write_stack: WriteStack) -> None:

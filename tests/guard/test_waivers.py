@@ -62,7 +62,7 @@ def test_an_active_waiver_excuses_a_violation(write_stack: WriteStack) -> None:
     assert chat.waiver.expired is False
     assert chat.waiver.location.filename == "stack/waivers.hcl"
     # The violation itself is still described.
-    assert chat.message.startswith("chat: margin 48.106% is below target 50%")
+    assert chat.message.startswith("chat: margin 48.1% is below target 50.0%")
     # acme corp is underwater and not waived: the check still fails, on that alone.
     assert [r.target for r in check.blocking] == ['customer["acme corp"]']
     assert check.summary["waived"] == 1
@@ -210,10 +210,12 @@ def test_cli_active_waiver_in_text_json_and_markdown(write_stack: WriteStack) ->
         "reason": "Launch pricing agreed with finance",
         "until": "2999-12-31",
         "expired": False,
+        "max_shortfall": None,
+        "exceeded": None,
     }
     md = Path("comment.md").read_text(encoding="utf-8")
     assert "Waived (2)" in md
-    assert "| feature.chat | target&#95;margin | launch | 2999-12-31 |" in md
+    assert "| `feature.chat` | `target_margin` | `launch` | 2999-12-31 |" in md
     assert "Legacy &lt;contract&gt; &#64;&#8203;sales" in md  # escaped: no HTML, no mention
 
 

@@ -174,7 +174,7 @@ def test_margin_floor_pack_fails_a_free_plan_with_cogs(write_stack) -> None:
     plan = results_of(document, "subscription_margin_floor")["subscription.free"]
     assert feature["status"] == "fail"
     assert plan["status"] == "fail"
-    assert "no revenue against COGS of 5000" in plan["message"]
+    assert "no revenue against COGS of $5,000.00" in plan["message"]
     assert feature["values"]["margin"] is None  # undefined in JSON, failed in the gate
     assert code == 2  # feature_margin_floor is an error
 

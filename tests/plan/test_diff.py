@@ -174,6 +174,9 @@ def test_feature_actions_and_change_figures(write_stack) -> None:
         "cost_per_unit_pct": (after_cpu - before_cpu) / before_cpu * HUNDRED,
         "margin_points": D("-0.35"),  # (0.9222 - 0.9257) in points
         "revenue": D(0),
+        # One snapshot for both sides: the configuration moved all of it.
+        "usage_effect": D(0),
+        "configuration_effect": D("1.4"),
     }
     assert (margin_after - margin_before) * HUNDRED == D("-0.35")
 
@@ -187,6 +190,8 @@ def test_feature_actions_and_change_figures(write_stack) -> None:
         "cost_per_unit_pct": None,
         "margin_points": None,
         "revenue": 30 * revenue,
+        "usage_effect": D(0),
+        "configuration_effect": 30 * after_cpu,  # a created feature is configuration
     }
 
     old = feature(doc, "old")
@@ -197,6 +202,8 @@ def test_feature_actions_and_change_figures(write_stack) -> None:
         "cost_per_unit_pct": None,  # a removed feature has no cost per unit
         "margin_points": None,
         "revenue": -10 * revenue,
+        "usage_effect": D(0),
+        "configuration_effect": -10 * before_cpu,
     }
 
     # totals: units 1000+10+20 before, 1000+20+30 after, at one cost per unit each side
@@ -214,6 +221,8 @@ def test_feature_actions_and_change_figures(write_stack) -> None:
         "cost_per_unit_pct": None,  # totals have no cost per unit
         "margin_points": (m_after - m_before) * HUNDRED,
         "revenue": 20 * revenue,  # 20 more units
+        "usage_effect": D(0),
+        "configuration_effect": t_after - t_before,
     }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from infercost.render.markdown import GITHUB_COMMENT_LIMIT, MARKER, escape, truncate_middle
-from tests.helpers import REPO, assert_plain_numbers, run_cli
+from tests.helpers import REPO, assert_plain_numbers, code_spans, outside_code, run_cli
 from tests.plan.support import PLAN_STACK, plan
 
 EXAMPLE = "examples/support-assistant"
@@ -80,13 +80,14 @@ def test_delete_only(write_stack, assert_golden) -> None:
           revenue_per_unit = 0.1
         }
         """
-    write_stack({**PLAN_STACK, "legacy.hcl": legacy}, "base")
-    write_stack({**PLAN_STACK, "usage.csv": "feature,units\nchat,1000\nlegacy,200\n"})
+    usage = "feature,units\nchat,1000\nlegacy,200\n"  # one snapshot: a pure deletion
+    write_stack({**PLAN_STACK, "legacy.hcl": legacy, "usage.csv": usage}, "base")
+    write_stack({**PLAN_STACK, "usage.csv": usage})
     out = render_all(assert_golden, "delete-only", ["stack", "--base-dir", "base"])
     assert "Plan: 0 to add, 0 to change, 1 to remove." in out["txt"]
     doc = json.loads(out["json"])
     assert [(c["address"], c["action"]) for c in doc["changes"]] == [("feature.legacy", "delete")]
-    assert "➖ | legacy |" in out["md"]
+    assert "| ➖ | `legacy` |" in out["md"]
 
 
 def test_a_long_comment_is_cut_in_the_middle(write_stack) -> None:
@@ -101,15 +102,15 @@ def test_a_long_comment_is_cut_in_the_middle(write_stack) -> None:
     assert len(out) <= GITHUB_COMMENT_LIMIT
     assert out.split("\n", 1)[0] == MARKER
     assert "\n### 💰 infercost: monthly COGS increases" in out  # the head is kept
-    assert "| ➕ | f000 |" in out
+    assert "| ➕ | `f000` |" in out
     assert re.search(r"\n… \d+ characters truncated …\n", out)
     assert out.endswith("</details>\n")  # the tail is kept
-    assert "| workflow.answer.step.retrieve | (create) |" in out
+    assert "| ➕ | `workflow.answer.step.retrieve` | created |" in out
     # the middle of the change table is gone: its first and last rows are kept
-    rows = [line for line in out.splitlines() if line.startswith("| feature.f")]
+    rows = [line for line in out.splitlines() if line.startswith("| ➕ | `feature.f")]
     assert 0 < len(rows) < 300
-    assert rows[0].startswith("| feature.f000 |")
-    assert rows[-1].startswith("| feature.f299 |")
+    assert rows[0].startswith("| ➕ | `feature.f000` |")
+    assert rows[-1].startswith("| ➕ | `feature.f299` |")
 
 
 def test_truncate_middle_counts_characters() -> None:
@@ -146,25 +147,26 @@ def test_hostile_strings_are_escaped_in_markdown(write_stack) -> None:
     )
     code, out, err = plan(["stack", "--base-dir", "base", "-o", "markdown"])
     assert (code, err) == (0, "")
+    # Names and values from the configuration are code spans, where GitHub renders no
+    # HTML, mention, link or emphasis; outside them everything is escaped.
+    rendered = outside_code(out)
     for raw in ("<script", "</script>", "@everyone", "|pipe|", "`tick`"):
-        assert raw not in out, raw
-    assert not re.search(r"(?<!&)#1", out)  # "&#124;" is an entity, not an issue link
-    for escaped in (
-        "&lt;script&gt;",
-        "&#64;&#8203;everyone",
-        "&#35;&#8203;1",
-        "&#124;pipe&#124;",
-        "&#96;tick&#96;",
-    ):
-        assert escaped in out
+        assert raw not in rendered, raw
+    assert not re.search(r"(?<!&)#1", rendered)  # "&#124;" is an entity, not an issue link
+    spans = code_spans(out)
+    assert any("<script>alert(1)</script> @everyone #1 \\|pipe\\| `tick`" in s for s in spans)
     # the newline inside the string became a space: no line starts with the rest of it
     assert not any(line.startswith("second line") for line in out.splitlines())
     assert "> [!WARNING]" in out  # the guardrail change is shown prominently
     rows = [line for line in out.splitlines() if line.startswith("| ")]
-    header_cells = {line.count("|") for line in rows if line.startswith("| Address")}
+    header_cells = {line.count("|") for line in rows if line.startswith("| | Address")}
     (cells,) = header_cells
-    table = rows[rows.index("| Address | Attribute | Before | After |") + 1 :]
-    assert all(line.count("|") == cells for line in table if not line.startswith("|---"))
+    table = rows[rows.index("| | Address | Attribute | Before | After |") + 1 :]
+
+    def cells_of(line: str) -> int:
+        return len(re.findall(r"(?<!\\)\|", line))
+
+    assert all(cells_of(line) == cells for line in table if not line.startswith("|---"))
 
 
 @pytest.mark.parametrize(
@@ -178,7 +180,7 @@ def test_hostile_strings_are_escaped_in_markdown(write_stack) -> None:
             "see https://x.example and www.y.example",
             "see https&#8203;://x.example and www&#8203;.y.example",
         ),
-        ("a\u202eb\u2066c", "a&#92;u202eb&#92;u2066c"),
+        ("a\u202eb\u2066c", "a\\\\u202eb\\\\u2066c"),  # shown as text, backslash escaped
         ("x|y`z`", "x&#124;y&#96;z&#96;"),
         ("one\ntwo\r\nthree", "one two three"),
     ],

@@ -26,6 +26,7 @@ from infercost.plan.diff import ConfigChange, Delta, FeaturePlan, Plan
 from infercost.render import check_github, check_junit, check_sarif, check_text
 from infercost.render.formatting import Style
 from infercost.render.markdown import MARKER, check_comment
+from tests.helpers import code_spans, outside_code
 
 D = Decimal
 HOSTILE_CUSTOMER = 'customer["<img src=x> @admin a|b `c` 50%: x,y"]'
@@ -527,34 +528,45 @@ def test_markdown_golden(assert_golden: Callable[[str, str], None]) -> None:
 
 def test_markdown_escapes_everything_from_configuration() -> None:
     text = check_comment(make_result())
-    body = text.split("\n", 1)[1]
+    # Names are code spans: inside one, GitHub shows HTML, mentions and links as typed.
+    body = outside_code(text.split("\n", 1)[1])
     for tag in re.findall(r"<[^>]*>", body):
         assert tag in ("<br>", "<details>", "</details>", "<summary>", "</summary>"), tag
-    assert "@" not in text
-    assert "`rm" not in text and "`c`" not in text
-    assert " #12" not in text and "&#35;&#8203;12" in text
-    # Table rows keep their column count despite pipes and newlines in values.
+    assert "@" not in body
+    assert "`" not in body  # every backtick left is part of a code span
+    assert " #12" not in body and "&#35;&#8203;12" in body
+    assert 'customer["<img src=x> @admin a\\|b `c` 50%: x,y"]' in code_spans(text)
+    # Table rows keep their column count despite pipes and newlines in values (GFM splits
+    # cells at every | not escaped with a backslash, code spans included).
     columns = None
     for row in text.splitlines():
+        cells = len(re.findall(r"(?<!\\)\|", row))
         if not row.startswith("|"):
             columns = None
         elif columns is None:
-            columns = row.count("|")
+            columns = cells
         else:
-            assert row.count("|") == columns, row
+            assert cells == columns, row
 
 
 def test_markdown_shows_plan_table_guardrail_changes_and_waivers() -> None:
     text = check_comment(make_result())
-    assert "> [!WARNING]" in text and "guardrail.margin&#95;floor" in text
-    assert "waiver.launch" in text
-    assert "| 🔄 | support&#95;assistant | $120.00 | $235.20 | +$115.20 (+96.0%) |" in text
+    assert "> [!WARNING]" in text and "**`guardrail.margin_floor`**" in text
+    assert "`waiver.launch`" in text
+    assert (
+        "| 🔄 | `support_assistant` | $0.12 → $0.2352 | $120.00 → $235.20 | +$115.20 (+96.0%) |"
+        in text
+    )
     assert "❌ 60.0%" in text
-    assert "#### ❌ Blocking (3)" in text
-    assert "#### 🔕 Waived (1)" in text and "2027-01-31" in text
-    assert "> [!IMPORTANT]" in text and "old&#95;deal" in text
+    assert "##### ❌ Blocking (3)" in text
+    assert "##### 🔕 Waived (1)" in text and "2027-01-31" in text
+    assert "> [!IMPORTANT]" in text and "`old_deal`" in text
     assert "<details><summary>✅ Passed (1)</summary>" in text
-    assert "no-op" not in text and "| search |" not in text.split("#### ")[0].split("COGS")[-1]
+    assert "&#95;" not in text  # names are code spans, never entities
+    # blocking results come before every other group
+    assert text.index("Blocking (3)") < text.index("Warnings") < text.index("Passed (1)")
+    assert "| `search` |" not in text  # an unchanged feature is counted, not listed
+    assert "1 other feature unchanged." in text
 
 
 def test_markdown_passed_and_without_base(assert_golden: Callable[[str, str], None]) -> None:
@@ -567,4 +579,4 @@ def test_markdown_passed_and_without_base(assert_golden: Callable[[str, str], No
     assert_golden("check/comment_no_base.md", no_base)
     assert "No base to compare with" in no_base
     assert "[!WARNING]" not in no_base  # against an empty base, every block is "created"
-    assert "| search | $0.04 | $40.00 | 90.0% | — |" in no_base
+    assert "| `search` | 1,000 | $0.04 | $40.00 | 90.0% | — |" in no_base
