@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from infercost.app.fmt import formatted
+from infercost.config.loader import display_path
 from tests.helpers import run_cli
 
 AT = "2026-11-01"
@@ -49,10 +50,11 @@ def test_price_sheet_is_what_prices_import_writes(stack: Path) -> None:
 def test_text_names_the_files_and_next_commands(tmp_path: Path) -> None:
     code, out, err = _init(tmp_path / "s", "openai/gpt-4o-mini")
     assert code == 0
-    assert out.splitlines()[0] == f"Wrote a new stack in {tmp_path / 's'}:"
+    # Messages show paths as the user would type them (relative when shorter).
+    assert out.splitlines()[0] == f"Wrote a new stack in {display_path(tmp_path / 's')}:"
     for name in FILES:
-        assert f"  {tmp_path / 's' / name}\n" in out
-    assert f"  infercost check {tmp_path / 's'}\n" in out
+        assert f"  {display_path(tmp_path / 's' / name)}\n" in out
+    assert f"  infercost check {display_path(tmp_path / 's')}\n" in out
     assert "Warning: Prices not imported" in err  # the import's warnings, on stderr
 
 
@@ -106,7 +108,7 @@ def test_refuses_an_existing_stack(stack: Path) -> None:
     code, out, err = _init(stack, "openai/gpt-4o-mini")
     assert (code, out) == (1, "")
     assert "Error: Stack already exists" in err
-    assert f"on {stack / 'infercost.hcl'} line 1:" in err
+    assert f"on {display_path(stack / 'infercost.hcl')} line 1:" in err
     assert "wrote nothing" in err
     assert {p.name: p.read_bytes() for p in stack.iterdir()} == before
 
@@ -115,7 +117,7 @@ def test_refuses_any_hcl_file(tmp_path: Path) -> None:
     (tmp_path / "other.hcl").write_text("# mine\n", encoding="utf-8")
     code, _, err = _init(tmp_path, "openai/gpt-4o-mini")
     assert code == 1
-    assert f"on {tmp_path / 'other.hcl'} line 1:" in err
+    assert f"on {display_path(tmp_path / 'other.hcl')} line 1:" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.hcl"]
 
 
