@@ -188,6 +188,32 @@ class AttributeReader:
         value = self.eval(attr, block)
         return self._expect_ref(value, kind, attr.expr, block, name)
 
+    def feature_refs(self, block: s.Block, owner: str) -> list[str]:
+        """The non-empty, duplicate-free ``features = [feature.x, ...]`` list of a block
+        (subscriptions and shared costs read the same shape, with the same errors)."""
+        attr = block.body.attributes["features"]
+        value = self.eval(attr, block)
+        if not isinstance(value, list) or not value:
+            raise self.fail(
+                "Incorrect attribute value type",
+                '"features" must be a non-empty list of feature references, like [feature.chat].',
+                attr.expr.range,
+                block,
+            )
+        items = attr.expr.items if isinstance(attr.expr, s.TupleExpr) else [attr.expr] * len(value)
+        features: list[str] = []
+        for element, expr in zip(value, items, strict=True):
+            name = self._expect_ref(element, "feature", expr, block, "features")
+            if name in features:
+                raise self.fail(
+                    "Duplicate feature",
+                    f"feature.{name} is listed twice in this {owner}.",
+                    expr.range,
+                    block,
+                )
+            features.append(name)
+        return features
+
     def _expect_ref(self, value: Value, kind: str, expr: s.Expr, block: s.Block, name: str) -> str:
         if not isinstance(value, BlockRef) or value.kind != kind:
             got = type_name(value)

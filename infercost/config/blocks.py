@@ -316,27 +316,7 @@ class BlockBuilder(PriceBuilder):
 
     def _subscription(self, block: s.Block) -> Subscription:
         price = self.number(block, "price", what='the price "price"')
-        attr = block.body.attributes["features"]
-        value = self.eval(attr, block)
-        if not isinstance(value, list) or not value:
-            raise self.fail(
-                "Incorrect attribute value type",
-                '"features" must be a non-empty list of feature references, like [feature.chat].',
-                attr.expr.range,
-                block,
-            )
-        items = attr.expr.items if isinstance(attr.expr, s.TupleExpr) else [attr.expr] * len(value)
-        features: list[str] = []
-        for element, expr in zip(value, items, strict=True):
-            name = self._expect_ref(element, "feature", expr, block, "features")
-            if name in features:
-                raise self.fail(
-                    "Duplicate feature",
-                    f"feature.{name} is listed twice in this subscription.",
-                    expr.range,
-                    block,
-                )
-            features.append(name)
+        features = self.feature_refs(block, "subscription")
         shares = self._revenue_share(block, features)
         customers = self.number(block, "customers", None)
         return Subscription(

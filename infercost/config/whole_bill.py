@@ -104,27 +104,7 @@ def _members(reader: AttributeReader, block: s.Block, features: dict[str, Featur
     attr = block.body.attributes.get("features")
     if attr is None:
         return sorted(features)
-    value = reader.eval(attr, block)
-    if not isinstance(value, list) or not value:
-        raise reader.fail(
-            "Incorrect attribute value type",
-            '"features" must be a non-empty list of feature references, like [feature.chat].',
-            attr.expr.range,
-            block,
-        )
-    items = attr.expr.items if isinstance(attr.expr, s.TupleExpr) else [attr.expr] * len(value)
-    out: list[str] = []
-    for element, expr in zip(value, items, strict=True):
-        name = reader._expect_ref(element, "feature", expr, block, "features")
-        if name in out:
-            raise reader.fail(
-                "Duplicate feature",
-                f"feature.{name} is listed twice in this shared cost.",
-                expr.range,
-                block,
-            )
-        out.append(name)
-    return out
+    return reader.feature_refs(block, "shared cost")
 
 
 def _allocation(
