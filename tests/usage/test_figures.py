@@ -191,7 +191,14 @@ def test_shared_costs_split_over_customers_as_the_rule_says(
     rows_ = got.customers
     parts = dict(zip(rows_.ids, rows_.allocated or [Decimal(0)] * len(rows_.ids), strict=True))
     assert {c: p for c, p in parts.items() if p} == {c: p for c, p in expected.items() if p}
-    assert WIDE.add(sum(parts.values(), Decimal(0)), 0) == sum(carriers.values(), Decimal(0))
+    # Both sides summed exactly: the default context (28 digits) would round the amounts.
+    total = Decimal(0)
+    for amount in carriers.values():
+        total = WIDE.add(total, amount)
+    shared = Decimal(0)
+    for part in parts.values():
+        shared = WIDE.add(shared, part)
+    assert shared == total
     for cid, part in parts.items():
         if part:
             assert any(used.get(cid, {}).values())
