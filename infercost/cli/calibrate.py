@@ -23,6 +23,8 @@ class CalibrateArgs:
     source: str
     write_what_if: Path | None
     outputs: tuple[OutputSpec, ...]
+    #: ``--engine``: duckdb or spark.
+    engine: str = "duckdb"
 
 
 def run(args: CalibrateArgs, console: Console) -> Outcome:
@@ -34,7 +36,7 @@ def run(args: CalibrateArgs, console: Console) -> Outcome:
     source = check_source(args.source)
     stack = load_stack(args.options)
     with _progress(console):
-        result = calibrate(stack, args.files, source, args.options.period)
+        result = calibrate(stack, args.files, source, args.options.period, args.engine)
     doc = document(stack, result)
     rendered = render(
         doc,

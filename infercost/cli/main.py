@@ -362,6 +362,7 @@ def calibrate(
         Path | None,
         typer.Option("--write-what-if", help="Write the observed shape as a what-if file."),
     ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     output: OutputOpt = None,
@@ -378,6 +379,7 @@ def calibrate(
         source,
         write_what_if,
         parse_outputs(output, None, command.FORMATS),
+        engine,
     )
     return command.run(args, _console(ctx, no_color))
 
