@@ -77,13 +77,22 @@ def import_records(
     shown = [f.shown for f in files]
     mapping = stack.records.get(source_name)
     if source_name == "focus":
+        if engine == "spark":
+            from infercost.usage.records.spark import read_focus_spark
+
+            return read_focus_spark(stack, files, period)
         from infercost.usage.records.focus import read_focus
 
         return read_focus(stack, files, period)
     if source_name == "aggregated":
-        from infercost.usage.records.aggregated import read_aggregated
+        if engine == "spark":
+            from infercost.usage.records.spark import read_aggregated_spark
 
-        rows = read_aggregated(files)
+            rows = read_aggregated_spark(files)
+        else:
+            from infercost.usage.records.aggregated import read_aggregated
+
+            rows = read_aggregated(files)
         return build(stack, rows, period, source_name, shown, _FileLocator(", ".join(shown)))
     source = Source(stack, files, source_name, mapping)
     if engine == "spark":

@@ -82,9 +82,7 @@ def test_spark_equals_duckdb_for_import_and_calibrate(
     assert (step.units, step.calls_mean, step.calls_p95) == (2, D("1.5"), 2)
 
 
-def test_spark_skips_what_the_mapping_allows_as_duckdb_does(
-    tmp_path: Path, spark_only
-) -> None:
+def test_spark_skips_what_the_mapping_allows_as_duckdb_does(tmp_path: Path, spark_only) -> None:
     directory = tmp_path / "stack"
     directory.mkdir()
     for f in STACK.glob("*.hcl"):
@@ -157,3 +155,48 @@ def test_calibrate_cli_runs_on_spark(spark_only) -> None:
     )
     assert (spark.code, spark.stderr) == (0, "")
     assert spark.stdout == duck.stdout
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json", "parquet"])
+def test_spark_reads_aggregated_rows_as_duckdb_does(stack, tmp_path, spark_only, suffix) -> None:
+    import duckdb
+
+    from infercost.usage.records.query import render
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
+        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
+        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
+    )
+    agg = tmp_path / f"aggregated.{suffix}"
+    options = {"csv": "(HEADER)", "json": "(FORMAT json)", "parquet": "(FORMAT parquet)"}[suffix]
+    con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{agg}' {options}")
+    duck = import_records(stack, [agg], "aggregated", engine="duckdb")
+    spark = import_records(stack, [agg], "aggregated", engine="spark")
+    assert spark.snapshot == duck.snapshot
+    assert (spark.actual, spark.records, spark.units) == (duck.actual, duck.records, duck.units)
+    assert [c.actual for c in spark.costs] == [c.actual for c in duck.costs]
+    total, _ = truth()
+    assert Fraction(spark.actual) == total
+
+
+def test_spark_sums_a_focus_export_as_duckdb_does(stack, spark_only) -> None:
+    duck = import_records(stack, [RECORDS / "focus.csv"], "focus", engine="duckdb")
+    spark = import_records(stack, [RECORDS / "focus.csv"], "focus", engine="spark")
+    assert spark.billed == duck.billed
+    assert (spark.period, spark.records) == ("2026-11", 3)
+    # The export's three BilledCost cells.
+    assert sum(b.billed_cost for b in spark.billed) == D("0.0027") + D("0.035125") + D("0.00064")
+
+
+def test_spark_leaves_a_bad_focus_cell_to_duckdb_to_name(stack, tmp_path) -> None:
+    path = tmp_path / "focus.csv"
+    path.write_text((RECORDS / "focus.csv").read_text().replace("0.035125,", "lots,", 1))
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "focus", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "focus", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    assert "line 3: BilledCost" in spark_error.value.diagnostics[0].detail

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from infercost.errors import InfercostError
+from infercost.model import Stack
 from infercost.usage.records import read
 from infercost.usage.records.fields import SourceFile
 from infercost.usage.records.query import (
@@ -30,6 +31,7 @@ from infercost.usage.records.query import (
     rollup_select,
     units_select,
 )
+from infercost.usage.records.result import ImportResult
 from infercost.usage.records.run import EngineOutput, Skipped, Source, run_duckdb
 from infercost.usage.records.spark_sql import to_spark
 
@@ -219,3 +221,74 @@ def _scan(spark: Any, units: Any, calls: Any) -> list[Any]:
         frame.createOrReplaceTempView(name)
         out.append(frame)
     return out
+
+
+# -- sources without request records -----------------------------------------------------
+
+
+def _table_view(spark: Any, files: list[SourceFile]) -> read.Raw | None:
+    """The files as the view ``infercost_raw``; None when a line is not JSON."""
+    df = read_table(spark, files, read.file_format(files))
+    if "_corrupt_record" in df.columns:
+        return None
+    df.createOrReplaceTempView("infercost_raw")
+    return read.Raw("SELECT * FROM infercost_raw", _columns(df))
+
+
+def read_aggregated_spark(files: list[SourceFile]) -> EngineOutput:
+    """The ``aggregated`` source read by Spark (a warehouse's result can be large too)."""
+    from infercost.usage.records.aggregated import (
+        aggregated_output,
+        aggregated_query,
+        read_aggregated,
+    )
+
+    spark = session()
+    try:
+        raw = _table_view(spark, files)
+        if raw is None:
+            return read_aggregated(files)  # DuckDB reports the line
+        frame = spark.sql(to_spark(aggregated_query(files, raw)))
+        rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in frame.collect()]
+    except InfercostError:
+        raise
+    except Exception as exc:
+        raise read._read_error(files, exc) from None
+    return aggregated_output(rows)
+
+
+def read_focus_spark(stack: Stack, files: list[SourceFile], period: str | None) -> ImportResult:
+    """A FOCUS export summed by Spark. A cost or time cell that does not parse is named
+    by the embedded engine, which reads the export again."""
+    from infercost.usage.records.focus import focus_query, focus_result, read_focus
+
+    spark = session()
+    try:
+        raw = _table_view(spark, files)
+        if raw is None or _focus_cells_bad(spark, raw):
+            return read_focus(stack, files, period)
+        rows = [tuple(r) for r in spark.sql(to_spark(focus_query(stack, raw, files))).collect()]
+    except InfercostError:
+        raise
+    except Exception as exc:
+        raise read._read_error(files, exc) from None
+    return focus_result(stack, files, rows, period)
+
+
+def _focus_cells_bad(spark: Any, raw: read.Raw) -> bool:
+    checks = []
+    for column, kind in (
+        ("BilledCost", "DECIMAL(38, 18)"),
+        ("EffectiveCost", "DECIMAL(38, 18)"),
+        ("ChargePeriodStart", "TIMESTAMP"),
+    ):
+        if raw.columns.get(column) == "VARCHAR":
+            name = f"`{column}`"
+            checks.append(
+                f"(nullif(trim({name}), '') IS NOT NULL AND try_cast({name} AS {kind}) IS NULL)"
+            )
+    if not checks:
+        return False
+    return bool(
+        spark.sql(f"SELECT 1 FROM infercost_raw WHERE {' OR '.join(checks)} LIMIT 1").collect()
+    )
