@@ -355,8 +355,12 @@ def calibrate(
         typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
     ],
     source: Annotated[
-        str, typer.Option("--from", help="Source format: records, otel or litellm.")
-    ],
+        str | None,
+        typer.Option(
+            "--from",
+            help="Source format: records, otel or litellm (default: the records setting's).",
+        ),
+    ] = None,
     period: PeriodOpt = None,
     write_what_if: Annotated[
         Path | None,

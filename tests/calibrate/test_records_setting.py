@@ -150,3 +150,15 @@ def test_files_must_exist_and_stay_inside_the_repository(tmp_path: Path) -> None
     result = run_cli(["check", str(directory)])
     assert result.code == 1
     assert "Path outside the repository" in result.stderr
+
+
+def test_calibrate_reads_the_setting_when_no_file_is_named(tmp_path: Path) -> None:
+    directory = stack(tmp_path, 'records = { from = "records", files = ["records/*.csv"] }')
+    result = run_cli(["calibrate", str(directory), "-o", "json"])
+    assert result.code == 0, result.stderr
+    (feature,) = json.loads(result.stdout, parse_float=D, parse_int=D)["features"]
+    # The heavy records: $0.0018 a ticket against $0.0012 declared.
+    assert feature["cost_per_unit"]["observed"] == D("0.0018")
+    assert feature["cost_per_unit"]["drift_pct"] == D(50)
+    missing = run_cli(["calibrate", str(stack(tmp_path / "other", ""))])
+    assert missing.code == 1 and "Missing --from" in missing.stderr

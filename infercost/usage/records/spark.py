@@ -156,6 +156,8 @@ def run_spark(source: Source, observer: Observer | None = None) -> EngineOutput:
         raise
     except Exception as exc:  # Spark reports unreadable files in its own error types
         raise read._read_error(source.files, exc) from None
+    finally:
+        spark.catalog.clearCache()  # the flattened OTLP spans, when there were any
 
 
 def _run(spark: Any, source: Source, observer: Observer | None) -> EngineOutput:
