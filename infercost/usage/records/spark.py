@@ -17,6 +17,7 @@ Needs ``pip install 'infercost[spark]'`` (PySpark 4) and a Java 17 runtime.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -60,9 +61,11 @@ def session() -> Any:
             "Spark is not installed",
             "--engine spark needs PySpark: pip install 'infercost[spark]' (and Java 17).",
         ) from None
+    log_config = _log_config()
     spark = (
         SparkSession.builder.master("local[*]")
         .appName("infercost")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -70,8 +73,32 @@ def session() -> Any:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    os.unlink(log_config)  # read when the driver started
     _SESSION.append(spark)
     return spark
+
+
+# Spark's own log lines (start-up warnings about the host name, native libraries...) are
+# not infercost's diagnostics: only errors reach stderr.
+LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = spark: %p %c{1}: %m%n%ex
+"""
+
+
+def _log_config() -> str:
+    """A log4j2 configuration file for the driver (the JVM reads it from a path)."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="infercost-log4j2-", suffix=".properties")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(LOG4J2)
+    return path
 
 
 def _columns(df: Any) -> dict[str, str]:
