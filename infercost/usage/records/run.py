@@ -18,7 +18,7 @@ from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_me
 from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import read
-from infercost.usage.records.fields import FIELDS, PROBLEMS, SourceFile
+from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, SourceFile
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -54,6 +54,10 @@ class Source:
         self.source = source
         self.mapping = mapping
         self.label = ", ".join(f.shown for f in files)
+        # CSV count columns are read narrow (see ``read.tabular``) until a count does not
+        # fit; ``count_columns`` are the CSV columns read as counts.
+        self.wide_counts = False
+        self.count_columns: set[str] = set()
 
     def mapped(self, con: Any, ordered: bool) -> str:
         if self.source == "otel":
@@ -66,7 +70,8 @@ class Source:
             for path in paths:
                 kind = FIELDS[name]
                 typed[path] = kind if typed.get(path, kind) == kind else "text"
-        raw = read.tabular(con, self.files, fmt, ordered, typed)
+        self.count_columns = {path for path, kind in typed.items() if kind == COUNT}
+        raw = read.tabular(con, self.files, fmt, ordered, typed, self.wide_counts)
         self.check_columns(raw.columns)
         return read.mapped_records(self.stack, raw, self.source, self.mapping, self.label).sql
 
@@ -161,7 +166,14 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
         checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
         stack = source.stack
         _scan(con, source, units_select(stack), calls_select(stack, extra_aggregates=checks))
-        check_rejected(source, read.rejected(con), output)
+        cells = read.rejected(con)
+        if not source.wide_counts and any(c[2] in source.count_columns for c in cells):
+            # A count the narrow type does not hold (or not a number at all): read again
+            # with wide counts, so that the value is read, or reported, as it always was.
+            source.wide_counts = True
+            con.close()
+            return run_duckdb(source, progress, observer)
+        check_rejected(source, cells, output)
         where = "TRUE"
         if con.execute(read.grouped_problems(stack)).fetchall()[0][0]:
             where = "_problem IS NULL"
@@ -229,10 +241,11 @@ def check_rejected(
     shown_path = next((f.shown for f in source.files if f.path == path), path)
     value = ""
     try:
-        header = next(csv.reader([_header(path)]))
-        cells_of_line = next(csv.reader([text]))
+        # With CRLF line ends the reader keeps a "\n" or "\r" around the line: not a cell.
+        header = next(csv.reader([_header(path).rstrip("\r\n")]))
+        cells_of_line = next(csv.reader([text.strip("\r\n")]))
         value = cells_of_line[header.index(column)]
-    except (StopIteration, ValueError, IndexError, OSError):
+    except (StopIteration, ValueError, IndexError, OSError, csv.Error):
         pass
     field_kind = next(
         (
