@@ -29,16 +29,14 @@ def calibrate(
     stack: Stack, paths: Sequence[Path], source: str, period: str | None = None
 ) -> CalibrateResult:
     from infercost.app.records import import_records
-    from infercost.usage.records.observed import observe
+    from infercost.usage.records.observed import ShapeObserver
 
     if source in ("focus", "aggregated"):
         raise InfercostError.at(
             "Invalid --from",
             f"{source} has no request records: calibrate needs records, otel or litellm.",
         )
-    result = import_records(
-        stack, paths, source, period, observer=lambda con, where: observe(con, stack, where)
-    )
+    result = import_records(stack, paths, source, period, observer=ShapeObserver(stack))
     features = observe_features(stack, result)
     unknown = {
         r["feature"] if r["feature"] is not None else "(none)": r["records"]

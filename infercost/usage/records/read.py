@@ -267,9 +267,11 @@ def source_expression(
 
 @dataclass(frozen=True)
 class Mapped:
-    """The SQL of normalized records: typed fields, ``_problem`` and ``_bad``."""
+    """The SQL of normalized records: typed fields, ``_problem`` and ``_bad``; ``given``
+    names the fields the source or the mapping gives (the others are always NULL)."""
 
     sql: str
+    given: frozenset[str] = frozenset()
 
 
 def field_sources(mapping: RecordMapping | None, source: str) -> dict[str, tuple[str, ...]]:
@@ -342,7 +344,8 @@ def mapped_records(
     bad = f"CASE {' '.join(invalid)} END" if invalid else "CAST(NULL AS VARCHAR)"
     row = "_row, " if "_row" in raw.sql else ""
     inner = f"SELECT _file, {row}{select}, {bad} AS _invalid FROM ({raw.sql})"
-    return Mapped(_normalize(stack, inner, mapping, "_row" in raw.sql, checks))
+    sql = _normalize(stack, inner, mapping, "_row" in raw.sql, checks)
+    return Mapped(sql, frozenset(checks))
 
 
 def _literal(name: str, value: object) -> str:
