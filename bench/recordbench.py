@@ -1,5 +1,8 @@
 """Shared set-up of the request-record benchmarks (``records.py``, ``calibrate.py``):
-the generated records and a timed run of the CLI in a child process."""
+the generated records and a timed run of the CLI in a child process.
+
+``INFERCOST_BENCH_REPO=DIR`` measures the CLI of another checkout (same scripts, same
+data), for before/after figures on one machine."""
 
 from __future__ import annotations
 
@@ -91,7 +94,8 @@ def timed(args: list[str]) -> Run:
     """``python -m infercost ARGS`` in a child, measured by ``/usr/bin/time -v`` when it
     exists (else by ``resource``, which reports the largest child so far)."""
     cmd = [sys.executable, "-m", "infercost", *args]
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    repo = os.environ.get("INFERCOST_BENCH_REPO") or str(REPO)
+    env = dict(os.environ, PYTHONPATH=repo)
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
