@@ -99,7 +99,10 @@ def timed(args: list[str]) -> Run:
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(timer + cmd, capture_output=True, text=True, env=env, check=False)
+    # Run from the checkout: ``python -m`` puts the working directory first on the path.
+    done = subprocess.run(
+        timer + cmd, capture_output=True, text=True, env=env, cwd=repo, check=False
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
