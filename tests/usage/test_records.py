@@ -253,6 +253,20 @@ def test_time_offsets_are_honoured(tmp_path: Path) -> None:
     assert code == 1 and "several periods (2026-11, 2026-12)" in err
 
 
+def test_an_offset_after_a_thousand_plain_times_is_honoured(tmp_path: Path) -> None:
+    """Plain times are parsed by their exact format; a later time with an offset makes
+    the import read the file again the general way, so the offset still counts."""
+    plain = "".join(
+        GOOD.replace(",t1,", f",t{i},").replace("09:00:00Z", f"09:{i % 60:02d}:00Z")
+        for i in range(1200)
+    )
+    late = GOOD.replace("2026-11-03T09:00:00Z", "2026-11-30T23:30:00-02:00").replace(",t1,", ",z,")
+    code, _, err = _import(tmp_path, HEADER + plain + late)
+    assert code == 1 and "several periods (2026-11, 2026-12)" in err
+    code, out, err = _import(tmp_path, HEADER + plain + late, "--period", "2026-12", "-o", "json")
+    assert code == 0 and json.loads(out)["units"] == 1
+
+
 def test_negative_count_in_an_integer_parquet_column(tmp_path: Path) -> None:
     path = tmp_path / "r.parquet"
     duckdb.sql(

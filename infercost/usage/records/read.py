@@ -54,6 +54,14 @@ FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 INTEGER_TYPES = NUMERIC_TYPES[:-1]
 # The CSV reader's type for count columns on the fast path (see ``tabular``).
 NARROW_COUNT = "DECIMAL(18, 9)"
+# Times the CSV reader parses by an exact format on the fast path: whole seconds in UTC,
+# with or without the "Z", with a "T" or a space (what exports and DuckDB write).
+PLAIN_TIMES = (
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}", "%Y-%m-%d %H:%M:%S"),
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}", "%Y-%m-%dT%H:%M:%S"),
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}Z", "%Y-%m-%d %H:%M:%SZ"),
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", "%Y-%m-%dT%H:%M:%SZ"),
+)
 
 
 def q(name: str) -> str:
@@ -128,7 +136,7 @@ def tabular(
     fmt: str,
     ordered: bool,
     typed: dict[str, str] | None = None,
-    wide_counts: bool = True,
+    generic: bool = True,
 ) -> Raw:
     """CSV, JSON lines or Parquet as a relation with ``_file`` (and ``_row`` when ordered).
 
@@ -137,11 +145,15 @@ def tabular(
     SQL, and a cell that does not parse is kept in a rejects table with its line, so the
     error names it.
 
-    Without ``wide_counts``, count columns are read as ``DECIMAL(18, 9)`` (a 64-bit
-    integer inside) instead of ``DECIMAL(38, 9)``: the whole-number check and the sums
-    cost several times less. A count of a billion or more does not fit and is rejected
-    by the reader; the caller then reads the file again with wide counts
-    (:data:`NARROW_COUNT`), so such a value is read exactly as before, only slower."""
+    Without ``generic``, the reader takes two faster types: count columns as
+    ``DECIMAL(18, 9)`` (:data:`NARROW_COUNT`, a 64-bit integer inside) instead of
+    ``DECIMAL(38, 9)``, so the whole-number check and the sums cost several times less;
+    and a time column whose first thousand values are all written one plain way (see
+    :data:`PLAIN_TIMES`) as ``TIMESTAMP`` with that exact format, instead of
+    ``TIMESTAMPTZ`` (a time-zone aware parse per value). A value the faster type does
+    not take (a count of a billion or more, a time with an offset) is rejected by the
+    reader; the caller then reads the files again with the generic types, so every
+    value reads exactly as before, only slower."""
     paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
     extra = ""
     if fmt == "csv":
@@ -169,8 +181,13 @@ def tabular(
             if name not in columns:
                 continue
             if kind == TIME:
-                types[name] = _time_type(con, reader.format(paths, ""), name)
-            elif kind == COUNT and not wide_counts:
+                types[name], time_format = _time_type(con, reader.format(paths, ""), name, generic)
+                if time_format:
+                    reader = reader.replace(
+                        "filename = '_file'",
+                        f"filename = '_file', timestampformat = {lit(time_format)}",
+                    )
+            elif kind == COUNT and not generic:
                 types[name] = NARROW_COUNT
             elif kind in SQL_TYPES and kind != BOOL:
                 types[name] = SQL_TYPES[kind]
@@ -191,14 +208,25 @@ def tabular(
     return Raw(sql, columns)
 
 
-def _time_type(con: Any, relation: str, column: str) -> str:
-    """Epoch numbers or ISO 8601 text: decided on the first thousand values."""
+def _time_type(con: Any, relation: str, column: str, generic: bool) -> tuple[str, str | None]:
+    """Epoch numbers or ISO 8601 text, and a plain format when not ``generic`` (see
+    ``tabular``): decided on the first thousand values."""
+    plain = ", ".join(
+        f"count(*) FILTER (WHERE regexp_full_match({q(column)}, {lit(pattern)}))"
+        for pattern, _ in PLAIN_TIMES
+    )
     sample = con.sql(
         f"SELECT count(*), count(*) FILTER (WHERE regexp_full_match(trim({q(column)}), "
-        f"'[0-9]+(\\.[0-9]*)?')) FROM (SELECT {q(column)} FROM {relation} "
+        f"'[0-9]+(\\.[0-9]*)?')), {plain} FROM (SELECT {q(column)} FROM {relation} "
         f"WHERE {q(column)} IS NOT NULL LIMIT 1000)"
     ).fetchall()[0]
-    return "DECIMAL(38, 9)" if sample[0] and sample[0] == sample[1] else "TIMESTAMPTZ"
+    if sample[0] and sample[0] == sample[1]:
+        return "DECIMAL(38, 9)", None
+    if not generic and sample[0]:
+        for (_, time_format), count in zip(PLAIN_TIMES, sample[2:], strict=True):
+            if count == sample[0]:
+                return "TIMESTAMP", time_format
+    return "TIMESTAMPTZ", None
 
 
 def rejected(con: Any) -> list[tuple[str, int, str, str]]:

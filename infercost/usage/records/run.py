@@ -18,7 +18,7 @@ from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_me
 from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import read
-from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, SourceFile
+from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, TIME, SourceFile
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -54,10 +54,10 @@ class Source:
         self.source = source
         self.mapping = mapping
         self.label = ", ".join(f.shown for f in files)
-        # CSV count columns are read narrow (see ``read.tabular``) until a count does not
-        # fit; ``count_columns`` are the CSV columns read as counts.
-        self.wide_counts = False
-        self.count_columns: set[str] = set()
+        # CSV counts and times are read with faster types (see ``read.tabular``) until a
+        # value does not fit; ``fast_columns`` are the CSV columns read so.
+        self.generic_types = False
+        self.fast_columns: set[str] = set()
         # Fields the mapping gives (None: not known, as for OTLP spans).
         self.given: frozenset[str] | None = None
 
@@ -72,8 +72,8 @@ class Source:
             for path in paths:
                 kind = FIELDS[name]
                 typed[path] = kind if typed.get(path, kind) == kind else "text"
-        self.count_columns = {path for path, kind in typed.items() if kind == COUNT}
-        raw = read.tabular(con, self.files, fmt, ordered, typed, self.wide_counts)
+        self.fast_columns = {path for path, kind in typed.items() if kind in (COUNT, TIME)}
+        raw = read.tabular(con, self.files, fmt, ordered, typed, self.generic_types)
         self.check_columns(raw.columns)
         mapped = read.mapped_records(self.stack, raw, self.source, self.mapping, self.label)
         self.given = mapped.given
@@ -197,10 +197,10 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
                 ("all_calls", calls_select(stack, extra_aggregates=checks).sql("duckdb")),
             )
         cells = read.rejected(con)
-        if not source.wide_counts and any(c[2] in source.count_columns for c in cells):
-            # A count the narrow type does not hold (or not a number at all): read again
-            # with wide counts, so that the value is read, or reported, as it always was.
-            source.wide_counts = True
+        if not source.generic_types and any(c[2] in source.fast_columns for c in cells):
+            # A value the faster type does not take (or not a value at all): read again
+            # with the generic types, so that it is read, or reported, as it always was.
+            source.generic_types = True
             con.close()
             return run_duckdb(source, progress, observer)
         check_rejected(source, cells, output)
