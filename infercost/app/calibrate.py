@@ -33,7 +33,7 @@ def calibrate(
     engine: str = "duckdb",
 ) -> CalibrateResult:
     from infercost.app.records import import_records
-    from infercost.usage.records.observed import observe
+    from infercost.usage.records.observed import ShapeObserver
 
     if source in ("focus", "aggregated"):
         raise InfercostError.at(
@@ -41,12 +41,7 @@ def calibrate(
             f"{source} has no request records: calibrate needs records, otel or litellm.",
         )
     result = import_records(
-        stack,
-        paths,
-        source,
-        period,
-        engine,
-        observer=lambda con, where: observe(con, stack, where),
+        stack, paths, source, period, engine, observer=ShapeObserver(stack)
     )
     features = observe_features(stack, result)
     unknown = {

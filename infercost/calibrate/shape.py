@@ -1,6 +1,6 @@
 """Observed shape per feature and step from the calls histogram (pure, exact Decimal).
 
-The histogram rows come from :mod:`infercost.usage.records.observed`; every attribute is
+The histogram and sums rows come from :mod:`infercost.usage.records.observed`; every attribute is
 in the terms of SPEC §3 so that it compares one to one with the declared one and, put
 back into the formula, gives the records' own token and quantity sums (see that module).
 """
@@ -147,7 +147,7 @@ def _step_name(item: str, taken: set[str]) -> str:
 
 def observe_features(stack: Stack, result: ImportResult) -> list[ObservedFeature]:
     """Every feature with records in the chosen period, in name order."""
-    observed = result.observed or {"units": [], "histogram": []}
+    observed = result.observed or {"units": [], "histogram": [], "sums": []}
     period = result.period
     units: dict[str, dict[bool, int]] = {}
     for r in observed["units"]:
@@ -157,6 +157,10 @@ def observe_features(stack: Stack, result: ImportResult) -> list[ObservedFeature
     for r in observed["histogram"]:
         if r["period"] == period:
             groups.setdefault((r["feature"], r["step"], r["item"]), []).append(r)
+    sums: dict[tuple[str, str | None, str], list[dict[str, Any]]] = {}
+    for r in observed["sums"]:
+        if r["period"] == period:
+            sums.setdefault((r["feature"], r["step"], r["item"]), []).append(r)
     actual: dict[tuple[str, str | None, str], tuple[Decimal, Decimal | None]] = {}
     for c in result.costs:
         a, rep = actual.get((c.feature, c.step, c.item), (ZERO, None))
@@ -166,7 +170,7 @@ def observe_features(stack: Stack, result: ImportResult) -> list[ObservedFeature
     out = []
     for name in sorted(units):
         feature = stack.features[name]
-        out.append(_feature(stack, feature, units[name], groups, actual))
+        out.append(_feature(stack, feature, units[name], groups, sums, actual))
     return out
 
 
@@ -175,6 +179,7 @@ def _feature(
     feature: Feature,
     units_by_hit: dict[bool, int],
     groups: dict[tuple[str, str | None, str], list[dict[str, Any]]],
+    sums: dict[tuple[str, str | None, str], list[dict[str, Any]]],
     actual: dict[tuple[str, str | None, str], tuple[Decimal, Decimal | None]],
 ) -> ObservedFeature:
     workflow = stack.workflows[feature.workflow]
@@ -197,14 +202,16 @@ def _feature(
         if not rows:
             not_observed.append(step)
             continue
-        steps.append(_step(stack, feature, step, step.name, step.uses, rows, total, hits))
+        steps.append(
+            _step(stack, feature, step, step.name, step.uses, rows, sums[key], total, hits)
+        )
     for key in keys:
         if key not in declared_keys:
             # An item the workflow does not use (or a record naming a step with an item
             # that step does not use): an undeclared step.
             name = _step_name(key[2], taken)
             taken.add(name)
-            extra = _step(stack, feature, None, name, key[2], groups[key], total, hits)
+            extra = _step(stack, feature, None, name, key[2], groups[key], sums[key], total, hits)
             if key[1] is not None:
                 extra.notes.append(
                     f'records name step "{key[1]}" but use {key[2]}, which that step does not.'
@@ -249,9 +256,11 @@ def _step(
     name: str,
     item: str,
     rows: list[dict[str, Any]],
+    sums: list[dict[str, Any]],
     total: int,
     hits: int,
 ) -> ObservedStep:
+    """``rows``: units by number of calls; ``sums``: the records' sums (both by cache hit)."""
     price = stack.price_item(item)
     kind = "meter" if isinstance(price, MeterPrice) else "model"
     in_hits = [r for r in rows if r["cache_hit"]]
@@ -259,9 +268,10 @@ def _step(
     o = ObservedStep(feature.name, name, item, kind, step, cacheable)
     o.key = (feature.name, rows[0]["step"], item)
     used = [r for r in rows if not r["cache_hit"]] if cacheable else rows
+    used_sums = [r for r in sums if not r["cache_hit"]] if cacheable else sums
     if cacheable and in_hits:
         o.hit_units = sum(int(r["units"]) for r in in_hits)
-        o.hit_records = sum(int(r["records"]) for r in in_hits)
+        o.hit_records = sum(int(r["records"]) for r in sums if r["cache_hit"])
         o.notes.append(
             f"{o.hit_units} units answered from the response cache ran this cacheable step "
             f"({o.hit_records} records): the formula assumes a cache hit skips it."
@@ -271,8 +281,8 @@ def _step(
     for r in used:
         counts[int(r["calls"])] = counts.get(int(r["calls"]), 0) + int(r["units"])
     o.units = sum(counts.values())
-    o.records = sum(int(r["records"]) for r in used)
-    o.first_attempts = sum(int(r["first_attempts"]) for r in used)
+    o.records = sum(int(r["records"]) for r in used_sums)
+    o.first_attempts = sum(int(r["first_attempts"]) for r in used_sums)
     o.share = _ratio(o.units, base)
     if o.units:
         values = sorted(counts)
@@ -301,17 +311,19 @@ def _step(
         if first == 0 and records:
             o.notes.append("no first attempt (attempt = 1) among the step's records.")
         if kind == "meter":
-            o.quantity = _ratio(sum(_d(r["quantity"]) for r in used), records)
+            o.quantity = _ratio(sum(_d(r["quantity"]) for r in used_sums), records)
         else:
-            inputs = sum(_d(r["input_tokens"]) for r in used)
-            o.cached_share = _ratio(sum(_d(r["cached_input_tokens"]) for r in used), inputs)
-            o.cache_write_share = _ratio(sum(_d(r["cache_write_tokens"]) for r in used), inputs)
-            o.output_tokens = _ratio(sum(_d(r["output_tokens"]) for r in used), records)
-            _fit_growth(o, used)
+            inputs = sum(_d(r["input_tokens"]) for r in used_sums)
+            o.cached_share = _ratio(sum(_d(r["cached_input_tokens"]) for r in used_sums), inputs)
+            o.cache_write_share = _ratio(
+                sum(_d(r["cache_write_tokens"]) for r in used_sums), inputs
+            )
+            o.output_tokens = _ratio(sum(_d(r["output_tokens"]) for r in used_sums), records)
+            _fit_growth(o, used, used_sums)
     return o
 
 
-def _fit_growth(o: ObservedStep, rows: list[dict[str, Any]]) -> None:
+def _fit_growth(o: ObservedStep, rows: list[dict[str, Any]], sums: list[dict[str, Any]]) -> None:
     """Least squares of a first attempt's input tokens y on its index x = k − 1, from
     exact sums: n = ΣC, Σx = ΣC(C−1)/2, Σx² = Σ(C−1)C(2C−1)/6 (closed forms per unit), Σy
     and Σxy from the records. The intercept keeps Σy exactly: n·I + g·Σx = Σy."""
@@ -322,8 +334,9 @@ def _fit_growth(o: ObservedStep, rows: list[dict[str, Any]]) -> None:
         n += c * units
         sx += Fraction(c * (c - 1), 2) * units
         sxx += Fraction((c - 1) * c * (2 * c - 1), 6) * units
-        sy += Fraction(_d(r["first_input"]))
         sxy += Fraction(_d(r["first_index_input"]))
+    for r in sums:
+        sy += Fraction(_d(r["first_input"]))
     if not n:
         return
     den = n * sxx - sx * sx

@@ -221,6 +221,84 @@ def test_bad_records_are_located(tmp_path: Path, line: str, message: str) -> Non
     assert "r.csv line 3" in err and "record 2" in err
 
 
+def test_rejected_cell_of_a_crlf_file_is_named(tmp_path: Path) -> None:
+    bad = GOOD.replace(",100,", ",ten,").replace(",t1,", ",t2,")
+    code, _, err = _import(tmp_path, (HEADER + GOOD + bad).replace("\n", "\r\n"))
+    assert code == 1
+    assert 'input_tokens must be a whole number, not "ten"' in err
+    assert "r.csv line 3" in err and "record 2" in err
+
+
+def test_counts_past_a_billion_are_read_exactly(tmp_path: Path) -> None:
+    """CSV counts are read as 64-bit decimals first; one that does not fit makes the
+    import read the file again with 38 digits, so the figures stay exact."""
+    big = GOOD.replace(",t1,", ",t2,").replace(",100,0,10", ",123456789012345678,7,1000000000000")
+    code, out, err = _import(tmp_path, HEADER + GOOD + big, "-o", "json")
+    assert (code, err) == (0, "")
+    # gpt-4o-mini: 0.15 per million input tokens, 0.075 cached, 0.60 output
+    expected = (
+        Fraction(100 * 15, 100 * 10**6)
+        + Fraction(10 * 60, 100 * 10**6)
+        + Fraction((123456789012345678 - 7) * 15, 100 * 10**6)
+        + Fraction(7 * 75, 1000 * 10**6)
+        + Fraction(1000000000000 * 60, 100 * 10**6)
+    )
+    assert Fraction(json.loads(out, parse_float=D)["totals"]["actual_cost"]) == expected
+
+
+def test_time_offsets_are_honoured(tmp_path: Path) -> None:
+    # 23:30 at UTC-2 on 30 November is 01:30 UTC on 1 December.
+    late = GOOD.replace("2026-11-03T09:00:00Z", "2026-11-30T23:30:00-02:00").replace(",t1,", ",t2,")
+    code, _, err = _import(tmp_path, HEADER + GOOD + late)
+    assert code == 1 and "several periods (2026-11, 2026-12)" in err
+
+
+def test_an_offset_after_a_thousand_plain_times_is_honoured(tmp_path: Path) -> None:
+    """Plain times are parsed by their exact format; a later time with an offset makes
+    the import read the file again the general way, so the offset still counts."""
+    plain = "".join(
+        GOOD.replace(",t1,", f",t{i},").replace("09:00:00Z", f"09:{i % 60:02d}:00Z")
+        for i in range(1200)
+    )
+    late = GOOD.replace("2026-11-03T09:00:00Z", "2026-11-30T23:30:00-02:00").replace(",t1,", ",z,")
+    code, _, err = _import(tmp_path, HEADER + plain + late)
+    assert code == 1 and "several periods (2026-11, 2026-12)" in err
+    code, out, err = _import(tmp_path, HEADER + plain + late, "--period", "2026-12", "-o", "json")
+    assert code == 0 and json.loads(out)["units"] == 1
+
+
+def test_negative_count_in_an_integer_parquet_column(tmp_path: Path) -> None:
+    path = tmp_path / "r.parquet"
+    duckdb.sql(
+        "COPY (SELECT * FROM (VALUES (TIMESTAMP '2026-11-03 09:00:00', 't1', 10::BIGINT), "
+        "(TIMESTAMP '2026-11-03 09:00:01', 't1', -5::BIGINT)) v(time, unit_id, input_tokens)) "
+        f"TO '{path}' (FORMAT parquet)"
+    )
+    rel = duckdb.sql(f"SELECT * FROM '{path}'")
+    assert rel.types[2] == "BIGINT"
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (stack / f.name).write_text(f.read_text())
+    (stack / "records.hcl").write_text(
+        'records "records" {\n  defaults = {\n    feature = "support_assistant"\n'
+        '    item = "openai/gpt-4o-mini"\n  }\n}\n'
+    )
+    code, _, err = run_cli(
+        [
+            "usage",
+            "import",
+            str(stack),
+            str(path),
+            "--from",
+            "records",
+            "--out",
+            str(tmp_path / "u.csv"),
+        ]
+    )
+    assert code == 1 and "record 2: input_tokens must be a whole number >= 0, not -5." in err
+
+
 def test_several_periods_need_period(tmp_path: Path) -> None:
     body = HEADER + GOOD + GOOD.replace("2026-11-03", "2026-12-03").replace(",t1,", ",t9,")
     code, _, err = _import(tmp_path, body)

@@ -1,11 +1,12 @@
 """Observed shape: what production does, in the terms of the declared attributes (SPEC §12).
 
-Measured in SQL over the normalized record table, never record by record in Python. One
-query groups the records by unit and step (``first_attempts`` is the unit's calls of the
-step; its first attempts, ordered by ``call_index``, then time, then input tokens, give
-the call index ``k``), then by period, feature, step, item, cache hit and number of calls: a
-histogram of calls per unit with the exact sums each attribute needs. It is small (a row
-per distinct number of calls), so the attributes are computed from it in Decimal:
+Measured in SQL over the normalized record table, never record by record in Python. The
+records are grouped by unit and step (``calls`` is the number of the unit's first attempts
+of the step; ordered by ``call_index``, then time, then input tokens, they give the call
+index ``k``), then by period, feature, step, item, cache hit and number of calls: a
+histogram of calls per unit, with Σ (k − 1)·input. The token and quantity sums do not
+depend on the number of calls, so they come per period, feature, step, item and cache hit
+(``sums``). Both are small, so the attributes are computed from them in Decimal:
 
 - share: units running the step / units of the feature (a cacheable step: among units
   not answered from the response cache, as the formula applies ``1 − h`` apart);
@@ -17,6 +18,14 @@ per distinct number of calls), so the attributes are computed from it in Decimal
   sums over all records (retries included), so ``calls × (1 + retry_rate)`` of them
   gives the observed sums back;
 - retry rate: (records − first attempts) / first attempts.
+
+Cost: the group by unit and step is the one large aggregation (about as many groups as
+records over two). When ``calibrate`` runs, it replaces the import's group by unit (the
+units are its roll-up, :class:`ShapeObserver`), and the sums ride on the import's priced
+sums (grouped by cache hit too), so the records are read once per import query. That
+holds when every unit's records fall in one period and agree on the cache hit (then a
+record's period and cache hit are its unit's); otherwise, or when records were skipped,
+the exact general query joins each group to its unit.
 """
 
 from __future__ import annotations
@@ -25,7 +34,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infercost.model import Stack
-from infercost.usage.records.query import PERIOD_FORMATS, meter_items, step_expression
+from infercost.usage.records.fields import TOKENS
+from infercost.usage.records.query import (
+    PERIOD_FORMATS,
+    PERIOD_UNITS,
+    UNIT_KEY,
+    meter_items,
+    step_expression,
+)
 
 HISTOGRAM_COLUMNS = (
     "period",
@@ -35,6 +51,14 @@ HISTOGRAM_COLUMNS = (
     "cache_hit",
     "calls",
     "units",
+    "first_index_input",
+)
+SUMS_COLUMNS = (
+    "period",
+    "feature",
+    "step",
+    "item",
+    "cache_hit",
     "records",
     "first_attempts",
     "input_tokens",
@@ -43,9 +67,10 @@ HISTOGRAM_COLUMNS = (
     "output_tokens",
     "quantity",
     "first_input",
-    "first_index_input",
 )
 UNITS_COLUMNS = ("period", "feature", "cache_hit", "units")
+KEY = ", ".join(UNIT_KEY)
+FIRST = "coalesce(attempt, 1) = 1"
 
 
 @dataclass
@@ -58,99 +83,235 @@ class Histogram:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def histogram_sql(
+def _step_sql(stack: Stack) -> str:
+    return step_expression(stack, _c("feature"), _c("item")).sql("duckdb")
+
+
+def _quantity_default(stack: Stack) -> str:
+    meters = meter_items(stack)
+    if not meters:
+        return "0"
+    listed = ", ".join("'" + m.replace("'", "''") + "'" for m in meters)
+    return f"CASE WHEN item IN ({listed}) THEN 1 ELSE 0 END"
+
+
+def _index_input(lists: str) -> str:
+    """Σ (k − 1)·input over the first attempts of each group sorted in call order (the
+    struct's fields: call index, then time, then input tokens), summed. A group of one
+    call adds nothing, so its list is not sorted."""
+    return (
+        f"coalesce(sum(list_sum(list_transform(list_sort({lists}, 'ASC', 'NULLS LAST'), "
+        "lambda x, j: x.i * (j - 1)))) FILTER (WHERE calls > 1), 0)"
+    )
+
+
+@dataclass(frozen=True)
+class ExactQueries:
+    """The general way, each group of a unit and step joined to its unit: ``steps``
+    creates the table ``unit_steps_exact`` that ``histogram`` and ``sums`` read."""
+
+    units: str
+    steps: str
+    histogram: str
+    sums: str
+
+
+def exact_sql(
     stack: Stack, table: str = "records", where: str = "TRUE", units: str | None = None
-) -> tuple[str, str]:
-    """(units query, histogram query) in DuckDB SQL over a table of normalized records.
+) -> ExactQueries:
+    """The observed-shape queries in DuckDB SQL over a table of normalized records.
 
     ``units`` names a table of units the import already computed (the key, ``first_time``
     and ``cache_hit`` as 1 or 0): reading it instead of grouping the records by unit again
     saves a pass over the records."""
     fmt = PERIOD_FORMATS.get(stack.settings.period, PERIOD_FORMATS["month"])
-    step = step_expression(stack, _c("feature"), _c("item")).sql("duckdb")
-    meters = meter_items(stack)
-    quantity_default = "0"
-    if meters:
-        listed = ", ".join("'" + m.replace("'", "''") + "'" for m in meters)
-        quantity_default = f"CASE WHEN item IN ({listed}) THEN 1 ELSE 0 END"
-    key = "feature, unit_id, customer, subscription"
-    # Token counts and call indexes are whole numbers (the import rejects any other), so
-    # BIGINT holds them exactly and sorts and sums them faster than DECIMAL(38, 9).
-    base = f"""
-        SELECT {key}, coalesce(step, {step}) AS step, item, time,
-               CAST(call_index AS BIGINT) AS call_index,
-               coalesce(attempt, 1) = 1 AS first,
-               CAST(coalesce(input_tokens, 0) AS BIGINT) AS i,
-               CAST(coalesce(cached_input_tokens, 0) AS BIGINT) AS c,
-               CAST(coalesce(cache_write_tokens, 0) AS BIGINT) AS w,
-               CAST(coalesce(output_tokens, 0) AS BIGINT) AS o,
-               coalesce(quantity, {quantity_default}) AS q,
-               coalesce(cache_hit, false) AS hit
-        FROM {table} WHERE {where}"""
     if units is None:
-        unit = f"""
-            SELECT {key}, strftime(min(time), '{fmt}') AS period, bool_or(hit) AS cache_hit
-            FROM ({base}) GROUP BY {key}"""
+        hit = "CASE WHEN coalesce(cache_hit, false) THEN 1 ELSE 0 END"
+        unit = (
+            f"SELECT {KEY}, strftime(min(time), '{fmt}') AS period, max({hit}) = 1 AS cache_hit "
+            f"FROM {table} WHERE {where} GROUP BY {KEY}"
+        )
     else:
-        unit = f"""
-            SELECT {key}, strftime(first_time, '{fmt}') AS period, cache_hit = 1 AS cache_hit
-            FROM {units}"""
-    units_query = f"""
-        WITH u AS ({unit})
-        SELECT period, feature, cache_hit, count(*) AS units FROM u
-        GROUP BY period, feature, cache_hit"""
-    # A unit's first attempts of a step, in call order (call_index, then time, then input
-    # tokens), as one ordered list per group: Σ (k − 1)·input over it needs no window
-    # over all records (a sort of the whole table), only a sort within each group.
-    histogram_query = f"""
+        unit = (
+            f"SELECT {KEY}, strftime(first_time, '{fmt}') AS period, cache_hit = 1 AS cache_hit "
+            f"FROM {units}"
+        )
+    units_query = (
+        f"WITH u AS ({unit}) SELECT period, feature, cache_hit, count(*) AS units FROM u "
+        "GROUP BY period, feature, cache_hit"
+    )
+    base = f"""
+        SELECT {KEY}, coalesce(step, {_step_sql(stack)}) AS step, item, time, call_index,
+               {FIRST} AS first,
+               coalesce(input_tokens, 0) AS i,
+               coalesce(cached_input_tokens, 0) AS c,
+               coalesce(cache_write_tokens, 0) AS w,
+               coalesce(output_tokens, 0) AS o,
+               coalesce(quantity, {_quantity_default(stack)}) AS q
+        FROM {table} WHERE ({where}) AND item IS NOT NULL"""
+    steps = f"""
+        CREATE TEMP TABLE unit_steps_exact AS
         WITH u AS ({unit}),
         s AS (
-            SELECT {key}, step, item,
+            SELECT {KEY}, step, item,
                    count(*) FILTER (WHERE first) AS calls,
                    count(*) AS records,
                    sum(i) AS i, sum(c) AS c, sum(w) AS w, sum(o) AS o, sum(q) AS q,
                    coalesce(sum(i) FILTER (WHERE first), 0) AS fi,
-                   list(i ORDER BY call_index NULLS LAST, time, i) FILTER (WHERE first) AS l
-            FROM ({base}) WHERE item IS NOT NULL GROUP BY {key}, step, item
+                   list({{'k': call_index, 't': time, 'i': i}}) FILTER (WHERE first) AS l
+            FROM ({base}) GROUP BY {KEY}, step, item
         )
-        SELECT u.period, s.feature, s.step, s.item, u.cache_hit, s.calls,
-               count(*) AS units, sum(s.records) AS records, sum(s.calls) AS first_attempts,
-               sum(s.i) AS input_tokens, sum(s.c) AS cached_input_tokens,
-               sum(s.w) AS cache_write_tokens, sum(s.o) AS output_tokens,
-               sum(s.q) AS quantity, sum(s.fi) AS first_input,
-               coalesce(sum(list_sum(list_transform(s.l, lambda x, j: x * (j - 1)))), 0)
-                   AS first_index_input
-        FROM s JOIN u ON s.feature = u.feature AND s.unit_id IS NOT DISTINCT FROM u.unit_id
+        SELECT u.period, u.cache_hit, s.* FROM s JOIN u ON s.feature = u.feature
+            AND s.unit_id IS NOT DISTINCT FROM u.unit_id
             AND s.customer IS NOT DISTINCT FROM u.customer
-            AND s.subscription IS NOT DISTINCT FROM u.subscription
-        GROUP BY u.period, s.feature, s.step, s.item, u.cache_hit, s.calls"""
-    return units_query, histogram_query
+            AND s.subscription IS NOT DISTINCT FROM u.subscription"""
+    histogram = (
+        "SELECT period, feature, step, item, cache_hit, calls, count(*) AS units, "
+        f"{_index_input('l')} AS first_index_input "
+        "FROM unit_steps_exact GROUP BY period, feature, step, item, cache_hit, calls"
+    )
+    sums = (
+        "SELECT period, feature, step, item, cache_hit, sum(records) AS records, "
+        "sum(calls) AS first_attempts, sum(i) AS input_tokens, sum(c) AS cached_input_tokens, "
+        "sum(w) AS cache_write_tokens, sum(o) AS output_tokens, sum(q) AS quantity, "
+        "sum(fi) AS first_input FROM unit_steps_exact "
+        "GROUP BY period, feature, step, item, cache_hit"
+    )
+    return ExactQueries(units_query, steps, histogram, sums)
+
+
+class ShapeObserver:
+    """Measures the observed shape on the import's DuckDB connection.
+
+    The import calls :meth:`unit_steps_sql` for its first query (the group by unit and
+    step, whose roll-up :data:`UNITS_FROM_STEPS` is the import's units), groups its priced
+    sums by cache hit too (:attr:`call_keys`, :attr:`call_aggregates`, rolled up again by
+    :data:`CALLS_FROM_HITS`), then calls the observer with the condition on the records it
+    kept. A connection without ``unit_steps`` (an import that skipped records reads them
+    again) gets the exact general queries."""
+
+    call_keys = ("cache_hit",)
+    call_aggregates = (f"coalesce(sum(input_tokens) FILTER (WHERE {FIRST}), 0) AS first_input",)
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    def unit_steps_sql(self, given: frozenset[str] | None) -> str:
+        """One row per unit, step and item: what the import needs of the unit (first and
+        last time, cache hit of any and of every record) and the first attempts as a list
+        to sort. ``given``: the fields the records have (None: unknown); without a call
+        index the list holds (time, tokens) only, and without a step the records are
+        grouped by item and the step is found on the groups, not on every record."""
+        hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
+        index = given is None or "call_index" in given
+        element = "'k': call_index, " if index else ""
+        element = f"{{{element}'t': time, 'i': coalesce(input_tokens, 0)}}"
+        step = "step" if given is not None and "step" not in given else self._step()
+        return (
+            f"SELECT {KEY}, {step} AS step, item, "
+            f"min(time) AS first_time, max(time) AS last_time, max({hit}) AS cache_hit, "
+            f"min({hit}) AS every_hit, count(*) FILTER (WHERE {FIRST}) AS calls, "
+            f"list({element}) FILTER (WHERE {FIRST}) AS l "
+            f"FROM records GROUP BY ALL"
+        )
+
+    def _step(self) -> str:
+        return f"coalesce(step, {_step_sql(self.stack)})"
+
+    def __call__(self, con: Any, where: str) -> dict[str, list[dict[str, Any]]]:
+        fast = where == "TRUE" and _has_table(con, "unit_steps") and self._simple(con)
+        if fast:
+            queries = self._fast_sql()
+            out = {
+                "units": _rows(con, queries.units, UNITS_COLUMNS),
+                "histogram": _rows(con, queries.histogram, HISTOGRAM_COLUMNS),
+                "sums": _rows(con, queries.sums, SUMS_COLUMNS),
+            }
+        else:
+            exact = exact_sql(self.stack, "records", where, units="units")
+            con.execute(exact.steps)
+            out = {
+                "units": _rows(con, exact.units, UNITS_COLUMNS),
+                "histogram": _rows(con, exact.histogram, HISTOGRAM_COLUMNS),
+                "sums": _rows(con, exact.sums, SUMS_COLUMNS),
+            }
+        unknown = []
+        if where != "TRUE":
+            unknown = con.execute(
+                "SELECT feature, count(*) FROM records WHERE _problem = 'unknown_feature' "
+                "GROUP BY feature ORDER BY feature"
+            ).fetchall()
+        out["unknown_features"] = [{"feature": f, "records": int(n)} for f, n in unknown]
+        return out
+
+    def _simple(self, con: Any) -> bool:
+        """Every unit's records in one period and agreeing on the cache hit: then the
+        groups carry their unit's period and cache hit, and the sums by record are the
+        sums by unit."""
+        unit = PERIOD_UNITS.get(self.stack.settings.period, "MONTH")
+        row = con.execute(
+            f"SELECT coalesce(bool_and(date_trunc('{unit}', first_time) = "
+            f"date_trunc('{unit}', last_time) AND cache_hit = every_hit), true) FROM unit_spans"
+        ).fetchall()[0]
+        return bool(row[0])
+
+    def _fast_sql(self) -> ExactQueries:
+        fmt = PERIOD_FORMATS.get(self.stack.settings.period, PERIOD_FORMATS["month"])
+        units = (
+            f"SELECT strftime(first_time, '{fmt}') AS period, feature, cache_hit = 1 AS cache_hit, "
+            "count(*) AS units FROM units GROUP BY ALL"
+        )
+        histogram = (
+            f"SELECT strftime(first_time, '{fmt}') AS period, feature, {self._step()} AS step, "
+            "item, cache_hit = 1 AS cache_hit, calls, count(*) AS units, "
+            f"{_index_input('l')} AS first_index_input FROM unit_steps "
+            "WHERE item IS NOT NULL GROUP BY ALL"
+        )
+        sums = (
+            f"SELECT strftime(period_start, '{fmt}') AS period, feature, resolved_step AS step, "
+            "item, coalesce(cache_hit, false) AS cache_hit, sum(records) AS records, "
+            "sum(first_attempts) AS first_attempts, sum(input_tokens) AS input_tokens, "
+            "sum(cached_input_tokens) AS cached_input_tokens, "
+            "sum(cache_write_tokens) AS cache_write_tokens, sum(output_tokens) AS output_tokens, "
+            "sum(quantity) AS quantity, sum(first_input) AS first_input FROM all_calls "
+            "WHERE item IS NOT NULL GROUP BY ALL"
+        )
+        return ExactQueries(units, "", histogram, sums)
+
+
+# The import's units and the checks on them, rolled up from ``unit_steps``.
+UNIT_SPANS = (
+    f"SELECT {KEY}, min(first_time) AS first_time, max(last_time) AS last_time, "
+    f"max(cache_hit) AS cache_hit, min(every_hit) AS every_hit "
+    f"FROM unit_steps GROUP BY {KEY}"
+)
+UNITS_FROM_STEPS = f"SELECT {KEY}, first_time, cache_hit FROM unit_spans"
+# The priced sums without the cache-hit key (what ``calls`` is without an observer).
+CALLS_FROM_HITS = (
+    "SELECT period_start, feature, resolved_step, item, sum(records) AS records, "
+    "sum(first_attempts) AS first_attempts, "
+    + "".join(f"sum({t}) AS {t}, " for t in TOKENS)
+    + "sum(quantity) AS quantity, sum(reported_cost) AS reported_cost, "
+    "sum(reported_records) AS reported_records FROM all_calls "
+    "GROUP BY period_start, feature, resolved_step, item"
+)
+
+
+def _has_table(con: Any, name: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [name]
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def _rows(con: Any, query: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    cursor = con.execute(query)
+    names = [d[0] for d in cursor.description]
+    assert tuple(names) == columns
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _c(name: str) -> Any:
     from sqlglot import exp
 
     return exp.column(name, quoted=False)
-
-
-def observe(con: Any, stack: Stack, where: str = "TRUE") -> dict[str, list[dict[str, Any]]]:
-    """Run both queries on a DuckDB connection holding the ``records`` view and the
-    import's ``units`` view (the units it kept)."""
-    units_query, histogram_query = histogram_sql(stack, "records", where, units="units")
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name, query, columns in (
-        ("units", units_query, UNITS_COLUMNS),
-        ("histogram", histogram_query, HISTOGRAM_COLUMNS),
-    ):
-        cursor = con.execute(query)
-        names = [d[0] for d in cursor.description]
-        assert tuple(names) == columns
-        out[name] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    unknown = []
-    if where != "TRUE":
-        unknown = con.execute(
-            "SELECT feature, count(*) FROM records WHERE _problem = 'unknown_feature' "
-            "GROUP BY feature ORDER BY feature"
-        ).fetchall()
-    out["unknown_features"] = [{"feature": f, "records": int(n)} for f, n in unknown]
-    return out

@@ -25,6 +25,7 @@ from infercost.errors import InfercostError, did_you_mean
 from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
 from infercost.usage.records.fields import (
     BOOL,
+    COUNT,
     DEFAULT_FIELDS,
     FIELDS,
     FILE_FORMATS,
@@ -50,6 +51,17 @@ NUMERIC_TYPES = (
     "DECIMAL",
 )
 FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+INTEGER_TYPES = NUMERIC_TYPES[:-1]
+# The CSV reader's type for count columns on the fast path (see ``tabular``).
+NARROW_COUNT = "DECIMAL(18, 9)"
+# Times the CSV reader parses by an exact format on the fast path: whole seconds in UTC,
+# with or without the "Z", with a "T" or a space (what exports and DuckDB write).
+PLAIN_TIMES = (
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}", "%Y-%m-%d %H:%M:%S"),
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}", "%Y-%m-%dT%H:%M:%S"),
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}Z", "%Y-%m-%d %H:%M:%SZ"),
+    ("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", "%Y-%m-%dT%H:%M:%SZ"),
+)
 
 
 def q(name: str) -> str:
@@ -124,13 +136,24 @@ def tabular(
     fmt: str,
     ordered: bool,
     typed: dict[str, str] | None = None,
+    generic: bool = True,
 ) -> Raw:
     """CSV, JSON lines or Parquet as a relation with ``_file`` (and ``_row`` when ordered).
 
     ``typed`` names CSV columns that hold a typed record field (``count``, ``decimal``,
     ``time``): DuckDB's CSV reader parses them itself, much faster than casting text in
     SQL, and a cell that does not parse is kept in a rejects table with its line, so the
-    error names it."""
+    error names it.
+
+    Without ``generic``, the reader takes two faster types: count columns as
+    ``DECIMAL(18, 9)`` (:data:`NARROW_COUNT`, a 64-bit integer inside) instead of
+    ``DECIMAL(38, 9)``, so the whole-number check and the sums cost several times less;
+    and a time column whose first thousand values are all written one plain way (see
+    :data:`PLAIN_TIMES`) as ``TIMESTAMP`` with that exact format, instead of
+    ``TIMESTAMPTZ`` (a time-zone aware parse per value). A value the faster type does
+    not take (a count of a billion or more, a time with an offset) is rejected by the
+    reader; the caller then reads the files again with the generic types, so every
+    value reads exactly as before, only slower."""
     paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
     extra = ""
     if fmt == "csv":
@@ -158,7 +181,14 @@ def tabular(
             if name not in columns:
                 continue
             if kind == TIME:
-                types[name] = _time_type(con, reader.format(paths, ""), name)
+                types[name], time_format = _time_type(con, reader.format(paths, ""), name, generic)
+                if time_format:
+                    reader = reader.replace(
+                        "filename = '_file'",
+                        f"filename = '_file', timestampformat = {lit(time_format)}",
+                    )
+            elif kind == COUNT and not generic:
+                types[name] = NARROW_COUNT
             elif kind in SQL_TYPES and kind != BOOL:
                 types[name] = SQL_TYPES[kind]
         if types:
@@ -178,14 +208,25 @@ def tabular(
     return Raw(sql, columns)
 
 
-def _time_type(con: Any, relation: str, column: str) -> str:
-    """Epoch numbers or ISO 8601 text: decided on the first thousand values."""
+def _time_type(con: Any, relation: str, column: str, generic: bool) -> tuple[str, str | None]:
+    """Epoch numbers or ISO 8601 text, and a plain format when not ``generic`` (see
+    ``tabular``): decided on the first thousand values."""
+    plain = ", ".join(
+        f"count(*) FILTER (WHERE regexp_full_match({q(column)}, {lit(pattern)}))"
+        for pattern, _ in PLAIN_TIMES
+    )
     sample = con.sql(
         f"SELECT count(*), count(*) FILTER (WHERE regexp_full_match(trim({q(column)}), "
-        f"'[0-9]+(\\.[0-9]*)?')) FROM (SELECT {q(column)} FROM {relation} "
+        f"'[0-9]+(\\.[0-9]*)?')), {plain} FROM (SELECT {q(column)} FROM {relation} "
         f"WHERE {q(column)} IS NOT NULL LIMIT 1000)"
     ).fetchall()[0]
-    return "DECIMAL(38, 9)" if sample[0] and sample[0] == sample[1] else "TIMESTAMPTZ"
+    if sample[0] and sample[0] == sample[1]:
+        return "DECIMAL(38, 9)", None
+    if not generic and sample[0]:
+        for (_, time_format), count in zip(PLAIN_TIMES, sample[2:], strict=True):
+            if count == sample[0]:
+                return "TIMESTAMP", time_format
+    return "TIMESTAMPTZ", None
 
 
 def rejected(con: Any) -> list[tuple[str, int, str, str]]:
@@ -254,9 +295,11 @@ def source_expression(
 
 @dataclass(frozen=True)
 class Mapped:
-    """The SQL of normalized records: typed fields, ``_problem`` and ``_bad``."""
+    """The SQL of normalized records: typed fields, ``_problem`` and ``_bad``; ``given``
+    names the fields the source or the mapping gives (the others are always NULL)."""
 
     sql: str
+    given: frozenset[str] = frozenset()
 
 
 def field_sources(mapping: RecordMapping | None, source: str) -> dict[str, tuple[str, ...]]:
@@ -278,6 +321,10 @@ def mapped_records(
     sources = field_sources(mapping, source)
     given: dict[str, str] = {}
     invalid: list[str] = []
+    # How each given number is checked per record: "sign" when every candidate is an
+    # integer column (it cannot hold a fraction), else "whole" (sign and fraction).
+    # Absent fields are not checked at all: the checks run on every record.
+    checks: dict[str, str] = {}
     for name in FIELDS:
         if attribute_exprs is not None:
             exprs = attribute_exprs.get(name, [])
@@ -307,6 +354,10 @@ def mapped_records(
         if expr is None and default is None:
             given[name] = f"CAST(NULL AS {SQL_TYPES[FIELDS[name]]})"
             continue
+        integers = default is None and all(
+            not _is_text(e, t) and t.startswith(INTEGER_TYPES) for e, t in exprs
+        )
+        checks[name] = "sign" if integers else "whole"
         if default is not None:
             literal = _literal(name, default)
             expr = f"COALESCE({expr}, {literal})" if expr else literal
@@ -321,7 +372,8 @@ def mapped_records(
     bad = f"CASE {' '.join(invalid)} END" if invalid else "CAST(NULL AS VARCHAR)"
     row = "_row, " if "_row" in raw.sql else ""
     inner = f"SELECT _file, {row}{select}, {bad} AS _invalid FROM ({raw.sql})"
-    return Mapped(_normalize(stack, inner, mapping, "_row" in raw.sql))
+    sql = _normalize(stack, inner, mapping, "_row" in raw.sql, checks)
+    return Mapped(sql, frozenset(checks))
 
 
 def _literal(name: str, value: object) -> str:
@@ -368,6 +420,10 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
             return f"NULLIF({expr}, '')"
         return f"NULLIF(CAST({expr} AS VARCHAR), '')"
     if kind == TIME:
+        if column_type in ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):
+            # The instant in UTC from its microseconds: the same value as a cast, without
+            # a time-zone conversion per record.
+            return f"make_timestamp(epoch_us({expr}))"
         if column_type.startswith("TIMESTAMP"):
             return f"CAST({expr} AS TIMESTAMP)"
         if column_type.startswith(NUMERIC_TYPES):
@@ -387,6 +443,9 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
     target = SQL_TYPES[kind]
     if is_text:
         return f"TRY_CAST({text} AS {target})"
+    if kind == COUNT and column_type.replace(" ", "") == NARROW_COUNT.replace(" ", ""):
+        # Kept narrow: checked and summed as 64-bit integers; sums are DECIMAL(38, 9).
+        return expr
     if column_type.startswith(NUMERIC_TYPES):
         return f"CAST({expr} AS {target})"
     if column_type in FLOAT_TYPES and name not in (*TOKENS, "attempt", "call_index"):
@@ -433,7 +492,40 @@ def _case_lookup(expr: str, table: dict[str, str]) -> str:
     return f"(CASE {expr} {whens} END)"
 
 
-def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered: bool) -> str:
+def _number_checks(checks: dict[str, str]) -> tuple[str, str, str]:
+    """SQL for the per-record number rules, over the fields that are given: tokens and
+    call index (whole, >= 0), attempt (whole, >= 1), quantity (>= 0), cached tokens (not
+    more than the input). An integer column needs no fraction check (``floor`` on a
+    38-digit decimal is one of the dearest operations of the scan)."""
+
+    def number(c: str, low: int) -> str | None:
+        if c not in checks:
+            return None
+        rule = f"{c} < {low}"
+        if checks[c] == "whole":
+            rule += f" OR {c} <> floor({c})"
+        return f"({c} IS NOT NULL AND ({rule}))"
+
+    parts = [number(c, 0) for c in (*TOKENS, "call_index")] + [number("attempt", 1)]
+    invalid_tokens = " OR ".join(p for p in parts if p) or "false"
+    invalid_quantity = "quantity < 0" if "quantity" in checks else "false"
+    if "cached_input_tokens" in checks or "cache_write_tokens" in checks:
+        cached = (
+            "COALESCE(cached_input_tokens, 0) + COALESCE(cache_write_tokens, 0) > "
+            "COALESCE(input_tokens, 0)"
+        )
+    else:
+        cached = "false"
+    return invalid_tokens, invalid_quantity, cached
+
+
+def _normalize(
+    stack: Stack,
+    inner: str,
+    mapping: RecordMapping | None,
+    ordered: bool,
+    checks: dict[str, str] | None = None,
+) -> str:
     lookup = item_lookup(stack, mapping)
     by_pair = _case_lookup("v_provider || '/' || v_model", lookup)
     # An item that matches no declared one keeps its name behind a "?" (declared items
@@ -475,9 +567,9 @@ def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered:
         else "false"
     )
     tokens_on_meter = " OR ".join(f"COALESCE({t}, 0) <> 0" for t in TOKENS)
-    whole = " OR ".join(
-        f"({c} IS NOT NULL AND ({c} < 0 OR {c} <> floor({c})))" for c in (*TOKENS, "call_index")
-    )
+    if checks is None:
+        checks = {c: "whole" for c in (*TOKENS, "call_index", "attempt", "quantity")}
+    invalid_tokens, invalid_quantity, cached = _number_checks(checks)
     row = "_row, " if ordered else ""
     typed = (
         f"SELECT _file, {row}v_time AS time, v_unit_id AS unit_id, v_feature AS feature, "
@@ -494,11 +586,9 @@ def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered:
         "WHEN feature IS NULL THEN 'missing_feature' "
         "WHEN NOT feature_known THEN 'unknown_feature' "
         "WHEN starts_with(item, '?') THEN 'unknown_item' "
-        f"WHEN {whole} OR (attempt IS NOT NULL AND (attempt < 1 OR attempt <> floor(attempt))) "
-        "THEN 'invalid_tokens' "
-        "WHEN quantity < 0 THEN 'invalid_quantity' "
-        "WHEN COALESCE(cached_input_tokens, 0) + COALESCE(cache_write_tokens, 0) > "
-        "COALESCE(input_tokens, 0) THEN 'cached_exceeds_input' "
+        f"WHEN {invalid_tokens} THEN 'invalid_tokens' "
+        f"WHEN {invalid_quantity} THEN 'invalid_quantity' "
+        f"WHEN {cached} THEN 'cached_exceeds_input' "
         f"WHEN ({is_meter}) AND ({tokens_on_meter}) THEN 'field_not_for_item' "
         f"WHEN ({is_model}) AND COALESCE(quantity, 0) <> 0 THEN 'field_not_for_item' "
         f"WHEN step IS NOT NULL AND NOT {step_known} THEN 'unknown_step' "
@@ -506,12 +596,8 @@ def _normalize(stack: Stack, inner: str, mapping: RecordMapping | None, ordered:
         "WHEN subscription IS NOT NULL AND customer IS NULL THEN 'subscription_without_customer' "
         "END"
     )
-    bad = (
-        f"_invalid IS NOT NULL OR {whole} "
-        "OR (attempt IS NOT NULL AND (attempt < 1 OR attempt <> floor(attempt))) "
-        "OR quantity < 0 OR COALESCE(cached_input_tokens, 0) + COALESCE(cache_write_tokens, 0) "
-        "> COALESCE(input_tokens, 0)"
-    )
+    rules = [c for c in (invalid_tokens, invalid_quantity, cached) if c != "false"]
+    bad = " OR ".join(["_invalid IS NOT NULL", *rules])
     return f"SELECT *, {problem} AS _problem, ({bad}) AS _bad FROM ({typed})"
 
 

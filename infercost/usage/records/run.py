@@ -18,7 +18,7 @@ from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_me
 from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import read
-from infercost.usage.records.fields import FIELDS, PROBLEMS, SourceFile
+from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, TIME, SourceFile
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -54,6 +54,12 @@ class Source:
         self.source = source
         self.mapping = mapping
         self.label = ", ".join(f.shown for f in files)
+        # CSV counts and times are read with faster types (see ``read.tabular``) until a
+        # value does not fit; ``fast_columns`` are the CSV columns read so.
+        self.generic_types = False
+        self.fast_columns: set[str] = set()
+        # Fields the mapping gives (None: not known, as for OTLP spans).
+        self.given: frozenset[str] | None = None
 
     def mapped(self, con: Any, ordered: bool) -> str:
         if self.source == "otel":
@@ -66,9 +72,12 @@ class Source:
             for path in paths:
                 kind = FIELDS[name]
                 typed[path] = kind if typed.get(path, kind) == kind else "text"
-        raw = read.tabular(con, self.files, fmt, ordered, typed)
+        self.fast_columns = {path for path, kind in typed.items() if kind in (COUNT, TIME)}
+        raw = read.tabular(con, self.files, fmt, ordered, typed, self.generic_types)
         self.check_columns(raw.columns)
-        return read.mapped_records(self.stack, raw, self.source, self.mapping, self.label).sql
+        mapped = read.mapped_records(self.stack, raw, self.source, self.mapping, self.label)
+        self.given = mapped.given
+        return mapped.sql
 
     def check_columns(self, columns: dict[str, str]) -> None:
         """infercost's own format is strict: an unknown column is a typo, unless mapped."""
@@ -148,11 +157,14 @@ def _line_of(path: str, row: int, source: str) -> int | None:
 
 
 def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> EngineOutput:
-    """Scan the files once: sum per unit and per pricing bucket, and check every rule on
-    the way; read them again, with a problem code per record, only when a rule broke.
+    """Read the files twice: group per unit, and sum per pricing bucket checking every
+    rule on the way; read them again, with a problem code per record, only when a rule
+    broke.
 
     ``observer(con, where)``, when given, measures more on the same ``records`` view
-    (``where`` keeps the records the import kept) before the connection closes."""
+    (``where`` keeps the records the import kept) before the connection closes. An
+    observer with ``unit_steps_sql`` (the observed shape) also shapes the two queries, so
+    that it needs no further pass over the records (see ``observed.ShapeObserver``)."""
     con = connect(ordered=False)
     try:
         mapped = source.mapped(con, ordered=False)
@@ -160,19 +172,49 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
         output = EngineOutput(rows=[])
         checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
         stack = source.stack
-        _scan(con, source, units_select(stack), calls_select(stack, extra_aggregates=checks))
-        check_rejected(source, read.rejected(con), output)
+        shaped = observer is not None and hasattr(observer, "unit_steps_sql")
+        if shaped:
+            from infercost.usage.records.observed import UNIT_SPANS, UNITS_FROM_STEPS
+
+            calls = calls_select(
+                stack,
+                extra_keys=observer.call_keys,
+                extra_aggregates=[*checks, *observer.call_aggregates],
+            )
+            _scan(
+                con,
+                source,
+                ("unit_steps", observer.unit_steps_sql(source.given)),
+                ("unit_spans", UNIT_SPANS),
+                ("all_units", UNITS_FROM_STEPS),
+                ("all_calls", calls.sql("duckdb")),
+            )
+        else:
+            _scan(
+                con,
+                source,
+                ("all_units", units_select(stack).sql("duckdb")),
+                ("all_calls", calls_select(stack, extra_aggregates=checks).sql("duckdb")),
+            )
+        cells = read.rejected(con)
+        if not source.generic_types and any(c[2] in source.fast_columns for c in cells):
+            # A value the faster type does not take (or not a value at all): read again
+            # with the generic types, so that it is read, or reported, as it always was.
+            source.generic_types = True
+            con.close()
+            return run_duckdb(source, progress, observer)
+        check_rejected(source, cells, output)
         where = "TRUE"
         if con.execute(read.grouped_problems(stack)).fetchall()[0][0]:
             where = "_problem IS NULL"
-            con.execute("DROP TABLE all_units")
-            con.execute("DROP TABLE all_calls")
+            for table in ("all_units", "all_calls", "unit_steps", "unit_spans"):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
             problem = ["_problem"]
             _scan(
                 con,
                 source,
-                units_select(stack, extra_keys=problem),
-                calls_select(stack, extra_keys=problem),
+                ("all_units", units_select(stack, extra_keys=problem).sql("duckdb")),
+                ("all_calls", calls_select(stack, extra_keys=problem).sql("duckdb")),
             )
             for name, count, cost in con.execute(
                 "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_calls GROUP BY _problem"
@@ -190,7 +232,12 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
             total = con.execute("SELECT SUM(records) FROM all_calls").fetchall()[0][0]
             output.records += int(total or 0)
             con.execute("CREATE TEMP VIEW units AS SELECT * FROM all_units")
-            con.execute("CREATE TEMP VIEW calls AS SELECT * FROM all_calls")
+            if shaped:
+                from infercost.usage.records.observed import CALLS_FROM_HITS
+
+                con.execute(f"CREATE TEMP VIEW calls AS {CALLS_FROM_HITS}")
+            else:
+                con.execute("CREATE TEMP VIEW calls AS SELECT * FROM all_calls")
         cursor = con.execute(rollup_select(source.stack.settings.period).sql("duckdb"))
         names = [d[0] for d in cursor.description]
         output.rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -202,10 +249,11 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
         con.close()
 
 
-def _scan(con: Any, source: Source, units: Any, calls: Any) -> None:
+def _scan(con: Any, source: Source, *tables: tuple[str, str]) -> None:
+    """Create each (name, query) temp table; a read error names the files."""
     try:
-        con.execute(f"CREATE TEMP TABLE all_units AS {units.sql('duckdb')}")
-        con.execute(f"CREATE TEMP TABLE all_calls AS {calls.sql('duckdb')}")
+        for name, query in tables:
+            con.execute(f"CREATE TEMP TABLE {name} AS {query}")
     except InfercostError:
         raise
     except Exception as exc:
@@ -229,10 +277,11 @@ def check_rejected(
     shown_path = next((f.shown for f in source.files if f.path == path), path)
     value = ""
     try:
-        header = next(csv.reader([_header(path)]))
-        cells_of_line = next(csv.reader([text]))
+        # With CRLF line ends the reader keeps a "\n" or "\r" around the line: not a cell.
+        header = next(csv.reader([_header(path).rstrip("\r\n")]))
+        cells_of_line = next(csv.reader([text.strip("\r\n")]))
         value = cells_of_line[header.index(column)]
-    except (StopIteration, ValueError, IndexError, OSError):
+    except (StopIteration, ValueError, IndexError, OSError, csv.Error):
         pass
     field_kind = next(
         (
