@@ -73,6 +73,15 @@ class Located:
 
 
 @dataclass(frozen=True)
+class RecordsSetting(Located):
+    """``records = { from = ..., files = [...] }``: the request records a stack reads for
+    drift when the command line names none; paths relative to the stack directory."""
+
+    source: str = "records"
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings(Located):
     currency: str = "USD"
     period: str = "month"
@@ -80,6 +89,7 @@ class Settings(Located):
     policies: tuple[str, ...] = ()
     # Units of the stack's currency per one unit of another currency (SPEC §13).
     exchange_rates: dict[str, Decimal] = field(default_factory=dict)
+    records: RecordsSetting | None = None
 
     def config(self) -> dict[str, Any]:
         return {

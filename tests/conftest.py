@@ -53,3 +53,20 @@ def assert_golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert text == expected, f"output differs from {path}; if intended, --update-goldens"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def spark_session():  # type: ignore[no-untyped-def]
+    """One local Spark session for the whole test run: starting one takes many seconds,
+    so every test marked ``spark`` shares it. Skips where PySpark or Java is missing."""
+    import shutil
+
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime")
+    from infercost.usage.records import spark
+
+    session = spark.session()
+    yield session
+    session.stop()
+    spark._SESSION.clear()

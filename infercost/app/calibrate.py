@@ -26,7 +26,11 @@ class CalibrateResult:
 
 
 def calibrate(
-    stack: Stack, paths: Sequence[Path], source: str, period: str | None = None
+    stack: Stack,
+    paths: Sequence[Path],
+    source: str,
+    period: str | None = None,
+    engine: str = "duckdb",
 ) -> CalibrateResult:
     from infercost.app.records import import_records
     from infercost.usage.records.observed import observe
@@ -37,7 +41,12 @@ def calibrate(
             f"{source} has no request records: calibrate needs records, otel or litellm.",
         )
     result = import_records(
-        stack, paths, source, period, observer=lambda con, where: observe(con, stack, where)
+        stack,
+        paths,
+        source,
+        period,
+        engine,
+        observer=lambda con, where: observe(con, stack, where),
     )
     features = observe_features(stack, result)
     unknown = {

@@ -73,11 +73,12 @@ def _judge(
     # sides share a snapshot), so a usage refresh neither blocks nor hides a change.
     base_side = None
     observed_head = observed_base = None
-    if args.records:
+    records = _records(sides.head, args)
+    if records is not None:
         # Both sides read the same records, each priced and resolved by its own stack.
-        observed_head = _observed(sides.head, args)
+        observed_head = _observed(sides.head, args, *records)
         if sides.base is not None:
-            observed_base = _observed(sides.base, args)
+            observed_base = _observed(sides.base, args, *records)
     if sides.base is not None and plan.middle is not None:
         base_side = Side(sides.base, plan.middle, priced.snapshot, observed=observed_base)
     head_side = Side(sides.head, plan.head, priced.snapshot, plan.middle, observed_head)
@@ -92,10 +93,19 @@ def _judge(
     )
 
 
-def _observed(stack: Stack, args: CheckArgs) -> Observed:
+def _records(head: Stack, args: CheckArgs) -> tuple[tuple[Path, ...], str] | None:
+    """``--records`` and ``--from``, else the head stack's ``records`` setting."""
+    if args.records:
+        return args.records, args.records_from
+    from infercost.app.records_setting import setting_records
+
+    return setting_records(head)
+
+
+def _observed(stack: Stack, args: CheckArgs, records: tuple[Path, ...], source: str) -> Observed:
     from infercost.app.calibrate import calibrate
 
-    run = calibrate(stack, args.records, args.records_from, args.options.period)
+    run = calibrate(stack, records, source, args.options.period)
     return drift_attributes(run.features)
 
 

@@ -65,8 +65,9 @@ def import_records(
     engine: str = "duckdb",
     observer: Any = None,
 ) -> ImportResult:
-    """Read, check, aggregate and price the records. ``observer`` (DuckDB only) measures
-    more on the same records in the same connection: ``calibrate``'s observed shape."""
+    """Read, check, aggregate and price the records. ``observer`` measures more on the
+    same records in the same connection: ``calibrate``'s observed shape (on Spark, the
+    same queries run there)."""
     source_name = check_source(source_name)
     if engine not in ENGINES:
         raise InfercostError.at("Unknown engine", f'"{engine}": choose duckdb or spark.')
@@ -76,24 +77,28 @@ def import_records(
     shown = [f.shown for f in files]
     mapping = stack.records.get(source_name)
     if source_name == "focus":
+        if engine == "spark":
+            from infercost.usage.records.spark import read_focus_spark
+
+            return read_focus_spark(stack, files, period)
         from infercost.usage.records.focus import read_focus
 
         return read_focus(stack, files, period)
     if source_name == "aggregated":
-        from infercost.usage.records.aggregated import read_aggregated
+        if engine == "spark":
+            from infercost.usage.records.spark import read_aggregated_spark
 
-        rows = read_aggregated(files)
+            rows = read_aggregated_spark(files)
+        else:
+            from infercost.usage.records.aggregated import read_aggregated
+
+            rows = read_aggregated(files)
         return build(stack, rows, period, source_name, shown, _FileLocator(", ".join(shown)))
     source = Source(stack, files, source_name, mapping)
     if engine == "spark":
-        if observer is not None:
-            raise InfercostError.at(
-                "Unsupported engine",
-                "the observed shape is measured with DuckDB; run without --engine spark.",
-            )
         from infercost.usage.records.spark import run_spark
 
-        output: EngineOutput = run_spark(source)
+        output: EngineOutput = run_spark(source, observer=observer)
     else:
         output = run_duckdb(source, observer=observer)
     result = build(stack, output, period, source_name, shown, _SourceLocator(source))

@@ -214,7 +214,7 @@ def _feature(
         modelled = ZERO
         for o in steps:
             sheet = stack.price_sheets[o.item.partition("/")[0]]
-            cost = step_cost(o.as_step(stack, workflow), sheet.multiplier(feature.region), h)
+            cost = step_cost(o.as_step(stack, workflow), sheet.multiplier(feature.region), h, sheet)
             o.modelled_cost_per_unit = cost.cost_per_unit
             a, rep = actual.get(o.key, (ZERO, None))
             o.actual, o.reported = a, rep

@@ -72,7 +72,7 @@ def _step_lines(step: Step, observed: ObservedStep | None, indent: str) -> list[
         ("retry_rate", _value(step.retry_rate)),
         ("cacheable", "true" if step.cacheable else "false"),
     ]
-    if step.kind == "model":
+    if step.kind in ("model", "gpu"):
         attrs += [
             ("input_tokens", _value(step.input_tokens)),
             ("output_tokens", _value(step.output_tokens)),
@@ -80,6 +80,9 @@ def _step_lines(step: Step, observed: ObservedStep | None, indent: str) -> list[
             ("cache_write_share", _value(step.cache_write_share)),
             ("context_growth", _value(step.context_growth)),
         ]
+        if step.kind == "gpu":
+            # GPU time has no cache-write price: a write is prefilled like any input token.
+            attrs = [a for a in attrs if a[0] != "cache_write_share"]
     else:
         attrs.append(("quantity", _value(step.quantity)))
     width = max(len(k) for k, _ in attrs)

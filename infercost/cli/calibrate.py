@@ -10,6 +10,7 @@ from infercost.app.exit import ExitCode
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
 from infercost.cli.output import render, write_outputs
+from infercost.errors import InfercostError
 from infercost.render.json_encoding import dumps
 from infercost.workspace import Options, load_stack
 
@@ -20,9 +21,12 @@ FORMATS = ("text", "json", "markdown")
 class CalibrateArgs:
     options: Options
     files: tuple[Path, ...]
-    source: str
+    #: ``--from``; None: the stack's ``records`` setting names it.
+    source: str | None
     write_what_if: Path | None
     outputs: tuple[OutputSpec, ...]
+    #: ``--engine``: duckdb or spark.
+    engine: str = "duckdb"
 
 
 def run(args: CalibrateArgs, console: Console) -> Outcome:
@@ -31,10 +35,24 @@ def run(args: CalibrateArgs, console: Console) -> Outcome:
     from infercost.cli.usage import _progress
     from infercost.render.calibrate import calibrate_markdown, calibrate_text, document
 
-    source = check_source(args.source)
     stack = load_stack(args.options)
+    files, source = args.files, args.source
+    if not files:
+        # No files named: the stack's records setting (its from, unless --from is given).
+        from infercost.app.records_setting import setting_records
+
+        found = setting_records(stack)
+        if found is not None:
+            files, source = found[0], source or found[1]
+    if source is None:
+        raise InfercostError.at(
+            "Missing --from",
+            "Name the records' format with --from records, otel or litellm, or set "
+            'records = { from = "...", files = [...] } in the infercost block.',
+        )
+    source = check_source(source)
     with _progress(console):
-        result = calibrate(stack, args.files, source, args.options.period)
+        result = calibrate(stack, files, source, args.options.period, args.engine)
     doc = document(stack, result)
     rendered = render(
         doc,

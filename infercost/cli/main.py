@@ -355,13 +355,18 @@ def calibrate(
         typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
     ],
     source: Annotated[
-        str, typer.Option("--from", help="Source format: records, otel or litellm.")
-    ],
+        str | None,
+        typer.Option(
+            "--from",
+            help="Source format: records, otel or litellm (default: the records setting's).",
+        ),
+    ] = None,
     period: PeriodOpt = None,
     write_what_if: Annotated[
         Path | None,
         typer.Option("--write-what-if", help="Write the observed shape as a what-if file."),
     ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     output: OutputOpt = None,
@@ -378,6 +383,7 @@ def calibrate(
         source,
         write_what_if,
         parse_outputs(output, None, command.FORMATS),
+        engine,
     )
     return command.run(args, _console(ctx, no_color))
 

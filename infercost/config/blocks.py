@@ -13,6 +13,7 @@ from infercost.config import syntax as s
 from infercost.config.attributes import Collector, nowhere
 from infercost.config.guardrails import check_guardrail_references, compile_guardrail
 from infercost.config.pricing import PriceBuilder
+from infercost.config.records_setting import build_records_setting
 from infercost.config.whole_bill import build_gpu, build_shared_cost, check_gpu_step
 from infercost.errors import Diagnostic, InfercostError, did_you_mean, excerpt
 from infercost.evaluate.values import Distribution, display
@@ -83,6 +84,7 @@ class BlockBuilder(PriceBuilder):
             usage=self.string(block, "usage"),
             policies=policies,
             exchange_rates=self._exchange_rates(block, currency),
+            records=build_records_setting(self, block),
         )
 
     def _price_sheet(self, block: s.Block, settings: Settings) -> PriceSheet:

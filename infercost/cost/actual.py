@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from infercost.arithmetic import ONE, ZERO, from_fraction
-from infercost.model import MeterPrice, ModelPrice, PriceItem
+from infercost.model import GpuPrice, MeterPrice, ModelPrice, PriceItem
 
 # Wide enough that products of exact sums and prices never round: the only rounding
 # left is the final division (a meter's ``per``), done once on the exact fraction.
@@ -45,26 +45,54 @@ class UsageSums:
         )
 
 
-def price_usage(item: PriceItem, sums: UsageSums, multiplier: Decimal = ONE) -> Decimal:
+def price_usage(
+    item: PriceItem,
+    sums: UsageSums,
+    multiplier: Decimal = ONE,
+    *,
+    discount: Decimal = ZERO,
+    exchange_rate: Decimal = ONE,
+) -> Decimal:
     """The exact cost of the records summed in ``sums``, billed by ``item``.
 
-    Model: uncached input (input − cached − cache-write) and cache-write tokens at the
-    input price (cache writes have no price of their own yet: SPEC §13 defaults it to
-    the input price), cached tokens at the cached price, output at the output price, per
-    million tokens. Meter: quantity × price / per. Then the region multiplier. The result
-    equals the sum of the same formula applied record by record, in exact arithmetic.
+    Model: uncached input (input − cached − cache-write) tokens at the input price,
+    cached tokens at the cached price, cache-write tokens at the cache-write price (the
+    input price unless the item declares one), output at the output price, per million
+    tokens; plus the per-call fee for every record (each record is a billed call). Meter:
+    quantity × price / per. GPU (SPEC §18): the GPU time the tokens take, ((input −
+    cached) / input_tokens_per_second + output / output_tokens_per_second) / utilization
+    seconds, at ``hourly`` / 3600 (cached input needs no prefill; a cache write is
+    prefilled like any input token). Then the sheet's factors, as for a declared step:
+    × (1 − discount) × region multiplier × exchange rate. The result equals the sum of
+    the same formula applied record by record, in exact arithmetic.
     """
-    if isinstance(item, ModelPrice):
-        with decimal.localcontext(_WIDE):
-            uncached = sums.input_tokens - sums.cached_input_tokens
+    with decimal.localcontext(_WIDE):
+        factor = (ONE - discount) * multiplier * exchange_rate
+        if isinstance(item, ModelPrice):
+            uncached = sums.input_tokens - sums.cached_input_tokens - sums.cache_write_tokens
             total = (
                 Decimal(uncached) * item.input_per_mtok
                 + Decimal(sums.cached_input_tokens) * item.cached_input_per_mtok
+                + Decimal(sums.cache_write_tokens) * item.cache_write_per_mtok
                 + Decimal(sums.output_tokens) * item.output_per_mtok
-            ) * multiplier
-        return from_fraction(Fraction(total) / 1_000_000)
-    if isinstance(item, MeterPrice):
-        with decimal.localcontext(_WIDE):
-            numerator = sums.quantity * item.price * multiplier
-        return from_fraction(Fraction(numerator) / Fraction(item.per))
+                + Decimal(sums.records) * item.per_call * 1_000_000
+            ) * factor
+            return from_fraction(Fraction(total) / 1_000_000)
+        if isinstance(item, MeterPrice):
+            numerator = sums.quantity * item.price * factor
+            return from_fraction(Fraction(numerator) / Fraction(item.per))
+        if isinstance(item, GpuPrice):
+            return from_fraction(
+                Fraction(gpu_seconds(item, sums)) * Fraction(item.hourly * factor) / 3600
+            )
     raise TypeError(f"cannot price {type(item).__name__}")  # pragma: no cover
+
+
+def gpu_seconds(item: GpuPrice, sums: UsageSums) -> Fraction:
+    """The GPU seconds the records summed in ``sums`` took, exactly (SPEC §18)."""
+    busy = Fraction(sums.input_tokens - sums.cached_input_tokens) / Fraction(
+        item.input_tokens_per_second
+    )
+    if item.output_tokens_per_second is not None:
+        busy += Fraction(sums.output_tokens) / Fraction(item.output_tokens_per_second)
+    return busy / Fraction(item.utilization)

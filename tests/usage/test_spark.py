@@ -1,23 +1,25 @@
-"""--engine spark gives the same snapshot and figures as DuckDB (Spark in local mode).
-
-One Spark session for the whole module: starting one takes tens of seconds.
-"""
+"""--engine spark gives the same snapshot, figures and observed shape as DuckDB, for
+every source format (Spark in local mode, one session for the whole test run)."""
 
 from __future__ import annotations
 
-import shutil
+from decimal import Decimal as D
+from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
+from infercost.app.calibrate import calibrate
 from infercost.app.records import import_records
+from infercost.errors import InfercostError
+from infercost.render.calibrate import document
+from infercost.render.json_encoding import dumps
+from infercost.usage.records import spark as spark_engine
 from infercost.workspace import Options, load_stack
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, run_cli
+from tests.usage.test_records import truth
 
-pytest.importorskip("pyspark")
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java runtime"),
-]
+pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("spark_session")]
 
 STACK = EXAMPLES / "support-assistant"
 RECORDS = STACK / "records"
@@ -28,41 +30,89 @@ def stack():
     return load_stack(Options(stack=STACK))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def spark_session():
-    from infercost.usage.records import spark
+@pytest.fixture
+def spark_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail if the Spark engine hands the files to the embedded engine."""
 
-    session = spark.session()
-    yield session
-    session.stop()
-    spark._SESSION.clear()
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Spark fell back to DuckDB")
+
+    monkeypatch.setattr(spark_engine, "run_duckdb", refuse)
 
 
-@pytest.mark.parametrize(
-    ("source", "name"),
-    [
-        ("records", "records.csv"),
-        ("records", "records.parquet"),
-        ("records", "records.jsonl"),
-    ],
-)
-def test_spark_equals_duckdb(stack, source: str, name: str) -> None:
-    duck = import_records(stack, [RECORDS / name], source, engine="duckdb")
-    spark = import_records(stack, [RECORDS / name], source, engine="spark")
-    assert spark.snapshot == duck.snapshot
-    assert spark.costs == duck.costs
-    assert spark.actual == duck.actual
-    assert (spark.records, spark.units, spark.customers, spark.period) == (
-        duck.records,
-        duck.units,
-        duck.customers,
-        duck.period,
+SOURCES = [
+    ("records", "records.csv", False),
+    ("records", "records.jsonl", False),
+    ("records", "records.parquet", False),
+    ("litellm", "litellm.jsonl", True),
+    ("otel", "otel.jsonl", False),
+]
+
+
+@pytest.mark.parametrize(("source", "name", "only_models"), SOURCES)
+def test_spark_equals_duckdb_for_import_and_calibrate(
+    stack, spark_only, source: str, name: str, only_models: bool
+) -> None:
+    # calibrate runs the import too: one run on each engine checks both.
+    duck = calibrate(stack, [RECORDS / name], source, engine="duckdb")
+    spark = calibrate(stack, [RECORDS / name], source, engine="spark")
+    assert spark.result.snapshot == duck.result.snapshot
+    assert spark.result.costs == duck.result.costs
+    assert (spark.result.actual, spark.result.records, spark.result.units) == (
+        duck.result.actual,
+        duck.result.records,
+        duck.result.units,
+    )
+    assert dumps(document(stack, spark)) == dumps(document(stack, duck))
+    assert spark.what_if == duck.what_if
+    # And the figures are the records' own, computed here by hand.
+    total, units = truth(only_models)
+    assert Fraction(spark.result.actual) == total
+    assert {(r.customer, r.subscription, r.feature): r.units for r in spark.result.snapshot} == (
+        units
+    )
+    # support_assistant's draft step (gpt-4o-mini, $0.15 / 0.075 / 0.60 per Mtok): records
+    # (4050 in, 1400 cached, 450 out), (4650, 1600, 430), (4100, 0, 470) -> 9,800 uncached,
+    # 3,000 cached, 1,350 output tokens = 0.00147 + 0.000225 + 0.00081.
+    draft = next(c for c in spark.result.costs if c.step == "draft")
+    assert draft.actual == D("0.002505")
+    feature = next(f for f in spark.features if f.name == "support_assistant")
+    step = next(s for s in feature.steps if s.name == "draft")
+    # Two tickets: t-1001 drafted twice, t-1002 once.
+    assert (step.units, step.calls_mean, step.calls_p95) == (2, D("1.5"), 2)
+
+
+def test_spark_skips_what_the_mapping_allows_as_duckdb_does(tmp_path: Path, spark_only) -> None:
+    directory = tmp_path / "stack"
+    directory.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (directory / f.name).write_text(f.read_text())
+    (directory / "records.hcl").write_text(
+        'records "records" {\n  skip = ["unknown_item", "unknown_feature"]\n}\n'
+    )
+    lines = (RECORDS / "records.csv").read_text().splitlines()
+    lines[6] = lines[6].replace("gpt-4o-mini", "gpt-9")  # a draft call: 4650 in
+    lines[13] = lines[13].replace("semantic_search", "semantic_serch")  # s-2001's read
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n")
+    stack = load_stack(Options(stack=directory))
+    duck = calibrate(stack, [path], "records", engine="duckdb")
+    spark = calibrate(stack, [path], "records", engine="spark")
+    assert spark.result.skipped == duck.result.skipped
+    assert {k: v.records for k, v in spark.result.skipped.items()} == {
+        "unknown_item": 1,
+        "unknown_feature": 1,
+    }
+    assert spark.unknown_features == {"semantic_serch": 1}
+    assert dumps(document(stack, spark)) == dumps(document(stack, duck))
+    # The draft step keeps two records: 4050 + 4100 in, 1400 cached, 450 + 470 out.
+    draft = next(c for c in spark.result.costs if c.step == "draft")
+    assert draft.actual == (D(8150 - 1400) * D("0.15") + 1400 * D("0.075") + 920 * D("0.60")) / (
+        10**6
     )
 
 
 def test_spark_names_a_bad_record_as_duckdb_does(stack, tmp_path) -> None:
-    from infercost.errors import InfercostError
-
     path = tmp_path / "r.csv"
     text = (RECORDS / "records.csv").read_text().replace("support_assistant", "suport", 1)
     path.write_text(text)
@@ -72,3 +122,81 @@ def test_spark_names_a_bad_record_as_duckdb_does(stack, tmp_path) -> None:
         import_records(stack, [path], "records", engine="duckdb")
     assert spark_error.value.diagnostics == duck_error.value.diagnostics
     assert "record 1" in spark_error.value.diagnostics[0].detail
+
+
+def test_spark_names_a_malformed_otlp_line_as_duckdb_does(stack, tmp_path) -> None:
+    path = tmp_path / "otel.jsonl"
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    path.write_text("\n".join([lines[0], '{"resourceSpans": [', *lines[1:]]) + "\n")
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "otel", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "otel", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    assert spark_error.value.diagnostics[0].range.start.line == 2
+
+
+def test_calibrate_cli_runs_on_spark(spark_only) -> None:
+    duck = run_cli(
+        ["calibrate", str(STACK), str(RECORDS / "litellm.jsonl"), "--from", "litellm", "-o", "json"]
+    )
+    spark = run_cli(
+        [
+            "calibrate",
+            str(STACK),
+            str(RECORDS / "litellm.jsonl"),
+            "--from",
+            "litellm",
+            "--engine",
+            "spark",
+            "-o",
+            "json",
+        ]
+    )
+    assert (spark.code, spark.stderr) == (0, "")
+    assert spark.stdout == duck.stdout
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json", "parquet"])
+def test_spark_reads_aggregated_rows_as_duckdb_does(stack, tmp_path, spark_only, suffix) -> None:
+    import duckdb
+
+    from infercost.usage.records.query import render
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
+        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
+        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
+    )
+    agg = tmp_path / f"aggregated.{suffix}"
+    options = {"csv": "(HEADER)", "json": "(FORMAT json)", "parquet": "(FORMAT parquet)"}[suffix]
+    con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{agg}' {options}")
+    duck = import_records(stack, [agg], "aggregated", engine="duckdb")
+    spark = import_records(stack, [agg], "aggregated", engine="spark")
+    assert spark.snapshot == duck.snapshot
+    assert (spark.actual, spark.records, spark.units) == (duck.actual, duck.records, duck.units)
+    assert [c.actual for c in spark.costs] == [c.actual for c in duck.costs]
+    total, _ = truth()
+    assert Fraction(spark.actual) == total
+
+
+def test_spark_sums_a_focus_export_as_duckdb_does(stack, spark_only) -> None:
+    duck = import_records(stack, [RECORDS / "focus.csv"], "focus", engine="duckdb")
+    spark = import_records(stack, [RECORDS / "focus.csv"], "focus", engine="spark")
+    assert spark.billed == duck.billed
+    assert (spark.period, spark.records) == ("2026-11", 3)
+    # The export's three BilledCost cells.
+    assert sum(b.billed_cost for b in spark.billed) == D("0.0027") + D("0.035125") + D("0.00064")
+
+
+def test_spark_leaves_a_bad_focus_cell_to_duckdb_to_name(stack, tmp_path) -> None:
+    path = tmp_path / "focus.csv"
+    path.write_text((RECORDS / "focus.csv").read_text().replace("0.035125,", "lots,", 1))
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "focus", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "focus", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    assert "line 3: BilledCost" in spark_error.value.diagnostics[0].detail

@@ -4,6 +4,7 @@ exported (CSV, JSON lines or Parquet), read back into the same snapshot and figu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from infercost.errors import InfercostError
 from infercost.usage.engine import connect
@@ -17,19 +18,29 @@ def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
     con = connect(ordered=False)
     try:
         raw = read.tabular(con, files, read.file_format(files), ordered=False)
-        columns = {c.lower(): c for c in raw.columns}
-        missing = [c for c in OUTPUT_COLUMNS if c not in columns]
-        if missing:
-            raise InfercostError.at(
-                "Invalid aggregated rows",
-                f'{", ".join(f.shown for f in files)}: the column "{missing[0]}" is missing; '
-                "these files hold what `infercost usage sql` returns.",
-            )
-        select = ", ".join(f"{read.q(columns[c])} AS {c}" for c in OUTPUT_COLUMNS)
-        cursor = con.execute(f"SELECT {select} FROM ({raw.sql})")
+        cursor = con.execute(aggregated_query(files, raw))
         rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
     finally:
         con.close()
+    return aggregated_output(rows)
+
+
+def aggregated_query(files: Sequence[SourceFile], raw: read.Raw) -> str:
+    """The output columns, in order, whatever their case in the files (DuckDB SQL)."""
+    columns = {c.lower(): c for c in raw.columns}
+    missing = [c for c in OUTPUT_COLUMNS if c not in columns]
+    if missing:
+        raise InfercostError.at(
+            "Invalid aggregated rows",
+            f'{", ".join(f.shown for f in files)}: the column "{missing[0]}" is missing; '
+            "these files hold what `infercost usage sql` returns.",
+        )
+    select = ", ".join(f"{read.q(columns[c])} AS {c}" for c in OUTPUT_COLUMNS)
+    return f"SELECT {select} FROM ({raw.sql})"
+
+
+def aggregated_output(rows: list[dict[str, Any]]) -> EngineOutput:
+    """The rows as an engine's output: empty names read as absent, kinds checked."""
     for row in rows:
         for key in ("period", "customer", "subscription", "feature", "step", "item"):
             if row[key] == "":

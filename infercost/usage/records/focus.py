@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from infercost.errors import InfercostError, did_you_mean
 from infercost.model import Stack
@@ -25,36 +26,13 @@ PROVIDER = ("ServiceProviderName", "ProviderName")  # FOCUS 1.2 renamed Provider
 
 def read_focus(stack: Stack, files: Sequence[SourceFile], period: str | None) -> ImportResult:
     con = connect(ordered=False)
-    label = ", ".join(f.shown for f in files)
     try:
         fmt = read.file_format(files)
         typed = {"BilledCost": "decimal", "EffectiveCost": "decimal", "ChargePeriodStart": "time"}
         raw = read.tabular(con, files, fmt, ordered=False, typed=typed)
+        rows = con.execute(focus_query(stack, raw, files)).fetchall()
+        # After the scan: the reader fills the rejects table while it reads.
         rejected = read.rejected(con)
-        missing = [c for c in REQUIRED if c not in raw.columns]
-        if missing:
-            raise InfercostError.at(
-                "Invalid FOCUS export",
-                f'{label}: the column "{missing[0]}" is missing.'
-                + did_you_mean(missing[0], raw.columns),
-            )
-        provider = next((c for c in PROVIDER if c in raw.columns), None)
-        fmt_period = PERIOD_FORMATS.get(stack.settings.period, PERIOD_FORMATS["month"])
-        effective = "EffectiveCost" if "EffectiveCost" in raw.columns else "BilledCost"
-        currency = "BillingCurrency" if "BillingCurrency" in raw.columns else None
-        query = (
-            f"SELECT strftime(CAST(ChargePeriodStart AS TIMESTAMP), '{fmt_period}') AS period, "
-            f"{read.q(provider) if provider else 'NULL'} AS provider, ServiceName, "
-            f"{'SkuId' if 'SkuId' in raw.columns else 'NULL'} AS sku, "
-            f"{currency or 'NULL'} AS currency, "
-            f"SUM(CAST(BilledCost AS DECIMAL(38, 18))), "
-            f"SUM(CAST({effective} AS DECIMAL(38, 18))), COUNT(*) "
-            f"FROM ({raw.sql}) GROUP BY ALL ORDER BY ALL"
-        )
-        rows = con.execute(query).fetchall()
-        if not rows:
-            # Rows the reader rejected are the only way to have none from a non-empty file.
-            pass
     except InfercostError:
         raise
     except Exception as exc:
@@ -67,6 +45,42 @@ def read_focus(stack: Stack, files: Sequence[SourceFile], period: str | None) ->
         raise InfercostError.at(
             "Invalid FOCUS export", f"{shown} line {line}: {column} is not a number or a time."
         )
+    return focus_result(stack, files, rows, period)
+
+
+def focus_query(stack: Stack, raw: read.Raw, files: Sequence[SourceFile]) -> str:
+    """The sums per period, provider, service, SKU and currency, in DuckDB SQL over the
+    export's rows (the Spark engine transpiles it)."""
+    label = ", ".join(f.shown for f in files)
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise InfercostError.at(
+            "Invalid FOCUS export",
+            f'{label}: the column "{missing[0]}" is missing.'
+            + did_you_mean(missing[0], raw.columns),
+        )
+    provider = next((c for c in PROVIDER if c in raw.columns), None)
+    fmt_period = PERIOD_FORMATS.get(stack.settings.period, PERIOD_FORMATS["month"])
+    effective = "EffectiveCost" if "EffectiveCost" in raw.columns else "BilledCost"
+    currency = "BillingCurrency" if "BillingCurrency" in raw.columns else None
+    return (
+        f"SELECT strftime(CAST(ChargePeriodStart AS TIMESTAMP), '{fmt_period}') AS period, "
+        f"{read.q(provider) if provider else 'NULL'} AS provider, ServiceName, "
+        f"{'SkuId' if 'SkuId' in raw.columns else 'NULL'} AS sku, "
+        f"{currency or 'NULL'} AS currency, "
+        f"SUM(CAST(BilledCost AS DECIMAL(38, 18))), "
+        f"SUM(CAST({effective} AS DECIMAL(38, 18))), COUNT(*) "
+        f"FROM ({raw.sql}) GROUP BY ALL"
+    )
+
+
+def focus_result(
+    stack: Stack, files: Sequence[SourceFile], rows: Sequence[Sequence[Any]], period: str | None
+) -> ImportResult:
+    """The billed lines of the chosen period (the rows of :func:`focus_query`)."""
+    label = ", ".join(f.shown for f in files)
+    # In the order of the group keys, empty ones last (the same whichever engine summed).
+    rows = sorted(rows, key=lambda r: tuple((v is None, v or "") for v in r[:5]))
     periods = sorted({r[0] for r in rows if r[0] is not None})
     if period is None and len(periods) > 1:
         raise InfercostError.at(

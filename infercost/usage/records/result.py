@@ -14,7 +14,8 @@ from typing import Any
 from infercost.arithmetic import ZERO
 from infercost.cost.actual import UsageSums, price_usage
 from infercost.errors import InfercostError, did_you_mean
-from infercost.model import Stack
+from infercost.model import GpuPrice, Stack
+from infercost.usage.records.gpu import check_gpu_sums
 from infercost.usage.records.run import EngineOutput, Skipped, printable
 
 
@@ -191,6 +192,8 @@ def build(
             Decimal(r["quantity"] or 0),
         )
         assert item is not None
+        if isinstance(item, GpuPrice):
+            check_gpu_sums(item, feature.name, sums, locate)
         reported = Decimal(r["reported_cost"]) if int(r["reported_records"] or 0) else None
         costs.append(
             StepCost(
@@ -199,7 +202,13 @@ def build(
                 r["item"],
                 sums.records,
                 sums,
-                price_usage(item, sums, sheet.multiplier(feature.region)),
+                price_usage(
+                    item,
+                    sums,
+                    sheet.multiplier(feature.region),
+                    discount=sheet.discount,
+                    exchange_rate=sheet.exchange_rate,
+                ),
                 reported,
             )
         )

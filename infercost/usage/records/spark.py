@@ -1,32 +1,40 @@
 """``--engine spark``: the same mapping and the same aggregation, run by Apache Spark.
 
-For records that outgrow one machine. Spark reads the files with its own readers; the
-mapping (one SQL expression per record field, written for DuckDB) and the aggregation
-query are transpiled to Spark SQL by sqlglot, so both engines run one definition. Only
-the result rows (per period, customer and feature; per step and item) come back.
+For records that outgrow one machine. Spark reads the files with its own readers (CSV,
+JSON lines and Parquet; OTLP lines through ``spark_otel``); the mapping (one SQL
+expression per record field, written for DuckDB) and the aggregation query are
+transpiled to Spark SQL by sqlglot (``spark_sql``), so both engines run one definition.
+Only the result rows (per period, customer and feature; per step and item; for
+``calibrate``, the histogram of calls per unit) come back.
 
-When a check finds a record that breaks a rule, the files are read again by the
-embedded engine, which names the record (or skips it, when the mapping allows), so
-errors read the same whichever engine ran.
+Records the mapping allows to skip are skipped on Spark too. When a record breaks a rule
+the mapping does not allow (or a cell is not of its field's type), the files are read
+again by the embedded engine, which names the record, so errors read the same whichever
+engine ran.
 
-Needs ``pip install 'infercost[spark]'`` and a Java runtime.
+Needs ``pip install 'infercost[spark]'`` (PySpark 4) and a Java 17 runtime.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-import sqlglot
-
 from infercost.errors import InfercostError
+from infercost.model import Stack
 from infercost.usage.records import read
+from infercost.usage.records.fields import SourceFile
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
     rollup_select,
     units_select,
 )
-from infercost.usage.records.run import EngineOutput, Source, run_duckdb
+from infercost.usage.records.result import ImportResult
+from infercost.usage.records.run import EngineOutput, Skipped, Source, run_duckdb
+from infercost.usage.records.spark_sql import to_spark
 
 _SESSION: list[Any] = []
 
@@ -39,6 +47,7 @@ SPARK_TYPES = {
     "float": "FLOAT",
     "date": "TIMESTAMP",
 }
+INTEGERS = ("tinyint", "smallint", "int", "bigint")
 
 
 def session() -> Any:
@@ -52,31 +61,55 @@ def session() -> Any:
             "Spark is not installed",
             "--engine spark needs PySpark: pip install 'infercost[spark]' (and Java 17).",
         ) from None
+    log_config = _log_config()
     spark = (
         SparkSession.builder.master("local[*]")
         .appName("infercost")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    os.unlink(log_config)  # read when the driver started
     _SESSION.append(spark)
     return spark
 
 
-def _spark_sql(duckdb_sql: str) -> str:
-    return sqlglot.transpile(duckdb_sql, read="duckdb", write="spark")[0]
+# Spark's own log lines (start-up warnings about the host name, native libraries...) are
+# not infercost's diagnostics: only errors reach stderr.
+LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = spark: %p %c{1}: %m%n%ex
+"""
+
+
+def _log_config() -> str:
+    """A log4j2 configuration file for the driver (the JVM reads it from a path)."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="infercost-log4j2-", suffix=".properties")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(LOG4J2)
+    return path
 
 
 def _columns(df: Any) -> dict[str, str]:
+    """Spark's column types in the DuckDB names the mapping is written for."""
     out = {}
     for name, kind in df.dtypes:
         if name == "_file":
             continue
         if kind in SPARK_TYPES:
             out[name] = SPARK_TYPES[kind]
-        elif kind in ("tinyint", "smallint", "int", "bigint"):
+        elif kind in INTEGERS:
             out[name] = "BIGINT"
         elif kind.startswith("decimal"):
             out[name] = "DECIMAL"
@@ -85,50 +118,206 @@ def _columns(df: Any) -> dict[str, str]:
     return out
 
 
-def run_spark(source: Source) -> EngineOutput:
-    if source.source != "records":
-        # The other sources' mappings use DuckDB's JSON and list functions.
-        raise InfercostError.at(
-            "Not supported on Spark",
-            f'--engine spark reads the "records" source; read "{source.source}" with the '
-            "default engine, or aggregate it in the warehouse (usage sql).",
-        )
+def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
+    """CSV (every cell text, as DuckDB reads it before typing), Parquet, or JSON lines
+    typed as DuckDB types them: numbers as exact DECIMAL(38, 18), true/false as
+    booleans, and objects and lists as their JSON text. A line that is not JSON gives
+    Spark's ``_corrupt_record`` column."""
+    from pyspark.sql import types as T
+
+    paths = [f.path for f in files]
+    if fmt == "csv":
+        return spark.read.option("header", True).csv(paths)
+    if fmt == "parquet":
+        return spark.read.parquet(*paths)
+    inferred = spark.read.option("prefersDecimal", True).json(paths).schema
+    fields = []
+    for f in inferred.fields:
+        kind: Any = T.StringType()
+        if isinstance(f.dataType, T.NumericType):
+            kind = T.DecimalType(38, 18)
+        elif isinstance(f.dataType, T.BooleanType):
+            kind = T.BooleanType()
+        fields.append(T.StructField(f.name, kind))
+    return spark.read.schema(T.StructType(fields)).json(paths)
+
+
+def _mapped(spark: Any, source: Source) -> str | None:
+    """The Spark SQL of the normalized records, or None when the files need the
+    embedded engine (a line Spark cannot parse: DuckDB names it)."""
     from pyspark.sql import functions as F
 
-    spark = session()
-    fmt = read.file_format(source.files)
-    paths = [f.path for f in source.files]
-    try:
-        if fmt == "csv":
-            df = spark.read.option("header", True).csv(paths)
-        elif fmt == "parquet":
-            df = spark.read.parquet(*paths)
-        else:
-            df = spark.read.option("prefersDecimal", True).json(paths)
-    except Exception as exc:
-        raise read._read_error(source.files, exc) from None
+    if source.source == "otel":
+        from infercost.usage.records.spark_otel import attribute_exprs, otel_view
+
+        if not otel_view(spark, source.files, source.mapping, "infercost_raw"):
+            return None
+        raw = read.Raw("SELECT * FROM infercost_raw", {})
+        exprs = attribute_exprs(source.mapping)
+        mapped = read.mapped_records(
+            source.stack, raw, "otel", source.mapping, source.label, attribute_exprs=exprs
+        )
+        return to_spark(mapped.sql)
+    df = read_table(spark, source.files, read.file_format(source.files))
+    if "_corrupt_record" in df.columns:
+        return None
     df = df.withColumn("_file", F.input_file_name())
     df.createOrReplaceTempView("infercost_raw")
     raw = read.Raw("SELECT * FROM infercost_raw", _columns(df))
     source.check_columns(raw.columns)
     mapped = read.mapped_records(source.stack, raw, source.source, source.mapping, source.label)
-    spark.sql(_spark_sql(mapped.sql)).createOrReplaceTempView("records")
-    checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
-    units = spark.sql(units_select(source.stack).sql("spark")).cache()
-    calls = spark.sql(calls_select(source.stack, extra_aggregates=checks).sql("spark")).cache()
-    units.createOrReplaceTempView("all_units")
-    calls.createOrReplaceTempView("all_calls")
+    return to_spark(mapped.sql)
+
+
+Observer = Callable[[Any, str], Any]
+
+
+def run_spark(source: Source, observer: Observer | None = None) -> EngineOutput:
+    """The import on Spark. ``observer`` is the DuckDB observer of ``run_duckdb``: when
+    given, the observed shape is measured on Spark too (``spark_observed``), and the
+    observer itself runs only if the embedded engine must read the files instead."""
+    spark = session()
     try:
-        if spark.sql(_spark_sql(read.grouped_problems(source.stack))).collect()[0][0]:
-            return run_duckdb(source)
-        units.createOrReplaceTempView("units")
-        calls.createOrReplaceTempView("calls")
-        records = spark.sql("SELECT SUM(records) FROM all_calls").collect()[0][0]
-        query = rollup_select(source.stack.settings.period).sql("spark")
-        rows = [row.asDict() for row in spark.sql(query).collect()]
+        return _run(spark, source, observer)
+    except InfercostError:
+        raise
+    except Exception as exc:  # Spark reports unreadable files in its own error types
+        raise read._read_error(source.files, exc) from None
     finally:
-        units.unpersist()
-        calls.unpersist()
-    for row in rows:
-        assert tuple(row) == OUTPUT_COLUMNS
-    return EngineOutput(rows=rows, records=int(records or 0))
+        spark.catalog.clearCache()  # the flattened OTLP spans, when there were any
+
+
+def _run(spark: Any, source: Source, observer: Observer | None) -> EngineOutput:
+    mapped = _mapped(spark, source)
+    if mapped is None:
+        return run_duckdb(source, observer=observer)
+    spark.sql(mapped).createOrReplaceTempView("records")
+    stack = source.stack
+    checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
+    cached = _scan(spark, units_select(stack), calls_select(stack, extra_aggregates=checks))
+    output = EngineOutput(rows=[])
+    where = "TRUE"
+    try:
+        if spark.sql(to_spark(read.grouped_problems(stack))).collect()[0][0]:
+            for frame in cached:
+                frame.unpersist()
+            problem = ["_problem"]
+            cached = _scan(
+                spark,
+                units_select(stack, extra_keys=problem),
+                calls_select(stack, extra_keys=problem),
+            )
+            found = spark.sql(
+                "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_calls GROUP BY _problem"
+            ).collect()
+            allowed = set(source.mapping.skip) if source.mapping else set()
+            names = {name for name, _, _ in found if name is not None}
+            if "invalid_value" in names or not names <= allowed:
+                # The embedded engine names the record (and reads the cells itself).
+                return run_duckdb(source, observer=observer)
+            for name, count, cost in found:
+                output.records += int(count)
+                if name is not None:
+                    output.skipped[name] = Skipped(int(count), Decimal(cost or 0))
+            where = "_problem IS NULL"
+            for table in ("units", "calls"):
+                kept = spark.table(f"all_{table}").where("_problem IS NULL").drop("_problem")
+                kept.createOrReplaceTempView(table)
+        else:
+            total = spark.sql("SELECT SUM(records) FROM all_calls").collect()[0][0]
+            output.records += int(total or 0)
+            spark.table("all_units").createOrReplaceTempView("units")
+            spark.table("all_calls").createOrReplaceTempView("calls")
+        query = rollup_select(stack.settings.period).sql("spark")
+        frame = spark.sql(query)
+        assert tuple(frame.columns) == OUTPUT_COLUMNS
+        output.rows = [row.asDict() for row in frame.collect()]
+        if observer is not None:
+            from infercost.usage.records.spark_observed import observe
+
+            output.observed = observe(spark, stack, where)
+    finally:
+        for frame in cached:
+            frame.unpersist()
+    return output
+
+
+def _scan(spark: Any, units: Any, calls: Any) -> list[Any]:
+    """The two scans of the records, cached: they are read more than once."""
+    out = []
+    for name, query in (("all_units", units), ("all_calls", calls)):
+        frame = spark.sql(to_spark(query.sql("duckdb"))).cache()
+        frame.createOrReplaceTempView(name)
+        out.append(frame)
+    return out
+
+
+# -- sources without request records -----------------------------------------------------
+
+
+def _table_view(spark: Any, files: list[SourceFile]) -> read.Raw | None:
+    """The files as the view ``infercost_raw``; None when a line is not JSON."""
+    df = read_table(spark, files, read.file_format(files))
+    if "_corrupt_record" in df.columns:
+        return None
+    df.createOrReplaceTempView("infercost_raw")
+    return read.Raw("SELECT * FROM infercost_raw", _columns(df))
+
+
+def read_aggregated_spark(files: list[SourceFile]) -> EngineOutput:
+    """The ``aggregated`` source read by Spark (a warehouse's result can be large too)."""
+    from infercost.usage.records.aggregated import (
+        aggregated_output,
+        aggregated_query,
+        read_aggregated,
+    )
+
+    spark = session()
+    try:
+        raw = _table_view(spark, files)
+        if raw is None:
+            return read_aggregated(files)  # DuckDB reports the line
+        frame = spark.sql(to_spark(aggregated_query(files, raw)))
+        rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in frame.collect()]
+    except InfercostError:
+        raise
+    except Exception as exc:
+        raise read._read_error(files, exc) from None
+    return aggregated_output(rows)
+
+
+def read_focus_spark(stack: Stack, files: list[SourceFile], period: str | None) -> ImportResult:
+    """A FOCUS export summed by Spark. A cost or time cell that does not parse is named
+    by the embedded engine, which reads the export again."""
+    from infercost.usage.records.focus import focus_query, focus_result, read_focus
+
+    spark = session()
+    try:
+        raw = _table_view(spark, files)
+        if raw is None or _focus_cells_bad(spark, raw):
+            return read_focus(stack, files, period)
+        rows = [tuple(r) for r in spark.sql(to_spark(focus_query(stack, raw, files))).collect()]
+    except InfercostError:
+        raise
+    except Exception as exc:
+        raise read._read_error(files, exc) from None
+    return focus_result(stack, files, rows, period)
+
+
+def _focus_cells_bad(spark: Any, raw: read.Raw) -> bool:
+    checks = []
+    for column, kind in (
+        ("BilledCost", "DECIMAL(38, 18)"),
+        ("EffectiveCost", "DECIMAL(38, 18)"),
+        ("ChargePeriodStart", "TIMESTAMP"),
+    ):
+        if raw.columns.get(column) == "VARCHAR":
+            name = f"`{column}`"
+            checks.append(
+                f"(nullif(trim({name}), '') IS NOT NULL AND try_cast({name} AS {kind}) IS NULL)"
+            )
+    if not checks:
+        return False
+    return bool(
+        spark.sql(f"SELECT 1 FROM infercost_raw WHERE {' OR '.join(checks)} LIMIT 1").collect()
+    )
