@@ -66,7 +66,7 @@ def spark_session():  # type: ignore[no-untyped-def]
         pytest.skip("Spark needs a Java runtime")
     from infercost.usage.records import spark
 
-    session = spark.session()
+    session = spark.session(spark.SMALL_DATA)
     yield session
     session.stop()
     spark._SESSION.clear()

@@ -177,6 +177,8 @@ def outcome_line(run: ProjectRun) -> str:
             return f"No changes in {plural(n, 'stack')}."
         return f"{plural(len(changed), 'stack')} of {n} changed: {', '.join(changed)}."
     if run.command == "validate":
+        if n == 1:
+            return "The stack is valid."
         return f"All {plural(n, 'stack')} are valid."
     return f"{plural(n, 'stack')} priced."
 

@@ -457,3 +457,14 @@ def test_a_format_a_project_run_has_not_is_a_clean_error(repo: Path) -> None:
         '"html" is not an output format of breakdown over a project; choose from text, json '
         "(or pick one stack with --stack NAME)."
     ) in result.stderr
+
+
+def test_validate_summary_counts_its_stacks(repo: Path) -> None:
+    result = run_cli(["validate"])
+    assert result.code == 0, result.stderr
+    assert "All 3 stacks are valid." in result.stdout
+    (repo / "infercost.project.hcl").write_text(project_text("beta"))
+    result = run_cli(["validate"])
+    assert result.code == 0, result.stderr
+    assert "The stack is valid." in result.stdout
+    assert "All 1 stack" not in result.stdout

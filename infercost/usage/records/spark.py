@@ -18,7 +18,7 @@ Needs ``pip install 'infercost[spark]'`` (PySpark 4) and a Java 17 runtime.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -50,8 +50,19 @@ SPARK_TYPES = {
 INTEGERS = ("tinyint", "smallint", "int", "bigint")
 
 
-def session() -> Any:
-    """One local Spark session per process (starting one takes seconds)."""
+# For records that fit in a test: planning and code generation cost more than the work.
+SMALL_DATA = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "1",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+}
+
+
+def session(conf: Mapping[str, str] | None = None) -> Any:
+    """One local Spark session per process (starting one takes seconds); ``conf`` only
+    applies when this call starts it. INFERCOST_SPARK_MASTER names another master (a
+    cluster's URL) than local mode on every core."""
     if _SESSION:
         return _SESSION[0]
     try:
@@ -62,16 +73,18 @@ def session() -> Any:
             "--engine spark needs PySpark: pip install 'infercost[spark]' (and Java 17).",
         ) from None
     log_config = _log_config()
-    spark = (
-        SparkSession.builder.master("local[*]")
+    builder = (
+        SparkSession.builder.master(os.environ.get("INFERCOST_SPARK_MASTER", "local[*]"))
         .appName("infercost")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "8")
-        .getOrCreate()
     )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     os.unlink(log_config)  # read when the driver started
     _SESSION.append(spark)
