@@ -13,7 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from infercost.model import Stack
-from infercost.usage.records.observed import HISTOGRAM_COLUMNS, UNITS_COLUMNS, histogram_sql
+from infercost.usage.records.observed import (
+    HISTOGRAM_COLUMNS,
+    SUMS_COLUMNS,
+    UNITS_COLUMNS,
+    exact_sql,
+)
 from infercost.usage.records.query import PERIOD_FORMATS, meter_items, step_expression
 from infercost.usage.records.read import lit
 from infercost.usage.records.spark_sql import to_spark
@@ -21,9 +26,10 @@ from infercost.usage.records.spark_sql import to_spark
 KEY = "feature, unit_id, customer, subscription"
 
 
-def histogram_query(stack: Stack, where: str) -> str:
-    """The histogram of calls per unit (``HISTOGRAM_COLUMNS``), in DuckDB's dialect with
-    a window instead of an ordered list, over ``records`` and the import's ``units``."""
+def shape_queries(stack: Stack, where: str) -> tuple[str, str]:
+    """The histogram of calls per unit (``HISTOGRAM_COLUMNS``) and the sums per step
+    (``SUMS_COLUMNS``), in DuckDB's dialect with a window instead of an ordered list,
+    over ``records`` and the import's ``units``."""
     from sqlglot import exp
 
     fmt = PERIOD_FORMATS.get(stack.settings.period, PERIOD_FORMATS["month"])
@@ -35,7 +41,7 @@ def histogram_query(stack: Stack, where: str) -> str:
     if meters:
         listed = ", ".join(lit(m) for m in meters)
         quantity_default = f"CASE WHEN item IN ({listed}) THEN 1 ELSE 0 END"
-    return f"""
+    groups = f"""
         WITH u AS (
             SELECT {KEY}, strftime(first_time, '{fmt}') AS period, cache_hit = 1 AS cache_hit
             FROM units
@@ -67,26 +73,35 @@ def histogram_query(stack: Stack, where: str) -> str:
                    sum(i * (k - 1)) FILTER (WHERE first) AS fk
             FROM indexed GROUP BY {KEY}, step, item
         )
-        SELECT u.period, s.feature, s.step, s.item, u.cache_hit, s.calls,
-               count(*) AS units, sum(s.records) AS records, sum(s.calls) AS first_attempts,
-               sum(s.i) AS input_tokens, sum(s.c) AS cached_input_tokens,
-               sum(s.w) AS cache_write_tokens, sum(s.o) AS output_tokens,
-               sum(s.q) AS quantity, sum(s.fi) AS first_input,
-               coalesce(sum(s.fk), 0) AS first_index_input
-        FROM s JOIN u ON s.feature = u.feature AND s.unit_id IS NOT DISTINCT FROM u.unit_id
+        SELECT u.period, u.cache_hit, s.* FROM s JOIN u ON s.feature = u.feature
+            AND s.unit_id IS NOT DISTINCT FROM u.unit_id
             AND s.customer IS NOT DISTINCT FROM u.customer
-            AND s.subscription IS NOT DISTINCT FROM u.subscription
-        GROUP BY u.period, s.feature, s.step, s.item, u.cache_hit, s.calls"""
+            AND s.subscription IS NOT DISTINCT FROM u.subscription"""
+    histogram = f"""
+        WITH j AS ({groups})
+        SELECT period, feature, step, item, cache_hit, calls, count(*) AS units,
+               coalesce(sum(fk), 0) AS first_index_input
+        FROM j GROUP BY period, feature, step, item, cache_hit, calls"""
+    sums = f"""
+        WITH j AS ({groups})
+        SELECT period, feature, step, item, cache_hit, sum(records) AS records,
+               sum(calls) AS first_attempts, sum(i) AS input_tokens,
+               sum(c) AS cached_input_tokens, sum(w) AS cache_write_tokens,
+               sum(o) AS output_tokens, sum(q) AS quantity, sum(fi) AS first_input
+        FROM j GROUP BY period, feature, step, item, cache_hit"""
+    return histogram, sums
 
 
 def observe(spark: Any, stack: Stack, where: str = "TRUE") -> dict[str, list[dict[str, Any]]]:
     """What ``observed.observe`` returns, measured by Spark on the ``records`` view and
     the import's ``units`` view."""
-    units_query, _ = histogram_sql(stack, "records", where, units="units")
+    units_query = exact_sql(stack, "records", where, units="units").units
+    histogram, sums = shape_queries(stack, where)
     out: dict[str, list[dict[str, Any]]] = {}
     for name, query, columns in (
         ("units", units_query, UNITS_COLUMNS),
-        ("histogram", histogram_query(stack, where), HISTOGRAM_COLUMNS),
+        ("histogram", histogram, HISTOGRAM_COLUMNS),
+        ("sums", sums, SUMS_COLUMNS),
     ):
         frame = spark.sql(to_spark(query))
         assert tuple(frame.columns) == columns
