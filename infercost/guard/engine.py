@@ -269,7 +269,7 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
     out = []
     for t in now_targets:
         was = before.get(t.address)
-        if reuse and was is not None and _identical(base_attributes[t.address], t.attributes):
+        if reuse and was is not None and _same_attributes(base_attributes[t.address], t.attributes):
             verdict = was
         else:
             verdict = judge.verdict(t)
@@ -287,6 +287,23 @@ def _same_scope(g: Guardrail, base: Stack, head: Stack) -> bool:
     base_vars = {n: v.value for n, v in base.variables.items()}
     head_vars = {n: v.value for n, v in head.variables.items()}
     return _identical(base_vars, head_vars) and _identical(dict(base.locals), dict(head.locals))
+
+
+def _same_attributes(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """:func:`_identical` for a target's attributes, the common numbers compared inline
+    (it runs once per target: 50,000 times for the customers of a large stack)."""
+    if a.keys() != b.keys():
+        return False
+    for key, x in a.items():
+        y = b[key]
+        if type(x) is not type(y):
+            return False
+        if type(x) is Decimal:
+            if x.compare_total(y):
+                return False
+        elif not _identical(x, y):
+            return False
+    return True
 
 
 def _identical(a: Any, b: Any) -> bool:
