@@ -113,6 +113,124 @@ def _parser() -> Lark:
     )
 
 
+class _Driver:
+    """lark's LALR loop for this one grammar, without its per-token overheads.
+
+    lark's ``feed_token`` looks up each reduction's callback by hashing a ``Rule`` (a
+    Python ``__hash__`` and ``__eq__`` per reduce), and every token passes through two
+    generators (the contextual lexer's and python-hcl2's post-lexer). Here the parse
+    table is flattened once into plain dicts (a shift is its next state, a reduce a
+    tuple of size, callback and rule name) and the post-lexer's one rule, merging a
+    newline into a following binary operator, is applied inline. Lexing, tree building
+    and the tree itself are lark's own: a parse gives the same tree, token for token
+    (tested). On invalid input the caller lets lark parse again to raise its own error,
+    so every syntax message stays lark's.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        from hcl2.postlexer import OPERATOR_TYPES
+        from lark.parsers.lalr_analysis import Shift
+
+        frontend: Any = lark.parser
+        inner = frontend.parser.parser
+        parse_table = inner.parse_table
+        callbacks = inner.callbacks
+        if any(isinstance(key, str) for key in callbacks):  # token callbacks: not handled
+            raise ValueError("terminal callbacks")
+        self.start: int = parse_table.start_states["start"]
+        self.end: int = parse_table.end_states["start"]
+        self.table: dict[int, dict[str, Any]] = {
+            state: {
+                terminal: arg
+                if action is Shift
+                else (len(arg.expansion), callbacks[arg], arg.origin.name)
+                for terminal, (action, arg) in actions.items()
+            }
+            for state, actions in parse_table.states.items()
+        }
+        self.lexers: dict[int, Any] = frontend.lexer.lexer.lexers
+        self.operators: frozenset[str] = frozenset(OPERATOR_TYPES)
+
+    def parse(self, text: str) -> Tree[Token]:
+        from lark.lexer import LexerState
+        from lark.utils import TextSlice
+
+        table, lexers, operators = self.table, self.lexers, self.operators
+        lexer_state = LexerState(TextSlice.cast_from(text))
+        states: list[int] = [self.start]
+        values: list[Any] = []
+        end_state = self.end
+
+        def feed(token: Token) -> Any:
+            terminal = token.type
+            while True:
+                action = table[states[-1]][terminal]  # KeyError: invalid input
+                if action.__class__ is int:
+                    states.append(action)
+                    values.append(token)
+                    return None
+                size, callback, origin = action
+                if size:
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                else:
+                    children = []
+                value = callback(children)
+                state = table[states[-1]][origin]
+                states.append(state)
+                values.append(value)
+                if terminal == "$END" and state == end_state:
+                    return value
+
+        pending: Token | None = None  # a newline that may belong to the next operator
+        last: Token | None = None
+        while True:
+            try:
+                token = lexers[states[-1]].next_token(lexer_state, None)
+            except EOFError:
+                break
+            last = token
+            if token.type == "NL_OR_COMMENT":
+                if pending is not None:
+                    feed(pending)
+                pending = token
+                continue
+            if pending is not None:
+                if token.type in operators:
+                    token = token.update(value=str(pending) + str(token))
+                else:
+                    feed(pending)
+                pending = None
+            feed(token)
+        if pending is not None:
+            feed(pending)
+        end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
+        tree: Tree[Token] = feed(end)
+        return tree
+
+
+@functools.cache
+def _driver() -> _Driver | None:
+    """The fast loop, or None (lark's own) if this lark's internals are not the ones it
+    was written against."""
+    try:
+        return _Driver(_parser())
+    except Exception:  # any surprise in lark's internals: use lark's loop
+        return None
+
+
+def _lalr_parse(text: str) -> Tree[Token]:
+    driver = _driver()
+    if driver is not None:
+        try:
+            return driver.parse(text)
+        except (UnexpectedInput, KeyError, IndexError):
+            pass  # lark parses again: its own error, with its own message
+    tree: Tree[Token] = _parser().parse(text)
+    return tree
+
+
 def warm_up() -> None:
     """Build (or load) the grammar now; used by benchmarks to separate start-up costs."""
     _parser()
@@ -134,7 +252,6 @@ def parse_text(text: str, filename: str) -> s.File:
 
 
 def _parse(text: str, filename: str) -> s.File:
-    parser = _parser()
     # The cyclic GC is paused over the parse and the conversion: both allocate millions
     # of objects that hold no cycles, and every collection meanwhile would walk the young
     # lark tree again (measured: the conversion of a 14,000-line file takes twice as long
@@ -143,7 +260,7 @@ def _parse(text: str, filename: str) -> s.File:
     gc.disable()
     try:
         try:
-            tree = parser.parse(text + "\n")
+            tree = _lalr_parse(text + "\n")
         except UnexpectedInput as exc:
             raise InfercostError(_syntax_diagnostic(exc, filename)) from None
         root = tree.children[0]
