@@ -37,6 +37,7 @@ from infercost.app.run import Run
 from infercost.app.validate import Validation, validate
 from infercost.arithmetic import ZERO, exact
 from infercost.config.loader import display_path, parse_files
+from infercost.config.parsed import sharing
 from infercost.config.project import Project, ProjectStack, load_project, stack_files
 from infercost.cost.breakdown import Breakdown, Totals, compute, margin
 from infercost.errors import Diagnostic, InfercostError, Severity, did_you_mean
@@ -220,6 +221,7 @@ def stack_args(args: Args, project: Project, stack: ProjectStack) -> Args:
     return out
 
 
+@sharing()  # stacks may share files (and each its base): parse each text once
 def run_project(command: Command, args: Args, project: Project) -> ProjectRun:
     """Every stack of ``project`` through ``command``; one result for them all."""
     single_stack_only(args, project)

@@ -27,10 +27,11 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from infercost.config import parsed
 from infercost.config import syntax as s
 from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
 
-__all__ = ["clear_cache", "parse_text", "warm_up"]
+__all__ = ["parse_text", "warm_up"]
 
 # How deep blocks and expressions may nest. The parser is iterative, but the conversion
 # and the evaluator recurse; a fixed bound turns a hostile file into a located error far
@@ -239,16 +240,17 @@ def warm_up() -> None:
 def parse_text(text: str, filename: str) -> s.File:
     """Parse one file's text into the neutral tree, or raise a located InfercostError.
 
-    Identical texts are parsed once per process (see :class:`_ParseCache`): the sides of a
-    change share most files, and a project's stacks often share some. The tree returned
-    may be shared, so callers never modify it (``plan.overrides`` copies before merging).
+    Inside :func:`infercost.config.parsed.sharing`, identical texts are parsed once (the
+    sides of a change share most files, a project's stacks often share some). The tree
+    returned may then be shared, so callers never modify it (``plan.overrides`` copies
+    before merging).
     """
-    cached = _CACHE.get(text, filename)
+    cached = parsed.lookup(text, filename)
     if cached is not None:
         return cached
-    parsed = _parse(text, filename)
-    _CACHE.put(parsed)
-    return parsed
+    result = _parse(text, filename)
+    parsed.keep(result)
+    return result
 
 
 def _parse(text: str, filename: str) -> s.File:
@@ -276,134 +278,6 @@ def _parse(text: str, filename: str) -> s.File:
     finally:
         if gc_was_enabled:
             gc.enable()
-
-
-class _ParseCache:
-    """Parsed files by their text, most recently used last, up to a total text size.
-
-    Keyed by the text alone so that the same file under another name (the base and head
-    directories of a change, copies of a stack in a project) is not parsed again: the
-    cached tree is copied with every range renamed (:func:`_relabel`), which costs a
-    fraction of a parse. Only files that parsed cleanly are kept; an error is raised
-    afresh each time, with its own file name.
-    """
-
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
-        self.chars = 0
-        self.files: dict[str, s.File] = {}
-
-    def get(self, text: str, filename: str) -> s.File | None:
-        found = self.files.pop(text, None)
-        if found is None:
-            return None
-        self.files[text] = found  # most recently used: last
-        return found if found.path == filename else _relabel(found, filename)
-
-    def put(self, parsed: s.File) -> None:
-        size = len(parsed.source)
-        if size > self.max_chars:
-            return
-        old = self.files.pop(parsed.source, None)
-        if old is not None:
-            self.chars -= size
-        while self.files and self.chars + size > self.max_chars:
-            oldest = next(iter(self.files))
-            del self.files[oldest]
-            self.chars -= len(oldest)
-        self.files[parsed.source] = parsed
-        self.chars += size
-
-    def clear(self) -> None:
-        self.files.clear()
-        self.chars = 0
-
-
-# About 4 MB of HCL (100,000 lines or so): far beyond a real stack's two sides.
-_CACHE = _ParseCache(4_000_000)
-
-
-def clear_cache() -> None:
-    """Forget every parsed file (tests; a long-lived process that reads many stacks)."""
-    _CACHE.clear()
-
-
-def _relabel(parsed: s.File, filename: str) -> s.File:
-    """A copy of a parsed file whose every range names ``filename``; nodes are rebuilt
-    (all are immutable or copied), the source text and positions are shared."""
-    ranges: dict[int, SourceRange] = {}
-
-    def rng(r: SourceRange) -> SourceRange:
-        new = ranges.get(id(r))
-        if new is None:
-            new = ranges[id(r)] = SourceRange(filename, r.start, r.end)
-        return new
-
-    def expr(e: s.Expr) -> s.Expr:
-        cls = type(e)
-        values: list[Any] = []
-        for name in _FIELDS[cls]:
-            value = getattr(e, name)
-            if isinstance(value, s.Expr):
-                value = expr(value)
-            elif isinstance(value, SourceRange):
-                value = rng(value)
-            elif isinstance(value, tuple):
-                value = tuple(item(v) for v in value)
-            values.append(value)
-        return cls(*values)
-
-    def item(v: Any) -> Any:
-        if isinstance(v, s.Expr):
-            return expr(v)
-        if isinstance(v, s.ObjectItem):
-            return s.ObjectItem(v.key, rng(v.key_range), expr(v.value))
-        return v  # a template's literal text
-
-    def body(b: s.Body) -> s.Body:
-        attributes = {
-            name: s.Attribute(a.name, expr(a.expr), rng(a.range), rng(a.name_range))
-            for name, a in b.attributes.items()
-        }
-        blocks = [
-            s.Block(
-                k.type,
-                k.labels,
-                body(k.body),
-                rng(k.range),
-                rng(k.type_range),
-                tuple(rng(r) for r in k.label_ranges),
-            )
-            for k in b.blocks
-        ]
-        return s.Body(attributes, blocks)
-
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return s.File(filename, parsed.source, body(parsed.body))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-_FIELDS: dict[type[s.Expr], tuple[str, ...]] = {
-    cls: tuple(f.name for f in dataclasses.fields(cls))
-    for cls in (
-        s.Number,
-        s.Literal,
-        s.Template,
-        s.Name,
-        s.GetAttr,
-        s.Index,
-        s.Call,
-        s.Unary,
-        s.Binary,
-        s.Conditional,
-        s.TupleExpr,
-        s.ObjectExpr,
-    )
-}
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, filename: str) -> Diagnostic:

@@ -41,12 +41,14 @@ TRICKY = [
 ]
 
 
+TOKEN_FIELDS = ("type", "value", "start_pos", "end_pos", "line", "column", "end_line", "end_column")
+
+
 def same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if type(a).__name__ == "Token":
-        fields = ("type", "value", "start_pos", "end_pos", "line", "column", "end_line", "end_column")
-        return all(getattr(a, f) == getattr(b, f) for f in fields)
+        return all(getattr(a, f) == getattr(b, f) for f in TOKEN_FIELDS)
     if type(a).__name__ == "Tree":
         return (
             a.data == b.data
@@ -76,7 +78,8 @@ def test_tricky_texts_parse_to_lark_s_tree(text: str) -> None:
 
 
 PIECES = ["a", " ", "=", "1", "\n", "+", "-", "*", "?", ":", '"', "${", "}", "{", "[", "]",
-          ",", "(", ")", "#c\n", "// c\n", "/*c*/", "b", ".", "==", "&&", "!", "x \"y\" "]  # fmt: skip
+          ",", "(", ")", "#c\n", "// c\n", "/*c*/", "b", ".", "==", "&&", "!",
+          'x "y" ']  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,21 +1,24 @@
 """Identical texts are parsed once; under another name the tree is renamed, never shared.
 
 The sides of a change (and the stacks of a project) share files under different names.
-A file parsed again must be exactly what a fresh parse gives: same nodes, same positions,
-every range naming its own file, and errors located in the file that has them.
+Inside ``sharing()``, a file parsed again must be exactly what a fresh parse gives: same
+nodes, same positions, every range naming its own file, and errors located in the file
+that has them. Outside it, nothing is kept.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infercost.config import hcl
+from infercost.config import parsed
 from infercost.config import syntax as s
-from infercost.config.hcl import clear_cache, parse_text
+from infercost.config.hcl import parse_text
+from infercost.config.parsed import sharing
 from infercost.errors import InfercostError, SourceRange
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -53,8 +56,13 @@ def shape(node: Any, filename: str) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache() -> None:
-    clear_cache()
+def shared() -> Iterator[None]:
+    with sharing():
+        yield
+
+
+def clear_cache() -> None:
+    parsed._CACHE.clear()
 
 
 def test_a_renamed_copy_equals_a_fresh_parse() -> None:
@@ -105,7 +113,7 @@ def test_errors_name_their_own_file_every_time() -> None:
 
 
 def test_the_cache_is_bounded_by_text_size() -> None:
-    cache = hcl._ParseCache(max_chars=100)
+    cache = parsed._ParseCache(max_chars=100)
     texts = [f"a{i} = {i}\n" + "#" * 30 + "\n" for i in range(5)]  # about 40 characters each
     for i, text in enumerate(texts):
         cache.put(parse_text(text, f"{i}.hcl"))
@@ -114,3 +122,25 @@ def test_the_cache_is_bounded_by_text_size() -> None:
     assert cache.get(texts[4], "4.hcl") is not None
     cache.put(parse_text("x = 1\n" + "#" * 200, "big.hcl"))  # larger than the bound: not kept
     assert cache.chars <= 100
+
+
+def test_nothing_is_kept_outside_a_sharing_block() -> None:
+    with sharing():  # nested: the outer block (the fixture) still holds the files
+        first = parse_text(EVERY_NODE, "main.hcl")
+    assert parse_text(EVERY_NODE, "main.hcl") is first
+    assert parsed._CACHE.files
+
+
+def test_the_outermost_block_lets_the_trees_go() -> None:
+    clear_cache()
+    parsed._depth, depth = 0, parsed._depth  # as if outside every block
+    try:
+        first = parse_text(EVERY_NODE, "main.hcl")
+        assert parse_text(EVERY_NODE, "main.hcl") is not first
+        assert not parsed._CACHE.files
+        with sharing():
+            parse_text(EVERY_NODE, "main.hcl")
+            assert parsed._CACHE.files
+        assert not parsed._CACHE.files
+    finally:
+        parsed._depth = depth
