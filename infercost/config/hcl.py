@@ -708,6 +708,13 @@ _NO_TOKEN = Token("EMPTY", "")
 def _edge_token(node: Tree[Token] | Token, *, last: bool) -> Token:
     """The first (or last) token under a node, as lark's propagate_positions would take
     it: depth first, skipping subtrees that hold no token."""
+    # Nearly always the edge child's edge child, down to a token: follow that path, and
+    # search the whole subtree only when it meets an empty tree.
+    item: Any = node
+    while item.__class__ is Tree and item.children:
+        item = item.children[-1 if last else 0]
+    if isinstance(item, Token):
+        return item
     stack: list[Tree[Token] | Token] = [node]
     while stack:
         item = stack.pop()
