@@ -9,7 +9,8 @@ Correctness never depends on the child. If it cannot be forked, fails, or return
 something that does not pickle, its jobs run here after all, so any error is reported as
 it would be without the fork. The child never writes to the terminal: its standard
 output and error go to /dev/null, and it ends with ``os._exit`` (no buffers flushed twice,
-no exit handlers). ``INFERCOST_JOBS=1`` turns the fork off.
+no exit handlers). It forks only a single-threaded process (see ``_single_threaded``).
+``INFERCOST_JOBS=1`` turns the fork off.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def map_jobs(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 4) ->
     # The first job runs before the fork: what it loads on first use (lazy imports, the
     # grammar, parsed files shared between stacks) is then loaded once, not in both.
     results: dict[int, R] = {0: fn(items[0])}
+    if not _single_threaded():
+        return [results[0], *(fn(x) for x in items[1:])]
     theirs = list(range(2, len(items), 2))
     try:
         read_fd, write_fd = os.pipe()
@@ -84,6 +87,17 @@ def map_jobs(fn: Callable[[T], R], items: Sequence[T], *, min_items: int = 4) ->
         if i not in results:
             results[i] = fn(items[i])
     return [results[i] for i in range(len(items))]
+
+
+def _single_threaded() -> bool:
+    """A fork copies only the calling thread: a lock another thread held (an open DuckDB
+    connection's workers, a library's pool) would stay locked in the child for ever. So
+    the fork happens only while this process has one thread, which is the case between
+    stacks, whose connections are closed."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # pragma: no cover - no procfs: do not guess
+        return False
 
 
 def _child(fn: Callable[[T], R], items: list[T], read_fd: int, write_fd: int) -> None:

@@ -26,6 +26,9 @@ def two_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFERCOST_JOBS", "2")
     if forked.workers() < 2:
         pytest.skip("no fork on this platform")
+    # The test runner may hold threads of earlier tests (an open connection's workers):
+    # these tests are about the fork itself, so they take the process as single-threaded.
+    monkeypatch.setattr(forked, "_single_threaded", lambda: True)
 
 
 def square(x: int) -> int:
@@ -66,6 +69,31 @@ def test_an_error_of_a_job_is_raised_here_as_without_the_fork(two_jobs: None) ->
 
     with pytest.raises(ValueError, match="job 4"):
         map_jobs(bad, list(range(5)))
+
+
+def test_a_process_with_threads_never_forks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFERCOST_JOBS", "2")
+    if forked.workers() < 2:
+        pytest.skip("no fork on this platform")
+    import threading
+
+    from infercost.usage import engine
+
+    con = engine.connect()  # its worker threads live until it is closed
+    try:
+        con.execute("SELECT 1").fetchall()
+        assert not forked._single_threaded()
+        assert map_jobs(lambda x: os.getpid() == PARENT, list(range(6))) == [True] * 6
+    finally:
+        con.close()
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert map_jobs(lambda x: os.getpid() == PARENT, list(range(6))) == [True] * 6
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_few_jobs_or_one_core_never_fork(monkeypatch: pytest.MonkeyPatch) -> None:
