@@ -22,6 +22,7 @@ from infercost.config.loader import (
     read_stack_dir,
     read_text,
 )
+from infercost.config.parsed import sharing
 from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.files import refuse_special
 from infercost.model import Stack
@@ -146,6 +147,7 @@ class Sides:
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
+@sharing()  # the sides share most files: each distinct text is parsed once
 def load_sides(options: Options, change: Change, sources: Sources | None = None) -> Sides:
     if change.base_ref is not None and change.base_dir is not None:
         raise InfercostError.at(

@@ -15,6 +15,7 @@ a file is parsed (the parse allocates no cycles that outlive it).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import os
@@ -26,6 +27,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from infercost.config import parsed
 from infercost.config import syntax as s
 from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
 
@@ -112,33 +114,170 @@ def _parser() -> Lark:
     )
 
 
+class _Driver:
+    """lark's LALR loop for this one grammar, without its per-token overheads.
+
+    lark's ``feed_token`` looks up each reduction's callback by hashing a ``Rule`` (a
+    Python ``__hash__`` and ``__eq__`` per reduce), and every token passes through two
+    generators (the contextual lexer's and python-hcl2's post-lexer). Here the parse
+    table is flattened once into plain dicts (a shift is its next state, a reduce a
+    tuple of size, callback and rule name) and the post-lexer's one rule, merging a
+    newline into a following binary operator, is applied inline. Lexing, tree building
+    and the tree itself are lark's own: a parse gives the same tree, token for token
+    (tested). On invalid input the caller lets lark parse again to raise its own error,
+    so every syntax message stays lark's.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        from hcl2.postlexer import OPERATOR_TYPES
+        from lark.parsers.lalr_analysis import Shift
+
+        frontend: Any = lark.parser
+        inner = frontend.parser.parser
+        parse_table = inner.parse_table
+        callbacks = inner.callbacks
+        if any(isinstance(key, str) for key in callbacks):  # token callbacks: not handled
+            raise ValueError("terminal callbacks")
+        self.start: int = parse_table.start_states["start"]
+        self.end: int = parse_table.end_states["start"]
+        self.table: dict[int, dict[str, Any]] = {
+            state: {
+                terminal: arg
+                if action is Shift
+                else (len(arg.expansion), callbacks[arg], arg.origin.name)
+                for terminal, (action, arg) in actions.items()
+            }
+            for state, actions in parse_table.states.items()
+        }
+        self.lexers: dict[int, Any] = frontend.lexer.lexer.lexers
+        self.operators: frozenset[str] = frozenset(OPERATOR_TYPES)
+
+    def parse(self, text: str) -> Tree[Token]:
+        from lark.lexer import LexerState
+        from lark.utils import TextSlice
+
+        table, lexers, operators = self.table, self.lexers, self.operators
+        lexer_state = LexerState(TextSlice.cast_from(text))
+        states: list[int] = [self.start]
+        values: list[Any] = []
+        end_state = self.end
+
+        def feed(token: Token) -> Any:
+            terminal = token.type
+            while True:
+                action = table[states[-1]][terminal]  # KeyError: invalid input
+                if action.__class__ is int:
+                    states.append(action)
+                    values.append(token)
+                    return None
+                size, callback, origin = action
+                if size:
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                else:
+                    children = []
+                value = callback(children)
+                state = table[states[-1]][origin]
+                states.append(state)
+                values.append(value)
+                if terminal == "$END" and state == end_state:
+                    return value
+
+        pending: Token | None = None  # a newline that may belong to the next operator
+        last: Token | None = None
+        while True:
+            try:
+                token = lexers[states[-1]].next_token(lexer_state, None)
+            except EOFError:
+                break
+            last = token
+            if token.type == "NL_OR_COMMENT":
+                if pending is not None:
+                    feed(pending)
+                pending = token
+                continue
+            if pending is not None:
+                if token.type in operators:
+                    token = token.update(value=str(pending) + str(token))
+                else:
+                    feed(pending)
+                pending = None
+            feed(token)
+        if pending is not None:
+            feed(pending)
+        end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
+        tree: Tree[Token] = feed(end)
+        return tree
+
+
+@functools.cache
+def _driver() -> _Driver | None:
+    """The fast loop, or None (lark's own) if this lark's internals are not the ones it
+    was written against."""
+    try:
+        return _Driver(_parser())
+    except Exception:  # any surprise in lark's internals: use lark's loop
+        return None
+
+
+def _lalr_parse(text: str) -> Tree[Token]:
+    driver = _driver()
+    if driver is not None:
+        try:
+            return driver.parse(text)
+        except (UnexpectedInput, KeyError, IndexError):
+            pass  # lark parses again: its own error, with its own message
+    tree: Tree[Token] = _parser().parse(text)
+    return tree
+
+
 def warm_up() -> None:
     """Build (or load) the grammar now; used by benchmarks to separate start-up costs."""
     _parser()
 
 
 def parse_text(text: str, filename: str) -> s.File:
-    """Parse one file's text into the neutral tree, or raise a located InfercostError."""
-    parser = _parser()
+    """Parse one file's text into the neutral tree, or raise a located InfercostError.
+
+    Inside :func:`infercost.config.parsed.sharing`, identical texts are parsed once (the
+    sides of a change share most files, a project's stacks often share some). The tree
+    returned may then be shared, so callers never modify it (``plan.overrides`` copies
+    before merging).
+    """
+    cached = parsed.lookup(text, filename)
+    if cached is not None:
+        return cached
+    result = _parse(text, filename)
+    parsed.keep(result)
+    return result
+
+
+def _parse(text: str, filename: str) -> s.File:
+    # The cyclic GC is paused over the parse and the conversion: both allocate millions
+    # of objects that hold no cycles, and every collection meanwhile would walk the young
+    # lark tree again (measured: the conversion of a 14,000-line file takes twice as long
+    # with the GC running).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        tree = parser.parse(text + "\n")
-    except UnexpectedInput as exc:
-        raise InfercostError(_syntax_diagnostic(exc, filename)) from None
+        try:
+            tree = _lalr_parse(text + "\n")
+        except UnexpectedInput as exc:
+            raise InfercostError(_syntax_diagnostic(exc, filename)) from None
+        root = tree.children[0]
+        assert isinstance(root, Tree)  # the grammar's start rule always wraps a body
+        try:
+            return s.File(filename, text, _Converter(filename, text).body(root))
+        except RecursionError:  # a safety net: _Converter bounds nesting below the limit
+            raise InfercostError.at(
+                "Too deeply nested",
+                f"Blocks or expressions in this file nest more than {MAX_DEPTH} levels deep.",
+                SourceRange.point(filename, 1),
+            ) from None
     finally:
         if gc_was_enabled:
             gc.enable()
-    root = tree.children[0]
-    assert isinstance(root, Tree)  # the grammar's start rule always wraps a body
-    try:
-        return s.File(filename, text, _Converter(filename, text).body(root))
-    except RecursionError:  # a safety net: _Converter bounds nesting well below the limit
-        raise InfercostError.at(
-            "Too deeply nested",
-            f"Blocks or expressions in this file nest more than {MAX_DEPTH} levels deep.",
-            SourceRange.point(filename, 1),
-        ) from None
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, filename: str) -> Diagnostic:
@@ -569,6 +708,13 @@ _NO_TOKEN = Token("EMPTY", "")
 def _edge_token(node: Tree[Token] | Token, *, last: bool) -> Token:
     """The first (or last) token under a node, as lark's propagate_positions would take
     it: depth first, skipping subtrees that hold no token."""
+    # Nearly always the edge child's edge child, down to a token: follow that path, and
+    # search the whole subtree only when it meets an empty tree.
+    item: Any = node
+    while item.__class__ is Tree and item.children:
+        item = item.children[-1 if last else 0]
+    if isinstance(item, Token):
+        return item
     stack: list[Tree[Token] | Token] = [node]
     while stack:
         item = stack.pop()
@@ -598,8 +744,6 @@ def _word(node: Tree[Token]) -> str:
 
 def _regroup(inner: s.Expr, rng: SourceRange, span: tuple[int, int]) -> s.Expr:
     """A parenthesised expression: same node, range and text widened to the parentheses."""
-    import dataclasses
-
     if isinstance(inner, s.Number):  # a number's text is its literal, read as a Decimal
         return dataclasses.replace(inner, range=rng)
     return dataclasses.replace(inner, range=rng, start=span[0], end=span[1])
