@@ -21,10 +21,11 @@ VIEWS: dict[str, View[ExplainRun]] = {
 FORMATS = tuple(VIEWS)
 
 
-def split_arguments(values: list[str]) -> tuple[Path, str]:
-    """``[STACK] FEATURE``: the stack defaults to the working directory."""
+def split_arguments(values: list[str]) -> tuple[Path | None, str]:
+    """``[STACK] FEATURE``: without a stack, the project's (``--stack NAME``) or the
+    working directory."""
     if len(values) == 1:
-        return Path("."), values[0]
+        return None, values[0]
     if len(values) == 2:
         return Path(values[0]), values[1]
     raise InfercostError.at(
