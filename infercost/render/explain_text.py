@@ -6,24 +6,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from infercost.arithmetic import plain
 from infercost.insight.explain import Explanation
+from infercost.numbers import significant
 from infercost.render.formatting import Style, count, money, pct, percent
 from infercost.render.insight_text import percentile_lines
 from infercost.render.table import table
 
 HALF = 12  # characters of the tornado on each side of the current cost
 SHOWN = 15  # drivers listed; the rest have smaller elasticities and are summarised
-
-
-def number(value: Decimal | None, digits: int = 4) -> str:
-    """An input's value: four significant digits, plain notation."""
-    if value is None:
-        return "n/a"
-    if not value:
-        return "0"
-    q = value.quantize(
-        Decimal(1).scaleb(min(value.adjusted() - digits + 1, 0)), rounding=ROUND_HALF_UP
-    )
-    return f"{q:,}" if abs(q) >= 1000 else plain(q)
 
 
 def elasticity(value: Decimal | None) -> str:
@@ -78,7 +67,7 @@ def render(x: Explanation, style: Style) -> str:
             [
                 str(i),
                 d.key,
-                d.input.text if d.input.text else number(d.input.value),
+                d.input.text if d.input.text else significant(d.input.value),
                 elasticity(d.elasticity),
                 money(d.low, c),
                 money(d.high, c),
@@ -122,13 +111,13 @@ def render(x: Explanation, style: Style) -> str:
         if not d.elasticity:
             continue
         if h.status == "never":
-            rows.append([h.key, number(d.input.value), "never", style.dim(h.reason or "")])
+            rows.append([h.key, significant(d.input.value), "never", style.dim(h.reason or "")])
         else:
             rows.append(
                 [
                     h.key,
-                    number(d.input.value),
-                    number(h.value),
+                    significant(d.input.value),
+                    significant(h.value),
                     pct(h.change_pct, signed=True) + ("" if h.status == "headroom" else " needed"),
                 ]
             )
