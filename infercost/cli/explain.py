@@ -17,8 +17,15 @@ from infercost.render.json_encoding import dumps
 VIEWS: dict[str, View[ExplainRun]] = {
     "text": lambda r, style: explain_text.render(r.explanation, style),
     "json": lambda r, _style: dumps(explain_document(r.explanation, r.diagnostics)),
+    "markdown": lambda r, _style: _markdown(r),
 }
 FORMATS = tuple(VIEWS)
+
+
+def _markdown(result: ExplainRun) -> str:
+    from infercost.render import explain_markdown
+
+    return explain_markdown.render(result.explanation)
 
 
 def split_arguments(values: list[str]) -> tuple[Path | None, str]:
