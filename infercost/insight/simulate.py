@@ -329,6 +329,10 @@ class _Calls:
 INVERSION = 20.0
 
 
+#: Counts of calls up to which P(no retry) is looked up in a table rather than computed.
+TABLED = 256
+
+
 def _retries(
     rng: np.random.Generator, rate: float, calls: np.ndarray, fc: np.ndarray
 ) -> np.ndarray:
@@ -336,7 +340,7 @@ def _retries(
     when the counts are few (an exponential per run costs more than the uniform)."""
     lam = rate * fc
     top = int(calls.max()) if calls.size else 0
-    if top <= 256:
+    if top <= TABLED:
         return _poisson(rng, lam, np.exp(-rate * np.arange(top + 1))[calls])
     return _poisson(rng, lam, None)
 
