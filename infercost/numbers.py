@@ -111,6 +111,23 @@ def number(value: Decimal) -> str:
     return text
 
 
+def significant(value: Decimal | None, digits: int = 4) -> str:
+    """A figure to ``digits`` significant digits (half away from zero, whole numbers kept
+    whole), plain notation without trailing zeros, thousands separated from 1,000: an
+    input's value in explain (10,050 tokens, a 0.05674 share)."""
+    if value is None:
+        return NA
+    if not value.is_finite():
+        return "∞" if value > 0 else "-∞"
+    if value.is_zero():
+        return "0"
+    q = _round(value, min(value.adjusted() - digits + 1, 0))
+    if q.adjusted() > value.adjusted():  # 999.96 rounds to 1000.0: one digit too many
+        q = _round(q, min(q.adjusted() - digits + 1, 0))
+    shown = q.normalize(_context(q))
+    return format(shown, ",f" if abs(shown) >= 1000 else "f")
+
+
 def named(name: str, value: Any, currency: str) -> str:
     """A ``self`` value as a person reads it, by what its name says it is: margins and
     shares as percentages, money with its symbol, changes of margin in points."""

@@ -74,6 +74,11 @@ class ExplainArgs:
     #: Percentiles only when ``--seed`` or ``--samples`` asks for them: without them
     #: explain does not load the simulation (numpy) and answers sooner.
     sampling: Settings | None = None
+    #: A stack directory was given on the command line (else the project file, if any,
+    #: decides which stack).
+    stack_given: bool = True
+    #: ``--stack NAME``: a stack of the project.
+    stack_name: str | None = None
 
 
 @dataclass(frozen=True)

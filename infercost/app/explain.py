@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from infercost.app.arguments import ExplainArgs
 from infercost.app.exit import ExitCode, exit_code
+from infercost.app.explain_stack import explained_stack
 from infercost.app.run import Run
 from infercost.cost.breakdown import compute
 from infercost.errors import Diagnostic
@@ -28,6 +29,7 @@ def explain_feature(args: ExplainArgs) -> ExplainRun:
     run = Run()
     with run.working():
         swing = parse_swing(args.swing)
+        args = explained_stack(args)
         stack = load_stack(args.options, sources=run.sources)
         find_feature(stack, args.feature)  # before the usage: a typo is the likelier slip
         snapshot = load_usage([stack], args.options)

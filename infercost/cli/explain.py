@@ -17,14 +17,22 @@ from infercost.render.json_encoding import dumps
 VIEWS: dict[str, View[ExplainRun]] = {
     "text": lambda r, style: explain_text.render(r.explanation, style),
     "json": lambda r, _style: dumps(explain_document(r.explanation, r.diagnostics)),
+    "markdown": lambda r, _style: _markdown(r),
 }
 FORMATS = tuple(VIEWS)
 
 
-def split_arguments(values: list[str]) -> tuple[Path, str]:
-    """``[STACK] FEATURE``: the stack defaults to the working directory."""
+def _markdown(result: ExplainRun) -> str:
+    from infercost.render import explain_markdown
+
+    return explain_markdown.render(result.explanation)
+
+
+def split_arguments(values: list[str]) -> tuple[Path | None, str]:
+    """``[STACK] FEATURE``: without a stack, the project's (``--stack NAME``) or the
+    working directory."""
     if len(values) == 1:
-        return Path("."), values[0]
+        return None, values[0]
     if len(values) == 2:
         return Path(values[0]), values[1]
     raise InfercostError.at(

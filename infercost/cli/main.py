@@ -414,7 +414,10 @@ def explain(
     ctx: typer.Context,
     stack_and_feature: Annotated[
         list[str],
-        typer.Argument(help="[STACK] FEATURE: the stack directory (default .) and a feature."),
+        typer.Argument(
+            help="[STACK] FEATURE: a stack directory (default: the project's --stack, "
+            "else .) and a feature."
+        ),
     ],
     usage: UsageOpt = None,
     var: VarOpt = None,
@@ -428,6 +431,7 @@ def explain(
     no_color: NoColorOpt = False,
     seed: SeedOpt = None,
     samples: SamplesOpt = None,
+    stack_name: StackNameOpt = None,
 ) -> Outcome:
     """What drives one feature's cost per unit, its headroom and its break-even prices."""
     from infercost.cli import explain as command
@@ -439,6 +443,8 @@ def explain(
         swing,
         parse_outputs(output, out, command.FORMATS),
         _sampling(seed, samples) if seed is not None or samples is not None else None,
+        stack_given=stack is not None,
+        stack_name=stack_name,
     )
     return command.run(args, _console(ctx, no_color))
 

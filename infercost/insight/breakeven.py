@@ -1,11 +1,15 @@
 """Headroom and break-even: the prices and input values at which a feature meets its
 target margin, solved from the cost polynomial (SPEC §16), never by trial.
 
-With revenue R, units U and cost per unit c, the margin (R − U·c)/R meets a target M
-exactly when c = R·(1 − M)/U. Revenue is linear in the revenue per unit and in each
-subscription price, so those answers are one division; an input's headroom is a root
-of the cost polynomial in that input's factor (degree 2 at most). Without a target the
-question is the break-even point, margin 0.
+With revenue R, units U, variable cost per unit c and allocated shared costs A (SPEC §18),
+the gross margin (R − U·c − A)/R meets a target M exactly when c = (R·(1 − M) − A)/U.
+Revenue is linear in the revenue per unit and in each subscription price, so those
+answers are one division; an input's headroom is a root of the cost polynomial in that
+input's factor (degree 2 at most). Without a target the question is the break-even
+point, margin 0. A is held as allocated: with ``allocate = "units"`` or weights it does
+not move with the answers; with ``variable_cogs`` or ``revenue`` the feature's share of
+a shared cost moves with them, and the answers say so in a note. A shared cost's own
+amount is a driver of its own (:mod:`infercost.insight.shared`).
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ class BreakEven:
     subscriptions: tuple[SubscriptionPrice, ...]
     headroom: tuple[Headroom, ...]
     notes: tuple[str, ...] = field(default=())
+    #: The feature's allocated shared costs per unit (0 without units or shared costs).
+    shared_cost_per_unit: Decimal = ZERO
 
     @property
     def meets_target(self) -> bool:
@@ -87,6 +93,7 @@ def _solve(
     feature = stack.features[result.name]
     target = result.target_margin if result.target_margin is not None else ZERO
     units, revenue, cost = result.units, result.revenue, result.cost_per_unit
+    shared = result.allocated_cogs
     notes: list[str] = []
     if result.target_margin is None:
         notes.append(
@@ -104,12 +111,24 @@ def _solve(
             "unit, so there is no cost, price or headroom to solve for."
         )
     else:
-        allowed = revenue * keep / units
+        allowed = (revenue * keep - shared) / units
         subscription_revenue = revenue - units * feature.revenue_per_unit
         if keep == ZERO:
             notes.append("A 100% target margin is met only by a zero cost per unit.")
         else:
-            rpu_needed = cost / keep - subscription_revenue / units
+            rpu_needed = (cost + shared / units) / keep - subscription_revenue / units
+        moving = sorted(
+            sc.name
+            for sc in breakdown.allocation.shared.values()
+            if sc.parts.get(result.name) and sc.allocate in ("variable_cogs", "revenue")
+        )
+        if moving:
+            notes.append(
+                "Shared costs allocated by variable COGS or revenue ("
+                + ", ".join(moving)
+                + ") are held at this feature's current part; its share moves when the "
+                "cost or the revenue does."
+            )
         for sub in stack.subscriptions.values():
             if result.name not in sub.revenue_share:
                 continue
@@ -124,7 +143,7 @@ def _solve(
                 reason = "no customers, or no revenue share of this feature"
             else:
                 others = revenue - weight * sub.price
-                needed = (units * cost / keep - others) / weight
+                needed = ((units * cost + shared) / keep - others) / weight
             prices.append(SubscriptionPrice(sub.name, sub.price, counted, share, needed, reason))
         slopes = model.polynomial.slopes()
         for driver in ranked:
@@ -144,6 +163,7 @@ def _solve(
         subscriptions=tuple(prices),
         headroom=tuple(headroom),
         notes=tuple(notes),
+        shared_cost_per_unit=shared / units if units else ZERO,
     )
 
 

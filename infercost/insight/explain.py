@@ -16,6 +16,7 @@ from infercost.insight.drivers import DEFAULT_SWING, Driver, drivers
 from infercost.insight.inputs import CostModel, cost_model, describes
 from infercost.insight.report import attach
 from infercost.insight.sampling import Settings
+from infercost.insight.shared import SharedDriver, shared_drivers
 from infercost.model import Stack
 
 
@@ -29,6 +30,8 @@ class Explanation:
     swing: Decimal
     drivers: tuple[Driver, ...]
     break_even: BreakEven
+    #: Shared costs the feature is a member of: drivers of its COGS per unit (SPEC §18).
+    shared: tuple[SharedDriver, ...] = ()
 
 
 def parse_swing(text: str | None) -> Decimal:
@@ -85,4 +88,5 @@ def explain(
         swing=swing,
         drivers=tuple(ranked),
         break_even=solve(stack, breakdown, result, model, ranked),
+        shared=shared_drivers(breakdown, result, swing),
     )

@@ -27,6 +27,10 @@ def explain_document(x: Explanation, diagnostics: Iterable[Diagnostic] = ()) -> 
             "revenue": f.revenue,
             "margin": f.margin,
             "target_margin": f.target_margin,
+            "variable_cogs": f.variable_cogs,
+            "allocated_cogs": f.allocated_cogs,
+            "cogs_per_unit": f.cogs_per_unit,
+            "contribution_margin": f.contribution_margin,
         },
         "percentiles": percentiles_fields(f),
         "swing_pct": x.swing,
@@ -63,6 +67,7 @@ def explain_document(x: Explanation, diagnostics: Iterable[Diagnostic] = ()) -> 
                 for s in be.subscriptions
             ],
             "notes": list(be.notes),
+            "shared_cost_per_unit": be.shared_cost_per_unit,
         },
         "headroom": [
             {
@@ -74,6 +79,29 @@ def explain_document(x: Explanation, diagnostics: Iterable[Diagnostic] = ()) -> 
                 "reason": h.reason,
             }
             for h in be.headroom
+        ],
+        "shared_costs": [
+            {
+                "input": d.key,
+                "name": d.name,
+                "address": f"shared_cost.{d.name}",
+                "amount": d.amount,
+                "allocate": d.allocate,
+                "allocated": d.part,
+                "elasticity": d.elasticity,
+                "low": {"factor": d.low_factor, "cogs_per_unit": d.low},
+                "high": {"factor": d.high_factor, "cogs_per_unit": d.high},
+                "headroom": None
+                if d.headroom is None
+                else {
+                    "status": d.headroom.status,
+                    "factor": d.headroom.factor,
+                    "value": d.headroom.value,
+                    "change_pct": d.headroom.change_pct,
+                    "reason": d.headroom.reason,
+                },
+            }
+            for d in x.shared
         ],
         "diagnostics": diagnostics_fields(diagnostics),
     }

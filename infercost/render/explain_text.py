@@ -6,24 +6,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from infercost.arithmetic import plain
 from infercost.insight.explain import Explanation
+from infercost.numbers import significant
 from infercost.render.formatting import Style, count, money, pct, percent
 from infercost.render.insight_text import percentile_lines
 from infercost.render.table import table
 
 HALF = 12  # characters of the tornado on each side of the current cost
 SHOWN = 15  # drivers listed; the rest have smaller elasticities and are summarised
-
-
-def number(value: Decimal | None, digits: int = 4) -> str:
-    """An input's value: four significant digits, plain notation."""
-    if value is None:
-        return "n/a"
-    if not value:
-        return "0"
-    q = value.quantize(
-        Decimal(1).scaleb(min(value.adjusted() - digits + 1, 0)), rounding=ROUND_HALF_UP
-    )
-    return f"{q:,}" if abs(q) >= 1000 else plain(q)
 
 
 def elasticity(value: Decimal | None) -> str:
@@ -39,6 +28,12 @@ def render(x: Explanation, style: Style) -> str:
         f"{money(f.cogs, c)} · revenue {money(f.revenue, c)} · margin {percent(f.margin)}"
         + (f" (target {percent(f.target_margin)})" if f.target_margin is not None else ""),
     ]
+    if f.allocated_cogs and f.cogs_per_unit is not None:
+        lines.append(
+            f"  COGS per unit {money(f.cogs_per_unit, c)} = {money(f.cost_per_unit, c)} variable"
+            f" + {money(f.allocated_cogs / f.units, c)} shared · contribution margin "
+            f"{percent(f.contribution_margin)}"
+        )
     spread = percentile_lines(f, c, "  ")
     lines += spread or [style.dim("  (percentiles of the cost: add --samples N or --seed N)")]
     lines += ["", style.bold("Drivers of the cost per unit")]
@@ -72,7 +67,7 @@ def render(x: Explanation, style: Style) -> str:
             [
                 str(i),
                 d.key,
-                d.input.text if d.input.text else number(d.input.value),
+                d.input.text if d.input.text else significant(d.input.value),
                 elasticity(d.elasticity),
                 money(d.low, c),
                 money(d.high, c),
@@ -83,14 +78,20 @@ def render(x: Explanation, style: Style) -> str:
     still = [d.key for d in x.drivers if not d.elasticity]
     if still:
         lines.append(style.dim(f"  no effect at their current values: {', '.join(still)}"))
+    lines += _shared_lines(x, style)
     lines += ["", style.bold(_target_title(x))]
     for note in be.notes:
         lines.append("  " + style.yellow(note))
     if be.allowed_cost_per_unit is not None:
         verdict = style.green("meets it") if be.meets_target else style.red("does not meet it")
+        shared = (
+            f", with {money(be.shared_cost_per_unit, c)} of shared costs per unit on top"
+            if be.shared_cost_per_unit
+            else ""
+        )
         lines.append(
             f"  cost per unit allowed: {money(be.allowed_cost_per_unit, c)}"
-            f" (now {money(f.cost_per_unit, c)}: {verdict})"
+            f" (now {money(f.cost_per_unit, c)}: {verdict}){shared}"
         )
     if be.revenue_per_unit_needed is not None:
         needed = be.revenue_per_unit_needed
@@ -110,13 +111,13 @@ def render(x: Explanation, style: Style) -> str:
         if not d.elasticity:
             continue
         if h.status == "never":
-            rows.append([h.key, number(d.input.value), "never", style.dim(h.reason or "")])
+            rows.append([h.key, significant(d.input.value), "never", style.dim(h.reason or "")])
         else:
             rows.append(
                 [
                     h.key,
-                    number(d.input.value),
-                    number(h.value),
+                    significant(d.input.value),
+                    significant(h.value),
                     pct(h.change_pct, signed=True) + ("" if h.status == "headroom" else " needed"),
                 ]
             )
@@ -126,6 +127,57 @@ def render(x: Explanation, style: Style) -> str:
         lines.append(style.dim("  headroom of each input (the others held):"))
         lines += ["    " + r for r in table(rows, right=(1, 2))]
     return "\n".join(lines) + "\n"
+
+
+def _shared_lines(x: Explanation, style: Style) -> list[str]:
+    """Each shared cost the feature is a member of, as a driver of its COGS per unit."""
+    if not x.shared:
+        return []
+    c = x.currency
+    lines = [
+        "",
+        style.bold("Shared costs: drivers of the COGS per unit"),
+        style.dim(
+            "  elasticity of the COGS per unit to each amount (its share of the feature's "
+            f"COGS); the COGS per unit with the amount {plain(x.swing)} % lower and higher;"
+        ),
+        style.dim("  the amount at which the gross margin meets the target (the others held)."),
+    ]
+    rows = [
+        [
+            "shared cost",
+            "amount",
+            "allocated here",
+            "elasticity",
+            f"−{plain(x.swing)}%",
+            f"+{plain(x.swing)}%",
+            "reaches the target at",
+            "change",
+        ]
+    ]
+    for d in x.shared:
+        h = d.headroom
+        if h is None:
+            at, change = "n/a", ""
+        elif h.status == "never":
+            at, change = "never", style.dim(h.reason or "")
+        else:
+            at = money(h.value, c)
+            change = pct(h.change_pct, signed=True) + ("" if h.status == "headroom" else " needed")
+        rows.append(
+            [
+                d.name,
+                money(d.amount, c),
+                f"{money(d.part, c)} ({d.allocate})",
+                elasticity(d.elasticity),
+                money(d.low, c) if d.low is not None else "n/a",
+                money(d.high, c) if d.high is not None else "n/a",
+                at,
+                change,
+            ]
+        )
+    lines += ["  " + r for r in table(rows, right=(1, 2, 3, 4, 5, 6))]
+    return lines
 
 
 def _target_title(x: Explanation) -> str:

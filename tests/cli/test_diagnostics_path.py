@@ -87,7 +87,7 @@ def test_text_to_a_file_writes_no_ansi_codes_under_a_terminal(
         (validate, ("text", "json")),
         (breakdown, ("text", "json", "html")),
         (plan, ("text", "json", "markdown", "html")),
-        (explain, ("text", "json")),
+        (explain, ("text", "json", "markdown")),
         (check, ("text", "json", "markdown", "sarif", "junit", "github")),
     ],
 )

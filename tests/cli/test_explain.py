@@ -146,3 +146,24 @@ def test_too_many_draws_skips_percentiles_and_says_so(write_stack) -> None:
         "s.calls",
         "s.input_tokens",
     ]
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("markdown", "md")])
+def test_explain_with_shared_costs_golden(assert_golden, fmt: str, suffix: str) -> None:
+    """The self-hosted example allocates three shared costs: each is a driver of the
+    COGS per unit, and break-even is judged on the gross margin."""
+    result = run_cli(["explain", f"{EXAMPLE}/self-hosted", "support_assistant", "-o", fmt])
+    assert result.code == 0 and result.stderr == ""
+    assert_golden(f"explain_support-assistant-self-hosted.{suffix}", result.stdout)
+    assert "Shared costs: drivers of the COGS per unit" in result.stdout
+    # gpu_platform_oncall: 0.9 x $1,200 = $1,080 allocated here
+    assert "$1,080.00 (weights)" in result.stdout
+
+
+def test_explain_markdown_has_the_text_s_figures() -> None:
+    text = run_cli(["explain", EXAMPLE, "support_assistant"]).stdout
+    md = run_cli(["explain", EXAMPLE, "support_assistant", "-o", "markdown"]).stdout
+    assert md.startswith("<!-- infercost -->\n### infercost explain: `support_assistant`")
+    assert "| 1 | `escalate.calls` | `1` | +56.7% | $0.007006 | $0.008798 |" in md
+    for figure in ("$0.007902", "291,387", "$2,302.53", "72.0%"):
+        assert figure in text and figure in md

@@ -268,3 +268,71 @@ def test_simulated_mean_within_four_standard_errors(workflow: str, seed: int) ->
     draws = simulate_units(stack, feature, 20_000, seed)
     se = draws.std(ddof=1) / np.sqrt(draws.size)
     assert abs(draws.mean() - float(mean)) <= 4 * se + 1e-12 * float(mean)
+
+
+def test_bracketed_selection_is_the_exact_order_statistic() -> None:
+    """Large arrays are selected through brackets from a sample: always the same values as
+    a full partition, with point masses (ties) and heavy tails."""
+    rng = np.random.default_rng(5)
+    for values in (
+        rng.random(50_000),
+        np.where(rng.random(60_000) < 0.55, 0.0, rng.pareto(1.5, 60_000)),  # a big atom
+        np.repeat([1.0, 2.0, 3.0], 30_000),
+        np.sort(rng.random(40_000))[::-1].copy(),  # ordered: a stride is no sample
+        _strided_trap(48_000),  # the stride sees only the large values: brackets miss
+    ):
+        n = values.size
+        ranks = [-(-level * n // 100) - 1 for level in (50, 90, 95)]
+        expected = [float(v) for v in np.sort(values)[ranks]]
+        assert inverted_cdf(values) == expected
+
+
+def _strided_trap(n: int) -> np.ndarray:
+    values = np.zeros(n)
+    values[:: max(n // 4096, 1)] = 1000.0
+    return values
+
+
+def test_retries_by_inversion_are_poisson() -> None:
+    """Retry counts are drawn by inverting the Poisson CDF (small means) or by numpy's
+    sampler (large ones): frequencies match the exact probabilities e^(−λ)·λ^k/k!."""
+    from math import exp, factorial
+
+    from infercost.insight.simulate import _poisson
+
+    rng = np.random.default_rng(11)
+    n = 200_000
+    for lam in (0.05, 0.8, 6.0, 25.0):
+        counts = _poisson(rng, np.full(n, lam), None)
+        assert abs(counts.mean() - lam) < 5 * np.sqrt(lam / n)
+        for k in range(4):
+            p = exp(-lam) * lam**k / factorial(k)
+            assert abs(np.mean(counts == k) - p) < 5 * np.sqrt(p * (1 - p) / n) + 1e-9
+    # one uniform per entry and per-entry means: the zeros where λ = 0
+    lam = np.array([0.0, 0.0, 3.0] * 1000)
+    counts = _poisson(rng, lam, np.exp(-lam))
+    assert not counts[lam == 0].any()
+
+
+def test_wide_calls_and_many_retries_match_the_exact_moments() -> None:
+    """Calls spread over hundreds of values (most runs have extra calls beyond the
+    minimum) and retry means above the inversion bound: the same law as the moments."""
+    stack = stack_of(
+        """
+        workflow "w" {
+          step "a" {
+            uses           = "p/m"
+            calls          = between(2, 120)
+            input_tokens   = triangular(100, 900, 1000)
+            output_tokens  = between(10, 20)
+            context_growth = 30
+            retry_rate     = 0.3
+          }
+        }
+        """
+    )
+    f = stack.features["f"]
+    mean, variance = unit_moments(stack, f)
+    draws = simulate_units(stack, f, 200_000, 9)
+    assert abs(draws.mean() - float(mean)) < 4 * draws.std() / np.sqrt(draws.size)
+    assert abs(draws.var() / float(variance) - 1) < 0.03

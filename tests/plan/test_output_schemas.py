@@ -124,6 +124,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[s
             "explain": [
                 run_json(["explain", SA, "support_assistant", "--samples", "2000"]),
                 run_json(["explain", SEARCH, "answer", "--swing", "35"]),
+                run_json(["explain", GPU, "support_assistant"]),  # shared costs as drivers
             ],
             "project": project_documents(tmp),
             "compare": [

@@ -108,3 +108,21 @@ def test_plan_and_check_show_one_figure_the_same_way(write_stack) -> None:
     assert code == 2  # the margin fell further below 95 %: worse, so it blocks
     assert "(+$0.125 COGS per period)" in check_text
     assert "target 95.0%" in check_text
+
+
+def test_significant_digits_of_an_input_value() -> None:
+    from infercost.numbers import significant
+
+    cases = {
+        "0.378": "0.378",  # no trailing zeros
+        "10050": "10,050",  # thousands separated, whole numbers kept whole
+        "0.05674": "0.05674",
+        "-3.14159": "-3.142",  # half away from zero
+        "0.000012345": "0.00001235",
+        "123456.7": "123,457",
+        "999.96": "1,000",  # rounding up to a new digit: still four digits, no "1,000.0"
+        "999.94": "999.9",
+        "1E+30": "1,000,000,000,000,000,000,000,000,000,000",  # beyond 28 digits: no error
+    }
+    assert {k: significant(Decimal(k)) for k in cases} == cases
+    assert significant(None) == "n/a" and significant(Decimal(0)) == "0"
