@@ -19,26 +19,24 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Literal, TextIO, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TextIO, cast
 
 import typer
 
 from infercost import __version__
-from infercost.app.arguments import (
-    BreakdownArgs,
-    CheckArgs,
-    ExplainArgs,
-    PlanArgs,
-    ValidateArgs,
-)
 from infercost.app.exit import ExitCode
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome, report
 from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
-from infercost.insight.sampling import Settings, check_settings
 from infercost.render.inert import InertStream
-from infercost.workspace import Change, Options
+
+# Each command imports what it runs inside its function, so a command line loads only
+# its own command's modules: start-up is most of a small stack's run (bench/run.py's
+# "warm" figures), and tests/cli/test_startup.py keeps the heavy ones out.
+if TYPE_CHECKING:
+    from infercost.insight.sampling import Settings
+    from infercost.options import Options
 
 app = typer.Typer(
     name="infercost",
@@ -100,6 +98,8 @@ SamplesOpt = Annotated[
 
 
 def _sampling(seed: int | None, samples: int | None) -> Settings:
+    from infercost.insight.sampling import check_settings
+
     return check_settings(seed, samples)
 
 
@@ -111,15 +111,20 @@ def _options(
     period: str | None,
     usage_scale: str | None = None,
 ) -> Options:
-    from infercost.usage.scale import parse_scale
+    from infercost.options import Options
 
+    scale = None
+    if usage_scale is not None:
+        from infercost.usage.scale import parse_scale
+
+        scale = parse_scale(usage_scale)
     return Options(
         stack=stack or Path("."),
         vars=tuple(var or ()),
         var_files=tuple(var_file or ()),
         usage=usage,
         period=period,
-        usage_scale=None if usage_scale is None else parse_scale(usage_scale),
+        usage_scale=scale,
     )
 
 
@@ -164,6 +169,7 @@ def validate(
     stack_name: StackNameOpt = None,
 ) -> Outcome:
     """Parse the stack and check its schema, references and (if configured) usage."""
+    from infercost.app.arguments import ValidateArgs
     from infercost.cli import validate as command
 
     args = ValidateArgs(
@@ -190,6 +196,7 @@ def breakdown(
     usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
+    from infercost.app.arguments import BreakdownArgs
     from infercost.cli import breakdown as command
 
     args = BreakdownArgs(
@@ -240,7 +247,9 @@ def plan(
     usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """The COGS diff between a base and the proposed configuration."""
+    from infercost.app.arguments import PlanArgs
     from infercost.cli import plan as command
+    from infercost.options import Change
 
     args = PlanArgs(
         _options(stack, usage, var, var_file, period, usage_scale),
@@ -287,7 +296,9 @@ def check(
     ] = "records",
 ) -> Outcome:
     """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
+    from infercost.app.arguments import CheckArgs
     from infercost.cli import check as command
+    from infercost.options import Change
 
     args = CheckArgs(
         _options(stack, usage, var, var_file, period, usage_scale),
@@ -430,6 +441,7 @@ def explain(
     samples: SamplesOpt = None,
 ) -> Outcome:
     """What drives one feature's cost per unit, its headroom and its break-even prices."""
+    from infercost.app.arguments import ExplainArgs
     from infercost.cli import explain as command
 
     stack, feature = command.split_arguments(stack_and_feature)

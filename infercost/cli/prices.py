@@ -6,29 +6,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from infercost.app.prices import (
-    DataArgs,
-    HistoryArgs,
-    HistoryRun,
-    ImportArgs,
-    OutdatedArgs,
-    OutdatedRun,
-    UpdateArgs,
-    import_prices,
-    outdated_prices,
-    price_history,
-    update_prices,
-)
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
-from infercost.cli.output import View, parse_outputs, publish
+from infercost.cli.output import parse_outputs, publish
 from infercost.errors import InfercostError
 from infercost.render.json_encoding import dumps
-from infercost.workspace import Options
+
+if TYPE_CHECKING:  # the price data and its readers load only when a prices command runs
+    from infercost.app.prices import DataArgs, HistoryRun, OutdatedRun
+    from infercost.cli.output import View
 
 prices_app = typer.Typer(
     help="Import prices from maintained data, find and update outdated ones, read their history.",
@@ -82,6 +72,8 @@ def _date(text: str | None) -> date | None:
 def _data(source: str | None, file: Path | None, at: str | None, args: list[str]) -> DataArgs:
     """With ``--from litellm``, a ``.json`` file among the arguments is the data's file,
     so ``--from litellm FILE`` reads as SPEC §13 writes it."""
+    from infercost.app.prices import DataArgs
+
     if source == "litellm" and file is None:
         for arg in list(args):
             if arg.endswith(".json") or Path(arg).is_file():
@@ -112,6 +104,8 @@ def import_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the HCL to FILE.hcl.")] = None,
 ) -> Outcome:
     """Write price_sheet HCL with every price the data has, naming its source and date."""
+    from infercost.app.prices import ImportArgs, import_prices
+
     console = _console(ctx)
     names = list(models or ())
     data = _data(source, file, at, names)  # takes a LiteLLM file out of the names
@@ -152,6 +146,9 @@ def outdated_command(
     ] = False,
 ) -> Outcome:
     """Every declared model item compared with the data: the prices that differ."""
+    from infercost.app.prices import OutdatedArgs, outdated_prices
+    from infercost.options import Options
+
     rest = list(args or ())
     data = _data(source, file, at, rest)
     stack, items = _split_stack(rest)
@@ -181,6 +178,8 @@ def update_command(
     ] = False,
 ) -> Outcome:
     """Rewrite the differing prices in place, keeping comments, order and layout."""
+    from infercost.app.prices import UpdateArgs, update_prices
+    from infercost.options import Options
     from infercost.render.prices_text import update_text
 
     rest = list(args or ())
@@ -215,6 +214,8 @@ def history_command(
     out: OutOpt = None,
 ) -> Outcome:
     """Every change of every price through the stack's git history (first parent)."""
+    from infercost.app.prices import HistoryArgs, price_history
+
     stack, items = _split_stack(list(args or ()))
     if len(items) > 1:
         raise InfercostError.at(
