@@ -8,8 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
+from infercost.cli import commandline as cl
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
 from infercost.cli.output import parse_outputs, publish
@@ -20,41 +19,41 @@ if TYPE_CHECKING:  # the price data and its readers load only when a prices comm
     from infercost.app.prices import DataArgs, HistoryRun, OutdatedRun
     from infercost.cli.output import View
 
-prices_app = typer.Typer(
+prices_app = cl.App(
     help="Import prices from maintained data, find and update outdated ones, read their history.",
     invoke_without_command=True,
 )
 
 
 @prices_app.callback()
-def _prices(ctx: typer.Context) -> None:
+def _prices(ctx: cl.Context) -> None:
     """``infercost prices`` alone prints its help and exits 0, as ``infercost`` does."""
     if ctx.invoked_subcommand is None:
         _console(ctx).stdout.write(ctx.get_help() + "\n")
 
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),
+    cl.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),
 ]
 FileOpt = Annotated[
     Path | None,
-    typer.Option("--file", help="The LiteLLM model_prices_and_context_window.json file."),
+    cl.Option("--file", help="The LiteLLM model_prices_and_context_window.json file."),
 ]
 AtOpt = Annotated[
-    str | None, typer.Option("--at", help="Prices as of this date (YYYY-MM-DD); default today.")
+    str | None, cl.Option("--at", help="Prices as of this date (YYYY-MM-DD); default today.")
 ]
 OutputOpt = Annotated[
-    list[str] | None, typer.Option("-o", "--output", help="Output format: text or json.")
+    list[str] | None, cl.Option("-o", "--output", help="Output format: text or json.")
 ]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the output to FILE.")]
-VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Set a variable: NAME=VALUE.")]
+OutOpt = Annotated[Path | None, cl.Option("--out", help="Write the output to FILE.")]
+VarOpt = Annotated[list[str] | None, cl.Option("--var", help="Set a variable: NAME=VALUE.")]
 ItemsArg = Annotated[
     list[str] | None,
-    typer.Argument(help="[STACK] [SHEET/ITEM...]", metavar="[STACK] [ITEM]..."),
+    cl.Argument(help="[STACK] [SHEET/ITEM...]", metavar="[STACK] [ITEM]..."),
 ]
 
 
-def _console(ctx: typer.Context) -> Console:
+def _console(ctx: cl.Context) -> Console:
     return ctx.obj if isinstance(ctx.obj, Console) else Console()
 
 
@@ -93,15 +92,15 @@ def _split_stack(args: list[str]) -> tuple[Path, tuple[str, ...]]:
 # -- import -------------------------------------------------------------------------------
 @prices_app.command("import")
 def import_command(
-    ctx: typer.Context,
-    models: Annotated[list[str] | None, typer.Argument(help="PROVIDER/MODEL to import.")] = None,
+    ctx: cl.Context,
+    models: Annotated[list[str] | None, cl.Argument(help="PROVIDER/MODEL to import.")] = None,
     source: FromOpt = None,
     file: FileOpt = None,
     at: AtOpt = None,
     sheet: Annotated[
-        str | None, typer.Option("--sheet", help="Put every model in this price_sheet.")
+        str | None, cl.Option("--sheet", help="Put every model in this price_sheet.")
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the HCL to FILE.hcl.")] = None,
+    out: Annotated[Path | None, cl.Option("--out", help="Write the HCL to FILE.hcl.")] = None,
 ) -> Outcome:
     """Write price_sheet HCL with every price the data has, naming its source and date."""
     from infercost.app.prices import ImportArgs, import_prices
@@ -133,7 +132,7 @@ def _outdated_views() -> dict[str, View[OutdatedRun]]:
 
 @prices_app.command("outdated")
 def outdated_command(
-    ctx: typer.Context,
+    ctx: cl.Context,
     args: ItemsArg = None,
     source: FromOpt = None,
     file: FileOpt = None,
@@ -142,7 +141,7 @@ def outdated_command(
     output: OutputOpt = None,
     out: OutOpt = None,
     detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 2 when a price differs.")
+        bool, cl.Option("--detailed-exitcode", help="Exit 2 when a price differs.")
     ] = False,
 ) -> Outcome:
     """Every declared model item compared with the data: the prices that differ."""
@@ -167,14 +166,14 @@ def outdated_command(
 # -- update -------------------------------------------------------------------------------
 @prices_app.command("update")
 def update_command(
-    ctx: typer.Context,
+    ctx: cl.Context,
     args: ItemsArg = None,
     source: FromOpt = None,
     file: FileOpt = None,
     at: AtOpt = None,
     var: VarOpt = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+        bool, cl.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
 ) -> Outcome:
     """Rewrite the differing prices in place, keeping comments, order and layout."""
@@ -205,11 +204,11 @@ def _history_views() -> dict[str, View[HistoryRun]]:
 
 @prices_app.command("history")
 def history_command(
-    ctx: typer.Context,
+    ctx: cl.Context,
     args: Annotated[
-        list[str] | None, typer.Argument(help="[STACK] [SHEET/ITEM]", metavar="[STACK] [ITEM]")
+        list[str] | None, cl.Argument(help="[STACK] [SHEET/ITEM]", metavar="[STACK] [ITEM]")
     ] = None,
-    ref: Annotated[str, typer.Option("--ref", help="Read the history of this ref.")] = "HEAD",
+    ref: Annotated[str, cl.Option("--ref", help="Read the history of this ref.")] = "HEAD",
     output: OutputOpt = None,
     out: OutOpt = None,
 ) -> Outcome:
