@@ -41,7 +41,8 @@ def connect(*, ordered: bool = True) -> duckdb.DuckDBPyConnection:
     Extensions are never installed or loaded on demand: a path such as ``https://...``
     must not turn into network access, and the readers need only what is built in.
     ``INFERCOST_THREADS`` and ``INFERCOST_MEMORY_LIMIT`` bound the engine on shared
-    machines.
+    machines. Run SQL with ``execute``: with DuckDB 2 the connection is the engine's own
+    object, without the ``duckdb`` package's Python methods (``sql``, ``read_csv``, ...).
     """
     threads = int(os.environ.get("INFERCOST_THREADS", "0") or 0) or (os.cpu_count() or 1)
     config: dict[str, str | bool | int | float | list[str]] = {
