@@ -176,6 +176,7 @@ class App:
         self.invoke_without_command = invoke_without_command
         self.commands: dict[str, _Command | App] = {}
         self.group_callback: Callable[..., Any] | None = None
+        self.lazy: dict[str, tuple[str, str]] = {}
 
     # -- declaring --------------------------------------------------------------------------
     def command(self, name: str | None = None) -> Callable[[Callable[..., Any]], Any]:
@@ -190,6 +191,22 @@ class App:
         shown = name or group.name
         assert shown is not None, "a group needs a name"
         self.commands[shown] = group
+
+    def add_lazy_group(self, name: str, module: str, attribute: str) -> None:
+        """A group defined in ``module`` (as ``attribute``), imported only when a command
+        line names it or the program's help lists it."""
+        self.lazy[name] = (module, attribute)
+        self.commands[name] = _Command(name, lambda: None)  # a place in the listing
+
+    def _resolve(self, name: str) -> _Command | App | None:
+        if name in self.lazy:
+            import importlib
+
+            module, attribute = self.lazy.pop(name)
+            group = getattr(importlib.import_module(module), attribute)
+            assert isinstance(group, App)
+            self.commands[name] = group
+        return self.commands.get(name)
 
     def callback(self) -> Callable[[Callable[..., Any]], Any]:
         def register(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -221,7 +238,7 @@ class App:
             raise Exit(0)
         if first.startswith("-"):
             raise UsageError(f"No such option: {first}")
-        found = self.commands.get(first)
+        found = self._resolve(first)
         if found is None:
             raise UsageError(f"No such command '{first}'.")
         if self.group_callback is not None:
@@ -236,7 +253,8 @@ class App:
             lines += [_indent(self.help), ""]
         lines += ["Options:", *_rows([("-h, --help", "Show this message and exit.")])]
         lines += ["", "Commands:"]
-        lines += _rows([(name, c.summary) for name, c in self.commands.items()], one_line=True)
+        listed = [(name, self._resolve(name)) for name in list(self.commands)]
+        lines += _rows([(name, c.summary) for name, c in listed if c], one_line=True)
         return "\n".join(lines)
 
 

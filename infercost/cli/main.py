@@ -663,10 +663,4 @@ def run() -> None:
     sys.exit(code)
 
 
-def _register_subcommands() -> None:
-    from infercost.cli.prices import prices_app
-
-    app.add_group(prices_app, name="prices")
-
-
-_register_subcommands()
+app.add_lazy_group("prices", "infercost.cli.prices", "prices_app")
