@@ -140,6 +140,8 @@ class _Param:
     def convert(self, value: str) -> Any:
         if self.kind is int:
             try:
+                if not value.isascii():  # int() reads other scripts' digits too
+                    raise ValueError(value)
                 return int(value)
             except ValueError:
                 raise UsageError(

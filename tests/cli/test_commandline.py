@@ -87,6 +87,7 @@ def test_options_and_arguments_interleave_and_a_double_dash_ends_options() -> No
         (["run", "-o"], "Option '-o' requires an argument."),
         (["run", "--strict=1"], "Option '--strict' does not take a value."),
         (["run", "--count", "x"], "Invalid value for '--count': 'x' is not a valid integer."),
+        (["run", "--count", "５"], "Invalid value for '--count': '５' is not a valid integer."),
         (["run", "a", "b"], "Got unexpected extra argument(s) (b)"),
         (["grp", "take-all", "a"], "Missing option '--from'."),
         (["grp", "take-all", "--from", "x"], "Missing argument 'paths'."),
