@@ -693,6 +693,15 @@ def run_all(
             skip_reason=None if example.is_dir() else "error: examples/support-assistant not found",
         ),
         Bench(
+            "explain example (warm)",
+            [*cli, "explain", "examples/support-assistant", "support_assistant"],
+            REPO_ROOT,
+            args.light_runs,
+            target_s=lambda d: 0.5,
+            target_text="0.5 s",
+            skip_reason=None if example.is_dir() else "error: examples/support-assistant not found",
+        ),
+        Bench(
             "plan --base-dir",
             [
                 *cli,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from infercost.config import syntax as s
@@ -26,25 +25,12 @@ from infercost.config.parsed import sharing
 from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.files import refuse_special
 from infercost.model import Stack
+
+# Re-exported: the arguments were defined here first, and callers still import them here.
+from infercost.options import Change as Change
+from infercost.options import Options as Options
 from infercost.plan.overrides import apply_what_ifs
 from infercost.usage.snapshot import Snapshot, check_names, read_snapshot, read_snapshot_bytes
-
-
-@dataclass(frozen=True)
-class Options:
-    """What every command shares: the stack, variables, usage and period."""
-
-    stack: Path = Path(".")
-    vars: Sequence[str] = ()
-    var_files: Sequence[Path] = ()
-    usage: Path | None = None
-    period: str | None = None
-    #: ``--usage-scale``: every usage row's units times this factor (None: as read).
-    usage_scale: Decimal | None = None
-    #: A project's stack ignores a ``--var`` it does not declare (the project checks
-    #: that some stack declares it).
-    ignore_undeclared_vars: bool = False
-
 
 Sources = MutableMapping[str, str]
 
@@ -126,15 +112,6 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
 
         snapshot = scale_snapshot(snapshot, options.usage_scale)
     return snapshot
-
-
-@dataclass(frozen=True)
-class Change:
-    """How the proposed change is given: a git ref, a directory, what-if files."""
-
-    base_ref: str | None = None
-    base_dir: Path | None = None
-    what_ifs: Sequence[Path] = ()
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infercost.insight.sampling import Settings
-from infercost.workspace import Change, Options
+from infercost.options import Change, Options
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infercost.app.arguments import CheckArgs
 from infercost.app.exit import ExitCode, exit_code
 from infercost.app.plan import price
 from infercost.app.run import Run
-from infercost.calibrate.drift import Observed, drift_attributes
 from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError
 from infercost.guard.engine import Side, all_guardrails, check
@@ -19,6 +19,9 @@ from infercost.guard.policies import load_policies
 from infercost.guard.results import CheckResult
 from infercost.model import Guardrail, Stack
 from infercost.workspace import Change, Sides, load_sides
+
+if TYPE_CHECKING:
+    from infercost.calibrate.drift import Observed
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ def _records(head: Stack, args: CheckArgs) -> tuple[tuple[Path, ...], str] | Non
 
 def _observed(stack: Stack, args: CheckArgs, records: tuple[Path, ...], source: str) -> Observed:
     from infercost.app.calibrate import calibrate
+    from infercost.calibrate.drift import drift_attributes
 
     run = calibrate(stack, records, source, args.options.period)
     return drift_attributes(run.features)

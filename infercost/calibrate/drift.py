@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infercost.arithmetic import ONE, ZERO, exact
-from infercost.calibrate.shape import ObservedFeature, ObservedStep
+
+if TYPE_CHECKING:  # check reads the keys below on every run; the shapes only with --records
+    from infercost.calibrate.shape import ObservedFeature, ObservedStep
 
 FEATURE_KEYS = (
     "observed_units",

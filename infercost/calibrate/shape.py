@@ -11,13 +11,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infercost.arithmetic import ONE, ZERO, exact, from_fraction, plain
 from infercost.cost.unit_cost import step_cost, workflow_costs
 from infercost.evaluate.values import Distribution
 from infercost.model import Feature, MeterPrice, Stack, Step, Workflow
-from infercost.usage.records.result import ImportResult
+
+if TYPE_CHECKING:  # the records engine (sqlglot, DuckDB) loads only where records are read
+    from infercost.usage.records.result import ImportResult
 
 
 @dataclass

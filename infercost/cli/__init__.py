@@ -1,1 +1,2 @@
-"""The command line: typer wiring, one module per command, one error handler."""
+"""The command line: commands declared as annotated functions (commandline.py), one
+module per command, one error handler."""

@@ -12,25 +12,51 @@ from infercost.app.check import CheckRun, check_stack
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
 from infercost.cli.output import View, publish
-from infercost.render import check_github, check_junit, check_sarif, check_text, markdown
-from infercost.render.documents import check_document
+from infercost.render import check_text
 from infercost.render.formatting import Style
-from infercost.render.json_encoding import dumps
+
+# The terminal view is the common case; the other renderers load when asked for.
+
+
+def _json(r: CheckRun, _style: Style) -> str:
+    from infercost.render.documents import check_document
+    from infercost.render.json_encoding import dumps
+
+    return dumps(check_document(r.result, r.diagnostics))
+
+
+def _markdown(r: CheckRun, _style: Style) -> str:
+    from infercost.render import markdown
+
+    return markdown.check_comment(r.result)
 
 
 def _sarif(r: CheckRun, _style: Style) -> str:
+    from infercost.render import check_sarif
     from infercost.vcs import repository_root
 
     return check_sarif.render(r.result, repository_root(r.args.options.stack))
 
 
+def _junit(r: CheckRun, _style: Style) -> str:
+    from infercost.render import check_junit
+
+    return check_junit.render(r.result)
+
+
+def _github(r: CheckRun, _style: Style) -> str:
+    from infercost.render import check_github
+
+    return check_github.render(r.result)
+
+
 VIEWS: dict[str, View[CheckRun]] = {
     "text": lambda r, style: check_text.render(r.result, style),
-    "json": lambda r, _style: dumps(check_document(r.result, r.diagnostics)),
-    "markdown": lambda r, _style: markdown.check_comment(r.result),
+    "json": _json,
+    "markdown": _markdown,
     "sarif": _sarif,
-    "junit": lambda r, _style: check_junit.render(r.result),
-    "github": lambda r, _style: check_github.render(r.result),
+    "junit": _junit,
+    "github": _github,
 }
 FORMATS = tuple(VIEWS)
 

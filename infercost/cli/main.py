@@ -19,87 +19,82 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Literal, TextIO, cast
-
-import typer
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TextIO, cast
 
 from infercost import __version__
-from infercost.app.arguments import (
-    BreakdownArgs,
-    CheckArgs,
-    ExplainArgs,
-    PlanArgs,
-    ValidateArgs,
-)
 from infercost.app.exit import ExitCode
+from infercost.cli import commandline as cl
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome, report
 from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
-from infercost.insight.sampling import Settings, check_settings
 from infercost.render.inert import InertStream
-from infercost.workspace import Change, Options
 
-app = typer.Typer(
+# Each command imports what it runs inside its function, so a command line loads only
+# its own command's modules: start-up is most of a small stack's run (bench/run.py's
+# "warm" figures), and tests/cli/test_startup.py keeps the heavy ones out.
+if TYPE_CHECKING:
+    from infercost.insight.sampling import Settings
+    from infercost.options import Options
+
+app = cl.App(
     name="infercost",
     help="Budget-as-code for AI inference: cost plans and margin gates for LLM workflows.",
-    add_completion=False,
     no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 StackArg = Annotated[
     Path | None,
-    typer.Argument(
+    cl.Argument(
         help="Stack directory (its *.hcl files). Default: every stack of the project "
         "(infercost.project.hcl), else the working directory.",
         show_default=False,
     ),
 ]
 StackNameOpt = Annotated[
-    str | None, typer.Option("--stack", help="Run only this stack of the project.")
+    str | None, cl.Option("--stack", help="Run only this stack of the project.")
 ]
 UsageScaleOpt = Annotated[
     str | None,
-    typer.Option(
+    cl.Option(
         "--usage-scale", help="Multiply every usage row's units by F (F >= 0).", metavar="F"
     ),
 ]
 UsageOpt = Annotated[
-    Path | None, typer.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")
+    Path | None, cl.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")
 ]
-VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Set a variable: NAME=VALUE.")]
+VarOpt = Annotated[list[str] | None, cl.Option("--var", help="Set a variable: NAME=VALUE.")]
 VarFileOpt = Annotated[
-    list[Path] | None, typer.Option("--var-file", help="HCL file of variable values.")
+    list[Path] | None, cl.Option("--var-file", help="HCL file of variable values.")
 ]
 PeriodOpt = Annotated[
-    str | None, typer.Option("--period", help="Usage period to use when the snapshot has several.")
+    str | None, cl.Option("--period", help="Usage period to use when the snapshot has several.")
 ]
 OutputOpt = Annotated[
     list[str] | None,
-    typer.Option("-o", "--output", help="Output format, or FORMAT=FILE; repeatable."),
+    cl.Option("-o", "--output", help="Output format, or FORMAT=FILE; repeatable."),
 ]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Write the output to FILE instead of stdout.")
+    Path | None, cl.Option("--out", help="Write the output to FILE instead of stdout.")
 ]
 NoColorOpt = Annotated[
-    bool, typer.Option("--no-color", help="Never colour the output (also: NO_COLOR).")
+    bool, cl.Option("--no-color", help="Never colour the output (also: NO_COLOR).")
 ]
 
 
 SeedOpt = Annotated[
     int | None,
-    typer.Option("--seed", help="Seed of the percentile simulation (default fixed: reproducible)."),
+    cl.Option("--seed", help="Seed of the percentile simulation (default fixed: reproducible)."),
 ]
 SamplesOpt = Annotated[
     int | None,
-    typer.Option("--samples", help="Units simulated per feature for percentiles (default 10000)."),
+    cl.Option("--samples", help="Units simulated per feature for percentiles (default 10000)."),
 ]
 
 
 def _sampling(seed: int | None, samples: int | None) -> Settings:
+    from infercost.insight.sampling import check_settings
+
     return check_settings(seed, samples)
 
 
@@ -111,15 +106,20 @@ def _options(
     period: str | None,
     usage_scale: str | None = None,
 ) -> Options:
-    from infercost.usage.scale import parse_scale
+    from infercost.options import Options
 
+    scale = None
+    if usage_scale is not None:
+        from infercost.usage.scale import parse_scale
+
+        scale = parse_scale(usage_scale)
     return Options(
         stack=stack or Path("."),
         vars=tuple(var or ()),
         var_files=tuple(var_file or ()),
         usage=usage,
         period=period,
-        usage_scale=None if usage_scale is None else parse_scale(usage_scale),
+        usage_scale=scale,
     )
 
 
@@ -144,7 +144,7 @@ def _dispatch(
     return outcome
 
 
-def _console(ctx: typer.Context, no_color: bool = False) -> Console:
+def _console(ctx: cl.Context, no_color: bool = False) -> Console:
     """The console ``main`` was given (tests pass string buffers), with --no-color applied."""
     base = ctx.obj if isinstance(ctx.obj, Console) else Console()
     return Console(base.stdout, base.stderr, base.no_color or no_color)
@@ -152,7 +152,7 @@ def _console(ctx: typer.Context, no_color: bool = False) -> Console:
 
 @app.command()
 def validate(
-    ctx: typer.Context,
+    ctx: cl.Context,
     stack: StackArg = None,
     usage: UsageOpt = None,
     var: VarOpt = None,
@@ -164,6 +164,7 @@ def validate(
     stack_name: StackNameOpt = None,
 ) -> Outcome:
     """Parse the stack and check its schema, references and (if configured) usage."""
+    from infercost.app.arguments import ValidateArgs
     from infercost.cli import validate as command
 
     args = ValidateArgs(
@@ -175,7 +176,7 @@ def validate(
 
 @app.command()
 def breakdown(
-    ctx: typer.Context,
+    ctx: cl.Context,
     stack: StackArg = None,
     usage: UsageOpt = None,
     var: VarOpt = None,
@@ -190,6 +191,7 @@ def breakdown(
     usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """Cost per unit, COGS, revenue and margin per feature, and where the money goes."""
+    from infercost.app.arguments import BreakdownArgs
     from infercost.cli import breakdown as command
 
     args = BreakdownArgs(
@@ -202,24 +204,24 @@ def breakdown(
 
 BaseOpt = Annotated[
     str | None,
-    typer.Option(
+    cl.Option(
         "--base",
         help="Git ref of the base (the stack as committed there); A...B is the merge base "
         "of A and B, as GitHub diffs a pull request.",
     ),
 ]
 BaseDirOpt = Annotated[
-    Path | None, typer.Option("--base-dir", help="Directory holding the base stack.")
+    Path | None, cl.Option("--base-dir", help="Directory holding the base stack.")
 ]
 WhatIfOpt = Annotated[
     list[Path] | None,
-    typer.Option("--what-if", help="Override file applied to the head; repeatable."),
+    cl.Option("--what-if", help="Override file applied to the head; repeatable."),
 ]
 
 
 @app.command()
 def plan(
-    ctx: typer.Context,
+    ctx: cl.Context,
     stack: StackArg = None,
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
@@ -231,7 +233,7 @@ def plan(
     output: OutputOpt = None,
     out: OutOpt = None,
     detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 2 when anything changed.")
+        bool, cl.Option("--detailed-exitcode", help="Exit 2 when anything changed.")
     ] = False,
     no_color: NoColorOpt = False,
     seed: SeedOpt = None,
@@ -240,7 +242,9 @@ def plan(
     usage_scale: UsageScaleOpt = None,
 ) -> Outcome:
     """The COGS diff between a base and the proposed configuration."""
+    from infercost.app.arguments import PlanArgs
     from infercost.cli import plan as command
+    from infercost.options import Change
 
     args = PlanArgs(
         _options(stack, usage, var, var_file, period, usage_scale),
@@ -254,20 +258,20 @@ def plan(
 
 @app.command()
 def check(
-    ctx: typer.Context,
+    ctx: cl.Context,
     stack: StackArg = None,
     base: BaseOpt = None,
     base_dir: BaseDirOpt = None,
     what_if: WhatIfOpt = None,
     policy: Annotated[
         list[str] | None,
-        typer.Option("--policy", help="Guardrail file, folder or builtin:NAME; repeatable."),
+        cl.Option("--policy", help="Guardrail file, folder or builtin:NAME; repeatable."),
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Block on existing violations too.")
+        bool, cl.Option("--strict", help="Block on existing violations too.")
     ] = False,
     soft_fail: Annotated[
-        bool, typer.Option("--soft-fail", help="Report violations but exit 0 (errors still 1).")
+        bool, cl.Option("--soft-fail", help="Report violations but exit 0 (errors still 1).")
     ] = False,
     usage: UsageOpt = None,
     var: VarOpt = None,
@@ -280,14 +284,16 @@ def check(
     usage_scale: UsageScaleOpt = None,
     records: Annotated[
         list[Path] | None,
-        typer.Option("--records", help="Request records for drift attributes; repeatable."),
+        cl.Option("--records", help="Request records for drift attributes; repeatable."),
     ] = None,
     records_from: Annotated[
-        str, typer.Option("--from", help="Format of --records: records, otel or litellm.")
+        str, cl.Option("--from", help="Format of --records: records, otel or litellm.")
     ] = "records",
 ) -> Outcome:
     """Evaluate guardrails; exit 2 when a change breaks a blocking one."""
+    from infercost.app.arguments import CheckArgs
     from infercost.cli import check as command
+    from infercost.options import Change
 
     args = CheckArgs(
         _options(stack, usage, var, var_file, period, usage_scale),
@@ -302,30 +308,30 @@ def check(
     return _dispatch("check", args, stack, stack_name, _console(ctx, no_color))
 
 
-usage_app = typer.Typer(
+usage_app = cl.App(
     name="usage",
     help="Usage from production: import request records, print the aggregation SQL.",
     no_args_is_help=True,
 )
-app.add_typer(usage_app)
+app.add_group(usage_app)
 
 
 @usage_app.command("import")
 def usage_import(
-    ctx: typer.Context,
+    ctx: cl.Context,
     paths: Annotated[
         list[Path],
-        typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
+        cl.Argument(help="[STACK] then records files (the stack defaults to .)."),
     ],
     source: Annotated[
         str,
-        typer.Option("--from", help="Source format: records, otel, litellm, aggregated, focus."),
+        cl.Option("--from", help="Source format: records, otel, litellm, aggregated, focus."),
     ],
     period: PeriodOpt = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Snapshot to write (default: the stack's usage).")
+        Path | None, cl.Option("--out", help="Snapshot to write (default: the stack's usage).")
     ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
+    engine: Annotated[str, cl.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     output: OutputOpt = None,
@@ -349,14 +355,14 @@ def usage_import(
 
 @app.command()
 def calibrate(
-    ctx: typer.Context,
+    ctx: cl.Context,
     paths: Annotated[
         list[Path],
-        typer.Argument(help="[STACK] then records files (the stack defaults to .)."),
+        cl.Argument(help="[STACK] then records files (the stack defaults to .)."),
     ],
     source: Annotated[
         str | None,
-        typer.Option(
+        cl.Option(
             "--from",
             help="Source format: records, otel or litellm (default: the records setting's).",
         ),
@@ -364,9 +370,9 @@ def calibrate(
     period: PeriodOpt = None,
     write_what_if: Annotated[
         Path | None,
-        typer.Option("--write-what-if", help="Write the observed shape as a what-if file."),
+        cl.Option("--write-what-if", help="Write the observed shape as a what-if file."),
     ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
+    engine: Annotated[str, cl.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     output: OutputOpt = None,
@@ -390,13 +396,13 @@ def calibrate(
 
 @usage_app.command("sql")
 def usage_sql(
-    ctx: typer.Context,
+    ctx: cl.Context,
     stack: StackArg = Path("."),
     dialect: Annotated[
-        str, typer.Option("--dialect", help="spark, bigquery, snowflake, trino or duckdb.")
+        str, cl.Option("--dialect", help="spark, bigquery, snowflake, trino or duckdb.")
     ] = "duckdb",
     table: Annotated[
-        str, typer.Option("--table", help="Table or view holding the record fields.")
+        str, cl.Option("--table", help="Table or view holding the record fields.")
     ] = "records",
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -411,10 +417,10 @@ def usage_sql(
 
 @app.command()
 def explain(
-    ctx: typer.Context,
+    ctx: cl.Context,
     stack_and_feature: Annotated[
         list[str],
-        typer.Argument(
+        cl.Argument(
             help="[STACK] FEATURE: a stack directory (default: the project's --stack, "
             "else .) and a feature."
         ),
@@ -424,7 +430,7 @@ def explain(
     var_file: VarFileOpt = None,
     period: PeriodOpt = None,
     swing: Annotated[
-        str, typer.Option("--swing", help="Tornado swing in percent, in (0, 100); default 20.")
+        str, cl.Option("--swing", help="Tornado swing in percent, in (0, 100); default 20.")
     ] = "20",
     output: OutputOpt = None,
     out: OutOpt = None,
@@ -434,6 +440,7 @@ def explain(
     stack_name: StackNameOpt = None,
 ) -> Outcome:
     """What drives one feature's cost per unit, its headroom and its break-even prices."""
+    from infercost.app.arguments import ExplainArgs
     from infercost.cli import explain as command
 
     stack, feature = command.split_arguments(stack_and_feature)
@@ -451,10 +458,10 @@ def explain(
 
 @app.command()
 def compare(
-    ctx: typer.Context,
+    ctx: cl.Context,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(
+        cl.Argument(
             help="[STACK] WHAT_IF.hcl...: the stack directory (optional), then what-if files.",
             show_default=False,
         ),
@@ -486,22 +493,22 @@ def compare(
 
 @app.command()
 def comment(
-    ctx: typer.Context,
+    ctx: cl.Context,
     body_file: Annotated[
         Path,
-        typer.Option("--body-file", help="Markdown body (from check -o markdown); - for stdin."),
+        cl.Option("--body-file", help="Markdown body (from check -o markdown); - for stdin."),
     ],
     repo: Annotated[
-        str | None, typer.Option("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")
+        str | None, cl.Option("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")
     ] = None,
     pr: Annotated[
-        int | None, typer.Option("--pr", help="Pull request number (default: from the event).")
+        int | None, cl.Option("--pr", help="Pull request number (default: from the event).")
     ] = None,
     tag: Annotated[
-        str | None, typer.Option("--tag", help="Keep a separate comment per tag.")
+        str | None, cl.Option("--tag", help="Keep a separate comment per tag.")
     ] = None,
     valid_at: Annotated[
-        str | None, typer.Option("--valid-at", help="ISO 8601 time the data is valid for.")
+        str | None, cl.Option("--valid-at", help="ISO 8601 time the data is valid for.")
     ] = None,
 ) -> Outcome:
     """Create or update the sticky pull-request comment (token from GITHUB_TOKEN)."""
@@ -512,14 +519,14 @@ def comment(
 
 @app.command()
 def fmt(
-    ctx: typer.Context,
+    ctx: cl.Context,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Stack directories or .hcl files (default: the current directory)."),
+        cl.Argument(help="Stack directories or .hcl files (default: the current directory)."),
     ] = None,
     check: Annotated[
         bool,
-        typer.Option("--check", help="Write nothing; list the files to format and exit 3."),
+        cl.Option("--check", help="Write nothing; list the files to format and exit 3."),
     ] = False,
 ) -> Outcome:
     """Rewrite .hcl files in the canonical layout, and print the files changed."""
@@ -530,24 +537,24 @@ def fmt(
 
 @app.command()
 def init(
-    ctx: typer.Context,
+    ctx: cl.Context,
     directory: Annotated[
-        Path | None, typer.Argument(help="Directory of the new stack (default: here).")
+        Path | None, cl.Argument(help="Directory of the new stack (default: here).")
     ] = None,
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", help="PROVIDER/MODEL to import prices for; repeatable."),
+        cl.Option("--model", help="PROVIDER/MODEL to import prices for; repeatable."),
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),
+        cl.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="The LiteLLM model_prices_and_context_window.json file."),
+        cl.Option("--file", help="The LiteLLM model_prices_and_context_window.json file."),
     ] = None,
     at: Annotated[
-        str | None, typer.Option("--at", help="Prices as of this date (YYYY-MM-DD).")
+        str | None, cl.Option("--at", help="Prices as of this date (YYYY-MM-DD).")
     ] = None,
 ) -> Outcome:
     """Start a new stack: prices imported for the models named, a workflow, a feature,
@@ -561,7 +568,7 @@ def init(
 
 
 @app.command()
-def version(ctx: typer.Context) -> Outcome:
+def version(ctx: cl.Context) -> Outcome:
     """Print the version."""
     _console(ctx).stdout.write(f"infercost {__version__}\n")
     return Outcome(ExitCode.SUCCESS)
@@ -602,17 +609,14 @@ def _main(argv: list[str] | None, console: Console) -> int:
     if not args:
         args = ["--help"]
     try:
-        returned = app(args=args, prog_name="infercost", standalone_mode=False, obj=console)
+        returned = app(args, prog_name="infercost", obj=console)
     except InfercostError as exc:
         return report(Outcome(ExitCode.ERROR, tuple(exc.diagnostics)), console)
-    except typer.Exit as exc:
+    except cl.Exit as exc:
         return int(exc.exit_code or 0)
-    except typer.TyperException as exc:  # a bad flag, an unknown command: usage errors
+    except cl.UsageError as exc:  # a bad flag, an unknown command: usage errors
         problem = Diagnostic("Invalid command line", exc.format_message())
         return report(Outcome(ExitCode.ERROR, (problem,)), console)
-    except typer.Abort:
-        console.stderr.write("Aborted.\n")
-        return int(ExitCode.ERROR)
     except KeyboardInterrupt:
         console.stderr.write("Interrupted.\n")
         return int(ExitCode.INTERRUPTED)
@@ -665,10 +669,4 @@ def run() -> None:
     sys.exit(code)
 
 
-def _register_subcommands() -> None:
-    from infercost.cli.prices import prices_app
-
-    app.add_typer(prices_app, name="prices")
-
-
-_register_subcommands()
+app.add_lazy_group("prices", "infercost.cli.prices", "prices_app")

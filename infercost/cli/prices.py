@@ -6,65 +6,54 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from infercost.app.prices import (
-    DataArgs,
-    HistoryArgs,
-    HistoryRun,
-    ImportArgs,
-    OutdatedArgs,
-    OutdatedRun,
-    UpdateArgs,
-    import_prices,
-    outdated_prices,
-    price_history,
-    update_prices,
-)
+from infercost.cli import commandline as cl
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
-from infercost.cli.output import View, parse_outputs, publish
+from infercost.cli.output import parse_outputs, publish
 from infercost.errors import InfercostError
 from infercost.render.json_encoding import dumps
-from infercost.workspace import Options
 
-prices_app = typer.Typer(
+if TYPE_CHECKING:  # the price data and its readers load only when a prices command runs
+    from infercost.app.prices import DataArgs, HistoryRun, OutdatedRun
+    from infercost.cli.output import View
+
+prices_app = cl.App(
     help="Import prices from maintained data, find and update outdated ones, read their history.",
     invoke_without_command=True,
 )
 
 
 @prices_app.callback()
-def _prices(ctx: typer.Context) -> None:
+def _prices(ctx: cl.Context) -> None:
     """``infercost prices`` alone prints its help and exits 0, as ``infercost`` does."""
     if ctx.invoked_subcommand is None:
         _console(ctx).stdout.write(ctx.get_help() + "\n")
 
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),
+    cl.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),
 ]
 FileOpt = Annotated[
     Path | None,
-    typer.Option("--file", help="The LiteLLM model_prices_and_context_window.json file."),
+    cl.Option("--file", help="The LiteLLM model_prices_and_context_window.json file."),
 ]
 AtOpt = Annotated[
-    str | None, typer.Option("--at", help="Prices as of this date (YYYY-MM-DD); default today.")
+    str | None, cl.Option("--at", help="Prices as of this date (YYYY-MM-DD); default today.")
 ]
 OutputOpt = Annotated[
-    list[str] | None, typer.Option("-o", "--output", help="Output format: text or json.")
+    list[str] | None, cl.Option("-o", "--output", help="Output format: text or json.")
 ]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the output to FILE.")]
-VarOpt = Annotated[list[str] | None, typer.Option("--var", help="Set a variable: NAME=VALUE.")]
+OutOpt = Annotated[Path | None, cl.Option("--out", help="Write the output to FILE.")]
+VarOpt = Annotated[list[str] | None, cl.Option("--var", help="Set a variable: NAME=VALUE.")]
 ItemsArg = Annotated[
     list[str] | None,
-    typer.Argument(help="[STACK] [SHEET/ITEM...]", metavar="[STACK] [ITEM]..."),
+    cl.Argument(help="[STACK] [SHEET/ITEM...]", metavar="[STACK] [ITEM]..."),
 ]
 
 
-def _console(ctx: typer.Context) -> Console:
+def _console(ctx: cl.Context) -> Console:
     return ctx.obj if isinstance(ctx.obj, Console) else Console()
 
 
@@ -82,6 +71,8 @@ def _date(text: str | None) -> date | None:
 def _data(source: str | None, file: Path | None, at: str | None, args: list[str]) -> DataArgs:
     """With ``--from litellm``, a ``.json`` file among the arguments is the data's file,
     so ``--from litellm FILE`` reads as SPEC §13 writes it."""
+    from infercost.app.prices import DataArgs
+
     if source == "litellm" and file is None:
         for arg in list(args):
             if arg.endswith(".json") or Path(arg).is_file():
@@ -101,17 +92,19 @@ def _split_stack(args: list[str]) -> tuple[Path, tuple[str, ...]]:
 # -- import -------------------------------------------------------------------------------
 @prices_app.command("import")
 def import_command(
-    ctx: typer.Context,
-    models: Annotated[list[str] | None, typer.Argument(help="PROVIDER/MODEL to import.")] = None,
+    ctx: cl.Context,
+    models: Annotated[list[str] | None, cl.Argument(help="PROVIDER/MODEL to import.")] = None,
     source: FromOpt = None,
     file: FileOpt = None,
     at: AtOpt = None,
     sheet: Annotated[
-        str | None, typer.Option("--sheet", help="Put every model in this price_sheet.")
+        str | None, cl.Option("--sheet", help="Put every model in this price_sheet.")
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the HCL to FILE.hcl.")] = None,
+    out: Annotated[Path | None, cl.Option("--out", help="Write the HCL to FILE.hcl.")] = None,
 ) -> Outcome:
     """Write price_sheet HCL with every price the data has, naming its source and date."""
+    from infercost.app.prices import ImportArgs, import_prices
+
     console = _console(ctx)
     names = list(models or ())
     data = _data(source, file, at, names)  # takes a LiteLLM file out of the names
@@ -139,7 +132,7 @@ def _outdated_views() -> dict[str, View[OutdatedRun]]:
 
 @prices_app.command("outdated")
 def outdated_command(
-    ctx: typer.Context,
+    ctx: cl.Context,
     args: ItemsArg = None,
     source: FromOpt = None,
     file: FileOpt = None,
@@ -148,10 +141,13 @@ def outdated_command(
     output: OutputOpt = None,
     out: OutOpt = None,
     detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 2 when a price differs.")
+        bool, cl.Option("--detailed-exitcode", help="Exit 2 when a price differs.")
     ] = False,
 ) -> Outcome:
     """Every declared model item compared with the data: the prices that differ."""
+    from infercost.app.prices import OutdatedArgs, outdated_prices
+    from infercost.options import Options
+
     rest = list(args or ())
     data = _data(source, file, at, rest)
     stack, items = _split_stack(rest)
@@ -170,17 +166,19 @@ def outdated_command(
 # -- update -------------------------------------------------------------------------------
 @prices_app.command("update")
 def update_command(
-    ctx: typer.Context,
+    ctx: cl.Context,
     args: ItemsArg = None,
     source: FromOpt = None,
     file: FileOpt = None,
     at: AtOpt = None,
     var: VarOpt = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+        bool, cl.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
 ) -> Outcome:
     """Rewrite the differing prices in place, keeping comments, order and layout."""
+    from infercost.app.prices import UpdateArgs, update_prices
+    from infercost.options import Options
     from infercost.render.prices_text import update_text
 
     rest = list(args or ())
@@ -206,15 +204,17 @@ def _history_views() -> dict[str, View[HistoryRun]]:
 
 @prices_app.command("history")
 def history_command(
-    ctx: typer.Context,
+    ctx: cl.Context,
     args: Annotated[
-        list[str] | None, typer.Argument(help="[STACK] [SHEET/ITEM]", metavar="[STACK] [ITEM]")
+        list[str] | None, cl.Argument(help="[STACK] [SHEET/ITEM]", metavar="[STACK] [ITEM]")
     ] = None,
-    ref: Annotated[str, typer.Option("--ref", help="Read the history of this ref.")] = "HEAD",
+    ref: Annotated[str, cl.Option("--ref", help="Read the history of this ref.")] = "HEAD",
     output: OutputOpt = None,
     out: OutOpt = None,
 ) -> Outcome:
     """Every change of every price through the stack's git history (first parent)."""
+    from infercost.app.prices import HistoryArgs, price_history
+
     stack, items = _split_stack(list(args or ()))
     if len(items) > 1:
         raise InfercostError.at(

@@ -12,28 +12,35 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from infercost.app.project import Args, Command, ProjectRun, run_project, stack_args
 from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
-from infercost.cli.output import View, publish
 from infercost.config.project import PROJECT_FILE, Project, ProjectStack, find_project, load_project
 from infercost.errors import InfercostError
-from infercost.render import project as views
 
-VIEWS: dict[str, dict[str, View[ProjectRun]]] = {
-    "validate": {"text": views.text, "json": views.json_view},
-    "breakdown": {"text": views.text, "json": views.json_view},
-    "plan": {"text": views.text, "json": views.json_view, "markdown": views.markdown_view},
-    "check": {
-        "text": views.text,
-        "json": views.json_view,
-        "markdown": views.markdown_view,
-        "sarif": views.sarif_view,
-        "junit": views.junit_view,
-        "github": views.github_view,
-    },
-}
+if TYPE_CHECKING:  # a run over a project loads every command; one stack's run does not
+    from infercost.app.project import Args, Command, ProjectRun
+    from infercost.cli.output import View
+
+
+def _views(command: Command) -> dict[str, View[ProjectRun]]:
+    from infercost.render import project as views
+
+    table: dict[str, dict[str, View[ProjectRun]]] = {
+        "validate": {"text": views.text, "json": views.json_view},
+        "breakdown": {"text": views.text, "json": views.json_view},
+        "plan": {"text": views.text, "json": views.json_view, "markdown": views.markdown_view},
+        "check": {
+            "text": views.text,
+            "json": views.json_view,
+            "markdown": views.markdown_view,
+            "sarif": views.sarif_view,
+            "junit": views.junit_view,
+            "github": views.github_view,
+        },
+    }
+    return table[command]
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,17 @@ def target(stack: Path | None, name: str | None) -> Target:
 def for_target(args: Args, where: Target) -> Args:
     """The arguments with the target's stack, and a picked stack's project inputs."""
     if where.project is not None and where.picked is not None:
+        from infercost.app.project import stack_args
+
         return stack_args(args, where.project, where.picked)
     return dataclasses.replace(args, options=dataclasses.replace(args.options, stack=where.stack))
 
 
 def run(command: Command, args: Args, console: Console, project: Project) -> Outcome:
-    views_of = VIEWS[command]
+    from infercost.app.project import run_project
+    from infercost.cli.output import publish
+
+    views_of = _views(command)
     for spec in args.outputs:  # checked before any stack runs
         if spec.format not in views_of:
             raise InfercostError.at(
@@ -91,5 +103,5 @@ def run(command: Command, args: Args, console: Console, project: Project) -> Out
                 "from " + ", ".join(views_of) + " (or pick one stack with --stack NAME).",
             )
     result = run_project(command, args, project)
-    publish(result, args.outputs, VIEWS[command], console, result.diagnostics)
+    publish(result, args.outputs, views_of, console, result.diagnostics)
     return Outcome(result.exit_code, result.diagnostics)

@@ -5,12 +5,22 @@ on a connection from :func:`connect`, so threads, memory, extension loading and 
 exact-decimal conventions are decided here once. DuckDB's DECIMAL sums never round; a
 sum that would not fit is an error, not a float. ``duckdb`` is imported lazily: a command
 that reads no usage should not pay for loading it.
+
+Since DuckDB 2 the engine is the extension module ``_duckdb`` (connections, DB-API
+cursors, exceptions), and the ``duckdb`` package adds a relational API written in
+Python on top of it. Everything here goes through SQL on a connection's ``execute``, so
+:func:`_module` loads the engine alone where it exists: the package's Python layer
+costs three times the engine's own import, which is most of a small ``check``'s wait
+for its usage (bench/run.py, "check example (warm)"). Older DuckDB has no such split
+and is imported whole.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from decimal import Decimal
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,10 +41,9 @@ def connect(*, ordered: bool = True) -> duckdb.DuckDBPyConnection:
     Extensions are never installed or loaded on demand: a path such as ``https://...``
     must not turn into network access, and the readers need only what is built in.
     ``INFERCOST_THREADS`` and ``INFERCOST_MEMORY_LIMIT`` bound the engine on shared
-    machines.
+    machines. Run SQL with ``execute``: with DuckDB 2 the connection is the engine's own
+    object, without the ``duckdb`` package's Python methods (``sql``, ``read_csv``, ...).
     """
-    import duckdb
-
     threads = int(os.environ.get("INFERCOST_THREADS", "0") or 0) or (os.cpu_count() or 1)
     config: dict[str, str | bool | int | float | list[str]] = {
         "threads": max(1, min(threads, 8)),
@@ -45,7 +54,7 @@ def connect(*, ordered: bool = True) -> duckdb.DuckDBPyConnection:
     limit = os.environ.get("INFERCOST_MEMORY_LIMIT")
     if limit:
         config["memory_limit"] = limit
-    con = duckdb.connect(":memory:", config=config)
+    con: duckdb.DuckDBPyConnection = _module().connect(":memory:", config=config)
     # Output is the CLI's alone: never a progress bar on the terminal.
     con.execute("SET enable_progress_bar = false")
     return con
@@ -53,16 +62,25 @@ def connect(*, ordered: bool = True) -> duckdb.DuckDBPyConnection:
 
 def engine_errors() -> tuple[type[BaseException], ...]:
     """The exceptions a query can raise (for ``except``), imported only when needed."""
-    import duckdb
-
-    return (duckdb.Error,)
+    return (_module().Error,)
 
 
 def out_of_range() -> tuple[type[BaseException], ...]:
     """Raised when an exact DECIMAL value or result would need more than 38 digits."""
-    import duckdb
+    module = _module()
+    return (module.OutOfRangeException, module.ConversionException)
 
-    return (duckdb.OutOfRangeException, duckdb.ConversionException)
+
+def _module() -> ModuleType:
+    """DuckDB's engine: ``_duckdb`` (DuckDB 2+), else the ``duckdb`` package.
+
+    The classes are the same objects either way (``duckdb`` re-exports them), so an
+    ``except duckdb.Error`` anywhere still catches what these connections raise.
+    """
+    try:
+        return importlib.import_module("_duckdb")
+    except ImportError:  # DuckDB 1.x: the package is the engine
+        return importlib.import_module("duckdb")
 
 
 def decimal_type(scale: int) -> str:

@@ -164,7 +164,7 @@ def tabular(
     else:
         reader = "read_json({}, format = 'newline_delimited', filename = '_file'{})"
     try:
-        described = con.sql(f"DESCRIBE SELECT * FROM {reader.format(paths, extra)}").fetchall()
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader.format(paths, extra)}").fetchall()
     except Exception as exc:  # duckdb reports unreadable files in its own error type
         raise _read_error(files, exc) from None
     columns = {row[0]: str(row[1]) for row in described if row[0] not in ("_file",)}
@@ -215,7 +215,7 @@ def _time_type(con: Any, relation: str, column: str, generic: bool) -> tuple[str
         f"count(*) FILTER (WHERE regexp_full_match({q(column)}, {lit(pattern)}))"
         for pattern, _ in PLAIN_TIMES
     )
-    sample = con.sql(
+    sample = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE regexp_full_match(trim({q(column)}), "
         f"'[0-9]+(\\.[0-9]*)?')), {plain} FROM (SELECT {q(column)} FROM {relation} "
         f"WHERE {q(column)} IS NOT NULL LIMIT 1000)"
