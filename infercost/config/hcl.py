@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import gc
 import os
+import stat
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -75,27 +76,45 @@ _READABLE_TERMINALS = {
 }
 
 
-def _cache_file() -> str:
-    """Where the compiled grammar lives: a user-writable place, never site-packages."""
+def _cache_file() -> str | bool:
+    """Where the compiled grammar lives: a user-writable place, never site-packages.
+
+    lark's cache is a pickle, and loading a pickle runs code: a directory or file another
+    user could have written (a pre-created ``/tmp/infercost-UID``) is never read. Without
+    a safe place the grammar is built in memory, which is only slower."""
     import hcl2
     import lark
 
     version = getattr(hcl2, "__version__", "x")
     tag = f"hcl2-{version}-lark-{lark.__version__}-nopos.grammar"
+    uid = getattr(os, "getuid", lambda: None)()
     candidates = []
     if env := os.environ.get("INFERCOST_CACHE_DIR"):
         candidates.append(Path(env))
     xdg = os.environ.get("XDG_CACHE_HOME")
     candidates.append(Path(xdg) / "infercost" if xdg else Path.home() / ".cache" / "infercost")
-    candidates.append(Path(tempfile.gettempdir()) / f"infercost-{os.getuid()}")
+    candidates.append(Path(tempfile.gettempdir()) / f"infercost-{uid if uid is not None else 'u'}")
     for directory in candidates:
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            if os.access(directory, os.W_OK) or (directory / tag).exists():
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if _owned(directory, uid) and _owned(directory / tag, uid, missing_ok=True):
                 return str(directory / tag)
         except OSError:
             continue
-    return str(Path(tempfile.gettempdir()) / tag)
+    return False
+
+
+def _owned(path: Path, uid: int | None, *, missing_ok: bool = False) -> bool:
+    """Ours alone: owned by this user and writable by no one else (no symlink)."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return missing_ok
+    if stat.S_ISLNK(st.st_mode):
+        return False
+    if uid is None:  # no POSIX owners (Windows): the user's own cache directory
+        return True
+    return st.st_uid == uid and not st.st_mode & 0o022
 
 
 @functools.cache

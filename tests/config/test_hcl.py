@@ -264,3 +264,28 @@ def test_cache_file_follows_the_environment(tmp_path: Path, monkeypatch) -> None
 
     monkeypatch.setenv("INFERCOST_CACHE_DIR", str(tmp_path / "here"))
     assert Path(_cache_file()).parent == tmp_path / "here"
+
+
+def test_a_cache_others_could_write_is_never_loaded(tmp_path: Path, monkeypatch) -> None:
+    """lark's cache is a pickle: loading one another user wrote would run their code."""
+    from infercost.config.hcl import _cache_file
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    own = tmp_path / "own"
+    monkeypatch.setenv("INFERCOST_CACHE_DIR", str(shared))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(own))
+    assert Path(_cache_file()).parent == own / "infercost"  # the shared one is skipped
+    assert (own / "infercost").stat().st_mode & 0o777 == 0o700
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    monkeypatch.setenv("INFERCOST_CACHE_DIR", str(mine))
+    planted = Path(_cache_file())
+    planted.symlink_to(tmp_path / "elsewhere")  # a link planted where the cache goes
+    assert Path(_cache_file()).parent == own / "infercost"
+    planted.unlink()
+    planted.write_bytes(b"x")
+    planted.chmod(0o666)
+    assert Path(_cache_file()).parent == own / "infercost"
