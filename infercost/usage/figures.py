@@ -189,24 +189,27 @@ def _in_engine(
     # compares that with revenue; a sum past 38 digits falls back to doing both here.
     exact = "cogs + coalesce(carried.part, 0)"
     total = f", {text(exact, max(scale, 18))}, {exact} > revenue" if shares else ""
-    query = (
-        f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
-        f"{allocation}"
-        "priced AS (SELECT u.customer, u.subscription, "
-        f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
-        f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
-        f"{decimal_type(rscale)}) AS revenue "
-        f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
-        "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
-        f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
-        f"cogs > revenue{carried}{{total}} FROM priced{joined} ORDER BY customer"
-    )
+
+    def query(total: str) -> str:
+        return (
+            f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
+            f"{allocation}"
+            "priced AS (SELECT u.customer, u.subscription, "
+            f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
+            f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
+            f"{decimal_type(rscale)}) AS revenue "
+            f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
+            "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
+            f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
+            f"cogs > revenue{carried}{total} FROM priced{joined} ORDER BY customer"
+        )
+
     try:
-        found = snap.con.execute(query.format(total=total)).fetchall()
+        found = snap.con.execute(query(total)).fetchall()
     except engine.out_of_range():
         if not total:
             raise
-        found, total = snap.con.execute(query.format(total="")).fetchall(), ""
+        found, total = snap.con.execute(query("")).fetchall(), ""
     if not found:
         return CustomerRows([], [], [], [], [])
     columns = [list(c) for c in zip(*found, strict=True)]

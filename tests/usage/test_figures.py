@@ -244,3 +244,15 @@ def test_shares_of_large_and_small_totals_split_alike(tmp_path: Path) -> None:
         quanta = 1000_000000000000000001 * int(first) // int(total)  # floor, in 10^-18
         acme = Decimal(quanta).scaleb(-18)
         assert rows_.allocated == [acme, WIDE.subtract(share, acme)]
+
+
+def test_names_with_braces_and_quotes_are_only_data(tmp_path: Path) -> None:
+    name = "ch{total}at's"
+    data = [("acme", name, Decimal("2")), ("gamma", name, Decimal("1"))]
+    snap = read_snapshot(write(tmp_path, data))
+    cpu, rpu = {name: Decimal("0.5")}, {name: Decimal(0)}
+    rows_ = figures._in_engine(snap, cpu, rpu, {"pro": Decimal(1)}, {name: Decimal(3)},
+                               {name: Decimal(3)})  # fmt: skip
+    # acme: 2 · 0.5 + 3 · 2/3 = 3; gamma, the last id: 1 · 0.5 + the rest, 1 = 1.5
+    assert (rows_.ids, rows_.cogs, rows_.allocated) == (
+        ["acme", "gamma"], [Decimal(3), Decimal("1.5")], [Decimal(2), Decimal(1)])  # fmt: skip
