@@ -75,36 +75,82 @@ def _strings(values: Sequence[str]) -> list[str] | None:
     return [f'"{v}"' for v in values]
 
 
+# Customers written per chunk: the texts of a chunk's values are short-lived, so the
+# document's text is the only large thing built (a whole column of texts at once would
+# add about half of it again to the peak memory).
+CHUNK = 16384
+# Stands for the customers in the rest of the document while orjson writes it; a NUL
+# can only be there raw when put there (in any string it is written \u0000).
+_MARK = "\x00customers\x00"
+
+
 def customers_text(customers: Mapping[str, Any]) -> str | None:
     """The ``customers`` array as JSON text, or None when the table is not kept as
     columns or an id needs escaping (the general writer then writes the objects)."""
+    chunks = customer_chunks(customers)
+    return None if chunks is None else "".join(chunks)
+
+
+def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
+    """:func:`customers_text` in pieces that join into it."""
     columns = getattr(customers, "columns", None)
     if columns is None:
         return None
     ids, subscriptions, cogs, revenue, margins, underwater = columns()
     if not ids:
-        return "[]"
+        return ["[]"]
     variable, allocated, contribution = customers.whole_bill_columns()  # type: ignore[attr-defined]
-    id_texts = _strings(ids)
     names = sorted(set(subscriptions))
     name_texts = _strings(names)
-    if id_texts is None or name_texts is None:
+    if name_texts is None or _SPECIAL.search("".join(ids)) is not None:
         return None
     by_name = dict(zip(names, name_texts, strict=True))
+    chunks = []
+    for start in range(0, len(ids), CHUNK):
+        part = slice(start, start + CHUNK)
+        chunks.append(
+            _chunk(
+                ids[part],
+                [by_name[name] for name in subscriptions[part]],
+                cogs[part],
+                revenue[part],
+                margins[part],
+                None if variable is cogs else variable[part],
+                None if variable is cogs else allocated[part],
+                None if contribution is margins else contribution[part],
+                underwater[part],
+            )
+        )
+    chunks[0] = _OPEN + chunks[0].removeprefix(_BEFORE[0])
+    chunks.append(_CLOSE)
+    return chunks
+
+
+def _chunk(
+    ids: list[str],
+    subscriptions: list[str],
+    cogs: list[Decimal],
+    revenue: list[Decimal],
+    margins: list[Decimal | None],
+    variable: list[Decimal] | None,
+    allocated: list[Decimal] | None,
+    contribution: list[Decimal | None] | None,
+    underwater: list[bool],
+) -> str:
+    """Customers one after another, each opened by ``_BEFORE[0]``; a column that is None
+    is the same as the one it stands for (no shared cost: variable COGS are the COGS,
+    allocated COGS 0, contribution margins the margins)."""
     cogs_texts = number_texts(cogs)
     margin_texts = number_texts(margins)
-    # Without shared costs the whole-bill columns are the same lists: written once.
-    variable_texts = cogs_texts if variable is cogs else number_texts(variable)
-    contribution_texts = margin_texts if contribution is margins else number_texts(contribution)
     columns = (
-        id_texts,
-        [by_name[name] for name in subscriptions],
+        [f'"{v}"' for v in ids],
+        subscriptions,
         cogs_texts,
         number_texts(revenue),
         margin_texts,
-        variable_texts,
-        ["0"] * len(ids) if variable is cogs else number_texts(allocated),
-        contribution_texts,
+        cogs_texts if variable is None else number_texts(variable),
+        ["0"] * len(ids) if allocated is None else number_texts(allocated),
+        margin_texts if contribution is None else number_texts(contribution),
         ["true" if u else "false" for u in underwater],
     )
     # Every piece in order, set a column at a time: one join instead of a format each.
@@ -113,21 +159,28 @@ def customers_text(customers: Mapping[str, Any]) -> str | None:
     for k, (before, column) in enumerate(zip(_BEFORE, columns, strict=True)):
         pieces[2 * k :: width] = [before] * len(ids)
         pieces[2 * k + 1 :: width] = column
-    pieces[0] = _OPEN
-    pieces.append(_CLOSE)
     return "".join(pieces)
 
 
 def breakdown_json(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> str:
     """The breakdown document as JSON text, exactly as ``dumps(breakdown_document(...))``
-    writes it, with the customers written by :func:`customers_text`."""
+    writes it, with the customers written by :func:`customer_chunks`.
+
+    The rest of the document is written by orjson around a mark, and the customers'
+    text joined in its place: handing orjson the customers as one fragment would copy
+    the largest part of the document twice more (into its output, then into a str).
+    """
     diagnostics = tuple(diagnostics)
-    text = customers_text(b.customers)
-    if text is not None:
+    chunks = customer_chunks(b.customers)
+    if chunks is not None:
         import orjson
 
         try:
-            return dumps(breakdown_document(b, diagnostics, customers=orjson.Fragment(text)))
+            text = dumps(breakdown_document(b, diagnostics, customers=orjson.Fragment(_MARK)))
         except TypeError:  # a document only the reference encoder writes: it writes all
             pass
+        else:
+            head, mark, tail = text.partition(_MARK)
+            if mark:
+                return "".join([head, *chunks, tail])
     return dumps(breakdown_document(b, diagnostics))

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infercost.cost.breakdown import Breakdown, compute
+from infercost.render import customers_json
 from infercost.render.customers_json import breakdown_json, customers_text, number_texts
 from infercost.render.documents import breakdown_document
 from infercost.render.json_encoding import dumps, number
@@ -140,3 +141,11 @@ numbers = st.decimals(allow_nan=False, allow_infinity=False) | st.builds(
 @given(st.lists(st.none() | numbers, max_size=30))
 def test_number_texts_is_number(values: list[D | None]) -> None:
     assert number_texts(values) == ["null" if v is None else number(v) for v in values]
+
+
+def test_written_in_chunks(tmp_path: Path, monkeypatch) -> None:
+    b = breakdown(tmp_path, extra=SHARED)
+    whole = breakdown_json(b)
+    for size in (1, 2, 4, 5):  # 5 customers: chunks that divide them and that do not
+        monkeypatch.setattr(customers_json, "CHUNK", size)
+        assert breakdown_json(b) == whole == general(b)
