@@ -94,7 +94,7 @@ def main() -> None:
         stack_b = load_stack(Options(stack=shared))
         snapshot = load_usage([stack_a], Options(stack=plain))
         assert snapshot is not None
-        print(f"large stack: {len(stack_a.features)} features, {len(snapshot.customers):,} "
+        print(f"large stack: {len(stack_a.features)} features, {len(snapshot.customer_ids()):,} "
               f"customers; B adds {len(stack_b.shared_costs)} shared costs")  # fmt: skip
 
         def full(stack_dir: Path) -> Callable[[], object]:

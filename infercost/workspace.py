@@ -8,7 +8,9 @@ a base read from git exists nowhere on disk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,8 +83,61 @@ def usage_path(stack: Stack, options: Options) -> Path | None:
     return None
 
 
-def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True) -> Snapshot | None:
-    """The head's snapshot, checked against the features declared on any side."""
+class EarlyUsage:
+    """The snapshot named on the command line, read in a thread while the stack is parsed.
+
+    The engine reads and groups the file with the interpreter's lock released, so on a
+    large snapshot the two overlap instead of following each other. Whatever the read
+    raises is raised again by :meth:`snapshot`, where :func:`load_usage` would have read
+    the file, so errors come in the same order as without it (a bad stack first).
+    """
+
+    def __init__(self, path: Path, period: str | None) -> None:
+        self.path = path
+        self._period = period
+        self._snapshot: Snapshot | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, name="infercost-usage")
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            refuse_special(self.path, "usage snapshot")  # a pipe would never end
+            self._snapshot = read_snapshot(self.path, self._period)
+        except BaseException as exc:  # raised again in the caller's thread
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def snapshot(self) -> Snapshot:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._snapshot is not None
+        return self._snapshot
+
+
+@contextmanager
+def usage_read_early(options: Options) -> Iterator[EarlyUsage | None]:
+    """Start reading ``--usage`` now (None without one); the read is always waited for,
+    so no engine query outlives the command, even one that ends in an error."""
+    early = EarlyUsage(options.usage, options.period) if options.usage is not None else None
+    try:
+        yield early
+    finally:
+        if early is not None:
+            early.join()
+
+
+def load_usage(
+    stacks: Sequence[Stack],
+    options: Options,
+    required: bool = True,
+    early: EarlyUsage | None = None,
+) -> Snapshot | None:
+    """The head's snapshot, checked against the features declared on any side
+    (``early``: the same file, already being read)."""
     head = stacks[-1]
     path = usage_path(head, options)
     if path is None:
@@ -102,8 +157,11 @@ def load_usage(stacks: Sequence[Stack], options: Options, required: bool = True)
                 context="infercost",
             )
         )
-    refuse_special(path, "usage snapshot")  # a pipe or /proc file would never end
-    snapshot = read_snapshot(path, options.period)
+    if early is not None and early.path == path:
+        snapshot = early.snapshot()
+    else:
+        refuse_special(path, "usage snapshot")  # a pipe or /proc file would never end
+        snapshot = read_snapshot(path, options.period)
     features = {f for st in stacks for f in st.features}
     subscriptions = {sub for st in stacks for sub in st.subscriptions}
     check_names(snapshot, features, subscriptions)

@@ -11,7 +11,7 @@ from infercost.cost.breakdown import Breakdown, compute
 from infercost.errors import Diagnostic
 from infercost.insight.report import attach
 from infercost.model import Stack
-from infercost.workspace import load_stack, load_usage
+from infercost.workspace import load_stack, load_usage, usage_read_early
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,9 @@ class BreakdownRun:
 
 def breakdown(args: BreakdownArgs) -> BreakdownRun:
     run = Run()
-    with run.working():
+    with run.working(), usage_read_early(args.options) as early:
         stack = load_stack(args.options, sources=run.sources)
-        snapshot = load_usage([stack], args.options)
+        snapshot = load_usage([stack], args.options, early=early)
         assert snapshot is not None
         result = attach(stack, compute(stack, snapshot), args.sampling)
         run.diagnostics.append(result.warnings)

@@ -141,12 +141,16 @@ def customer_fields(customers: Mapping[str, CustomerResult]) -> list[dict[str, A
     ]
 
 
-def breakdown_document(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> dict[str, Any]:
+def breakdown_document(
+    b: Breakdown, diagnostics: Iterable[Diagnostic] = (), *, customers: Any = None
+) -> dict[str, Any]:
+    """``customers``, when given, stands for the customer objects (the JSON writer's
+    pre-written text of them: :mod:`infercost.render.customers_json`)."""
     return {
         **header(b.currency, b.period, b.usage_period),
         "features": [feature_document(f) for _, f in sorted(b.features.items())],
         "subscriptions": [subscription_fields(s) for _, s in sorted(b.subscriptions.items())],
-        "customers": customer_fields(b.customers),
+        "customers": customer_fields(b.customers) if customers is None else customers,
         "shared_costs": shared_cost_fields(b),
         "totals": totals_fields(b.totals),
         "diagnostics": diagnostics_fields(diagnostics),

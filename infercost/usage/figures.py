@@ -185,18 +185,31 @@ def _in_engine(
 
     shares, units_by_feature = shares or {}, units_by_feature or {}
     allocation, carried, joined = _allocation_sql(snap, shares, units_by_feature)
-    found = snap.con.execute(
-        f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
-        f"{allocation}"
-        "priced AS (SELECT u.customer, u.subscription, "
-        f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
-        f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
-        f"{decimal_type(rscale)}) AS revenue "
-        f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
-        "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
-        f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
-        f"cogs > revenue{carried} FROM priced{joined} ORDER BY customer"
-    ).fetchall()
+    # With shares, the engine also adds each customer's part to the exact COGS and
+    # compares that with revenue; a sum past 38 digits falls back to doing both here.
+    exact = "cogs + coalesce(carried.part, 0)"
+    total = f", {text(exact, max(scale, 18))}, {exact} > revenue" if shares else ""
+
+    def query(total: str) -> str:
+        return (
+            f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
+            f"{allocation}"
+            "priced AS (SELECT u.customer, u.subscription, "
+            f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
+            f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
+            f"{decimal_type(rscale)}) AS revenue "
+            f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
+            "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
+            f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
+            f"cogs > revenue{carried}{total} FROM priced{joined} ORDER BY customer"
+        )
+
+    try:
+        found = snap.con.execute(query(total)).fetchall()
+    except engine.out_of_range():
+        if not total:
+            raise
+        found, total = snap.con.execute(query("")).fetchall(), ""
     if not found:
         return CustomerRows([], [], [], [], [])
     columns = [list(c) for c in zip(*found, strict=True)]
@@ -210,26 +223,43 @@ def _in_engine(
             [create(v) for v in revenue],
             underwater,
         )
-    # Quanta of 10^-18 carried by each customer (NULL: none): the exact total COGS and
-    # its comparison with revenue are made here, from the exact texts.
-    out = CustomerRows(ids, subscriptions, [], [create(v) for v in revenue], [], [], [])
+    variable = [create(v) for v in cogs]
     zero = Decimal(0)
-    for variable, income, under, quanta in zip(cogs, revenue, underwater, columns[5], strict=True):
-        if quanta is None or quanta == "0":
-            value = create(variable)
+    # Quanta of 10^-18 carried by each customer (NULL: none).
+    allocated = [zero if q is None or q == "0" else Decimal(f"{q}E-18") for q in columns[5]]
+    if total:
+        # COGS: the engine's exact sum of variable and allocated, rounded once here.
+        totals, over = columns[6], columns[7]
+        return CustomerRows(
+            ids,
+            subscriptions,
+            [create(t) if a else v for v, a, t in zip(variable, allocated, totals, strict=True)],
+            [create(v) for v in revenue],
+            [o if a else u for u, a, o in zip(underwater, allocated, over, strict=True)],
+            variable,
+            allocated,
+        )
+    # The exact total COGS and its comparison with revenue, made here from exact texts.
+    out = CustomerRows(ids, subscriptions, [], [create(v) for v in revenue], [], variable,
+                       allocated)  # fmt: skip
+    for text_, income, under, part, value in zip(
+        cogs, revenue, underwater, allocated, variable, strict=True
+    ):
+        if not part:
             out.cogs.append(value)
-            out.variable.append(value)
-            out.allocated.append(zero)
             out.underwater.append(under)
             continue
-        exact_variable = Decimal(variable)
-        part = Decimal(f"{quanta}E-18")
-        total = _EXACT.add(exact_variable, part)
-        out.cogs.append(CONTEXT.plus(total))
-        out.variable.append(create(variable))
-        out.allocated.append(part)
-        out.underwater.append(total > Decimal(income))
+        exact_total = _EXACT.add(Decimal(text_), part)
+        out.cogs.append(CONTEXT.plus(exact_total))
+        out.underwater.append(exact_total > Decimal(income))
     return out
+
+
+# Below these, a customer's quanta floor(P·n / N) are computed as r·n + floor(m·n / N)
+# (r, m: quotient and remainder of P by N) with m·n in 64 bits: 128-bit division is
+# the costliest step of the split.
+_SMALL_TOTAL = 2**31
+_SMALL_UNITS = 2**32
 
 
 def _allocation_sql(
@@ -245,27 +275,36 @@ def _allocation_sql(
     """
     if not shares:
         return "", "", ""
-    scale = 10**snap.scale
     rows = []
     for feature, part in shares.items():
         if scale_of(part) > 18:
             raise engine.out_of_range()[0]("a part finer than 10^-18")
-        quanta = int(part.scaleb(18, _EXACT))
-        total = int(units_by_feature[feature].scaleb(snap.scale, _EXACT))
-        rows.append(f"({string(feature)}, CAST('{quanta}' AS HUGEINT), CAST('{total}' AS HUGEINT))")
+        p = int(part.scaleb(18, _EXACT))
+        q = int(units_by_feature[feature].scaleb(snap.scale, _EXACT))
+        r, m, small = (p // q, p % q, str(q)) if p >= 0 and 0 < q < _SMALL_TOTAL else (0, 0, "NULL")
+        rows.append(
+            f"({string(feature)}, CAST('{p}' AS HUGEINT), CAST('{q}' AS HUGEINT), "
+            f"CAST('{r}' AS HUGEINT), CAST({m} AS BIGINT), CAST({small} AS BIGINT))"
+        )
     allocation = (
-        f"a(feature, p, q) AS (VALUES {', '.join(rows)}), "
-        "cut AS (SELECT u.customer, u.feature, a.p, "
-        f"a.p * CAST(u.units * {scale} AS HUGEINT) // a.q AS part "
+        f"a(feature, p, q, r, m, small) AS (VALUES {', '.join(rows)}), "
+        "cut AS (SELECT customer, feature, p, "
+        f"CASE WHEN small IS NOT NULL AND n < {_SMALL_UNITS} "
+        "THEN r * n + m * CAST(n AS BIGINT) // small ELSE p * n // q END AS part "
+        "FROM (SELECT u.customer, u.feature, a.*, "
+        f"CAST(u.units * {10**snap.scale} AS HUGEINT) AS n "
         f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
-        "JOIN a ON u.feature = a.feature WHERE u.units > 0), "
-        "ranked AS (SELECT customer, part + CASE WHEN row_number() OVER (PARTITION BY feature "
-        "ORDER BY customer DESC) = 1 THEN p - sum(part) OVER (PARTITION BY feature) "
-        "ELSE 0 END AS part FROM cut), "
-        "carried AS (SELECT customer, CAST(sum(part) AS VARCHAR) AS quanta FROM ranked "
-        "GROUP BY customer), "
+        "JOIN a ON u.feature = a.feature WHERE u.units > 0)), "
+        # The remainder of each feature's part goes to its last customer in id order:
+        # one grouping per feature, no sorted window over every (customer, feature).
+        "rest AS (SELECT max(customer) AS customer, any_value(p) - sum(part) AS part "
+        "FROM cut GROUP BY feature), "
+        "summed AS (SELECT customer, sum(part) AS quanta FROM (SELECT customer, part "
+        "FROM cut UNION ALL SELECT customer, part FROM rest) GROUP BY customer), "
+        "carried AS (SELECT customer, quanta, CAST(quanta AS DECIMAL(38,0)) "
+        "* CAST('0.000000000000000001' AS DECIMAL(38,18)) AS part FROM summed), "
     )
-    return allocation, ", carried.quanta", " LEFT JOIN carried USING (customer)"
+    return allocation, ", CAST(carried.quanta AS VARCHAR)", " LEFT JOIN carried USING (customer)"
 
 
 def _in_python(

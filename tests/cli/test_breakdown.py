@@ -107,6 +107,24 @@ def test_errors_go_to_stderr_even_with_json(write_stack) -> None:
     assert "on stack/extra.hcl line 1:" in err
 
 
+def test_a_bad_stack_is_reported_before_its_usage(write_stack) -> None:
+    """The usage named on the command line is read while the stack is parsed; a bad
+    stack is still the one error, and a bad usage file the error of a good stack."""
+    stack = write_stack({"extra.hcl": "widget {}\n"}, base=True)
+    Path("usage.csv").write_text("feature,units\nchat,-1\n", encoding="utf-8")
+    code, out, err = run_cli(["breakdown", str(stack), "--usage", "usage.csv", "-o", "json"])
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: Unsupported block type\n")
+    assert "usage" not in err.lower()
+    Path(stack, "extra.hcl").unlink()
+    code, out, err = run_cli(["breakdown", str(stack), "--usage", "usage.csv", "-o", "json"])
+    assert (code, out) == (1, "")
+    assert "usage.csv" in err and "row 1" in err
+    code, out, err = run_cli(["breakdown", str(stack), "--usage", "missing.csv"])
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: Usage file not found\n")
+
+
 def test_small_stack_text(write_stack) -> None:
     stack = write_stack({}, base=True)
     Path("usage.csv").write_text(USAGE, encoding="utf-8")

@@ -205,3 +205,54 @@ def test_shared_costs_split_over_customers_as_the_rule_says(
     if carriers:
         for i, cid in enumerate(rows_.ids):
             assert rows_.cogs[i] == ROUND.plus(WIDE.add(rows_.variable[i], parts[cid]))
+
+
+def test_shared_parts_added_past_38_digits_are_added_exactly_in_python(tmp_path: Path) -> None:
+    """A cost per unit with 30 digits after the point leaves the COGS 7 whole digits; a
+    part of 10^9 does not fit beside them, so the sum is made from the exact texts."""
+    data = [("acme", "chat", Decimal("3")), ("gamma", "chat", Decimal("1")),
+            ("beta", "chat", Decimal("2"))]  # fmt: skip
+    snap = read_snapshot(write(tmp_path, data))
+    cpu = {"chat": Decimal("0.123456789012345678901234567891"), "search": Decimal(0)}
+    rpu = {"chat": Decimal(0), "search": Decimal(0)}
+    prices = {"pro": Decimal(29)}  # beta (team) is not counted
+    for share in (Decimal("4"), Decimal("1000000000")):  # fits beside the COGS; does not
+        carriers, units = {"chat": share}, {"chat": Decimal(4)}
+        rows_ = figures._in_engine(snap, cpu, rpu, prices, carriers, units)
+        assert rows_ == figures._in_python(snap, cpu, rpu, prices, carriers, units)
+        # acme (pro) carries 3/4 of the share; gamma, last in id order, the rest: 1/4.
+        assert rows_.ids == ["acme", "gamma"]
+        assert rows_.allocated == [share * 3 / 4, share / 4]
+        exact = WIDE.add(WIDE.multiply(Decimal(3), cpu["chat"]), share * 3 / 4)
+        assert rows_.cogs[0] == ROUND.plus(exact)
+        assert rows_.underwater == [share * 3 / 4 > 29, share / 4 > 29]
+
+
+def test_shares_of_large_and_small_totals_split_alike(tmp_path: Path) -> None:
+    """Units adding up to 2^31 or more take the 128-bit division, fewer the 64-bit one:
+    both give the rule's parts (rounded down to 10^-18, the rest to the last id)."""
+    for total in (Decimal(2**31 - 1), Decimal(2**31), Decimal(2**40 + 7)):
+        first = total // 3
+        data = [("acme", "chat", first), ("gamma", "chat", total - first)]
+        snap = read_snapshot(write(tmp_path, data))
+        cpu = {"chat": Decimal("0.01"), "search": Decimal(0)}
+        rpu = {"chat": Decimal(0), "search": Decimal(0)}
+        share = Decimal("1000.000000000000000001")
+        rows_ = figures._in_engine(
+            snap, cpu, rpu, {"pro": Decimal(1)}, {"chat": share}, {"chat": total}
+        )
+        quanta = 1000_000000000000000001 * int(first) // int(total)  # floor, in 10^-18
+        acme = Decimal(quanta).scaleb(-18)
+        assert rows_.allocated == [acme, WIDE.subtract(share, acme)]
+
+
+def test_names_with_braces_and_quotes_are_only_data(tmp_path: Path) -> None:
+    name = "ch{total}at's"
+    data = [("acme", name, Decimal("2")), ("gamma", name, Decimal("1"))]
+    snap = read_snapshot(write(tmp_path, data))
+    cpu, rpu = {name: Decimal("0.5")}, {name: Decimal(0)}
+    rows_ = figures._in_engine(snap, cpu, rpu, {"pro": Decimal(1)}, {name: Decimal(3)},
+                               {name: Decimal(3)})  # fmt: skip
+    # acme: 2 · 0.5 + 3 · 2/3 = 3; gamma, the last id: 1 · 0.5 + the rest, 1 = 1.5
+    assert (rows_.ids, rows_.cogs, rows_.allocated) == (
+        ["acme", "gamma"], [Decimal(3), Decimal("1.5")], [Decimal(2), Decimal(1)])  # fmt: skip

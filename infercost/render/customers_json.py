@@ -1,0 +1,186 @@
+"""The ``customers`` array of a breakdown document, written as JSON text in one pass.
+
+A breakdown of 250,000 customers holds over two million values; handing each Decimal to
+the JSON writer one call at a time costs more than the writer itself. Here the columns of
+the breakdown's customer table are turned into text a column at a time (one ``str`` per
+value, one regular-expression scan per column for the few values whose text is not
+already the plain notation of SPEC §10), and each customer object is one string format.
+The text is byte for byte what :func:`infercost.render.json_encoding.dumps` writes for
+the same objects at the same place in the document (the value of a top-level key,
+indented by two spaces); ``tests/render/test_customers_json.py`` holds it to that.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from itertools import accumulate
+from typing import Any
+
+from infercost.cost.breakdown import Breakdown
+from infercost.errors import Diagnostic
+from infercost.render.documents import breakdown_document
+from infercost.render.json_encoding import dumps, number
+
+# Values whose ``str`` may not be their JSON text, found in a column's text joined by
+# line breaks (with one before and after): anything but digits, point and sign (an
+# exponent, None), a negative zero, or more significant digits than the engine's 28 go
+# through ``number`` one by one; a trailing zero after the point is stripped. Simple
+# scans are several times faster than one with alternatives.
+_ODD = (
+    re.compile(r"[^-.0-9\n]"),
+    re.compile(r"\n-0\n"),
+    re.compile(r"\n-?(?:0\.0*)?[1-9](?:[0-9]{28}|[0-9.]{29})"),
+)
+_TRAILING_ZERO = re.compile(r"\.[0-9]*0\n")
+# An id or subscription that must be escaped, or that orjson refuses (a lone surrogate).
+_SPECIAL = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')
+
+# What comes before each of a customer's values, in ``customer_fields`` order.
+_FIELDS = ("id", "subscription", "cogs", "revenue", "margin", "variable_cogs",
+           "allocated_cogs", "contribution_margin", "underwater")  # fmt: skip
+_BEFORE = [f',\n      "{name}": ' for name in _FIELDS]
+_BEFORE[0] = '\n    },\n    {\n      "id": '
+_OPEN = '[\n    {\n      "id": '
+_CLOSE = "\n    }\n  ]"
+
+
+def number_texts(values: Sequence[Decimal | None]) -> list[str]:
+    """The JSON text of each value (``null`` for None), exactly as ``dumps`` writes it."""
+    texts = [str(v) for v in values]
+    joined = "\n" + "\n".join(texts) + "\n"
+    trailing = [m.start() for m in _TRAILING_ZERO.finditer(joined)]
+    odd = [m.start() + 1 for pattern in _ODD for m in pattern.finditer(joined)]
+    if not trailing and not odd:
+        return texts
+    # Line i starts at starts[i] in ``joined``.
+    starts = list(accumulate((len(t) + 1 for t in texts), initial=1))
+    for at in trailing:  # plain notation without exponent: strip the zeros, as ``plain``
+        i = bisect_right(starts, at) - 1
+        text = texts[i].rstrip("0").rstrip(".")
+        texts[i] = text if text not in ("", "-0") else "0"
+    for at in odd:  # after the zeros: ``number`` has the last word
+        i = bisect_right(starts, at) - 1
+        value = values[i]
+        texts[i] = "null" if value is None else number(value)
+    return texts
+
+
+def _strings(values: Sequence[str]) -> list[str] | None:
+    """JSON strings of ``values``; None when one needs escaping (left to the writer)."""
+    if _SPECIAL.search("".join(values)) is not None:
+        return None
+    return [f'"{v}"' for v in values]
+
+
+# Customers written per chunk: the texts of a chunk's values are short-lived, so the
+# document's text is the only large thing built (a whole column of texts at once would
+# add about half of it again to the peak memory).
+CHUNK = 16384
+# Stands for the customers in the rest of the document while orjson writes it; a NUL
+# can only be there raw when put there (in any string it is written \u0000).
+_MARK = "\x00customers\x00"
+
+
+def customers_text(customers: Mapping[str, Any]) -> str | None:
+    """The ``customers`` array as JSON text, or None when the table is not kept as
+    columns or an id needs escaping (the general writer then writes the objects)."""
+    chunks = customer_chunks(customers)
+    return None if chunks is None else "".join(chunks)
+
+
+def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
+    """:func:`customers_text` in pieces that join into it."""
+    columns = getattr(customers, "columns", None)
+    if columns is None:
+        return None
+    ids, subscriptions, cogs, revenue, margins, underwater = columns()
+    if not ids:
+        return ["[]"]
+    variable, allocated, contribution = customers.whole_bill_columns()  # type: ignore[attr-defined]
+    names = sorted(set(subscriptions))
+    name_texts = _strings(names)
+    if name_texts is None or _SPECIAL.search("".join(ids)) is not None:
+        return None
+    by_name = dict(zip(names, name_texts, strict=True))
+    chunks = []
+    for start in range(0, len(ids), CHUNK):
+        part = slice(start, start + CHUNK)
+        chunks.append(
+            _chunk(
+                ids[part],
+                [by_name[name] for name in subscriptions[part]],
+                cogs[part],
+                revenue[part],
+                margins[part],
+                None if variable is cogs else variable[part],
+                None if variable is cogs else allocated[part],
+                None if contribution is margins else contribution[part],
+                underwater[part],
+            )
+        )
+    chunks[0] = _OPEN + chunks[0].removeprefix(_BEFORE[0])
+    chunks.append(_CLOSE)
+    return chunks
+
+
+def _chunk(
+    ids: list[str],
+    subscriptions: list[str],
+    cogs: list[Decimal],
+    revenue: list[Decimal],
+    margins: list[Decimal | None],
+    variable: list[Decimal] | None,
+    allocated: list[Decimal] | None,
+    contribution: list[Decimal | None] | None,
+    underwater: list[bool],
+) -> str:
+    """Customers one after another, each opened by ``_BEFORE[0]``; a column that is None
+    is the same as the one it stands for (no shared cost: variable COGS are the COGS,
+    allocated COGS 0, contribution margins the margins)."""
+    cogs_texts = number_texts(cogs)
+    margin_texts = number_texts(margins)
+    columns = (
+        [f'"{v}"' for v in ids],
+        subscriptions,
+        cogs_texts,
+        number_texts(revenue),
+        margin_texts,
+        cogs_texts if variable is None else number_texts(variable),
+        ["0"] * len(ids) if allocated is None else number_texts(allocated),
+        margin_texts if contribution is None else number_texts(contribution),
+        ["true" if u else "false" for u in underwater],
+    )
+    # Every piece in order, set a column at a time: one join instead of a format each.
+    width = 2 * len(columns)
+    pieces: list[str] = [""] * (width * len(ids))
+    for k, (before, column) in enumerate(zip(_BEFORE, columns, strict=True)):
+        pieces[2 * k :: width] = [before] * len(ids)
+        pieces[2 * k + 1 :: width] = column
+    return "".join(pieces)
+
+
+def breakdown_json(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> str:
+    """The breakdown document as JSON text, exactly as ``dumps(breakdown_document(...))``
+    writes it, with the customers written by :func:`customer_chunks`.
+
+    The rest of the document is written by orjson around a mark, and the customers'
+    text joined in its place: handing orjson the customers as one fragment would copy
+    the largest part of the document twice more (into its output, then into a str).
+    """
+    diagnostics = tuple(diagnostics)
+    chunks = customer_chunks(b.customers)
+    if chunks is not None:
+        import orjson
+
+        try:
+            text = dumps(breakdown_document(b, diagnostics, customers=orjson.Fragment(_MARK)))
+        except TypeError:  # a document only the reference encoder writes: it writes all
+            pass
+        else:
+            head, mark, tail = text.partition(_MARK)
+            if mark:
+                return "".join([head, *chunks, tail])
+    return dumps(breakdown_document(b, diagnostics))

@@ -1,0 +1,151 @@
+"""The breakdown's customers written column-wise: byte for byte the general writer's text."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from infercost.cost.breakdown import Breakdown, compute
+from infercost.render import customers_json
+from infercost.render.customers_json import breakdown_json, customers_text, number_texts
+from infercost.render.documents import breakdown_document
+from infercost.render.json_encoding import dumps, number
+from infercost.usage.snapshot import check_names, read_snapshot
+from tests.helpers import load
+
+STACK = """
+    price_sheet "m" {
+      meter "call" {
+        price = 10
+        per   = 3000
+      }
+    }
+    unit "u" {}
+    workflow "w" {
+      step "s" { uses = "m/call" }
+    }
+    feature "chat" {
+      unit     = unit.u
+      workflow = workflow.w
+    }
+    feature "export" {
+      unit             = unit.u
+      workflow         = workflow.w
+      revenue_per_unit = 0.05
+    }
+    subscription "free" {
+      price    = 0
+      features = [feature.chat]
+    }
+    subscription "pro" {
+      price    = 29
+      features = [feature.chat, feature.export]
+    }
+"""
+
+# free/zero: no revenue, so no margin (null); hot: underwater; the rest ordinary, with
+# COGS of 1/300 per unit (28 significant digits) and whole ones.
+CSV = """customer,subscription,feature,units
+acme,pro,chat,1000
+acme,pro,export,2000
+hot,pro,chat,9000
+zero,free,chat,7
+nothing,free,,0
+tenth,pro,export,0.1
+"""
+
+SHARED = """
+    shared_cost "pods" {
+      amount   = 700.1
+      allocate = "units"
+    }
+"""
+
+
+def breakdown(tmp_path: Path, csv: str = CSV, extra: str = "") -> Breakdown:
+    stack = load({"main.hcl": STACK + extra})
+    path = tmp_path / "usage.csv"
+    path.write_text(csv, encoding="utf-8")
+    snapshot = read_snapshot(path)
+    check_names(snapshot, set(stack.features), set(stack.subscriptions))
+    return compute(stack, snapshot)
+
+
+def general(b: Breakdown) -> str:
+    return dumps(breakdown_document(b))
+
+
+def test_same_text_as_the_general_writer(tmp_path: Path) -> None:
+    b = breakdown(tmp_path)
+    assert customers_text(b.customers) is not None  # the column-wise path ran
+    text = breakdown_json(b)
+    assert text == general(b)
+    doc = json.loads(text)
+    zero = next(c for c in doc["customers"] if c["id"] == "zero")
+    assert zero["margin"] is None and zero["revenue"] == 0
+    # acme: 3000 units at 10/3000 = 10 COGS; revenue 29 + 2000·0.05 = 129
+    acme = next(c for c in doc["customers"] if c["id"] == "acme")
+    assert (acme["cogs"], acme["revenue"], acme["underwater"]) == (10, 129, False)
+    assert next(c for c in doc["customers"] if c["id"] == "hot")["underwater"] is True
+
+
+def test_same_text_with_shared_costs(tmp_path: Path) -> None:
+    b = breakdown(tmp_path, extra=SHARED)
+    assert any(c.allocated_cogs for c in b.customers.values())
+    assert breakdown_json(b) == general(b)
+
+
+def test_no_customers(tmp_path: Path) -> None:
+    b = breakdown(tmp_path, "feature,units\nchat,10\n")
+    assert customers_text(b.customers) == "[]"
+    assert breakdown_json(b) == general(b)
+
+
+def test_ids_that_need_escaping_go_to_the_general_writer(tmp_path: Path) -> None:
+    csv = 'customer,subscription,feature,units\n"a""b",pro,chat,1\n"c\\d",pro,chat,2\n'
+    csv += "ok,pro,chat,3\n"
+    b = breakdown(tmp_path, csv)
+    assert customers_text(b.customers) is None
+    assert breakdown_json(b) == general(b)
+    assert [c["id"] for c in json.loads(breakdown_json(b))["customers"]] == ['a"b', "c\\d", "ok"]
+
+
+def test_a_control_character_in_an_id(tmp_path: Path) -> None:
+    csv = 'customer,subscription,feature,units\n"x\ty",pro,chat,1\n"é€",pro,chat,1\n'
+    b = breakdown(tmp_path, csv)
+    assert breakdown_json(b) == general(b)
+
+
+def test_number_texts_by_hand() -> None:
+    values = [D("1.50"), D("-0"), D("0.000"), D("1E+3"), D("1.2E-7"), None, D("10"),
+              D("-2.5"), D("0.1234567890123456789012345678"),
+              D("12345678901234567890.123456789")]  # fmt: skip
+    assert number_texts(values) == [
+        "1.5", "0", "0", "1000", "0.00000012", "null", "10", "-2.5",
+        "0.1234567890123456789012345678", "12345678901234567890.123456789",
+    ]  # fmt: skip
+    assert number_texts([]) == []
+
+
+numbers = st.decimals(allow_nan=False, allow_infinity=False) | st.builds(
+    lambda digits, exponent: D(digits).scaleb(exponent),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.integers(min_value=-45, max_value=20),
+)
+
+
+@given(st.lists(st.none() | numbers, max_size=30))
+def test_number_texts_is_number(values: list[D | None]) -> None:
+    assert number_texts(values) == ["null" if v is None else number(v) for v in values]
+
+
+def test_written_in_chunks(tmp_path: Path, monkeypatch) -> None:
+    b = breakdown(tmp_path, extra=SHARED)
+    whole = breakdown_json(b)
+    for size in (1, 2, 4, 5):  # 5 customers: chunks that divide them and that do not
+        monkeypatch.setattr(customers_json, "CHUNK", size)
+        assert breakdown_json(b) == whole == general(b)
