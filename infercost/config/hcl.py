@@ -8,20 +8,22 @@ attribute that shadows a block of the same name.
 
 Two measured pitfalls are handled here. python-hcl2 ships no grammar cache and tries to
 write one into site-packages on first use; we keep our own cache in the user's cache
-directory (falling back to the temp directory) so a normal run never rebuilds the
-grammar. And CPython's cyclic GC makes large parses superlinear, so it is paused while
-a file is parsed (the parse allocates no cycles that outlive it).
+directory (falling back to the temp directory): the whole ready parser, pickled, which
+loads in a third of the time lark takes to rebuild its lexers and tables from its own
+grammar cache, so a normal run never builds the grammar. And CPython's cyclic GC makes
+large parses superlinear, so it is paused while a file is parsed (the parse allocates no
+cycles that outlive it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gc
 import os
 import stat
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +79,12 @@ _READABLE_TERMINALS = {
 
 
 def _cache_file() -> str | bool:
-    """Where the compiled grammar lives: a user-writable place, never site-packages.
+    """Where the ready parser is cached: a user-writable place, never site-packages.
 
-    lark's cache is a pickle, and loading a pickle runs code: a directory or file another
+    The cache is a pickle, and loading a pickle runs code: a directory or file another
     user could have written (a pre-created ``/tmp/infercost-UID``) is never read. Without
-    a safe place the grammar is built in memory, which is only slower."""
-    import hcl2
-    import lark
-
-    version = getattr(hcl2, "__version__", "x")
-    tag = f"hcl2-{version}-lark-{lark.__version__}-nopos.grammar"
+    a safe place the parser is built in memory, which is only slower."""
+    tag = _source().tag
     uid = getattr(os, "getuid", lambda: None)()
     candidates = []
     if env := os.environ.get("INFERCOST_CACHE_DIR"):
@@ -117,20 +115,176 @@ def _owned(path: Path, uid: int | None, *, missing_ok: bool = False) -> bool:
     return st.st_uid == uid and not st.st_mode & 0o022
 
 
-@functools.cache
-def _parser() -> Lark:
-    from hcl2.postlexer import PostLexer
+@dataclasses.dataclass(frozen=True)
+class _Source:
+    """python-hcl2's grammar and the cache tag that names everything the parser is
+    built from: python-hcl2's version, grammar and post-lexer, lark's version, Python's."""
 
-    grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
+    directory: Path
+    grammar: str
+    tag: str
+
+
+@functools.cache
+def _source() -> _Source:
+    # Found without importing the package: python-hcl2's ``__init__`` imports its whole
+    # API (builder, reconstructor, formatter...), a tenth of a small stack's run, and
+    # only the grammar file and the post-lexer are used here.
+    import hashlib
+    import sys
+    from importlib.util import find_spec
+
+    import lark
+
+    spec = find_spec("hcl2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("python-hcl2 is not installed")
+    directory = Path(next(iter(spec.submodule_search_locations)))
+    grammar = (directory / "hcl2.lark").read_text(encoding="utf-8")
+    digest = hashlib.sha256(grammar.encode())
+    for name in ("postlexer.py", "version.py"):
+        try:
+            digest.update(b"\0" + (directory / name).read_bytes())
+        except OSError:
+            digest.update(b"\0-")
+    python = "".join(map(str, sys.version_info[:2]))
+    tag = f"hcl2-{digest.hexdigest()[:20]}-lark-{lark.__version__}-py{python}.parser"
+    return _Source(directory, grammar, tag)
+
+
+@functools.cache
+def _postlexer_module() -> Any:
+    """python-hcl2's post-lexer module, loaded from its file without the package's
+    ``__init__`` (it imports only lark); the package import if that fails."""
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    try:
+        path = _source().directory / "postlexer.py"
+        spec = spec_from_file_location("infercost.config._hcl2_postlexer", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(str(path))
+        module = module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.PostLexer  # noqa: B018 (the class this module needs)
+        return module
+    except Exception:
+        import hcl2.postlexer
+
+        return hcl2.postlexer
+
+
+def _new_postlexer() -> Any:
+    """A post-lexer, for the cached parser (it has no state)."""
+    return _postlexer_module().PostLexer()
+
+
+def _lalr_action(name: str) -> Any:
+    """lark's ``Shift`` or ``Reduce``: singletons lark compares by identity."""
+    from lark.parsers import lalr_analysis
+
+    return getattr(lalr_analysis, name)
+
+
+def _dump(value: Any, file: Any) -> None:
+    import importlib
+    import pickle
+    import types
+
+    from lark.parsers.lalr_analysis import Action
+
+    postlexer = _postlexer_module().PostLexer
+
+    class Pickler(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, types.ModuleType):  # lark keeps its ``re`` module
+                return importlib.import_module, (obj.__name__,)
+            if isinstance(obj, Action):
+                return _lalr_action, (obj.name,)
+            if isinstance(obj, postlexer):
+                return _new_postlexer, ()
+            return NotImplemented
+
+    Pickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+
+
+def _build() -> tuple[Lark, _Driver | None]:
+    parser = Lark(
+        _source().grammar,
         parser="lalr",
-        cache=_cache_file(),
         # No propagate_positions: it doubles lark's parse time, computing every tree's
         # span; the converter finds the edge tokens of the few trees it locates.
         propagate_positions=False,
-        postlex=PostLexer(),
+        postlex=_new_postlexer(),
     )
+    try:
+        driver: _Driver | None = _Driver(parser)
+    except Exception:  # any surprise in lark's internals: use lark's loop
+        driver = None
+    return parser, driver
+
+
+def _load(path: str) -> tuple[Lark, _Driver | None] | None:
+    """The cached parser, or None when missing, unreadable, stale or not ours alone."""
+    import pickle
+
+    uid = getattr(os, "getuid", lambda: None)()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        st = os.fstat(fd)
+        if uid is not None and (st.st_uid != uid or st.st_mode & 0o022):
+            return None  # replaced since _cache_file() looked: never unpickled
+        try:
+            loaded = pickle.load(file)
+        except Exception:  # truncated, garbage, written by another version
+            return None
+    if (
+        isinstance(loaded, tuple)
+        and len(loaded) == 3
+        and loaded[0] == _source().tag
+        and isinstance(loaded[1], Lark)
+        and (loaded[2] is None or isinstance(loaded[2], _Driver))
+    ):
+        return loaded[1], loaded[2]
+    return None
+
+
+def _save(path: str, parser: Lark, driver: _Driver | None) -> None:
+    """Write the cache next to its final name and rename it there (never half a file);
+    a failure only leaves the next run as slow as this one."""
+    directory = os.path.dirname(path)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".infercost-", suffix=".tmp", dir=directory)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as file:
+            _dump((_source().tag, parser, driver), file)
+        os.replace(temp, path)
+    except Exception:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+
+
+@functools.cache
+def _loaded() -> tuple[Lark, _Driver | None]:
+    """The parser and its fast loop: unpickled whole from the cache (a third of the cost
+    of lark rebuilding its lexers and tables from its own cache), else built and cached."""
+    path = _cache_file()
+    if isinstance(path, str):
+        loaded = _load(path)
+        if loaded is not None:
+            return loaded
+    built = _build()
+    if isinstance(path, str):
+        _save(path, *built)
+    return built
+
+
+def _parser() -> Lark:
+    return _loaded()[0]
 
 
 class _Driver:
@@ -148,7 +302,6 @@ class _Driver:
     """
 
     def __init__(self, lark: Lark) -> None:
-        from hcl2.postlexer import OPERATOR_TYPES
         from lark.parsers.lalr_analysis import Shift
 
         frontend: Any = lark.parser
@@ -169,7 +322,7 @@ class _Driver:
             for state, actions in parse_table.states.items()
         }
         self.lexers: dict[int, Any] = frontend.lexer.lexer.lexers
-        self.operators: frozenset[str] = frozenset(OPERATOR_TYPES)
+        self.operators: frozenset[str] = frozenset(_postlexer_module().OPERATOR_TYPES)
 
     def parse(self, text: str) -> Tree[Token]:
         from lark.lexer import LexerState
@@ -230,14 +383,10 @@ class _Driver:
         return tree
 
 
-@functools.cache
 def _driver() -> _Driver | None:
     """The fast loop, or None (lark's own) if this lark's internals are not the ones it
     was written against."""
-    try:
-        return _Driver(_parser())
-    except Exception:  # any surprise in lark's internals: use lark's loop
-        return None
+    return _loaded()[1]
 
 
 def _lalr_parse(text: str) -> Tree[Token]:

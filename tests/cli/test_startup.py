@@ -33,6 +33,7 @@ HEAVY = {
     "rich",  # the progress bar of usage import only
     "typer",  # not used: the command line is infercost.cli.commandline
     "pydantic",
+    "hcl2",  # the package imports its whole API; only its grammar and post-lexer are used
 }
 
 

@@ -254,7 +254,7 @@ def test_grammar_cache_goes_to_the_chosen_directory(tmp_path: Path) -> None:
     assert cache_file.parent == cache_dir
     assert cache_file.is_file() and cache_file.stat().st_size > 0
     assert [p.name for p in cache_dir.iterdir()] == [cache_file.name]
-    assert cache_file.name.endswith(".grammar")
+    assert cache_file.name.endswith(".parser")
     site = Path(hcl2.__file__).resolve().parent
     assert site not in cache_file.resolve().parents
 
