@@ -314,3 +314,22 @@ def test_bucketed_actual_cost_equals_record_by_record(stack, tmp_path: Path, dra
     for step in {c.step for c in drawn}:
         expected = sum((by_hand(c) for c in drawn if c.step == step), Fraction(0))
         assert Fraction(actual[step]) == expected
+
+
+@pytest.mark.spark
+@pytest.mark.usefixtures("spark_session")
+def test_spark_buckets_tiers_as_duckdb_does(
+    stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infercost.usage.records import spark as spark_engine
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Spark fell back to DuckDB")
+
+    calls = [*STRADDLING, Call("bulk", "vendor/long", 150000, 0, 2000, 10)]
+    path = write_records(tmp_path / "r.csv", calls)
+    duck = import_records(stack, [path], "records", engine="duckdb")
+    monkeypatch.setattr(spark_engine, "run_duckdb", refuse)
+    spark = import_records(stack, [path], "records", engine="spark")
+    assert spark.costs == duck.costs
+    assert Fraction(spark.actual) == sum((by_hand(c) for c in calls), Fraction(0))
