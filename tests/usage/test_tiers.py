@@ -18,6 +18,7 @@ from infercost.app.records import import_records
 from infercost.arithmetic import from_fraction
 from infercost.errors import InfercostError
 from infercost.model import Stack
+from infercost.render.calibrate import document
 from infercost.usage.records.query import render
 from infercost.workspace import Options, load_stack
 from tests.helpers import write_files
@@ -285,6 +286,19 @@ def test_calibrate_compares_with_the_tiered_actual_cost(stack, tmp_path: Path) -
     report = calibrate(stack, [path], "records")
     expected = sum((by_hand(c) for c in STRADDLING), Fraction(0))
     assert Fraction(report.result.actual) == expected
+    # The what-if prices calls of one fitted size; the records lie on all three sides.
+    (feature,) = report.features
+    (chat,) = feature.steps
+    assert chat.modelled_cost_per_unit != chat.actual_cost_per_unit
+    assert chat.notes == [
+        "the records straddle long-context thresholds of vendor/long (2 of 6 at most 128000, "
+        "2 of 6 above 128000, 2 of 6 above 200000.5 input tokens): each record is billed at "
+        "the tier of its own input, while the what-if prices calls of the fitted input size, "
+        "so the two costs differ."
+    ]
+    doc = document(stack, report)
+    (shown,) = doc["features"]
+    assert chat.notes[0] in shown["what_if_residual"]["reasons"]
 
 
 SIZES = st.one_of(

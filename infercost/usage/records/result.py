@@ -38,6 +38,9 @@ class StepCost:
     sums: UsageSums
     actual: Decimal
     reported: Decimal | None
+    # Records per long-context tier key (``usage/records/tiers.py``), base tier (None)
+    # first: calibrate says when records straddle a threshold.
+    tiers: tuple[tuple[int | None, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,9 +198,10 @@ def build(
         assert item is not None
         if isinstance(item, GpuPrice):
             check_gpu_sums(item, feature.name, sums, locate)
+        tier = None if r["tier"] is None else int(Decimal(r["tier"]))
         prices = None
         if isinstance(item, ModelPrice):
-            prices = _bucket_prices(stack, r, item, locate)
+            prices = _bucket_prices(stack, r, item, tier, locate)
         reported = Decimal(r["reported_cost"]) if int(r["reported_records"] or 0) else None
         actual = price_usage(
             item,
@@ -208,14 +212,18 @@ def build(
             prices=prices,
         )
         key = (r["feature"], r["step"], r["item"])
+        tiers: tuple[tuple[int | None, int], ...] = ((tier, sums.records),)
         earlier = merged.get(key)
         if earlier is not None:  # another long-context tier of the same step and item
             sums = earlier.sums + sums
             actual += earlier.actual
             if earlier.reported is not None:
                 reported = earlier.reported + (reported or ZERO)
+            tiers = tuple(
+                sorted((*earlier.tiers, *tiers), key=lambda t: -1 if t[0] is None else t[0])
+            )
         merged[key] = StepCost(
-            r["feature"], r["step"], r["item"], sums.records, sums, actual, reported
+            r["feature"], r["step"], r["item"], sums.records, sums, actual, reported, tiers
         )
     costs = list(merged.values())
     return ImportResult(
@@ -235,14 +243,13 @@ def build(
 
 
 def _bucket_prices(
-    stack: Stack, r: dict[str, Any], item: ModelPrice, locate: Locator
+    stack: Stack, r: dict[str, Any], item: ModelPrice, tier: int | None, locate: Locator
 ) -> TokenPrices | LongContext:
     """The prices of one usage row: its step's processing, its long-context tier."""
     feature = stack.features[r["feature"]]
     workflow = stack.workflows.get(feature.workflow)
     step = next((s for s in workflow.steps if s.name == r["step"]), None) if workflow else None
     processing = step.processing if step is not None and step.uses == item.address else "standard"
-    tier = None if r["tier"] is None else int(Decimal(r["tier"]))
     prices = bucket_prices(item, processing, tier)
     if prices is not None:
         return prices
