@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from fractions import Fraction
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -347,3 +348,27 @@ def test_spark_buckets_tiers_as_duckdb_does(
     spark = import_records(stack, [path], "records", engine="spark")
     assert spark.costs == duck.costs
     assert Fraction(spark.actual) == sum((by_hand(c) for c in calls), Fraction(0))
+
+
+def test_the_sql_route_gives_the_same_tiered_cost(stack, tmp_path: Path) -> None:
+    calls = [*STRADDLING, Call("bulk", "vendor/long", 150000, 0, 2000, 10)]
+    path = write_records(tmp_path / "r.csv", calls)
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::DECIMAL(38, 18) AS quantity, NULL::INT AS attempt, NULL::BOOLEAN AS cache_hit, "
+        f"NULL::DECIMAL(38, 18) AS reported_cost FROM read_csv('{path}')"
+    )
+    agg = tmp_path / "aggregated.csv"
+    con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{agg}' (HEADER)")
+    direct = import_records(stack, [path], "records")
+    back = import_records(stack, [agg], "aggregated")
+    assert back.costs == direct.costs
+    assert Fraction(back.actual) == sum((by_hand(c) for c in calls), Fraction(0))
+    # A tier key that is not a whole number of tokens is refused, not priced.
+    text = agg.read_text().splitlines()
+    bad = [text[0], *(line + ".5" if line.startswith("usage") else line for line in text[1:])]
+    agg.write_text("\n".join(bad) + "\n")
+    with pytest.raises(InfercostError) as error:
+        import_records(stack, [agg], "aggregated")
+    assert "tier must be empty or a whole number" in error.value.diagnostics[0].detail
