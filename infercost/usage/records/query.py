@@ -214,13 +214,16 @@ def calls_select(
     let the DuckDB engine check every record in the same scan."""
     period_unit = PERIOD_UNITS.get(stack.settings.period, "MONTH")
     step = _coalesce(_col("step"), step_expression(stack, _col("feature"), _col("item")))
+    # A stack without long-context tiers groups by no tier key (a constant key still
+    # costs the hash aggregation a column).
+    tier = tier_expression(stack, _col("item"), _col("input_tokens"))
     inner = exp.select(
         exp.Star(),
         exp.alias_(step, "resolved_step"),
         exp.alias_(
             exp.TimestampTrunc(this=_col("time"), unit=exp.var(period_unit)), "period_start"
         ),
-        exp.alias_(tier_expression(stack, _col("item"), _col("input_tokens")), "tier"),
+        *([exp.alias_(tier, "tier")] if tier is not None else []),
     ).from_(_source(source))
     meters = meter_items(stack)
     one, zero = exp.Literal.number(1), exp.Literal.number(0)
@@ -236,11 +239,14 @@ def calls_select(
         .when(exp.EQ(this=_coalesce(_col("attempt"), one), expression=one), one)
         .else_(zero)
     )
+    tier_key = ("tier",) if tier is not None else ()
     keys = [
-        _col(k) for k in ("period_start", "feature", "resolved_step", "item", "tier", *extra_keys)
+        _col(k)
+        for k in ("period_start", "feature", "resolved_step", "item", *tier_key, *extra_keys)
     ]
     projections: list[exp.Expr] = [
         *keys,
+        *([] if tier is not None else [exp.alias_(exp.cast(exp.Null(), TIER_TYPE), "tier")]),
         exp.alias_(exp.Count(this=exp.Star()), "records"),
         _sum(first, "first_attempts"),
         *[_sum(_coalesce(_col(t), zero), t) for t in TOKENS],

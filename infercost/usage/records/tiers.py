@@ -49,8 +49,9 @@ def _floor(value: Decimal) -> int:
 
 def tier_expression(
     stack: Stack, item: exp.Expression, input_tokens: exp.Expression
-) -> exp.Expression:
-    """SQL for the tier key of a record (see the module doc)."""
+) -> exp.Expression | None:
+    """SQL for the tier key of a record (see the module doc); None when no item of the
+    stack has tiers (every key would be null)."""
     per_item: list[tuple[str, list[int]]] = []
     for sheet in stack.price_sheets.values():
         for price in sheet.items.values():
@@ -59,7 +60,7 @@ def tier_expression(
                 if keys:
                     per_item.append((price.address, keys))
     if not per_item:
-        return exp.cast(exp.Null(), TIER_TYPE)
+        return None
     outer = exp.Case()
     for address, keys in sorted(per_item):
         inner = exp.Case()
