@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from infercost.arithmetic import ONE, ZERO, exact, from_fraction, plain
+from infercost.calibrate.tiers import add_tier_notes
 from infercost.cost.unit_cost import step_cost, workflow_costs
 from infercost.evaluate.values import Distribution
 from infercost.model import Feature, MeterPrice, Stack, Step, Workflow
@@ -173,6 +174,7 @@ def observe_features(stack: Stack, result: ImportResult) -> list[ObservedFeature
     for name in sorted(units):
         feature = stack.features[name]
         out.append(_feature(stack, feature, units[name], groups, sums, actual))
+        add_tier_notes(stack, result, out[-1].steps)
     return out
 
 

@@ -5,17 +5,23 @@ records is the price of their exact sums. The engines (DuckDB, Spark, a warehous
 only add integers and exact decimals per pricing bucket; this module is the one place
 that turns such sums into money, so a new price term (cache writes, batch prices, a
 long-context tier, a per-call fee, a discount) changes one function and no engine.
+
+A long-context tier is a cliff (a call above the threshold is billed entirely at the
+tier's prices), so the cost is linear only within a tier: the engines bucket the records
+by tier first (``usage/records/tiers.py``), and :func:`bucket_prices` gives the prices of
+a bucket from its step's processing and its tier key.
 """
 
 from __future__ import annotations
 
 import decimal
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from infercost.arithmetic import ONE, ZERO, from_fraction
-from infercost.model import GpuPrice, MeterPrice, ModelPrice, PriceItem
+from infercost.model import GpuPrice, LongContext, MeterPrice, ModelPrice, PriceItem, TokenPrices
 
 # Wide enough that products of exact sums and prices never round: the only rounding
 # left is the final division (a meter's ``per``), done once on the exact fraction.
@@ -25,7 +31,7 @@ _WIDE = decimal.Context(prec=120, traps=[decimal.Inexact, decimal.InvalidOperati
 @dataclass(frozen=True, slots=True)
 class UsageSums:
     """Exact sums of one pricing bucket: the records of one item, one feature (so one
-    region multiplier) and, later, one processing mode and one long-context tier."""
+    region multiplier), one step (so one processing mode) and one long-context tier."""
 
     records: int = 0
     input_tokens: int = 0  # cached and cache-write tokens included
@@ -52,8 +58,12 @@ def price_usage(
     *,
     discount: Decimal = ZERO,
     exchange_rate: Decimal = ONE,
+    prices: TokenPrices | LongContext | None = None,
 ) -> Decimal:
     """The exact cost of the records summed in ``sums``, billed by ``item``.
+
+    ``prices`` are the token prices of a model bucket (:func:`bucket_prices`: batch or
+    standard, base or a long-context tier); the item's standard base prices by default.
 
     Model: uncached input (input − cached − cache-write) tokens at the input price,
     cached tokens at the cached price, cache-write tokens at the cache-write price (the
@@ -69,12 +79,13 @@ def price_usage(
     with decimal.localcontext(_WIDE):
         factor = (ONE - discount) * multiplier * exchange_rate
         if isinstance(item, ModelPrice):
+            p = item if prices is None else prices
             uncached = sums.input_tokens - sums.cached_input_tokens - sums.cache_write_tokens
             total = (
-                Decimal(uncached) * item.input_per_mtok
-                + Decimal(sums.cached_input_tokens) * item.cached_input_per_mtok
-                + Decimal(sums.cache_write_tokens) * item.cache_write_per_mtok
-                + Decimal(sums.output_tokens) * item.output_per_mtok
+                Decimal(uncached) * p.input_per_mtok
+                + Decimal(sums.cached_input_tokens) * p.cached_input_per_mtok
+                + Decimal(sums.cache_write_tokens) * p.cache_write_per_mtok
+                + Decimal(sums.output_tokens) * p.output_per_mtok
                 + Decimal(sums.records) * item.per_call * 1_000_000
             ) * factor
             return from_fraction(Fraction(total) / 1_000_000)
@@ -86,6 +97,33 @@ def price_usage(
                 Fraction(gpu_seconds(item, sums)) * Fraction(item.hourly * factor) / 3600
             )
     raise TypeError(f"cannot price {type(item).__name__}")  # pragma: no cover
+
+
+def bucket_prices(
+    item: ModelPrice, processing: str, tier: int | None
+) -> TokenPrices | LongContext | None:
+    """The token prices of a bucket of ``item``'s records: the step's ``processing``
+    picks the standard or the batch block, and the tier key picks the block's tier.
+
+    ``tier`` is ``floor(N)`` of the highest threshold ``N``, among the standard and batch
+    blocks' thresholds together, that the records' input tokens exceed (None below them
+    all). Input tokens are whole numbers, so the block's tier is its highest threshold
+    whose floor is at most the key. None when batch calls crossed a standard threshold
+    and the batch block declares no tiers (SPEC §13: an error), or the item has no batch
+    prices at all.
+    """
+    block = item.prices(processing)
+    if block is None:
+        return None
+    if tier is None:
+        return block
+    if processing == "batch" and item.long_context and not block.long_context:
+        return None
+    chosen: TokenPrices | LongContext = block
+    for level in block.long_context:  # ascending thresholds
+        if math.floor(level.above_input_tokens) <= tier:
+            chosen = level
+    return chosen
 
 
 def gpu_seconds(item: GpuPrice, sums: UsageSums) -> Fraction:

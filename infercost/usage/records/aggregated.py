@@ -4,6 +4,7 @@ exported (CSV, JSON lines or Parquet), read back into the same snapshot and figu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from infercost.errors import InfercostError
@@ -11,7 +12,7 @@ from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import SourceFile
 from infercost.usage.records.query import OUTPUT_COLUMNS
-from infercost.usage.records.run import EngineOutput
+from infercost.usage.records.run import EngineOutput, printable
 
 
 def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
@@ -49,5 +50,22 @@ def aggregated_output(rows: list[dict[str, Any]]) -> EngineOutput:
             raise InfercostError.at(
                 "Invalid aggregated rows", f'kind must be "units" or "usage", not {row["kind"]!r}.'
             )
+        row["tier"] = _tier(row["tier"])
     records = sum(int(r["records"] or 0) for r in rows if r["kind"] == "usage")
     return EngineOutput(rows=rows, records=records)
+
+
+def _tier(value: Any) -> int | None:
+    """A long-context tier key: empty, or a whole number of input tokens >= 0."""
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or number < 0 or number != number.to_integral_value():
+        raise InfercostError.at(
+            "Invalid aggregated rows",
+            f'tier must be empty or a whole number of input tokens, not "{printable(value)}".',
+        )
+    return int(number)

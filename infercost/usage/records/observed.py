@@ -288,12 +288,12 @@ UNIT_SPANS = (
 UNITS_FROM_STEPS = f"SELECT {KEY}, first_time, cache_hit FROM unit_spans"
 # The priced sums without the cache-hit key (what ``calls`` is without an observer).
 CALLS_FROM_HITS = (
-    "SELECT period_start, feature, resolved_step, item, sum(records) AS records, "
+    "SELECT period_start, feature, resolved_step, item, tier, sum(records) AS records, "
     "sum(first_attempts) AS first_attempts, "
     + "".join(f"sum({t}) AS {t}, " for t in TOKENS)
     + "sum(quantity) AS quantity, sum(reported_cost) AS reported_cost, "
     "sum(reported_records) AS reported_records FROM all_calls "
-    "GROUP BY period_start, feature, resolved_step, item"
+    "GROUP BY period_start, feature, resolved_step, item, tier"
 )
 
 

@@ -6,8 +6,9 @@ form that ``usage import`` turns into a snapshot and priced figures:
 
 - ``kind = 'units'`` rows: units (and cache-hit units) per period, customer,
   subscription and feature;
-- ``kind = 'usage'`` rows: exact token and quantity sums per period, feature, step and
-  price item: the pricing buckets of :func:`infercost.cost.actual.price_usage`.
+- ``kind = 'usage'`` rows: exact token and quantity sums per period, feature, step,
+  price item and long-context tier (``tiers.py``): the pricing buckets of
+  :func:`infercost.cost.actual.price_usage`.
 
 It groups the records twice: by unit, and by period, step and item (two plain
 aggregations beat one ``GROUPING SETS`` scan several times over in DuckDB). A unit is a
@@ -29,6 +30,7 @@ from sqlglot import exp
 
 from infercost.model import MeterPrice, Stack
 from infercost.usage.records.fields import TOKENS
+from infercost.usage.records.tiers import TIER_TYPE, tier_expression
 
 DIALECTS = ("duckdb", "spark", "bigquery", "snowflake", "trino")
 PERIOD_FORMATS = {"month": "%Y-%m", "day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H", "year": "%Y"}
@@ -50,6 +52,7 @@ OUTPUT_COLUMNS = (
     "quantity",
     "reported_cost",
     "reported_records",
+    "tier",  # last: positional readers of earlier exports keep their columns
 )
 
 
@@ -211,12 +214,16 @@ def calls_select(
     let the DuckDB engine check every record in the same scan."""
     period_unit = PERIOD_UNITS.get(stack.settings.period, "MONTH")
     step = _coalesce(_col("step"), step_expression(stack, _col("feature"), _col("item")))
+    # A stack without long-context tiers groups by no tier key (a constant key still
+    # costs the hash aggregation a column).
+    tier = tier_expression(stack, _col("item"), _col("input_tokens"))
     inner = exp.select(
         exp.Star(),
         exp.alias_(step, "resolved_step"),
         exp.alias_(
             exp.TimestampTrunc(this=_col("time"), unit=exp.var(period_unit)), "period_start"
         ),
+        *([exp.alias_(tier, "tier")] if tier is not None else []),
     ).from_(_source(source))
     meters = meter_items(stack)
     one, zero = exp.Literal.number(1), exp.Literal.number(0)
@@ -232,9 +239,14 @@ def calls_select(
         .when(exp.EQ(this=_coalesce(_col("attempt"), one), expression=one), one)
         .else_(zero)
     )
-    keys = [_col(k) for k in ("period_start", "feature", "resolved_step", "item", *extra_keys)]
+    tier_key = ("tier",) if tier is not None else ()
+    keys = [
+        _col(k)
+        for k in ("period_start", "feature", "resolved_step", "item", *tier_key, *extra_keys)
+    ]
     projections: list[exp.Expr] = [
         *keys,
+        *([] if tier is not None else [exp.alias_(exp.cast(exp.Null(), TIER_TYPE), "tier")]),
         exp.alias_(exp.Count(this=exp.Star()), "records"),
         _sum(first, "first_attempts"),
         *[_sum(_coalesce(_col(t), zero), t) for t in TOKENS],
@@ -274,6 +286,7 @@ def rollup_select(
             _col("feature"),
             exp.alias_(null("varchar"), "step"),
             exp.alias_(null("varchar"), "item"),
+            exp.alias_(null(TIER_TYPE), "tier"),
             exp.alias_(exp.Count(this=exp.Star()), "units"),
             exp.alias_(exp.Sum(this=_col("cache_hit")), "cache_hit_units"),
             *[exp.alias_(null("bigint"), c) for c in ("records", "first_attempts")],
@@ -294,6 +307,7 @@ def rollup_select(
             _col("feature"),
             exp.alias_(_col("resolved_step"), "step"),
             _col("item"),
+            _col("tier"),
             exp.alias_(null("bigint"), "units"),
             exp.alias_(null("bigint"), "cache_hit_units"),
             *[

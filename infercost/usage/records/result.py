@@ -7,14 +7,15 @@ period × feature × step × item (sums), never per record. Money is computed he
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from infercost.arithmetic import ZERO
-from infercost.cost.actual import UsageSums, price_usage
+from infercost.arithmetic import ZERO, plain
+from infercost.cost.actual import UsageSums, bucket_prices, price_usage
 from infercost.errors import InfercostError, did_you_mean
-from infercost.model import GpuPrice, Stack
+from infercost.model import GpuPrice, LongContext, ModelPrice, Stack, TokenPrices
 from infercost.usage.records.gpu import check_gpu_sums
 from infercost.usage.records.run import EngineOutput, Skipped, printable
 
@@ -37,6 +38,9 @@ class StepCost:
     sums: UsageSums
     actual: Decimal
     reported: Decimal | None
+    # Records per long-context tier key (``usage/records/tiers.py``), base tier (None)
+    # first: calibrate says when records straddle a threshold.
+    tiers: tuple[tuple[int | None, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,6 @@ def build(
         SnapshotRow(r["customer"], r["subscription"], r["feature"], int(r["units"]), chosen)
         for r in sorted(unit_rows, key=lambda r: (r["customer"] or "", r["feature"]))
     ]
-    costs = []
 
     def order(r: dict[str, Any]) -> tuple[str, int, str]:
         """Features by name; steps in the order the workflow declares them; items the
@@ -179,6 +182,7 @@ def build(
         index = names.index(r["step"]) if r["step"] in names else len(names)
         return (r["feature"], index, r["item"])
 
+    merged: dict[tuple[str, str | None, str], StepCost] = {}
     for r in sorted(usage_rows, key=order):
         item = stack.price_item(r["item"])
         feature = stack.features[r["feature"]]
@@ -194,24 +198,34 @@ def build(
         assert item is not None
         if isinstance(item, GpuPrice):
             check_gpu_sums(item, feature.name, sums, locate)
+        tier = None if r["tier"] is None else int(Decimal(r["tier"]))
+        prices = None
+        if isinstance(item, ModelPrice):
+            prices = _bucket_prices(stack, r, item, tier, locate)
         reported = Decimal(r["reported_cost"]) if int(r["reported_records"] or 0) else None
-        costs.append(
-            StepCost(
-                r["feature"],
-                r["step"],
-                r["item"],
-                sums.records,
-                sums,
-                price_usage(
-                    item,
-                    sums,
-                    sheet.multiplier(feature.region),
-                    discount=sheet.discount,
-                    exchange_rate=sheet.exchange_rate,
-                ),
-                reported,
-            )
+        actual = price_usage(
+            item,
+            sums,
+            sheet.multiplier(feature.region),
+            discount=sheet.discount,
+            exchange_rate=sheet.exchange_rate,
+            prices=prices,
         )
+        key = (r["feature"], r["step"], r["item"])
+        tiers: tuple[tuple[int | None, int], ...] = ((tier, sums.records),)
+        earlier = merged.get(key)
+        if earlier is not None:  # another long-context tier of the same step and item
+            sums = earlier.sums + sums
+            actual += earlier.actual
+            if earlier.reported is not None:
+                reported = earlier.reported + (reported or ZERO)
+            tiers = tuple(
+                sorted((*earlier.tiers, *tiers), key=lambda t: -1 if t[0] is None else t[0])
+            )
+        merged[key] = StepCost(
+            r["feature"], r["step"], r["item"], sums.records, sums, actual, reported, tiers
+        )
+    costs = list(merged.values())
     return ImportResult(
         source=source,
         files=files,
@@ -225,6 +239,33 @@ def build(
         costs=costs,
         skipped=output.skipped,
         cache_hit_units=sum(int(r["cache_hit_units"] or 0) for r in unit_rows),
+    )
+
+
+def _bucket_prices(
+    stack: Stack, r: dict[str, Any], item: ModelPrice, tier: int | None, locate: Locator
+) -> TokenPrices | LongContext:
+    """The prices of one usage row: its step's processing, its long-context tier."""
+    feature = stack.features[r["feature"]]
+    workflow = stack.workflows.get(feature.workflow)
+    step = next((s for s in workflow.steps if s.name == r["step"]), None) if workflow else None
+    processing = step.processing if step is not None and step.uses == item.address else "standard"
+    prices = bucket_prices(item, processing, tier)
+    if prices is not None:
+        return prices
+    lowest = item.long_context[0].above_input_tokens
+    assert step is not None
+    condition = (
+        f"_problem IS NULL AND feature = {_lit(feature.name)} AND item = {_lit(item.address)} "
+        f"AND coalesce(step, {_lit(step.name)}) = {_lit(step.name)} "
+        f"AND input_tokens > {math.floor(lowest)}"
+    )
+    raise locate(
+        condition,
+        f"the record has more input tokens than {plain(lowest)}, the lowest long-context "
+        f'threshold of "{item.address}", but it belongs to step "{step.name}" with processing '
+        '= "batch" and the batch block declares no long_context tiers; add them to the '
+        "batch block.",
     )
 
 
