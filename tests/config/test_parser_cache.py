@@ -57,8 +57,10 @@ def outcome(parser: Any, text: str) -> Any:
         return parser.parse(text)
     except Exception as exc:
         # lark lists the expected tokens from a set, in hash order: compare them sorted.
-        return (type(exc), str(exc).partition("\nExpected")[0], getattr(exc, "line", None),
-                getattr(exc, "column", None), sorted(getattr(exc, "expected", None) or ()))  # fmt: skip
+        message = str(exc).partition("\nExpected")[0]
+        expected = sorted(getattr(exc, "expected", None) or ())
+        where = (getattr(exc, "line", None), getattr(exc, "column", None))
+        return (type(exc), message, where, expected)
 
 
 @pytest.mark.parametrize(
