@@ -8,6 +8,6 @@ guardrail "dominant_model_step" {
   scope       = "step"
   severity    = "warning"
   description = "No single model step makes up more than 80% of its workflow's cost per unit"
-  condition   = self.kind != "model" || self.cost_share <= 0.80
+  condition   = self.kind == "meter" || self.cost_share <= 0.80
   message     = "${self.address}: ${self.uses} is ${round(self.cost_share * 100, 1)}% of the cost of one unit of ${self.workflow}; route easy requests to a smaller model or cache its answers"
 }

@@ -7,7 +7,7 @@ guardrail "verbose_responses" {
   scope       = "step"
   severity    = "warning"
   description = "Model calls produce at most 1,500 output tokens on average"
-  condition   = self.kind != "model" || self.output_tokens_per_call <= 1500
+  condition   = self.kind == "meter" || self.output_tokens_per_call <= 1500
   message     = "${self.address}: ${round(self.output_tokens_per_call)} output tokens per call (limit 1,500); set max_tokens and ask for shorter answers"
 }
 
@@ -15,6 +15,6 @@ guardrail "runaway_generation" {
   scope       = "step"
   severity    = "error"
   description = "No model call is budgeted for more than 4,000 output tokens on average"
-  condition   = self.kind != "model" || self.output_tokens_per_call <= 4000
+  condition   = self.kind == "meter" || self.output_tokens_per_call <= 4000
   message     = "${self.address}: ${round(self.output_tokens_per_call)} output tokens per call (limit 4,000)"
 }
