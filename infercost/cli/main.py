@@ -4,7 +4,7 @@ which calls the application layer and renders its views; the command's
 that prints diagnostics and returns the exit code.
 
 Exit codes follow Terraform and tflint (precedence in :mod:`infercost.app.exit`): 0
-success, 1 error (bad input or a bad flag — never Typer's 2), 2 "changes" (plan
+success, 1 error (bad input or a bad flag — never the 2 of click-style parsers), 2 "changes" (plan
 --detailed-exitcode) or "blocking violations" (check).
 """
 
