@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infercost.app.records import import_records
+from infercost.config.loader import display_path
+from infercost.errors import InfercostError
 from infercost.usage.records.query import DIALECTS, render
 from infercost.workspace import Options, load_stack
 from tests.helpers import EXAMPLES, run_cli
@@ -665,3 +667,39 @@ def test_litellm_metadata_that_is_not_json_is_named(tmp_path: Path) -> None:
         and "record 2: subscription is read from a path into a column that does not hold JSON"
         in err
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("records", "lots", 'records must be empty or a whole number >= 0, not "lots"'),
+        ("input_tokens", "-5", 'input_tokens must be empty or a whole number >= 0, not "-5"'),
+        ("output_tokens", "1.5", 'output_tokens must be empty or a whole number >= 0, not "1.5"'),
+        ("quantity", "nan", 'quantity must be empty or a number >= 0, not "nan"'),
+        ("reported_cost", "-0.01", 'reported_cost must be empty or a number >= 0, not "-0.01"'),
+    ],
+)
+def test_aggregated_rows_with_a_bad_figure_are_refused(
+    stack, tmp_path: Path, column: str, value: str, message: str
+) -> None:
+    """A warehouse export is hostile input: a negative token count is never priced, and a
+    word where a count goes is a located error, not a crash."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
+        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
+        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
+    )
+    good = tmp_path / "good.csv"
+    con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{good}' (HEADER)")
+    rows = list(csv.reader(good.open(newline="")))
+    header, usage = rows[0], next(r for r in rows if r[0] == "usage")
+    usage[header.index(column)] = value
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(InfercostError) as caught:
+        import_records(stack, [bad], "aggregated")
+    text = caught.value.diagnostics[0].detail
+    assert text.startswith(f"{display_path(bad)}: {message} (the row of kind usage, feature ")

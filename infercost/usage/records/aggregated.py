@@ -10,7 +10,7 @@ from typing import Any
 from infercost.errors import InfercostError
 from infercost.usage.engine import connect
 from infercost.usage.records import read
-from infercost.usage.records.fields import SourceFile
+from infercost.usage.records.fields import TOKENS, SourceFile
 from infercost.usage.records.query import OUTPUT_COLUMNS
 from infercost.usage.records.run import EngineOutput, printable
 
@@ -23,7 +23,7 @@ def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
         rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
     finally:
         con.close()
-    return aggregated_output(rows)
+    return aggregated_output(rows, ", ".join(f.shown for f in files))
 
 
 def aggregated_query(files: Sequence[SourceFile], raw: read.Raw) -> str:
@@ -40,8 +40,9 @@ def aggregated_query(files: Sequence[SourceFile], raw: read.Raw) -> str:
     return f"SELECT {select} FROM ({raw.sql})"
 
 
-def aggregated_output(rows: list[dict[str, Any]]) -> EngineOutput:
-    """The rows as an engine's output: empty names read as absent, kinds checked."""
+def aggregated_output(rows: list[dict[str, Any]], shown: str = "") -> EngineOutput:
+    """The rows as an engine's output: empty names read as absent, kinds and figures
+    checked (``shown``: the files, for messages)."""
     for row in rows:
         for key in ("period", "customer", "subscription", "feature", "step", "item"):
             if row[key] == "":
@@ -51,8 +52,42 @@ def aggregated_output(rows: list[dict[str, Any]]) -> EngineOutput:
                 "Invalid aggregated rows", f'kind must be "units" or "usage", not {row["kind"]!r}.'
             )
         row["tier"] = _tier(row["tier"])
+        for key in COUNTS:
+            row[key] = _number(row, key, shown, whole=True)
+        for key in AMOUNTS:
+            row[key] = _number(row, key, shown, whole=False)
     records = sum(int(r["records"] or 0) for r in rows if r["kind"] == "usage")
     return EngineOutput(rows=rows, records=records)
+
+
+# A warehouse export is hostile input like any file: every figure is checked here, so a
+# negative token count is never priced and "lots" is a located error, not a crash.
+COUNTS = ("units", "cache_hit_units", "records", "first_attempts", *TOKENS, "reported_records")
+AMOUNTS = ("quantity", "reported_cost")
+
+
+def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | Decimal | None:
+    """Empty, or a finite number >= 0 (a whole one for counts), exactly as written."""
+    value = row[key]
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or number < 0 or (whole and number != number.to_integral_value()):
+        what = "a whole number >= 0" if whole else "a number >= 0"
+        where = ", ".join(
+            f"{k} {printable(row[k])}"
+            for k in ("kind", "feature", "customer", "step", "item")
+            if row.get(k) is not None
+        )
+        raise InfercostError.at(
+            "Invalid aggregated rows",
+            f'{shown + ": " if shown else ""}{key} must be empty or {what}, '
+            f'not "{printable(value)}" (the row of {where}).',
+        )
+    return int(number) if whole else number
 
 
 def _tier(value: Any) -> int | None:

@@ -296,7 +296,7 @@ def read_aggregated_spark(files: list[SourceFile]) -> EngineOutput:
         raise
     except Exception as exc:
         raise read._read_error(files, exc) from None
-    return aggregated_output(rows)
+    return aggregated_output(rows, ", ".join(f.shown for f in files))
 
 
 def read_focus_spark(stack: Stack, files: list[SourceFile], period: str | None) -> ImportResult:
