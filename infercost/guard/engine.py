@@ -412,7 +412,8 @@ class _Judge:
                 reason += " (it needs a base: run with --base, --base-dir or --what-if)"
             elif exc.attribute.startswith("observed_") or exc.attribute == "drift_pct":
                 reason += (
-                    " (not observed: give request records with --records FILES --from FORMAT)"
+                    " (not observed: give request records with --records FILES --from FORMAT,"
+                    " or a records setting in the infercost block)"
                 )
             elif exc.attribute in t.attributes and t.attributes[exc.attribute] is None:
                 reason += " for this target"

@@ -334,6 +334,10 @@ def test_drift_guardrail_fails_on_the_declared_shape_and_passes_on_the_observed(
     assert skipped.code == 0, skipped.stderr
     (chat,) = [r for r in json.loads(skipped.stdout)["results"] if r["guardrail"] == "drift"]
     assert chat["status"] == "skipped"
+    assert chat["message"].endswith(
+        "(not observed: give request records with --records FILES --from FORMAT,"
+        " or a records setting in the infercost block)"
+    ), chat["message"]
     # The stack with the observed shape (the what-if) no longer drifts; both sides of
     # the comparison read the same records.
     passing = run_cli(["check", str(stack), "--what-if", str(what_if), "--records", records,
