@@ -63,7 +63,7 @@ def _pct(observed: Decimal | None, declared: Decimal | None) -> Decimal | None:
 
 
 def _step(o: ObservedStep, declared: Decimal | None) -> dict[str, Any]:
-    model = o.kind == "model"
+    model = o.kind != "meter"
     return {
         "observed_cost_per_unit": o.actual_cost_per_unit,
         "drift_pct": _pct(o.actual_cost_per_unit, declared),

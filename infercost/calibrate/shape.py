@@ -17,7 +17,7 @@ from infercost.arithmetic import ONE, ZERO, exact, from_fraction, plain
 from infercost.calibrate.tiers import add_tier_notes
 from infercost.cost.unit_cost import step_cost, workflow_costs
 from infercost.evaluate.values import Distribution
-from infercost.model import Feature, MeterPrice, Stack, Step, Workflow
+from infercost.model import Feature, Stack, Step, Workflow
 
 if TYPE_CHECKING:  # the records engine (sqlglot, DuckDB) loads only where records are read
     from infercost.usage.records.result import ImportResult
@@ -73,7 +73,7 @@ class ObservedStep:
             "retry_rate": self.retry_rate,
             "cacheable": self.cacheable,
         }
-        if self.kind == "model":
+        if self.kind != "meter":  # a model per token or served on GPUs
             changes |= {
                 "input_tokens": self.input_tokens,
                 "output_tokens": self.output_tokens,
@@ -266,7 +266,7 @@ def _step(
 ) -> ObservedStep:
     """``rows``: units by number of calls; ``sums``: the records' sums (both by cache hit)."""
     price = stack.price_item(item)
-    kind = "meter" if isinstance(price, MeterPrice) else "model"
+    kind = price.kind if price is not None else "model"
     in_hits = [r for r in rows if r["cache_hit"]]
     cacheable = step.cacheable if step is not None else not in_hits
     o = ObservedStep(feature.name, name, item, kind, step, cacheable)

@@ -38,7 +38,7 @@ ATTRIBUTES = (
 def _declared(step: Step | None, name: str) -> Any:
     if step is None:
         return None
-    model = step.kind == "model"
+    model = step.kind != "meter"
     value: Any = {
         "share": step.share,
         "calls_mean": mean_of(step.calls),
@@ -56,7 +56,7 @@ def _declared(step: Step | None, name: str) -> Any:
 
 
 def _observed(o: ObservedStep, name: str) -> Any:
-    model = o.kind == "model"
+    model = o.kind != "meter"
     if (
         name
         in ("input_tokens", "context_growth", "cached_share", "cache_write_share", "output_tokens")

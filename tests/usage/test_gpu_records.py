@@ -116,6 +116,12 @@ def test_calibrate_of_gpu_records_writes_a_what_if_that_prices_them(tmp_path: Pa
         6, 10
     )
     step = next(s for s in support["steps"] if s["step"] == "draft")
+    # A GPU-served model is named as such, and its declared token attributes compare with
+    # the observed ones (three first calls of 4050, 4650 and 4100 input tokens).
+    assert step["kind"] == "gpu"
+    attributes = {a["name"]: a for a in step["attributes"]}
+    assert attributes["input_tokens"]["declared"] is not None
+    assert attributes["quantity"]["declared"] is None
     for key in ("actual_cost_per_unit", "modelled_cost_per_unit"):
         assert abs(Fraction(step[key]) - draft / 2) < Fraction(1, 10**27)
 
