@@ -14,15 +14,12 @@ Exits 0.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recordbench import STACK, data_files, timed
+from recordbench import STACK, records_data, timed
 
 
 def main() -> int:
@@ -32,14 +29,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--formats", default="parquet,csv")
     args = parser.parse_args()
-    directory = args.data or Path(tempfile.mkdtemp(prefix="infercost-calibrate-"))
-    try:
-        started = time.perf_counter()
-        files = data_files(directory, args.records)
-        print(
-            f"data: {args.records:,} records in {directory} "
-            f"({time.perf_counter() - started:.1f} s to generate or find)"
-        )
+    with records_data(args.data, args.records, args.keep, "infercost-calibrate-") as (
+        directory,
+        files,
+    ):
         for fmt in args.formats.split(","):
             path = str(files[fmt])
             out = str(directory / f"usage-{fmt}.csv")
@@ -53,9 +46,6 @@ def main() -> int:
                 f"{'':8s} ratio calibrate / import: {cal.wall / imp.wall:.2f} wall "
                 f"(target <= 2), {cal.cpu / imp.cpu:.2f} CPU; same actual cost: {same}"
             )
-    finally:
-        if not args.keep and args.data is None:
-            shutil.rmtree(directory, ignore_errors=True)
     return 0
 
 

@@ -6,12 +6,16 @@ data), for before/after figures on one machine."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -88,6 +92,26 @@ class Run:
 
     def figures(self) -> str:
         return f"{self.wall:6.2f} s wall, {self.cpu:6.2f} s CPU, peak {self.peak / 2**30:.2f} GiB"
+
+
+@contextlib.contextmanager
+def records_data(
+    data: Path | None, records: int, keep: bool, prefix: str
+) -> Iterator[tuple[Path, dict[str, Path]]]:
+    """The bench's records in ``data`` (made if missing) or in a temporary directory
+    removed afterwards unless ``keep``: what every records benchmark starts from."""
+    directory = data or Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        started = time.perf_counter()
+        files = data_files(directory, records)
+        print(
+            f"data: {records:,} records in {directory} "
+            f"({time.perf_counter() - started:.1f} s to generate or find)"
+        )
+        yield directory, files
+    finally:
+        if not keep and data is None:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def timed(args: list[str]) -> Run:

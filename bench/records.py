@@ -18,16 +18,14 @@ genai-prices too.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recordbench import MODELS, SCALE, STACK, data_files, timed
+from recordbench import MODELS, SCALE, STACK, records_data, timed
 
 
 def record_by_record(path: Path) -> Fraction:
@@ -89,14 +87,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--formats", default="csv,parquet")
     args = parser.parse_args()
-    directory = args.data or Path(tempfile.mkdtemp(prefix="infercost-records-"))
-    try:
-        started = time.perf_counter()
-        files = data_files(directory, args.records)
-        print(
-            f"data: {args.records:,} records in {directory} "
-            f"({time.perf_counter() - started:.1f} s to generate or find)"
-        )
+    with records_data(args.data, args.records, args.keep, "infercost-records-") as (
+        directory,
+        files,
+    ):
         exact = record_by_record(files["parquet"])
         rate, same = calc_price_rate(files["parquet"], args.sample)
         print(
@@ -116,9 +110,6 @@ def main() -> int:
                 f"ratio {per_s / rate:,.0f}x (target >= 100x, peak <= 2 GiB), actual cost "
                 f"{run.doc['totals']['actual_cost']} equals record-by-record: {equal}"
             )
-    finally:
-        if not args.keep and args.data is None:
-            shutil.rmtree(directory, ignore_errors=True)
     return 0
 
 
