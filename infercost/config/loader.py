@@ -38,6 +38,12 @@ def read_stack_dir(directory: Path) -> dict[str, str]:
         raise InfercostError.at("Stack not found", f"{display_path(directory)} is not a directory.")
     texts: dict[str, str] = {}
     for path in stack_files(directory):  # never the project file
+        if path.is_symlink():
+            # A link from a pull request must not make the runner print another file
+            # (its first line shows in any syntax error): the rule for usage paths.
+            from infercost.files import confine, stack_roots
+
+            confine(path, stack_roots(directory), "configuration file")
         texts[display_path(path)] = read_text(path)
     if not texts:
         raise InfercostError.at(

@@ -40,6 +40,28 @@ def test_a_fifo_in_a_stack_is_refused_through_the_cli(write_stack) -> None:
     assert "Error: Not a regular file" in err and "zz.hcl is a named pipe" in err
 
 
+def test_a_stack_file_linked_outside_the_repository_is_never_read(
+    tmp_path: Path, write_stack
+) -> None:
+    """A symlinked .hcl file from a pull request would print its target's first line in
+    the syntax error, into a CI log; inside the repository a link is fine."""
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("token: hunter2\n")
+    stack = write_stack(BASE_STACK)
+    subprocess.run(["git", "init", "-q"], cwd=stack, check=True)
+    (stack / "leak.hcl").symlink_to(secret)
+    code, out, err = run_cli(["validate", str(stack)])
+    assert (code, out) == (1, "")
+    assert "Error: Path outside the repository" in err and "leak.hcl" in err
+    assert "hunter2" not in err
+    (stack / "leak.hcl").unlink()
+    (stack / "linked").mkdir()
+    (stack / "linked" / "units.hcl").write_text('unit "extra" {}\n')
+    (stack / "more.hcl").symlink_to(Path("linked") / "units.hcl")
+    assert run_cli(["validate", str(stack)]).code == 0
+
+
 @pytest.mark.parametrize("path", ["/dev/zero", "/proc/self/environ", "/proc/self/status"])
 def test_devices_and_proc_are_refused(path: str) -> None:
     if not os.path.exists(path):
