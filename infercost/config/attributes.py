@@ -13,9 +13,11 @@ from typing import Any
 from infercost.arithmetic import ZERO
 from infercost.config import syntax as s
 from infercost.config.inputs import Inputs
+from infercost.cost.limits import MAX_FIGURE
 from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError, SourceRange, excerpt
 from infercost.evaluate.evaluator import Evaluator, Scope
+from infercost.evaluate.functions import DISTRIBUTION_LIMIT
 from infercost.evaluate.values import BlockRef, Distribution, Value, display, type_name
 
 DISTRIBUTION_ATTRIBUTES = ("calls", "input_tokens", "output_tokens", "context_growth", "quantity")
@@ -93,8 +95,16 @@ class AttributeReader:
         high: Decimal | None = None,
         above: Decimal | None = None,
         distribution: bool = False,
+        money: bool = False,
         what: str = "",
     ) -> Any:
+        """A number attribute (absent or null: ``default``) within its range.
+
+        ``distribution``: the attribute may be a distribution; a constant there obeys the
+        same ±1e15 bound as a distribution's bounds, so ``calls = 1e30`` is refused here
+        like ``between(0, 1e30)``, not by whichever command first computes with it.
+        ``money``: an amount of money, below 1e18 in size like every figure infercost
+        shows, so a price of 1e400 is refused at its attribute, not in a usage sum."""
         attr = block.body.attributes.get(name)
         if attr is None:
             return default
@@ -123,7 +133,30 @@ class AttributeReader:
                 block,
             )
         self._check_range(value, attr, block, name, low, high, above, what)
+        if distribution or money:
+            self._check_size(value, money, attr, block, name, what)
         return value
+
+    def _check_size(
+        self, value: Decimal, money: bool, attr: s.Attribute, block: s.Block, name: str, what: str
+    ) -> None:
+        """Refuse a constant beyond its bound in size, in the words of that bound."""
+        if money:
+            if abs(value) < MAX_FIGURE:
+                return
+            rule = "must stay below 1e18 in size, like every amount infercost shows"
+        else:
+            if abs(value) <= DISTRIBUTION_LIMIT:
+                return
+            rule = "must lie within ±1e15 (a quadrillion), like the bounds of a distribution"
+        noun = what or f'"{name}"'
+        shown = display(value) if value.adjusted() <= 30 else "far beyond that"
+        raise self.fail(
+            "Value out of range",
+            f"{noun} {rule}, but it is {shown}.",
+            attr.expr.range,
+            block,
+        )
 
     def _check_range(
         self,

@@ -142,7 +142,7 @@ class BlockBuilder(PriceBuilder):
             ranges=self.ranges(block),
             sheet=sheet.name,
             name=block.name,
-            price=self.number(block, "price", what='the price "price"'),
+            price=self.number(block, "price", money=True, what='the price "price"'),
             per=self.number(block, "per", ONE, low=None, above=ZERO),
             unit=self.string(block, "unit"),
             description=self.string(block, "description"),
@@ -311,13 +311,13 @@ class BlockBuilder(PriceBuilder):
             unit=self.ref(block, "unit", "unit"),
             workflow=self.ref(block, "workflow", "workflow"),
             region=region,
-            revenue_per_unit=self.number(block, "revenue_per_unit", ZERO),
+            revenue_per_unit=self.number(block, "revenue_per_unit", ZERO, money=True),
             target_margin=self.number(block, "target_margin", None, high=ONE),
             description=self.string(block, "description"),
         )
 
     def _subscription(self, block: s.Block) -> Subscription:
-        price = self.number(block, "price", what='the price "price"')
+        price = self.number(block, "price", money=True, what='the price "price"')
         features = self.feature_refs(block, "subscription")
         shares = self._revenue_share(block, features)
         customers = self.number(block, "customers", None)

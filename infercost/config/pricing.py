@@ -141,7 +141,7 @@ class PriceBuilder(AttributeReader):
             cache_write_per_mtok=prices.cache_write_per_mtok,
             output_per_mtok=prices.output_per_mtok,
             long_context=prices.long_context,
-            per_call=self.number(block, "per_call", ZERO, what='the price "per_call"'),
+            per_call=self.number(block, "per_call", ZERO, money=True, what='the price "per_call"'),
             batch=batch,
             source=source,
             description=self.string(block, "description"),
@@ -149,14 +149,16 @@ class PriceBuilder(AttributeReader):
 
     def _token_prices(self, block: s.Block) -> TokenPrices:
         """A model's or a batch block's prices, with defaults and tiers."""
-        price_in = self.number(block, "input_per_mtok", what='the price "input_per_mtok"')
+        price_in = self.number(
+            block, "input_per_mtok", money=True, what='the price "input_per_mtok"'
+        )
         base = TokenPrices(
             range=block.range,
             ranges=self.ranges(block),
             input_per_mtok=price_in,
-            cached_input_per_mtok=self.number(block, "cached_input_per_mtok", price_in),
-            cache_write_per_mtok=self.number(block, "cache_write_per_mtok", price_in),
-            output_per_mtok=self.number(block, "output_per_mtok", ZERO),
+            cached_input_per_mtok=self.number(block, "cached_input_per_mtok", price_in, money=True),
+            cache_write_per_mtok=self.number(block, "cache_write_per_mtok", price_in, money=True),
+            output_per_mtok=self.number(block, "output_per_mtok", ZERO, money=True),
         )
         tiers: dict[Decimal, LongContext] = {}
         for sub in block.body.blocks_of("long_context"):
@@ -189,14 +191,18 @@ class PriceBuilder(AttributeReader):
             range=block.range,
             ranges=self.ranges(block),
             above_input_tokens=above,
-            input_per_mtok=self.number(block, "input_per_mtok", what='the price "input_per_mtok"'),
+            input_per_mtok=self.number(
+                block, "input_per_mtok", money=True, what='the price "input_per_mtok"'
+            ),
             cached_input_per_mtok=self.number(
-                block, "cached_input_per_mtok", enclosing.cached_input_per_mtok
+                block, "cached_input_per_mtok", enclosing.cached_input_per_mtok, money=True
             ),
             cache_write_per_mtok=self.number(
-                block, "cache_write_per_mtok", enclosing.cache_write_per_mtok
+                block, "cache_write_per_mtok", enclosing.cache_write_per_mtok, money=True
             ),
-            output_per_mtok=self.number(block, "output_per_mtok", enclosing.output_per_mtok),
+            output_per_mtok=self.number(
+                block, "output_per_mtok", enclosing.output_per_mtok, money=True
+            ),
         )
 
     # -- steps ----------------------------------------------------------------------------

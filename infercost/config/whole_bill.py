@@ -21,7 +21,7 @@ ALLOCATION_BASES = ("units", "variable_cogs", "revenue")
 
 
 def build_gpu(reader: AttributeReader, sheet: s.Block, block: s.Block) -> GpuPrice:
-    hourly = reader.number(block, "hourly", what='the price "hourly"')
+    hourly = reader.number(block, "hourly", money=True, what='the price "hourly"')
     prefill = reader.number(block, "input_tokens_per_second", low=None, above=ZERO)
     decode = reader.number(block, "output_tokens_per_second", None, low=None, above=ZERO)
     utilization = reader.number(block, "utilization", ONE, low=None)
@@ -83,7 +83,7 @@ def check_gpu_step(reader: AttributeReader, block: s.Block, step: Step) -> None:
 def build_shared_cost(
     reader: AttributeReader, block: s.Block, features: dict[str, Feature]
 ) -> SharedCost:
-    amount = reader.number(block, "amount", what='the amount "amount"')
+    amount = reader.number(block, "amount", money=True, what='the amount "amount"')
     members = _members(reader, block, features)
     allocate, weights = _allocation(reader, block, members, "features" in block.body.attributes)
     if allocate == "weights":

@@ -117,10 +117,14 @@ def test_a_good_unicode_escape_still_works(write_stack) -> None:
 
 
 def test_a_money_amount_beyond_the_views_is_located(write_stack) -> None:
+    # Each figure within its own bound (a price below 1e18, a count below 1e15), their
+    # product beyond what any view shows: $1e17 per million tokens x 1e12 tokens.
     prices = BASE_STACK["prices.hcl"].replace(
-        "input_per_mtok        = 2.50", "input_per_mtok = 1e40"
+        "input_per_mtok        = 2.50", "input_per_mtok = 1e17"
     )
-    stack = write_stack({"prices.hcl": prices, "usage.csv": "feature,units\nchat,10\n"}, base=True)
+    main = BASE_STACK["main.hcl"].replace("input_tokens  = 1800", "input_tokens  = 1e12")
+    files = {"prices.hcl": prices, "main.hcl": main, "usage.csv": "feature,units\nchat,10\n"}
+    stack = write_stack(files, base=True)
     for fmt in ("text", "json"):
         code, out, err = run_cli(["breakdown", str(stack), "--usage", "stack/usage.csv", "-o", fmt])
         assert (code, out) == (1, "")

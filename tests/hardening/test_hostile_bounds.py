@@ -1,0 +1,133 @@
+"""Bounds a stranger's stack cannot step over: every command refuses the value the same
+way, at the attribute that holds it, with exit 1 and never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import BASE_STACK, run_cli
+
+# A step whose cost is 0 whatever its calls: only the bound can refuse calls = 1e30 before
+# the percentile simulation draws them (it crashed drawing a count beyond any integer).
+FREE_STEP = """
+    unit "ticket" {}
+    price_sheet "p" {
+      meter "m" {
+        price = 1
+      }
+    }
+    workflow "w" {
+      step "s" {
+        uses     = "p/m"
+        calls    = 1e30
+        quantity = 0
+      }
+    }
+    feature "chat" {
+      unit     = unit.ticket
+      workflow = workflow.w
+    }
+    """
+
+CALLS_OUT_OF_RANGE = (
+    "Error: Value out of range\n\n"
+    '  on stack/main.hcl line 10, in step "s":\n'
+    "  10:     calls    = 1e30\n\n"
+    '"calls" must lie within ±1e15 (a quadrillion), like the bounds of a distribution, '
+    "but it is 1000000000000000000000000000000.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "stack"],
+        ["breakdown", "stack", "--samples", "100"],
+        ["explain", "stack", "chat", "--samples", "100"],
+        ["check", "stack"],
+    ],
+)
+def test_a_constant_count_beyond_a_quadrillion_is_refused_by_every_command(
+    write_stack, argv: list[str]
+) -> None:
+    write_stack({"main.hcl": FREE_STEP, "usage.csv": "feature,units\nchat,10\n"})
+    result = run_cli([*argv, "--usage", "stack/usage.csv"] if argv[0] != "validate" else argv)
+    assert result.code == 1
+    assert result.stderr.startswith(CALLS_OUT_OF_RANGE), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "detail"),
+    [
+        ("input_tokens  = 1800", "input_tokens = 1e16", 7,
+         '"input_tokens" must lie within ±1e15 (a quadrillion), like the bounds of a '
+         "distribution, but it is 10000000000000000."),
+        ("output_tokens = 350", "output_tokens = -1", 8,
+         '"output_tokens" must be at least 0, but it is -1.'),  # the range rule comes first
+        ("output_tokens = 350", "output_tokens = 350\n    context_growth = 1e999", 9,
+         '"context_growth" must lie within ±1e15 (a quadrillion), like the bounds of a '
+         "distribution, but it is far beyond that."),
+    ],
+)  # fmt: skip
+def test_token_constants_obey_the_bound_of_distributions(
+    write_stack, old: str, new: str, line: int, detail: str
+) -> None:
+    write_stack({"main.hcl": BASE_STACK["main.hcl"].replace(old, new)}, base=True)
+    result = run_cli(["validate", "stack"])
+    assert result.code == 1
+    assert f'on stack/main.hcl line {line}, in step "draft"' in result.stderr
+    assert detail in result.stderr
+
+
+def test_a_quadrillion_calls_is_still_a_count(write_stack) -> None:
+    main = BASE_STACK["main.hcl"].replace("between(2, 5)", "1e15")
+    write_stack({"main.hcl": main}, base=True)
+    assert run_cli(["validate", "stack"]).code == 0
+
+
+def test_revenue_per_unit_beyond_any_amount_is_refused_at_the_feature(write_stack) -> None:
+    """It was summed first and blamed on the usage file ("Usage too large")."""
+    main = BASE_STACK["main.hcl"].replace("revenue_per_unit = 0.4", "revenue_per_unit = 1e400")
+    write_stack({"main.hcl": main, "usage.csv": "feature,units\nchat,10\n"}, base=True)
+    expected = (
+        "Error: Value out of range\n\n"
+        '  on stack/main.hcl line 15, in feature "chat":\n'
+        "  15:   revenue_per_unit = 1e400\n\n"
+        '"revenue_per_unit" must stay below 1e18 in size, like every amount infercost '
+        "shows, but it is far beyond that.\n"
+    )
+    for argv in (["validate", "stack"], ["breakdown", "stack", "--usage", "stack/usage.csv"]):
+        result = run_cli(argv)
+        assert (result.code, result.stdout) == (1, "")
+        assert result.stderr.startswith(expected), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "file", "line", "noun"),
+    [
+        ("price = 16", "price = 1e18", "prices.hcl", 13, 'the price "price"'),
+        ("output_per_mtok       = 10.00", "output_per_mtok = 2e18", "prices.hcl", 7,
+         '"output_per_mtok"'),
+    ],
+)  # fmt: skip
+def test_every_price_obeys_the_bound_of_amounts(
+    write_stack, old: str, new: str, file: str, line: int, noun: str
+) -> None:
+    prices = BASE_STACK["prices.hcl"].replace(old, new)
+    assert prices != BASE_STACK["prices.hcl"]
+    write_stack({"prices.hcl": prices}, base=True)
+    result = run_cli(["validate", "stack"])
+    assert result.code == 1
+    assert f"on stack/{file} line {line}" in result.stderr
+    assert f"{noun} must stay below 1e18 in size" in result.stderr
+
+
+def test_a_subscription_price_beyond_any_amount_is_refused_at_its_attribute(
+    write_stack,
+) -> None:
+    subs = 'subscription "pro" {\n  price    = -1e400\n  features = [feature.chat]\n}\n'
+    write_stack({"subs.hcl": subs, "usage.csv": "feature,units\nchat,10\n"}, base=True)
+    result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv"])
+    assert result.code == 1
+    assert "on stack/subs.hcl line 2" in result.stderr
+    assert 'the price "price" must' in result.stderr
