@@ -36,10 +36,17 @@ from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
 
 __all__ = ["parse_text", "warm_up"]
 
-# How deep blocks and expressions may nest. The parser is iterative, but the conversion
-# and the evaluator recurse; a fixed bound turns a hostile file into a located error far
-# from Python's recursion limit. Real configurations nest a handful of levels.
+# How deep blocks and expressions may nest: parentheses, calls, conditionals, lists,
+# objects, blocks. A chain of operators (``a + b + c``) is one level however long it is:
+# it is not nesting. The parser is iterative, but the conversion and the evaluator
+# recurse; a fixed bound turns a hostile file into a located error far from Python's
+# recursion limit. Real configurations nest a handful of levels.
 MAX_DEPTH = 64
+# How many operators a chain may hold, counted with the chains around it. A chain is a
+# left-leaning tree (``(a + b) + c``) that every walker of expressions descends one
+# operator at a time, so its length is bounded too, below Python's recursion limit and
+# far above what a real sum of costs holds.
+MAX_CHAIN = 256
 
 _OPERATORS = {
     "DOUBLE_EQ": "==",
@@ -490,6 +497,7 @@ class _Converter:
         self.filename = filename
         self.source = source + "\n"
         self.depth = 0
+        self.links = 0  # operators of the chains around the expression being converted
 
     def _descend(self, node: Tree[Token] | Token) -> None:
         self.depth += 1
@@ -699,13 +707,34 @@ class _Converter:
         return tuple(parts)
 
     def _x_binary_op(self, node: Tree[Token]) -> s.Expr:
-        left_node, term = _significant(node.children)[:2]
-        operator_node, right_node = _significant(term.children)
-        op = _OPERATORS[operator_node.children[0].type]
-        left, right = self.expr(left_node), self.expr(right_node)
-        rng = self._span(left.range, right.range)
-        span = (left.start, right.end)
-        return self._node(s.Binary, rng, span, op=op, left=left, right=right)
+        """A chain ``a + b - c``: the parser leans it left (``(a + b) - c``); it is walked
+        down that spine in a loop and counts one level of nesting, whatever its length."""
+        links: list[tuple[str, Tree[Token]]] = []
+        current = node
+        while isinstance(current, Tree) and current.data == "binary_op":
+            left_node, term = _significant(current.children)[:2]
+            operator_node, right_node = _significant(term.children)
+            links.append((_OPERATORS[operator_node.children[0].type], right_node))
+            current = left_node
+        self.links += len(links)
+        try:
+            if self.links > MAX_CHAIN:
+                raise self._error(
+                    "Expression too long",
+                    f"An expression may chain at most {MAX_CHAIN} operators (a + b + c "
+                    "chains two), counting those of the expressions around it; add up "
+                    "parts in locals.",
+                    self._range(node),
+                )
+            left = self.expr(current)
+            for op, right_node in reversed(links):
+                right = self.expr(right_node)
+                rng = self._span(left.range, right.range)
+                span = (left.start, right.end)
+                left = self._node(s.Binary, rng, span, op=op, left=left, right=right)
+            return left
+        finally:
+            self.links -= len(links)
 
     def _x_unary_op(self, node: Tree[Token]) -> s.Expr:
         token, operand_node = _significant(node.children)

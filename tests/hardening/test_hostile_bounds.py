@@ -3,6 +3,9 @@ way, at the attribute that holds it, with exit 1 and never a traceback."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import pytest
 
 from tests.helpers import BASE_STACK, run_cli
@@ -131,3 +134,77 @@ def test_a_subscription_price_beyond_any_amount_is_refused_at_its_attribute(
     assert result.code == 1
     assert "on stack/subs.hcl line 2" in result.stderr
     assert 'the price "price" must' in result.stderr
+
+
+# -- chains of operators are not nesting -----------------------------------------------
+
+
+def _local(n_terms: int, around: str = "{}") -> dict[str, str]:
+    chain = " + ".join(["1"] * n_terms)
+    return {
+        "x.hcl": f"locals {{\n  x = {around.format(chain)}\n}}\n",
+        "main.hcl": BASE_STACK["main.hcl"].replace(
+            "revenue_per_unit = 0.4", "revenue_per_unit = local.x"
+        ),
+    }
+
+
+@pytest.mark.parametrize("n_terms", [63, 64, 200, 257])
+def test_a_flat_sum_is_one_level_of_nesting(write_stack, n_terms: int) -> None:
+    """A sum of 63 terms was refused as "nest at most 64 levels": a left-leaning chain is
+    not nesting. Its value is the count of its terms."""
+    write_stack({**_local(n_terms), "usage.csv": "feature,units\nchat,10\n"}, base=True)
+    result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv", "-o", "json"])
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout, parse_float=Decimal)
+    (chat,) = doc["features"]
+    assert Decimal(chat["revenue"]) == 10 * n_terms
+
+
+@pytest.mark.parametrize("n_terms", [258, 100_000])
+def test_a_chain_beyond_the_bound_is_refused_with_the_bound(write_stack, n_terms: int) -> None:
+    write_stack(_local(n_terms), base=True)
+    result = run_cli(["validate", "stack"])
+    assert result.code == 1
+    assert result.stderr.startswith("Error: Expression too long\n\n  on stack/x.hcl line 2:\n"), (
+        result.stderr
+    )
+    assert (
+        "An expression may chain at most 256 operators (a + b + c chains two), counting "
+        "those of the expressions around it; add up parts in locals." in result.stderr
+    )
+
+
+def test_chains_count_with_the_chains_around_them(write_stack) -> None:
+    # 200 operators inside parentheses, inside a chain of 100 more: 300 in all.
+    around = "(" + "{}" + ")" + " + 1" * 100
+    write_stack(_local(201, around), base=True)
+    result = run_cli(["validate", "stack"])
+    assert result.code == 1
+    assert "Error: Expression too long" in result.stderr
+
+
+def test_nesting_is_still_bounded_with_chains_inside(write_stack) -> None:
+    around = "(" * 70 + "{}" + ")" * 70
+    write_stack(_local(3, around), base=True)
+    result = run_cli(["validate", "stack"])
+    assert result.code == 1
+    assert result.stderr.startswith("Error: Too deeply nested\n\n  on stack/x.hcl line 2")
+    assert "Blocks and expressions may nest at most 64 levels deep." in result.stderr
+
+
+def test_the_longest_chain_at_the_deepest_nesting_runs_every_walker(write_stack) -> None:
+    """The bounds together stay below Python's recursion limit in every walker of
+    expressions: conversion, evaluation, guardrail compilation and their references."""
+    chain = " + ".join(["self.cogs"] * 255)
+    condition = "max(" * 28 + chain + ")" * 28 + " >= 0"
+    guardrail = f'guardrail "g" {{\n  condition = {condition}\n  message = "m"\n}}\n'
+    files = {"g.hcl": guardrail, "usage.csv": "feature,units\nchat,10\n"}
+    write_stack(files, base=True)
+    result = run_cli(["check", "stack", "--usage", "stack/usage.csv"])
+    assert result.code == 0, result.stderr
+    deeper = guardrail.replace("max(", "max(max(", 1).replace(")", "))", 1)
+    write_stack({**files, "g.hcl": deeper}, base=True)
+    result = run_cli(["check", "stack", "--usage", "stack/usage.csv"])
+    assert result.code == 1
+    assert "Error: Too deeply nested" in result.stderr
