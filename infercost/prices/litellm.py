@@ -86,6 +86,13 @@ def parse(text: str, name: str) -> LiteLLMFile:
             f"{exc.msg}: this is not JSON.",
             SourceRange.point(name, exc.lineno, exc.colno),
         ) from None
+    except RecursionError:  # Python's decoder recurses once per level of nesting
+        raise InfercostError.at(
+            "Invalid LiteLLM price file",
+            "it nests arrays or objects too deeply to read (a price file is one object of "
+            "flat model entries).",
+            SourceRange.point(name, 1, 1),
+        ) from None
     if not isinstance(data, dict):
         raise InfercostError.at(
             "Invalid LiteLLM price file",

@@ -52,6 +52,11 @@ def csv_records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
             yield number, start, record
 
 
+# Python's decoder recurses once per level of nesting: a row of 100,000 nested arrays
+# (hostile, or a broken export) exceeds its reach, and is named as too deep.
+NESTED_ROW = "the row nests arrays or objects too deeply to read (a row is one flat object)."
+
+
 def json_array_lines(text: str, rows: int) -> list[int]:
     """Start lines of the first ``rows`` elements of a JSON array (valid JSON)."""
     decoder = json.JSONDecoder()
@@ -69,6 +74,8 @@ def json_array_lines(text: str, rows: int) -> list[int]:
             _, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError:
             break
+        except RecursionError:  # a row nested beyond the decoder's reach: step over it
+            pos = _end_of_value(text, pos)
         pos = _skip(text, pos)
         if pos < len(text) and text[pos] == ",":
             pos = _skip(text, pos + 1)
@@ -91,6 +98,8 @@ def json_array_error(text: str) -> tuple[int, int, str] | None:
             _, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             return number, exc.lineno, f"invalid JSON ({exc.msg})."
+        except RecursionError:
+            return number, _line_at(text, pos), NESTED_ROW
         pos = _skip(text, pos)
         if pos < len(text) and text[pos] == ",":
             pos = _skip(text, pos + 1)
@@ -107,6 +116,47 @@ def _after(text: str, pos: int, _number: int) -> tuple[int, int, str] | None:
     if rest < len(text):
         return 0, _line_at(text, rest), "content after the array (a snapshot is one array)."
     return None
+
+
+def _end_of_value(text: str, pos: int) -> int:
+    """Where the JSON value at ``pos`` ends, by counting brackets outside strings: no
+    recursion, so any depth (valid JSON assumed: the engine has read the file)."""
+    depth = 0
+    end = len(text)
+    while pos < end:
+        ch = text[pos]
+        if ch == '"':
+            pos = _end_of_string(text, pos)
+            if depth == 0:
+                return pos
+            continue
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            if depth == 0:
+                return pos  # the end of the enclosing array, after a scalar
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+        elif depth == 0 and ch in ", \t\r\n":
+            return pos  # the end of a scalar
+        pos += 1
+    return pos
+
+
+def _end_of_string(text: str, pos: int) -> int:
+    """Just past the closing quote of the string opening at ``pos``."""
+    i = pos + 1
+    while True:
+        j = text.find('"', i)
+        if j < 0:
+            return len(text)
+        k = j - 1
+        while text[k] == "\\":
+            k -= 1
+        if (j - 1 - k) % 2 == 0:  # an even run of backslashes: the quote is not escaped
+            return j + 1
+        i = j + 1
 
 
 def _skip(text: str, pos: int) -> int:

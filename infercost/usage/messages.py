@@ -102,6 +102,8 @@ def _json_error(text: str) -> str:
         return exc.msg
     except ValueError as exc:
         return str(exc)
+    except RecursionError:
+        return "nested too deeply to read"
     return "not valid JSON"
 
 
@@ -112,7 +114,7 @@ def _reject_constant(name: str) -> object:
 def _pairs(text: str) -> list[tuple[str, Any]]:
     try:
         pairs = json.loads(text, object_pairs_hook=lambda p: p)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     return pairs if isinstance(pairs, list) else []
 
