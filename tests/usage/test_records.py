@@ -677,8 +677,15 @@ def test_litellm_metadata_that_is_not_json_is_named(tmp_path: Path) -> None:
         ("output_tokens", "1.5", 'output_tokens must be empty or a whole number >= 0, not "1.5"'),
         ("quantity", "nan", 'quantity must be empty or a number >= 0, not "nan"'),
         ("reported_cost", "-0.01", 'reported_cost must be empty or a number >= 0, not "-0.01"'),
+        # beyond what the records they sum hold (DECIMAL(38, 9) counts, DECIMAL(38, 18)
+        # amounts): 45-digit token counts were priced at 10^38 and more
+        ("input_tokens", "1" + "0" * 44,
+         f'input_tokens must be below 1e29, as in a records file, not "1{"0" * 44}"'),
+        ("records", "1e29", 'records must be below 1e29, as in a records file, not "1e29"'),
+        ("quantity", "100000000000000000000",
+         'quantity must be below 1e20, as in a records file, not "100000000000000000000"'),
     ],
-)
+)  # fmt: skip
 def test_aggregated_rows_with_a_bad_figure_are_refused(
     stack, tmp_path: Path, column: str, value: str, message: str
 ) -> None:
@@ -703,3 +710,36 @@ def test_aggregated_rows_with_a_bad_figure_are_refused(
         import_records(stack, [bad], "aggregated")
     text = caught.value.diagnostics[0].detail
     assert text.startswith(f"{display_path(bad)}: {message} (the row of kind usage, feature ")
+
+
+def test_aggregated_counts_beyond_the_records_bound_exit_1(
+    stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
+        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
+        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
+    )
+    agg = tmp_path / "agg.csv"
+    con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{agg}' (HEADER)")
+    rows = list(csv.reader(agg.open(newline="")))
+    header = rows[0]
+    row = next(r for r in rows if r[0] == "usage" and r[header.index("item")] == "openai/gpt-4o")
+    row[header.index("output_tokens")] = "9" * 45
+    with agg.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "u.csv"
+    code, stdout, err = run_cli(
+        ["usage", "import", str(STACK), "agg.csv", "--from", "aggregated", "--out", str(out)]
+    )
+    assert (code, stdout) == (1, "")
+    assert err == (
+        "Error: Invalid aggregated rows\n\n"
+        f'agg.csv: output_tokens must be below 1e29, as in a records file, not "{"9" * 45}" '
+        "(the row of kind usage, feature support_assistant, step escalate, item "
+        "openai/gpt-4o).\n\n"
+    )
+    assert not out.exists()

@@ -10,7 +10,7 @@ from typing import Any
 from infercost.errors import InfercostError
 from infercost.usage.engine import connect
 from infercost.usage.records import read
-from infercost.usage.records.fields import TOKENS, SourceFile
+from infercost.usage.records.fields import COUNT, DECIMAL, SQL_TYPES, TOKENS, SourceFile
 from infercost.usage.records.query import OUTPUT_COLUMNS
 from infercost.usage.records.run import EngineOutput, printable
 
@@ -66,6 +66,17 @@ COUNTS = ("units", "cache_hit_units", "records", "first_attempts", *TOKENS, "rep
 AMOUNTS = ("quantity", "reported_cost")
 
 
+def _largest(sql_type: str) -> Decimal:
+    """The bound of a ``DECIMAL(p, s)``: 10^(p - s), the first value it cannot hold."""
+    precision, scale = (int(n) for n in sql_type.partition("(")[2].rstrip(")").split(","))
+    return Decimal(10) ** (precision - scale)
+
+
+# The bounds of the records these rows sum, from the same field types: a count of 10^45
+# tokens (priced at 10^38 and more) is refused here as it is in a records file.
+BOUNDS = {True: _largest(SQL_TYPES[COUNT]), False: _largest(SQL_TYPES[DECIMAL])}
+
+
 def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | Decimal | None:
     """Empty, or a finite number >= 0 (a whole one for counts), exactly as written."""
     value = row[key]
@@ -76,18 +87,21 @@ def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | 
     except InvalidOperation:
         number = Decimal(-1)
     if not number.is_finite() or number < 0 or (whole and number != number.to_integral_value()):
-        what = "a whole number >= 0" if whole else "a number >= 0"
-        where = ", ".join(
-            f"{k} {printable(row[k])}"
-            for k in ("kind", "feature", "customer", "step", "item")
-            if row.get(k) is not None
-        )
-        raise InfercostError.at(
-            "Invalid aggregated rows",
-            f'{shown + ": " if shown else ""}{key} must be empty or {what}, '
-            f'not "{printable(value)}" (the row of {where}).',
-        )
-    return int(number) if whole else number
+        what = "empty or a whole number >= 0" if whole else "empty or a number >= 0"
+    elif number >= BOUNDS[whole]:
+        what = f"below 1e{BOUNDS[whole].adjusted()}, as in a records file"
+    else:
+        return int(number) if whole else number
+    where = ", ".join(
+        f"{k} {printable(row[k])}"
+        for k in ("kind", "feature", "customer", "step", "item")
+        if row.get(k) is not None
+    )
+    raise InfercostError.at(
+        "Invalid aggregated rows",
+        f'{shown + ": " if shown else ""}{key} must be {what}, '
+        f'not "{printable(value)}" (the row of {where}).',
+    )
 
 
 def _tier(value: Any) -> int | None:
