@@ -7,6 +7,7 @@ expected values, never samples.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
@@ -167,6 +168,35 @@ def type_name(value: Value) -> str:
     return type(value).__name__
 
 
+# Characters no view prints raw: C0/C1 controls, line and paragraph separators, and the
+# bidirectional formatting characters. Raw, they start a line the reader does not see (a
+# CI runner reads "::error" there), recolour a terminal, or reorder text.
+UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def quoted(text: str) -> str:
+    """A string as an HCL literal on one line: every view shows the same escapes for the
+    same text (``\\n``, ``\\u001b``), whatever the output format."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + UNPRINTABLE.sub(_escape, body) + '"'
+
+
+def source_line(text: str) -> str:
+    """Expression text as written, on one line: a line break between tokens is layout
+    (read as one space); any other unprintable character is shown escaped."""
+    if "\n" in text or "\r" in text:
+        text = re.sub(r"[ \t]*\r?[\n\r][ \t]*", " ", text)
+    return UNPRINTABLE.sub(_escape, text)
+
+
 def display(value: Value) -> str:
     """A value as HCL would spell it: used in messages and in plan's changes."""
     from infercost.arithmetic import plain
@@ -176,7 +206,7 @@ def display(value: Value) -> str:
     if isinstance(value, Decimal):
         return plain(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return quoted(value)
     if value is None or isinstance(value, Missing | NoRevenue):
         return "null"
     if isinstance(value, list):

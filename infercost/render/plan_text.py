@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import plain
-from infercost.evaluate.values import display
+from infercost.evaluate.values import display, source_line
 from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
 from infercost.plan.prices import PriceEffect
@@ -23,7 +23,7 @@ def value_text(value: Any) -> str:
     """A configuration value as HCL spells it; expression text (a distribution, a guardrail
     condition) as written, not as a quoted string."""
     if isinstance(value, SourceText):
-        return str(value)
+        return source_line(value)
     if isinstance(value, list):
         return "[" + ", ".join(value_text(v) for v in value) + "]"
     if isinstance(value, dict):
