@@ -41,3 +41,17 @@ def setting_records(stack: Stack) -> tuple[tuple[Path, ...], str] | None:
             )
         out.extend(p for p in matches if p not in out)
     return tuple(out), setting.source
+
+
+def read_setting_records(stack: Stack, period: str | None = None) -> str | None:
+    """Read the files of the stack's ``records`` setting as ``check`` does for drift (the
+    same calibration, so the same errors), for ``validate``; words for its summary, or
+    None without the setting."""
+    found = setting_records(stack)
+    if found is None:
+        return None
+    from infercost.app.calibrate import calibrate
+
+    files, source = found
+    run = calibrate(stack, files, source, period)
+    return f"records: {run.result.records} {source} records"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from infercost.app.arguments import ValidateArgs
 from infercost.app.exit import ExitCode, exit_code
+from infercost.app.records_setting import read_setting_records
 from infercost.app.run import Run
 from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.workspace import load_stack, load_usage
@@ -36,6 +37,7 @@ def validate(args: ValidateArgs) -> Validation:
         with run.working():
             stack = load_stack(args.options, sources=run.sources)
             snapshot = load_usage([stack], args.options, required=False)
+            records = read_setting_records(stack, args.options.period)
     except InfercostError:
         return Validation(args, "", run.finished())
     steps = sum(len(w.steps) for w in stack.workflows.values())
@@ -43,5 +45,6 @@ def validate(args: ValidateArgs) -> Validation:
         f"{len(stack.features)} features, {len(stack.workflows)} workflows, {steps} steps, "
         f"{sum(len(p.items) for p in stack.price_sheets.values())} price items"
         + (f"; usage {snapshot.path}: {snapshot.rows} rows" if snapshot else "")
+        + (f"; {records}" if records else "")
     )
     return Validation(args, summary, run.finished())

@@ -162,3 +162,47 @@ def test_calibrate_reads_the_setting_when_no_file_is_named(tmp_path: Path) -> No
     assert feature["cost_per_unit"]["drift_pct"] == D(50)
     missing = run_cli(["calibrate", str(stack(tmp_path / "other", ""))])
     assert missing.code == 1 and "Missing --from" in missing.stderr
+
+
+# -- validate reads the setting's files as check does --------------------------------
+
+
+def test_validate_reads_the_setting_and_says_so(tmp_path: Path) -> None:
+    directory = stack(tmp_path, 'records = { from = "records", files = ["records/*.csv"] }')
+    result = run_cli(["validate", str(directory)])
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout.startswith(
+        "Success! The configuration is valid (1 features, 1 workflows, 1 steps, 1 price "
+        f"items; usage {directory / 'usage.csv'}: 1 rows; records: 2 records records)."
+    ), result.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_validate_refuses_missing_records_files_as_check_does(
+    tmp_path: Path, command: str
+) -> None:
+    directory = stack(tmp_path, 'records = { files = ["nothing/*.csv"] }')
+    result = run_cli([command, str(directory)])
+    assert result.code == 1
+    assert result.stderr.startswith(
+        f"Error: Records file not found\n\n  on {directory / 'main.hcl'} line 4, in infercost:\n"
+    ), result.stderr
+    assert (
+        'records.files: "nothing/*.csv" matches no file (paths are relative to the stack '
+        "directory)." in result.stderr
+    )
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_validate_refuses_a_bad_record_as_check_does(tmp_path: Path, command: str) -> None:
+    directory = stack(tmp_path, 'records = { files = "bad.csv" }')
+    (directory / "bad.csv").write_text(HEADER + "2026-11-03T09:00:00Z,t1,support,p/m,-5,100\n")
+    result = run_cli([command, str(directory)])
+    assert result.code == 1
+    assert result.stderr.startswith(
+        f"Error: Invalid record\n\n  on {directory / 'bad.csv'} line 2:\n"
+    ), result.stderr
+    assert result.stderr.endswith(
+        'record 1: input_tokens must be a whole number >= 0, not -5. To skip such records, '
+        'add "invalid_tokens" to skip in the records "records" block.\n\n'
+    ), result.stderr
