@@ -150,3 +150,22 @@ def stack_roots(stack_dir: Path) -> list[Path]:
         if os.path.lexists(directory / ".git"):
             return [directory]
     return [Path(stack_dir)]
+
+
+def check_target(path: Path) -> None:
+    """Raise unless ``path`` can be written as an output file: its directory must exist
+    (a typo in a path never creates a tree of directories, as with Terraform and most
+    tools), be writable, and the path itself must not be a directory. Checked for every
+    output before any is written, so one bad target leaves no other file half done."""
+    parent = path.parent if str(path.parent) else Path(".")
+    problem = None
+    if not parent.exists():
+        problem = f"the directory {parent} does not exist; create it first"
+    elif not parent.is_dir():
+        problem = f"{parent} is not a directory"
+    elif path.is_dir():
+        problem = "it is a directory"
+    elif not os.access(path if path.exists() else parent, os.W_OK):
+        problem = "permission denied"
+    if problem is not None:
+        raise InfercostError.at("Cannot write output", f"{path}: {problem}.")

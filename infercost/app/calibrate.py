@@ -13,6 +13,7 @@ from infercost.calibrate.shape import ObservedFeature, observe_features
 from infercost.calibrate.whatif import write_what_if
 from infercost.config.loader import display_path
 from infercost.errors import InfercostError
+from infercost.files import check_target
 from infercost.model import Stack
 from infercost.usage.records.result import ImportResult
 
@@ -69,8 +70,8 @@ def write_text(path: Path, text: str) -> None:
     if os.path.lexists(path) and (not path.is_file() or path.is_symlink()):
         raise InfercostError.at("Invalid --write-what-if", f"{shown} is not a regular file.")
     directory = path.parent if str(path.parent) else Path(".")
+    check_target(path)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".infercost-", suffix=".hcl", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -13,6 +13,7 @@ from infercost.app.exit import ExitCode, exit_code
 from infercost.app.run import Run
 from infercost.config.loader import display_path, parse_files, read_stack_dir
 from infercost.errors import Diagnostic, InfercostError, Severity
+from infercost.files import check_target
 from infercost.model import Stack
 from infercost.prices.compare import Outdated, outdated
 from infercost.prices.data import PriceData, open_data
@@ -123,8 +124,8 @@ def import_prices(args: ImportArgs) -> ImportRun:
                     )
                 )
         if args.out is not None:
+            check_target(args.out)
             try:
-                args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise InfercostError.at(

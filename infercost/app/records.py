@@ -11,6 +11,7 @@ from typing import Any
 
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError
+from infercost.files import check_target
 from infercost.model import Stack
 from infercost.usage.records import read
 from infercost.usage.records.fields import SOURCES
@@ -196,8 +197,8 @@ def _csv_cell(value: object) -> str:
 def write_snapshot(result: ImportResult, path: Path) -> None:
     text = snapshot_text(result, path.suffix.lower())
     directory = path.parent if str(path.parent) else Path(".")
+    check_target(path)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".infercost-", suffix=path.suffix, dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

@@ -20,6 +20,7 @@ from typing import TextIO, TypeVar
 from infercost.app.arguments import OutputSpec
 from infercost.cli.context import Console
 from infercost.errors import Diagnostic, InfercostError
+from infercost.files import check_target
 from infercost.render.formatting import Style
 from infercost.render.inert import InertStream, for_format
 
@@ -88,7 +89,12 @@ def render(
 
 def write_outputs(rendered: Sequence[tuple[OutputSpec, str]], stdout: TextIO) -> None:
     """Write each document; none can start a CI runner command or carry a token
-    (:mod:`infercost.render.inert`), only the ``github`` format writes real commands."""
+    (:mod:`infercost.render.inert`), only the ``github`` format writes real commands.
+    Every file target is checked first: one that cannot be written fails the run before
+    anything is written."""
+    for spec, _ in rendered:
+        if spec.path is not None:
+            check_target(spec.path)
     for spec, text in rendered:
         if spec.path is None:
             if isinstance(stdout, InertStream):
@@ -97,7 +103,6 @@ def write_outputs(rendered: Sequence[tuple[OutputSpec, str]], stdout: TextIO) ->
                 stdout.write(for_format(spec.format, text))
             continue
         try:
-            spec.path.parent.mkdir(parents=True, exist_ok=True)
             spec.path.write_text(for_format(spec.format, text), encoding="utf-8")
         except OSError as exc:
             raise InfercostError.at(

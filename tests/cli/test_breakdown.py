@@ -78,7 +78,7 @@ def test_plain_numbers_in_raw_json(at_repo) -> None:
 
 
 def test_json_to_a_file_leaves_stdout_empty(at_repo, tmp_path: Path) -> None:
-    target = tmp_path / "out" / "b.json"
+    target = tmp_path / "b.json"
     code, out, err = run_cli(["breakdown", "examples/search-api", "-o", f"json={target}"])
     assert (code, out, err) == (0, "", "")
     assert json.loads(target.read_text(encoding="utf-8"))["format_version"] == "1"

@@ -32,6 +32,7 @@ def test_out_names_the_file_of_the_one_format_without_a_file(tmp_path: Path) -> 
 
 def test_repeated_formats_each_with_a_file(tmp_path: Path) -> None:
     text, data = tmp_path / "out" / "plan.txt", tmp_path / "plan.json"
+    text.parent.mkdir()
     result = run_cli(["plan", EXAMPLE, "-o", f"text={text}", "-o", f"json={data}"])
     assert result.code == 0
     assert result.stdout == ""

@@ -98,6 +98,7 @@ def test_json_when_valid(write_stack) -> None:
 
 def test_json_to_a_file(write_stack) -> None:
     stack = write_stack({"main.hcl": MISSPELT}, base=True)
+    Path("report").mkdir()
     code, out, err = run_cli(["validate", str(stack), "-o", "json=report/v.json"])
     assert (code, out, err) == (1, "", "")
     doc = json.loads(Path("report/v.json").read_text(encoding="utf-8"))
