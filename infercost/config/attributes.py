@@ -7,6 +7,7 @@ block it belongs to as context.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from infercost.config import syntax as s
 from infercost.config.inputs import Inputs
 from infercost.cost.limits import MAX_FIGURE
 from infercost.diagnostics import Diagnostics
-from infercost.errors import Diagnostic, InfercostError, SourceRange, excerpt
+from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean, excerpt
 from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.functions import DISTRIBUTION_LIMIT
 from infercost.evaluate.values import BlockRef, Distribution, Value, display, type_name
@@ -246,6 +247,56 @@ class AttributeReader:
                 )
             features.append(name)
         return features
+
+    def fractions(
+        self,
+        block: s.Block,
+        attr: s.Attribute,
+        value: dict[str, Value],
+        members: Sequence[str],
+        *,
+        summary: str,
+        noun: str,
+        stranger: str,
+        every: str | None,
+    ) -> dict[str, Decimal]:
+        """Parts of a whole by name (a subscription's ``revenue_share``, a shared cost's
+        weights): each key one of ``members`` (else it is not ``stranger``), each part a
+        number in [0, 1], every member named when ``every`` says why, and the parts adding
+        up to exactly 1. Errors are located at the key, else at the object."""
+        key_ranges = (
+            {i.key: i.key_range for i in attr.expr.items}
+            if isinstance(attr.expr, s.ObjectExpr)
+            else {}
+        )
+        for key, part in value.items():
+            rng = key_ranges.get(key, attr.expr.range)
+            if key not in members:
+                raise self.fail(
+                    summary, f'"{key}" is not {stranger}.' + did_you_mean(key, members), rng, block
+                )
+            if isinstance(part, bool) or not isinstance(part, Decimal) or not 0 <= part <= 1:
+                raise self.fail(
+                    "Value out of range",
+                    f"The {noun} of {key} must be a number between 0 and 1, but it is "
+                    f"{display(part)}.",
+                    rng,
+                    block,
+                )
+        missing = [m for m in members if m not in value]
+        if every is not None and missing:
+            raise self.fail(
+                summary, f"{every}; missing: " + ", ".join(missing) + ".", attr.expr.range, block
+            )
+        total = sum(value.values(), ZERO)
+        if total != 1:
+            raise self.fail(
+                summary,
+                f"The {noun}s add up to {display(total)}; they must add up to exactly 1.",
+                attr.expr.range,
+                block,
+            )
+        return {key: part for key, part in value.items() if isinstance(part, Decimal)}
 
     def _expect_ref(self, value: Value, kind: str, expr: s.Expr, block: s.Block, name: str) -> str:
         if not isinstance(value, BlockRef) or value.kind != kind:

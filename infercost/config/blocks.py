@@ -16,7 +16,7 @@ from infercost.config.pricing import PriceBuilder
 from infercost.config.records_setting import build_records_setting
 from infercost.config.whole_bill import build_gpu, build_shared_cost, check_gpu_step
 from infercost.errors import Diagnostic, InfercostError, did_you_mean, excerpt
-from infercost.evaluate.values import Distribution, display
+from infercost.evaluate.values import Distribution
 from infercost.model import (
     Feature,
     GpuPrice,
@@ -348,48 +348,17 @@ class BlockBuilder(PriceBuilder):
                 attr.expr.range,
                 block,
             )
-        key_ranges = (
-            {i.key: i.key_range for i in attr.expr.items}
-            if isinstance(attr.expr, s.ObjectExpr)
-            else {}
+        shares = self.fractions(
+            block,
+            attr,
+            value,
+            features,
+            summary="Invalid revenue share",
+            noun="revenue share",
+            stranger="one of this subscription's features",
+            every="revenue_share must name every feature of the subscription",
         )
-        for key, share in value.items():
-            rng = key_ranges.get(key, attr.expr.range)
-            if key not in features:
-                raise self.fail(
-                    "Invalid revenue share",
-                    f'"{key}" is not one of this subscription\'s features.'
-                    + did_you_mean(key, features),
-                    rng,
-                    block,
-                )
-            if isinstance(share, bool) or not isinstance(share, Decimal) or not 0 <= share <= 1:
-                raise self.fail(
-                    "Value out of range",
-                    f"The revenue share of {key} must be a number between 0 and 1, but it is "
-                    f"{display(share)}.",
-                    rng,
-                    block,
-                )
-        missing = [f for f in features if f not in value]
-        if missing:
-            raise self.fail(
-                "Invalid revenue share",
-                "revenue_share must name every feature of the subscription; missing: "
-                + ", ".join(missing)
-                + ".",
-                attr.expr.range,
-                block,
-            )
-        total = sum(value.values(), ZERO)
-        if total != ONE:
-            raise self.fail(
-                "Invalid revenue share",
-                f"The revenue shares add up to {display(total)}; they must add up to exactly 1.",
-                attr.expr.range,
-                block,
-            )
-        return {f: value[f] for f in features}
+        return {f: shares[f] for f in features}
 
     def _guardrail(self, block: s.Block, source: str = "stack") -> Guardrail:
         guardrail = compile_guardrail(self, block, source)

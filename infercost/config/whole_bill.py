@@ -133,43 +133,14 @@ def _allocation(
             attr.expr.range,
             block,
         )
-    key_ranges = (
-        {i.key: i.key_range for i in attr.expr.items} if isinstance(attr.expr, s.ObjectExpr) else {}
+    weights = reader.fractions(
+        block,
+        attr,
+        value,
+        sorted(members),
+        summary="Invalid allocation",
+        noun="weight",
+        stranger="one of this shared cost's features" if listed else "a declared feature",
+        every="The weights must name exactly the features of this shared cost" if listed else None,
     )
-    for key, weight in value.items():
-        rng = key_ranges.get(key, attr.expr.range)
-        if key not in members:
-            where = "one of this shared cost's features" if listed else "a declared feature"
-            raise reader.fail(
-                "Invalid allocation",
-                f'"{key}" is not {where}.' + did_you_mean(key, members),
-                rng,
-                block,
-            )
-        if isinstance(weight, bool) or not isinstance(weight, Decimal) or not 0 <= weight <= 1:
-            raise reader.fail(
-                "Value out of range",
-                f"The weight of {key} must be a number between 0 and 1, but it is "
-                f"{display(weight)}.",
-                rng,
-                block,
-            )
-    missing = [f for f in members if f not in value]
-    if listed and missing:
-        raise reader.fail(
-            "Invalid allocation",
-            "The weights must name exactly the features of this shared cost; missing: "
-            + ", ".join(sorted(missing))
-            + ".",
-            attr.expr.range,
-            block,
-        )
-    total = sum(value.values(), ZERO)
-    if total != ONE:
-        raise reader.fail(
-            "Invalid allocation",
-            f"The weights add up to {display(total)}; they must add up to exactly 1.",
-            attr.expr.range,
-            block,
-        )
-    return "weights", {k: value[k] for k in sorted(value)}
+    return "weights", {k: weights[k] for k in sorted(weights)}

@@ -1,0 +1,92 @@
+"""One rule for parts of a whole by feature: a subscription's ``revenue_share`` and a
+shared cost's weights are read by the same AttributeReader.fractions, each with its own
+words, so both refuse the same mistakes at the same place."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cost.test_allocation import STACK
+from tests.helpers import errors_of, hcl
+
+SUBSCRIPTION = """
+subscription "pro" {
+  price         = 10
+  features      = [feature.chat, feature.search]
+  revenue_share = %s
+}
+"""
+SHARED = """
+shared_cost "pods" {
+  amount   = 100
+  features = [feature.chat, feature.search]
+  allocate = %s
+}
+"""
+UNLISTED = """
+shared_cost "pods" {
+  amount   = 100
+  allocate = %s
+}
+"""
+
+
+def _error(block: str, value: str) -> tuple[str, str, int, int]:
+    text = hcl(STACK).replace('subscription "pro"', 'subscription "old"')
+    lines = len(text.splitlines())
+    (d, *_) = errors_of({"main.hcl": text + block % value})
+    assert d.range is not None
+    return d.summary, d.detail, d.range.start.line - lines, d.range.start.column
+
+
+@pytest.mark.parametrize(
+    ("value", "revenue", "weights", "column"),
+    [
+        ("{ chat = 0.5, serch = 0.5 }",
+         ("Invalid revenue share",
+          '"serch" is not one of this subscription\'s features. Did you mean "search"?'),
+         ("Invalid allocation",
+          '"serch" is not one of this shared cost\'s features. Did you mean "search"?'),
+         28),
+        ("{ chat = 1.5, search = -0.5 }",
+         ("Value out of range",
+          "The revenue share of chat must be a number between 0 and 1, but it is 1.5."),
+         ("Value out of range",
+          "The weight of chat must be a number between 0 and 1, but it is 1.5."),
+         16),
+        ('{ chat = "all", search = 0 }',
+         ("Value out of range",
+          'The revenue share of chat must be a number between 0 and 1, but it is "all".'),
+         ("Value out of range",
+          'The weight of chat must be a number between 0 and 1, but it is "all".'),
+         16),
+        ("{ chat = 1 }",
+         ("Invalid revenue share",
+          "revenue_share must name every feature of the subscription; missing: search."),
+         ("Invalid allocation",
+          "The weights must name exactly the features of this shared cost; missing: search."),
+         14),
+        ("{ chat = 0.5, search = 0.4 }",
+         ("Invalid revenue share",
+          "The revenue shares add up to 0.9; they must add up to exactly 1."),
+         ("Invalid allocation", "The weights add up to 0.9; they must add up to exactly 1."),
+         14),
+    ],
+)  # fmt: skip
+def test_both_readers_refuse_the_same_mistakes(
+    value: str, revenue: tuple[str, str], weights: tuple[str, str], column: int
+) -> None:
+    revenue_column = column + 5  # "revenue_share = " is five characters longer
+    assert _error(SUBSCRIPTION, value) == (*revenue, 5, revenue_column)
+    assert _error(SHARED, value) == (*weights, 5, column)
+
+
+def test_unlisted_weights_name_a_subset_of_the_declared_features() -> None:
+    assert _error(UNLISTED, "{ chatt = 1 }") == (
+        "Invalid allocation",
+        '"chatt" is not a declared feature. Did you mean "chat"?',
+        4,
+        16,
+    )
+    with pytest.raises(AssertionError, match="compiled"):
+        _error(UNLISTED, "{ chat = 1 }")  # the keys define the set: no missing feature
