@@ -95,14 +95,19 @@ def _quantity_default(stack: Stack) -> str:
     return f"CASE WHEN item IN ({listed}) THEN 1 ELSE 0 END"
 
 
-def _index_input(lists: str) -> str:
-    """Σ (k − 1)·input over the first attempts of each group sorted in call order (the
-    struct's fields: call index, then time, then input tokens), summed. A group of one
-    call adds nothing, so its list is not sorted."""
+def _weighted(calls: str) -> str:
+    """Σ (k − 1)·input over one group's list of first attempts sorted in call order (the
+    struct's fields: call index, then time, then input tokens)."""
     return (
-        f"coalesce(sum(list_sum(list_transform(list_sort({lists}, 'ASC', 'NULLS LAST'), "
-        "lambda x, j: x.i * (j - 1)))) FILTER (WHERE calls > 1), 0)"
+        f"list_sum(list_transform(list_sort({calls}, 'ASC', 'NULLS LAST'), "
+        "lambda x, j: x.i * (j - 1)))"
     )
+
+
+def _index_input(lists: str) -> str:
+    """Σ (k − 1)·input of every group, summed. A group of one call adds nothing, so its
+    list is not sorted."""
+    return f"coalesce(sum(CASE WHEN calls > 1 THEN {_weighted(lists)} END), 0)"
 
 
 @dataclass(frozen=True)
@@ -198,8 +203,11 @@ class ShapeObserver:
 
     def unit_steps_sql(self, given: frozenset[str] | None) -> str:
         """One row per unit, step and item: what the import needs of the unit (first and
-        last time, cache hit of any and of every record) and the first attempts as a list
-        to sort. ``given``: the fields the records have (None: unknown); without a call
+        last time, cache hit of any and of every record), the number of first attempts
+        and their Σ (k − 1)·input (``first_index_input``). The first attempts' list is
+        sorted and reduced in the same query, so no table ever holds the lists (they
+        would take as much memory as the records), and a group of one call is not
+        sorted. ``given``: the fields the records have (None: unknown); without a call
         index the list holds (time, tokens) only, and without a step the records are
         grouped by item and the step is found on the groups, not on every record."""
         hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
@@ -207,11 +215,13 @@ class ShapeObserver:
         element = "'k': call_index, " if index else ""
         element = f"{{{element}'t': time, 'i': coalesce(input_tokens, 0)}}"
         step = "step" if given is not None and "step" not in given else self._step()
+        calls = f"count(*) FILTER (WHERE {FIRST})"
+        weighted = _weighted(f"list({element}) FILTER (WHERE {FIRST})")
         return (
             f"SELECT {KEY}, {step} AS step, item, "
             f"min(time) AS first_time, max(time) AS last_time, max({hit}) AS cache_hit, "
-            f"min({hit}) AS every_hit, count(*) FILTER (WHERE {FIRST}) AS calls, "
-            f"list({element}) FILTER (WHERE {FIRST}) AS l "
+            f"min({hit}) AS every_hit, {calls} AS calls, "
+            f"CASE WHEN {calls} > 1 THEN {weighted} END AS first_index_input "
             f"FROM records GROUP BY ALL"
         )
 
@@ -264,7 +274,7 @@ class ShapeObserver:
         histogram = (
             f"SELECT strftime(first_time, '{fmt}') AS period, feature, {self._step()} AS step, "
             "item, cache_hit = 1 AS cache_hit, calls, count(*) AS units, "
-            f"{_index_input('l')} AS first_index_input FROM unit_steps "
+            "coalesce(sum(first_index_input), 0) AS first_index_input FROM unit_steps "
             "WHERE item IS NOT NULL GROUP BY ALL"
         )
         sums = (
