@@ -1,35 +1,29 @@
-"""The import's one pass over the records on DuckDB: units and pricing buckets together.
+"""The import's priced sums on DuckDB, grouped by what the records write.
 
-``usage import`` needs two aggregations of the same records (``query.py``): one row per
-unit (``units_select``) and exact sums per pricing bucket (``calls_select``). Run as two
-queries, each reads the files again; a CSV file is then tokenized twice, which was most
-of the import's time. Here one ``GROUPING SETS`` query reads the records once and feeds
-both groupings:
+``calls_select`` (``query.py``) resolves each record's item (a ``CASE`` over every
+declared name and label), its step (a ``CASE`` over the workflows) and its long-context
+tier before grouping: comparisons per record, for a result of a few rows. Here the
+records are grouped first by what decides their price *as written*: period, feature,
+step, item, provider and model, and, for a stack with long-context tiers, the tier
+threshold their input tokens exceed (the *bucket*). The item, step and tier are then
+resolved once per group, and the groups summed again into exactly the rows
+``calls_select`` returns: a sum of sums is the sum, and DECIMAL never rounds.
 
-- the units set groups by (feature, unit id, customer, subscription): first time and
-  cache hit, as ``units_select``;
-- the calls set groups by what decides a record's price, as the source gives it:
-  period, feature, step, the item as written (item, provider, model) and, for a stack
-  with long-context tiers, the tier threshold its input tokens exceed. Resolving the
-  item (a ``CASE`` over every declared name), the step and the tier takes a few
-  comparisons per record; on these groups it is done once per group, and the groups
-  are then summed again into exactly the rows ``calls_select`` returns.
+Only the fields the source gives are keys and sums (an absent field is a constant null,
+and each aggregate is paid once per record).
 
-Only the fields the source gives are aggregated (an absent field is a constant null, and
-every aggregate of the units set is paid once per record into a table as large as the
-units). The sums stay exact: a sum of sums is the sum, DECIMAL never rounds.
+The tier key of a group comes from its bucket: the highest threshold, among all the
+stack's thresholds, that the input exceeds. For an item whose thresholds are among
+them, "input > k" for one of its thresholds ``k`` is "bucket >= k" (the bucket is the
+largest threshold below the input, and ``k`` is one of them), so ``tier_expression``
+applied to ``bucket + 1`` (thresholds are integers) gives each record's own key.
 
-The tier key of a group is found from its input's *bucket*: the highest threshold,
-among all the stack's thresholds, that the input exceeds. For an item whose thresholds
-are a subset, "input > k" for one of its thresholds ``k`` is "bucket >= k" (the bucket
-is the largest threshold below the input, and ``k`` is one of them), so
-``tier_expression`` applied to ``bucket + 1`` (thresholds are integers) gives each
-record's own key.
-
-The result is the two tables the rest of the engine reads (``all_units``, ``all_calls``),
-with the columns and types of the two plain queries, so that the checks on the groups,
-the second pass when a rule broke, and the roll-up are the same whichever way they were
-made.
+Why not one read for units and sums: DuckDB 2 plans ``GROUPING SETS`` as a materialized
+copy of its input scanned once per set, and a copy of the records costs about what a
+second read of a CSV file does (and holds every record in memory); measured on the
+bench's 10,000,000 records, one ``GROUPING SETS`` query and two reads take the same CPU
+time, the single query with a third more memory. So the units keep their own read
+(``units_select``), which needs five columns.
 """
 
 from __future__ import annotations
@@ -50,7 +44,6 @@ SUM_TYPE = "HUGEINT"
 TOKEN_SUM_TYPE = "DECIMAL(38, 9)"
 DECIMAL_SUM_TYPE = "DECIMAL(38, 18)"
 
-UNIT_KEYS = ("feature", "unit_id", "customer", "subscription")
 # Record fields that key the calls set as written, and their columns in ``records``.
 _WRITTEN = (("step", "step"), ("item", "_item"), ("provider", "provider"), ("model", "_model"))
 
@@ -74,22 +67,19 @@ def _bucketed(stack: Stack, given: frozenset[str] | None) -> bool:
 
 
 def scan_sql(stack: Stack, given: frozenset[str] | None, table: str = "records") -> str:
-    """The one query over the records: the units set and the calls set, told apart by
-    ``_units`` (true on a unit's row)."""
+    """The records grouped by what decides their price as written (see module doc)."""
     period_unit = PERIOD_UNITS.get(stack.settings.period, "MONTH")
     # The step and item as written: only the fields the source gives (a constant null
     # key still costs the hash aggregation a column).
-    price_keys = ["period_start", "feature"] + [
+    keys = ["period_start", "feature"] + [
         column for field, column in _WRITTEN if _given(given, field)
     ]
     extra = [f"date_trunc({lit(period_unit.lower())}, time) AS period_start"]
     if _bucketed(stack, given):
         whens = " ".join(f"WHEN input_tokens > {k} THEN {k}" for k in all_thresholds(stack))
         extra.append(f"CAST(CASE {whens} END AS {TIER_TYPE}) AS _bucket")
-        price_keys.append("_bucket")
-    aggregates = ["min(time) AS first_time", "count(*) AS records"]
-    if _given(given, "cache_hit"):
-        aggregates.append("max(CASE WHEN cache_hit = TRUE THEN 1 ELSE 0 END) AS cache_hit")
+        keys.append("_bucket")
+    aggregates = ["count(*) AS records"]
     if _given(given, "attempt"):
         aggregates.append(
             "sum(CASE WHEN COALESCE(attempt, 1) = 1 THEN 1 ELSE 0 END) AS first_attempts"
@@ -107,30 +97,21 @@ def scan_sql(stack: Stack, given: frozenset[str] | None, table: str = "records")
             "count(reported_cost) AS reported_records",
         ]
     aggregates.append("bool_or(_bad) AS any_bad")
-    units = ", ".join(UNIT_KEYS)
-    price = ", ".join(price_keys)
-    columns = list(dict.fromkeys([*UNIT_KEYS, *price_keys]))
     return (
-        f"SELECT GROUPING(unit_id) = 0 AS _units, {', '.join(columns)}, {', '.join(aggregates)} "
-        f"FROM (SELECT *, {', '.join(extra)} FROM {table}) "
-        f"GROUP BY GROUPING SETS (({units}), ({price}))"
+        f"SELECT {', '.join(keys)}, {', '.join(aggregates)} "
+        f"FROM (SELECT *, {', '.join(extra)} FROM {table}) GROUP BY {', '.join(keys)}"
     )
-
-
-def units_sql(given: frozenset[str] | None, scan: str = "scan") -> str:
-    """The units set as ``units_select`` returns it."""
-    hit = "cache_hit" if _given(given, "cache_hit") else "0 AS cache_hit"
-    return f"SELECT {', '.join(UNIT_KEYS)}, first_time, {hit} FROM {scan} WHERE _units"
 
 
 def calls_sql(
     stack: Stack,
     mapping: RecordMapping | None,
     given: frozenset[str] | None,
-    scan: str = "scan",
+    scan: str = "written_calls",
 ) -> str:
-    """The calls set as ``calls_select`` returns it (with the checks ``any_bad`` and
-    ``max_quantity``): the item, step and tier resolved on each group, then summed."""
+    """The rows of ``calls_select`` (with the checks ``any_bad`` and ``max_quantity``)
+    from the table ``scan`` of :func:`scan_sql`: the item, step and tier resolved on
+    each group, then summed."""
     written = {
         field: column if _given(given, field) else "CAST(NULL AS VARCHAR)"
         for field, column in _WRITTEN
@@ -175,9 +156,7 @@ def calls_sql(
         ("any_bad", "bool_or(any_bad)", "BOOLEAN"),
         ("max_quantity", max_quantity, DECIMAL_SUM_TYPE),
     ]
-    resolved = (
-        f"SELECT *, {written['step']} AS written_step, {item} AS item FROM {scan} WHERE NOT _units"
-    )
+    resolved = f"SELECT *, {written['step']} AS written_step, {item} AS item FROM {scan}"
     stepped = f"SELECT *, {step} AS resolved_step, {tier_sql} AS tier FROM ({resolved})"
     projections = ", ".join(f"CAST({expr} AS {kind}) AS {name}" for name, expr, kind in sums)
     return (

@@ -192,14 +192,18 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
                 ("all_calls", calls.sql("duckdb")),
             )
         else:
-            # One read of the records for both groupings (see ``compact.py``).
+            # The priced sums grouped by what the records write (see ``compact.py``).
             given = source.given
-            _scan(con, source, ("scan", compact.scan_sql(stack, given)))
-            con.execute(f"CREATE TEMP TABLE all_units AS {compact.units_sql(given)}")
+            _scan(
+                con,
+                source,
+                ("all_units", units_select(stack).sql("duckdb")),
+                ("written_calls", compact.scan_sql(stack, given)),
+            )
             con.execute(
                 f"CREATE TEMP TABLE all_calls AS {compact.calls_sql(stack, source.mapping, given)}"
             )
-            con.execute("DROP TABLE scan")
+            con.execute("DROP TABLE written_calls")
         cells = read.rejected(con)
         if not source.generic_types and any(c[2] in source.fast_columns for c in cells):
             # A value the faster type does not take (or not a value at all): read again
