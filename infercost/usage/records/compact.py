@@ -1,8 +1,9 @@
 """The import's priced sums on DuckDB, grouped by what the records write.
 
-``calls_select`` (``query.py``) resolves each record's item (a ``CASE`` over every
-declared name and label), its step (a ``CASE`` over the workflows) and its long-context
-tier before grouping: comparisons per record, for a result of a few rows. Here the
+The plain query resolves each record's item (a ``CASE`` over every declared name and
+label, in the records view of ``read.py``), its step (a ``CASE`` over the workflows) and
+its long-context tier (``calls_select``) before grouping: comparisons per record, for a
+result of a few rows. Here the
 records are grouped first by what decides their price *as written*: period, feature,
 step, item, provider and model, and, for a stack with long-context tiers, the tier
 threshold their input tokens exceed (the *bucket*). The item, step and tier are then
