@@ -485,6 +485,23 @@ def item_lookup(stack: Stack, mapping: RecordMapping | None) -> dict[str, str]:
     return out
 
 
+def item_sql(
+    stack: Stack, mapping: RecordMapping | None, item: str, provider: str, model: str
+) -> str:
+    """SQL for the declared ``SHEET/ITEM`` a record names, from the SQL of its given
+    item, provider and model: per record in the normalized view, or once per group of
+    records that give the same three (the import's compact scan, ``compact.py``).
+
+    An item that matches no declared one keeps its name behind a "?" (declared items
+    always hold a "/" after their sheet), so the scan's groups show it."""
+    lookup = item_lookup(stack, mapping)
+    by_pair = _case_lookup(f"{provider} || '/' || {model}", lookup)
+    return (
+        f"COALESCE({_case_lookup(item, lookup)}, {by_pair}, {_case_lookup(model, lookup)}, "
+        f"'?' || COALESCE({item}, {model}))"
+    )
+
+
 def _case_lookup(expr: str, table: dict[str, str]) -> str:
     if not table:
         return "CAST(NULL AS VARCHAR)"
@@ -526,14 +543,7 @@ def _normalize(
     ordered: bool,
     checks: dict[str, str] | None = None,
 ) -> str:
-    lookup = item_lookup(stack, mapping)
-    by_pair = _case_lookup("v_provider || '/' || v_model", lookup)
-    # An item that matches no declared one keeps its name behind a "?" (declared items
-    # always hold a "/" after their sheet), so the scan's groups show it.
-    item = (
-        f"COALESCE({_case_lookup('v_item', lookup)}, {by_pair}, {_case_lookup('v_model', lookup)}, "
-        "'?' || COALESCE(v_item, v_model))"
-    )
+    item = item_sql(stack, mapping, "v_item", "v_provider", "v_model")
     features = list(stack.features)
     feature_in = f"v_feature IN ({', '.join(lit(f) for f in features)})" if features else "false"
     meters = [
@@ -575,6 +585,7 @@ def _normalize(
         f"SELECT _file, {row}v_time AS time, v_unit_id AS unit_id, v_feature AS feature, "
         f"v_customer AS customer, v_subscription AS subscription, v_step AS step, "
         f"{item} AS item, COALESCE(v_item, v_model) AS item_name, v_provider AS provider, "
+        "v_item AS _item, v_model AS _model, "
         + ", ".join(f"v_{t} AS {t}" for t in TOKENS)
         + ", v_quantity AS quantity, v_attempt AS attempt, v_call_index AS call_index, "
         "v_cache_hit AS cache_hit, v_reported_cost AS reported_cost, "

@@ -17,7 +17,7 @@ from typing import Any
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
-from infercost.usage.records import read
+from infercost.usage.records import compact, read
 from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, TIME, SourceFile
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
@@ -25,6 +25,9 @@ from infercost.usage.records.query import (
     rollup_select,
     units_select,
 )
+
+# The per-record checks that ride on the scan's priced sums (see ``read.grouped_problems``).
+CHECKS = ("bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity")
 
 
 @dataclass
@@ -170,7 +173,6 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
         mapped = source.mapped(con, ordered=False)
         con.execute(f"CREATE TEMP VIEW records AS {mapped}")
         output = EngineOutput(rows=[])
-        checks = ["bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity"]
         stack = source.stack
         shaped = observer is not None and hasattr(observer, "unit_steps_sql")
         if shaped:
@@ -179,7 +181,7 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
             calls = calls_select(
                 stack,
                 extra_keys=observer.call_keys,
-                extra_aggregates=[*checks, *observer.call_aggregates],
+                extra_aggregates=[*CHECKS, *observer.call_aggregates],
             )
             _scan(
                 con,
@@ -190,12 +192,18 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
                 ("all_calls", calls.sql("duckdb")),
             )
         else:
+            # The priced sums grouped by what the records write (see ``compact.py``).
+            given = source.given
             _scan(
                 con,
                 source,
                 ("all_units", units_select(stack).sql("duckdb")),
-                ("all_calls", calls_select(stack, extra_aggregates=checks).sql("duckdb")),
+                ("written_calls", compact.scan_sql(stack, given)),
             )
+            con.execute(
+                f"CREATE TEMP TABLE all_calls AS {compact.calls_sql(stack, source.mapping, given)}"
+            )
+            con.execute("DROP TABLE written_calls")
         cells = read.rejected(con)
         if not source.generic_types and any(c[2] in source.fast_columns for c in cells):
             # A value the faster type does not take (or not a value at all): read again
