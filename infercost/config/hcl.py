@@ -276,8 +276,9 @@ def _tables_or_fail(lark: Lark) -> dict[str, Any]:
             if options.keep_all_tokens or not (sym.is_term and sym.filter_out)  # type: ignore[attr-defined]
         )
         whole = len(include) == len(rule.expansion) and not any(x for _, x in include)
+        unit = len(rule.expansion) == 1 and whole and options.expand1 and not rule.alias
         reductions[rule] = (
-            len(rule.expansion),
+            -1 if unit else len(rule.expansion),
             str(rule.origin.name),
             str(rule.alias or rule.origin.name),
             bool(options.expand1 and not rule.alias),

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["FORMAT", "Node", "Parser", "Reject", "Tok"]
 
 # Bumped whenever the layout of the tables changes: a cache in another layout is rebuilt.
-FORMAT = "lalr-tables-2"
+FORMAT = "lalr-tables-3"
 
 _new = tuple.__new__
 
@@ -110,7 +110,9 @@ class Parser:
         ``{state: {symbol: action}}``: an ``int`` shifts (or, for a rule name after a
         reduction, goes) to that state; a reduction is ``(size, origin, data, expand1,
         include)``, ``include`` being ``None`` (keep every child) or lark's
-        ``(index, splice)`` pairs;
+        ``(index, splice)`` pairs, and ``size`` -1 for a reduction that hands its one
+        child up unchanged (a ``?rule`` of one symbol: three in five reductions, the
+        precedence ladder), where only the state on top of the stack changes;
     ``terminals``
         ``[(name, regexp, priority)]`` in lark's global order;
     ``lexers``, ``state_lexer``
@@ -124,22 +126,7 @@ class Parser:
     def __init__(self, tables: dict[str, Any]) -> None:
         self.start: int = tables["start"]
         self.end: int = tables["end"]
-        # A reduction that hands its one child up unchanged (a ``?rule`` of one symbol,
-        # three in five reductions: the precedence ladder) is marked with size -1, so
-        # the loop only swaps the state on top of the stack.
-        unit: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        rows: dict[int, dict[str, Any]] = {}
-        self.actions: dict[int, dict[str, Any]] = {}
-        for state, row in tables["actions"].items():
-            if id(row) not in rows:
-                rows[id(row)] = {
-                    symbol: action
-                    if action.__class__ is int
-                    or not (action[0] == 1 and action[3] and action[4] is None)
-                    else unit.setdefault(action, (-1, *action[1:]))
-                    for symbol, action in row.items()
-                }
-            self.actions[state] = rows[id(row)]
+        self.actions: dict[int, dict[str, Any]] = tables["actions"]
         terminals: list[tuple[str, str, int]] = tables["terminals"]
         self.patterns = {name: rx for name, rx, _ in terminals}
         self.compiled: dict[str, re.Pattern[str]] = {}
