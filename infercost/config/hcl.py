@@ -594,13 +594,18 @@ class _Converter:
 
     # -- locations ---------------------------------------------------------------------
     def _range(self, first: Node | Tok, last: Node | Tok | None = None) -> SourceRange:
-        last = last if last is not None else first
-        start = _edge_token(first, last=False)
-        end = _edge_token(last, last=True)
+        start = first
+        while start.__class__ is Node:  # nearly always: the first child, down to a token
+            children = start[1]
+            start = children[0] if children else _edge_token(first, last=False)
+        end = last = first if last is None else last
+        while end.__class__ is Node:
+            children = end[1]
+            end = children[-1] if children else _edge_token(last, last=True)
         return SourceRange(
             self.filename,
-            Pos(start.line or 1, start.column or 1),
-            Pos(end.end_line or 1, end.end_column or 1),
+            Pos(start[3] or 1, start[4] or 1),  # line, column
+            Pos(end[5] or 1, end[6] or 1),  # end line, end column
         )
 
     def _span(self, start: SourceRange, end: SourceRange) -> SourceRange:
@@ -610,11 +615,16 @@ class _Converter:
     def _offsets(first: Node | Tok, last: Node | Tok | None = None) -> tuple[int, int]:
         """Character offsets of a node in the source, straight from the lexer: a node's
         text is a slice, found in constant time (no re-splitting of the file per node)."""
-        last = last if last is not None else first
-        start = _edge_token(first, last=False)
-        end = _edge_token(last, last=True)
-        assert start.start_pos is not None and end.end_pos is not None  # set by the lexer
-        return start.start_pos, end.end_pos
+        start = first
+        while start.__class__ is Node:
+            children = start[1]
+            start = children[0] if children else _edge_token(first, last=False)
+        end = last = first if last is None else last
+        while end.__class__ is Node:
+            children = end[1]
+            end = children[-1] if children else _edge_token(last, last=True)
+        assert start[2] is not None and end[7] is not None  # set by the lexer
+        return start[2], end[7]  # start_pos, end_pos
 
     def _error(self, summary: str, detail: str, rng: SourceRange) -> InfercostError:
         return InfercostError(Diagnostic(summary, detail, rng))
@@ -714,7 +724,7 @@ class _Converter:
             self.depth -= 1
 
     def _expr(self, node: Node) -> s.Expr:
-        handler = getattr(self, f"_x_{node.data}", None)
+        handler = _HANDLERS.get(node[0])  # the node's rule
         if handler is None:
             rng = self._range(node)
             raise self._error(
@@ -723,7 +733,7 @@ class _Converter:
                 "supported in infercost files.",
                 rng,
             )
-        expr: s.Expr = handler(node)
+        expr: s.Expr = handler(self, node)
         return expr
 
     def _node(
@@ -923,6 +933,12 @@ class _Converter:
             "Invalid object key", "Object keys must be names or literal strings.", rng
         )
 
+
+# The converter of each kind of expression node, by rule name (a dict: no attribute lookup
+# and no name formatting per node).
+_HANDLERS: dict[str, Any] = {
+    name[3:]: method for name, method in vars(_Converter).items() if name.startswith("_x_")
+}
 
 _UNSUPPORTED = {
     "heredoc_template": "A heredoc string",
