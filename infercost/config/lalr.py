@@ -130,6 +130,7 @@ class Parser:
         terminals: list[tuple[str, str, int]] = tables["terminals"]
         self.patterns = {name: rx for name, rx, _ in terminals}
         self.compiled: dict[str, re.Pattern[str]] = {}
+        self.chains: dict[tuple[int, int, str], int] = {}
         self.ignore: frozenset[str] = frozenset(tables["ignore"])
         self.newline: frozenset[str] = frozenset(tables["newline"])
         self.operators: frozenset[str] = frozenset(tables["operators"])
@@ -155,6 +156,17 @@ class Parser:
             state: lexers[index] for state, index in tables["state_lexer"].items()
         }
 
+    def _chain(self, below: int, origin: str, kind: str) -> int:
+        """The state a run of hand-up reductions ends in, over ``below``, before ``kind``."""
+        actions = self.actions
+        state: int = actions[below][origin]
+        while not (kind == "$END" and state == self.end):
+            action = actions[state].get(kind)
+            if action is None or action.__class__ is int or action[0] >= 0:
+                break
+            state = actions[below][action[1]]
+        return state
+
     def _slow_match(self, names: tuple[str, ...], text: str, pos: int) -> tuple[str, str]:
         """The state's own first match, terminal by terminal (the master pattern's first
         match is a terminal this state does not allow)."""
@@ -171,6 +183,7 @@ class Parser:
         """The tree of ``text`` (which, like lark's input here, ends in a newline)."""
         actions, state_lexer = self.actions, self.state_lexer
         slow_match = self._slow_match
+        chains = self.chains
         ignore, newline, operators = self.ignore, self.newline, self.operators
         states: list[int] = [self.start]
         values: list[Any] = []
@@ -251,7 +264,14 @@ class Parser:
                         break
                     size, origin, data, expand1, include = action
                     if size < 0:  # the child stays; only the state changes
-                        state = states[-1] = actions[states[-2]][origin]
+                        # A run of these (the precedence ladder: eight for each operand)
+                        # depends only on the state below, the state on top and the
+                        # lookahead: walked once, then remembered.
+                        key = (states[-2], states[-1], kind)
+                        state = chains.get(key, -1)
+                        if state < 0:
+                            state = chains[key] = self._chain(states[-2], origin, kind)
+                        states[-1] = state
                         if kind == "$END" and state == end_state:
                             return values[-1]  # type: ignore[no-any-return]
                         continue
