@@ -715,26 +715,28 @@ class _Converter:
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: Node | Tok) -> s.Expr:
-        if isinstance(node, Tok):  # pragma: no cover - the grammar wraps every token
+        if node.__class__ is not Node:  # pragma: no cover - the grammar wraps every token
             raise self._error("Unsupported expression", "Unexpected token.", self._range(node))
-        self._descend(node)
+        self.depth += 1
         try:
-            return self._expr(node)
+            if self.depth > MAX_DEPTH:
+                raise self._error(
+                    "Too deeply nested",
+                    f"Blocks and expressions may nest at most {MAX_DEPTH} levels deep.",
+                    self._range(node),
+                )
+            handler = _HANDLERS.get(node[0])  # by the node's rule
+            if handler is None:
+                raise self._error(
+                    "Unsupported expression",
+                    f"{_UNSUPPORTED.get(str(node[0]), 'This kind of expression')} is not "
+                    "supported in infercost files.",
+                    self._range(node),
+                )
+            expr: s.Expr = handler(self, node)
+            return expr
         finally:
             self.depth -= 1
-
-    def _expr(self, node: Node) -> s.Expr:
-        handler = _HANDLERS.get(node[0])  # the node's rule
-        if handler is None:
-            rng = self._range(node)
-            raise self._error(
-                "Unsupported expression",
-                f"{_UNSUPPORTED.get(str(node.data), 'This kind of expression')} is not "
-                "supported in infercost files.",
-                rng,
-            )
-        expr: s.Expr = handler(self, node)
-        return expr
 
     def _node(
         self, cls: type[s.Expr], rng: SourceRange, span: tuple[int, int], **fields: Any
@@ -742,7 +744,10 @@ class _Converter:
         return cls(range=rng, source=self.source, start=span[0], end=span[1], **fields)
 
     def _x_expr_term(self, node: Node) -> s.Expr:
-        children = _significant(node.children)
+        children = node[1]
+        if len(children) == 1 and children[0][0] not in _FILLER:  # nearly always
+            return self.expr(children[0])
+        children = _significant(children)
         if len(children) == 3 and isinstance(children[0], Tok) and children[0].type == "LPAR":
             inner = self.expr(children[1])
             rng = self._range(children[0], children[2])
@@ -751,7 +756,17 @@ class _Converter:
         return self.expr(children[0])
 
     def _x_int_lit(self, node: Node) -> s.Expr:
-        return self._node(s.Number, self._range(node), self._offsets(node))
+        token = node[1][0]  # the literal, alone
+        if token.__class__ is not Tok:  # pragma: no cover - the grammar's int_lit: INT_LITERAL
+            return self._node(s.Number, self._range(node), self._offsets(node))
+        return s.Number(
+            range=SourceRange(
+                self.filename, Pos(token[3] or 1, token[4] or 1), Pos(token[5] or 1, token[6] or 1)
+            ),
+            source=self.source,
+            start=token[2],
+            end=token[7],
+        )
 
     _x_float_lit = _x_int_lit
 
@@ -761,7 +776,18 @@ class _Converter:
         return self._node(s.Literal, self._range(node), self._offsets(node), value=value)
 
     def _x_identifier(self, node: Node) -> s.Expr:
-        return self._node(s.Name, self._range(node), self._offsets(node), name=_word(node))
+        token = node[1][0]  # the name, alone
+        if token.__class__ is not Tok:  # pragma: no cover - the grammar's identifier: NAME
+            return self._node(s.Name, self._range(node), self._offsets(node), name=_word(node))
+        return s.Name(
+            range=SourceRange(
+                self.filename, Pos(token[3] or 1, token[4] or 1), Pos(token[5] or 1, token[6] or 1)
+            ),
+            source=self.source,
+            start=token[2],
+            end=token[7],
+            name=token[1],
+        )
 
     def _x_string(self, node: Node) -> s.Expr:
         return self._node(
