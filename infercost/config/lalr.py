@@ -43,6 +43,8 @@ __all__ = ["FORMAT", "Node", "Parser", "Reject", "Tok"]
 FORMAT = "lalr-tables-3"
 
 _new = tuple.__new__
+_NEWLINE = 1  # the terminal may hold a newline: count lines
+_IGNORE = 2  # the terminal is skipped (blanks)
 
 
 class Tok(tuple):  # type: ignore[type-arg]
@@ -131,8 +133,6 @@ class Parser:
         self.patterns = {name: rx for name, rx, _ in terminals}
         self.compiled: dict[str, re.Pattern[str]] = {}
         self.chains: dict[tuple[int, int, str], int] = {}
-        self.ignore: frozenset[str] = frozenset(tables["ignore"])
-        self.newline: frozenset[str] = frozenset(tables["newline"])
         self.operators: frozenset[str] = frozenset(tables["operators"])
         # One master pattern per context: the tokenizers that allow the same terminals
         # of raised priority (inside a string, or not) share the union of their terminals,
@@ -148,10 +148,22 @@ class Parser:
             ).match
             for key, members in contexts.items()
         }
-        lexers = [
-            (frozenset(names), tuple(names), unless, masters[frozenset(raised.intersection(names))])
-            for names, unless in tables["lexers"]
-        ]
+        ignore, newline = frozenset(tables["ignore"]), frozenset(tables["newline"])
+        lexers = []
+        for names, unless in tables["lexers"]:
+            # What each allowed terminal needs beyond becoming a token: 0 nothing, flags
+            # for counting lines and for being skipped, or the keywords it may spell.
+            allowed: dict[str, Any] = {}
+            for name in names:
+                flags = (_NEWLINE if name in newline else 0) | (_IGNORE if name in ignore else 0)
+                if name in unless:
+                    if flags:
+                        raise ValueError(f"{name}: keywords of a skipped or multi-line token")
+                    allowed[name] = dict(unless[name])
+                else:
+                    allowed[name] = flags
+            key = frozenset(raised.intersection(names))
+            lexers.append((allowed, tuple(names), masters[key]))
         self.state_lexer: dict[int, tuple[Any, ...]] = {
             state: lexers[index] for state, index in tables["state_lexer"].items()
         }
@@ -184,7 +196,7 @@ class Parser:
         actions, state_lexer = self.actions, self.state_lexer
         slow_match = self._slow_match
         chains = self.chains
-        ignore, newline, operators = self.ignore, self.newline, self.operators
+        operators = self.operators
         states: list[int] = [self.start]
         values: list[Any] = []
         end_state = self.end
@@ -197,30 +209,33 @@ class Parser:
         while True:
             # -- the next significant token, in the tokenizer of the current state --
             if pos < size_of_text:
-                allowed, names, unless, master_match = state_lexer[states[-1]]
+                allowed, names, master_match = state_lexer[states[-1]]
                 while True:
                     m = master_match(text, pos)
-                    if m is not None and m.lastgroup in allowed:
+                    if m is not None and (special := allowed.get(m.lastgroup)) is not None:
                         kind: str = m.lastgroup
                         value: str = m.group()
                     else:
                         kind, value = slow_match(names, text, pos)
-                    start, start_line = pos, line
+                        special = allowed[kind]
+                    start = pos
+                    start_line = line
                     column = pos - line_start + 1
                     pos += len(value)
-                    if kind in newline:
-                        count = value.count("\n")
-                        if count:
-                            line += count
-                            line_start = start + value.rindex("\n") + 1
-                    if kind in ignore:
-                        if pos < size_of_text:
-                            continue
-                        token = None
-                        break
-                    keywords = unless.get(kind)
-                    if keywords is not None:
-                        kind = keywords.get(value, kind)
+                    if special:  # most tokens are plain (0)
+                        if special.__class__ is dict:  # a name that may spell a keyword
+                            kind = special.get(value, kind)
+                        else:
+                            if special & _NEWLINE:
+                                count = value.count("\n")
+                                if count:
+                                    line += count
+                                    line_start = start + value.rindex("\n") + 1
+                            if special & _IGNORE:
+                                if pos < size_of_text:
+                                    continue
+                                token = None
+                                break
                     token = _new(
                         Tok,
                         (kind, value, start, start_line, column, line, pos - line_start + 1, pos),
