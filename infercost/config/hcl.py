@@ -6,13 +6,19 @@ block, attribute and expression. It also rejects what python-hcl2 silently accep
 duplicate attributes (last wins there), two blocks with the same type and labels, and an
 attribute that shadows a block of the same name.
 
+Valid text never touches lark. Its parser of python-hcl2's grammar is built once, and
+its parse table, per-state tokenizers and tree-shaping rules are kept as plain data that
+:mod:`infercost.config.lalr` runs: importing lark, unpickling its parser and compiling
+its per-state scanners cost more than parsing a small stack. lark itself is loaded only
+for text those tables reject, and parses it again so that every syntax error is lark's
+own, with its message and location.
+
 Two measured pitfalls are handled here. python-hcl2 ships no grammar cache and tries to
 write one into site-packages on first use; we keep our own cache in the user's cache
-directory (falling back to the temp directory): the whole ready parser, pickled, which
-loads in a third of the time lark takes to rebuild its lexers and tables from its own
-grammar cache, so a normal run never builds the grammar. And CPython's cyclic GC makes
-large parses superlinear, so it is paused while a file is parsed (the parse allocates no
-cycles that outlive it).
+directory (falling back to the temp directory): the tables, followed by the whole ready
+lark parser (read only on a syntax error), so a normal run never builds the grammar.
+And CPython's cyclic GC makes large parses superlinear, so it is paused while a file is
+parsed (the parse allocates no cycles that outlive it).
 """
 
 from __future__ import annotations
@@ -25,14 +31,16 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING, Any
 
 from infercost.config import parsed
 from infercost.config import syntax as s
+from infercost.config.lalr import FORMAT, Node, Parser, Reject, Tok
 from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
+
+if TYPE_CHECKING:
+    from lark import Lark
+    from lark.exceptions import UnexpectedInput
 
 __all__ = ["parse_text", "warm_up"]
 
@@ -134,28 +142,30 @@ class _Source:
 
 @functools.cache
 def _source() -> _Source:
-    # Found without importing the package: python-hcl2's ``__init__`` imports its whole
+    # Found without importing the packages: python-hcl2's ``__init__`` imports its whole
     # API (builder, reconstructor, formatter...), a tenth of a small stack's run, and
-    # only the grammar file and the post-lexer are used here.
+    # only the grammar file and the post-lexer are used here; lark is needed only to
+    # build the tables and on a syntax error. lark's version is in its ``__init__``.
     import hashlib
     import sys
     from importlib.util import find_spec
 
-    import lark
-
     spec = find_spec("hcl2")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("python-hcl2 is not installed")
+    lark_spec = find_spec("lark")
+    if lark_spec is None or lark_spec.origin is None:
+        raise ImportError("lark is not installed")
     directory = Path(next(iter(spec.submodule_search_locations)))
     grammar = (directory / "hcl2.lark").read_text(encoding="utf-8")
     digest = hashlib.sha256(grammar.encode())
-    for name in ("postlexer.py", "version.py"):
+    for path in (directory / "postlexer.py", directory / "version.py", Path(lark_spec.origin)):
         try:
-            digest.update(b"\0" + (directory / name).read_bytes())
+            digest.update(b"\0" + path.read_bytes())
         except OSError:
             digest.update(b"\0-")
     python = "".join(map(str, sys.version_info[:2]))
-    tag = f"hcl2-{digest.hexdigest()[:20]}-lark-{lark.__version__}-py{python}.parser"
+    tag = f"hcl2-{digest.hexdigest()[:20]}-py{python}.parser"
     return _Source(directory, grammar, tag)
 
 
@@ -193,6 +203,7 @@ def _lalr_action(name: str) -> Any:
 
 
 def _dump(value: Any, file: Any) -> None:
+    """Pickle lark's parser (its modules, actions and post-lexer by reference)."""
     import importlib
     import pickle
     import types
@@ -214,8 +225,10 @@ def _dump(value: Any, file: Any) -> None:
     Pickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
 
 
-def _build() -> tuple[Lark, _Driver | None]:
-    parser = Lark(
+def _build() -> Lark:
+    from lark import Lark
+
+    return Lark(
         _source().grammar,
         parser="lalr",
         # No propagate_positions: it doubles lark's parse time, computing every tree's
@@ -223,26 +236,127 @@ def _build() -> tuple[Lark, _Driver | None]:
         propagate_positions=False,
         postlex=_new_postlexer(),
     )
+
+
+def _tables(lark: Lark) -> dict[str, Any] | None:
+    """The plain-data tables :class:`infercost.config.lalr.Parser` runs, read from lark's
+    parser; None (lark parses every text) if this lark's internals are not the ones
+    this was written against, or the grammar uses a feature the tables do not carry."""
     try:
-        driver: _Driver | None = _Driver(parser)
-    except Exception:  # any surprise in lark's internals: use lark's loop
-        driver = None
-    return parser, driver
+        return _tables_or_fail(lark)
+    except Exception:
+        return None
 
 
-def _load(path: str) -> tuple[Lark, _Driver | None] | None:
-    """The cached parser, or None when missing, unreadable, stale or not ours alone."""
-    import pickle
+def _tables_or_fail(lark: Lark) -> dict[str, Any]:
+    from lark.lexer import PatternStr, UnlessCallback
+    from lark.parsers.lalr_analysis import Shift
 
+    frontend: Any = lark.parser
+    inner = frontend.parser.parser
+    parse_table = inner.parse_table
+    if any(isinstance(key, str) for key in inner.callbacks):
+        raise ValueError("terminal callbacks")
+    if lark.options.lexer_callbacks or lark.options.transformer or lark.options.tree_class:
+        raise ValueError("lexer callbacks, or trees other than lark's")
+    contextual = frontend.lexer.lexer
+    root = contextual.root_lexer
+
+    # Each rule's reduction, as lark's ParseTreeBuilder shapes it (no placeholders).
+    reductions: dict[Any, tuple[Any, ...]] = {}
+    for rule in lark.rules:
+        options = rule.options
+        if options.empty_indices and any(options.empty_indices):
+            raise ValueError("placeholders")
+        if options.template_source is not None:
+            raise ValueError("templates")
+        include = tuple(
+            (i, not sym.is_term and sym.name.startswith("_"))
+            for i, sym in enumerate(rule.expansion)
+            if options.keep_all_tokens or not (sym.is_term and sym.filter_out)  # type: ignore[attr-defined]
+        )
+        whole = len(include) == len(rule.expansion) and not any(x for _, x in include)
+        unit = len(rule.expansion) == 1 and whole and options.expand1 and not rule.alias
+        reductions[rule] = (
+            -1 if unit else len(rule.expansion),
+            str(rule.origin.name),
+            str(rule.alias or rule.origin.name),
+            bool(options.expand1 and not rule.alias),
+            None if whole else include,
+        )
+
+    actions: dict[int, dict[str, Any]] = {}
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}  # equal rows stored once
+    for state, row in parse_table.states.items():
+        plain = {
+            str(symbol): arg if action is Shift else reductions[arg]
+            for symbol, (action, arg) in row.items()
+        }
+        actions[state] = rows.setdefault(tuple(sorted(plain.items(), key=str)), plain)
+
+    order = [t.name for t in root.terminals]  # lark's global order
+    rank = {name: i for i, name in enumerate(order)}
+    lexers: list[tuple[tuple[str, ...], dict[str, dict[str, str]]]] = []
+    index_of: dict[int, int] = {}
+    state_lexer: dict[int, int] = {}
+    for state, lexer in contextual.lexers.items():
+        if id(lexer) not in index_of:
+            scanner = lexer.scanner  # built now: its terminals, keywords embedded
+            names = tuple(t.name for t in scanner.terminals)
+            if [rank[n] for n in names] != sorted(rank[n] for n in names):
+                raise ValueError("a state's terminals are not in the global order")
+            unless: dict[str, dict[str, str]] = {}
+            for kind, callback in lexer.callback.items():
+                if type(callback) is not UnlessCallback:
+                    raise ValueError("a lexer callback")
+                words = callback.scanner.terminals
+                if any(type(t.pattern) is not PatternStr or t.pattern.flags for t in words):
+                    raise ValueError("a keyword with flags")
+                unless[kind] = {t.pattern.value: t.name for t in words}
+                if len(unless[kind]) != len(words):
+                    raise ValueError("two keywords of one spelling")
+            index_of[id(lexer)] = len(lexers)
+            lexers.append((names, unless))
+        state_lexer[state] = index_of[id(lexer)]
+    if set(state_lexer) != set(actions):
+        raise ValueError("states without a lexer")
+    return {
+        "start": parse_table.start_states["start"],
+        "end": parse_table.end_states["start"],
+        "actions": actions,
+        "terminals": [(t.name, t.pattern.to_regexp(), t.priority) for t in root.terminals],
+        "lexers": lexers,
+        "state_lexer": state_lexer,
+        "ignore": sorted(root.ignore_types),
+        "newline": sorted(root.newline_types),
+        "operators": sorted(_postlexer_module().OPERATOR_TYPES),
+    }
+
+
+def _open_own(path: str) -> Any:
+    """The cache file opened for reading, or None when missing or not ours alone (checked
+    on the open file: a file replaced since _cache_file() looked is never unpickled)."""
     uid = getattr(os, "getuid", lambda: None)()
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as file:
-        st = os.fstat(fd)
-        if uid is not None and (st.st_uid != uid or st.st_mode & 0o022):
-            return None  # replaced since _cache_file() looked: never unpickled
+    st = os.fstat(fd)
+    if uid is not None and (st.st_uid != uid or st.st_mode & 0o022):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
+def _load(path: str) -> dict[str, Any] | None:
+    """The cached tables (the file's first pickle), or None when missing, unreadable,
+    stale or not ours alone."""
+    import pickle
+
+    file = _open_own(path)
+    if file is None:
+        return None
+    with file:
         try:
             loaded = pickle.load(file)
         except Exception:  # truncated, garbage, written by another version
@@ -251,16 +365,39 @@ def _load(path: str) -> tuple[Lark, _Driver | None] | None:
         isinstance(loaded, tuple)
         and len(loaded) == 3
         and loaded[0] == _source().tag
-        and isinstance(loaded[1], Lark)
-        and (loaded[2] is None or isinstance(loaded[2], _Driver))
+        and loaded[1] == FORMAT
+        and (loaded[2] is None or isinstance(loaded[2], dict))
     ):
-        return loaded[1], loaded[2]
+        return {} if loaded[2] is None else loaded[2]
     return None
 
 
-def _save(path: str, parser: Lark, driver: _Driver | None) -> None:
+def _load_lark(path: str) -> Lark | None:
+    """The cached lark parser (the file's second pickle), or None."""
+    import pickle
+
+    from lark import Lark
+
+    file = _open_own(path)
+    if file is None:
+        return None
+    with file:
+        try:
+            head = pickle.load(file)
+            if not (isinstance(head, tuple) and head and head[0] == _source().tag):
+                return None
+            loaded = pickle.load(file)
+        except Exception:
+            return None
+    ok = isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == _source().tag
+    return loaded[1] if ok and isinstance(loaded[1], Lark) else None
+
+
+def _save(path: str, tables: dict[str, Any] | None, parser: Lark) -> None:
     """Write the cache next to its final name and rename it there (never half a file);
     a failure only leaves the next run as slow as this one."""
+    import pickle
+
     directory = os.path.dirname(path)
     try:
         fd, temp = tempfile.mkstemp(prefix=".infercost-", suffix=".tmp", dir=directory)
@@ -268,148 +405,96 @@ def _save(path: str, parser: Lark, driver: _Driver | None) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as file:
-            _dump((_source().tag, parser, driver), file)
+            pickle.dump((_source().tag, FORMAT, tables), file, protocol=pickle.HIGHEST_PROTOCOL)
+            _dump((_source().tag, parser), file)
         os.replace(temp, path)
     except Exception:
         with contextlib.suppress(OSError):
             os.unlink(temp)
 
 
+_BUILT: list[Lark] = []  # lark's parser when this process built it (reused on an error)
+
+
+def _build_and_save(path: str | bool) -> dict[str, Any] | None:
+    parser = _build()
+    _BUILT.append(parser)
+    tables = _tables(parser)
+    if isinstance(path, str):
+        _save(path, tables, parser)
+    return tables
+
+
 @functools.cache
-def _loaded() -> tuple[Lark, _Driver | None]:
-    """The parser and its fast loop: unpickled whole from the cache (a third of the cost
-    of lark rebuilding its lexers and tables from its own cache), else built and cached."""
+def _fast() -> Parser | None:
+    """The parser of valid text, from the cached tables (built and cached when missing);
+    None when the tables cannot be had (lark then parses every text)."""
+    path = _cache_file()
+    tables = _load(path) if isinstance(path, str) else None
+    if tables is not None:
+        with contextlib.suppress(Exception):
+            return Parser(tables) if tables else None
+    tables = _build_and_save(path)
+    try:
+        return Parser(tables) if tables else None
+    except Exception:
+        return None
+
+
+@functools.cache
+def _parser() -> Lark:
+    """lark's own parser: for the text the tables reject, to raise lark's error."""
+    if _BUILT:
+        return _BUILT[0]
     path = _cache_file()
     if isinstance(path, str):
-        loaded = _load(path)
+        loaded = _load_lark(path)
         if loaded is not None:
             return loaded
-    built = _build()
-    if isinstance(path, str):
-        _save(path, *built)
-    return built
+    _build_and_save(path)
+    return _BUILT[0]
 
 
-def _parser() -> Lark:
-    return _loaded()[0]
-
-
-class _Driver:
-    """lark's LALR loop for this one grammar, without its per-token overheads.
-
-    lark's ``feed_token`` looks up each reduction's callback by hashing a ``Rule`` (a
-    Python ``__hash__`` and ``__eq__`` per reduce), and every token passes through two
-    generators (the contextual lexer's and python-hcl2's post-lexer). Here the parse
-    table is flattened once into plain dicts (a shift is its next state, a reduce a
-    tuple of size, callback and rule name) and the post-lexer's one rule, merging a
-    newline into a following binary operator, is applied inline. Lexing, tree building
-    and the tree itself are lark's own: a parse gives the same tree, token for token
-    (tested). On invalid input the caller lets lark parse again to raise its own error,
-    so every syntax message stays lark's.
-    """
-
-    def __init__(self, lark: Lark) -> None:
-        from lark.parsers.lalr_analysis import Shift
-
-        frontend: Any = lark.parser
-        inner = frontend.parser.parser
-        parse_table = inner.parse_table
-        callbacks = inner.callbacks
-        if any(isinstance(key, str) for key in callbacks):  # token callbacks: not handled
-            raise ValueError("terminal callbacks")
-        self.start: int = parse_table.start_states["start"]
-        self.end: int = parse_table.end_states["start"]
-        self.table: dict[int, dict[str, Any]] = {
-            state: {
-                terminal: arg
-                if action is Shift
-                else (len(arg.expansion), callbacks[arg], arg.origin.name)
-                for terminal, (action, arg) in actions.items()
-            }
-            for state, actions in parse_table.states.items()
-        }
-        self.lexers: dict[int, Any] = frontend.lexer.lexer.lexers
-        self.operators: frozenset[str] = frozenset(_postlexer_module().OPERATOR_TYPES)
-
-    def parse(self, text: str) -> Tree[Token]:
-        from lark.lexer import LexerState
-        from lark.utils import TextSlice
-
-        table, lexers, operators = self.table, self.lexers, self.operators
-        lexer_state = LexerState(TextSlice.cast_from(text))
-        states: list[int] = [self.start]
-        values: list[Any] = []
-        end_state = self.end
-
-        def feed(token: Token) -> Any:
-            terminal = token.type
-            while True:
-                action = table[states[-1]][terminal]  # KeyError: invalid input
-                if action.__class__ is int:
-                    states.append(action)
-                    values.append(token)
-                    return None
-                size, callback, origin = action
-                if size:
-                    children = values[-size:]
-                    del states[-size:]
-                    del values[-size:]
-                else:
-                    children = []
-                value = callback(children)
-                state = table[states[-1]][origin]
-                states.append(state)
-                values.append(value)
-                if terminal == "$END" and state == end_state:
-                    return value
-
-        pending: Token | None = None  # a newline that may belong to the next operator
-        last: Token | None = None
-        while True:
-            try:
-                token = lexers[states[-1]].next_token(lexer_state, None)
-            except EOFError:
-                break
-            last = token
-            if token.type == "NL_OR_COMMENT":
-                if pending is not None:
-                    feed(pending)
-                pending = token
-                continue
-            if pending is not None:
-                if token.type in operators:
-                    token = token.update(value=str(pending) + str(token))
-                else:
-                    feed(pending)
-                pending = None
-            feed(token)
-        if pending is not None:
-            feed(pending)
-        end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
-        tree: Tree[Token] = feed(end)
-        return tree
-
-
-def _driver() -> _Driver | None:
-    """The fast loop, or None (lark's own) if this lark's internals are not the ones it
-    was written against."""
-    return _loaded()[1]
-
-
-def _lalr_parse(text: str) -> Tree[Token]:
-    driver = _driver()
-    if driver is not None:
+def _lalr_parse(text: str, filename: str) -> Node:
+    fast = _fast()
+    if fast is not None:
         try:
-            return driver.parse(text)
-        except (UnexpectedInput, KeyError, IndexError):
+            return fast.parse(text)
+        except (Reject, KeyError, IndexError):
             pass  # lark parses again: its own error, with its own message
-    tree: Tree[Token] = _parser().parse(text)
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        theirs = _parser().parse(text)
+    except UnexpectedInput as exc:
+        raise InfercostError(_syntax_diagnostic(exc, filename)) from None
+    tree: Node = _from_lark(theirs)  # only if the tables rejected what lark accepts
     return tree
 
 
+def _from_lark(item: Any) -> Any:
+    """lark's tree as :class:`Node` and :class:`Tok` tuples."""
+    from lark import Token
+
+    if isinstance(item, Token):
+        return Tok(
+            (
+                str(item.type),
+                str(item.value),
+                item.start_pos,
+                item.line,
+                item.column,
+                item.end_line,
+                item.end_column,
+                item.end_pos,
+            )  # type: ignore[arg-type]
+        )
+    return Node((str(item.data), [_from_lark(child) for child in item.children]))
+
+
 def warm_up() -> None:
-    """Build (or load) the grammar now; used by benchmarks to separate start-up costs."""
-    _parser()
+    """Build (or load) the tables now; used by benchmarks to separate start-up costs."""
+    _fast()
 
 
 def parse_text(text: str, filename: str) -> s.File:
@@ -431,17 +516,14 @@ def parse_text(text: str, filename: str) -> s.File:
 def _parse(text: str, filename: str) -> s.File:
     # The cyclic GC is paused over the parse and the conversion: both allocate millions
     # of objects that hold no cycles, and every collection meanwhile would walk the young
-    # lark tree again (measured: the conversion of a 14,000-line file takes twice as long
+    # tree again (measured: the conversion of a 14,000-line file takes twice as long
     # with the GC running).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        try:
-            tree = _lalr_parse(text + "\n")
-        except UnexpectedInput as exc:
-            raise InfercostError(_syntax_diagnostic(exc, filename)) from None
+        tree = _lalr_parse(text + "\n", filename)
         root = tree.children[0]
-        assert isinstance(root, Tree)  # the grammar's start rule always wraps a body
+        assert isinstance(root, Node)  # the grammar's start rule always wraps a body
         try:
             return s.File(filename, text, _Converter(filename, text).body(root))
         except RecursionError:  # a safety net: _Converter bounds nesting below the limit
@@ -456,6 +538,8 @@ def _parse(text: str, filename: str) -> s.File:
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, filename: str) -> Diagnostic:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedEOF):
@@ -499,7 +583,7 @@ class _Converter:
         self.depth = 0
         self.links = 0  # operators of the chains around the expression being converted
 
-    def _descend(self, node: Tree[Token] | Token) -> None:
+    def _descend(self, node: Node | Tok) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self._error(
@@ -509,45 +593,51 @@ class _Converter:
             )
 
     # -- locations ---------------------------------------------------------------------
-    def _range(
-        self, first: Tree[Token] | Token, last: Tree[Token] | Token | None = None
-    ) -> SourceRange:
-        last = last if last is not None else first
-        start = _edge_token(first, last=False)
-        end = _edge_token(last, last=True)
+    def _range(self, first: Node | Tok, last: Node | Tok | None = None) -> SourceRange:
+        start = first
+        while start.__class__ is Node:  # nearly always: the first child, down to a token
+            children = start[1]
+            start = children[0] if children else _edge_token(first, last=False)
+        end = last = first if last is None else last
+        while end.__class__ is Node:
+            children = end[1]
+            end = children[-1] if children else _edge_token(last, last=True)
         return SourceRange(
             self.filename,
-            Pos(start.line or 1, start.column or 1),
-            Pos(end.end_line or 1, end.end_column or 1),
+            Pos(start[3] or 1, start[4] or 1),  # line, column
+            Pos(end[5] or 1, end[6] or 1),  # end line, end column
         )
 
     def _span(self, start: SourceRange, end: SourceRange) -> SourceRange:
         return SourceRange(self.filename, start.start, end.end)
 
     @staticmethod
-    def _offsets(
-        first: Tree[Token] | Token, last: Tree[Token] | Token | None = None
-    ) -> tuple[int, int]:
+    def _offsets(first: Node | Tok, last: Node | Tok | None = None) -> tuple[int, int]:
         """Character offsets of a node in the source, straight from the lexer: a node's
         text is a slice, found in constant time (no re-splitting of the file per node)."""
-        last = last if last is not None else first
-        start = _edge_token(first, last=False)
-        end = _edge_token(last, last=True)
-        assert start.start_pos is not None and end.end_pos is not None  # set by the lexer
-        return start.start_pos, end.end_pos
+        start = first
+        while start.__class__ is Node:
+            children = start[1]
+            start = children[0] if children else _edge_token(first, last=False)
+        end = last = first if last is None else last
+        while end.__class__ is Node:
+            children = end[1]
+            end = children[-1] if children else _edge_token(last, last=True)
+        assert start[2] is not None and end[7] is not None  # set by the lexer
+        return start[2], end[7]  # start_pos, end_pos
 
     def _error(self, summary: str, detail: str, rng: SourceRange) -> InfercostError:
         return InfercostError(Diagnostic(summary, detail, rng))
 
     # -- structure -----------------------------------------------------------------------
-    def body(self, tree: Tree[Token]) -> s.Body:
+    def body(self, tree: Node) -> s.Body:
         self._descend(tree)
         try:
             return self._body(tree)
         finally:
             self.depth -= 1
 
-    def _body(self, tree: Tree[Token]) -> s.Body:
+    def _body(self, tree: Node) -> s.Body:
         body = s.Body()
         seen_blocks: dict[tuple[str, ...], s.Block] = {}
         for child in _significant(tree.children):
@@ -589,16 +679,16 @@ class _Converter:
             attr.name_range,
         )
 
-    def attribute(self, tree: Tree[Token]) -> s.Attribute:
+    def attribute(self, tree: Node) -> s.Attribute:
         name_node, _eq, value = _significant(tree.children)
         name = _word(name_node)
         expr = self.expr(value)
         name_range = self._range(name_node)
         return s.Attribute(name, expr, self._span(name_range, expr.range), name_range)
 
-    def block(self, tree: Tree[Token]) -> s.Block:
+    def block(self, tree: Node) -> s.Block:
         parts = _significant(tree.children)
-        lbrace = next(i for i, p in enumerate(parts) if isinstance(p, Token) and p.type == "LBRACE")
+        lbrace = next(i for i, p in enumerate(parts) if p.__class__ is Tok and p.type == "LBRACE")
         head, body_tree, rbrace = parts[:lbrace], parts[lbrace + 1], parts[lbrace + 2]
         labels: list[str] = []
         label_ranges: list[SourceRange] = []
@@ -624,67 +714,93 @@ class _Converter:
         )
 
     # -- expressions -----------------------------------------------------------------------
-    def expr(self, node: Tree[Token] | Token) -> s.Expr:
-        if isinstance(node, Token):  # pragma: no cover - the grammar wraps every token
+    def expr(self, node: Node | Tok) -> s.Expr:
+        if node.__class__ is not Node:  # pragma: no cover - the grammar wraps every token
             raise self._error("Unsupported expression", "Unexpected token.", self._range(node))
-        self._descend(node)
+        self.depth += 1
         try:
-            return self._expr(node)
+            if self.depth > MAX_DEPTH:
+                raise self._error(
+                    "Too deeply nested",
+                    f"Blocks and expressions may nest at most {MAX_DEPTH} levels deep.",
+                    self._range(node),
+                )
+            handler = _HANDLERS.get(node[0])  # by the node's rule
+            if handler is None:
+                raise self._error(
+                    "Unsupported expression",
+                    f"{_UNSUPPORTED.get(str(node[0]), 'This kind of expression')} is not "
+                    "supported in infercost files.",
+                    self._range(node),
+                )
+            expr: s.Expr = handler(self, node)
+            return expr
         finally:
             self.depth -= 1
-
-    def _expr(self, node: Tree[Token]) -> s.Expr:
-        handler = getattr(self, f"_x_{node.data}", None)
-        if handler is None:
-            rng = self._range(node)
-            raise self._error(
-                "Unsupported expression",
-                f"{_UNSUPPORTED.get(str(node.data), 'This kind of expression')} is not "
-                "supported in infercost files.",
-                rng,
-            )
-        expr: s.Expr = handler(node)
-        return expr
 
     def _node(
         self, cls: type[s.Expr], rng: SourceRange, span: tuple[int, int], **fields: Any
     ) -> s.Expr:
         return cls(range=rng, source=self.source, start=span[0], end=span[1], **fields)
 
-    def _x_expr_term(self, node: Tree[Token]) -> s.Expr:
-        children = _significant(node.children)
-        if len(children) == 3 and isinstance(children[0], Token) and children[0].type == "LPAR":
+    def _x_expr_term(self, node: Node) -> s.Expr:
+        children = node[1]
+        if len(children) == 1 and children[0][0] not in _FILLER:  # nearly always
+            return self.expr(children[0])
+        children = _significant(children)
+        if len(children) == 3 and isinstance(children[0], Tok) and children[0].type == "LPAR":
             inner = self.expr(children[1])
             rng = self._range(children[0], children[2])
             # Parentheses only group: the same node, its range and text widened to them.
             return _regroup(inner, rng, self._offsets(children[0], children[2]))
         return self.expr(children[0])
 
-    def _x_int_lit(self, node: Tree[Token]) -> s.Expr:
-        return self._node(s.Number, self._range(node), self._offsets(node))
+    def _x_int_lit(self, node: Node) -> s.Expr:
+        token = node[1][0]  # the literal, alone
+        if token.__class__ is not Tok:  # pragma: no cover - the grammar's int_lit: INT_LITERAL
+            return self._node(s.Number, self._range(node), self._offsets(node))
+        return s.Number(
+            range=SourceRange(
+                self.filename, Pos(token[3] or 1, token[4] or 1), Pos(token[5] or 1, token[6] or 1)
+            ),
+            source=self.source,
+            start=token[2],
+            end=token[7],
+        )
 
     _x_float_lit = _x_int_lit
 
-    def _x_literal_value(self, node: Tree[Token]) -> s.Expr:
+    def _x_literal_value(self, node: Node) -> s.Expr:
         word = _word(node)
         value = {"true": True, "false": False, "null": None}[word]
         return self._node(s.Literal, self._range(node), self._offsets(node), value=value)
 
-    def _x_identifier(self, node: Tree[Token]) -> s.Expr:
-        return self._node(s.Name, self._range(node), self._offsets(node), name=_word(node))
+    def _x_identifier(self, node: Node) -> s.Expr:
+        token = node[1][0]  # the name, alone
+        if token.__class__ is not Tok:  # pragma: no cover - the grammar's identifier: NAME
+            return self._node(s.Name, self._range(node), self._offsets(node), name=_word(node))
+        return s.Name(
+            range=SourceRange(
+                self.filename, Pos(token[3] or 1, token[4] or 1), Pos(token[5] or 1, token[6] or 1)
+            ),
+            source=self.source,
+            start=token[2],
+            end=token[7],
+            name=token[1],
+        )
 
-    def _x_string(self, node: Tree[Token]) -> s.Expr:
+    def _x_string(self, node: Node) -> s.Expr:
         return self._node(
             s.Template, self._range(node), self._offsets(node), parts=self.template_parts(node)
         )
 
-    def template_parts(self, node: Tree[Token]) -> tuple[str | s.Expr, ...]:
+    def template_parts(self, node: Node) -> tuple[str | s.Expr, ...]:
         parts: list[str | s.Expr] = []
         for part in node.children:
-            if isinstance(part, Token):
+            if isinstance(part, Tok):
                 continue  # the quotes
             (piece,) = part.children
-            if isinstance(piece, Token):
+            if isinstance(piece, Tok):
                 if piece.type == "STRING_CHARS":
                     text = _unescape(piece.value, self._range(piece), self)
                 elif piece.type == "ESCAPED_INTERPOLATION" or piece.type == "ESCAPED_DIRECTIVE":
@@ -706,12 +822,12 @@ class _Converter:
                 )
         return tuple(parts)
 
-    def _x_binary_op(self, node: Tree[Token]) -> s.Expr:
+    def _x_binary_op(self, node: Node) -> s.Expr:
         """A chain ``a + b - c``: the parser leans it left (``(a + b) - c``); it is walked
         down that spine in a loop and counts one level of nesting, whatever its length."""
-        links: list[tuple[str, Tree[Token]]] = []
+        links: list[tuple[str, Node]] = []
         current = node
-        while isinstance(current, Tree) and current.data == "binary_op":
+        while current.__class__ is Node and current.data == "binary_op":
             left_node, term = _significant(current.children)[:2]
             operator_node, right_node = _significant(term.children)
             links.append((_OPERATORS[operator_node.children[0].type], right_node))
@@ -736,15 +852,15 @@ class _Converter:
         finally:
             self.links -= len(links)
 
-    def _x_unary_op(self, node: Tree[Token]) -> s.Expr:
+    def _x_unary_op(self, node: Node) -> s.Expr:
         token, operand_node = _significant(node.children)
         operand = self.expr(operand_node)
         rng = self._span(self._range(token), operand.range)
         span = (token.start_pos, operand.end)
         return self._node(s.Unary, rng, span, op=_OPERATORS[token.type], operand=operand)
 
-    def _x_conditional(self, node: Tree[Token]) -> s.Expr:
-        exprs = [c for c in _significant(node.children) if isinstance(c, Tree)]
+    def _x_conditional(self, node: Node) -> s.Expr:
+        exprs = [c for c in _significant(node.children) if isinstance(c, Node)]
         condition, then, otherwise = (self.expr(e) for e in exprs)
         rng = self._span(condition.range, otherwise.range)
         return self._node(
@@ -756,9 +872,9 @@ class _Converter:
             otherwise=otherwise,
         )
 
-    def _x_function_call(self, node: Tree[Token]) -> s.Expr:
+    def _x_function_call(self, node: Node) -> s.Expr:
         children = _significant(node.children)
-        if any(isinstance(c, Token) and c.type == "COLONS" for c in children):
+        if any(isinstance(c, Tok) and c.type == "COLONS" for c in children):
             raise self._error(
                 "Unsupported expression",
                 "Provider-namespaced functions are not supported.",
@@ -767,9 +883,9 @@ class _Converter:
         name = children[0].children[0].value
         args: list[s.Expr] = []
         for child in children:
-            if isinstance(child, Tree) and child.data == "arguments":
+            if isinstance(child, Node) and child.data == "arguments":
                 for arg in _significant(child.children):
-                    if isinstance(arg, Token):
+                    if isinstance(arg, Tok):
                         if arg.type == "ELLIPSIS":
                             raise self._error(
                                 "Unsupported expression",
@@ -782,7 +898,7 @@ class _Converter:
         span = self._offsets(children[0], children[-1])
         return self._node(s.Call, rng, span, name=name, args=tuple(args))
 
-    def _x_get_attr_expr_term(self, node: Tree[Token]) -> s.Expr:
+    def _x_get_attr_expr_term(self, node: Node) -> s.Expr:
         target_node, get_attr = _significant(node.children)
         target = self.expr(target_node)
         name_node = _significant(get_attr.children)[1]
@@ -790,7 +906,7 @@ class _Converter:
         span = (target.start, self._offsets(name_node)[1])
         return self._node(s.GetAttr, rng, span, target=target, name=_word(name_node))
 
-    def _x_index_expr_term(self, node: Tree[Token]) -> s.Expr:
+    def _x_index_expr_term(self, node: Node) -> s.Expr:
         target_node, index = _significant(node.children)
         target = self.expr(target_node)
         parts = _significant(index.children)
@@ -803,15 +919,15 @@ class _Converter:
         span = (target.start, self._offsets(parts[-1])[1])
         return self._node(s.Index, rng, span, target=target, key=key)
 
-    def _x_tuple(self, node: Tree[Token]) -> s.Expr:
-        items = tuple(self.expr(c) for c in _significant(node.children) if isinstance(c, Tree))
+    def _x_tuple(self, node: Node) -> s.Expr:
+        items = tuple(self.expr(c) for c in _significant(node.children) if isinstance(c, Node))
         return self._node(s.TupleExpr, self._range(node), self._offsets(node), items=items)
 
-    def _x_object(self, node: Tree[Token]) -> s.Expr:
+    def _x_object(self, node: Node) -> s.Expr:
         items: list[s.ObjectItem] = []
         seen: dict[str, s.ObjectItem] = {}
         for elem in _significant(node.children):
-            if not isinstance(elem, Tree):
+            if not isinstance(elem, Node):
                 continue
             key_node, _sep, value_node = _significant(elem.children)
             key_inner = _significant(key_node.children)[0]
@@ -829,8 +945,8 @@ class _Converter:
             items.append(item)
         return self._node(s.ObjectExpr, self._range(node), self._offsets(node), items=tuple(items))
 
-    def _object_key(self, node: Tree[Token] | Token, rng: SourceRange) -> str:
-        if isinstance(node, Tree) and node.data == "keyword":
+    def _object_key(self, node: Node | Tok, rng: SourceRange) -> str:
+        if isinstance(node, Node) and node.data == "keyword":
             return _word(node)
         expr = self.expr(node)
         if isinstance(expr, s.Name):
@@ -843,6 +959,12 @@ class _Converter:
             "Invalid object key", "Object keys must be names or literal strings.", rng
         )
 
+
+# The converter of each kind of expression node, by rule name (a dict: no attribute lookup
+# and no name formatting per node).
+_HANDLERS: dict[str, Any] = {
+    name[3:]: method for name, method in vars(_Converter).items() if name.startswith("_x_")
+}
 
 _UNSUPPORTED = {
     "heredoc_template": "A heredoc string",
@@ -899,23 +1021,23 @@ def _unescape(raw: str, rng: SourceRange, conv: _Converter) -> str:
     return "".join(out)
 
 
-_NO_TOKEN = Token("EMPTY", "")
+_NO_TOKEN = Tok(("EMPTY", "", None, None, None, None, None, None))  # type: ignore[arg-type]
 
 
-def _edge_token(node: Tree[Token] | Token, *, last: bool) -> Token:
+def _edge_token(node: Node | Tok, *, last: bool) -> Tok:
     """The first (or last) token under a node, as lark's propagate_positions would take
     it: depth first, skipping subtrees that hold no token."""
     # Nearly always the edge child's edge child, down to a token: follow that path, and
     # search the whole subtree only when it meets an empty tree.
     item: Any = node
-    while item.__class__ is Tree and item.children:
+    while item.__class__ is Node and item.children:
         item = item.children[-1 if last else 0]
-    if isinstance(item, Token):
+    if isinstance(item, Tok):
         return item
-    stack: list[Tree[Token] | Token] = [node]
+    stack: list[Node | Tok] = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, Token):
+        if isinstance(item, Tok):
             return item
         children = item.children
         # Push so that the edge child is popped first.
@@ -925,18 +1047,15 @@ def _edge_token(node: Tree[Token] | Token, *, last: bool) -> Token:
 
 def _significant(children: list[Any]) -> list[Any]:
     """Children without the newline/comment filler that the grammar keeps for round-trips."""
-    return [
-        c
-        for c in children
-        if not (
-            (isinstance(c, Tree) and c.data == "new_line_or_comment")
-            or (isinstance(c, Token) and c.type == "NL_OR_COMMENT")
-        )
-    ]
+    # A node's or token's first field is its rule's or terminal's name.
+    return [c for c in children if c[0] not in _FILLER]
 
 
-def _word(node: Tree[Token]) -> str:
-    return str(node.children[0])  # a Token: str() is its text
+_FILLER = frozenset({"new_line_or_comment", "NL_OR_COMMENT"})
+
+
+def _word(node: Node) -> str:
+    return node.children[0].value  # type: ignore[union-attr]
 
 
 def _regroup(inner: s.Expr, rng: SourceRange, span: tuple[int, int]) -> s.Expr:

@@ -1,10 +1,10 @@
 """The cached parser is lark's parser: same trees, same errors, and a bad cache is rebuilt.
 
-``infercost.config.hcl`` pickles the whole ready parser (lark's ``Lark`` object and the
-fast loop's tables) instead of using lark's own grammar cache. These tests compare a
-parser that went through that pickle with one lark builds from python-hcl2's grammar and
-post-lexer, and check that a truncated, garbage, stale or foreign cache file is never
-trusted.
+``infercost.config.hcl`` caches, in one file, the plain tables that parse valid text
+and, after them, the whole ready lark parser (read only on a syntax error) instead of
+using lark's own grammar cache. These tests compare parsers that went through that
+pickle with one lark builds from python-hcl2's grammar and post-lexer, and check that a
+truncated, garbage, stale or foreign cache file is never trusted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import pytest
 from lark import Lark
 
 from infercost.config import hcl
-from tests.config.test_lalr_driver import FILES, TRICKY, same
+from infercost.config.lalr import Parser
+from infercost.errors import InfercostError
+from tests.config.test_lalr_tables import FILES, TRICKY, same
 
 INVALID = [
     "a = \n",
@@ -45,11 +47,13 @@ def fresh() -> Lark:
 
 
 @pytest.fixture(scope="module")
-def cached() -> tuple[Lark, Any]:
+def cached() -> tuple[Lark, Parser]:
+    parser = hcl._build()
+    tables = hcl._tables(parser)
+    assert tables is not None
     buffer = io.BytesIO()
-    hcl._dump(hcl._build(), buffer)
-    parser, driver = pickle.loads(buffer.getvalue())
-    return parser, driver
+    hcl._dump(parser, buffer)
+    return pickle.loads(buffer.getvalue()), Parser(pickle.loads(pickle.dumps(tables)))
 
 
 def outcome(parser: Any, text: str) -> Any:
@@ -68,10 +72,10 @@ def outcome(parser: Any, text: str) -> Any:
     [*(p.read_text(encoding="utf-8") + "\n" for p in FILES), *(t + "\n" for t in TRICKY)],
 )
 def test_the_cached_parser_gives_lark_s_trees(fresh: Lark, cached: Any, text: str) -> None:
-    parser, driver = cached
+    parser, tables = cached
     expected = fresh.parse(text)
-    assert same(parser.parse(text), expected)
-    assert same(driver.parse(text), expected)
+    assert repr(parser.parse(text)) == repr(expected)
+    assert same(tables.parse(text), expected)
 
 
 @pytest.mark.parametrize("text", INVALID)
@@ -92,17 +96,49 @@ def test_lark_s_actions_keep_their_identity(cached: Any) -> None:
 @pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("INFERCOST_CACHE_DIR", str(tmp_path / "cache"))
-    hcl._loaded.cache_clear()
+    forget()
     yield tmp_path / "cache"
-    hcl._loaded.cache_clear()
+    forget()
+
+
+def forget() -> None:
+    """A new process, as far as the parsers go."""
+    hcl._fast.cache_clear()
+    hcl._parser.cache_clear()
+    hcl._BUILT.clear()
 
 
 def parses_and_caches(cache_dir: Path) -> None:
-    hcl._loaded.cache_clear()
+    forget()
     assert hcl.parse_text('a = 1\nb "x" {\n  c = [2]\n}\n', "f.hcl") is not None
     path = hcl._cache_file()
     assert isinstance(path, str) and Path(path).parent == cache_dir
-    assert hcl._load(path) is not None  # rewritten whole
+    assert hcl._load(path)  # rewritten whole: the tables...
+    assert hcl._load_lark(path) is not None  # ...and lark's parser after them
+
+
+def test_a_syntax_error_reads_lark_s_parser_from_the_cache(cache_dir: Path) -> None:
+    parses_and_caches(cache_dir)
+    forget()
+    with pytest.raises(InfercostError) as caught:
+        hcl.parse_text("a = = 1\n", "f.hcl")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.summary == "Invalid syntax"
+    assert diagnostic.range is not None and diagnostic.range.start.column == 5
+    assert hcl._BUILT == []  # loaded, not built again
+
+
+def test_a_spoiled_lark_part_is_rebuilt_on_a_syntax_error(cache_dir: Path) -> None:
+    parses_and_caches(cache_dir)
+    path = str(hcl._cache_file())
+    data = Path(path).read_bytes()
+    first = len(pickle.dumps(pickle.loads(data), protocol=pickle.HIGHEST_PROTOCOL))
+    Path(path).write_bytes(data[:first] + b"garbage")
+    assert hcl._load(path) and hcl._load_lark(path) is None
+    forget()
+    with pytest.raises(InfercostError):
+        hcl.parse_text("a = = 1\n", "f.hcl")
+    assert hcl._load_lark(path) is not None  # written again, whole
 
 
 def test_a_missing_cache_is_written(cache_dir: Path) -> None:
@@ -115,7 +151,7 @@ def test_a_missing_cache_is_written(cache_dir: Path) -> None:
 @pytest.mark.parametrize(
     "spoil",
     [
-        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: data[:1000],  # truncated within the tables
         lambda data: b"",
         lambda data: b"garbage, not a pickle",
         lambda data: pickle.dumps(("another tag", None, None)),  # stale
