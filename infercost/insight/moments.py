@@ -23,34 +23,35 @@ Moments = tuple[Fraction, ...]  # (E[X^0], E[X^1], ..., E[X^k])
 MAX_PIECES = 200_000
 
 
-def _power_sum(n: int, j: int) -> Fraction:
-    """Σ_{k=0}^{n} k^j for j ≤ 4 (Faulhaber), so a wide ``between`` costs O(1)."""
+def _power_sum(n: int, j: int) -> int:
+    """Σ_{k=0}^{n} k^j for j ≤ 4 (Faulhaber), so a wide ``between`` costs O(1). Whole
+    numbers throughout (each product is divisible by its denominator): integer
+    arithmetic, several times cheaper than Fractions."""
     if n < 0:
-        return Fraction(0)
-    m = Fraction(n)
+        return 0
+    m = n
     if j == 0:
         return m + 1
     if j == 1:
-        return m * (m + 1) / 2
+        return m * (m + 1) // 2
     if j == 2:
-        return m * (m + 1) * (2 * m + 1) / 6
+        return m * (m + 1) * (2 * m + 1) // 6
     if j == 3:
-        return (m * (m + 1) / 2) ** 2
+        return (m * (m + 1) // 2) ** 2
     if j == 4:
-        return m * (m + 1) * (2 * m + 1) * (3 * m * m + 3 * m - 1) / 30
+        return m * (m + 1) * (2 * m + 1) * (3 * m * m + 3 * m - 1) // 30
     raise ValueError(f"power sums are closed-form up to 4, not {j}")
 
 
 def _discrete_uniform(lo: int, hi: int, k: int) -> Moments:
     """Moments of the whole numbers lo..hi, equally likely (sums shifted to start at 0)."""
     n = hi - lo + 1
+    sums = [_power_sum(n - 1, i) for i in range(k + 1)]
     out = []
     for j in range(k + 1):
-        # E[(lo + Y)^j], Y uniform on 0..n-1, by the binomial expansion.
-        total = Fraction(0)
-        for i in range(j + 1):
-            total += math.comb(j, i) * Fraction(lo) ** (j - i) * _power_sum(n - 1, i)
-        out.append(total / n)
+        # E[(lo + Y)^j], Y uniform on 0..n-1, by the binomial expansion (whole numbers).
+        total = sum(math.comb(j, i) * lo ** (j - i) * sums[i] for i in range(j + 1))
+        out.append(Fraction(total, n))
     return tuple(out)
 
 
@@ -122,22 +123,33 @@ def call_moments(value: Decimal | Distribution, k: int = 4) -> Moments:
         return tuple(out)
     if value.discrete:
         return moments(value, k)
-    sums = [Fraction(0)] * (k + 1)
-    pieces = _pieces(value)
+    first, masses = rounded_pmf(value)
+    return tuple(
+        sum((mass * (first + i) ** j for i, mass in enumerate(masses)), Fraction(0))
+        for j in range(k + 1)
+    )
+
+
+def rounded_pmf(value: Distribution) -> tuple[int, tuple[Fraction, ...]]:
+    """(f0, (P(C = f0), P(C = f0 + 1), ...)) of a continuous ``calls`` rounded at random.
+
+    A draw x in [f, f + 1) is f + 1 with probability x − f and f otherwise, so each unit
+    interval gives its mass ∫ pdf to f and f + 1 in the shares ∫ (f + 1 − x)·pdf and
+    ∫ (x − f)·pdf. The simulation draws C from this table with one uniform.
+    """
     first = math.floor(Fraction(value.lower))
     last = math.ceil(Fraction(value.upper))
     if last - first > MAX_PIECES:
         raise ValueError("calls spans too many whole numbers to integrate")
-    for left, right, alpha, beta in pieces:
+    masses = [Fraction(0)] * (last - first + 1)
+    for left, right, alpha, beta in _pieces(value):
         f = math.floor(left)
         while f < right:
             lo, hi = max(left, Fraction(f)), min(right, Fraction(f + 1))
             if hi > lo:
                 mass = _integral(lo, hi, alpha, beta, 0)
-                first_moment = _integral(lo, hi, alpha, beta, 1)
-                p_mass = first_moment - f * mass  # ∫ (x − f)·pdf
-                for j in range(k + 1):
-                    base = Fraction(f) ** j
-                    sums[j] += base * mass + p_mass * (Fraction(f + 1) ** j - base)
+                p_mass = _integral(lo, hi, alpha, beta, 1) - f * mass  # ∫ (x − f)·pdf
+                masses[f - first] += mass - p_mass
+                masses[f + 1 - first] += p_mass
             f += 1
-    return tuple(sums)
+    return first, tuple(masses)

@@ -34,7 +34,13 @@ that did not run) where other definitions would interpolate between two atoms.
 
 numpy does the drawing (vectorized; pure Python would need minutes for what the bench
 asks). Every feature gets its own stream, seeded from the run's seed and the feature's
-name, so a feature's percentiles do not move when another feature changes.
+name, so a feature's percentiles do not move when another feature changes. The bit
+generator is SFC64 (a fifth cheaper per double than numpy's default PCG64); a given
+seed reproduces the same figures only with the same generator and order of draws, so a
+change to either moves every simulated figure (the goldens), never the law: the tests
+check the law against closed forms. A constant part of a step's cost (all of it for a
+step without draws) is one number per unit array, not a pass over the units; a rounded
+continuous ``calls`` is drawn from its exact table (:func:`rounded_pmf`) with one uniform.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ import numpy as np
 from infercost.arithmetic import ZERO, exact, from_fraction
 from infercost.cost.gpu import token_rates
 from infercost.evaluate.values import Distribution, mean_of
-from infercost.insight.moments import call_moments, moments
+from infercost.insight.moments import call_moments, moments, rounded_pmf
 from infercost.insight.sampling import DIGITS, Settings, significant
 from infercost.model import Feature, GpuPrice, MeterPrice, ModelPrice, Stack, Step
 
@@ -154,6 +160,10 @@ def _triangular(rng: np.random.Generator, c: float, n: int) -> np.ndarray:
     With max = U + V − min, that is (1 − 2c)·min + c·(U + V)."""
     uv = rng.random(2 * n)
     u, v = uv[:n], uv[n:]
+    if c == 0:  # the mode at the lower end: min(U, V), one pass
+        return np.minimum(u, v, out=u)
+    if c == 1:
+        return np.maximum(u, v, out=u)
     low = np.minimum(u, v)
     u += v
     u *= c
@@ -169,20 +179,51 @@ def _draw_empirical(rng: np.random.Generator, value: Distribution, n: int) -> np
     return drawn
 
 
-def _draw_calls(rng: np.random.Generator, value: Decimal | Distribution, n: int) -> np.ndarray:
-    """Whole numbers of calls; fractional draws rounded at random keeping their mean."""
+def _draw_calls(
+    rng: np.random.Generator, value: Decimal | Distribution, n: int
+) -> np.ndarray | int:
+    """Whole numbers of calls; fractional draws rounded at random keeping their mean. A
+    whole constant is returned as itself: its runs' costs are closed forms, not arrays."""
+    if isinstance(value, Distribution) and value.lower == value.upper:
+        value = value.lower  # between(k, k) is the constant k: nothing to draw
     if isinstance(value, Distribution) and value.discrete:
         return _whole(rng, int(value.params[0]), int(value.params[1]), n)
+    if isinstance(value, Distribution) and value.kind != "empirical":
+        first, cdf = _rounded_cdf(value)  # the rounded count's own law, one uniform a run
+        u = rng.random(n)
+        if cdf.size > SEARCHED:
+            drawn: np.ndarray = np.searchsorted(cdf, u, side="right")
+            drawn += first
+            return drawn
+        drawn = np.full(n, first, dtype=np.int64)
+        for step in cdf[:-1]:  # C = f0 + #{k: u ≥ CDF(f0 + k)}: a few compares, no search
+            drawn += u >= step
+        return drawn
     x = _draw(rng, value, n)
     if isinstance(x, float):
         whole = math.floor(x)
         frac = x - whole
         if frac == 0:
-            return np.full(n, whole, dtype=np.int64)
+            return whole
         return whole + (rng.random(n) < frac).astype(np.int64)
     floor = np.floor(x)
     calls: np.ndarray = (floor + (rng.random(n) < (x - floor))).astype(np.int64)
     return calls
+
+
+#: Counts a rounded continuous ``calls`` can take beyond which C is found by binary search
+#: (numpy's searchsorted costs about as much per draw as twenty compare-and-add passes).
+SEARCHED = 20
+
+
+@functools.lru_cache(maxsize=1024)
+def _rounded_cdf(value: Distribution) -> tuple[int, np.ndarray]:
+    """(f0, CDF) of a continuous ``calls`` rounded at random (:func:`rounded_pmf`), the
+    last entry raised to +inf so every uniform finds a count despite float rounding."""
+    first, masses = rounded_pmf(value)
+    cdf = np.cumsum([float(m) for m in masses])
+    cdf[-1] = math.inf
+    return first, cdf
 
 
 def call_rates(step: Step, multiplier: Decimal) -> tuple[Decimal, Decimal, Decimal]:
@@ -236,41 +277,64 @@ def _sizes(
 
 def _simulate_runs(
     rng: np.random.Generator, step: Step, rates: tuple[float, float, float], n: int
-) -> np.ndarray:
-    """The cost of n independent runs of one step (share and cache already decided).
+) -> tuple[np.ndarray | None, float]:
+    """The cost of n independent runs of one step (share and cache already decided), as
+    (the part that varies from run to run or None, a constant every run adds).
 
     Per run: a·ΣI_k + b·ΣO_k + fee·C + a·g·C(C−1)/2, plus the retries. Constant sizes
     are summed in closed form; drawn sizes are summed per run by :class:`_Calls` (raw
-    sizes first, the rates applied once per run, not once per call).
+    sizes first, the rates applied once per run, not once per call). What is the same
+    for every run (all of it for a step without draws) stays one number: the caller adds
+    it once per unit array instead of in a pass per step.
     """
     a, b, fee = rates
     size_in, size_out, growth_value = _sizes(step)
     calls = _draw_calls(rng, step.calls, n)
-    fc = calls.astype(np.float64)
     layout = None
     if (a and isinstance(size_in, Distribution)) or (b and isinstance(size_out, Distribution)):
-        layout = _Calls(calls)
+        layout = _Calls(calls, n)
     total = layout.total if layout is not None else 0  # constants draw nothing
     x_in = _standard(rng, size_in, total) if a else _NOTHING
     x_out = _standard(rng, size_out, total) if b else _NOTHING
     # the part of every call's cost that is not drawn
     v = a * x_in[2] + b * x_out[2] + fee
-    cost = v * fc
+    cost: np.ndarray | None = None
+    constant = 0.0
+    if isinstance(calls, int):
+        constant = v * calls
+    else:
+        cost = v * calls
     if layout is not None:
-        for rate, (raw, scale, _) in ((a, x_in), (b, x_out)):
+        for rate, size, (raw, scale, _) in ((a, size_in, x_in), (b, size_out, x_out)):
             if raw is not None:
-                cost += (rate * scale) * layout.sums(raw)
+                summed = (rate * scale) * layout.sums(raw, _largest(size))
+                cost = summed if cost is None else _plus(cost, summed)
     growth = _draw(rng, growth_value, n)
     has_growth = not (isinstance(growth, float) and growth == 0.0)
     if has_growth:
-        cost += a * growth * (fc * (fc - 1) / 2)
+        if isinstance(calls, int):
+            pairs: np.ndarray | float = calls * (calls - 1) / 2  # Σ (k − 1) over the calls
+        else:
+            fc = calls.astype(np.float64)  # C(C − 1) can overflow the draws' 32 bits
+            pairs = fc * (fc - 1) / 2
+        grown = a * growth * pairs
+        if isinstance(grown, np.ndarray):
+            cost = grown if cost is None else _plus(cost, grown)
+        else:
+            constant += grown
     rate = float(step.retry_rate)
     if rate > 0:
-        retries = _retries(rng, rate, calls, fc)
+        whole = np.full(n, calls, dtype=np.int64) if isinstance(calls, int) else calls
+        fc = whole.astype(np.float64)
+        retries = _retries(rng, rate, whole, fc)
         count = int(retries.sum())
+        if count and cost is None:
+            cost = np.zeros(n)
         if count and layout is None and not has_growth:
+            assert cost is not None
             cost += retries * v
         elif count:
+            assert cost is not None
             retried = np.flatnonzero(retries)
             owner = np.repeat(retried, retries[retried])
             pick = (rng.random(count) * fc[owner]).astype(np.int64)  # k − 1, uniform
@@ -284,7 +348,19 @@ def _simulate_runs(
                 g = growth[owner] if isinstance(growth, np.ndarray) else growth
                 extra = extra + a * g * pick
             cost += np.bincount(owner, weights=np.broadcast_to(extra, count), minlength=n)
-    return cost
+    return cost, constant
+
+
+def _largest(size: Decimal | Distribution) -> int | None:
+    """The largest |draw| of a whole-number size (None for any other)."""
+    if isinstance(size, Distribution) and size.discrete:
+        return int(max(abs(size.params[0]), abs(size.params[1])))
+    return None
+
+
+def _plus(total: np.ndarray, more: np.ndarray) -> np.ndarray:
+    total += more
+    return total
 
 
 class _Calls:
@@ -292,36 +368,54 @@ class _Calls:
 
     With L = min(C) over the runs, the first L·n draws are the first L calls of every run,
     call k of run i at k·n + i: an (L, n) matrix summed down its columns in one pass. The
-    calls beyond L follow run by run, summed with one ``bincount`` weighted by the draws.
-    Several times cheaper than a segmented sum over every call; the draws are independent
-    and identically distributed, so the order they are laid out in changes no law.
+    calls beyond L follow run by run; their sums per run are differences of one running
+    sum taken at each run's end (no per-call run index to build). The draws are
+    independent and identically distributed, so the order they are laid out in changes
+    no law.
     """
 
-    def __init__(self, calls: np.ndarray) -> None:
-        self.n = n = calls.size
+    def __init__(self, calls: np.ndarray | int, n: int) -> None:
+        self.n = n
+        if isinstance(calls, int):  # every run makes the same calls: the matrix only
+            self.low, self.beyond = calls, 0
+            self.total = calls * n
+            return
         self.low = low = int(calls.min()) if n else 0
-        extra = calls - low
-        self.owner = np.repeat(np.arange(n), extra)  # the run of each call beyond L
-        self.start = np.zeros(n, dtype=np.int64)  # where run i's calls beyond L begin
-        np.cumsum(extra[:-1], out=self.start[1:])
-        self.total = low * n + self.owner.size
+        self.extra = calls - low
+        self.end = np.cumsum(self.extra)  # where run i's calls beyond L end (exclusive)
+        self.beyond = int(self.end[-1]) if n else 0
+        self.total = low * n + self.beyond
 
-    def sums(self, x: np.ndarray) -> np.ndarray:
-        """Σ over each run's calls of the per-call draws ``x``."""
+    def sums(self, x: np.ndarray, largest: int | None = None) -> np.ndarray:
+        """Σ over each run's calls of the per-call draws ``x``: exact for whole numbers,
+        which are summed in 64-bit integers, or in their own 32 bits when every run makes
+        the same L calls and L times the ``largest`` |draw| fits (no widening pass)."""
         n, low = self.n, self.low
+        whole = x.dtype.kind in "iu"
+        acc: type[np.generic] = np.int64 if whole else np.float64
+        narrow = largest is not None and low * largest < 2**31
+        if narrow and not self.beyond and x.dtype == np.int32:
+            acc = np.int32
         out: np.ndarray = (
-            x[: low * n].reshape(low, n).sum(axis=0, dtype=np.float64) if low else np.zeros(n)
+            x[: low * n].reshape(low, n).sum(axis=0, dtype=acc) if low else np.zeros(n, acc)
         )
-        if self.owner.size:
-            out += np.bincount(self.owner, weights=x[low * n :], minlength=n)
+        if self.beyond:
+            running = np.empty(self.beyond + 1, dtype=acc)
+            running[0] = 0
+            np.cumsum(x[low * n :], dtype=acc, out=running[1:])
+            at_end = running[self.end]  # run i's calls beyond L start where run i−1's end
+            out += at_end
+            out[1:] -= at_end[:-1]
         return out
 
     def positions(self, owner: np.ndarray, pick: np.ndarray) -> np.ndarray:
         """Where call ``pick`` (from 0) of run ``owner`` sits in the flat draws."""
         n, low = self.n, self.low
-        at: np.ndarray = np.where(
-            pick < low, pick * n + owner, low * n + self.start[owner] + (pick - low)
-        )
+        if not self.beyond:
+            at: np.ndarray = pick * n + owner
+            return at
+        start = self.end - self.extra  # where run i's calls beyond L begin
+        at = np.where(pick < low, pick * n + owner, low * n + start[owner] + (pick - low))
         return at
 
 
@@ -380,28 +474,45 @@ def simulate_units(stack: Stack, feature: Feature, samples: int, seed: int) -> n
     array of those units (scattered back at the end), so each step draws and adds only
     over the units it can run on; a step with ``share`` < 1 picks its runs among them.
     """
-    rng = np.random.default_rng(feature_seed(seed, feature.name))
+    rng = np.random.Generator(np.random.SFC64(feature_seed(seed, feature.name)))
     workflow = stack.workflows[feature.workflow]
     out = np.zeros(samples)
     h = float(workflow.cache_hit_rate)
     served: np.ndarray | None = None  # the units that were not cache hits
+    served_out = out
     if h > 0:
         served = np.flatnonzero(rng.random(samples) >= h)
         served_out = np.zeros(served.size)
+    every = {id(out): 0.0, id(served_out): 0.0}  # what every unit of each array adds
     for step in workflow.steps:
         with exact():
             rates = call_rates(step, sheet_factor(stack, step, feature.region))
         a, b, fee = (float(x) for x in rates)
-        into = served_out if step.cacheable and served is not None else out
+        into = served_out if step.cacheable else out
         share = float(step.share)
         if share >= 1:
-            into += _simulate_runs(rng, step, (a, b, fee), into.size)
+            cost, constant = _simulate_runs(rng, step, (a, b, fee), into.size)
+            every[id(into)] += constant
+            if cost is not None:
+                into += cost
             continue
-        index = np.flatnonzero(rng.random(into.size) < share)
-        if index.size:
-            into[index] += _simulate_runs(rng, step, (a, b, fee), index.size)
+        ran = rng.random(into.size) < share
+        runs = int(np.count_nonzero(ran))
+        if not runs:
+            continue
+        cost, constant = _simulate_runs(rng, step, (a, b, fee), runs)
+        if cost is None:  # the same for every run: one masked pass, no index
+            np.add(into, constant, out=into, where=ran)
+            continue
+        if constant:
+            cost += constant
+        into[np.flatnonzero(ran)] += cost
     if served is not None:
+        if every[id(served_out)]:
+            served_out += every[id(served_out)]
         out[served] += served_out
+    if every[id(out)]:
+        out += every[id(out)]
     return out
 
 
@@ -448,8 +559,8 @@ def _bracketed(values: np.ndarray, ranks: list[int]) -> dict[int, float] | None:
         high = int(last * m) + math.ceil(4.5 * math.sqrt(m * last * (1 - last))) + 2
         lower = sample[low] if low > 0 else -math.inf
         upper = sample[high] if high < m else math.inf
-        below = int(np.count_nonzero(values < lower))
         keep = values >= lower
+        below = n - int(np.count_nonzero(keep))
         keep &= values <= upper
         inside = values[keep]  # one extraction of the few inside, not of a half
         if not (below <= group[0] and group[-1] < below + inside.size):

@@ -336,3 +336,130 @@ def test_wide_calls_and_many_retries_match_the_exact_moments() -> None:
     draws = simulate_units(stack, f, 200_000, 9)
     assert abs(draws.mean() - float(mean)) < 4 * draws.std() / np.sqrt(draws.size)
     assert abs(draws.var() / float(variance) - 1) < 0.03
+
+
+# -- the simulated law against closed forms ------------------------------------------------
+# The figures below are computed by hand from the declared law, not read off a run: the
+# generator or the order of draws may change (the goldens then move) but these may not.
+# Meter "p/q" costs 3 per 1,000: a quantity q costs 0.003·q.
+
+
+def _meter_stack(quantity: str, calls: str = "1", extra: str = "") -> object:
+    return stack_of(
+        f"""
+        workflow "w" {{
+          {extra}
+          step "a" {{
+            uses     = "p/q"
+            calls    = {calls}
+            quantity = {quantity}
+          }}
+        }}
+        """
+    )
+
+
+def test_percentiles_of_a_discrete_uniform_are_its_quantiles() -> None:
+    """Q uniform on 0..999: P(Q ≤ q) = (q + 1)/1000, so the inverted-CDF P50, P90, P95
+    are 499, 899, 949. The sample quantile's standard error is about
+    sqrt(p(1 − p)/n)·1000 ≤ 1.6 values at n = 100,000: allow 8 values (5 of them)."""
+    stack = _meter_stack("between(0, 999)")
+    draws = simulate_units(stack, stack.features["f"], 100_000, 17)
+    for got, want in zip(inverted_cdf(draws), (499, 899, 949), strict=True):
+        assert abs(got / 0.003 - want) <= 8
+        assert abs(got / 0.003 - round(got / 0.003)) < 1e-6  # whole quantities only
+
+
+def test_percentiles_of_a_triangular_are_its_quantiles() -> None:
+    """Q ~ triangular(0, 0, 1000): F(q) = 1 − (1 − q/1000)², so the p-quantile is
+    1000·(1 − sqrt(1 − p)): 292.893, 683.772, 776.393. Standard error of the sample
+    quantile sqrt(p(1 − p)/n)/f(q) with f(q) = 2·(1 − q/1000)/1000: at most 4.9 at P95
+    for n = 100,000; allow 5 of them."""
+    stack = _meter_stack("triangular(0, 0, 1000)")
+    draws = simulate_units(stack, stack.features["f"], 100_000, 23)
+    n = draws.size
+    for got, p in zip(inverted_cdf(draws), (0.5, 0.9, 0.95), strict=True):
+        q = 1000 * (1 - (1 - p) ** 0.5)
+        se = (p * (1 - p) / n) ** 0.5 / (2 * (1 - q / 1000) / 1000)
+        assert abs(got / 0.003 - q) <= 5 * se
+
+
+def test_a_sum_over_calls_has_the_convolved_law() -> None:
+    """Three calls of Q uniform on 0..1 sum to S on 0..3 with P(S = 0, 1, 2, 3) =
+    1/8, 3/8, 3/8, 1/8: frequencies within 5 standard errors; P(S ≤ 2) = 7/8 < 0.9, so
+    the inverted-CDF P90 and P95 are both 3."""
+    stack = _meter_stack("between(0, 1)", calls="3")
+    n = 200_000
+    s = np.rint(simulate_units(stack, stack.features["f"], n, 5) / 0.003).astype(int)
+    for k, p in enumerate((1 / 8, 3 / 8, 3 / 8, 1 / 8)):
+        assert abs(np.mean(s == k) - p) <= 5 * (p * (1 - p) / n) ** 0.5
+    assert inverted_cdf(s.astype(float), (90, 95)) == [3.0, 3.0]
+
+
+def test_rounded_continuous_calls_follow_their_exact_law() -> None:
+    """calls = between(0.5, 2.5), X uniform with density 1/2, rounded at random:
+    P(C = 0) = ∫_.5^1 (1 − x)/2 = 1/16, P(C = 1) = ∫_.5^1 x/2 + ∫_1^2 (2 − x)/2 = 7/16,
+    P(C = 2) = 7/16, P(C = 3) = 1/16 (mean 3/2, the mean of X). The simulation draws C
+    from that table: each call costs 0.003, so the unit cost is 0.003·C."""
+    from infercost.insight.moments import rounded_pmf
+
+    calls = Distribution("between", (Decimal("0.5"), Decimal("2.5")), "between(0.5, 2.5)")
+    assert rounded_pmf(calls) == (
+        0,
+        (Fraction(1, 16), Fraction(7, 16), Fraction(7, 16), Fraction(1, 16)),
+    )
+    stack = _meter_stack("1", calls="between(0.5, 2.5)")
+    n = 200_000
+    c = np.rint(simulate_units(stack, stack.features["f"], n, 8) / 0.003).astype(int)
+    for k, p in enumerate((1 / 16, 7 / 16, 7 / 16, 1 / 16)):
+        assert abs(np.mean(c == k) - p) <= 5 * (p * (1 - p) / n) ** 0.5
+    assert c.min() == 0 and c.max() == 3
+
+
+def test_atoms_of_a_constant_step_are_exact_percentiles() -> None:
+    """A constant step (4 calls of quantity 5: 0.06) that runs in 30 % of the units: the
+    cost is 0 with probability 0.7 and 0.06 otherwise, so P50 is exactly 0 and P90, P95
+    exactly 0.06 (the sample's share of zeros, 0.7 ± 0.0015, is nowhere near 0.5 or 0.9).
+    The constant is added without a pass per step: the atom must be the exact figure."""
+    stack = stack_of(
+        """
+        workflow "w" {
+          cache_hit_rate = 0.5
+          step "a" {
+            uses      = "p/q"
+            calls     = 4
+            quantity  = 5
+            share     = 0.6
+          }
+        }
+        """
+    )
+    f = stack.features["f"]
+    draws = simulate_units(stack, f, 100_000, 4)
+    assert set(np.unique(draws)) == {0.0, 0.06}
+    assert inverted_cdf(draws) == [0.0, 0.06, 0.06]
+    p = percentiles(stack, f, Decimal(10), Settings(4, 100_000))
+    assert p is not None and p.cost_per_unit.p95 == Decimal("0.06")
+
+
+def test_context_growth_over_many_calls_does_not_overflow() -> None:
+    """C uniform on {60000, 60001} (drawn as 32-bit whole numbers) with context growth 1:
+    the run's input is Σ (k − 1) = C(C − 1)/2 tokens, beyond 2^31 for C·(C − 1); at 2 per
+    million tokens a unit costs 3599.94 or 3600.06, never anything else."""
+    stack = stack_of(
+        """
+        workflow "w" {
+          step "a" {
+            uses           = "p/m"
+            calls          = between(60000, 60001)
+            input_tokens   = 0
+            output_tokens  = 0
+            context_growth = 1
+          }
+        }
+        """
+    )
+    draws = simulate_units(stack, stack.features["f"], 1000, 2)
+    low, high = 2e-6 * 60000 * 59999 / 2, 2e-6 * 60001 * 60000 / 2
+    assert np.all(np.isclose(draws, low) | np.isclose(draws, high))
+    assert np.isclose(draws, low).any() and np.isclose(draws, high).any()
