@@ -11,7 +11,9 @@ interpreted one means, errors and their locations included.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import exact
@@ -21,6 +23,12 @@ from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.values import Value
 
 Code = Callable[[], Value]
+_COMPARISONS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
 
 
 def reads_self(expr: s.Expr) -> bool:
@@ -74,6 +82,15 @@ class CompiledCondition:
         ev.self_reads = {}
         with exact():
             return self._code(), ev.self_reads
+
+    def run_in_context(self, self_value: Mapping[str, Value]) -> tuple[Value, dict[str, Value]]:
+        """:meth:`run` for a caller that already holds the engine's context
+        (:func:`infercost.arithmetic.exact`) around a loop over many targets: switching
+        contexts once per target costs as much as a simple condition."""
+        ev = self.evaluator
+        ev.scope.self_value = self_value
+        ev.self_reads = {}
+        return self._code(), ev.self_reads
 
     # -- compilation ------------------------------------------------------------------------
     def _compile(self, expr: s.Expr) -> Code:
@@ -135,6 +152,17 @@ class CompiledCondition:
                 return ev._bool(right(), expr.right, op)
 
             return either
+        compare = _COMPARISONS.get(op)
+        if compare is not None:
+            # Two plain numbers, the common case, compared at once; every other pair of
+            # values (a null, a bool, a distribution) goes through the evaluator's rules.
+            def comparison() -> Value:
+                a, b = left(), right()
+                if type(a) is Decimal and type(b) is Decimal:
+                    return compare(a, b)
+                return ev.binary(expr, a, b)
+
+            return comparison
         return lambda: ev.binary(expr, left(), right())
 
     def _conditional(self, expr: s.Conditional) -> Code:

@@ -49,9 +49,10 @@ class Side:
     observed: Any = None  # observed and drift attributes (check --records)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Verdict:
-    """A guardrail's outcome on one target of one side."""
+    """A guardrail's outcome on one target of one side (never changed once made; not
+    frozen, which costs at every one of a large stack's many thousands)."""
 
     status: Status  # PASS, FAIL or SKIPPED
     message: str
@@ -59,6 +60,9 @@ class Verdict:
     amounts: tuple[Decimal, ...] | None = None  # how far each comparison misses
     # The ``self`` attribute each comparison measures ("" when none): how to show a miss.
     kinds: tuple[str, ...] = ()
+    # A failing verdict whose message and misses are not made yet (a base-side verdict
+    # that may never be shown): :meth:`_Judge.complete` makes them.
+    pending: bool = False
 
     @property
     def shortfall(self) -> tuple[Decimal, str] | None:
@@ -66,6 +70,8 @@ class Verdict:
         amounts = self.amounts
         if not amounts:
             return None
+        if len(amounts) == 1:
+            return amounts[0], (self.kinds[0] if self.kinds else "")
         i = max(range(len(amounts)), key=amounts.__getitem__)
         return amounts[i], (self.kinds[i] if i < len(self.kinds) else "")
 
@@ -255,12 +261,15 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
             )
         ]
     before: dict[str, Verdict] = {}
-    base_attributes: dict[str, dict[str, Any]] = {}
+    base_targets: dict[str, Target] = {}
+    base_judge = None
     if base is not None:
-        judge = _Judge(g, base.stack, currency)
+        base_judge = _Judge(g, base.stack, currency)
         for t in targets(g.scope, base.stack, base.figures, base.snapshot, None, base.observed):
-            before[t.address] = judge.verdict(t)
-            base_attributes[t.address] = t.attributes
+            # A base verdict is read for its status and values; its message is never
+            # shown, and its misses only when the head fails too: both wait until asked.
+            before[t.address] = base_judge.verdict(t, complete=False)
+            base_targets[t.address] = t
     # A verdict depends only on the condition, its scope and the target's attributes: a
     # target the change left identical (most customers of a large stack) keeps the
     # base's verdict instead of being judged again.
@@ -269,7 +278,19 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
     out = []
     for t in now_targets:
         was = before.get(t.address)
-        if reuse and was is not None and _same_attributes(base_attributes[t.address], t.attributes):
+        if was is not None and was.pending:
+            assert base_judge is not None
+            if reuse and _same_attributes(base_targets[t.address].attributes, t.attributes):
+                # Same condition, scope and attributes: the base's verdict, completed here
+                # as the head's (the same message and misses it would be judged to have).
+                verdict = was = judge.complete(was, t)
+            else:
+                verdict = judge.verdict(t)
+                if verdict.status == Status.FAIL:  # the ratchet compares the misses
+                    was = base_judge.with_amounts(was, base_targets[t.address])
+        elif reuse and was is not None and _same_attributes(
+            base_targets[t.address].attributes, t.attributes
+        ):
             verdict = was
         else:
             verdict = judge.verdict(t)
@@ -386,16 +407,23 @@ class _Judge:
             for leaf in comparisons or ()
         ]  # fmt: skip
         self.has_leaves = comparisons is not None
+        self.no_misses = tuple(ZERO for _ in self.leaves) if self.has_leaves else None
         # The self attribute each comparison measures: how its miss reads ("6.9 pts").
         self.kinds = tuple(
             _self_name(leaf.left) or _self_name(leaf.right) for leaf in comparisons or ()
         )
+        # One evaluator for every message of the guardrail; each target sets its self.
+        self.message_evaluator = (
+            None if g.message is None else _MessageEvaluator(_scope(stack, g, None), number)
+        )
 
-    def verdict(self, t: Target) -> Verdict:
+    def verdict(self, t: Target, complete: bool = True) -> Verdict:
+        """The verdict on one target; without ``complete``, a failing one is left
+        :attr:`~Verdict.pending` (its message and misses made only if asked for)."""
         g = self.g
         assert g.condition is not None
         try:
-            value, reads = self.condition.run(t.attributes)
+            value, reads = self.condition.run_in_context(t.attributes)
         except MarginWithoutRevenue as exc:
             return Verdict(
                 Status.FAIL,
@@ -438,12 +466,42 @@ class _Judge:
         if value:
             # Every comparison of a holding && chain holds: each misses by nothing. (Only a
             # failing verdict's amounts are read, by the ratchet; no need to run the leaves.)
-            misses = tuple(ZERO for _ in self.leaves) if self.has_leaves else None
             return Verdict(
-                Status.PASS, f"{g.name}: holds for {t.address}", values, misses, self.kinds
+                Status.PASS, f"{g.name}: holds for {t.address}", values, self.no_misses, self.kinds
             )
-        message = _message(g, t, self.stack, values, self.currency)
-        return Verdict(Status.FAIL, message, values, self.amounts(t), self.kinds)
+        if not complete:
+            return Verdict(Status.FAIL, "", values, None, self.kinds, pending=True)
+        return Verdict(Status.FAIL, self.message(t, values), values, self.amounts(t), self.kinds)
+
+    def complete(self, verdict: Verdict, t: Target) -> Verdict:
+        """A pending failing verdict with its message and misses, as :meth:`verdict`
+        would have made them for ``t``."""
+        if not verdict.pending:
+            return verdict
+        values = verdict.values
+        return Verdict(Status.FAIL, self.message(t, values), values, self.amounts(t), self.kinds)
+
+    def with_amounts(self, verdict: Verdict, t: Target) -> Verdict:
+        """A pending failing verdict with its misses (all the ratchet reads of it)."""
+        return replace(verdict, amounts=self.amounts(t))
+
+    def message(self, t: Target, values: dict[str, Any]) -> str:
+        g = self.g
+        if self.message_evaluator is not None:
+            assert g.message is not None
+            try:
+                self.message_evaluator.scope.self_value = t.attributes
+                text = self.message_evaluator.evaluate(g.message)
+                if isinstance(text, str):
+                    return text
+            except InfercostError:
+                pass  # a message that cannot be built must not hide the violation
+        read = ", ".join(f"{k} = {named(k, v, self.currency)}" for k, v in values.items())
+        return (
+            f"{g.name}: {g.condition.text if g.condition else ''} does not hold for {t.address}"
+            + (f" ({read})" if read else "")
+        )
+
 
     def amounts(self, t: Target) -> tuple[Decimal, ...] | None:
         """How far each comparison of an ``&&`` chain misses; None when the shape is other."""
@@ -452,8 +510,8 @@ class _Judge:
         out = []
         for leaf, left, right in self.leaves:
             try:
-                a, _ = left.run(t.attributes)
-                b, _ = right.run(t.attributes)
+                a, _ = left.run_in_context(t.attributes)
+                b, _ = right.run_in_context(t.attributes)
             except InfercostError:
                 return None
             if not isinstance(a, Decimal) or not isinstance(b, Decimal) or isinstance(a, bool):
@@ -462,20 +520,6 @@ class _Judge:
                 miss = b - a if leaf.op in (">", ">=") else a - b
             out.append(max(miss, ZERO))
         return tuple(out)
-
-
-def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any], currency: str) -> str:
-    if g.message is not None:
-        try:
-            text = _MessageEvaluator(_scope(stack, g, t.attributes), number).evaluate(g.message)
-            if isinstance(text, str):
-                return text
-        except InfercostError:
-            pass  # a message that cannot be built must not hide the violation
-    read = ", ".join(f"{k} = {named(k, v, currency)}" for k, v in values.items())
-    return f"{g.name}: {g.condition.text if g.condition else ''} does not hold for {t.address}" + (
-        f" ({read})" if read else ""
-    )
 
 
 class _MessageEvaluator(Evaluator):
@@ -490,7 +534,10 @@ class _MessageEvaluator(Evaluator):
 
 
 def _visible(reads: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, Missing | NoRevenue) else v) for k, v in reads.items()}
+    for v in reads.values():
+        if isinstance(v, Missing | NoRevenue):
+            return {k: (None if isinstance(v, Missing | NoRevenue) else v) for k, v in reads.items()}
+    return reads  # the common case: every value read is shown as it is
 
 
 def _self_name(expr: s.Expr) -> str:
