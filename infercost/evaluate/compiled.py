@@ -65,10 +65,11 @@ def reads_self(expr: s.Expr) -> bool:
 class CompiledCondition:
     """One guardrail expression, ready to run against many ``self`` objects."""
 
-    def __init__(self, expr: s.Expr, scope: Scope) -> None:
+    def __init__(self, expr: s.Expr, scope: Scope, evaluator: Evaluator | None = None) -> None:
+        """``evaluator``: one of the scope's own (how a message shows its numbers)."""
         self.expr = expr
         # One evaluator for every target; run() swaps its self and clears its reads.
-        self.evaluator = Evaluator(scope)
+        self.evaluator = evaluator if evaluator is not None else Evaluator(scope)
         with exact():
             try:
                 self._code = self._compile(expr)
@@ -99,8 +100,7 @@ class CompiledCondition:
             return self._constant(expr)
         if isinstance(expr, s.GetAttr):
             if isinstance(expr.target, s.Name) and expr.target.name == "self":
-                name = expr.name
-                return lambda: ev.self_attribute(name, expr)
+                return self._self_attribute(expr.name, expr)
             target = self._compile(expr.target)
             return lambda: ev._member(target(), expr.name, expr)
         if isinstance(expr, s.Binary):
@@ -116,8 +116,45 @@ class CompiledCondition:
         if isinstance(expr, s.Index):
             target, key = self._compile(expr.target), self._compile(expr.key)
             return lambda: ev.index(expr, target(), key())
-        # Templates, tuples, objects, a bare self: rare in conditions; interpret them.
+        if isinstance(expr, s.Template):
+            return self._template(expr)
+        # Tuples, objects, a bare self: rare in conditions; interpret them.
         return lambda: ev._eval(expr)
+
+    def _self_attribute(self, name: str, expr: s.GetAttr) -> Code:
+        ev = self.evaluator
+
+        def read() -> Value:
+            # A number, the common case, is recorded and returned here; anything else
+            # (null, a margin without revenue, an unknown name) by the evaluator's rule.
+            values = ev.scope.self_value
+            value = values.get(name) if values is not None else None
+            if type(value) is Decimal:
+                ev.self_reads[name] = value
+                return value
+            return ev.self_attribute(name, expr)
+
+        return read
+
+    def _template(self, expr: s.Template) -> Code:
+        """A string template (a guardrail message) as :meth:`Evaluator._Template` reads it."""
+        ev = self.evaluator
+        parts = [p if isinstance(p, str) else (self._compile(p), p) for p in expr.parts]
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            code, node = parts[0]
+
+            def whole() -> Value:
+                value = code()
+                return value if isinstance(value, str) else ev._stringify(value, node)
+
+            return whole
+
+        def joined() -> Value:
+            return "".join(
+                p if isinstance(p, str) else ev._stringify(p[0](), p[1]) for p in parts
+            )
+
+        return joined
 
     def _constant(self, expr: s.Expr) -> Code:
         """A sub-expression that does not read self: evaluated now, or its error kept."""

@@ -317,10 +317,14 @@ def _same_attributes(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     for key, x in a.items():
         y = b[key]
-        if type(x) is not type(y):
+        kind = type(x)
+        if kind is not type(y):
             return False
-        if type(x) is Decimal:
+        if kind is Decimal:
             if x.compare_total(y):
+                return False
+        elif kind is str or kind is bool:
+            if x != y:
                 return False
         elif not _identical(x, y):
             return False
@@ -392,7 +396,8 @@ def _scope(stack: Stack, g: Guardrail, attributes: dict[str, Any] | None) -> Sco
 
 class _Judge:
     """One guardrail on one side, compiled once and run against each of its targets
-    (a large stack has tens of thousands of customers)."""
+    (a large stack has tens of thousands of customers), inside the engine's context
+    that :func:`check` holds around them all."""
 
     def __init__(self, g: Guardrail, stack: Stack, currency: str = "USD") -> None:
         assert g.condition is not None
@@ -407,15 +412,24 @@ class _Judge:
             for leaf in comparisons or ()
         ]  # fmt: skip
         self.has_leaves = comparisons is not None
+        # Each comparison's operator and sides: the name of a ``self`` attribute, or the
+        # side compiled (what :meth:`amounts` reads of a failing target).
+        self.sides = [
+            (leaf.op, _self_name(leaf.left) or left, _self_name(leaf.right) or right)
+            for leaf, left, right in self.leaves
+        ]
         self.no_misses = tuple(ZERO for _ in self.leaves) if self.has_leaves else None
         # The self attribute each comparison measures: how its miss reads ("6.9 pts").
         self.kinds = tuple(
             _self_name(leaf.left) or _self_name(leaf.right) for leaf in comparisons or ()
         )
-        # One evaluator for every message of the guardrail; each target sets its self.
-        self.message_evaluator = (
-            None if g.message is None else _MessageEvaluator(_scope(stack, g, None), number)
-        )
+        # The message, compiled once like the condition, with numbers shown as views do.
+        self.compiled_message = None
+        if g.message is not None:
+            scope = _scope(stack, g, None)
+            self.compiled_message = CompiledCondition(
+                g.message, scope, _MessageEvaluator(scope, number)
+            )
 
     def verdict(self, t: Target, complete: bool = True) -> Verdict:
         """The verdict on one target; without ``complete``, a failing one is left
@@ -487,11 +501,9 @@ class _Judge:
 
     def message(self, t: Target, values: dict[str, Any]) -> str:
         g = self.g
-        if self.message_evaluator is not None:
-            assert g.message is not None
+        if self.compiled_message is not None:
             try:
-                self.message_evaluator.scope.self_value = t.attributes
-                text = self.message_evaluator.evaluate(g.message)
+                text, _ = self.compiled_message.run_in_context(t.attributes)
                 if isinstance(text, str):
                     return text
             except InfercostError:
@@ -508,16 +520,22 @@ class _Judge:
         if not self.has_leaves:
             return None
         out = []
-        for leaf, left, right in self.leaves:
+        attributes = t.attributes
+        for op, left, right in self.sides:
+            # A side that is ``self.NAME`` is read straight from the attributes: a null,
+            # a margin without revenue or an unknown name is not a number either way.
             try:
-                a, _ = left.run_in_context(t.attributes)
-                b, _ = right.run_in_context(t.attributes)
+                a = attributes.get(left) if type(left) is str else left.run_in_context(attributes)[0]
+                b = (
+                    attributes.get(right)
+                    if type(right) is str
+                    else right.run_in_context(attributes)[0]
+                )
             except InfercostError:
                 return None
-            if not isinstance(a, Decimal) or not isinstance(b, Decimal) or isinstance(a, bool):
+            if type(a) is not Decimal or type(b) is not Decimal:
                 return None
-            with exact():
-                miss = b - a if leaf.op in (">", ">=") else a - b
+            miss = b - a if op in (">", ">=") else a - b  # in check's exact context
             out.append(max(miss, ZERO))
         return tuple(out)
 
