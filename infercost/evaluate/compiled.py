@@ -150,9 +150,7 @@ class CompiledCondition:
             return whole
 
         def joined() -> Value:
-            return "".join(
-                p if isinstance(p, str) else ev._stringify(p[0](), p[1]) for p in parts
-            )
+            return "".join(p if isinstance(p, str) else ev._stringify(p[0](), p[1]) for p in parts)
 
         return joined
 

@@ -288,8 +288,10 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
                 verdict = judge.verdict(t)
                 if verdict.status == Status.FAIL:  # the ratchet compares the misses
                     was = base_judge.with_amounts(was, base_targets[t.address])
-        elif reuse and was is not None and _same_attributes(
-            base_targets[t.address].attributes, t.attributes
+        elif (
+            reuse
+            and was is not None
+            and _same_attributes(base_targets[t.address].attributes, t.attributes)
         ):
             verdict = was
         else:
@@ -514,7 +516,6 @@ class _Judge:
             + (f" ({read})" if read else "")
         )
 
-
     def amounts(self, t: Target) -> tuple[Decimal, ...] | None:
         """How far each comparison of an ``&&`` chain misses; None when the shape is other."""
         if not self.has_leaves:
@@ -525,12 +526,8 @@ class _Judge:
             # A side that is ``self.NAME`` is read straight from the attributes: a null,
             # a margin without revenue or an unknown name is not a number either way.
             try:
-                a = attributes.get(left) if type(left) is str else left.run_in_context(attributes)[0]
-                b = (
-                    attributes.get(right)
-                    if type(right) is str
-                    else right.run_in_context(attributes)[0]
-                )
+                a = _side(left, attributes)
+                b = _side(right, attributes)
             except InfercostError:
                 return None
             if type(a) is not Decimal or type(b) is not Decimal:
@@ -551,10 +548,19 @@ class _MessageEvaluator(Evaluator):
         return str(super()._stringify(value, expr))
 
 
+def _side(side: str | CompiledCondition, attributes: dict[str, Any]) -> Any:
+    """A comparison side's value: ``self.NAME`` read from the attributes, else run."""
+    if type(side) is str:
+        return attributes.get(side)
+    assert isinstance(side, CompiledCondition)
+    return side.run_in_context(attributes)[0]
+
+
 def _visible(reads: dict[str, Any]) -> dict[str, Any]:
+    hidden = Missing | NoRevenue
     for v in reads.values():
-        if isinstance(v, Missing | NoRevenue):
-            return {k: (None if isinstance(v, Missing | NoRevenue) else v) for k, v in reads.items()}
+        if isinstance(v, hidden):
+            return {k: (None if isinstance(v, hidden) else v) for k, v in reads.items()}
     return reads  # the common case: every value read is shown as it is
 
 

@@ -178,7 +178,15 @@ def _customers(
     fallback = stack.settings.range
     out = []
     for cid, sub, c, r, m, u, v, a, cm in zip(
-        ids, subscriptions, cogs, revenue, margins, underwater, variable, allocated, contribution,
+        ids,
+        subscriptions,
+        cogs,
+        revenue,
+        margins,
+        underwater,
+        variable,
+        allocated,
+        contribution,
         strict=True,
     ):
         out.append(
