@@ -29,7 +29,15 @@ _RATIO = {"margin", "target_margin", "share", "cached_share", "retry_rate", "cac
 def _context(value: Decimal) -> decimal.Context:
     """Enough digits to quantize any finite value without InvalidOperation."""
     digits = max(28, value.adjusted() + 12) if value.is_finite() and value else 28
-    return decimal.Context(prec=digits, rounding=ROUNDING)
+    context = _CONTEXTS.get(digits)
+    if context is None:
+        # Made once per precision: a check formats tens of thousands of figures. Only
+        # its precision and rounding are read (its flags are never looked at).
+        context = _CONTEXTS[digits] = decimal.Context(prec=digits, rounding=ROUNDING)
+    return context
+
+
+_CONTEXTS: dict[int, decimal.Context] = {}
 
 
 def _round(value: Decimal, exponent: int) -> Decimal:
