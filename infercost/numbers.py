@@ -51,8 +51,9 @@ def money(value: Decimal | None, currency: str = "USD", *, signed: bool = False)
     if not value.is_finite():
         return "∞" if value > 0 else "-∞"
     amount = abs(value)
-    if amount == 0 or _round(amount, -2) >= 1:
-        rounded = _round(amount, -2)
+    cents = _round(amount, -2)
+    if amount == 0 or cents >= 1:
+        rounded = cents
         text = f"{rounded:,}"
     else:
         # Four significant digits, so a $0.000004 embedding step does not print as $0.00.

@@ -499,7 +499,8 @@ class _Judge:
 
     def with_amounts(self, verdict: Verdict, t: Target) -> Verdict:
         """A pending failing verdict with its misses (all the ratchet reads of it)."""
-        return replace(verdict, amounts=self.amounts(t))
+        v = verdict
+        return Verdict(v.status, v.message, v.values, self.amounts(t), v.kinds, v.pending)
 
     def message(self, t: Target, values: dict[str, Any]) -> str:
         g = self.g
