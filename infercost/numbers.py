@@ -29,7 +29,15 @@ _RATIO = {"margin", "target_margin", "share", "cached_share", "retry_rate", "cac
 def _context(value: Decimal) -> decimal.Context:
     """Enough digits to quantize any finite value without InvalidOperation."""
     digits = max(28, value.adjusted() + 12) if value.is_finite() and value else 28
-    return decimal.Context(prec=digits, rounding=ROUNDING)
+    context = _CONTEXTS.get(digits)
+    if context is None:
+        # Made once per precision: a check formats tens of thousands of figures. Only
+        # its precision and rounding are read (its flags are never looked at).
+        context = _CONTEXTS[digits] = decimal.Context(prec=digits, rounding=ROUNDING)
+    return context
+
+
+_CONTEXTS: dict[int, decimal.Context] = {}
 
 
 def _round(value: Decimal, exponent: int) -> Decimal:
@@ -43,8 +51,9 @@ def money(value: Decimal | None, currency: str = "USD", *, signed: bool = False)
     if not value.is_finite():
         return "∞" if value > 0 else "-∞"
     amount = abs(value)
-    if amount == 0 or _round(amount, -2) >= 1:
-        rounded = _round(amount, -2)
+    cents = _round(amount, -2)
+    if amount == 0 or cents >= 1:
+        rounded = cents
         text = f"{rounded:,}"
     else:
         # Four significant digits, so a $0.000004 embedding step does not print as $0.00.

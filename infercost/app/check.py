@@ -18,7 +18,7 @@ from infercost.guard.engine import Side, all_guardrails, check
 from infercost.guard.policies import load_policies
 from infercost.guard.results import CheckResult
 from infercost.model import Guardrail, Stack
-from infercost.workspace import Change, Sides, load_sides
+from infercost.workspace import Change, EarlyUsage, Sides, load_sides, usage_read_early
 
 if TYPE_CHECKING:
     from infercost.calibrate.drift import Observed
@@ -40,10 +40,12 @@ class CheckRun:
 
 def check_stack(args: CheckArgs, today: date | None = None) -> CheckRun:
     run = Run()
-    with run.working() as diagnostics:
+    # The --usage file is read in the engine while the stacks are parsed (as breakdown
+    # does): on a large snapshot the two overlap instead of following each other.
+    with run.working() as diagnostics, usage_read_early(args.options) as early:
         sides = load_sides(args.options, args.change, run.sources)
         diagnostics.append(sides.warnings)
-        result = _judge(sides, args, today, run.sources, diagnostics)
+        result = _judge(sides, args, today, run.sources, diagnostics, early)
         diagnostics.append(result.warnings)
     return CheckRun(args, result, run.finished())
 
@@ -54,6 +56,7 @@ def _judge(
     today: date | None,
     sources: MutableMapping[str, str],
     diagnostics: Diagnostics,
+    early: EarlyUsage | None = None,
 ) -> CheckResult:
     change, policies = args.change, args.policies
     # Policy guardrails join each side's own before the plan is made, so a change to a
@@ -66,7 +69,7 @@ def _judge(
     if sides.base is not None:
         base_rules = _base_policies(sides, change, policies, sources)
         sides.base = replace(sides.base, guardrails=all_guardrails(sides.base, base_rules))
-    priced = price(sides, args.options, change=change)
+    priced = price(sides, args.options, change=change, early=early)
     plan = priced.plan
     assert plan.head is not None
     diagnostics.append(plan.head.warnings)  # what the change leaves behind

@@ -13,7 +13,15 @@ from infercost.insight.report import attach
 from infercost.insight.sampling import Settings
 from infercost.plan.diff import Plan, build_plan
 from infercost.usage.snapshot import Snapshot
-from infercost.workspace import Change, Options, Sides, load_base_usage, load_sides, load_usage
+from infercost.workspace import (
+    Change,
+    EarlyUsage,
+    Options,
+    Sides,
+    load_base_usage,
+    load_sides,
+    load_usage,
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ def price(
     options: Options,
     sampling: Settings | None = None,
     change: Change | None = None,
+    early: EarlyUsage | None = None,
 ) -> Priced:
     """Price each side on its own snapshot and compare them; shared with check.
 
@@ -70,9 +79,10 @@ def price(
     directory) that differs from the head's, the base configuration is also priced on
     the head's snapshot, which splits each COGS change into usage and configuration
     effects (plan/diff.py) and is what the guardrail ratchet compares the head with.
+    ``early``: the ``--usage`` file, already being read while the sides were loaded.
     """
     stacks = [sides.base, sides.head] if sides.base else [sides.head]
-    snapshot = load_usage(stacks, options)
+    snapshot = load_usage(stacks, options, early=early)
     assert snapshot is not None
     base_snapshot = (
         load_base_usage(sides, options, change, snapshot) if change is not None else None

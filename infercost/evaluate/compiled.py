@@ -11,7 +11,9 @@ interpreted one means, errors and their locations included.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import exact
@@ -21,6 +23,12 @@ from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.values import Value
 
 Code = Callable[[], Value]
+_COMPARISONS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
 
 
 def reads_self(expr: s.Expr) -> bool:
@@ -57,10 +65,11 @@ def reads_self(expr: s.Expr) -> bool:
 class CompiledCondition:
     """One guardrail expression, ready to run against many ``self`` objects."""
 
-    def __init__(self, expr: s.Expr, scope: Scope) -> None:
+    def __init__(self, expr: s.Expr, scope: Scope, evaluator: Evaluator | None = None) -> None:
+        """``evaluator``: one of the scope's own (how a message shows its numbers)."""
         self.expr = expr
         # One evaluator for every target; run() swaps its self and clears its reads.
-        self.evaluator = Evaluator(scope)
+        self.evaluator = evaluator if evaluator is not None else Evaluator(scope)
         with exact():
             try:
                 self._code = self._compile(expr)
@@ -75,6 +84,15 @@ class CompiledCondition:
         with exact():
             return self._code(), ev.self_reads
 
+    def run_in_context(self, self_value: Mapping[str, Value]) -> tuple[Value, dict[str, Value]]:
+        """:meth:`run` for a caller that already holds the engine's context
+        (:func:`infercost.arithmetic.exact`) around a loop over many targets: switching
+        contexts once per target costs as much as a simple condition."""
+        ev = self.evaluator
+        ev.scope.self_value = self_value
+        ev.self_reads = {}
+        return self._code(), ev.self_reads
+
     # -- compilation ------------------------------------------------------------------------
     def _compile(self, expr: s.Expr) -> Code:
         ev = self.evaluator
@@ -82,8 +100,7 @@ class CompiledCondition:
             return self._constant(expr)
         if isinstance(expr, s.GetAttr):
             if isinstance(expr.target, s.Name) and expr.target.name == "self":
-                name = expr.name
-                return lambda: ev.self_attribute(name, expr)
+                return self._self_attribute(expr.name, expr)
             target = self._compile(expr.target)
             return lambda: ev._member(target(), expr.name, expr)
         if isinstance(expr, s.Binary):
@@ -99,8 +116,43 @@ class CompiledCondition:
         if isinstance(expr, s.Index):
             target, key = self._compile(expr.target), self._compile(expr.key)
             return lambda: ev.index(expr, target(), key())
-        # Templates, tuples, objects, a bare self: rare in conditions; interpret them.
+        if isinstance(expr, s.Template):
+            return self._template(expr)
+        # Tuples, objects, a bare self: rare in conditions; interpret them.
         return lambda: ev._eval(expr)
+
+    def _self_attribute(self, name: str, expr: s.GetAttr) -> Code:
+        ev = self.evaluator
+
+        def read() -> Value:
+            # A number, the common case, is recorded and returned here; anything else
+            # (null, a margin without revenue, an unknown name) by the evaluator's rule.
+            values = ev.scope.self_value
+            value = values.get(name) if values is not None else None
+            if type(value) is Decimal:
+                ev.self_reads[name] = value
+                return value
+            return ev.self_attribute(name, expr)
+
+        return read
+
+    def _template(self, expr: s.Template) -> Code:
+        """A string template (a guardrail message) as :meth:`Evaluator._Template` reads it."""
+        ev = self.evaluator
+        parts = [p if isinstance(p, str) else (self._compile(p), p) for p in expr.parts]
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            code, node = parts[0]
+
+            def whole() -> Value:
+                value = code()
+                return value if isinstance(value, str) else ev._stringify(value, node)
+
+            return whole
+
+        def joined() -> Value:
+            return "".join(p if isinstance(p, str) else ev._stringify(p[0](), p[1]) for p in parts)
+
+        return joined
 
     def _constant(self, expr: s.Expr) -> Code:
         """A sub-expression that does not read self: evaluated now, or its error kept."""
@@ -135,6 +187,17 @@ class CompiledCondition:
                 return ev._bool(right(), expr.right, op)
 
             return either
+        compare = _COMPARISONS.get(op)
+        if compare is not None:
+            # Two plain numbers, the common case, compared at once; every other pair of
+            # values (a null, a bool, a distribution) goes through the evaluator's rules.
+            def comparison() -> Value:
+                a, b = left(), right()
+                if type(a) is Decimal and type(b) is Decimal:
+                    return compare(a, b)
+                return ev.binary(expr, a, b)
+
+            return comparison
         return lambda: ev.binary(expr, left(), right())
 
     def _conditional(self, expr: s.Conditional) -> Code:

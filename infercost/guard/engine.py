@@ -49,9 +49,10 @@ class Side:
     observed: Any = None  # observed and drift attributes (check --records)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Verdict:
-    """A guardrail's outcome on one target of one side."""
+    """A guardrail's outcome on one target of one side (never changed once made; not
+    frozen, which costs at every one of a large stack's many thousands)."""
 
     status: Status  # PASS, FAIL or SKIPPED
     message: str
@@ -59,6 +60,9 @@ class Verdict:
     amounts: tuple[Decimal, ...] | None = None  # how far each comparison misses
     # The ``self`` attribute each comparison measures ("" when none): how to show a miss.
     kinds: tuple[str, ...] = ()
+    # A failing verdict whose message and misses are not made yet (a base-side verdict
+    # that may never be shown): :meth:`_Judge.complete` makes them.
+    pending: bool = False
 
     @property
     def shortfall(self) -> tuple[Decimal, str] | None:
@@ -66,6 +70,8 @@ class Verdict:
         amounts = self.amounts
         if not amounts:
             return None
+        if len(amounts) == 1:
+            return amounts[0], (self.kinds[0] if self.kinds else "")
         i = max(range(len(amounts)), key=amounts.__getitem__)
         return amounts[i], (self.kinds[i] if i < len(self.kinds) else "")
 
@@ -255,12 +261,15 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
             )
         ]
     before: dict[str, Verdict] = {}
-    base_attributes: dict[str, dict[str, Any]] = {}
+    base_targets: dict[str, Target] = {}
+    base_judge = None
     if base is not None:
-        judge = _Judge(g, base.stack, currency)
+        base_judge = _Judge(g, base.stack, currency)
         for t in targets(g.scope, base.stack, base.figures, base.snapshot, None, base.observed):
-            before[t.address] = judge.verdict(t)
-            base_attributes[t.address] = t.attributes
+            # A base verdict is read for its status and values; its message is never
+            # shown, and its misses only when the head fails too: both wait until asked.
+            before[t.address] = base_judge.verdict(t, complete=False)
+            base_targets[t.address] = t
     # A verdict depends only on the condition, its scope and the target's attributes: a
     # target the change left identical (most customers of a large stack) keeps the
     # base's verdict instead of being judged again.
@@ -269,7 +278,21 @@ def _declared(g: Guardrail, head: Side, base: Side | None, strict: bool) -> list
     out = []
     for t in now_targets:
         was = before.get(t.address)
-        if reuse and was is not None and _same_attributes(base_attributes[t.address], t.attributes):
+        if was is not None and was.pending:
+            assert base_judge is not None
+            if reuse and _same_attributes(base_targets[t.address].attributes, t.attributes):
+                # Same condition, scope and attributes: the base's verdict, completed here
+                # as the head's (the same message and misses it would be judged to have).
+                verdict = was = judge.complete(was, t)
+            else:
+                verdict = judge.verdict(t)
+                if verdict.status == Status.FAIL:  # the ratchet compares the misses
+                    was = base_judge.with_amounts(was, base_targets[t.address])
+        elif (
+            reuse
+            and was is not None
+            and _same_attributes(base_targets[t.address].attributes, t.attributes)
+        ):
             verdict = was
         else:
             verdict = judge.verdict(t)
@@ -296,10 +319,14 @@ def _same_attributes(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     for key, x in a.items():
         y = b[key]
-        if type(x) is not type(y):
+        kind = type(x)
+        if kind is not type(y):
             return False
-        if type(x) is Decimal:
+        if kind is Decimal:
             if x.compare_total(y):
+                return False
+        elif kind is str or kind is bool:
+            if x != y:
                 return False
         elif not _identical(x, y):
             return False
@@ -371,7 +398,8 @@ def _scope(stack: Stack, g: Guardrail, attributes: dict[str, Any] | None) -> Sco
 
 class _Judge:
     """One guardrail on one side, compiled once and run against each of its targets
-    (a large stack has tens of thousands of customers)."""
+    (a large stack has tens of thousands of customers), inside the engine's context
+    that :func:`check` holds around them all."""
 
     def __init__(self, g: Guardrail, stack: Stack, currency: str = "USD") -> None:
         assert g.condition is not None
@@ -386,16 +414,32 @@ class _Judge:
             for leaf in comparisons or ()
         ]  # fmt: skip
         self.has_leaves = comparisons is not None
+        # Each comparison's operator and sides: the name of a ``self`` attribute, or the
+        # side compiled (what :meth:`amounts` reads of a failing target).
+        self.sides = [
+            (leaf.op, _self_name(leaf.left) or left, _self_name(leaf.right) or right)
+            for leaf, left, right in self.leaves
+        ]
+        self.no_misses = tuple(ZERO for _ in self.leaves) if self.has_leaves else None
         # The self attribute each comparison measures: how its miss reads ("6.9 pts").
         self.kinds = tuple(
             _self_name(leaf.left) or _self_name(leaf.right) for leaf in comparisons or ()
         )
+        # The message, compiled once like the condition, with numbers shown as views do.
+        self.compiled_message = None
+        if g.message is not None:
+            scope = _scope(stack, g, None)
+            self.compiled_message = CompiledCondition(
+                g.message, scope, _MessageEvaluator(scope, number)
+            )
 
-    def verdict(self, t: Target) -> Verdict:
+    def verdict(self, t: Target, complete: bool = True) -> Verdict:
+        """The verdict on one target; without ``complete``, a failing one is left
+        :attr:`~Verdict.pending` (its message and misses made only if asked for)."""
         g = self.g
         assert g.condition is not None
         try:
-            value, reads = self.condition.run(t.attributes)
+            value, reads = self.condition.run_in_context(t.attributes)
         except MarginWithoutRevenue as exc:
             return Verdict(
                 Status.FAIL,
@@ -438,44 +482,60 @@ class _Judge:
         if value:
             # Every comparison of a holding && chain holds: each misses by nothing. (Only a
             # failing verdict's amounts are read, by the ratchet; no need to run the leaves.)
-            misses = tuple(ZERO for _ in self.leaves) if self.has_leaves else None
             return Verdict(
-                Status.PASS, f"{g.name}: holds for {t.address}", values, misses, self.kinds
+                Status.PASS, f"{g.name}: holds for {t.address}", values, self.no_misses, self.kinds
             )
-        message = _message(g, t, self.stack, values, self.currency)
-        return Verdict(Status.FAIL, message, values, self.amounts(t), self.kinds)
+        if not complete:
+            return Verdict(Status.FAIL, "", values, None, self.kinds, pending=True)
+        return Verdict(Status.FAIL, self.message(t, values), values, self.amounts(t), self.kinds)
+
+    def complete(self, verdict: Verdict, t: Target) -> Verdict:
+        """A pending failing verdict with its message and misses, as :meth:`verdict`
+        would have made them for ``t``."""
+        if not verdict.pending:
+            return verdict
+        values = verdict.values
+        return Verdict(Status.FAIL, self.message(t, values), values, self.amounts(t), self.kinds)
+
+    def with_amounts(self, verdict: Verdict, t: Target) -> Verdict:
+        """A pending failing verdict with its misses (all the ratchet reads of it)."""
+        v = verdict
+        return Verdict(v.status, v.message, v.values, self.amounts(t), v.kinds, v.pending)
+
+    def message(self, t: Target, values: dict[str, Any]) -> str:
+        g = self.g
+        if self.compiled_message is not None:
+            try:
+                text, _ = self.compiled_message.run_in_context(t.attributes)
+                if isinstance(text, str):
+                    return text
+            except InfercostError:
+                pass  # a message that cannot be built must not hide the violation
+        read = ", ".join(f"{k} = {named(k, v, self.currency)}" for k, v in values.items())
+        return (
+            f"{g.name}: {g.condition.text if g.condition else ''} does not hold for {t.address}"
+            + (f" ({read})" if read else "")
+        )
 
     def amounts(self, t: Target) -> tuple[Decimal, ...] | None:
         """How far each comparison of an ``&&`` chain misses; None when the shape is other."""
         if not self.has_leaves:
             return None
         out = []
-        for leaf, left, right in self.leaves:
+        attributes = t.attributes
+        for op, left, right in self.sides:
+            # A side that is ``self.NAME`` is read straight from the attributes: a null,
+            # a margin without revenue or an unknown name is not a number either way.
             try:
-                a, _ = left.run(t.attributes)
-                b, _ = right.run(t.attributes)
+                a = _side(left, attributes)
+                b = _side(right, attributes)
             except InfercostError:
                 return None
-            if not isinstance(a, Decimal) or not isinstance(b, Decimal) or isinstance(a, bool):
+            if type(a) is not Decimal or type(b) is not Decimal:
                 return None
-            with exact():
-                miss = b - a if leaf.op in (">", ">=") else a - b
+            miss = b - a if op in (">", ">=") else a - b  # in check's exact context
             out.append(max(miss, ZERO))
         return tuple(out)
-
-
-def _message(g: Guardrail, t: Target, stack: Stack, values: dict[str, Any], currency: str) -> str:
-    if g.message is not None:
-        try:
-            text = _MessageEvaluator(_scope(stack, g, t.attributes), number).evaluate(g.message)
-            if isinstance(text, str):
-                return text
-        except InfercostError:
-            pass  # a message that cannot be built must not hide the violation
-    read = ", ".join(f"{k} = {named(k, v, currency)}" for k, v in values.items())
-    return f"{g.name}: {g.condition.text if g.condition else ''} does not hold for {t.address}" + (
-        f" ({read})" if read else ""
-    )
 
 
 class _MessageEvaluator(Evaluator):
@@ -489,8 +549,20 @@ class _MessageEvaluator(Evaluator):
         return str(super()._stringify(value, expr))
 
 
+def _side(side: str | CompiledCondition, attributes: dict[str, Any]) -> Any:
+    """A comparison side's value: ``self.NAME`` read from the attributes, else run."""
+    if type(side) is str:
+        return attributes.get(side)
+    assert isinstance(side, CompiledCondition)
+    return side.run_in_context(attributes)[0]
+
+
 def _visible(reads: dict[str, Any]) -> dict[str, Any]:
-    return {k: (None if isinstance(v, Missing | NoRevenue) else v) for k, v in reads.items()}
+    hidden = Missing | NoRevenue
+    for v in reads.values():
+        if isinstance(v, hidden):
+            return {k: (None if isinstance(v, hidden) else v) for k, v in reads.items()}
+    return reads  # the common case: every value read is shown as it is
 
 
 def _self_name(expr: s.Expr) -> str:

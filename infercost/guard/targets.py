@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from infercost.arithmetic import ZERO, exact
-from infercost.cost.breakdown import Breakdown
+from infercost.cost.breakdown import Breakdown, CustomerResult, CustomerTable
 from infercost.cost.unit_cost import step_metrics, workflow_costs
 from infercost.errors import SourceRange
 from infercost.evaluate.values import NoRevenue
@@ -165,29 +165,67 @@ def customer_address(customer_id: str) -> str:
 def _customers(
     stack: Stack, b: Breakdown, snap: Snapshot | None, _base: Breakdown | None
 ) -> list[Target]:
+    customers = b.customers
+    if not isinstance(customers, CustomerTable):
+        return [_customer(stack, c) for c in customers.values()]
+    # Read straight from the table's columns: a large stack has tens of thousands of
+    # customers, and making a CustomerResult of each first costs as much as the rest.
+    ids, subscriptions, cogs, revenue, margins, underwater = customers.columns()
+    variable, allocated, contribution = customers.whole_bill_columns()
+    # A customer is a row of usage, not configuration: the result lands on the block
+    # that prices it (its subscription), which is what a pull request can change.
+    locations = {name: sub.range for name, sub in stack.subscriptions.items()}
+    fallback = stack.settings.range
     out = []
-    for cid, c in b.customers.items():
-        # A customer is a row of usage, not configuration: the result lands on the block
-        # that prices it (its subscription), which is what a pull request can change.
-        sub = stack.subscriptions.get(c.subscription)
+    for cid, sub, c, r, m, u, v, a, cm in zip(
+        ids,
+        subscriptions,
+        cogs,
+        revenue,
+        margins,
+        underwater,
+        variable,
+        allocated,
+        contribution,
+        strict=True,
+    ):
         out.append(
             Target(
                 customer_address(cid),
-                sub.range if sub is not None else stack.settings.range,
+                locations.get(sub, fallback),
                 {
                     "id": cid,
-                    "subscription": c.subscription,
-                    "revenue": c.revenue,
-                    "cogs": c.cogs,
-                    "margin": _margin(c.margin, c.cogs),
-                    "variable_cogs": c.variable_cogs,
-                    "allocated_cogs": c.allocated_cogs,
-                    "contribution_margin": _margin(c.contribution_margin, c.variable_cogs),
-                    "underwater": c.underwater,
+                    "subscription": sub,
+                    "revenue": r,
+                    "cogs": c,
+                    "margin": _margin(m, c),
+                    "variable_cogs": v,
+                    "allocated_cogs": a,
+                    "contribution_margin": _margin(cm, v),
+                    "underwater": u,
                 },
             )
         )
     return out
+
+
+def _customer(stack: Stack, c: CustomerResult) -> Target:
+    sub = stack.subscriptions.get(c.subscription)
+    return Target(
+        customer_address(c.id),
+        sub.range if sub is not None else stack.settings.range,
+        {
+            "id": c.id,
+            "subscription": c.subscription,
+            "revenue": c.revenue,
+            "cogs": c.cogs,
+            "margin": _margin(c.margin, c.cogs),
+            "variable_cogs": c.variable_cogs,
+            "allocated_cogs": c.allocated_cogs,
+            "contribution_margin": _margin(c.contribution_margin, c.variable_cogs),
+            "underwater": c.underwater,
+        },
+    )
 
 
 def _workflows(

@@ -20,9 +20,11 @@ are computed from the grouped units in Python at a precision large enough to be 
 from __future__ import annotations
 
 import decimal
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from infercost.arithmetic import CONTEXT
 from infercost.cost.allocation import allocate_customers
@@ -69,7 +71,25 @@ class Figures:
 
 def group_customers(snap: Snapshot, prices: Mapping[str, Decimal]) -> Groups:
     """Units per (subscription, feature) and customers per subscription, for the
-    subscriptions in ``prices``."""
+    subscriptions in ``prices``.
+
+    The groups depend on the snapshot and the subscriptions' names only, not on any
+    price: both sides of a plan or check priced on one snapshot share one grouping (a
+    copy each), instead of running one of the engine's larger queries twice."""
+    key = (snap.table, snap.in_period, tuple(prices))
+    cached = _GROUPS.setdefault(snap, {})
+    if key not in cached:
+        cached[key] = _group_customers(snap, prices)
+    groups = cached[key]
+    return Groups({sub: dict(units) for sub, units in groups.units.items()}, dict(groups.counts))
+
+
+_GROUPS: weakref.WeakKeyDictionary[Snapshot, dict[tuple[Any, ...], Groups]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _group_customers(snap: Snapshot, prices: Mapping[str, Decimal]) -> Groups:
     con = snap.con
     subs = _values(
         "subscription, price",

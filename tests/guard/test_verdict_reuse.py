@@ -57,10 +57,10 @@ def test_results_equal_those_of_judging_every_target(
     judged: list[str] = []
     verdict = engine._Judge.verdict
 
-    def counted(self: engine._Judge, t: engine.Target) -> engine.Verdict:
+    def counted(self: engine._Judge, t: engine.Target, complete: bool = True) -> engine.Verdict:
         if self.g.name == "customer_cogs":
             judged.append(t.address)
-        return verdict(self, t)
+        return verdict(self, t, complete)
 
     monkeypatch.setattr(engine._Judge, "verdict", counted)
     reused = run_check(stack, base_dir=Path("base"))
