@@ -13,10 +13,8 @@ indented by two spaces); ``tests/render/test_customers_json.py`` holds it to tha
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from itertools import accumulate
 from typing import Any
 
 from infercost.cost.breakdown import Breakdown
@@ -24,17 +22,12 @@ from infercost.errors import Diagnostic
 from infercost.render.documents import breakdown_document
 from infercost.render.json_encoding import dumps, number
 
-# Values whose ``str`` may not be their JSON text, found in a column's text joined by
-# line breaks (with one before and after): anything but digits, point and sign (an
-# exponent, None), a negative zero, or more significant digits than the engine's 28 go
-# through ``number`` one by one; a trailing zero after the point is stripped. Simple
-# scans are several times faster than one with alternatives.
-_ODD = (
-    re.compile(r"[^-.0-9\n]"),
-    re.compile(r"\n-0\n"),
-    re.compile(r"\n-?(?:0\.0*)?[1-9](?:[0-9]{28}|[0-9.]{29})"),
-)
+# A fractional part that ends in zero (its ``str`` keeps the scale's zeros), and a value
+# whose ``str`` is not plain digits (an exponent, None), in a column's text joined by
+# line breaks: one scan each finds whether a column needs a second look at all.
 _TRAILING_ZERO = re.compile(r"\.[0-9]*0\n")
+_NOT_DIGITS = re.compile(r"[^-.0-9\n]")
+_DIGITS = "-.0123456789"
 # An id or subscription that must be escaped, or that orjson refuses (a lone surrogate).
 _SPECIAL = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')
 
@@ -48,23 +41,23 @@ _CLOSE = "\n    }\n  ]"
 
 
 def number_texts(values: Sequence[Decimal | None]) -> list[str]:
-    """The JSON text of each value (``null`` for None), exactly as ``dumps`` writes it."""
-    texts = [str(v) for v in values]
+    """The JSON text of each value (``null`` for None), exactly as ``dumps`` writes it.
+
+    ``dumps`` writes a Decimal in plain notation without trailing zeros (SPEC §10): for
+    a ``str`` without exponent that is the same digits with the zeros after the point
+    stripped, and a zero is "0" whatever its sign. Those are stripped here in one
+    comprehension; the few values whose ``str`` has letters (an exponent, None) or that
+    are a negative zero go through ``number`` one by one.
+    """
+    texts = list(map(str, values))
     joined = "\n" + "\n".join(texts) + "\n"
-    trailing = [m.start() for m in _TRAILING_ZERO.finditer(joined)]
-    odd = [m.start() + 1 for pattern in _ODD for m in pattern.finditer(joined)]
-    if not trailing and not odd:
-        return texts
-    # Line i starts at starts[i] in ``joined``.
-    starts = list(accumulate((len(t) + 1 for t in texts), initial=1))
-    for at in trailing:  # plain notation without exponent: strip the zeros, as ``plain``
-        i = bisect_right(starts, at) - 1
-        text = texts[i].rstrip("0").rstrip(".")
-        texts[i] = text if text not in ("", "-0") else "0"
-    for at in odd:  # after the zeros: ``number`` has the last word
-        i = bisect_right(starts, at) - 1
-        value = values[i]
-        texts[i] = "null" if value is None else number(value)
+    if _TRAILING_ZERO.search(joined) is not None:
+        texts = [t.rstrip("0").rstrip(".") if t[-1] == "0" and "." in t else t for t in texts]
+    if _NOT_DIGITS.search(joined) is not None or "\n-0" in joined:
+        for i, text in enumerate(texts):
+            if text.strip(_DIGITS) or text == "-0":
+                value = values[i]
+                texts[i] = "null" if value is None else number(value)
     return texts
 
 
