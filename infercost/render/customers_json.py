@@ -3,8 +3,9 @@
 A breakdown of 250,000 customers holds over two million values; handing each Decimal to
 the JSON writer one call at a time costs more than the writer itself. Here the columns of
 the breakdown's customer table are turned into text a column at a time (one ``str`` per
-value, one regular-expression scan per column for the few values whose text is not
-already the plain notation of SPEC §10), and each customer object is one string format.
+value, the zeros that end a fraction stripped in one pass, and the few values whose
+text is not plain notation (SPEC §10) rewritten one by one), and the customers' text is
+one join of the columns' texts and the constant text between them.
 The text is byte for byte what :func:`infercost.render.json_encoding.dumps` writes for
 the same objects at the same place in the document (the value of a top-level key,
 indented by two spaces); ``tests/render/test_customers_json.py`` holds it to that.
@@ -22,11 +23,6 @@ from infercost.errors import Diagnostic
 from infercost.render.documents import breakdown_document
 from infercost.render.json_encoding import dumps, number
 
-# A fractional part that ends in zero (its ``str`` keeps the scale's zeros), and a value
-# whose ``str`` is not plain digits (an exponent, None), in a column's text joined by
-# line breaks: one scan each finds whether a column needs a second look at all.
-_TRAILING_ZERO = re.compile(r"\.[0-9]*0\n")
-_NOT_DIGITS = re.compile(r"[^-.0-9\n]")
 _DIGITS = "-.0123456789"
 # An id or subscription that must be escaped, or that orjson refuses (a lone surrogate).
 _SPECIAL = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')
@@ -45,27 +41,23 @@ def number_texts(values: Sequence[Decimal | None]) -> list[str]:
 
     ``dumps`` writes a Decimal in plain notation without trailing zeros (SPEC §10): for
     a ``str`` without exponent that is the same digits with the zeros after the point
-    stripped, and a zero is "0" whatever its sign. Those are stripped here in one
-    comprehension; the few values whose ``str`` has letters (an exponent, None) or that
-    are a negative zero go through ``number`` one by one.
+    stripped, and a zero is "0" whatever its sign. Those zeros are stripped in one
+    comprehension (the cheapest pass per value: a regular-expression scan of the joined
+    column costs more than the ``str`` itself); the few values whose ``str`` has
+    letters (None, an exponent) or that are a negative zero go through ``number``.
     """
-    texts = list(map(str, values))
-    joined = "\n" + "\n".join(texts) + "\n"
-    if _TRAILING_ZERO.search(joined) is not None:
-        texts = [t.rstrip("0").rstrip(".") if t[-1] == "0" and "." in t else t for t in texts]
-    if _NOT_DIGITS.search(joined) is not None or "\n-0" in joined:
-        for i, text in enumerate(texts):
-            if text.strip(_DIGITS) or text == "-0":
-                value = values[i]
-                texts[i] = "null" if value is None else number(value)
+    texts = [t.rstrip("0").rstrip(".") if t[-1] == "0" and "." in t else t
+             for t in map(str, values)]  # fmt: skip
+    odd: Iterable[int] = ()
+    joined = "".join(texts)
+    if "E" in joined or "N" in joined or "I" in joined:  # exponent, None, NaN, Infinity
+        odd = [i for i, text in enumerate(texts) if text.strip(_DIGITS)]
+    if "-0" in texts:
+        odd = [*odd, *(i for i, text in enumerate(texts) if text == "-0")]
+    for i in odd:
+        value = values[i]
+        texts[i] = "null" if value is None else number(value)
     return texts
-
-
-def _strings(values: Sequence[str]) -> list[str] | None:
-    """JSON strings of ``values``; None when one needs escaping (left to the writer)."""
-    if _SPECIAL.search("".join(values)) is not None:
-        return None
-    return [f'"{v}"' for v in values]
 
 
 # Customers written per chunk: the texts of a chunk's values are short-lived, so the
@@ -93,18 +85,15 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
     if not ids:
         return ["[]"]
     variable, allocated, contribution = customers.whole_bill_columns()  # type: ignore[attr-defined]
-    names = sorted(set(subscriptions))
-    name_texts = _strings(names)
-    if name_texts is None or _SPECIAL.search("".join(ids)) is not None:
+    if _SPECIAL.search("".join(set(subscriptions))) or _SPECIAL.search("".join(ids)):
         return None
-    by_name = dict(zip(names, name_texts, strict=True))
     chunks = []
     for start in range(0, len(ids), CHUNK):
         part = slice(start, start + CHUNK)
         chunks.append(
             _chunk(
                 ids[part],
-                [by_name[name] for name in subscriptions[part]],
+                subscriptions[part],
                 cogs[part],
                 revenue[part],
                 margins[part],
@@ -117,6 +106,9 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
     chunks[0] = _OPEN + chunks[0].removeprefix(_BEFORE[0])
     chunks.append(_CLOSE)
     return chunks
+
+
+_UNDERWATER = (f"{_BEFORE[8]}false", f"{_BEFORE[8]}true")
 
 
 def _chunk(
@@ -132,26 +124,34 @@ def _chunk(
 ) -> str:
     """Customers one after another, each opened by ``_BEFORE[0]``; a column that is None
     is the same as the one it stands for (no shared cost: variable COGS are the COGS,
-    allocated COGS 0, contribution margins the margins)."""
+    allocated COGS 0, contribution margins the margins).
+
+    Ids and subscriptions (checked: nothing to escape) go in as they are, between the
+    quotes that end and start the text around them; a value that is the same for every
+    customer (allocated COGS 0) is part of that text too.
+    """
     cogs_texts = number_texts(cogs)
     margin_texts = number_texts(margins)
-    columns = (
-        [f'"{v}"' for v in ids],
-        subscriptions,
-        cogs_texts,
-        number_texts(revenue),
-        margin_texts,
-        cogs_texts if variable is None else number_texts(variable),
-        ["0"] * len(ids) if allocated is None else number_texts(allocated),
+    # The customer's text in order: what comes before a value, then the value.
+    parts: list[str | list[str]] = [
+        _BEFORE[0] + '"', ids, '"' + _BEFORE[1] + '"', subscriptions, '"' + _BEFORE[2],
+        cogs_texts, _BEFORE[3], number_texts(revenue), _BEFORE[4], margin_texts, _BEFORE[5],
+        cogs_texts if variable is None else number_texts(variable), _BEFORE[6],
+        "0" if allocated is None else number_texts(allocated), _BEFORE[7],
         margin_texts if contribution is None else number_texts(contribution),
-        ["true" if u else "false" for u in underwater],
-    )
+        list(map(_UNDERWATER.__getitem__, underwater)),
+    ]  # fmt: skip
+    merged: list[str | list[str]] = []
+    for part in parts:  # neighbouring constants as one
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
     # Every piece in order, set a column at a time: one join instead of a format each.
-    width = 2 * len(columns)
-    pieces: list[str] = [""] * (width * len(ids))
-    for k, (before, column) in enumerate(zip(_BEFORE, columns, strict=True)):
-        pieces[2 * k :: width] = [before] * len(ids)
-        pieces[2 * k + 1 :: width] = column
+    width, count = len(merged), len(ids)
+    pieces: list[str] = [""] * (width * count)
+    for k, part in enumerate(merged):
+        pieces[k::width] = [part] * count if isinstance(part, str) else part
     return "".join(pieces)
 
 
