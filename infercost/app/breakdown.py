@@ -36,10 +36,9 @@ def breakdown(args: BreakdownArgs) -> BreakdownRun:
         # Percentiles are simulated while the engine prices the customers.
         ahead = Spreads(stack, snapshot.units, args.sampling) if args.sampling else None
         try:
-            priced = compute(stack, snapshot)
-        finally:
+            result = attach(stack, compute(stack, snapshot), args.sampling, ahead)
+        finally:  # done by now, unless pricing failed: then nothing more is simulated
             if ahead is not None:
-                ahead.wait()
-        result = attach(stack, priced, args.sampling, ahead)
+                ahead.cancel()
         run.diagnostics.append(result.warnings)
     return BreakdownRun(args, stack, result, run.finished())

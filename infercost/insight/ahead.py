@@ -35,6 +35,7 @@ class Spreads:
         self._units = {name: units.get(name, Decimal(0)) for name in stack.features}
         self._found: dict[str, Percentiles | None] = {}
         self._failed = False
+        self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._simulate, args=(stack, settings), name="infercost-percentiles"
         )
@@ -46,6 +47,8 @@ class Spreads:
         try:
             with exact():  # the caller's context, not a new thread's default one
                 for name, feature in stack.features.items():
+                    if self._stop.is_set():
+                        return
                     self._found[name] = percentiles(
                         stack, feature, self._units[name], settings
                     )
@@ -53,6 +56,11 @@ class Spreads:
             self._failed = True
 
     def wait(self) -> None:
+        self._thread.join()
+
+    def cancel(self) -> None:
+        """Stop after the feature being simulated, and wait for the thread to end."""
+        self._stop.set()
         self._thread.join()
 
     def spread(self, name: str, units: Decimal) -> tuple[bool, Percentiles | None]:

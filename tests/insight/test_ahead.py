@@ -70,3 +70,10 @@ def test_a_failed_simulation_is_run_again_where_it_reports(
     monkeypatch.setattr(simulate, "percentiles", real)
     assert ahead.spread(next(iter(b.features)), Decimal(0)) == (False, None)
     assert spreads(attach(stack, b, SETTINGS, ahead)) == spreads(attach(stack, b, SETTINGS))
+
+
+def test_cancelled_stops_between_features(priced: tuple[Any, Any, Any]) -> None:
+    stack, snapshot, b = priced
+    ahead = Spreads(stack, snapshot.units, SETTINGS)
+    ahead.cancel()  # whatever was simulated by then is still the same spread
+    assert spreads(attach(stack, b, SETTINGS, ahead)) == spreads(attach(stack, b, SETTINGS))
