@@ -141,6 +141,23 @@ def test_units_narrowed_to_64_bits_price_as_the_wide_ones(tmp_path: Path) -> Non
     assert "TRY_CAST" not in figures._units_column(snap, {"chat": Decimal(10**9)})
 
 
+def test_the_same_rows_fetched_with_or_without_numpy(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    import numpy  # noqa: F401  (loaded: the rows come a column at a time)
+
+    data = [("acme", "chat", Decimal("1.5")), ("gamma", "", Decimal(0))]
+    snap = read_snapshot(write(tmp_path, data))
+    cpu, rpu = {"chat": Decimal("0.3")}, {"chat": Decimal(0)}
+    prices = {"pro": Decimal(29), "team": Decimal(99)}
+    by_columns = figures._in_engine(snap, cpu, rpu, prices)
+    monkeypatch.delitem(sys.modules, "numpy")
+    by_rows = figures._in_engine(snap, cpu, rpu, prices)
+    assert by_columns == by_rows
+    assert by_rows.ids == ["acme", "gamma"] and by_rows.cogs == [Decimal("0.45"), 0]
+    assert figures._in_engine(snap, cpu, rpu, {"free": Decimal(0)}).ids == []
+
+
 def test_products_beyond_38_digits_fall_back_exactly(tmp_path: Path) -> None:
     # 0.000001 units (scale 6) times a cost with 35 digits after the point: 41 > 38.
     data = [("acme", "chat", Decimal("1000000.000001"))]
