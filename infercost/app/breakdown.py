@@ -9,6 +9,7 @@ from infercost.app.exit import ExitCode, exit_code
 from infercost.app.run import Run
 from infercost.cost.breakdown import Breakdown, compute
 from infercost.errors import Diagnostic
+from infercost.insight.ahead import Spreads
 from infercost.insight.report import attach
 from infercost.model import Stack
 from infercost.workspace import load_stack, load_usage, usage_read_early
@@ -32,6 +33,12 @@ def breakdown(args: BreakdownArgs) -> BreakdownRun:
         stack = load_stack(args.options, sources=run.sources)
         snapshot = load_usage([stack], args.options, early=early)
         assert snapshot is not None
-        result = attach(stack, compute(stack, snapshot), args.sampling)
+        # Percentiles are simulated while the engine prices the customers.
+        ahead = Spreads(stack, snapshot.units, args.sampling) if args.sampling else None
+        try:
+            result = attach(stack, compute(stack, snapshot), args.sampling, ahead)
+        finally:  # done by now, unless pricing failed: then nothing more is simulated
+            if ahead is not None:
+                ahead.cancel()
         run.diagnostics.append(result.warnings)
     return BreakdownRun(args, stack, result, run.finished())

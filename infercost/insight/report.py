@@ -22,6 +22,7 @@ from infercost.insight.sampling import COGS_METHOD, Settings
 from infercost.model import Stack
 
 if TYPE_CHECKING:  # numpy is imported only when percentiles are asked for
+    from infercost.insight.ahead import Spreads
     from infercost.insight.simulate import Percentiles
 
 
@@ -34,13 +35,18 @@ class FeatureInsight:
     note: str | None = None
 
 
-def attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Breakdown:
-    """The breakdown with each feature's insight; percentiles only when ``settings``."""
+def attach(
+    stack: Stack, breakdown: Breakdown, settings: Settings | None, ahead: Spreads | None = None
+) -> Breakdown:
+    """The breakdown with each feature's insight; percentiles only when ``settings``
+    (those ``ahead`` simulated for the same units taken from it)."""
     with exact():  # every figure in the engine's context, whatever the caller's
-        return _attach(stack, breakdown, settings)
+        return _attach(stack, breakdown, settings, ahead)
 
 
-def _attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Breakdown:
+def _attach(
+    stack: Stack, breakdown: Breakdown, settings: Settings | None, ahead: Spreads | None
+) -> Breakdown:
     if settings is not None:
         from infercost.insight.simulate import percentiles
     features = {}
@@ -50,9 +56,11 @@ def _attach(stack: Stack, breakdown: Breakdown, settings: Settings | None) -> Br
         if not describes(model, result.cost_per_unit):
             features[name] = dataclasses.replace(result, insight=FeatureInsight((), None))
             continue
-        spread = (
-            percentiles(stack, feature, result.units, settings) if settings is not None else None
-        )
+        spread = None
+        if settings is not None:
+            known, spread = ahead.spread(name, result.units) if ahead else (False, None)
+            if not known:
+                spread = percentiles(stack, feature, result.units, settings)
         drivers = tuple(top_drivers(model))
         note = None
         if settings is not None and spread is None:

@@ -120,6 +120,44 @@ def test_the_exact_fallback_gives_the_engines_figures(tmp_path: Path) -> None:
     assert engine_rows.cogs[2] == 0 and engine_rows.revenue[2] == 29
 
 
+def test_units_narrowed_to_64_bits_price_as_the_wide_ones(tmp_path: Path) -> None:
+    # Read fast, the groups keep units at 9 places in a 128-bit DECIMAL; totals below
+    # 10^9 fit 18 digits there, so pricing narrows them before rescaling to 1 place.
+    data = [("acme", "chat", Decimal("12.5")), ("beta", "chat", Decimal("0.5")),
+            ("beta", "search", Decimal("7")), ("gamma", "", Decimal(0))]  # fmt: skip
+    snap = read_snapshot(write(tmp_path, data))
+    cpu = {"chat": Decimal("0.0123456789012345678901234567"), "search": Decimal("2")}
+    rpu = {"chat": Decimal("0.4"), "search": Decimal("0.25")}
+    prices = {"pro": Decimal(29), "team": Decimal("99.5")}
+    totals = {"chat": Decimal("13"), "search": Decimal(7)}
+    assert "DECIMAL(18,9)" in figures._units_column(snap, totals)
+    narrowed = figures._in_engine(snap, cpu, rpu, prices, None, totals)
+    assert narrowed == figures._in_engine(snap, cpu, rpu, prices)
+    # beta: 0.5 * 0.0123456789012345678901234567 + 7 * 2 = 14.00617283945061728394506173
+    # (rounded half-even at 28 digits); revenue 99.5 + 0.5 * 0.4 + 7 * 0.25 = 101.45
+    assert narrowed.cogs[1] == Decimal("14.00617283945061728394506173")
+    assert narrowed.revenue[1] == Decimal("101.45")
+    # A total of 10^9 units no longer fits 18 digits at 9 places: rescaled in 128 bits.
+    assert "TRY_CAST" not in figures._units_column(snap, {"chat": Decimal(10**9)})
+
+
+def test_the_same_rows_fetched_with_or_without_numpy(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    import numpy  # noqa: F401  (loaded: the rows come a column at a time)
+
+    data = [("acme", "chat", Decimal("1.5")), ("gamma", "", Decimal(0))]
+    snap = read_snapshot(write(tmp_path, data))
+    cpu, rpu = {"chat": Decimal("0.3")}, {"chat": Decimal(0)}
+    prices = {"pro": Decimal(29), "team": Decimal(99)}
+    by_columns = figures._in_engine(snap, cpu, rpu, prices)
+    monkeypatch.delitem(sys.modules, "numpy")
+    by_rows = figures._in_engine(snap, cpu, rpu, prices)
+    assert by_columns == by_rows
+    assert by_rows.ids == ["acme", "gamma"] and by_rows.cogs == [Decimal("0.45"), 0]
+    assert figures._in_engine(snap, cpu, rpu, {"free": Decimal(0)}).ids == []
+
+
 def test_products_beyond_38_digits_fall_back_exactly(tmp_path: Path) -> None:
     # 0.000001 units (scale 6) times a cost with 35 digits after the point: 41 > 38.
     data = [("acme", "chat", Decimal("1000000.000001"))]
