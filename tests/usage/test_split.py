@@ -119,8 +119,9 @@ shares_st = st.builds(
 )
 @given(
     data=st.lists(
-        st.tuples(st.sampled_from(sorted(CUSTOMERS)), st.sampled_from(["chat", "search"]),
-                  units_st),  # fmt: skip
+        st.tuples(
+            st.sampled_from(sorted(CUSTOMERS)), st.sampled_from(["chat", "search"]), units_st
+        ),
         min_size=1,
         max_size=14,
         unique_by=lambda row: (row[0], row[1]),
