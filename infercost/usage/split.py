@@ -115,7 +115,7 @@ def plan(
         for feature, used in per_feature.items():
             if feature in terms and sub in carried_quanta:
                 carried_quanta[sub] += terms[feature][0] * int(used.scaleb(scale, _EXACT))
-    carried = {sub: Decimal(q).scaleb(-18) for sub, q in carried_quanta.items()}
+    carried = {sub: Decimal(q).scaleb(-18, _EXACT) for sub, q in carried_quanta.items()}
     quanta = (
         "sum(CASE WHEN a.small IS NOT NULL AND u.n < "
         f"{_SMALL_UNITS} THEN a.r * u.n + a.m * u.n // a.small "
