@@ -6,7 +6,7 @@ the breakdown command renders it, plan compares two of them, guardrails read it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, DecimalException
 from typing import Any
@@ -368,7 +368,7 @@ class CustomerTable(Mapping[str, CustomerResult]):
 
     def whole_bill_columns(
         self,
-    ) -> tuple[list[Decimal], list[Decimal], list[Decimal | None]]:
+    ) -> tuple[Sequence[Decimal], Sequence[Decimal], list[Decimal | None]]:
         """variable COGS, allocated COGS, contribution margins: parallel to :meth:`columns`
         (the COGS and margins themselves when no shared cost was allocated)."""
         rows = self._rows

@@ -24,11 +24,11 @@ import re
 import sys
 import weakref
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
-from typing import Any
+from typing import Any, cast
 
 from infercost.arithmetic import CONTEXT
 from infercost.cost.allocation import allocate_customers
@@ -36,6 +36,7 @@ from infercost.errors import InfercostError
 from infercost.usage import engine
 from infercost.usage.engine import MAX_DIGITS, decimal_type, literal, scale_of, string
 from infercost.usage.snapshot import Snapshot, to_decimal
+from infercost.usage.split import LazyColumn, Split, lazy_columns, plan, total_cogs
 
 # Exact for any sum of products of 38-digit operands over any realistic number of rows;
 # a result that would still be inexact is refused rather than rounded.
@@ -52,8 +53,9 @@ class CustomerRows:
     revenue: list[Decimal]
     underwater: list[bool]  # exact COGS strictly greater than exact revenue
     # With shared costs allocated (else empty): ``cogs`` above is variable + allocated.
-    variable: list[Decimal] = field(default_factory=list)
-    allocated: list[Decimal] = field(default_factory=list)
+    # Either may be made only when first read (:class:`infercost.usage.split.LazyColumn`).
+    variable: Sequence[Decimal] = field(default_factory=list)
+    allocated: Sequence[Decimal] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,16 @@ def price_customers(
                 units[feature] = units.get(feature, Decimal(0)) + used
     # Only parts some customer can carry; the rest is the feature's uncarried part.
     shares = {f: a for f, a in (allocated or {}).items() if a and units.get(f)}
+    rows, split = None, None
+    if shares:  # split in the pricing pass; what it cannot do goes the older ways
+        try:
+            split = plan(snap, prices, shares, units, groups.units)
+            rows = _in_engine(snap, cost_per_unit, revenue_per_unit, prices, split=split)
+        except engine.out_of_range():
+            rows = None
     try:
-        rows = _in_engine(snap, cost_per_unit, revenue_per_unit, prices, shares, units)
+        if rows is None:
+            rows = _in_engine(snap, cost_per_unit, revenue_per_unit, prices, shares, units)
     except engine.out_of_range():
         rows = _in_python(snap, cost_per_unit, revenue_per_unit, prices, shares, units)
     # Counted in C (one Counter each), not a Python step per customer.
@@ -154,7 +164,9 @@ def price_customers(
     underwater = dict.fromkeys(prices, 0)
     underwater.update(Counter(compress(rows.subscriptions, rows.underwater)))
     carried: dict[str, Decimal] = {}
-    if rows.allocated:
+    if split is not None and isinstance(rows.allocated, LazyColumn):
+        carried = split.carried
+    elif rows.allocated:
         add = _EXACT.add
         carried = dict.fromkeys(prices, Decimal(0))
         for sub, part in zip(rows.subscriptions, rows.allocated, strict=True):
@@ -176,6 +188,7 @@ def _in_engine(
     prices: Mapping[str, Decimal],
     shares: Mapping[str, Decimal] | None = None,
     units_by_feature: Mapping[str, Decimal] | None = None,
+    split: Split | None = None,
 ) -> CustomerRows:
     # COGS and revenue each at the scale they need: converting a DECIMAL to text costs
     # per digit, and revenue (prices, usage prices) rarely needs the digits of a cost.
@@ -183,6 +196,8 @@ def _in_engine(
     money = [*revenue_per_unit.values(), *prices.values()]
     kr = max((scale_of(v) for v in money), default=0)
     scale, rscale = snap.scale + k, snap.scale + kr
+    if split is not None:  # COGS with parts of 10^-18 included
+        scale = max(scale, 18)
     if max(scale, rscale) > MAX_DIGITS:
         raise engine.out_of_range()[0]("needs more than 38 digits after the point")
     features = _values(
@@ -220,17 +235,26 @@ def _in_engine(
     # compares that with revenue; a sum past 38 digits falls back to doing both here.
     exact = "cogs + coalesce(carried.part, 0)"
     total = f", {text(exact, max(scale, 18))}, {exact} > revenue" if shares else ""
+    table, split_join, quanta = snap.table, "", ""
+    if split is not None:  # the parts summed per customer in the pricing pass itself
+        allocation, carried, table, split_join = split.ctes, ", quanta", split.table, split.join
+        quanta = f", CAST({split.quanta} AS VARCHAR) AS quanta"
+
+    cogs_sum = f"coalesce(sum({units} * f.cpu), 0)"
+    if split is not None:
+        cogs_sum = total_cogs(cogs_sum, split.quanta)
 
     def query(total: str) -> str:
         return (
             f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
             f"{allocation}"
             "priced AS (SELECT u.customer, u.subscription, "
-            f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
+            f"CAST({cogs_sum} AS {decimal_type(scale)}) AS cogs, "
             f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
-            f"{decimal_type(rscale)}) AS revenue "
-            f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
-            "LEFT JOIN f ON u.feature = f.feature GROUP BY u.customer, u.subscription) "
+            f"{decimal_type(rscale)}) AS revenue{quanta} "
+            f"FROM {table} u JOIN s ON u.subscription = s.subscription "
+            f"LEFT JOIN f ON u.feature = f.feature{split_join} "
+            "GROUP BY u.customer, u.subscription) "
             f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
             f"cogs > revenue{carried}{total} FROM priced{joined} ORDER BY customer"
         )
@@ -245,6 +269,10 @@ def _in_engine(
         return CustomerRows([], [], [], [], [])
     ids, subscriptions, cogs, revenue, underwater = columns[:5]
     create = CONTEXT.create_decimal
+    if split is not None:
+        return CustomerRows(ids, subscriptions, [create(v) for v in cogs],
+                            [create(v) for v in revenue], underwater,
+                            *lazy_columns(cogs, columns[5]))  # fmt: skip
     if not shares:
         return CustomerRows(
             ids,
@@ -464,8 +492,9 @@ def _append(
     part = carried.get(customer, Decimal(0))
     total = _EXACT.add(cogs, part)
     out.cogs.append(CONTEXT.plus(total))
-    out.variable.append(CONTEXT.plus(cogs))
-    out.allocated.append(part)
+    # Lists here (only the engine's split makes its columns on first read).
+    cast(list[Decimal], out.variable).append(CONTEXT.plus(cogs))
+    cast(list[Decimal], out.allocated).append(part)
     out.underwater.append(total > revenue)
 
 
