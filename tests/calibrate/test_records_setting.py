@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from infercost.config.loader import display_path
 from tests.helpers import hcl, run_cli, write_files
 
 SETTINGS = """
@@ -173,7 +174,7 @@ def test_validate_reads_the_setting_and_says_so(tmp_path: Path) -> None:
     assert (result.code, result.stderr) == (0, "")
     assert result.stdout.startswith(
         "Success! The configuration is valid (1 features, 1 workflows, 1 steps, 1 price "
-        f"items; usage {directory / 'usage.csv'}: 1 rows; records: 2 records records)."
+        f"items; usage {display_path(directory / 'usage.csv')}: 1 rows; records: 2 records records)."
     ), result.stdout
 
 
@@ -185,7 +186,7 @@ def test_validate_refuses_missing_records_files_as_check_does(
     result = run_cli([command, str(directory)])
     assert result.code == 1
     assert result.stderr.startswith(
-        f"Error: Records file not found\n\n  on {directory / 'main.hcl'} line 4, in infercost:\n"
+        f"Error: Records file not found\n\n  on {display_path(directory / 'main.hcl')} line 4, in infercost:\n"
     ), result.stderr
     assert (
         'records.files: "nothing/*.csv" matches no file (paths are relative to the stack '
@@ -200,7 +201,7 @@ def test_validate_refuses_a_bad_record_as_check_does(tmp_path: Path, command: st
     result = run_cli([command, str(directory)])
     assert result.code == 1
     assert result.stderr.startswith(
-        f"Error: Invalid record\n\n  on {directory / 'bad.csv'} line 2:\n"
+        f"Error: Invalid record\n\n  on {display_path(directory / 'bad.csv')} line 2:\n"
     ), result.stderr
     assert result.stderr.endswith(
         'record 1: input_tokens must be a whole number >= 0, not -5. To skip such records, '
