@@ -54,4 +54,4 @@ def read_setting_records(stack: Stack, period: str | None = None) -> str | None:
 
     files, source = found
     run = calibrate(stack, files, source, period)
-    return f"records: {run.result.records} {source} records"
+    return f"records: {run.result.records} in the {source} format"

@@ -174,7 +174,8 @@ def test_validate_reads_the_setting_and_says_so(tmp_path: Path) -> None:
     assert (result.code, result.stderr) == (0, "")
     assert result.stdout.startswith(
         "Success! The configuration is valid (1 features, 1 workflows, 1 steps, 1 price "
-        f"items; usage {display_path(directory / 'usage.csv')}: 1 rows; records: 2 records records)."
+        f"items; usage {display_path(directory / 'usage.csv')}: 1 rows; "
+        "records: 2 in the records format)."
     ), result.stdout
 
 
@@ -186,7 +187,8 @@ def test_validate_refuses_missing_records_files_as_check_does(
     result = run_cli([command, str(directory)])
     assert result.code == 1
     assert result.stderr.startswith(
-        f"Error: Records file not found\n\n  on {display_path(directory / 'main.hcl')} line 4, in infercost:\n"
+        "Error: Records file not found\n\n"
+        f"  on {display_path(directory / 'main.hcl')} line 4, in infercost:\n"
     ), result.stderr
     assert (
         'records.files: "nothing/*.csv" matches no file (paths are relative to the stack '
