@@ -9,11 +9,12 @@ their parts, rounded once to 28 digits.
 from __future__ import annotations
 
 import decimal
+import functools
 import itertools
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from infercost.usage import figures
@@ -97,7 +98,9 @@ def check(tmp: Path, data: list[tuple[str, str, Decimal]], shares: dict[str, Dec
         # and the same figures as the fallback's split in Python
         assert rows == figures._in_python(snap, CPU, RPU, PRICES, carriers, units)
         # parts add up exactly to the features' parts
-        assert sum(allocated.values(), Decimal(0)) == sum(carriers.values(), Decimal(0))
+        # (summed in the wide context: the default one rounds at 28 digits)
+        total = functools.reduce(WIDE.add, allocated.values(), Decimal(0))
+        assert total == functools.reduce(WIDE.add, carriers.values(), Decimal(0))
     return isinstance(rows.allocated, LazyColumn)
 
 
@@ -127,6 +130,14 @@ shares_st = st.builds(
         unique_by=lambda row: (row[0], row[1]),
     ),
     shares=st.fixed_dictionaries({"chat": shares_st, "search": shares_st}),
+)
+@example(  # parts whose sum has more than 28 digits
+    data=[
+        ("eps", "chat", Decimal("17752890501")),
+        ("acme", "chat", Decimal(1)),
+        ("beta", "chat", Decimal(1)),
+    ],
+    shares={"chat": Decimal("187159540789"), "search": Decimal(0)},
 )
 def test_the_split_in_the_pricing_pass_equals_the_decimal_reference(
     tmp_path: Path, data: list[tuple[str, str, Decimal]], shares: dict[str, Decimal]
