@@ -630,6 +630,7 @@ def run_all(
 
     one_file, one_file_lines = one_file_stack(data)
     formats_dir = data / "formats-out"
+    formats_dir.mkdir(exist_ok=True)  # infercost refuses to create a missing directory
     every_format = ["-o", "text"]
     for fmt in ("json", "sarif", "junit", "markdown"):
         every_format += ["-o", f"{fmt}={formats_dir / ('check.' + fmt)}"]
