@@ -93,9 +93,22 @@ def test_lark_s_actions_keep_their_identity(cached: Any) -> None:
     assert actions == {id(Shift), id(Reduce)}
 
 
+@pytest.fixture(scope="module")
+def built() -> bytes:
+    """lark's parser built once from the grammar (2 s), as the cache stores it."""
+    buffer = io.BytesIO()
+    hcl._dump(hcl._build(), buffer)
+    return buffer.getvalue()
+
+
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cache_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built: bytes
+) -> Iterator[Path]:
     monkeypatch.setenv("INFERCOST_CACHE_DIR", str(tmp_path / "cache"))
+    # Every build here is a fresh copy of one built parser: what these tests check is when
+    # the cache is built, written and trusted, not lark's build itself (tested above).
+    monkeypatch.setattr(hcl, "_build", lambda: pickle.loads(built))
     forget()
     yield tmp_path / "cache"
     forget()
