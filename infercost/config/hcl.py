@@ -755,14 +755,18 @@ class _Converter:
             return _regroup(inner, rng, self._offsets(children[0], children[2]))
         return self.expr(children[0])
 
+    def _token_range(self, token: Tok) -> SourceRange:
+        """Where one token stands (lark counts from 1; a position it lacks is 1)."""
+        return SourceRange(
+            self.filename, Pos(token[3] or 1, token[4] or 1), Pos(token[5] or 1, token[6] or 1)
+        )
+
     def _x_int_lit(self, node: Node) -> s.Expr:
         token = node[1][0]  # the literal, alone
         if token.__class__ is not Tok:  # pragma: no cover - the grammar's int_lit: INT_LITERAL
             return self._node(s.Number, self._range(node), self._offsets(node))
         return s.Number(
-            range=SourceRange(
-                self.filename, Pos(token[3] or 1, token[4] or 1), Pos(token[5] or 1, token[6] or 1)
-            ),
+            range=self._token_range(token),
             source=self.source,
             start=token[2],
             end=token[7],
@@ -780,9 +784,7 @@ class _Converter:
         if token.__class__ is not Tok:  # pragma: no cover - the grammar's identifier: NAME
             return self._node(s.Name, self._range(node), self._offsets(node), name=_word(node))
         return s.Name(
-            range=SourceRange(
-                self.filename, Pos(token[3] or 1, token[4] or 1), Pos(token[5] or 1, token[6] or 1)
-            ),
+            range=self._token_range(token),
             source=self.source,
             start=token[2],
             end=token[7],
