@@ -77,15 +77,23 @@ def _largest(sql_type: str) -> Decimal:
 BOUNDS = {True: _largest(SQL_TYPES[COUNT]), False: _largest(SQL_TYPES[DECIMAL])}
 
 
-def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | Decimal | None:
-    """Empty, or a finite number >= 0 (a whole one for counts), exactly as written."""
-    value = row[key]
+def _written(value: Any) -> Decimal | None:
+    """A cell's number exactly as written: None when empty, -1 (refused by every caller's
+    ">= 0") when it is not a number."""
     if value is None or value == "":
         return None
     try:
-        number = Decimal(str(value).strip())
+        return Decimal(str(value).strip())
     except InvalidOperation:
-        number = Decimal(-1)
+        return Decimal(-1)
+
+
+def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | Decimal | None:
+    """Empty, or a finite number >= 0 (a whole one for counts), exactly as written."""
+    value = row[key]
+    number = _written(value)
+    if number is None:
+        return None
     if not number.is_finite() or number < 0 or (whole and number != number.to_integral_value()):
         what = "empty or a whole number >= 0" if whole else "empty or a number >= 0"
     elif number >= BOUNDS[whole]:
@@ -106,12 +114,9 @@ def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | 
 
 def _tier(value: Any) -> int | None:
     """A long-context tier key: empty, or a whole number of input tokens >= 0."""
-    if value is None or value == "":
+    number = _written(value)
+    if number is None:
         return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        number = Decimal(-1)
     if not number.is_finite() or number < 0 or number != number.to_integral_value():
         raise InfercostError.at(
             "Invalid aggregated rows",
