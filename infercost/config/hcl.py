@@ -348,9 +348,9 @@ def _open_own(path: str) -> Any:
     return os.fdopen(fd, "rb")
 
 
-def _load(path: str) -> dict[str, Any] | None:
-    """The cached tables (the file's first pickle), or None when missing, unreadable,
-    stale or not ours alone."""
+def _pickles(path: str, count: int) -> list[Any] | None:
+    """The file's first ``count`` pickles, or None when it is missing, not ours alone,
+    truncated, garbage or written by another version."""
     import pickle
 
     file = _open_own(path)
@@ -358,9 +358,18 @@ def _load(path: str) -> dict[str, Any] | None:
         return None
     with file:
         try:
-            loaded = pickle.load(file)
-        except Exception:  # truncated, garbage, written by another version
+            return [pickle.load(file) for _ in range(count)]
+        except Exception:
             return None
+
+
+def _load(path: str) -> dict[str, Any] | None:
+    """The cached tables (the file's first pickle), or None when missing, unreadable,
+    stale or not ours alone."""
+    found = _pickles(path, 1)
+    if found is None:
+        return None
+    (loaded,) = found
     if (
         isinstance(loaded, tuple)
         and len(loaded) == 3
@@ -374,21 +383,14 @@ def _load(path: str) -> dict[str, Any] | None:
 
 def _load_lark(path: str) -> Lark | None:
     """The cached lark parser (the file's second pickle), or None."""
-    import pickle
-
     from lark import Lark
 
-    file = _open_own(path)
-    if file is None:
+    found = _pickles(path, 2)
+    if found is None:
         return None
-    with file:
-        try:
-            head = pickle.load(file)
-            if not (isinstance(head, tuple) and head and head[0] == _source().tag):
-                return None
-            loaded = pickle.load(file)
-        except Exception:
-            return None
+    head, loaded = found
+    if not (isinstance(head, tuple) and head and head[0] == _source().tag):
+        return None
     ok = isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == _source().tag
     return loaded[1] if ok and isinstance(loaded[1], Lark) else None
 
