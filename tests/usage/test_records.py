@@ -122,32 +122,33 @@ def test_import_writes_the_snapshot_and_a_json_summary(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
 
 
+def records_view() -> duckdb.DuckDBPyConnection:
+    """A connection with the example's records as the ``records`` view the aggregated
+    query reads (the fields the Parquet file lacks as NULL)."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
+        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
+        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
+        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
+    )
+    return con
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_usage_sql_parses_back_in_every_dialect(stack, dialect: str) -> None:
     text = render(stack, dialect)
     assert sqlglot.parse_one(text, read=dialect) is not None
     # Transpiled back to DuckDB, it still runs and gives the import's figures.
     back = sqlglot.transpile(text, read=dialect, write="duckdb")[0]
-    con = duckdb.connect()
-    con.execute(
-        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
-        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
-        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
-        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
-    )
+    con = records_view()
     rows = con.execute(back).fetchall()
     units = sum(r[7] for r in rows if r[0] == "units")
     assert units == 4
 
 
 def test_aggregated_rows_give_the_same_snapshot(stack, tmp_path: Path) -> None:
-    con = duckdb.connect()
-    con.execute(
-        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
-        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
-        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
-        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
-    )
+    con = records_view()
     agg = tmp_path / "aggregated.csv"
     con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{agg}' (HEADER)")
     a = import_records(stack, [agg], "aggregated")
@@ -691,13 +692,7 @@ def test_aggregated_rows_with_a_bad_figure_are_refused(
 ) -> None:
     """A warehouse export is hostile input: a negative token count is never priced, and a
     word where a count goes is a located error, not a crash."""
-    con = duckdb.connect()
-    con.execute(
-        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
-        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
-        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
-        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
-    )
+    con = records_view()
     good = tmp_path / "good.csv"
     con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{good}' (HEADER)")
     rows = list(csv.reader(good.open(newline="")))
@@ -715,13 +710,7 @@ def test_aggregated_rows_with_a_bad_figure_are_refused(
 def test_aggregated_counts_beyond_the_records_bound_exit_1(
     stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    con = duckdb.connect()
-    con.execute(
-        "CREATE VIEW records AS SELECT * REPLACE (CAST(time AS TIMESTAMP) AS time), "
-        "NULL::VARCHAR AS step, NULL::INT AS attempt, NULL::BIGINT AS cache_write_tokens, "
-        "NULL::BOOLEAN AS cache_hit, NULL::DECIMAL(38, 18) AS reported_cost "
-        f"FROM read_parquet('{RECORDS / 'records.parquet'}')"
-    )
+    con = records_view()
     agg = tmp_path / "agg.csv"
     con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{agg}' (HEADER)")
     rows = list(csv.reader(agg.open(newline="")))
