@@ -245,3 +245,11 @@ def test_the_pages_infercost_writes_need_no_change(
     for command in ("breakdown", "plan"):
         page = run_cli([command, "examples/support-assistant", "-o", "html"]).stdout
         assert "&#58;:" not in page and "&#91;" not in page and "\\x" not in page
+
+
+def test_github_annotations_escape_escape_and_text_direction_characters() -> None:
+    """A guardrail message holding ESC or U+202E keeps its annotation, escaped."""
+    document = "::warning file=a.hcl,line=3::pro\x1b[31m: 26 underwater \u202e\n"
+    assert for_format("github", document) == (
+        "::warning file=a.hcl,line=3::pro\\x1b[31m: 26 underwater \\u202e\n"
+    )

@@ -105,10 +105,12 @@ def inert(text: str, keep_colour: bool = False) -> str:
 
 def for_format(format_name: str, text: str) -> str:
     """A rendered document made inert as its format allows: real commands stay in the
-    ``github`` format, JSON keeps its own escapes."""
+    ``github`` format (its control characters escaped), JSON keeps its own escapes."""
     text = redact(text)
     if format_name == "github":
-        return text
+        # Its commands stay; a message's ESC or text-direction character does not reach
+        # the log raw (infercost writes no colour in annotations).
+        return escape_controls(text)
     if format_name in _JSON_FORMATS:
         return neutralize_commands(text, "json")
     if format_name == "html":
