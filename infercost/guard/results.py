@@ -54,8 +54,13 @@ class WaiverUse:
         return not self.expired and self.exceeded is None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GuardResult:
+    """One guardrail's outcome on one target, as every view shows it (never changed
+    once made: a change is a :func:`dataclasses.replace`). Not frozen: a frozen
+    dataclass sets each of its 17 fields through ``object.__setattr__``, ~6x the cost
+    of a plain one, paid for each of a large stack's tens of thousands of customers."""
+
     guardrail: str
     target: str  # feature.chat, customer["acme corp"], workflow.w.step.s, stack
     severity: str  # error | warning
