@@ -2,7 +2,9 @@
 
 An ESC (a colour sequence included), a C0/C1 control or a text-direction character is
 shown as its escape in every text view and diagnostic, on a terminal or not and in a
-file; the only colour on a terminal is the colour infercost writes itself.
+file; the only colour on a terminal is the colour infercost writes itself. JSON-based
+formats write those characters as ``\\uXXXX`` escapes: the same value, but no reader's
+screen can be reordered or recoloured by them.
 """
 
 from __future__ import annotations
@@ -178,3 +180,85 @@ def test_json_is_still_the_same_value(write_stack: WriteStack) -> None:
     ids = [c["id"] for c in json.loads(result.stdout)["customers"]]
     assert ids == [f"ac{RED}me{RLO}", "plain"]
 
+
+# -- JSON, SARIF, JUnit, markdown, github ------------------------------------------------
+CUSTOMER_GUARDRAIL = """
+guardrail "thin" {
+  scope     = "customer"
+  condition = self.margin > 0.99
+  message   = "thin \\u202e\\u2066\\u200e${self.id}"
+}
+"""
+
+
+def _hostile_check(write_stack: WriteStack, fmt: str) -> str:
+    files = {"subs.hcl": SUBSCRIPTION, "usage.csv": HOSTILE_USAGE, "g.hcl": CUSTOMER_GUARDRAIL}
+    stack = write_stack(files, base=True)
+    result = run_cli(["check", str(stack), "--usage", "stack/usage.csv", "-o", fmt])
+    assert result.code == 2, result.stderr
+    return result.stdout
+
+
+INVISIBLE = [RLO, "\u2066", "\u200e", "\x1b", "\x85", "\u2028", "\ufeff"]
+
+
+def test_breakdown_json_writes_text_direction_characters_as_escapes(
+    write_stack: WriteStack,
+) -> None:
+    stack = write_stack({"subs.hcl": SUBSCRIPTION, "usage.csv": HOSTILE_USAGE}, base=True)
+    result = run_cli(["breakdown", str(stack), "--usage", "stack/usage.csv", "-o", "json"])
+    assert result.code == 0
+    assert '      "id": "ac\\u001b[31mme\\u202e",\n' in result.stdout
+    assert not any(c in result.stdout for c in INVISIBLE)
+
+
+def test_a_customer_id_is_the_same_value_written_escaped(write_stack: WriteStack) -> None:
+    # (an id the customers array's fast writer leaves to the general one)
+    usage = f"customer,subscription,feature,units\nx{RLO}\u2069\x85\u2028,pro,chat,1\n"
+    stack = write_stack({"subs.hcl": SUBSCRIPTION, "usage.csv": usage}, base=True)
+    result = run_cli(["breakdown", str(stack), "--usage", "stack/usage.csv", "-o", "json"])
+    assert result.code == 0, result.stderr
+    assert '"id": "x\\u202e\\u2069\\u0085\\u2028",' in result.stdout
+    assert result.stdout.isascii()
+    assert json.loads(result.stdout)["customers"][0]["id"] == f"x{RLO}\u2069\x85\u2028"
+
+
+def test_check_json_writes_text_direction_characters_as_escapes(write_stack: WriteStack) -> None:
+    out = _hostile_check(write_stack, "json")
+    assert '"target": "customer[\\"ac\\u001b[31mme\\u202e\\"]",' in out
+    assert '"message": "thin \\u202e\\u2066\\u200eac\\u001b[31mme\\u202e",' in out
+    assert not any(c in out for c in INVISIBLE)
+    messages = {r["message"] for r in json.loads(out)["results"]}
+    assert f"thin {RLO}\u2066\u200eac{RED}me{RLO}" in messages
+
+
+def test_sarif_writes_text_direction_characters_as_escapes(write_stack: WriteStack) -> None:
+    out = _hostile_check(write_stack, "sarif")
+    assert '"text": "thin \\u202e\\u2066\\u200eac\\u001b[31mme\\u202e' in out
+    assert not any(c in out for c in INVISIBLE)
+    json.loads(out)
+
+
+def test_junit_shows_text_direction_characters_as_visible_escapes(
+    write_stack: WriteStack,
+) -> None:
+    out = _hostile_check(write_stack, "junit")
+    assert 'name="customer[&quot;ac\\x1b[31mme\\u202e&quot;]"' in out
+    assert not any(c in out for c in INVISIBLE)
+
+
+def test_github_annotations_show_the_same_escapes_as_text(write_stack: WriteStack) -> None:
+    out = _hostile_check(write_stack, "github")
+    assert (
+        '::error file=stack/subs.hcl,line=1,col=1,title=thin%3A customer["ac\\x1b[31mme\\u202e"]'
+        "::thin \\u202e\\u2066\\u200eac\\x1b[31mme\\u202e%0Avalues: margin 94.4%25\n"
+    ) in out
+    assert not any(c in out for c in INVISIBLE)
+
+
+def test_markdown_shows_text_direction_characters_as_visible_escapes(
+    write_stack: WriteStack,
+) -> None:
+    out = _hostile_check(write_stack, "markdown")
+    assert '`customer["ac\\u001b[31mme\\u202e"]`' in out
+    assert not any(c in out for c in INVISIBLE)
