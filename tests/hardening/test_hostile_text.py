@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,6 +115,39 @@ def test_an_escape_in_a_path_is_shown_escaped(
     result = run_cli(argv)
     assert result.code == 1
     assert result.stderr == f"Error: {summary}\n\n{detail}\n\n"
+
+
+def test_an_escape_in_a_usage_cell_is_shown_escaped_on_a_terminal(
+    write_stack: WriteStack, colour_allowed: None
+) -> None:
+    stack = write_stack({"usage.csv": f"feature,units\nchat,5{RED}{RLO}\n"}, base=True)
+    code, out, err = on_a_terminal(["breakdown", str(stack), "--usage", "stack/usage.csv"])
+    assert (code, out) == (1, "")
+    assert err == (
+        "\x1b[31m\x1b[1mError: \x1b[0m\x1b[0m\x1b[1mInvalid usage row\x1b[0m\n\n"
+        "  on stack/usage.csv line 2:\n"
+        "  2: chat,5\\x1b[31m\\u202e\n\n"
+        'row 1: units must be a number, not "5\\x1b[31m\\u202e".\n\n'
+    )
+
+
+def test_an_escape_in_a_git_ref_is_shown_escaped(
+    write_stack: WriteStack, tmp_path: Path
+) -> None:
+    stack = write_stack({"usage.csv": "feature,units\nchat,5\n"}, base=True)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "x"],
+        cwd=tmp_path,
+        check=True,
+    )
+    result = run_cli(["plan", str(stack), "--base", f"HEAD{RED}{RLO}"])
+    assert result.code == 1
+    assert result.stderr == (
+        'Error: Unknown git ref\n\n"HEAD\\x1b[31m\\u202e" does not name a commit in '
+        f"{tmp_path.resolve()}.\n\n"
+    )
 
 
 # -- text views ----------------------------------------------------------------------------
