@@ -130,13 +130,25 @@ def confine(path: Path, roots: Iterable[Path], what: str, at: SourceRange | None
     allowed = [Path(os.path.realpath(r)) for r in roots]
     if any(real == r or r in real.parents for r in allowed):
         return
-    where = " or ".join(_shown(r) for r in allowed) or "the stack"
+    where = " or ".join(_root(r) for r in allowed) or "the stack"
+    # A symbolic link is named as given, with where it leads.
+    leads = "" if Path(os.path.abspath(path)) == real else f" (it resolves to {real})"
     raise InfercostError.at(
         "Path outside the repository",
-        f"The {what} {_shown(path)} lies outside {where}. A stack may only name files "
+        f"The {what} {_shown(path)}{leads} lies outside {where}. A stack may only name files "
         "inside its repository (or its own directory); give other files on the command line.",
         at,
     )
+
+
+def _root(root: Path) -> str:
+    """A confining root as a message names it: a work tree as the repository at its full
+    path, a directory relative to the working directory, but never as a bare "." or
+    "..", which would name the working directory instead of the root."""
+    if os.path.lexists(root / ".git"):
+        return f"the repository at {root}"
+    shown = _shown(root)
+    return str(root) if not shown.replace(os.sep, "").strip(".") else shown
 
 
 def stack_roots(stack_dir: Path) -> list[Path]:

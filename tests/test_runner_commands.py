@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from infercost.render.formatting import Style
 from infercost.render.inert import InertStream, for_format, inert, redact
 from tests.guard.support import GUARD_STACK
 from tests.helpers import run_cli
@@ -160,9 +161,13 @@ def test_inert(raw: str, shown: str) -> None:
     assert inert(raw) == shown
 
 
-def test_colour_sequences_are_kept_only_when_asked() -> None:
-    assert inert("\x1b[31mred\x1b[0m", keep_colour=True) == "\x1b[31mred\x1b[0m"
-    assert inert("\x1b[31mred") == "\\x1b[31mred"
+def test_colour_is_kept_only_when_asked_and_only_infercost_s_own() -> None:
+    ours = Style(True).red("red")
+    assert inert(ours, keep_colour=True) == "\x1b[31mred\x1b[0m"
+    assert inert(ours) == "red"
+    # The same bytes from a stack, a usage file or an argument are shown as escapes.
+    assert inert("\x1b[31mred\x1b[0m", keep_colour=True) == "\\x1b[31mred\\x1b[0m"
+    assert inert(f"\x1b[1m{ours}", keep_colour=True) == "\\x1b[1m\x1b[31mred\x1b[0m"
 
 
 def test_tokens_and_credentials_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from infercost.arithmetic import ZERO
 from infercost.config import syntax as s
 from infercost.config.inputs import Inputs
-from infercost.cost.limits import MAX_FIGURE
+from infercost.cost.limits import MAX_FIGURE, MIN_AMOUNT
 from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean, excerpt
 from infercost.evaluate.evaluator import Evaluator, Scope
@@ -105,7 +105,9 @@ class AttributeReader:
         same ±1e15 bound as a distribution's bounds, so ``calls = 1e30`` is refused here
         like ``between(0, 1e30)``, not by whichever command first computes with it.
         ``money``: an amount of money, below 1e18 in size like every figure infercost
-        shows, so a price of 1e400 is refused at its attribute, not in a usage sum."""
+        shows, so a price of 1e400 is refused at its attribute, not in a usage sum; and
+        0 or at least 1e-18 (the smallest amount the engine keeps), so revenue of 1e-30
+        is refused by ``validate`` rather than giving a margin no view can show."""
         attr = block.body.attributes.get(name)
         if attr is None:
             return default
@@ -143,15 +145,23 @@ class AttributeReader:
     ) -> None:
         """Refuse a constant beyond its bound in size, in the words of that bound."""
         if money:
-            if abs(value) < MAX_FIGURE:
+            if MIN_AMOUNT <= abs(value) < MAX_FIGURE or value.is_zero():
                 return
-            rule = "must stay below 1e18 in size, like every amount infercost shows"
+            if abs(value) < MIN_AMOUNT:
+                rule = "must be 0 or at least 1e-18, the smallest amount infercost keeps"
+            else:
+                rule = "must stay below 1e18 in size, like every amount infercost shows"
         else:
             if abs(value) <= DISTRIBUTION_LIMIT:
                 return
             rule = "must lie within ±1e15 (a quadrillion), like the bounds of a distribution"
         noun = what or f'"{name}"'
-        shown = display(value) if value.adjusted() <= 30 else "far beyond that"
+        if value.adjusted() > 30:
+            shown = "far beyond that"
+        elif value.adjusted() < -30:
+            shown = "far below that"
+        else:
+            shown = display(value)
         raise self.fail(
             "Value out of range",
             f"{noun} {rule}, but it is {shown}.",

@@ -16,6 +16,10 @@ from decimal import Decimal
 from infercost.errors import Diagnostic, InfercostError, SourceRange
 
 MAX_FIGURE = Decimal(10) ** 18
+# The smallest amount of money the engine keeps (an allocated part is rounded down to
+# it, SPEC §18): a price or revenue smaller than this but not 0 is refused at its
+# attribute, since a margin over such revenue (1 − COGS / 1e-30) is beyond any figure.
+MIN_AMOUNT = Decimal(10) ** -18
 
 
 def _too_large(value: Decimal | None) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from infercost.app.exit import ExitCode
 from infercost.cli.context import Console
@@ -32,7 +32,7 @@ from infercost.github.comment import (
     upsert_comment,
 )
 from infercost.github.errors import CommentError
-from infercost.render.inert import redact
+from infercost.render.inert import InertStream, redact
 
 
 def _read_body(body_file: Path) -> str:
@@ -274,8 +274,12 @@ def comment_command(
 ) -> int:
     """:func:`run_comment` with its own handler, for callers outside the CLI: the same
     printer and exit codes (0 when the comment was created, updated, already current or
-    left alone because it shows a newer run; 1 on any error)."""
-    console = Console(sys.stdout, stderr if stderr is not None else sys.stderr)
+    left alone because it shows a newer run; 1 on any error). Its streams are inert,
+    as the CLI's are: a message from the API or a file name cannot write a control
+    character or a runner command to the log."""
+    out = InertStream(sys.stdout)
+    err = InertStream(stderr if stderr is not None else sys.stderr)
+    console = Console(cast(TextIO, out), cast(TextIO, err))
     try:
         outcome = run_comment(
             body_file, repository, pull_request, tag=tag, valid_at=valid_at, token=token,
@@ -283,4 +287,7 @@ def comment_command(
         )  # fmt: skip
     except InfercostError as exc:
         outcome = Outcome(ExitCode.ERROR, tuple(exc.diagnostics))
-    return report(outcome, console)
+    code = report(outcome, console)
+    out.flush()
+    err.flush()
+    return code

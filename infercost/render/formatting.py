@@ -9,18 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from infercost.numbers import SYMBOLS, count, money, named, number, pct, percent, points
+from infercost.render.inert import sgr
 
 __all__ = ["SYMBOLS", "Style", "count", "money", "named", "number", "pct", "percent", "points"]
 
 
 @dataclass(frozen=True)
 class Style:
-    """ANSI styling, or none: colour only on a terminal and never with NO_COLOR."""
+    """ANSI styling, or none: colour only on a terminal and never with NO_COLOR.
+
+    The codes are infercost's own marked sequences (:func:`infercost.render.inert.sgr`):
+    the output filter turns them into ANSI codes and shows every other ESC, one from a
+    stack or a usage file included, as an escape."""
 
     color: bool = False
 
     def _wrap(self, code: str, text: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.color and text else text
+        return f"{sgr(code)}{text}{sgr('0')}" if self.color and text else text
 
     def bold(self, text: str) -> str:
         return self._wrap("1", text)

@@ -9,6 +9,9 @@ by whoever opened the pull request, so the CLI's streams pass through :func:`ine
 - control characters (other than newline and tab), line separators and bidirectional
   overrides are shown as ``\\xNN`` / ``\\uNNNN`` escapes, so no text can start a line
   the reader does not see (a bare CR is a line end for the runner) or reorder one;
+  an ESC is one too, even in a colour sequence: the only colour kept is the colour
+  infercost writes itself (:func:`sgr`, marked by a key of this process that no
+  input can know);
 - a line that would start a runner command gets a backslash before it
   (``\\::stop-commands::x``), and a legacy ``##[`` command anywhere in a line one
   before its bracket (``##\\[warning]``), visible and inert;
@@ -22,12 +25,18 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from typing import Any, TextIO
 
 _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 )
-_SGR = re.compile(r"\x1b\[[0-9;]*m")
+# infercost's own colour codes are written as _MARK + CODE + "m" and become real SGR
+# sequences (ESC [ CODE m) only when they leave through a coloured stream. The key is
+# drawn when the process starts, so no stack, usage file or argument can hold one: an
+# ESC [31m from any of them is always shown as the escape it is.
+_MARK = f"\x00{secrets.token_hex(8)}["
+_SGR = re.compile(re.escape(_MARK) + r"([0-9;]*)m")
 _COMMAND = re.compile(r"^([\s\u200b\ufeff]*)::", re.MULTILINE)
 # The legacy commands are found anywhere in a line (the runner looks for "##[" with
 # IndexOf, Azure Pipelines for "##vso["), so their bracket is escaped wherever it is.
@@ -51,16 +60,31 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def sgr(code: str) -> str:
+    """infercost's own colour sequence ``ESC [ code m``, as the views write it: marked,
+    so that :func:`escape_controls` keeps it (with ``keep_colour``) and nothing else."""
+    return f"{_MARK}{code}m"
+
+
+def strip_colour(text: str) -> str:
+    """``text`` without infercost's own colour sequences."""
+    return _SGR.sub("", text) if _MARK in text else text
+
+
 def escape_controls(text: str, keep_colour: bool = False) -> str:
     """Control, line-separator and bidi characters as visible escapes (newline and tab
-    kept; with ``keep_colour``, the SGR colour sequences infercost writes itself)."""
-    if not keep_colour:
+    kept). The colour infercost wrote itself (:func:`sgr`) becomes real SGR sequences
+    with ``keep_colour`` and is dropped without; any other ESC, a colour sequence from
+    a stack, usage file or argument included, is shown as an escape."""
+    if _MARK not in text:
         return _CONTROL.sub(lambda m: _escape(m.group()), text)
+    if not keep_colour:
+        return _CONTROL.sub(lambda m: _escape(m.group()), _SGR.sub("", text))
     out = []
     position = 0
     for match in _SGR.finditer(text):
         out.append(_CONTROL.sub(lambda m: _escape(m.group()), text[position : match.start()]))
-        out.append(match.group())
+        out.append(f"\x1b[{match.group(1)}m")
         position = match.end()
     out.append(_CONTROL.sub(lambda m: _escape(m.group()), text[position:]))
     return "".join(out)

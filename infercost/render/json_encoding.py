@@ -4,12 +4,22 @@ Documents are written by orjson, with every Decimal handed over as an
 ``orjson.Fragment`` of its plain notation (no exponent, no trailing zeros; SPEC §10), so
 a breakdown of hundreds of thousands of customers is encoded at native speed. The
 output is byte for byte what the standard library writes with ``indent=2`` and
-``ensure_ascii=False``; a document orjson refuses (a lone surrogate, an integer beyond 64
-bits) is written by the pure-Python encoder below, which defines that format.
+``ensure_ascii=False`` (but for the characters below); a document orjson refuses (a
+lone surrogate, an integer beyond 64 bits) is written by the pure-Python encoder below,
+which defines that format.
+
+JSON may carry any character but the C0 controls raw; the characters that hide text or
+reorder it on a reader's screen (C1 controls, DEL, the bidirectional and other format
+characters, line separators) are written as ``\\uXXXX`` escapes too: the same value,
+but a document viewed in a terminal, an editor or a code-scanning page shows them as
+what they are. orjson writes them raw: its output is escaped after, which is valid
+because structure is ASCII, so they only occur inside strings; a document of ASCII
+text (the usual case) is returned as it is without a scan.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -21,6 +31,23 @@ _DIGITS = frozenset("0123456789")
 _fragment: Any = None  # orjson.Fragment, bound when orjson is first used
 # More significant digits than this are rounded by ``plain`` (the engine's precision).
 _PRECISION = 28
+# What JSON leaves raw but no reader should get raw: DEL and the C1 controls, the
+# Arabic letter mark, zero-width and text-direction marks, line and paragraph
+# separators, the bidi embeddings, overrides and isolates, and the byte-order mark.
+INVISIBLE = "\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
+def _u_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def visible(text: str) -> str:
+    """JSON text with every character of :data:`INVISIBLE` written as its ``\\uXXXX``
+    escape (the same value); ``text`` itself when it has none."""
+    if text.isascii() and "\x7f" not in text:  # isascii is O(1) on a str
+        return text
+    return _INVISIBLE.sub(_u_escape, text)
 
 
 def dumps(document: Any, indent: int = 2) -> str:
@@ -31,13 +58,15 @@ def dumps(document: Any, indent: int = 2) -> str:
         _fragment = orjson.Fragment
 
         try:
-            return orjson.dumps(
-                document,
-                default=_default,
-                option=orjson.OPT_INDENT_2
-                | orjson.OPT_APPEND_NEWLINE
-                | orjson.OPT_PASSTHROUGH_DATETIME,
-            ).decode("utf-8")
+            return visible(
+                orjson.dumps(
+                    document,
+                    default=_default,
+                    option=orjson.OPT_INDENT_2
+                    | orjson.OPT_APPEND_NEWLINE
+                    | orjson.OPT_PASSTHROUGH_DATETIME,
+                ).decode("utf-8")
+            )
         except (orjson.JSONEncodeError, TypeError):
             pass  # the reference encoder below accepts or refuses it with its own message
     out: list[str] = []
@@ -72,7 +101,7 @@ def _default(value: Any) -> Any:
 
 def _encode(value: Any, indent: int, level: int, out: list[str]) -> None:
     if isinstance(value, str):
-        out.append(encode_basestring(value))
+        out.append(visible(encode_basestring(value)))
     elif value is None:
         out.append("null")
     elif value is True:
@@ -92,7 +121,7 @@ def _encode(value: Any, indent: int, level: int, out: list[str]) -> None:
         for key, item in value.items():
             out.append("{" + pad if first else "," + pad)
             first = False
-            out.append(encode_basestring(str(key)))
+            out.append(visible(encode_basestring(str(key))))
             out.append(": ")
             _encode(item, indent, level + 1, out)
         out.append("\n" + " " * (indent * level) + "}")

@@ -1,15 +1,15 @@
-"""Aligned plain-text columns (width measured without ANSI codes)."""
+"""Aligned plain-text columns (width measured as the text is shown: without colour,
+with each control character as the escape the output filter writes)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+from infercost.render.inert import escape_controls
 
 
 def visible_len(text: str) -> int:
-    return len(_ANSI.sub("", text))
+    return len(escape_controls(text))
 
 
 def table(

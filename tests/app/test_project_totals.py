@@ -3,6 +3,7 @@ from the sums (never averaged), for any figures."""
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from infercost.app.project import _sum
 from infercost.cost.breakdown import Totals, margin
+from tests.helpers import CONTEXT
 
 money = st.decimals(min_value=0, max_value=10**9, places=6, allow_nan=False, allow_infinity=False)
 
@@ -20,13 +22,13 @@ def test_totals_sum_exactly_and_margin_comes_from_the_sums(
 ) -> None:
     stacks = [Totals(cogs, revenue, margin(revenue, cogs)) for cogs, revenue in figures]
     total = _sum(stacks)
-    cogs = sum((c for c, _ in figures), Decimal(0))
-    revenue = sum((r for _, r in figures), Decimal(0))
-    assert (total.cogs, total.revenue) == (cogs, revenue)
-    if revenue == 0:
-        assert total.margin is None
-    else:
-        assert total.margin == (revenue - cogs) / revenue
+    # The expected figures in the engine's context, stated here: the thread's context is
+    # whatever earlier tests or libraries left in it.
+    with decimal.localcontext(CONTEXT):
+        cogs = sum((c for c, _ in figures), Decimal(0))
+        revenue = sum((r for _, r in figures), Decimal(0))
+        expected = None if revenue == 0 else (revenue - cogs) / revenue
+    assert (total.cogs, total.revenue, total.margin) == (cogs, revenue, expected)
 
 
 def test_one_worked_example() -> None:

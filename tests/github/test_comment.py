@@ -443,6 +443,16 @@ def test_http_403_is_a_clear_error(github: FakeGitHub, tmp_path: Path) -> None:
     assert TOKEN not in err
 
 
+def test_an_api_message_reaches_the_log_inert(github: FakeGitHub, tmp_path: Path) -> None:
+    # The API's text is not infercost's: its ESC, bidi override and runner command are
+    # shown as escapes, as everything the CLI prints is.
+    github.fail_with = (403, {"message": "no\x1b[31m way\u202e\n::error::forged"})
+    code, err = _run(github, tmp_path)
+    assert code == 1
+    assert "HTTP 403: no\\x1b[31m way\\u202e" in err
+    assert "\x1b" not in err and "\u202e" not in err and "\n::" not in err
+
+
 def test_http_422_lists_errors(github: FakeGitHub) -> None:
     github.fail_with = (
         422,

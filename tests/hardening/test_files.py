@@ -62,6 +62,52 @@ def test_a_stack_file_linked_outside_the_repository_is_never_read(
     assert run_cli(["validate", str(stack)]).code == 0
 
 
+def _linked_outside(tmp_path: Path, write_stack, repository: bool) -> tuple[Path, Path]:
+    target = tmp_path / "outside" / "main.hcl"
+    target.parent.mkdir()
+    target.write_text(BASE_STACK["main.hcl"])
+    stack = write_stack({"prices.hcl": BASE_STACK["prices.hcl"]}, "repo/stack")
+    if repository:
+        subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", check=True)
+    (stack / "main.hcl").symlink_to(target)
+    return stack, target.resolve()
+
+
+REFUSED = (
+    "Error: Path outside the repository\n\nThe configuration file {path} (it resolves to "
+    "{target}) lies outside {root}. A stack may only name files inside its repository (or "
+    "its own directory); give other files on the command line.\n\n"
+)
+
+
+@pytest.mark.parametrize("cwd", ["repo", "repo/stack", "."])
+def test_a_linked_file_outside_names_the_repository_not_the_working_directory(
+    tmp_path: Path, write_stack, monkeypatch: pytest.MonkeyPatch, cwd: str
+) -> None:
+    """Run from the repository's top, the root was named "." (from the stack, "..")."""
+    stack, target = _linked_outside(tmp_path, write_stack, repository=True)
+    monkeypatch.chdir(tmp_path / cwd)
+    argv = ["validate"] if cwd == "repo/stack" else ["validate", os.path.relpath(stack, cwd)]
+    path = os.path.relpath(tmp_path / "repo" / "stack" / "main.hcl")
+    code, out, err = run_cli(argv)
+    assert (code, out) == (1, "")
+    root = f"the repository at {(tmp_path / 'repo').resolve()}"
+    assert err == REFUSED.format(path=path, target=target, root=root)
+
+
+def test_a_linked_file_outside_a_stack_without_a_repository_names_the_stack(
+    tmp_path: Path, write_stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack, target = _linked_outside(tmp_path, write_stack, repository=False)
+    assert run_cli(["validate", str(stack)]).stderr == REFUSED.format(
+        path="repo/stack/main.hcl", target=target, root="repo/stack"
+    )
+    monkeypatch.chdir(stack)  # not ".": the stack's own path
+    assert run_cli(["validate"]).stderr == REFUSED.format(
+        path="main.hcl", target=target, root=(tmp_path / "repo" / "stack").resolve()
+    )
+
+
 @pytest.mark.parametrize("path", ["/dev/zero", "/proc/self/environ", "/proc/self/status"])
 def test_devices_and_proc_are_refused(path: str) -> None:
     if not os.path.exists(path):

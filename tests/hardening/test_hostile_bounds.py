@@ -136,6 +136,67 @@ def test_a_subscription_price_beyond_any_amount_is_refused_at_its_attribute(
     assert 'the price "price" must' in result.stderr
 
 
+@pytest.mark.parametrize("command", ["validate", "breakdown", "check", "plan"])
+def test_revenue_below_the_smallest_amount_is_refused_at_its_attribute_by_every_command(
+    write_stack, command: str
+) -> None:
+    """validate passed it and breakdown failed with "Figure too large" at the feature: a
+    margin over 1e-30 of revenue, 1 − COGS / 1e-30, is beyond any figure."""
+    main = BASE_STACK["main.hcl"].replace("revenue_per_unit = 0.4", "revenue_per_unit = 1e-30")
+    write_stack({"main.hcl": main, "usage.csv": "feature,units\nchat,10\n"}, base=True)
+    argv = [command, "stack"] + ([] if command == "validate" else ["--usage", "stack/usage.csv"])
+    result = run_cli(argv)
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: Value out of range\n\n"
+        '  on stack/main.hcl line 15, in feature "chat":\n'
+        "  15:   revenue_per_unit = 1e-30\n\n"
+        '"revenue_per_unit" must be 0 or at least 1e-18, the smallest amount infercost keeps, '
+        "but it is 0.000000000000000000000000000001.\n\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "line", "noun", "shown"),
+    [
+        ("prices.hcl", "input_per_mtok        = 2.50", "input_per_mtok = 1e-19", 5,
+         'the price "input_per_mtok"', "0.0000000000000000001"),
+        ("prices.hcl", "price = 16", "price = 1e-400", 13, 'the price "price"',
+         "far below that"),
+        ("subs.hcl", "price    = 10", "price    = 5e-20", 2, 'the price "price"',
+         "0.00000000000000000005"),
+    ],
+)  # fmt: skip
+def test_every_amount_below_the_smallest_is_refused(
+    write_stack, file: str, old: str, new: str, line: int, noun: str, shown: str
+) -> None:
+    subs = 'subscription "pro" {\n  price    = 10\n  features = [feature.chat]\n}\n'
+    files = {**BASE_STACK, "subs.hcl": subs}
+    files[file] = files[file].replace(old, new)
+    assert files[file] != {**BASE_STACK, "subs.hcl": subs}[file]
+    write_stack(files)
+    result = run_cli(["validate", "stack"])
+    assert result.code == 1
+    assert f"on stack/{file} line {line}" in result.stderr
+    assert (
+        f"{noun} must be 0 or at least 1e-18, the smallest amount infercost keeps, "
+        f"but it is {shown}.\n"
+    ) in result.stderr
+
+
+def test_the_smallest_amount_itself_is_priced_exactly(write_stack) -> None:
+    # 10 tickets at 1e-18 each against COGS of 10 × 0.028 (the BASE_STACK's figures):
+    # margin = (1e-17 − 0.28) / 1e-17 = 1 − 2.8e16, exactly.
+    main = BASE_STACK["main.hcl"].replace("revenue_per_unit = 0.4", "revenue_per_unit = 1e-18")
+    write_stack({"main.hcl": main, "usage.csv": "feature,units\nchat,10\n"}, base=True)
+    assert run_cli(["validate", "stack"]).code == 0
+    result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv", "-o", "json"])
+    assert result.code == 0, result.stderr
+    (chat,) = json.loads(result.stdout, parse_float=Decimal)["features"]
+    assert (chat["revenue"], chat["cogs"]) == (Decimal("1e-17"), Decimal("0.28"))
+    assert chat["margin"] == Decimal("-27999999999999999")
+
+
 # -- chains of operators are not nesting -----------------------------------------------
 
 

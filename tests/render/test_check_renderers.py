@@ -25,6 +25,7 @@ from infercost.guard.results import CheckResult, GuardResult, WaiverUse
 from infercost.plan.diff import ConfigChange, Delta, FeaturePlan, Plan
 from infercost.render import check_github, check_junit, check_sarif, check_text
 from infercost.render.formatting import Style
+from infercost.render.inert import for_format
 from infercost.render.markdown import MARKER, check_comment
 from tests.helpers import code_spans, outside_code
 
@@ -257,7 +258,7 @@ def test_text_groups_in_order_and_colour_only_when_asked() -> None:
     order = [text.index(h) for h in ("Blocking (3)", "Warnings", "Waived (1)", "Skipped (1)")]
     assert order == sorted(order)
     assert "EXPIRED" in text and "Launch pricing" in text and "until 2027-01-31" in text
-    coloured = check_text.render(make_result(), Style(True))
+    coloured = for_format("text", check_text.render(make_result(), Style(True)))
     assert "\x1b[31m" in coloured
 
 

@@ -56,3 +56,16 @@ def test_what_orjson_refuses_is_still_written() -> None:
     assert dumps(document) == reference(document)
     assert '"big": 1180591620717411303424' in dumps(document)
     assert '"n": 1.5\n' in dumps(document)
+
+
+def test_invisible_characters_are_written_as_escapes_by_both_writers() -> None:
+    # JSON may carry them raw; neither writer does (same value, still JSON).
+    document = {"id\u202e": "a\u202eb\u2066c\u200e\x85\x7f\u2028\ufeff\x1b", "plain": "é"}
+    expected = (
+        '{\n  "id\\u202e": "a\\u202eb\\u2066c\\u200e\\u0085\\u007f\\u2028\\ufeff\\u001b",\n'
+        '  "plain": "é"\n}\n'
+    )
+    assert dumps(document) == expected
+    assert reference(document) == expected
+    # A lone surrogate sends the document to the reference writer.
+    assert dumps({**document, "x": "\ud800"}).startswith(expected[:-3])
