@@ -185,11 +185,14 @@ def snapshot_text(result: ImportResult, suffix: str) -> str:
     ]
     import json
 
+    from infercost.invisible import json_escaped
+
     # Snapshot values are text and whole numbers: the standard encoder writes them exactly.
     objects = [{c: row[c] for c in columns} for row in rows]
+    # Ids that hide or reorder text are written escaped, as every JSON view writes them.
     if suffix == ".json":
-        return json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
-    return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
+        return json_escaped(json.dumps(objects, indent=2, ensure_ascii=False) + "\n")
+    return json_escaped("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects))
 
 
 def write_snapshot(result: ImportResult, path: Path) -> None:

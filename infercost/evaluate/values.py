@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any, TypeAlias
 
 from infercost.arithmetic import from_fraction, is_whole
+from infercost.invisible import C0, HIDDEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +172,7 @@ def type_name(value: Value) -> str:
 # Characters no view prints raw: C0/C1 controls, line and paragraph separators, and the
 # bidirectional formatting characters. Raw, they start a line the reader does not see (a
 # CI runner reads "::error" there), recolour a terminal, or reorder text.
-UNPRINTABLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
+UNPRINTABLE = re.compile(f"[{C0}{HIDDEN}]")
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

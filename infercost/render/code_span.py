@@ -24,11 +24,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from infercost.invisible import C0_BUT_LAYOUT, HIDDEN
+
 MAX_LENGTH = 1000  # long enough for any real value (a guardrail condition is never cut)
 # C0/C1 controls, and the bidirectional formatting characters (Trojan Source).
-_INVISIBLE = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+_INVISIBLE = re.compile(f"[{C0_BUT_LAYOUT}{HIDDEN}]")
 _TICKS = re.compile(r"`+")
 
 

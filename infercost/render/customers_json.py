@@ -20,13 +20,14 @@ from typing import Any
 
 from infercost.cost.breakdown import Breakdown
 from infercost.errors import Diagnostic
+from infercost.invisible import HIDDEN
 from infercost.render.documents import breakdown_document
-from infercost.render.json_encoding import INVISIBLE, dumps, number
+from infercost.render.json_encoding import dumps, number
 
 _DIGITS = "-.0123456789"
 # An id or subscription that must be escaped (JSON's escapes and the invisible
 # characters ``dumps`` writes escaped too), or that orjson refuses (a lone surrogate).
-_SPECIAL = re.compile(f'[\\x00-\\x1f"\\\\\\ud800-\\udfff{INVISIBLE}]')
+_SPECIAL = re.compile(f'[\\x00-\\x1f"\\\\\\ud800-\\udfff{HIDDEN}]')
 
 # What comes before each of a customer's values, in ``customer_fields`` order.
 _FIELDS = ("id", "subscription", "cogs", "revenue", "margin", "variable_cogs",

@@ -28,9 +28,9 @@ import re
 import secrets
 from typing import Any, TextIO
 
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
+from infercost.invisible import C0_BUT_LAYOUT, HIDDEN
+
+_CONTROL = re.compile(f"[{C0_BUT_LAYOUT}{HIDDEN}]")
 # infercost's own colour codes are written as _MARK + CODE + "m" and become real SGR
 # sequences (ESC [ CODE m) only when they leave through a coloured stream. The key is
 # drawn when the process starts, so no stack, usage file or argument can hold one: an

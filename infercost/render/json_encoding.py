@@ -19,35 +19,18 @@ text (the usual case) is returned as it is without a scan.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
 from infercost.arithmetic import plain
+from infercost.invisible import json_escaped
 
 _DIGITS = frozenset("0123456789")
 _fragment: Any = None  # orjson.Fragment, bound when orjson is first used
 # More significant digits than this are rounded by ``plain`` (the engine's precision).
 _PRECISION = 28
-# What JSON leaves raw but no reader should get raw: DEL and the C1 controls, the
-# Arabic letter mark, zero-width and text-direction marks, line and paragraph
-# separators, the bidi embeddings, overrides and isolates, and the byte-order mark.
-INVISIBLE = "\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-_INVISIBLE = re.compile(f"[{INVISIBLE}]")
-
-
-def _u_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def visible(text: str) -> str:
-    """JSON text with every character of :data:`INVISIBLE` written as its ``\\uXXXX``
-    escape (the same value); ``text`` itself when it has none."""
-    if text.isascii() and "\x7f" not in text:  # isascii is O(1) on a str
-        return text
-    return _INVISIBLE.sub(_u_escape, text)
 
 
 def dumps(document: Any, indent: int = 2) -> str:
@@ -58,7 +41,7 @@ def dumps(document: Any, indent: int = 2) -> str:
         _fragment = orjson.Fragment
 
         try:
-            return visible(
+            return json_escaped(
                 orjson.dumps(
                     document,
                     default=_default,
@@ -101,7 +84,7 @@ def _default(value: Any) -> Any:
 
 def _encode(value: Any, indent: int, level: int, out: list[str]) -> None:
     if isinstance(value, str):
-        out.append(visible(encode_basestring(value)))
+        out.append(json_escaped(encode_basestring(value)))
     elif value is None:
         out.append("null")
     elif value is True:
@@ -121,7 +104,7 @@ def _encode(value: Any, indent: int, level: int, out: list[str]) -> None:
         for key, item in value.items():
             out.append("{" + pad if first else "," + pad)
             first = False
-            out.append(visible(encode_basestring(str(key))))
+            out.append(json_escaped(encode_basestring(str(key))))
             out.append(": ")
             _encode(item, indent, level + 1, out)
         out.append("\n" + " " * (indent * level) + "}")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from infercost.invisible import C0, HIDDEN
 from infercost.numbers import count, miss, money, pct, percent, points
 from infercost.render.code_span import code
 
@@ -44,17 +45,16 @@ _ESCAPES = {
 _AUTOLINK = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*)(?=://)|(?<![a-z0-9])(www)(?=\.)")
 # Control and bidirectional-formatting characters: shown as escapes, so a name cannot
 # reorder the text around it (U+202E) or hide part of itself.
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
-)
+_INVISIBLE = re.compile(f"[{C0}{HIDDEN}]")
 
 
 def escape(value: Any) -> str:
     """Inline-safe text: no HTML, no mentions, issue references or links, no table or
     code breaks, no reordering."""
     text = " ".join(str(value).splitlines())
-    text = _AUTOLINK.sub(lambda m: m.group() + "\u200b", text)
+    # Hidden characters first: the zero-width space the link breaker adds is ours.
     text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = _AUTOLINK.sub(lambda m: m.group() + "\u200b", text)
     return "".join(_ESCAPES.get(ch, ch) for ch in text)
 
 

@@ -732,3 +732,24 @@ def test_aggregated_counts_beyond_the_records_bound_exit_1(
         "openai/gpt-4o).\n\n"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_a_snapshot_in_json_writes_hidden_characters_escaped(tmp_path: Path, suffix: str) -> None:
+    # A customer id holding a right-to-left override: in the file it is the escape
+    # (nothing reorders a reviewer's view of the diff), read back it is the same id.
+    text = (RECORDS / "records.csv").read_text(encoding="utf-8")
+    records = tmp_path / "records.csv"
+    records.write_text(text.replace("cus-0001", "cus-\u202e1000"), encoding="utf-8")
+    out = tmp_path / f"usage{suffix}"
+    code, _, err = run_cli(
+        ["usage", "import", str(STACK), str(records), "--from", "records", "--out", str(out)]
+    )
+    assert (code, err) == (0, "")
+    written = out.read_text(encoding="utf-8")
+    assert "\u202e" not in written and '"cus-\\u202e1000"' in written
+    code, stdout, err = run_cli(
+        ["breakdown", str(STACK), "--usage", str(out), "-o", "json"]
+    )
+    assert (code, err) == (0, "")
+    assert "cus-\u202e1000" in {c["id"] for c in json.loads(stdout)["customers"]}
