@@ -254,3 +254,68 @@ def test_sums_past_38_digits_name_the_group(
     code, stdout, err = _run(tmp_path, monkeypatch, "usage import", f"r.{fmt}")
     assert (code, stdout) == (1, "")
     assert err == f"Error: Figure too large\n\nr.{fmt}: {detail}.\n\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ('"5.0000000001"', "5.0000000001"),
+        ('"1e-10"', "1e-10"),
+        ('"4.99999999999999999999999"', "4.99999999999999999999999"),
+    ],
+)
+def test_count_written_as_text_with_digits_past_the_scale_is_not_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, shown: str
+) -> None:
+    """A count written as a JSON string goes through a text cast that rounds past 9
+    decimals; it is refused as written."""
+    name, bad = _jsonl(tmp_path, value)
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", name)
+    detail = f"record 2: input_tokens must be a whole number >= 0, not {shown}." + SKIP_TOKENS
+    assert (code, err) == (1, _located(name, 2, bad, detail))
+
+
+@pytest.mark.parametrize(
+    ("value", "tokens"),
+    [('"1000e-3"', 201), ('" 12345678901 "', 12345678901 + 200),
+     ('"100.000000000000000000000000000000000000000"', 300)],
+)  # fmt: skip
+def test_whole_count_written_as_text_still_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, tokens: int
+) -> None:
+    name, _ = _jsonl(tmp_path, value)
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(
+        ["usage", "import", str(STACK), name, "--from", "records", "--out", "u.csv", "-o", "json"]
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(stdout)["costs"][0]["input_tokens"] == tokens
+
+
+FOCUS_HEADER = (
+    "BillingPeriodStart,ChargePeriodStart,ProviderName,ServiceName,SkuId,BilledCost,"
+    "EffectiveCost,BillingCurrency"
+)
+FOCUS_ROW = "2026-11-01T00:00:00Z,2026-11-03T00:00:00Z,OpenAI,API,gpt-4o,{c},{c},USD"
+
+
+@pytest.mark.parametrize(
+    ("cost", "message"),
+    [
+        ("600000000000000000",
+         "Error: Figure too large\n\nfocus.csv: the BilledCost of the rows of provider OpenAI, "
+         "service API, SKU gpt-4o comes to about 1.200e+18, beyond what infercost shows "
+         "(amounts must stay below 1e18 in size).\n\n"),
+        ("90000000000000000000",
+         "Error: Figure too large\n\nfocus.csv: BilledCost or EffectiveCost add up past the 38 "
+         "digits infercost adds exactly; check the largest costs.\n\n"),
+    ],
+)  # fmt: skip
+def test_focus_amounts_past_the_bound_are_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cost: str, message: str
+) -> None:
+    row = FOCUS_ROW.format(c=cost)
+    (tmp_path / "focus.csv").write_text(f"{FOCUS_HEADER}\n{row}\n{row}\n")
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(["usage", "import", str(STACK), "focus.csv", "--from", "focus"])
+    assert (code, stdout, err) == (1, "", message)

@@ -365,6 +365,7 @@ def mapped_records(
     # Count fields read from a column with more than 9 decimals: the column itself, so
     # that 5.0000000001 is not a whole number (the DECIMAL(38, 9) cast would round it).
     exact: dict[str, str] = {}
+    texts: set[str] = set()  # the fields of ``exact`` that are text
     for name in FIELDS:
         if attribute_exprs is not None:
             exprs = attribute_exprs.get(name, [])
@@ -400,9 +401,13 @@ def mapped_records(
             if unfit:
                 bound = _whole_digits(SQL_TYPES[FIELDS[name]])
                 invalid.append(f"WHEN {unfit} THEN {lit(f'{name}{RANGE}{bound}')}")
-            if FIELDS[name] == COUNT and len(exprs) == 1 and not _is_text(e, t) and _scale(t) > 9:
+            if FIELDS[name] == COUNT and len(exprs) == 1:
                 # The whole-number rule sees the value before the cast rounds it.
-                exact[name] = e
+                if _is_text(e, t):
+                    exact[name] = f"NULLIF(TRIM(CAST({e} AS VARCHAR)), '')"
+                    texts.add(name)
+                elif _scale(t) > 9:
+                    exact[name] = e
         default = mapping.defaults.get(name) if mapping else None
         if expr is None and default is None:
             given[name] = f"CAST(NULL AS {SQL_TYPES[FIELDS[name]]})"
@@ -429,7 +434,8 @@ def mapped_records(
     bad = f"CASE {' '.join(invalid)} END" if invalid else "CAST(NULL AS VARCHAR)"
     row = "_row, " if "_row" in raw.sql else ""
     inner = f"SELECT _file, {row}{select}, {bad} AS _invalid FROM ({raw.sql})"
-    sql = _normalize(stack, inner, mapping, "_row" in raw.sql, checks, tuple(exact))
+    exact_kinds = {n: n in texts for n in exact}
+    sql = _normalize(stack, inner, mapping, "_row" in raw.sql, checks, exact_kinds)
     return Mapped(sql, frozenset(checks))
 
 
@@ -607,7 +613,23 @@ def _case_lookup(expr: str, table: dict[str, str]) -> str:
     return f"(CASE {expr} {whens} END)"
 
 
-def _number_checks(checks: dict[str, str], exact: tuple[str, ...] = ()) -> tuple[str, str, str]:
+def _places(text: str) -> str:
+    """SQL: how many decimals the number written ``text`` has, exactly (``1e-10``: 10,
+    ``5.0000000001``: 10, ``1000e-3``: 0), whatever a cast to DECIMAL would round."""
+    low = f"lower({text})"
+    digits = f"ltrim(split_part({low}, 'e', 1), '+-')"
+    power = f"coalesce(TRY_CAST(NULLIF(split_part({low}, 'e', 2), '') AS BIGINT), 0)"
+    number = f"replace({digits}, '.', '')"
+    zeros = f"(length({number}) - length(rtrim({number}, '0')))"
+    return (
+        f"(CASE WHEN rtrim({number}, '0') = '' THEN 0 "
+        f"ELSE length(split_part({digits}, '.', 2)) - {power} - {zeros} END)"
+    )
+
+
+def _number_checks(
+    checks: dict[str, str], exact: dict[str, bool] | None = None
+) -> tuple[str, str, str]:
     """SQL for the per-record number rules, over the fields that are given: tokens and
     call index (whole, >= 0), attempt (whole, >= 1), quantity (>= 0), cached tokens (not
     more than the input). An integer column needs no fraction check (``floor`` on a
@@ -617,8 +639,16 @@ def _number_checks(checks: dict[str, str], exact: tuple[str, ...] = ()) -> tuple
         if c not in checks:
             return None
         rule = f"{c} < {low}"
-        if checks[c] == "whole":
-            whole = q(EXACT + c) if c in exact else c
+        if checks[c] == "whole" and exact and exact.get(c):
+            # Written as text: a cast rounds past its scale only for a text longer than
+            # 10 characters or with a negative exponent; only those are measured.
+            text = q(EXACT + c)
+            rule += (
+                f" OR {c} <> floor({c}) OR ((length({text}) > 10 OR strpos({text}, '-') > 0) "
+                f"AND {_places(text)} > 0)"
+            )
+        elif checks[c] == "whole":
+            whole = q(EXACT + c) if exact and c in exact else c
             rule += f" OR {whole} <> floor({whole})"
         return f"({c} IS NOT NULL AND ({rule}))"
 
@@ -641,7 +671,7 @@ def _normalize(
     mapping: RecordMapping | None,
     ordered: bool,
     checks: dict[str, str] | None = None,
-    exact: tuple[str, ...] = (),
+    exact: dict[str, bool] | None = None,
 ) -> str:
     item = item_sql(stack, mapping, "v_item", "v_provider", "v_model")
     features = list(stack.features)
@@ -679,6 +709,7 @@ def _normalize(
     tokens_on_meter = " OR ".join(f"COALESCE({t}, 0) <> 0" for t in TOKENS)
     if checks is None:
         checks = {c: "whole" for c in (*TOKENS, "call_index", "attempt", "quantity")}
+    exact = exact or {}
     invalid_tokens, invalid_quantity, cached = _number_checks(checks, exact)
     row = "_row, " if ordered else ""
     typed = (

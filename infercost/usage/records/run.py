@@ -426,11 +426,15 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
             "attempt",
         ):
             value = r.get(read.EXACT + name, r.get(name))
+            written = None
+            if isinstance(value, str):  # the text as written (a cast would round it)
+                written, value = value, Decimal(value.strip())
             if value is not None and (
                 value < 0 or value != int(value) or (name == "attempt" and value < 1)
             ):
                 need = "a whole number >= 1" if name == "attempt" else "a whole number >= 0"
-                return f"{name} must be {need}, not {_num(value)}."
+                shown = printable(written) if written is not None else _num(value)
+                return f"{name} must be {need}, not {shown}."
     if problem == "cached_exceeds_input":
         return (
             f"cached_input_tokens ({_num(r['cached_input_tokens'] or 0)}) plus cache_write_tokens "
