@@ -22,14 +22,14 @@ MAX_FIGURE = Decimal(10) ** 18
 MIN_AMOUNT = Decimal(10) ** -18
 
 
-def _too_large(value: Decimal | None) -> bool:
+def too_large(value: Decimal | None) -> bool:
     return value is not None and not (-MAX_FIGURE < value < MAX_FIGURE)
 
 
 def check_displayable(stack: object, snapshot: object, figures: object) -> None:
     """Raise a located error for the first figure no view can show."""
     for what, value, where, context in _figures(stack, snapshot, figures):
-        if _too_large(value):
+        if too_large(value):
             raise InfercostError(
                 Diagnostic(
                     "Figure too large",
@@ -99,6 +99,6 @@ def _customers_within(customers: object) -> bool:
         return False
     _, _, cogs, revenue, margins, _ = columns()
     for values in (cogs, revenue, [m for m in margins if m is not None]):
-        if values and (_too_large(max(values)) or _too_large(min(values))):
+        if values and (too_large(max(values)) or too_large(min(values))):
             return False
     return True

@@ -19,6 +19,7 @@ from infercost.usage.records import read
 from infercost.usage.records.fields import SourceFile
 from infercost.usage.records.query import PERIOD_FORMATS
 from infercost.usage.records.result import BilledLine, ImportResult
+from infercost.usage.records.run import printable
 
 REQUIRED = ("ChargePeriodStart", "BilledCost", "ServiceName")
 PROVIDER = ("ServiceProviderName", "ProviderName")  # FOCUS 1.2 renamed ProviderName
@@ -36,6 +37,12 @@ def read_focus(stack: Stack, files: Sequence[SourceFile], period: str | None) ->
     except InfercostError:
         raise
     except Exception as exc:
+        if "Overflow" in str(exc):
+            raise InfercostError.at(
+                "Figure too large",
+                f"{', '.join(f.shown for f in files)}: BilledCost or EffectiveCost add up past "
+                "the 38 digits infercost adds exactly; check the largest costs.",
+            ) from None
         raise read._read_error(files, exc) from None
     finally:
         con.close()
@@ -100,6 +107,7 @@ def focus_result(
             )
         records += int(count)
         billed.append(BilledLine(prov, service, sku, Decimal(cost), Decimal(eff)))
+    _check_bounds(billed, label)
     return ImportResult(
         source="focus",
         files=[f.shown for f in files],
@@ -112,4 +120,36 @@ def focus_result(
         snapshot=[],
         costs=[],
         billed=billed,
+    )
+
+
+def _check_bounds(billed: list[BilledLine], label: str) -> None:
+    """Billed amounts within the engine's bound (``limits.MAX_FIGURE``), per line and in
+    total: beyond it, an error naming the line, not a figure no view can show."""
+    from infercost.cost.limits import too_large
+
+    for line in billed:
+        amounts = (("BilledCost", line.billed_cost), ("EffectiveCost", line.effective_cost))
+        for what, value in amounts:
+            if too_large(value):
+                names = ", ".join(
+                    f"{k} {printable(v)}"
+                    for k, v in (("provider", line.provider), ("service", line.service),
+                                 ("SKU", line.sku))
+                    if v is not None
+                )  # fmt: skip
+                raise _too_large(label, f"the {what} of the rows of {names or 'no service'}", value)
+    for what, total in (
+        ("BilledCost", sum((b.billed_cost for b in billed), Decimal(0))),
+        ("EffectiveCost", sum((b.effective_cost for b in billed), Decimal(0))),
+    ):
+        if too_large(total):
+            raise _too_large(label, f"the {what} of all rows", total)
+
+
+def _too_large(label: str, what: str, value: Decimal) -> InfercostError:
+    return InfercostError.at(
+        "Figure too large",
+        f"{label}: {what} comes to about {value:.3e}, beyond what infercost shows (amounts "
+        "must stay below 1e18 in size).",
     )

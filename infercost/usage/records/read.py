@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
 from infercost.usage.records.fields import (
     BOOL,
     COUNT,
+    DECIMAL,
     DEFAULT_FIELDS,
     FIELDS,
     FILE_FORMATS,
@@ -128,6 +129,9 @@ class Raw:
 
     sql: str
     columns: dict[str, str]
+    # Column -> the SQL condition under which its value was there but could not be read
+    # as its type (the tolerant JSON read, see ``tabular``).
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 def tabular(
@@ -137,6 +141,7 @@ def tabular(
     ordered: bool,
     typed: dict[str, str] | None = None,
     generic: bool = True,
+    tolerant: bool = False,
 ) -> Raw:
     """CSV, JSON lines or Parquet as a relation with ``_file`` (and ``_row`` when ordered).
 
@@ -153,7 +158,14 @@ def tabular(
     ``TIMESTAMPTZ`` (a time-zone aware parse per value). A value the faster type does
     not take (a count of a billion or more, a time with an offset) is rejected by the
     reader; the caller then reads the files again with the generic types, so every
-    value reads exactly as before, only slower."""
+    value reads exactly as before, only slower.
+
+    JSON numbers are read as exact decimals; one that no ``DECIMAL(38, 18)`` holds
+    (``1e30``, ``NaN``, 41 digits) fails the whole read. The caller then reads the files
+    again ``tolerant``: such a value reads as NULL, and the number columns are read a
+    second time as text, side by side (``POSITIONAL JOIN``, on an ordered connection),
+    so that :attr:`Raw.unreadable` tells a value that was there from an absent one and
+    the record is named like any other bad value."""
     paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
     extra = ""
     if fmt == "csv":
@@ -175,6 +187,22 @@ def tabular(
         spec = ", ".join(f"{lit(name)}: {lit(_json_type(kind))}" for name, kind in columns.items())
         extra = f", columns = {{{spec}}}"
         columns = {name: _json_type(kind) for name, kind in columns.items()}
+        numbers = [name for name, kind in columns.items() if kind == JSON_NUMBER]
+        if tolerant and numbers:
+            texts = ", ".join(f"{lit(name)}: 'VARCHAR'" for name in numbers)
+            text_reader = (
+                f"read_json({paths}, format = 'newline_delimited', columns = {{{texts}}})"
+            )
+            typed_reader = reader.format(paths, extra + ", ignore_errors = true")
+            shown = ", ".join(f"x.{q(name)} AS {q('_text_' + name)}" for name in numbers)
+            sql = f"SELECT t.*, {shown} FROM {typed_reader} t POSITIONAL JOIN {text_reader} x"
+            unreadable = {
+                name: f"({q('_text_' + name)} IS NOT NULL AND {q(name)} IS NULL)"
+                for name in numbers
+            }
+            if ordered:
+                sql = f"SELECT *, row_number() OVER (PARTITION BY _file) AS _row FROM ({sql})"
+            return Raw(sql, columns, unreadable)
     if fmt == "csv" and typed:
         types = {}
         for name, kind in typed.items():
@@ -241,9 +269,13 @@ def rejected(con: Any) -> list[tuple[str, int, str, str]]:
     return [(str(a), int(b), str(c), str(d)) for a, b, c, d in rows]
 
 
+# The type JSON numbers are read as: exact, 20 whole digits and 18 decimals.
+JSON_NUMBER = "DECIMAL(38, 18)"
+
+
 def _json_type(kind: str) -> str:
     if kind.startswith(NUMERIC_TYPES) or kind in FLOAT_TYPES:
-        return "DECIMAL(38, 18)"
+        return JSON_NUMBER
     if kind in ("BOOLEAN",):
         return kind
     return "VARCHAR"
@@ -253,6 +285,11 @@ def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
     names = ", ".join(f.shown for f in files)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return InfercostError.at("Unreadable records file", f"{names}: {message}")
+
+
+# ``_invalid`` names the field; with this suffix and the number of whole digits its type
+# holds, a number out of range (``input_tokens:range29``).
+RANGE = ":range"
 
 
 # -- mapping -----------------------------------------------------------------------------
@@ -325,6 +362,10 @@ def mapped_records(
     # integer column (it cannot hold a fraction), else "whole" (sign and fraction).
     # Absent fields are not checked at all: the checks run on every record.
     checks: dict[str, str] = {}
+    # Count fields read from a column with more than 9 decimals: the column itself, so
+    # that 5.0000000001 is not a whole number (the DECIMAL(38, 9) cast would round it).
+    exact: dict[str, str] = {}
+    texts: set[str] = set()  # the fields of ``exact`` that are text
     for name in FIELDS:
         if attribute_exprs is not None:
             exprs = attribute_exprs.get(name, [])
@@ -339,6 +380,11 @@ def mapped_records(
                 exprs.append((found[0], raw.columns.get(path, "VARCHAR")))
                 if found[1] is not None:
                     invalid.append(f"WHEN {found[1]} THEN {lit(name)}")
+                if path in raw.unreadable:
+                    bound = _whole_digits(JSON_NUMBER)
+                    invalid.append(
+                        f"WHEN {raw.unreadable[path]} THEN {lit(f'{name}{RANGE}{bound}')}"
+                    )
             if mapping is not None and name in mapping.fields and not exprs:
                 raise InfercostError.at(
                     "Unknown source field",
@@ -350,6 +396,18 @@ def mapped_records(
         expr, check = _typed(name, exprs, file_label) if exprs else (None, None)
         if check:
             invalid.append(f"WHEN {check} THEN {lit(name)}")
+        for e, t in exprs:
+            unfit = _unfit(name, e, t)
+            if unfit:
+                bound = _whole_digits(SQL_TYPES[FIELDS[name]])
+                invalid.append(f"WHEN {unfit} THEN {lit(f'{name}{RANGE}{bound}')}")
+            if FIELDS[name] == COUNT and len(exprs) == 1:
+                # The whole-number rule sees the value before the cast rounds it.
+                if _is_text(e, t):
+                    exact[name] = f"NULLIF(TRIM(CAST({e} AS VARCHAR)), '')"
+                    texts.add(name)
+                elif _scale(t) > 9:
+                    exact[name] = e
         default = mapping.defaults.get(name) if mapping else None
         if expr is None and default is None:
             given[name] = f"CAST(NULL AS {SQL_TYPES[FIELDS[name]]})"
@@ -369,10 +427,15 @@ def mapped_records(
             f" + COALESCE({given['cache_write_tokens']}, 0))"
         )
     select = ", ".join(f"{expr} AS {q('v_' + name)}" for name, expr in given.items())
+    exact = {n: e for n, e in exact.items() if n in checks and checks[n] == "whole"}
+    if mapping is not None and not mapping.input_includes_cache:
+        exact.pop("input_tokens", None)
+    select += "".join(f", {e} AS {q(EXACT + n)}" for n, e in exact.items())
     bad = f"CASE {' '.join(invalid)} END" if invalid else "CAST(NULL AS VARCHAR)"
     row = "_row, " if "_row" in raw.sql else ""
     inner = f"SELECT _file, {row}{select}, {bad} AS _invalid FROM ({raw.sql})"
-    sql = _normalize(stack, inner, mapping, "_row" in raw.sql, checks)
+    exact_kinds = {n: n in texts for n in exact}
+    sql = _normalize(stack, inner, mapping, "_row" in raw.sql, checks, exact_kinds)
     return Mapped(sql, frozenset(checks))
 
 
@@ -402,6 +465,44 @@ def _typed(name: str, exprs: list[tuple[str, str]], file_label: str) -> tuple[st
             )
     value = parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
     return value, " OR ".join(checks) or None
+
+
+# Prefix of the column that holds a count field's value before its cast (see above).
+EXACT = "_exact_"
+
+
+def _scale(column_type: str) -> int:
+    """The scale of a DECIMAL column type (0 for any other)."""
+    if not column_type.startswith("DECIMAL("):
+        return 0
+    return int(column_type.partition(",")[2].rstrip(") "))
+
+
+def _whole_digits(column_type: str) -> int:
+    """How many whole digits a numeric column type may hold (a bound, by type)."""
+    if column_type.startswith("DECIMAL("):
+        precision = int(column_type.partition("(")[2].partition(",")[0])
+        return precision - _scale(column_type)
+    if column_type.startswith(("HUGEINT", "UHUGEINT")):
+        return 39
+    return 20  # up to UBIGINT
+
+
+def _unfit(name: str, expr: str, column_type: str) -> str | None:
+    """The SQL condition under which a number column's value does not fit its field's
+    type (NaN, infinity, 10^30 in a float column; 10^30 in a HUGEINT), or None when
+    the column's type cannot hold such a value: the check then costs nothing."""
+    kind = FIELDS[name]
+    if kind not in (COUNT, DECIMAL) or _is_text(expr, column_type):
+        return None
+    target = SQL_TYPES[kind]
+    if column_type in FLOAT_TYPES:
+        return f"({expr} IS NOT NULL AND TRY_CAST(CAST({expr} AS VARCHAR) AS {target}) IS NULL)"
+    if column_type.startswith(NUMERIC_TYPES) and _whole_digits(column_type) > _whole_digits(
+        target
+    ):
+        return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS {target}) IS NULL)"
+    return None
 
 
 def _is_text(expr: str, column_type: str) -> bool:
@@ -447,10 +548,13 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
         # Kept narrow: checked and summed as 64-bit integers; sums are DECIMAL(38, 9).
         return expr
     if column_type.startswith(NUMERIC_TYPES):
-        return f"CAST({expr} AS {target})"
+        # TRY_CAST where the column may hold more than the field (``_unfit`` names it).
+        cast = "TRY_CAST" if _unfit(name, expr, column_type) else "CAST"
+        return f"{cast}({expr} AS {target})"
     if column_type in FLOAT_TYPES and name not in (*TOKENS, "attempt", "call_index"):
-        # A float column (LiteLLM's spend): its shortest decimal text is the value meant.
-        return f"CAST(CAST({expr} AS VARCHAR) AS {target})"
+        # A float column (LiteLLM's spend): its shortest decimal text is the value meant;
+        # NaN, infinity and 1e30 are named by ``_unfit``.
+        return f"TRY_CAST(CAST({expr} AS VARCHAR) AS {target})"
     raise InfercostError.at(
         "Wrong column type",
         f"{file_label}: the column for {name} has type {column_type}; it must be an integer "
@@ -509,7 +613,23 @@ def _case_lookup(expr: str, table: dict[str, str]) -> str:
     return f"(CASE {expr} {whens} END)"
 
 
-def _number_checks(checks: dict[str, str]) -> tuple[str, str, str]:
+def _places(text: str) -> str:
+    """SQL: how many decimals the number written ``text`` has, exactly (``1e-10``: 10,
+    ``5.0000000001``: 10, ``1000e-3``: 0), whatever a cast to DECIMAL would round."""
+    low = f"lower({text})"
+    digits = f"ltrim(split_part({low}, 'e', 1), '+-')"
+    power = f"coalesce(TRY_CAST(NULLIF(split_part({low}, 'e', 2), '') AS BIGINT), 0)"
+    number = f"replace({digits}, '.', '')"
+    zeros = f"(length({number}) - length(rtrim({number}, '0')))"
+    return (
+        f"(CASE WHEN rtrim({number}, '0') = '' THEN 0 "
+        f"ELSE length(split_part({digits}, '.', 2)) - {power} - {zeros} END)"
+    )
+
+
+def _number_checks(
+    checks: dict[str, str], exact: dict[str, bool] | None = None
+) -> tuple[str, str, str]:
     """SQL for the per-record number rules, over the fields that are given: tokens and
     call index (whole, >= 0), attempt (whole, >= 1), quantity (>= 0), cached tokens (not
     more than the input). An integer column needs no fraction check (``floor`` on a
@@ -519,8 +639,17 @@ def _number_checks(checks: dict[str, str]) -> tuple[str, str, str]:
         if c not in checks:
             return None
         rule = f"{c} < {low}"
-        if checks[c] == "whole":
-            rule += f" OR {c} <> floor({c})"
+        if checks[c] == "whole" and exact and exact.get(c):
+            # Written as text: a cast rounds past its scale only for a text longer than
+            # 10 characters or with a negative exponent; only those are measured.
+            text = q(EXACT + c)
+            rule += (
+                f" OR {c} <> floor({c}) OR ((length({text}) > 10 OR strpos({text}, '-') > 0) "
+                f"AND {_places(text)} > 0)"
+            )
+        elif checks[c] == "whole":
+            whole = q(EXACT + c) if exact and c in exact else c
+            rule += f" OR {whole} <> floor({whole})"
         return f"({c} IS NOT NULL AND ({rule}))"
 
     parts = [number(c, 0) for c in (*TOKENS, "call_index")] + [number("attempt", 1)]
@@ -542,6 +671,7 @@ def _normalize(
     mapping: RecordMapping | None,
     ordered: bool,
     checks: dict[str, str] | None = None,
+    exact: dict[str, bool] | None = None,
 ) -> str:
     item = item_sql(stack, mapping, "v_item", "v_provider", "v_model")
     features = list(stack.features)
@@ -579,7 +709,8 @@ def _normalize(
     tokens_on_meter = " OR ".join(f"COALESCE({t}, 0) <> 0" for t in TOKENS)
     if checks is None:
         checks = {c: "whole" for c in (*TOKENS, "call_index", "attempt", "quantity")}
-    invalid_tokens, invalid_quantity, cached = _number_checks(checks)
+    exact = exact or {}
+    invalid_tokens, invalid_quantity, cached = _number_checks(checks, exact)
     row = "_row, " if ordered else ""
     typed = (
         f"SELECT _file, {row}v_time AS time, v_unit_id AS unit_id, v_feature AS feature, "
@@ -589,7 +720,9 @@ def _normalize(
         + ", ".join(f"v_{t} AS {t}" for t in TOKENS)
         + ", v_quantity AS quantity, v_attempt AS attempt, v_call_index AS call_index, "
         "v_cache_hit AS cache_hit, v_reported_cost AS reported_cost, "
-        f"{feature_in} AS feature_known, _invalid FROM ({inner})"
+        f"{feature_in} AS feature_known, _invalid"
+        + "".join(f", {q(EXACT + n)}" for n in exact)
+        + f" FROM ({inner})"
     )
     problem = (
         "CASE WHEN _invalid IS NOT NULL THEN 'invalid_value' "

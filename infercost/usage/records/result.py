@@ -14,6 +14,7 @@ from typing import Any
 
 from infercost.arithmetic import ZERO, plain
 from infercost.cost.actual import UsageSums, bucket_prices, price_usage
+from infercost.cost.limits import too_large
 from infercost.errors import InfercostError, did_you_mean
 from infercost.model import GpuPrice, LongContext, ModelPrice, Stack, TokenPrices
 from infercost.usage.records.gpu import check_gpu_sums
@@ -226,6 +227,7 @@ def build(
             r["feature"], r["step"], r["item"], sums.records, sums, actual, reported, tiers
         )
     costs = list(merged.values())
+    _check_bounds(costs, output.skipped, ", ".join(files))
     return ImportResult(
         source=source,
         files=files,
@@ -240,6 +242,36 @@ def build(
         skipped=output.skipped,
         cache_hit_units=sum(int(r["cache_hit_units"] or 0) for r in unit_rows),
     )
+
+
+def _check_bounds(costs: list[StepCost], skipped: dict[str, Skipped], label: str) -> None:
+    """Every amount an import shows within the engine's bound (``limits.MAX_FIGURE``):
+    per feature, step and item, and in total. An amount beyond it is an error naming
+    the group, never a figure that no other command could read back."""
+
+    def refuse(what: str, value: Decimal) -> InfercostError:
+        return InfercostError.at(
+            "Figure too large",
+            f"{label}: {what} comes to about {value:.3e}, beyond what infercost shows "
+            "(amounts must stay below 1e18 in size). Check the token counts, quantities and "
+            "reported costs of these records, and the prices.",
+        )
+
+    for c in costs:
+        group = f"feature {c.feature}, step {c.step or '(none)'}, item {c.item}"
+        if too_large(c.actual):
+            raise refuse(f"the actual cost of the records of {group}", c.actual)
+        if c.reported is not None and too_large(c.reported):
+            raise refuse(f"the reported cost of the records of {group}", c.reported)
+    actual = sum((c.actual for c in costs), ZERO)
+    if too_large(actual):
+        raise refuse("the actual cost of all records", actual)
+    reported = sum((c.reported for c in costs if c.reported is not None), ZERO)
+    if too_large(reported):
+        raise refuse("the reported cost of all records", reported)
+    for reason, s in sorted(skipped.items()):
+        if too_large(s.reported_cost):
+            raise refuse(f"the reported cost of the records skipped as {reason}", s.reported_cost)
 
 
 def _bucket_prices(

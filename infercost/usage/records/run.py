@@ -18,7 +18,7 @@ from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_me
 from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import compact, read
-from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, TIME, SourceFile
+from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, TIME, TOKENS, SourceFile
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -60,9 +60,12 @@ class Source:
         # CSV counts and times are read with faster types (see ``read.tabular``) until a
         # value does not fit; ``fast_columns`` are the CSV columns read so.
         self.generic_types = False
+        # JSON read again so that a number out of range is named (see ``read.tabular``).
+        self.tolerant = False
         self.fast_columns: set[str] = set()
         # Fields the mapping gives (None: not known, as for OTLP spans).
         self.given: frozenset[str] | None = None
+        self.format: str | None = None
 
     def mapped(self, con: Any, ordered: bool) -> str:
         if self.source == "otel":
@@ -76,7 +79,10 @@ class Source:
                 kind = FIELDS[name]
                 typed[path] = kind if typed.get(path, kind) == kind else "text"
         self.fast_columns = {path for path, kind in typed.items() if kind in (COUNT, TIME)}
-        raw = read.tabular(con, self.files, fmt, ordered, typed, self.generic_types)
+        self.format = fmt
+        raw = read.tabular(
+            con, self.files, fmt, ordered, typed, self.generic_types, self.tolerant
+        )
         self.check_columns(raw.columns)
         mapped = read.mapped_records(self.stack, raw, self.source, self.mapping, self.label)
         self.given = mapped.given
@@ -160,6 +166,14 @@ def _line_of(path: str, row: int, source: str) -> int | None:
 
 
 def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> EngineOutput:
+    try:
+        return _run_duckdb(source, progress, observer)
+    except _ReadAgain:
+        source.tolerant = True
+        return _run_duckdb(source, progress, observer)
+
+
+def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> EngineOutput:
     """Read the files twice: group per unit, and sum per pricing bucket checking every
     rule on the way; read them again, with a problem code per record, only when a rule
     broke.
@@ -168,7 +182,7 @@ def run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> En
     (``where`` keeps the records the import kept) before the connection closes. An
     observer with ``unit_steps_sql`` (the observed shape) also shapes the two queries, so
     that it needs no further pass over the records (see ``observed.ShapeObserver``)."""
-    con = connect(ordered=False)
+    con = connect(ordered=source.tolerant)
     try:
         mapped = source.mapped(con, ordered=False)
         con.execute(f"CREATE TEMP VIEW records AS {mapped}")
@@ -265,7 +279,53 @@ def _scan(con: Any, source: Source, *tables: tuple[str, str]) -> None:
     except InfercostError:
         raise
     except Exception as exc:
+        if "Overflow" in str(exc):
+            raise _overflow_error(con, source) from None
+        if source.format == "jsonl" and not source.tolerant:
+            raise _ReadAgain from None
         raise read._read_error(source.files, exc) from None
+
+
+class _ReadAgain(Exception):
+    """A JSON read failed: read it again tolerant of numbers out of range."""
+
+
+# What a record field's sums may reach: the DECIMAL(38, s) they are summed in.
+_SUM_BOUNDS = {
+    **{t: Decimal(10) ** 29 for t in TOKENS},
+    "quantity": Decimal(10) ** 20,
+    "reported_cost": Decimal(10) ** 20,
+}
+
+
+def _overflow_error(con: Any, source: Source) -> InfercostError:
+    """A sum beyond the 38 digits DuckDB adds exactly: the first feature and item whose
+    records add up past the bound of their field (measured in floating point, only
+    here), or the files when no single sum is to blame (a product of sums)."""
+    for name, bound in _SUM_BOUNDS.items():
+        if source.given is not None and name not in source.given:
+            continue
+        try:
+            found = con.execute(
+                f"SELECT feature, item_name, sum(abs(CAST({name} AS DOUBLE))) AS total "
+                f"FROM records GROUP BY ALL HAVING total >= {float(bound)!r} "
+                "ORDER BY feature NULLS FIRST, item_name NULLS FIRST LIMIT 1"
+            ).fetchall()
+        except Exception:  # pragma: no cover - the view read once already
+            found = []
+        if found:
+            feature, item, total = found[0]
+            return InfercostError.at(
+                "Figure too large",
+                f"{source.label}: the {name} of the records of feature "
+                f"{printable(feature)}, item {printable(item)} add up to about {total:.3e}, "
+                f"beyond what infercost adds exactly (below 1e{bound.adjusted()}).",
+            )
+    return InfercostError.at(
+        "Figure too large",
+        f"{source.label}: the records' token counts, quantities or costs add up past the "
+        "38 digits infercost adds exactly; check the largest values.",
+    )
 
 
 def check_rejected(
@@ -365,12 +425,16 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
             "call_index",
             "attempt",
         ):
-            value = r.get(name)
+            value = r.get(read.EXACT + name, r.get(name))
+            written = None
+            if isinstance(value, str):  # the text as written (a cast would round it)
+                written, value = value, Decimal(value.strip())
             if value is not None and (
                 value < 0 or value != int(value) or (name == "attempt" and value < 1)
             ):
                 need = "a whole number >= 1" if name == "attempt" else "a whole number >= 0"
-                return f"{name} must be {need}, not {_num(value)}."
+                shown = printable(written) if written is not None else _num(value)
+                return f"{name} must be {need}, not {shown}."
     if problem == "cached_exceeds_input":
         return (
             f"cached_input_tokens ({_num(r['cached_input_tokens'] or 0)}) plus cache_write_tokens "
@@ -397,6 +461,9 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
             else "a quantity."
         )
     if problem == "invalid_value":
+        name, range_error, digits = r["_invalid"].partition(read.RANGE)
+        if range_error:
+            return f"{name} must be a finite number below 1e{digits} in size."
         kind = FIELDS.get(r["_invalid"], "")
         if kind == "text":
             return f"{r['_invalid']} is read from a path into a column that does not hold JSON."

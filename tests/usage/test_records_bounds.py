@@ -1,0 +1,321 @@
+"""Hostile numbers in request records: out of range, rounded by a cast, or adding up past
+the money bound. Each is a located error through the CLI, exit 1, nothing written, and
+nothing of DuckDB's own message (or an absolute path) in it."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.helpers import EXAMPLES, run_cli
+
+STACK = EXAMPLES / "support-assistant"
+HEADER = (
+    "time,unit_id,feature,customer,subscription,item,input_tokens,cached_input_tokens,"
+    "output_tokens,reported_cost"
+)
+CSV_ROW = "2026-11-03T09:00:00Z,t1,support_assistant,c1,pro,openai/gpt-4o-mini,{i},0,10,{r}"
+JSON_ROW = (
+    '{{"time": "2026-11-03T09:00:00Z", "unit_id": "t1", "feature": "support_assistant", '
+    '"customer": "c1", "subscription": "pro", "item": "openai/gpt-4o-mini", '
+    '"input_tokens": {i}, "cached_input_tokens": 0, "output_tokens": 10, '
+    '"reported_cost": {r}}}'
+)
+SKIP_VALUE = ' To skip such records, add "invalid_value" to skip in the records "records" block.'
+SKIP_TOKENS = ' To skip such records, add "invalid_tokens" to skip in the records "records" block.'
+
+
+def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, name: str) -> tuple:
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "usage.csv"
+    argv = ["usage", "import", str(STACK), name, "--from", "records", "--out", str(out)]
+    if command == "calibrate":
+        argv = ["calibrate", str(STACK), name, "--from", "records"]
+    code, stdout, err = run_cli(argv)
+    assert not out.exists()
+    return code, stdout, err
+
+
+def _located(name: str, line: int, text: str, detail: str) -> str:
+    shown = text if len(text) <= 120 else text[:119] + "…"
+    return f"Error: Invalid record\n\n  on {name} line {line}:\n  {line}: {shown}\n\n{detail}\n\n"
+
+
+def _jsonl(tmp_path: Path, value: str, field: str = "i") -> tuple[str, str]:
+    good = JSON_ROW.format(i=100, r="0.5")
+    bad = JSON_ROW.format(**{"i": 100, "r": "0.5", field: value})
+    (tmp_path / "r.jsonl").write_text(f"{good}\n{bad}\n{good}\n")
+    return "r.jsonl", bad
+
+
+@pytest.mark.parametrize("command", ["usage import", "calibrate"])
+@pytest.mark.parametrize(
+    "value", ["1e30", "1e400", "NaN", "12345678901234567890123456789012345678901", "-1e400"]
+)
+def test_json_number_out_of_range_is_a_located_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, command: str
+) -> None:
+    name, bad = _jsonl(tmp_path, value)
+    code, stdout, err = _run(tmp_path, monkeypatch, command, name)
+    assert (code, stdout) == (1, "")
+    detail = "record 2: input_tokens must be a finite number below 1e20 in size." + SKIP_VALUE
+    assert err == _located(name, 2, bad, detail)
+    assert "Failed to cast" not in err and str(tmp_path) not in err
+
+
+@pytest.mark.parametrize("value", ["1e30", "NaN", "-1e400"])
+def test_json_cost_out_of_range_is_a_located_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    name, bad = _jsonl(tmp_path, value, field="r")
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", name)
+    detail = "record 2: reported_cost must be a finite number below 1e20 in size." + SKIP_VALUE
+    assert (code, err) == (1, _located(name, 2, bad, detail))
+
+
+def test_json_number_out_of_range_can_be_skipped(tmp_path: Path) -> None:
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (stack / f.name).write_text(f.read_text())
+    (stack / "records.hcl").write_text('records "records" {\n  skip = ["invalid_value"]\n}\n')
+    _jsonl(tmp_path, "1e30")
+    code, stdout, err = run_cli(
+        ["usage", "import", str(stack), str(tmp_path / "r.jsonl"), "--from", "records",
+         "--out", str(tmp_path / "u.csv"), "-o", "json"]
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    doc = json.loads(stdout, parse_float=Decimal)
+    assert doc["records"] == 3
+    skipped = {"reason": "invalid_value", "records": 1, "reported_cost": Decimal("0.5")}
+    assert doc["skipped"] == [skipped]
+    assert doc["costs"][0]["input_tokens"] == 200
+
+
+@pytest.mark.parametrize(
+    "value", ["1e30", "1e400", "NaN", "12345678901234567890123456789012345678901", "-1e400"]
+)
+def test_csv_number_out_of_range_is_a_located_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    bad = CSV_ROW.format(i=value, r="0.5")
+    (tmp_path / "r.csv").write_text(f"{HEADER}\n{CSV_ROW.format(i=100, r='0.5')}\n{bad}\n")
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.csv")
+    detail = f'record 2: input_tokens must be a whole number, not "{value}".'
+    assert (code, err) == (1, _located("r.csv", 3, bad, detail))
+
+
+def _parquet(tmp_path: Path, tokens: str, cost: str) -> str:
+    row = (
+        "(TIMESTAMP '2026-11-03 09:00:0{n}', 't1', 'support_assistant', 'c1', 'pro', "
+        "'openai/gpt-4o-mini', {i}, {r})"
+    )
+    rows = ", ".join(
+        [row.format(n=0, i=f"CAST(100 AS {tokens.rsplit(' ', 1)[1]})",
+                    r=f"CAST(0.5 AS {cost.rsplit(' ', 1)[1]})"),
+         row.format(n=1, i=tokens.rsplit(" ", 1)[0], r=cost.rsplit(" ", 1)[0])]
+    )  # fmt: skip
+    path = tmp_path / "r.parquet"
+    duckdb.sql(
+        f"COPY (SELECT * FROM (VALUES {rows}) v(time, unit_id, feature, customer, "
+        f"subscription, item, input_tokens, reported_cost)) TO '{path}' (FORMAT parquet)"
+    )
+    return "r.parquet"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "cost", "detail"),
+    [
+        ("'NaN'::DOUBLE DOUBLE", "cost", ""),
+        ("CAST(10 AS BIGINT) BIGINT", "'NaN'::DOUBLE DOUBLE",
+         "reported_cost must be a finite number below 1e20 in size." + SKIP_VALUE),
+        ("CAST(10 AS BIGINT) BIGINT", "'-inf'::DOUBLE DOUBLE",
+         "reported_cost must be a finite number below 1e20 in size." + SKIP_VALUE),
+        ("CAST(10 AS BIGINT) BIGINT", "1e30::DOUBLE DOUBLE",
+         "reported_cost must be a finite number below 1e20 in size." + SKIP_VALUE),
+        ("'1e30'::DECIMAL(38,0) DECIMAL(38,0)", "CAST(1 AS DECIMAL(38,0)) DECIMAL(38,0)",
+         "input_tokens must be a finite number below 1e29 in size." + SKIP_VALUE),
+        ("CAST(1 AS BIGINT) BIGINT", "'1e21'::DECIMAL(38,0) DECIMAL(38,0)",
+         "reported_cost must be a finite number below 1e20 in size." + SKIP_VALUE),
+        ("5.0000000001::DECIMAL(38,12) DECIMAL(38,12)", "CAST(1 AS DOUBLE) DOUBLE",
+         "input_tokens must be a whole number >= 0, not 5.0000000001." + SKIP_TOKENS),
+    ],
+)  # fmt: skip
+def test_parquet_number_out_of_range_is_a_located_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: str, cost: str, detail: str
+) -> None:
+    if cost == "cost":  # a float token column is refused by its type, as before
+        name = _parquet(tmp_path, tokens, "CAST(1 AS DOUBLE) DOUBLE")
+        code, _, err = _run(tmp_path, monkeypatch, "usage import", name)
+        assert (code, err) == (
+            1,
+            "Error: Wrong column type\n\nr.parquet: the column for input_tokens has type DOUBLE; "
+            "it must be an integer or decimal column.\n\n",
+        )
+        return
+    name = _parquet(tmp_path, tokens, cost)
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", name)
+    assert code == 1
+    # (the excerpt under the location is the file's first line, as for every Parquet record)
+    assert err.startswith("Error: Invalid record\n\n  on r.parquet line 1:\n")
+    assert err.endswith(f"\n\nrecord 2: {detail}\n\n")
+
+
+@pytest.mark.parametrize("value", ["5.0000000001", "4.9999999999", "1e-10", "5.000000000000000001"])
+def test_json_count_with_digits_past_the_scale_is_not_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """The DECIMAL(38, 9) of a count would round these to whole numbers; they are
+    refused with the value as written, as 5.5 is."""
+    name, bad = _jsonl(tmp_path, value)
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", name)
+    shown = {"1e-10": "0.0000000001", "5.000000000000000001": "5.000000000000000001"}
+    detail = (
+        f"record 2: input_tokens must be a whole number >= 0, not {shown.get(value, value)}."
+        + SKIP_TOKENS
+    )
+    assert (code, err) == (1, _located(name, 2, bad, detail))
+
+
+def test_json_count_as_written_whole_still_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, _ = _jsonl(tmp_path, "5.000000000000")
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(
+        ["usage", "import", str(STACK), name, "--from", "records", "--out", "u.csv", "-o", "json"]
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(stdout)["costs"][0]["input_tokens"] == 205
+
+
+# -- the money bound ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["usage import", "calibrate"])
+@pytest.mark.parametrize(
+    ("tokens", "cost", "detail"),
+    [
+        # 2 x 9e27 input tokens at $0.15 per million: 2.7e21
+        ("9000000000000000000000000000", "1",
+         "the actual cost of the records of feature support_assistant, step draft, item "
+         "openai/gpt-4o-mini comes to about 2.700e+21"),
+        # 2 x 5e17 reported: 1e18, the first amount no view shows
+        ("100", "500000000000000000",
+         "the reported cost of the records of feature support_assistant, step draft, item "
+         "openai/gpt-4o-mini comes to about 1.000e+18"),
+    ],
+)  # fmt: skip
+def test_costs_past_the_money_bound_name_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, tokens: str, cost: str,
+    detail: str,
+) -> None:  # fmt: skip
+    row = CSV_ROW.format(i=tokens, r=cost)
+    (tmp_path / "r.csv").write_text(f"{HEADER}\n{row}\n{row}\n")
+    code, stdout, err = _run(tmp_path, monkeypatch, command, "r.csv")
+    assert (code, stdout) == (1, "")
+    assert err == (
+        f"Error: Figure too large\n\nr.csv: {detail}, beyond what infercost shows (amounts "
+        "must stay below 1e18 in size). Check the token counts, quantities and reported costs "
+        "of these records, and the prices.\n\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize(
+    ("tokens", "cost", "detail"),
+    [
+        ("90000000000000000000000000000", "1",
+         "the input_tokens of the records of feature support_assistant, item "
+         "openai/gpt-4o-mini add up to about 1.800e+29, beyond what infercost adds exactly "
+         "(below 1e29)"),
+        ("100", "90000000000000000000",
+         "the reported_cost of the records of feature support_assistant, item "
+         "openai/gpt-4o-mini add up to about 1.800e+20, beyond what infercost adds exactly "
+         "(below 1e20)"),
+    ],
+)  # fmt: skip
+def test_sums_past_38_digits_name_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, tokens: str, cost: str,
+    detail: str,
+) -> None:  # fmt: skip
+    if fmt == "jsonl" and len(tokens) > 20:
+        pytest.skip("JSON numbers stop at 1e20: two records cannot add up to 1e29 tokens")
+    if fmt == "csv":
+        row = CSV_ROW.format(i=tokens, r=cost)
+        (tmp_path / "r.csv").write_text(f"{HEADER}\n{row}\n{row}\n")
+    else:
+        row = JSON_ROW.format(i=tokens, r=cost)
+        (tmp_path / "r.jsonl").write_text(f"{row}\n{row}\n")
+    code, stdout, err = _run(tmp_path, monkeypatch, "usage import", f"r.{fmt}")
+    assert (code, stdout) == (1, "")
+    assert err == f"Error: Figure too large\n\nr.{fmt}: {detail}.\n\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ('"5.0000000001"', "5.0000000001"),
+        ('"1e-10"', "1e-10"),
+        ('"4.99999999999999999999999"', "4.99999999999999999999999"),
+    ],
+)
+def test_count_written_as_text_with_digits_past_the_scale_is_not_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, shown: str
+) -> None:
+    """A count written as a JSON string goes through a text cast that rounds past 9
+    decimals; it is refused as written."""
+    name, bad = _jsonl(tmp_path, value)
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", name)
+    detail = f"record 2: input_tokens must be a whole number >= 0, not {shown}." + SKIP_TOKENS
+    assert (code, err) == (1, _located(name, 2, bad, detail))
+
+
+@pytest.mark.parametrize(
+    ("value", "tokens"),
+    [('"1000e-3"', 201), ('" 12345678901 "', 12345678901 + 200),
+     ('"100.000000000000000000000000000000000000000"', 300)],
+)  # fmt: skip
+def test_whole_count_written_as_text_still_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, tokens: int
+) -> None:
+    name, _ = _jsonl(tmp_path, value)
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(
+        ["usage", "import", str(STACK), name, "--from", "records", "--out", "u.csv", "-o", "json"]
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(stdout)["costs"][0]["input_tokens"] == tokens
+
+
+FOCUS_HEADER = (
+    "BillingPeriodStart,ChargePeriodStart,ProviderName,ServiceName,SkuId,BilledCost,"
+    "EffectiveCost,BillingCurrency"
+)
+FOCUS_ROW = "2026-11-01T00:00:00Z,2026-11-03T00:00:00Z,OpenAI,API,gpt-4o,{c},{c},USD"
+
+
+@pytest.mark.parametrize(
+    ("cost", "message"),
+    [
+        ("600000000000000000",
+         "Error: Figure too large\n\nfocus.csv: the BilledCost of the rows of provider OpenAI, "
+         "service API, SKU gpt-4o comes to about 1.200e+18, beyond what infercost shows "
+         "(amounts must stay below 1e18 in size).\n\n"),
+        ("90000000000000000000",
+         "Error: Figure too large\n\nfocus.csv: BilledCost or EffectiveCost add up past the 38 "
+         "digits infercost adds exactly; check the largest costs.\n\n"),
+    ],
+)  # fmt: skip
+def test_focus_amounts_past_the_bound_are_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cost: str, message: str
+) -> None:
+    row = FOCUS_ROW.format(c=cost)
+    (tmp_path / "focus.csv").write_text(f"{FOCUS_HEADER}\n{row}\n{row}\n")
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(["usage", "import", str(STACK), "focus.csv", "--from", "focus"])
+    assert (code, stdout, err) == (1, "", message)
