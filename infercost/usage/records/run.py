@@ -123,8 +123,9 @@ class Source:
             con.close()
         return dict(zip(names, found, strict=True)) if found else None
 
-    def where(self, record: dict[str, Any]) -> tuple[str, SourceRange]:
-        """ "row N" (and the file line) of a located record."""
+    def where(self, record: dict[str, Any]) -> tuple[str, SourceRange | None]:
+        """ "record N" and the file line of a located record; a file without lines
+        (Parquet) is named in the text instead, with no line to show."""
         path = record["_file"]
         shown = next((f.shown for f in self.files if f.path == path), path)
         row = int(record["_row"])
@@ -132,7 +133,7 @@ class Source:
         if self.source == "otel":
             return f"line {row}", SourceRange.point(shown, row, 1)
         if line is None:
-            return f"record {row}", SourceRange.point(shown, 1, 1)
+            return f"{shown}: record {row}", None
         return f"record {row}", SourceRange.point(shown, line, 1)
 
 
