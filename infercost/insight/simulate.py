@@ -403,30 +403,28 @@ def _simulate_runs(
             constant += grown
     rate = float(step.retry_rate)
     if rate > 0:
-        whole = np.full(n, calls, dtype=np.int64) if isinstance(calls, int) else calls
-        fc = whole.astype(np.float64)
-        retries = _retries(rng, rate, whole, fc)
-        count = int(retries.sum())
-        if count and cost is None:
+        rows, counts = _retries(rng, rate, calls, n)
+        if rows.size and cost is None:
             cost = np.zeros(n)
-        if count and layout is None and not has_growth:
+        if rows.size and layout is None and not has_growth:
             assert cost is not None
-            cost += retries * v
-        elif count:
+            cost[rows] += counts * v
+        elif rows.size:
             assert cost is not None
-            retried = np.flatnonzero(retries)
-            owner = np.repeat(retried, retries[retried])
-            pick = (rng.random(count) * fc[owner]).astype(np.int64)  # k − 1, uniform
-            extra: np.ndarray | float = v
+            owner = np.repeat(rows, counts)
+            made = calls if isinstance(calls, int) else calls[owner]
+            pick = (rng.random(owner.size) * made).astype(np.int64)  # k − 1, uniform
+            extra: np.ndarray = np.full(owner.size, v)
             if layout is not None:
                 at = layout.positions(owner, pick)
                 for rate, (parts, _) in ((a, x_in), (b, x_out)):
                     for weight, raw in parts:
-                        extra = extra + (rate * weight) * raw[at]
+                        extra += (rate * weight) * raw[at]
             if has_growth:
                 g = growth[owner] if isinstance(growth, np.ndarray) else growth
-                extra = extra + a * g * pick
-            cost += np.bincount(owner, weights=np.broadcast_to(extra, count), minlength=n)
+                extra += a * g * pick
+            starts = np.cumsum(counts) - counts  # each retried run's retries, in a row
+            cost[rows] += np.add.reduceat(extra, starts)
     return cost, constant
 
 
@@ -507,43 +505,66 @@ TABLED = 256
 
 
 def _retries(
-    rng: np.random.Generator, rate: float, calls: np.ndarray, fc: np.ndarray
-) -> np.ndarray:
-    """Poisson(rate·C) retries per run; P(0) = e^(−rate·C) looked up per count of calls
-    when the counts are few (an exponential per run costs more than the uniform)."""
-    lam = rate * fc
+    rng: np.random.Generator, rate: float, calls: np.ndarray | int, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson(rate·C) retries for each of n runs, as (the runs that have any, their
+    counts): retry rates are small, so most runs have none and nothing is done for them.
+    P(0) = e^(−rate·C) is one number when every run makes the same calls, and is looked
+    up per count of calls when the counts are few (an exponential per run costs more
+    than the uniform)."""
+    if isinstance(calls, int):
+        lam = rate * calls
+        return _poisson_rows(rng, np.full(1, lam), np.exp(np.full(1, -lam)), n)
     top = int(calls.max()) if calls.size else 0
+    lam_of = rate * calls.astype(np.float64)
     if top <= TABLED:
-        return _poisson(rng, lam, np.exp(-rate * np.arange(top + 1))[calls])
-    return _poisson(rng, lam, None)
+        return _poisson_rows(rng, lam_of, np.exp(-rate * np.arange(top + 1))[calls], n)
+    return _poisson_rows(rng, lam_of, None, n)
 
 
 def _poisson(rng: np.random.Generator, lam: np.ndarray, zero: np.ndarray | None) -> np.ndarray:
-    """Poisson(λ) counts, one per entry, by inverting the CDF with one uniform each.
+    """Poisson(λ) counts, one per entry (:func:`_poisson_rows`, written out in full)."""
+    out = np.zeros(lam.size, dtype=np.int64)
+    rows, counts = _poisson_rows(rng, lam, zero, lam.size)
+    out[rows] = counts
+    return out
+
+
+def _poisson_rows(
+    rng: np.random.Generator, lam: np.ndarray, zero: np.ndarray | None, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """n Poisson(λ) counts as (the entries that are not 0, their counts), by inverting
+    the CDF with one uniform each; ``lam`` and ``zero`` (P(0) = e^(−λ)) hold one value
+    per entry, or one value for all.
 
     Retry rates are small, so most counts are 0 and settle after one comparison; only the
     few larger ones walk up the CDF. Several times cheaper than numpy's per-entry sampler
     for small means; the same law (to the precision of doubles).
     """
+    one = lam.size == 1 and n != 1
     top = float(lam.max()) if lam.size else 0.0
     if top > INVERSION:
-        counts: np.ndarray = rng.poisson(lam)
-        return counts
-    u = rng.random(lam.size)
+        drawn: np.ndarray = rng.poisson(lam[0] if one else lam, size=n)
+        rows = np.flatnonzero(drawn)
+        return rows, drawn[rows]
+    u = rng.random(n)
     p = np.exp(-lam) if zero is None else zero  # P(0), the first step of the CDF
-    out = np.zeros(lam.size, dtype=np.int64)
-    rows = np.flatnonzero(u >= p)
-    u, lam, p = u[rows], lam[rows], p[rows]
+    rows = np.flatnonzero(u >= (p[0] if one else p))
+    u = u[rows]
+    lam = np.full(rows.size, lam[0]) if one else lam[rows]
+    p = np.full(rows.size, p[0]) if one else p[rows]
+    counts = np.zeros(rows.size, dtype=np.int64)
     cdf = p.copy()
+    going = np.arange(rows.size)
     k = 0
-    while rows.size:
+    while going.size:
         k += 1
-        out[rows] = k
+        counts[going] = k
         p = p * lam / k
         cdf += p
-        going = (u >= cdf) & (p > 0)
-        rows, u, lam, p, cdf = rows[going], u[going], lam[going], p[going], cdf[going]
-    return out
+        more = (u >= cdf) & (p > 0)
+        going, u, lam, p, cdf = going[more], u[more], lam[more], p[more], cdf[more]
+    return rows, counts
 
 
 def simulate_units(stack: Stack, feature: Feature, samples: int, seed: int) -> np.ndarray:

@@ -567,3 +567,28 @@ def test_continuous_sizes_on_the_midpoint_grid() -> None:
     assert draws.min() > 10 and draws.max() < 50
     # E = (10 + 20 + 50)/3, Var = (100 + 400 + 2500 − 200 − 500 − 1000)/18 = 1300/18
     assert abs(draws.mean() - 80 / 3) < 5 * np.sqrt(1300 / 18 / draws.size)
+
+
+def test_retries_of_a_constant_step_are_poisson_by_hand() -> None:
+    """2 calls of quantity 5 (0.015 each) retried at rate 0.5: R ~ Poisson(2·0.5 = 1)
+    retries a run, one P(0) for all runs, so a unit costs 0.015·(2 + R) with
+    P(R = k) = e^(−1)/k!: 0.3679, 0.3679, 0.1839, 0.0613 for k = 0..3."""
+    from math import exp, factorial
+
+    text = """
+        workflow "w" {
+          step "a" {
+            uses       = "p/q"
+            calls      = 2
+            quantity   = 5
+            retry_rate = 0.5
+          }
+        }
+        """
+    stack = stack_of(text)
+    n = 200_000
+    r = np.rint(simulate_units(stack, stack.features["f"], n, 6) / 0.015).astype(int) - 2
+    assert r.min() == 0
+    for k in range(4):
+        p = exp(-1) / factorial(k)
+        assert abs(np.mean(r == k) - p) <= 5 * (p * (1 - p) / n) ** 0.5
