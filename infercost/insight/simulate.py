@@ -776,10 +776,44 @@ def expected_draws(stack: Stack, feature: Feature, samples: int) -> float:
     return total
 
 
+#: What a simulation depends on: (seed, samples, feature name, cache hit rate, and per
+#: step its exact rates and every attribute drawn or decided), see :func:`shape_key`.
+ShapeKey = tuple[object, ...]
+
+#: A simulation's figures: the unit cost's P50/P90/P95, simulated mean and its error.
+Simulated = tuple[list[Decimal], float, float]
+
+
+def shape_key(stack: Stack, feature: Feature, settings: Settings) -> ShapeKey:
+    """Everything :func:`simulate_units` reads, by value: equal keys draw the same units
+    (the stream is seeded by the seed and the feature's name), so a feature unchanged
+    between the two sides of a plan is simulated once."""
+    workflow = stack.workflows[feature.workflow]
+    steps = []
+    for step in workflow.steps:
+        with exact():
+            rates = call_rates(step, sheet_factor(stack, step, feature.region))
+        sizes = _sizes(step)
+        steps.append((rates, step.calls, step.share, step.retry_rate, step.cacheable, sizes))
+    return (
+        settings.seed,
+        settings.samples,
+        feature.name,
+        workflow.cache_hit_rate,
+        tuple(steps),
+    )
+
+
 def percentiles(
-    stack: Stack, feature: Feature, units: Decimal, settings: Settings
+    stack: Stack,
+    feature: Feature,
+    units: Decimal,
+    settings: Settings,
+    memo: dict[ShapeKey, Simulated] | None = None,
 ) -> Percentiles | None:
-    """The spread of one feature, or None when simulating it would draw too many numbers."""
+    """The spread of one feature, or None when simulating it would draw too many numbers.
+    ``memo``: simulations already made for other stacks (the other side of a plan), by
+    :func:`shape_key`."""
     if expected_draws(stack, feature, settings.samples) > MAX_DRAWS:
         return None
     if any(has_tiers(step) for step in stack.workflows[feature.workflow].steps):
@@ -788,17 +822,19 @@ def percentiles(
         expected, variance = unit_moments(stack, feature)
     except ValueError:  # a continuous calls spanning too many whole numbers to integrate
         return None
-    draws = simulate_units(stack, feature, settings.samples, settings.seed)
-    unit = [significant(x) for x in inverted_cdf(draws)]
+    key = shape_key(stack, feature, settings) if memo is not None else None
+    found = memo.get(key) if memo is not None and key is not None else None
+    if found is None:
+        found = _simulated(stack, feature, settings)
+        if memo is not None and key is not None:
+            memo[key] = found
+    unit, sim_mean, sim_se = found
     with exact():
         sd = variance.sqrt() if variance > 0 else ZERO
         cogs = []
         for level in LEVELS:
             value = units * expected + _z(level) * sd * units.sqrt()
             cogs.append(significant(max(value, ZERO)))
-    n = draws.size
-    sim_mean = float(draws.mean())
-    sim_se = float(draws.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
     return Percentiles(
         cost_per_unit=Spread(*unit),
         cogs=Spread(*cogs),
@@ -809,3 +845,12 @@ def percentiles(
         samples=settings.samples,
         seed=settings.seed,
     )
+
+
+def _simulated(stack: Stack, feature: Feature, settings: Settings) -> Simulated:
+    draws = simulate_units(stack, feature, settings.samples, settings.seed)
+    unit = [significant(x) for x in inverted_cdf(draws)]
+    n = draws.size
+    sim_mean = float(draws.mean())
+    sim_se = float(draws.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+    return unit, sim_mean, sim_se

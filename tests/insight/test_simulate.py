@@ -592,3 +592,47 @@ def test_retries_of_a_constant_step_are_poisson_by_hand() -> None:
     for k in range(4):
         p = exp(-1) / factorial(k)
         assert abs(np.mean(r == k) - p) <= 5 * (p * (1 - p) / n) ** 0.5
+
+
+def test_a_feature_alike_on_both_sides_is_simulated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan shares one memo between its sides: the same feature, workflow and prices
+    give the same figures without a second simulation; a changed price is simulated
+    again (its key differs), and a memo never changes a figure."""
+    from infercost.insight import simulate
+
+    text = """
+        workflow "w" {
+          step "a" {
+            uses          = "p/m"
+            calls         = between(1, 4)
+            input_tokens  = triangular(100, 400, 900)
+            output_tokens = 50
+          }
+        }
+        """
+    base, head = stack_of(text), stack_of(text)
+    dearer = load(
+        {
+            "prices.hcl": PRICES.replace("output_per_mtok       = 8", "output_per_mtok = 9"),
+            "main.hcl": text + '\nfeature "f" {\n  unit = unit.u\n  workflow = workflow.w\n}\n',
+        }
+    )
+    runs: list[str] = []
+    real = simulate.simulate_units
+
+    def counted(stack, feature, samples, seed):  # type: ignore[no-untyped-def]
+        runs.append(feature.name)
+        return real(stack, feature, samples, seed)
+
+    monkeypatch.setattr(simulate, "simulate_units", counted)
+    s = Settings(3, 4000)
+    memo: dict[simulate.ShapeKey, simulate.Simulated] = {}
+    first = percentiles(head, head.features["f"], Decimal(10), s, memo)
+    again = percentiles(base, base.features["f"], Decimal(20), s, memo)
+    assert len(runs) == 1 and first is not None and again is not None
+    assert again.cost_per_unit == first.cost_per_unit
+    assert again.cogs != first.cogs  # the units still count: 20, not 10
+    assert again == percentiles(base, base.features["f"], Decimal(20), s)  # no memo
+    other = percentiles(dearer, dearer.features["f"], Decimal(10), s, memo)
+    assert len(runs) == 3 and other is not None
+    assert other.cost_per_unit != first.cost_per_unit
