@@ -636,3 +636,26 @@ def test_a_feature_alike_on_both_sides_is_simulated_once(monkeypatch: pytest.Mon
     other = percentiles(dearer, dearer.features["f"], Decimal(10), s, memo)
     assert len(runs) == 3 and other is not None
     assert other.cost_per_unit != first.cost_per_unit
+
+
+def test_sums_per_run_in_32_bits_equal_the_64_bit_sums() -> None:
+    """Runs of 3 to 9 calls of 16-bit draws: the sums per run taken in 32 bits (every
+    partial sum fits) are the 64-bit sums, and both are the sums written out run by run
+    (run i's calls: the i-th of the first L·n, then its own beyond L)."""
+    from infercost.insight.simulate import _bounded, _Calls
+
+    rng = np.random.Generator(np.random.SFC64(2))
+    n = 1000
+    calls = (3 + rng.integers(0, 7, n)).astype(np.int32)
+    layout = _Calls(calls, n)
+    x = _bounded(rng, 4000, layout.total)
+    narrow, wide = layout.sums(x, 3999), layout.sums(x)
+    assert narrow.dtype == np.int32 and wide.dtype == np.int64
+    low = int(calls.min())
+    flat = x.astype(np.int64)
+    start = low * n + np.concatenate([[0], np.cumsum(calls - low)[:-1]])
+    by_hand = [
+        int(flat[i : low * n : n].sum() + flat[start[i] : start[i] + calls[i] - low].sum())
+        for i in range(n)
+    ]
+    assert narrow.tolist() == wide.tolist() == by_hand
