@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from infercost.app.arguments import PlanArgs
 from infercost.app.exit import ExitCode, exit_code
@@ -22,6 +23,9 @@ from infercost.workspace import (
     load_sides,
     load_usage,
 )
+
+if TYPE_CHECKING:  # numpy is imported only when percentiles are asked for
+    from infercost.insight.simulate import ShapeKey, Simulated
 
 
 @dataclass(frozen=True)
@@ -87,15 +91,16 @@ def price(
     base_snapshot = (
         load_base_usage(sides, options, change, snapshot) if change is not None else None
     )
-    head = attach(sides.head, compute(sides.head, snapshot), sampling)
+    simulated: dict[ShapeKey, Simulated] = {}  # a feature alike on both sides: once
+    head = attach(sides.head, compute(sides.head, snapshot), sampling, memo=simulated)
     middle = None
     if sides.base is None:
         base = None
     elif base_snapshot is not None:
-        base = attach(sides.base, compute(sides.base, base_snapshot), sampling)
+        base = attach(sides.base, compute(sides.base, base_snapshot), sampling, memo=simulated)
         middle = compute(sides.base, snapshot)
     else:
-        base = attach(sides.base, compute(sides.base, snapshot), sampling)
+        base = attach(sides.base, compute(sides.base, snapshot), sampling, memo=simulated)
     usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
     if base_snapshot is not None:
         usage += f"; base: {base_snapshot.path}" + (

@@ -10,6 +10,7 @@ rounded variable, computed here exactly by integrating the density piece by piec
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -79,9 +80,25 @@ def _integral(left: Fraction, right: Fraction, alpha: Fraction, beta: Fraction, 
 
 
 def _continuous(dist: Distribution, k: int) -> Moments:
+    if k <= 2:  # the closed forms: what the breakdown's spread needs, without integrals
+        return _low_moments(dist)[: k + 1]
     return tuple(
         sum((_integral(lft, rgt, al, be, j) for lft, rgt, al, be in _pieces(dist)), Fraction(0))
         for j in range(k + 1)
+    )
+
+
+def _low_moments(dist: Distribution) -> Moments:
+    """(1, E[X], E[X²]) of a continuous uniform on [a, b]: (a + b)/2, (a² + ab + b²)/3;
+    of a triangular (a, c, b): (a + b + c)/3, (a² + b² + c² + ab + ac + bc)/6."""
+    if dist.kind == "between":
+        a, b = (Fraction(p) for p in dist.params)
+        return Fraction(1), (a + b) / 2, (a * a + a * b + b * b) / 3
+    a, c, b = (Fraction(p) for p in dist.params)
+    return (
+        Fraction(1),
+        (a + b + c) / 3,
+        (a * a + b * b + c * c + a * b + a * c + b * c) / 6,
     )
 
 
@@ -130,6 +147,7 @@ def call_moments(value: Decimal | Distribution, k: int = 4) -> Moments:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def rounded_pmf(value: Distribution) -> tuple[int, tuple[Fraction, ...]]:
     """(f0, (P(C = f0), P(C = f0 + 1), ...)) of a continuous ``calls`` rounded at random.
 

@@ -23,7 +23,7 @@ from infercost.model import Stack
 
 if TYPE_CHECKING:  # numpy is imported only when percentiles are asked for
     from infercost.insight.ahead import Spreads
-    from infercost.insight.simulate import Percentiles
+    from infercost.insight.simulate import Percentiles, ShapeKey, Simulated
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,26 @@ class FeatureInsight:
 
 
 def attach(
-    stack: Stack, breakdown: Breakdown, settings: Settings | None, ahead: Spreads | None = None
+    stack: Stack,
+    breakdown: Breakdown,
+    settings: Settings | None,
+    ahead: Spreads | None = None,
+    memo: dict[ShapeKey, Simulated] | None = None,
 ) -> Breakdown:
     """The breakdown with each feature's insight; percentiles only when ``settings``
-    (those ``ahead`` simulated for the same units taken from it)."""
+    (those ``ahead`` simulated for the same units taken from it). ``memo``: shared by
+    the two sides of a plan, so that a feature simulated the same way on both is
+    simulated once."""
     with exact():  # every figure in the engine's context, whatever the caller's
-        return _attach(stack, breakdown, settings, ahead)
+        return _attach(stack, breakdown, settings, ahead, memo)
 
 
 def _attach(
-    stack: Stack, breakdown: Breakdown, settings: Settings | None, ahead: Spreads | None
+    stack: Stack,
+    breakdown: Breakdown,
+    settings: Settings | None,
+    ahead: Spreads | None,
+    memo: dict[ShapeKey, Simulated] | None,
 ) -> Breakdown:
     if settings is not None:
         from infercost.insight.simulate import percentiles
@@ -60,7 +70,7 @@ def _attach(
         if settings is not None:
             known, spread = ahead.spread(name, result.units) if ahead else (False, None)
             if not known:
-                spread = percentiles(stack, feature, result.units, settings)
+                spread = percentiles(stack, feature, result.units, settings, memo)
         drivers = tuple(top_drivers(model))
         note = None
         if settings is not None and spread is None:

@@ -463,3 +463,199 @@ def test_context_growth_over_many_calls_does_not_overflow() -> None:
     low, high = 2e-6 * 60000 * 59999 / 2, 2e-6 * 60001 * 60000 / 2
     assert np.all(np.isclose(draws, low) | np.isclose(draws, high))
     assert np.isclose(draws, low).any() and np.isclose(draws, high).any()
+
+
+def test_closed_form_moments_equal_the_integrals() -> None:
+    """The closed forms of E[X] and E[X²] (continuous uniform and triangular) against the
+    piecewise integrals they replace, and by hand: uniform on [0.5, 3.5] has E[X] = 2,
+    E[X²] = (0.25 + 1.75 + 12.25)/3 = 19/4; triangular(1, 2, 6) has E[X] = 3 and
+    E[X²] = (1 + 4 + 36 + 2 + 6 + 12)/6 = 61/6."""
+    from infercost.insight.moments import _continuous, _integral, _pieces
+
+    u = Distribution("between", (Decimal("0.5"), Decimal("3.5")), "between(0.5, 3.5)")
+    t = Distribution("triangular", (Decimal(1), Decimal(2), Decimal(6)), "triangular(1, 2, 6)")
+    assert moments(u, 2) == (1, 2, Fraction(19, 4))
+    assert moments(t, 2) == (1, 3, Fraction(61, 6))
+    for lo, mode, hi in [("0", "0", "3"), ("0.5", "2.25", "7"), ("2", "9", "9"), ("1", "1", "1.5")]:
+        params = (Decimal(lo), Decimal(mode), Decimal(hi))
+        for d in (
+            Distribution("triangular", params, ""),
+            Distribution("between", (params[0], params[2]), ""),
+        ):
+            integrals = tuple(
+                sum((_integral(*piece, j) for piece in _pieces(d)), Fraction(0)) for j in range(3)
+            )
+            assert _continuous(d, 2) == integrals
+            assert _continuous(d, 3)[:3] == integrals
+
+
+# -- the draws' own tricks, checked exactly ------------------------------------------------
+
+
+@pytest.mark.parametrize("w", [8, 16])
+def test_multiply_shift_lanes_are_exactly_uniform(w: int) -> None:
+    """Every w-bit lane X, as the bounded sampler maps it: H = ⌊X·r / 2^w⌋, rejected when
+    X·r mod 2^w < 2^w mod r. Over all 2^w lanes each H in 0..r−1 is kept exactly
+    ⌊2^w / r⌋ times (for r = 3, w = 8: 85 lanes each, 1 lane rejected), so an accepted
+    lane's H is exactly uniform."""
+    from infercost.insight.simulate import LANES8, LANES16
+
+    top = LANES8 if w == 8 else LANES16
+    x = np.arange(2**w, dtype=np.int64)
+    for r in [*range(1, 40), 541, 1000, top - 1, top] if w == 16 else range(1, top + 1):
+        if (w == 8) != (r <= LANES8) or r > top:
+            continue
+        product = x * r
+        kept = product % 2**w >= (2**w) % r
+        counts = np.bincount(product[kept] >> w, minlength=r)
+        assert counts.size == r and (counts == 2**w // r).all(), r
+        assert (~kept).sum() == (2**w) % r < r
+    assert 2**8 // 3 == 85 and 2**8 % 3 == 1
+
+
+def test_bounded_draws_follow_the_discrete_uniform() -> None:
+    """The lanes as drawn (with the rejected ones drawn again): r = 7 in 8-bit lanes (4 of
+    256 rejected), r = 541 in 16-bit lanes, r = 5000 by numpy's sampler; each value has
+    probability 1/r: frequencies within 5 standard errors, nothing outside 0..r−1."""
+    from infercost.insight.simulate import _bounded
+
+    rng = np.random.Generator(np.random.SFC64(3))
+    n = 700_000
+    for r in (7, 541, 5000, 16, 1):
+        drawn = _bounded(rng, r, n).astype(np.int64)
+        assert drawn.size == n and drawn.min() >= 0 and drawn.max() == r - 1
+        freq = np.bincount(drawn, minlength=r) / n
+        p = 1 / r
+        assert np.abs(freq - p).max() <= 5 * np.sqrt(p * (1 - p) / n) + 1e-12
+        assert abs(drawn.mean() - (r - 1) / 2) <= 5 * np.sqrt((r * r - 1) / 12 / n) + 1e-12
+
+
+def test_continuous_sizes_on_the_midpoint_grid() -> None:
+    """A continuous uniform is (A + ½)·2⁻³² with A uniform on 0..2³² − 1: its mean is
+    exactly ½ ((2³² − 1)/2 + ½ = 2³¹); a triangular's parts give back, for any A and B,
+    (1 − c)·min(U, V) + c·max(U, V), the Stein–Keblis draw; and the shift and weights
+    map them onto [lo, hi]."""
+    from infercost.insight.simulate import GRID, _standard, _triangular
+
+    assert (2**32 - 1) / 2 + 0.5 == 2**31
+    rng = np.random.Generator(np.random.SFC64(1))
+    for c in (0.0, 0.25, 0.5, 0.8, 1.0):
+        parts = _triangular(rng, c, 1000, 1.0)
+        assert all(raw.dtype == np.uint32 for _, raw in parts)  # whole numbers, summed exactly
+        got = sum(w * raw.astype(np.float64) for w, raw in parts) * GRID + GRID / 2
+        assert np.all((got > 0) & (got < 1))
+    ab = np.array([0, 7, 2**32 - 1, 12345, 2**31, 99], dtype=np.uint32)
+    u, v = (ab[:3] + 0.5) * GRID, (ab[3:] + 0.5) * GRID
+
+    class Fixed:  # a generator whose raw outputs are ab, two 32-bit halves each
+        class bit_generator:
+            @staticmethod
+            def random_raw(k: int) -> np.ndarray:
+                assert k == 3
+                return ab.view(np.uint64)
+
+    for c in (0.0, 0.3, 0.5, 1.0):
+        parts = _triangular(Fixed(), c, 3, GRID)  # type: ignore[arg-type]
+        got = sum(w * raw.astype(np.float64) for w, raw in parts) + GRID / 2
+        want = (1 - c) * np.minimum(u, v) + c * np.maximum(u, v)
+        assert np.allclose(got, want, rtol=0, atol=1e-15)
+    # triangular(10, 20, 50): lo + (hi − lo)·T, the grid's ½ in the shift
+    t = Distribution("triangular", (Decimal(10), Decimal(20), Decimal(50)), "")
+    parts, shift = _standard(rng, t, 400_000)
+    assert shift == 10 + 40 * GRID / 2
+    draws = shift + sum(w * raw.astype(np.float64) for w, raw in parts)
+    assert draws.min() > 10 and draws.max() < 50
+    # E = (10 + 20 + 50)/3, Var = (100 + 400 + 2500 − 200 − 500 − 1000)/18 = 1300/18
+    assert abs(draws.mean() - 80 / 3) < 5 * np.sqrt(1300 / 18 / draws.size)
+
+
+def test_retries_of_a_constant_step_are_poisson_by_hand() -> None:
+    """2 calls of quantity 5 (0.015 each) retried at rate 0.5: R ~ Poisson(2·0.5 = 1)
+    retries a run, one P(0) for all runs, so a unit costs 0.015·(2 + R) with
+    P(R = k) = e^(−1)/k!: 0.3679, 0.3679, 0.1839, 0.0613 for k = 0..3."""
+    from math import exp, factorial
+
+    text = """
+        workflow "w" {
+          step "a" {
+            uses       = "p/q"
+            calls      = 2
+            quantity   = 5
+            retry_rate = 0.5
+          }
+        }
+        """
+    stack = stack_of(text)
+    n = 200_000
+    r = np.rint(simulate_units(stack, stack.features["f"], n, 6) / 0.015).astype(int) - 2
+    assert r.min() == 0
+    for k in range(4):
+        p = exp(-1) / factorial(k)
+        assert abs(np.mean(r == k) - p) <= 5 * (p * (1 - p) / n) ** 0.5
+
+
+def test_a_feature_alike_on_both_sides_is_simulated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan shares one memo between its sides: the same feature, workflow and prices
+    give the same figures without a second simulation; a changed price is simulated
+    again (its key differs), and a memo never changes a figure."""
+    from infercost.insight import simulate
+
+    text = """
+        workflow "w" {
+          step "a" {
+            uses          = "p/m"
+            calls         = between(1, 4)
+            input_tokens  = triangular(100, 400, 900)
+            output_tokens = 50
+          }
+        }
+        """
+    base, head = stack_of(text), stack_of(text)
+    dearer = load(
+        {
+            "prices.hcl": PRICES.replace("output_per_mtok       = 8", "output_per_mtok = 9"),
+            "main.hcl": text + '\nfeature "f" {\n  unit = unit.u\n  workflow = workflow.w\n}\n',
+        }
+    )
+    runs: list[str] = []
+    real = simulate.simulate_units
+
+    def counted(stack, feature, samples, seed):  # type: ignore[no-untyped-def]
+        runs.append(feature.name)
+        return real(stack, feature, samples, seed)
+
+    monkeypatch.setattr(simulate, "simulate_units", counted)
+    s = Settings(3, 4000)
+    memo: dict[simulate.ShapeKey, simulate.Simulated] = {}
+    first = percentiles(head, head.features["f"], Decimal(10), s, memo)
+    again = percentiles(base, base.features["f"], Decimal(20), s, memo)
+    assert len(runs) == 1 and first is not None and again is not None
+    assert again.cost_per_unit == first.cost_per_unit
+    assert again.cogs != first.cogs  # the units still count: 20, not 10
+    assert again == percentiles(base, base.features["f"], Decimal(20), s)  # no memo
+    other = percentiles(dearer, dearer.features["f"], Decimal(10), s, memo)
+    assert len(runs) == 3 and other is not None
+    assert other.cost_per_unit != first.cost_per_unit
+
+
+def test_sums_per_run_in_32_bits_equal_the_64_bit_sums() -> None:
+    """Runs of 3 to 9 calls of 16-bit draws: the sums per run taken in 32 bits (every
+    partial sum fits) are the 64-bit sums, and both are the sums written out run by run
+    (run i's calls: the i-th of the first L·n, then its own beyond L)."""
+    from infercost.insight.simulate import _bounded, _Calls
+
+    rng = np.random.Generator(np.random.SFC64(2))
+    n = 1000
+    calls = (3 + rng.integers(0, 7, n)).astype(np.int32)
+    layout = _Calls(calls, n)
+    x = _bounded(rng, 4000, layout.total)
+    narrow, wide = layout.sums(x, 3999), layout.sums(x)
+    assert narrow.dtype == np.int32 and wide.dtype == np.int64
+    low = int(calls.min())
+    flat = x.astype(np.int64)
+    start = low * n + np.concatenate([[0], np.cumsum(calls - low)[:-1]])
+    by_hand = [
+        int(flat[i : low * n : n].sum() + flat[start[i] : start[i] + calls[i] - low].sum())
+        for i in range(n)
+    ]
+    assert narrow.tolist() == wide.tolist() == by_hand
