@@ -207,6 +207,7 @@ class ShapeObserver:
         sorted. ``given``: the fields the records have (None: unknown); without a call
         index the list holds (time, tokens) only, and without a step the records are
         grouped by item and the step is found on the groups, not on every record."""
+
         def has(name: str) -> bool:
             return given is None or name in given
 
