@@ -213,7 +213,9 @@ class ShapeObserver:
 
         element = "'k': call_index, " if has("call_index") else ""
         element = f"{{{element}'t': time, 'i': coalesce(input_tokens, 0)}}"
-        step = self._step() if has("step") else "step"
+        # Without a step (a constant null) the records are grouped by item alone.
+        step = self._step() if has("step") else "CAST(NULL AS VARCHAR)"
+        keys = f"{KEY}, {step}, item" if has("step") else f"{KEY}, item"
         # A field the source does not give is a constant: no aggregate, no filter.
         if has("cache_hit"):
             hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
@@ -222,12 +224,23 @@ class ShapeObserver:
             hits = "0 AS cache_hit, 0 AS every_hit"
         first = f" FILTER (WHERE {FIRST})" if has("attempt") else ""
         calls = f"count(*){first}"
-        weighted = _weighted(f"list({element}){first}")
+        listed = f"list({element}){first}"
+        weighted = f"CASE WHEN {calls} > 1 THEN {_weighted(listed)} END"
+        if not has("call_index"):
+            # Two calls (the commonest group that needs the order): the later one's tokens,
+            # without sorting. Ordered as the sort orders them: time, a missing time last,
+            # then tokens (equal times: the larger tokens).
+            a, b = f"({listed})[1]", f"({listed})[2]"
+            weighted = (
+                f"CASE WHEN {calls} = 2 THEN CASE WHEN {a}.t IS NOT DISTINCT FROM {b}.t "
+                f"THEN greatest({a}.i, {b}.i) WHEN {b}.t IS NULL OR {a}.t < {b}.t THEN {b}.i "
+                f"ELSE {a}.i END WHEN {calls} > 2 THEN {_weighted(listed)} END"
+            )
         return (
             f"SELECT {KEY}, {step} AS step, item, "
             f"min(time) AS first_time, max(time) AS last_time, {hits}, {calls} AS calls, "
-            f"CASE WHEN {calls} > 1 THEN {weighted} END AS first_index_input "
-            f"FROM records GROUP BY {KEY}, {step}, item"
+            f"{weighted} AS first_index_input "
+            f"FROM records GROUP BY {keys}"
         )
 
     def _step(self) -> str:
