@@ -46,9 +46,11 @@ def _observed(
 
 def _drop(path: Path, column: str) -> None:
     with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+        columns = [c for c in reader.fieldnames or COLUMNS if c != column]
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, [c for c in COLUMNS if c != column])
+        writer = csv.DictWriter(handle, columns)
         writer.writeheader()
         for row in rows:
             row.pop(column)
@@ -69,11 +71,13 @@ def _add_steps(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("call_index", "steps"),
-    [(True, False), (False, False), (True, True)],
-    ids=["call_index", "time_then_tokens", "some_steps_given"],
+    ("call_index", "steps", "untimed"),
+    [(True, False, False), (False, False, False), (True, True, False), (False, False, True)],
+    ids=["call_index", "time_then_tokens", "some_steps_given", "no_time"],
 )
-def test_fast_and_exact_ways_agree(tmp_path: Path, call_index: bool, steps: bool) -> None:
+def test_fast_and_exact_ways_agree(
+    tmp_path: Path, call_index: bool, steps: bool, untimed: bool
+) -> None:
     rows = simulate(seed=3, units=400, retry=0.2)
     if not call_index:
         # Same minute for a unit's calls now and then: ties on time fall to the tokens.
@@ -82,6 +86,8 @@ def test_fast_and_exact_ways_agree(tmp_path: Path, call_index: bool, steps: bool
     stack, path = write(tmp_path, rows)
     if not call_index:
         _drop(path, "call_index")
+    if untimed:  # no time at all: the order is by tokens alone
+        _drop(path, "time")
     if steps:
         _add_steps(path)
     fast = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))

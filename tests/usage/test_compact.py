@@ -20,10 +20,15 @@ from infercost.usage.engine import connect
 from infercost.usage.records import compact
 from infercost.usage.records.query import calls_select
 from infercost.usage.records.read import open_sources
-from infercost.usage.records.run import CHECKS, Source
+from infercost.usage.records.run import Source
 from infercost.workspace import Options, load_stack
 from tests.helpers import write_files
 
+# The per-record checks and calibrate's sum, as the plain query would compute them.
+CHECKS = ("bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity")
+FIRST_INPUT = (
+    "coalesce(sum(input_tokens) FILTER (WHERE coalesce(attempt, 1) = 1), 0) AS first_input"
+)
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "support-assistant"
 
@@ -34,9 +39,22 @@ def tables(stack: Stack, paths: list[Path], source: str) -> dict[str, Any]:
     con = connect(ordered=False)
     try:
         con.execute(f"CREATE TEMP VIEW records AS {src.mapped(con, ordered=False)}")
-        plain = {"calls": calls_select(stack, extra_aggregates=CHECKS).sql("duckdb")}
+        observed = calls_select(
+            stack, extra_keys=("cache_hit",), extra_aggregates=[*CHECKS, FIRST_INPUT]
+        )
+        plain = {
+            "calls": calls_select(stack, extra_aggregates=CHECKS).sql("duckdb"),
+            "observed calls": observed.sql("duckdb"),
+        }
         con.execute(f"CREATE TEMP TABLE written_calls AS {compact.scan_sql(stack, src.given)}")
-        grouped = {"calls": compact.calls_sql(stack, src.mapping, src.given)}
+        scan = compact.scan_sql(stack, src.given, observed=True)
+        con.execute(f"CREATE TEMP TABLE observed_calls AS {scan}")
+        grouped = {
+            "calls": compact.calls_sql(stack, src.mapping, src.given),
+            "observed calls": compact.calls_sql(
+                stack, src.mapping, src.given, "observed_calls", observed=True
+            ),
+        }
         out = {}
         for way, queries in (("plain", plain), ("compact", grouped)):
             for name, query in queries.items():
@@ -51,6 +69,8 @@ def tables(stack: Stack, paths: list[Path], source: str) -> dict[str, Any]:
 
 def assert_same(out: dict[str, Any]) -> None:
     assert out["compact calls"] == out["plain calls"]
+    # calibrate's sums: keyed by the cache hit too, with the first attempts' input tokens
+    assert out["compact observed calls"] == out["plain observed calls"]
 
 
 @pytest.fixture(scope="module")

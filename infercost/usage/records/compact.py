@@ -67,8 +67,13 @@ def _bucketed(stack: Stack, given: frozenset[str] | None) -> bool:
     return bool(all_thresholds(stack)) and _given(given, "input_tokens")
 
 
-def scan_sql(stack: Stack, given: frozenset[str] | None, table: str = "records") -> str:
-    """The records grouped by what decides their price as written (see module doc)."""
+def scan_sql(
+    stack: Stack, given: frozenset[str] | None, table: str = "records", observed: bool = False
+) -> str:
+    """The records grouped by what decides their price as written (see module doc).
+
+    ``observed`` (``calibrate``): also keyed by the cache hit and with the first attempts'
+    input tokens (``first_input``), what the observed shape's sums need."""
     period_unit = PERIOD_UNITS.get(stack.settings.period, "MONTH")
     # The step and item as written: only the fields the source gives (a constant null
     # key still costs the hash aggregation a column).
@@ -81,6 +86,11 @@ def scan_sql(stack: Stack, given: frozenset[str] | None, table: str = "records")
         extra.append(f"CAST(CASE {whens} END AS {TIER_TYPE}) AS _bucket")
         keys.append("_bucket")
     aggregates = ["count(*) AS records"]
+    if observed and _given(given, "cache_hit"):
+        keys.append("cache_hit")
+    if observed and _given(given, "input_tokens"):
+        first = " FILTER (WHERE COALESCE(attempt, 1) = 1)" if _given(given, "attempt") else ""
+        aggregates.append(f"sum(input_tokens){first} AS first_input")
     if _given(given, "attempt"):
         aggregates.append(
             "sum(CASE WHEN COALESCE(attempt, 1) = 1 THEN 1 ELSE 0 END) AS first_attempts"
@@ -109,10 +119,12 @@ def calls_sql(
     mapping: RecordMapping | None,
     given: frozenset[str] | None,
     scan: str = "written_calls",
+    observed: bool = False,
 ) -> str:
     """The rows of ``calls_select`` (with the checks ``any_bad`` and ``max_quantity``)
     from the table ``scan`` of :func:`scan_sql`: the item, step and tier resolved on
-    each group, then summed."""
+    each group, then summed. ``observed``: with the key ``cache_hit`` and the sum
+    ``first_input`` after the checks (the ``scan`` read with ``observed`` too)."""
     written = {
         field: column if _given(given, field) else "CAST(NULL AS VARCHAR)"
         for field, column in _WRITTEN
@@ -157,10 +169,20 @@ def calls_sql(
         ("any_bad", "bool_or(any_bad)", "BOOLEAN"),
         ("max_quantity", max_quantity, DECIMAL_SUM_TYPE),
     ]
-    resolved = f"SELECT *, {written['step']} AS written_step, {item} AS item FROM {scan}"
+    keys = "period_start, feature, resolved_step, item"
+    hit = ""
+    if observed:
+        first_input = "COALESCE(sum(first_input), 0)" if _given(given, "input_tokens") else "0"
+        sums = [*sums, ("first_input", first_input, TOKEN_SUM_TYPE)]
+        if not _given(given, "cache_hit"):
+            hit = ", CAST(NULL AS BOOLEAN) AS cache_hit"
+    resolved = f"SELECT *, {written['step']} AS written_step, {item} AS item{hit} FROM {scan}"
     stepped = f"SELECT *, {step} AS resolved_step, {tier_sql} AS tier FROM ({resolved})"
     projections = ", ".join(f"CAST({expr} AS {kind}) AS {name}" for name, expr, kind in sums)
-    return (
-        f"SELECT period_start, feature, resolved_step, item, tier, {projections} "
-        f"FROM ({stepped}) GROUP BY period_start, feature, resolved_step, item, tier"
-    )
+    if not observed:
+        keys += ", tier"
+    elif tier_expression(stack, exp.column("item"), exp.column("input_tokens")) is not None:
+        keys += ", tier, cache_hit"  # the column order of ``calls_select``: a tier key first,
+    else:
+        keys += ", cache_hit, tier"  # and the constant tier of a stack without tiers last
+    return f"SELECT {keys}, {projections} FROM ({stepped}) GROUP BY {keys}"

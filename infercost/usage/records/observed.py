@@ -190,13 +190,10 @@ class ShapeObserver:
 
     The import calls :meth:`unit_steps_sql` for its first query (the group by unit and
     step, whose roll-up :data:`UNITS_FROM_STEPS` is the import's units), groups its priced
-    sums by cache hit too (:attr:`call_keys`, :attr:`call_aggregates`, rolled up again by
-    :data:`CALLS_FROM_HITS`), then calls the observer with the condition on the records it
-    kept. A connection without ``unit_steps`` (an import that skipped records reads them
-    again) gets the exact general queries."""
-
-    call_keys = ("cache_hit",)
-    call_aggregates = (f"coalesce(sum(input_tokens) FILTER (WHERE {FIRST}), 0) AS first_input",)
+    sums by cache hit too, with the first attempts' input tokens (``compact.scan_sql`` with
+    ``observed``, rolled up again by :data:`CALLS_FROM_HITS`), then calls the observer
+    with the condition on the records it kept. A connection without ``unit_steps`` (an
+    import that skipped records reads them again) gets the exact general queries."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
@@ -210,19 +207,40 @@ class ShapeObserver:
         sorted. ``given``: the fields the records have (None: unknown); without a call
         index the list holds (time, tokens) only, and without a step the records are
         grouped by item and the step is found on the groups, not on every record."""
-        hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
-        index = given is None or "call_index" in given
-        element = "'k': call_index, " if index else ""
+
+        def has(name: str) -> bool:
+            return given is None or name in given
+
+        element = "'k': call_index, " if has("call_index") else ""
         element = f"{{{element}'t': time, 'i': coalesce(input_tokens, 0)}}"
-        step = "step" if given is not None and "step" not in given else self._step()
-        calls = f"count(*) FILTER (WHERE {FIRST})"
-        weighted = _weighted(f"list({element}) FILTER (WHERE {FIRST})")
+        # Without a step (a constant null) the records are grouped by item alone.
+        step = self._step() if has("step") else "CAST(NULL AS VARCHAR)"
+        keys = f"{KEY}, {step}, item" if has("step") else f"{KEY}, item"
+        # A field the source does not give is a constant: no aggregate, no filter.
+        if has("cache_hit"):
+            hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
+            hits = f"max({hit}) AS cache_hit, min({hit}) AS every_hit"
+        else:
+            hits = "0 AS cache_hit, 0 AS every_hit"
+        first = f" FILTER (WHERE {FIRST})" if has("attempt") else ""
+        calls = f"count(*){first}"
+        listed = f"list({element}){first}"
+        weighted = f"CASE WHEN {calls} > 1 THEN {_weighted(listed)} END"
+        if not has("call_index"):
+            # Two calls (the commonest group that needs the order): the later one's tokens,
+            # without sorting. Ordered as the sort orders them: time, a missing time last,
+            # then tokens (equal times: the larger tokens).
+            a, b = f"({listed})[1]", f"({listed})[2]"
+            weighted = (
+                f"CASE WHEN {calls} = 2 THEN CASE WHEN {a}.t IS NOT DISTINCT FROM {b}.t "
+                f"THEN greatest({a}.i, {b}.i) WHEN {b}.t IS NULL OR {a}.t < {b}.t THEN {b}.i "
+                f"ELSE {a}.i END WHEN {calls} > 2 THEN {_weighted(listed)} END"
+            )
         return (
             f"SELECT {KEY}, {step} AS step, item, "
-            f"min(time) AS first_time, max(time) AS last_time, max({hit}) AS cache_hit, "
-            f"min({hit}) AS every_hit, {calls} AS calls, "
-            f"CASE WHEN {calls} > 1 THEN {weighted} END AS first_index_input "
-            f"FROM records GROUP BY ALL"
+            f"min(time) AS first_time, max(time) AS last_time, {hits}, {calls} AS calls, "
+            f"{weighted} AS first_index_input "
+            f"FROM records GROUP BY {keys}"
         )
 
     def _step(self) -> str:
@@ -267,15 +285,22 @@ class ShapeObserver:
 
     def _fast_sql(self) -> ExactQueries:
         fmt = PERIOD_FORMATS.get(self.stack.settings.period, PERIOD_FORMATS["month"])
+        # Grouped by the period's start (and the step as written) first, so that the label
+        # (and the step) are computed per group, not per unit (and step).
+        unit = PERIOD_UNITS.get(self.stack.settings.period, "MONTH")
         units = (
-            f"SELECT strftime(first_time, '{fmt}') AS period, feature, cache_hit = 1 AS cache_hit, "
-            "count(*) AS units FROM units GROUP BY ALL"
+            f"SELECT strftime(period_start, '{fmt}') AS period, feature, "
+            "cache_hit = 1 AS cache_hit, CAST(sum(units) AS BIGINT) AS units FROM ("
+            f"SELECT date_trunc('{unit}', first_time) AS period_start, feature, cache_hit, "
+            "count(*) AS units FROM units GROUP BY ALL) GROUP BY ALL"
         )
         histogram = (
-            f"SELECT strftime(first_time, '{fmt}') AS period, feature, {self._step()} AS step, "
-            "item, cache_hit = 1 AS cache_hit, calls, count(*) AS units, "
-            "coalesce(sum(first_index_input), 0) AS first_index_input FROM unit_steps "
-            "WHERE item IS NOT NULL GROUP BY ALL"
+            f"SELECT strftime(period_start, '{fmt}') AS period, feature, {self._step()} AS step, "
+            "item, cache_hit = 1 AS cache_hit, calls, CAST(sum(units) AS BIGINT) AS units, "
+            "coalesce(sum(first_index_input), 0) AS first_index_input FROM ("
+            f"SELECT date_trunc('{unit}', first_time) AS period_start, feature, step, item, "
+            "cache_hit, calls, count(*) AS units, sum(first_index_input) AS first_index_input "
+            "FROM unit_steps WHERE item IS NOT NULL GROUP BY ALL) GROUP BY ALL"
         )
         sums = (
             f"SELECT strftime(period_start, '{fmt}') AS period, feature, resolved_step AS step, "

@@ -26,9 +26,6 @@ from infercost.usage.records.query import (
     units_select,
 )
 
-# The per-record checks that ride on the scan's priced sums (see ``read.grouped_problems``).
-CHECKS = ("bool_or(_bad) AS any_bad", "max(abs(quantity)) AS max_quantity")
-
 
 @dataclass
 class Skipped:
@@ -193,19 +190,18 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
         if shaped:
             from infercost.usage.records.observed import UNIT_SPANS, UNITS_FROM_STEPS
 
-            calls = calls_select(
-                stack,
-                extra_keys=observer.call_keys,
-                extra_aggregates=[*CHECKS, *observer.call_aggregates],
-            )
+            given = source.given
             _scan(
                 con,
                 source,
-                ("unit_steps", observer.unit_steps_sql(source.given)),
+                ("unit_steps", observer.unit_steps_sql(given)),
                 ("unit_spans", UNIT_SPANS),
                 ("all_units", UNITS_FROM_STEPS),
-                ("all_calls", calls.sql("duckdb")),
+                ("written_calls", compact.scan_sql(stack, given, observed=True)),
             )
+            calls = compact.calls_sql(stack, source.mapping, given, observed=True)
+            con.execute(f"CREATE TEMP TABLE all_calls AS {calls}")
+            con.execute("DROP TABLE written_calls")
         else:
             # The priced sums grouped by what the records write (see ``compact.py``).
             given = source.given
