@@ -413,24 +413,6 @@ def _save(path: str, tables: dict[str, Any] | None, parser: Lark) -> None:
     except Exception:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        return
-    _prune(directory, os.path.basename(path))
-
-
-def _prune(directory: str, keep: str) -> None:
-    """Remove the parsers cached for other versions (of python-hcl2, lark or Python):
-    each is ~1 MB that no run of this installation reads again. Only our own regular
-    files named like a cache are touched; a failure leaves them for the next write."""
-    uid = getattr(os, "getuid", lambda: None)()
-    with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        for entry in entries:
-            name = entry.name
-            if name == keep or not (name.startswith("hcl2-") and name.endswith(".parser")):
-                continue
-            with contextlib.suppress(OSError):
-                st = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(st.st_mode) and (uid is None or st.st_uid == uid):
-                    os.unlink(entry.path)
 
 
 _BUILT: list[Lark] = []  # lark's parser when this process built it (reused on an error)

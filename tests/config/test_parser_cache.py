@@ -161,18 +161,6 @@ def test_a_missing_cache_is_written(cache_dir: Path) -> None:
     assert written.stat().st_mode & 0o777 == 0o600
 
 
-def test_writing_the_cache_removes_those_of_other_versions(cache_dir: Path) -> None:
-    cache_dir.mkdir(parents=True)
-    stale = cache_dir / "hcl2-0123456789abcdef0123-py310.parser"
-    stale.write_bytes(b"an older python-hcl2's parser")
-    other = cache_dir / "notes.txt"  # not a cache file: left alone
-    other.write_text("mine")
-    parses_and_caches(cache_dir)
-    assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
-        [hcl._source().tag, "notes.txt"]
-    )
-
-
 @pytest.mark.parametrize(
     "spoil",
     [
