@@ -114,6 +114,10 @@ def _group_customers(snap: Snapshot, prices: Mapping[str, Decimal]) -> Groups:
     for sub, feature, total in units:
         by_subscription[sub][feature] = to_decimal(total)
     counts = dict.fromkeys(prices, 0)
+    known = snap.customer_counts()  # counted while the snapshot was read
+    if known is not None:
+        counts.update((sub, n) for sub, n in known.items() if sub in counts)
+        return Groups(by_subscription, counts)
     for sub, count in con.execute(
         f"WITH s(subscription, price) AS ({subs}) SELECT u.subscription, "
         f"count(DISTINCT u.customer) FROM {snap.table} u JOIN s USING (subscription) "

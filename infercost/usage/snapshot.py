@@ -111,6 +111,9 @@ class Snapshot:
             self._load(customers)
         self._line_of: Callable[[int], int] | None = None
         self._customer_rows: dict[str, int] | None = None
+        # Customers per subscription in ``table``, when counted while reading (the table
+        # they were counted in, and the counts): see :meth:`customer_counts`.
+        self._customer_counts: tuple[str, dict[str, int]] | None = None
 
     def _load(self, customers: Mapping[str, Customer]) -> None:
         rows = [
@@ -180,6 +183,14 @@ class Snapshot:
                 raise self.too_large() from None
             self._units = {feature: to_decimal(units) for feature, units in totals}
         return self._units
+
+    def customer_counts(self) -> dict[str, int] | None:
+        """Customers per subscription in :attr:`table`, if the read counted them (None:
+        count them in the table). Each customer has one subscription in the period, so
+        this is the number of distinct customers of each subscription."""
+        if self._customer_counts is None or self._customer_counts[0] != self.table:
+            return None
+        return dict(self._customer_counts[1])
 
     def too_large(self) -> InfercostError:
         return InfercostError(
@@ -582,12 +593,16 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
                     SourceRange.point(snap.path, 1, 1),
                 )
             )
-    (owners,) = con.execute(
-        "SELECT count(*) FROM (SELECT customer FROM groups WHERE customer IS NOT NULL AND "
-        f"{snap.in_period} GROUP BY customer HAVING min(subscription) <> max(subscription))"
-    ).fetchone()
-    if owners:
+    # One grouping by customer finds those with two subscriptions and counts the
+    # customers of each subscription (which pricing needs: not counted again there).
+    owned = con.execute(
+        "SELECT subscription, count(*), count_if(conflict) FROM (SELECT min(subscription) "
+        "AS subscription, min(subscription) <> max(subscription) AS conflict FROM groups "
+        f"WHERE customer IS NOT NULL AND {snap.in_period} GROUP BY customer) GROUP BY ALL"
+    ).fetchall()
+    if any(conflicts for *_, conflicts in owned):
         raise _row_errors(snap, check_owners=True)
+    snap._customer_counts = (snap.table, {sub: int(n) for sub, n, _ in owned})
     # Groups are keyed by period too, so those of one period are already one per
     # (customer, subscription, feature). Units keep the grouping's scale; whoever
     # multiplies casts them to ``snap.scale``, the fewest digits that hold them exactly.
