@@ -252,13 +252,15 @@ def _in_engine(
         return (
             f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
             f"{allocation}"
-            "priced AS (SELECT u.customer, u.subscription, "
+            # By customer alone: a customer has one subscription in the period (checked
+            # on reading), and one key hashes faster than two.
+            "priced AS (SELECT u.customer, any_value(u.subscription) AS subscription, "
             f"CAST({cogs_sum} AS {decimal_type(scale)}) AS cogs, "
             f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
             f"{decimal_type(rscale)}) AS revenue{quanta} "
             f"FROM {table} u JOIN s ON u.subscription = s.subscription "
             f"LEFT JOIN f ON u.feature = f.feature{split_join} "
-            "GROUP BY u.customer, u.subscription) "
+            "GROUP BY u.customer) "
             f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
             f"cogs > revenue{carried}{total} FROM priced{joined} ORDER BY customer"
         )
