@@ -14,8 +14,10 @@ indented by two spaces); ``tests/render/test_customers_json.py`` holds it to tha
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from infercost.cost.breakdown import Breakdown
@@ -24,7 +26,8 @@ from infercost.invisible import HIDDEN
 from infercost.render.documents import breakdown_document
 from infercost.render.json_encoding import dumps, number
 
-_DIGITS = "-.0123456789"
+# The capitals of an exponent, None, NaN and Infinity in a value's ``str``.
+_LETTERS = re.compile("[ENI]")
 # An id or subscription that must be escaped (JSON's escapes and the invisible
 # characters ``dumps`` writes escaped too), or that orjson refuses (a lone surrogate).
 _SPECIAL = re.compile(f'[\\x00-\\x1f"\\\\\\ud800-\\udfff{HIDDEN}]')
@@ -53,7 +56,11 @@ def number_texts(values: Sequence[Decimal | None]) -> list[str]:
     odd: Iterable[int] = ()
     joined = "".join(texts)
     if "E" in joined or "N" in joined or "I" in joined:  # exponent, None, NaN, Infinity
-        odd = [i for i, text in enumerate(texts) if text.strip(_DIGITS)]
+        # Each such text has one of those capitals (and no text has another letter): the
+        # texts they fall in, found from where each text ends in the joined text, not
+        # by a test of every text (a column of margins has a few None in most chunks).
+        ends = list(accumulate(map(len, texts)))
+        odd = sorted({bisect_right(ends, m.start()) for m in _LETTERS.finditer(joined)})
     if "-0" in texts:
         odd = [*odd, *(i for i, text in enumerate(texts) if text == "-0")]
     for i in odd:

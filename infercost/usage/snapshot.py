@@ -45,6 +45,9 @@ MAX_REPORTED = 20
 # Units are first summed at this scale; a snapshot written with finer units (or with
 # exponents) is summed again at the scale it needs, so no digit is ever rounded away.
 FIRST_SCALE = 9
+# A group's places in the first pass when a cell is bad or may need more than FIRST_SCALE
+# (a cell of at most 10 characters without exponent has at most 9 after the point).
+_RECHECK = 99
 
 _NEGATIVE = r"(regexp_matches(units, '^\s*-') AND regexp_matches(regexp_extract(units, '^[^eE]*'), '[1-9]'))"  # noqa: E501
 _BAD = (
@@ -111,6 +114,9 @@ class Snapshot:
             self._load(customers)
         self._line_of: Callable[[int], int] | None = None
         self._customer_rows: dict[str, int] | None = None
+        # Customers per subscription in ``table``, when counted while reading (the table
+        # they were counted in, and the counts): see :meth:`customer_counts`.
+        self._customer_counts: tuple[str, dict[str, int]] | None = None
 
     def _load(self, customers: Mapping[str, Customer]) -> None:
         rows = [
@@ -180,6 +186,14 @@ class Snapshot:
                 raise self.too_large() from None
             self._units = {feature: to_decimal(units) for feature, units in totals}
         return self._units
+
+    def customer_counts(self) -> dict[str, int] | None:
+        """Customers per subscription in :attr:`table`, if the read counted them (None:
+        count them in the table). Each customer has one subscription in the period, so
+        this is the number of distinct customers of each subscription."""
+        if self._customer_counts is None or self._customer_counts[0] != self.table:
+            return None
+        return dict(self._customer_counts[1])
 
     def too_large(self) -> InfercostError:
         return InfercostError(
@@ -491,32 +505,38 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
     def group(scale: int, precise: bool) -> str:
         cast = f"TRY_CAST(units AS {decimal_type(scale)})"
         if precise:  # every rule, exactly, at the scale the snapshot needs
-            bad, unfit = _BAD, f"NOT {_BAD} AND {cast} IS NULL"
-            odd = "false"
-            places = "0"
+            checks = (
+                f"count_if({_BAD}) AS bad, count_if(NOT {_BAD} AND {cast} IS NULL) AS unfit"
+            )
         else:
             # Cheap tests for the large happy path: a cell the cast refuses (or with "_",
             # which it accepts) is bad; one that may hold more digits after the point
             # than the first scale keeps is odd. Either sends the file to the precise pass.
             bad = f"problem IS NOT NULL OR units IS NULL OR {cast} IS NULL OR {cast} < 0"
             bad += " OR contains(units, '_')"
-            unfit = "false"
             odd = "length(units) > 10 OR contains(units, 'e') OR contains(units, 'E')"
             places = (
                 "CASE WHEN contains(units, '.') THEN "
                 "length(rtrim(rtrim(split_part(units, '.', 2)), '0')) ELSE 0 END"
             )
+            # One aggregate for all of it (there are about as many groups as rows): a
+            # group with a bad or odd cell has _RECHECK places.
+            checks = f"max(CASE WHEN {bad} OR {odd} THEN {_RECHECK} ELSE {places} END) AS places"
         return (
             "CREATE OR REPLACE TEMP TABLE groups AS SELECT feature, customer, subscription, "
-            f"period, sum({cast}) AS units, count(*) AS n, count_if({bad}) AS bad, "
-            f"count_if({unfit}) AS unfit, count_if({odd}) AS odd, max({places}) AS places "
+            f"period, sum({cast}) AS units, count(*) AS n, {checks} "
             f"FROM {rows} GROUP BY ALL"
         )
 
-    def summarize() -> tuple[Any, ...]:
+    def summarize(precise: bool) -> tuple[Any, ...]:
+        # Rows, bad, unfit, odd, places; the first pass counts its rechecks as bad.
+        checks = (
+            "coalesce(sum(bad), 0), coalesce(sum(unfit), 0), 0, 0, "
+            if precise
+            else f"count_if(places = {_RECHECK}), 0, 0, coalesce(max(places), 0), "
+        )
         found: tuple[Any, ...] = con.execute(
-            "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(sum(unfit), 0), "
-            "coalesce(sum(odd), 0), coalesce(max(places), 0), "
+            f"SELECT coalesce(sum(n), 0), {checks}"
             "count_if(customer IS NULL), count_if(customer IS NOT NULL), "
             "count_if(period IS NULL), count_if(period IS NOT NULL), "
             "count_if(feature IS NULL AND (customer IS NULL OR units <> 0)), "
@@ -529,7 +549,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
 
     try:
         con.execute(group(FIRST_SCALE, precise=False))
-        summary = summarize()
+        summary = summarize(precise=False)
         if summary[1] or summary[3]:
             # Something to look at closely: measure the scale exactly and group again.
             (exact,) = con.execute(
@@ -537,7 +557,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
             ).fetchone()
             snap.scale = min(int(exact), engine.MAX_DIGITS)
             con.execute(group(snap.scale, precise=True))
-            summary = summarize()
+            summary = summarize(precise=True)
         else:
             snap.scale = int(summary[4])
     except engine.out_of_range():
@@ -582,12 +602,16 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
                     SourceRange.point(snap.path, 1, 1),
                 )
             )
-    (owners,) = con.execute(
-        "SELECT count(*) FROM (SELECT customer FROM groups WHERE customer IS NOT NULL AND "
-        f"{snap.in_period} GROUP BY customer HAVING min(subscription) <> max(subscription))"
-    ).fetchone()
-    if owners:
+    # One grouping by customer finds those with two subscriptions and counts the
+    # customers of each subscription (which pricing needs: not counted again there).
+    owned = con.execute(
+        "SELECT subscription, count(*), count_if(conflict) FROM (SELECT min(subscription) "
+        "AS subscription, min(subscription) <> max(subscription) AS conflict FROM groups "
+        f"WHERE customer IS NOT NULL AND {snap.in_period} GROUP BY customer) GROUP BY ALL"
+    ).fetchall()
+    if any(conflicts for *_, conflicts in owned):
         raise _row_errors(snap, check_owners=True)
+    snap._customer_counts = (snap.table, {sub: int(n) for sub, n, _ in owned})
     # Groups are keyed by period too, so those of one period are already one per
     # (customer, subscription, feature). Units keep the grouping's scale; whoever
     # multiplies casts them to ``snap.scale``, the fewest digits that hold them exactly.

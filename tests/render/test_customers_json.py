@@ -129,6 +129,10 @@ def test_number_texts_by_hand() -> None:
         "0.1234567890123456789012345678", "12345678901234567890.123456789",
     ]  # fmt: skip
     assert number_texts([]) == []
+    # Odd values side by side, first and last: each is found, none is taken for another.
+    assert number_texts([None, None, D("1E-7"), D("2"), D("NaN"), D("-0"), None]) == [
+        "null", "null", "0.0000001", "2", number(D("NaN")), "0", "null",
+    ]  # fmt: skip
 
 
 numbers = st.decimals(allow_nan=False, allow_infinity=False) | st.builds(
