@@ -154,7 +154,9 @@ def price_customers(
     if shares:  # split in the pricing pass; what it cannot do goes the older ways
         try:
             split = plan(snap, prices, shares, units, groups.units)
-            rows = _in_engine(snap, cost_per_unit, revenue_per_unit, prices, split=split)
+            rows = _in_engine(
+                snap, cost_per_unit, revenue_per_unit, prices, None, units, split=split
+            )
         except engine.out_of_range():
             rows = None
     try:
