@@ -80,3 +80,9 @@ def spark_session():  # type: ignore[no-untyped-def]
     yield session
     session.stop()
     spark._SESSION.clear()
+
+
+@pytest.fixture
+def colour_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Colour as a terminal gets it: NO_COLOR unset for the test."""
+    monkeypatch.delenv("NO_COLOR", raising=False)

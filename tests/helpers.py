@@ -195,3 +195,17 @@ def outside_code(markdown: str) -> str:
     GitHub renders as Markdown (inside code, HTML, mentions, links and emphasis are shown
     as typed)."""
     return _CODE_SPAN.sub("", _FENCED.sub("", markdown))
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a developer's shell is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def on_a_terminal(argv: list[str]) -> tuple[int, str, str]:
+    """``main`` with stdout and stderr on a terminal: colour allowed, unless NO_COLOR."""
+    out, err = Terminal(), Terminal()
+    code = main(argv, Console(out, err, no_color=False))
+    return code, out.getvalue(), err.getvalue()

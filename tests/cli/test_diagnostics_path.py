@@ -3,7 +3,6 @@ every JSON document, coloured only on a terminal's stdout, and one exit-code rul
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +10,10 @@ from pathlib import Path
 import pytest
 
 from infercost.cli import breakdown, check, explain, plan, validate
-from infercost.cli.context import Console
-from infercost.cli.main import main
 from infercost.cli.output import parse_outputs
 from infercost.errors import InfercostError
 from tests.cli.test_check import PASSING
-from tests.helpers import BASE_STACK, run_cli
+from tests.helpers import BASE_STACK, on_a_terminal, run_cli
 
 WriteStack = Callable[..., Path]
 
@@ -28,24 +25,6 @@ waiver "typo" {
   until     = "2999-12-31"
 }
 """
-
-
-class Terminal(io.StringIO):
-    """A stream that says it is a terminal, as a developer's shell is."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def on_a_terminal(argv: list[str]) -> tuple[int, str, str]:
-    out, err = Terminal(), Terminal()
-    code = main(argv, Console(out, err, no_color=False))
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def colour_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 # -- colour is decided once, where files are written ----------------------------------------

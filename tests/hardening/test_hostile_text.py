@@ -9,7 +9,6 @@ screen can be reordered or recoloured by them.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 from collections.abc import Callable
@@ -17,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from infercost.cli.context import Console
-from infercost.cli.main import main
-from tests.helpers import run_cli
+from tests.helpers import on_a_terminal, run_cli
 
 WriteStack = Callable[..., Path]
 
@@ -32,24 +29,6 @@ variable "share" {
   default = 1
 }
 """
-
-
-class Terminal(io.StringIO):
-    """A stream that says it is a terminal, as a developer's shell is."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def on_a_terminal(argv: list[str]) -> tuple[int, str, str]:
-    out, err = Terminal(), Terminal()
-    code = main(argv, Console(out, err, no_color=False))
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def colour_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 # -- diagnostics -------------------------------------------------------------------------
