@@ -318,3 +318,26 @@ def test_focus_amounts_past_the_bound_are_errors(
     monkeypatch.chdir(tmp_path)
     code, stdout, err = run_cli(["usage", "import", str(STACK), "focus.csv", "--from", "focus"])
     assert (code, stdout, err) == (1, "", message)
+
+
+SKIP_COST = ' To skip such records, add "invalid_cost" to skip in the records "records" block.'
+
+
+@pytest.mark.parametrize("command", ["usage import", "calibrate"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("value", ["-5", "-0.000001"])
+def test_a_negative_reported_cost_is_a_located_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, fmt: str, value: str
+) -> None:
+    """No cost is ever negative (SPEC §15): a provider's reported cost below zero is a
+    record to fix or skip, never a credit netted into the actual cost."""
+    if fmt == "csv":
+        bad = CSV_ROW.format(i=100, r=value)
+        (tmp_path / "r.csv").write_text(f"{HEADER}\n{CSV_ROW.format(i=100, r='0.5')}\n{bad}\n")
+        name, line = "r.csv", 3
+    else:
+        name, bad = _jsonl(tmp_path, value, field="r")
+        line = 2
+    code, _, err = _run(tmp_path, monkeypatch, command, name)
+    detail = f"record 2: reported_cost must be >= 0 (no cost is negative), not {value}."
+    assert (code, err) == (1, _located(name, line, bad, detail + SKIP_COST))

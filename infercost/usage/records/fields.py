@@ -123,6 +123,7 @@ PROBLEMS: dict[str, str] = {
     "unknown_item": "the item is not a declared price item",
     "invalid_tokens": "tokens, attempt or call index are negative or not whole numbers",
     "invalid_quantity": "the quantity is negative",
+    "invalid_cost": "the reported cost is negative",
     "cached_exceeds_input": "cached and cache-write tokens exceed the input tokens",
     "field_not_for_item": "tokens on a meter item, or a quantity on a model item",
     "unknown_step": "the step is not a step of the feature's workflow",

@@ -629,11 +629,12 @@ def _places(text: str) -> str:
 
 def _number_checks(
     checks: dict[str, str], exact: dict[str, bool] | None = None
-) -> tuple[str, str, str]:
+) -> tuple[str, str, str, str]:
     """SQL for the per-record number rules, over the fields that are given: tokens and
-    call index (whole, >= 0), attempt (whole, >= 1), quantity (>= 0), cached tokens (not
-    more than the input). An integer column needs no fraction check (``floor`` on a
-    38-digit decimal is one of the dearest operations of the scan)."""
+    call index (whole, >= 0), attempt (whole, >= 1), quantity and reported cost (>= 0:
+    no cost is ever negative), cached tokens (not more than the input). An integer column
+    needs no fraction check (``floor`` on a 38-digit decimal is one of the dearest
+    operations of the scan)."""
 
     def number(c: str, low: int) -> str | None:
         if c not in checks:
@@ -655,6 +656,7 @@ def _number_checks(
     parts = [number(c, 0) for c in (*TOKENS, "call_index")] + [number("attempt", 1)]
     invalid_tokens = " OR ".join(p for p in parts if p) or "false"
     invalid_quantity = "quantity < 0" if "quantity" in checks else "false"
+    invalid_cost = "reported_cost < 0" if "reported_cost" in checks else "false"
     if "cached_input_tokens" in checks or "cache_write_tokens" in checks:
         cached = (
             "COALESCE(cached_input_tokens, 0) + COALESCE(cache_write_tokens, 0) > "
@@ -662,7 +664,7 @@ def _number_checks(
         )
     else:
         cached = "false"
-    return invalid_tokens, invalid_quantity, cached
+    return invalid_tokens, invalid_quantity, invalid_cost, cached
 
 
 def _normalize(
@@ -710,7 +712,7 @@ def _normalize(
     if checks is None:
         checks = {c: "whole" for c in (*TOKENS, "call_index", "attempt", "quantity")}
     exact = exact or {}
-    invalid_tokens, invalid_quantity, cached = _number_checks(checks, exact)
+    invalid_tokens, invalid_quantity, invalid_cost, cached = _number_checks(checks, exact)
     row = "_row, " if ordered else ""
     typed = (
         f"SELECT _file, {row}v_time AS time, v_unit_id AS unit_id, v_feature AS feature, "
@@ -732,6 +734,7 @@ def _normalize(
         "WHEN starts_with(item, '?') THEN 'unknown_item' "
         f"WHEN {invalid_tokens} THEN 'invalid_tokens' "
         f"WHEN {invalid_quantity} THEN 'invalid_quantity' "
+        f"WHEN {invalid_cost} THEN 'invalid_cost' "
         f"WHEN {cached} THEN 'cached_exceeds_input' "
         f"WHEN ({is_meter}) AND ({tokens_on_meter}) THEN 'field_not_for_item' "
         f"WHEN ({is_model}) AND COALESCE(quantity, 0) <> 0 THEN 'field_not_for_item' "
@@ -740,7 +743,7 @@ def _normalize(
         "WHEN subscription IS NOT NULL AND customer IS NULL THEN 'subscription_without_customer' "
         "END"
     )
-    rules = [c for c in (invalid_tokens, invalid_quantity, cached) if c != "false"]
+    rules = [c for c in (invalid_tokens, invalid_quantity, invalid_cost, cached) if c != "false"]
     bad = " OR ".join(["_invalid IS NOT NULL", *rules])
     return f"SELECT *, {problem} AS _problem, ({bad}) AS _bad FROM ({typed})"
 

@@ -432,6 +432,8 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
                 need = "a whole number >= 1" if name == "attempt" else "a whole number >= 0"
                 shown = printable(written) if written is not None else _num(value)
                 return f"{name} must be {need}, not {shown}."
+    if problem == "invalid_cost":
+        return f"reported_cost must be >= 0 (no cost is negative), not {_num(r['reported_cost'])}."
     if problem == "cached_exceeds_input":
         return (
             f"cached_input_tokens ({_num(r['cached_input_tokens'] or 0)}) plus cache_write_tokens "
