@@ -26,6 +26,15 @@ def too_large(value: Decimal | None) -> bool:
     return value is not None and not (-MAX_FIGURE < value < MAX_FIGURE)
 
 
+def too_large_error(label: str, what: str, value: Decimal, hint: str = "") -> InfercostError:
+    """The error for an amount of an imported file beyond the bound, named by ``what``."""
+    return InfercostError.at(
+        "Figure too large",
+        f"{label}: {what} comes to about {value:.3e}, beyond what infercost shows (amounts "
+        f"must stay below 1e18 in size).{hint}",
+    )
+
+
 def check_displayable(stack: object, snapshot: object, figures: object) -> None:
     """Raise a located error for the first figure no view can show."""
     for what, value, where, context in _figures(stack, snapshot, figures):

@@ -126,7 +126,7 @@ def focus_result(
 def _check_bounds(billed: list[BilledLine], label: str) -> None:
     """Billed amounts within the engine's bound (``limits.MAX_FIGURE``), per line and in
     total: beyond it, an error naming the line, not a figure no view can show."""
-    from infercost.cost.limits import too_large
+    from infercost.cost.limits import too_large, too_large_error
 
     for line in billed:
         amounts = (("BilledCost", line.billed_cost), ("EffectiveCost", line.effective_cost))
@@ -138,18 +138,11 @@ def _check_bounds(billed: list[BilledLine], label: str) -> None:
                                  ("SKU", line.sku))
                     if v is not None
                 )  # fmt: skip
-                raise _too_large(label, f"the {what} of the rows of {names or 'no service'}", value)
+                what = f"the {what} of the rows of {names or 'no service'}"
+                raise too_large_error(label, what, value)
     for what, total in (
         ("BilledCost", sum((b.billed_cost for b in billed), Decimal(0))),
         ("EffectiveCost", sum((b.effective_cost for b in billed), Decimal(0))),
     ):
         if too_large(total):
-            raise _too_large(label, f"the {what} of all rows", total)
-
-
-def _too_large(label: str, what: str, value: Decimal) -> InfercostError:
-    return InfercostError.at(
-        "Figure too large",
-        f"{label}: {what} comes to about {value:.3e}, beyond what infercost shows (amounts "
-        "must stay below 1e18 in size).",
-    )
+            raise too_large_error(label, f"the {what} of all rows", total)

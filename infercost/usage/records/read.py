@@ -381,7 +381,7 @@ def mapped_records(
                 if found[1] is not None:
                     invalid.append(f"WHEN {found[1]} THEN {lit(name)}")
                 if path in raw.unreadable:
-                    bound = _whole_digits(JSON_NUMBER)
+                    bound = whole_digits(JSON_NUMBER)
                     invalid.append(
                         f"WHEN {raw.unreadable[path]} THEN {lit(f'{name}{RANGE}{bound}')}"
                     )
@@ -399,7 +399,7 @@ def mapped_records(
         for e, t in exprs:
             unfit = _unfit(name, e, t)
             if unfit:
-                bound = _whole_digits(SQL_TYPES[FIELDS[name]])
+                bound = whole_digits(SQL_TYPES[FIELDS[name]])
                 invalid.append(f"WHEN {unfit} THEN {lit(f'{name}{RANGE}{bound}')}")
             if FIELDS[name] == COUNT and len(exprs) == 1:
                 # The whole-number rule sees the value before the cast rounds it.
@@ -478,7 +478,7 @@ def _scale(column_type: str) -> int:
     return int(column_type.partition(",")[2].rstrip(") "))
 
 
-def _whole_digits(column_type: str) -> int:
+def whole_digits(column_type: str) -> int:
     """How many whole digits a numeric column type may hold (a bound, by type)."""
     if column_type.startswith("DECIMAL("):
         precision = int(column_type.partition("(")[2].partition(",")[0])
@@ -498,7 +498,7 @@ def _unfit(name: str, expr: str, column_type: str) -> str | None:
     target = SQL_TYPES[kind]
     if column_type in FLOAT_TYPES:
         return f"({expr} IS NOT NULL AND TRY_CAST(CAST({expr} AS VARCHAR) AS {target}) IS NULL)"
-    if column_type.startswith(NUMERIC_TYPES) and _whole_digits(column_type) > _whole_digits(
+    if column_type.startswith(NUMERIC_TYPES) and whole_digits(column_type) > whole_digits(
         target
     ):
         return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS {target}) IS NULL)"

@@ -14,7 +14,7 @@ from typing import Any
 
 from infercost.arithmetic import ZERO, plain
 from infercost.cost.actual import UsageSums, bucket_prices, price_usage
-from infercost.cost.limits import too_large
+from infercost.cost.limits import too_large, too_large_error
 from infercost.errors import InfercostError, did_you_mean
 from infercost.model import GpuPrice, LongContext, ModelPrice, Stack, TokenPrices
 from infercost.usage.records.gpu import check_gpu_sums
@@ -244,18 +244,18 @@ def build(
     )
 
 
+HINT = (
+    " Check the token counts, quantities and reported costs of these records, and the prices."
+)
+
+
 def _check_bounds(costs: list[StepCost], skipped: dict[str, Skipped], label: str) -> None:
     """Every amount an import shows within the engine's bound (``limits.MAX_FIGURE``):
     per feature, step and item, and in total. An amount beyond it is an error naming
     the group, never a figure that no other command could read back."""
 
     def refuse(what: str, value: Decimal) -> InfercostError:
-        return InfercostError.at(
-            "Figure too large",
-            f"{label}: {what} comes to about {value:.3e}, beyond what infercost shows "
-            "(amounts must stay below 1e18 in size). Check the token counts, quantities and "
-            "reported costs of these records, and the prices.",
-        )
+        return too_large_error(label, what, value, HINT)
 
     for c in costs:
         group = f"feature {c.feature}, step {c.step or '(none)'}, item {c.item}"

@@ -18,7 +18,15 @@ from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_me
 from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import compact, read
-from infercost.usage.records.fields import COUNT, FIELDS, PROBLEMS, TIME, TOKENS, SourceFile
+from infercost.usage.records.fields import (
+    COUNT,
+    FIELDS,
+    PROBLEMS,
+    SQL_TYPES,
+    TIME,
+    TOKENS,
+    SourceFile,
+)
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -287,11 +295,10 @@ class _ReadAgain(Exception):
     """A JSON read failed: read it again tolerant of numbers out of range."""
 
 
-# What a record field's sums may reach: the DECIMAL(38, s) they are summed in.
+# What a record field's sums may reach: the whole digits of the type they are summed in.
 _SUM_BOUNDS = {
-    **{t: Decimal(10) ** 29 for t in TOKENS},
-    "quantity": Decimal(10) ** 20,
-    "reported_cost": Decimal(10) ** 20,
+    name: Decimal(10) ** read.whole_digits(SQL_TYPES[FIELDS[name]])
+    for name in (*TOKENS, "quantity", "reported_cost")
 }
 
 
