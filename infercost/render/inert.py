@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from typing import Any, TextIO
 
 from infercost.invisible import C0_BUT_LAYOUT, HIDDEN
@@ -35,7 +34,7 @@ _CONTROL = re.compile(f"[{C0_BUT_LAYOUT}{HIDDEN}]")
 # sequences (ESC [ CODE m) only when they leave through a coloured stream. The key is
 # drawn when the process starts, so no stack, usage file or argument can hold one: an
 # ESC [31m from any of them is always shown as the escape it is.
-_MARK = f"\x00{secrets.token_hex(8)}["
+_MARK = f"\x00{os.urandom(8).hex()}["  # (os, not secrets: no hashlib at start-up)
 _SGR = re.compile(re.escape(_MARK) + r"([0-9;]*)m")
 _COMMAND = re.compile(r"^([\s\u200b\ufeff]*)::", re.MULTILINE)
 # The legacy commands are found anywhere in a line (the runner looks for "##[" with
