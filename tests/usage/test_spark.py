@@ -124,6 +124,39 @@ def test_spark_names_a_bad_record_as_duckdb_does(stack, tmp_path) -> None:
     assert "record 1" in spark_error.value.diagnostics[0].detail
 
 
+JSON_RECORD = (
+    '{{"time": "2026-11-03T09:00:00Z", "unit_id": "t1", "feature": "support_assistant", '
+    '"customer": "c1", "subscription": "pro", "item": "openai/gpt-4o-mini", '
+    '"input_tokens": {tokens}, "output_tokens": 10, "reported_cost": 0.5}}'
+)
+
+
+@pytest.mark.parametrize("value", ["1e30", "1e400", "NaN", "123456789012345678901", "1e21"])
+def test_spark_names_a_json_number_out_of_range_as_duckdb_does(stack, tmp_path, value) -> None:
+    # Spark infers 1e30 as a decimal of negative scale and refuses it, and casts 21 digits
+    # to DECIMAL(38, 18) as NULL: neither may reach the user as Spark's error or a 0.
+    path = tmp_path / "r.jsonl"
+    good, bad = JSON_RECORD.format(tokens=100), JSON_RECORD.format(tokens=value)
+    path.write_text(f"{good}\n{bad}\n")
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "records", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "records", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    (problem,) = spark_error.value.diagnostics
+    assert problem.range.start.line == 2
+    assert problem.detail.startswith("record 2: input_tokens must be a finite number below 1e20")
+
+
+def test_spark_reads_a_json_number_with_an_exponent(stack, tmp_path, spark_only) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text(JSON_RECORD.format(tokens="1.5e3") + "\n")
+    spark = import_records(stack, [path], "records", engine="spark")
+    # 1,500 uncached input and 10 output tokens of gpt-4o-mini at $0.15 / $0.60 per Mtok.
+    assert spark.actual == (1500 * D("0.15") + 10 * D("0.60")) / 10**6
+    assert spark.costs == import_records(stack, [path], "records", engine="duckdb").costs
+
+
 def test_spark_names_a_malformed_otlp_line_as_duckdb_does(stack, tmp_path) -> None:
     path = tmp_path / "otel.jsonl"
     lines = (RECORDS / "otel.jsonl").read_text().splitlines()

@@ -135,7 +135,9 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
     """CSV (every cell text, as DuckDB reads it before typing), Parquet, or JSON lines
     typed as DuckDB types them: numbers as exact DECIMAL(38, 18), true/false as
     booleans, and objects and lists as their JSON text. A line that is not JSON gives
-    Spark's ``_corrupt_record`` column."""
+    Spark's ``_corrupt_record`` column, and so does a number that DECIMAL(38, 18) cannot
+    hold (``1e30``, ``NaN``, 21 digits): the embedded engine names both."""
+    from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     paths = [f.path for f in files]
@@ -143,16 +145,30 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
         return spark.read.option("header", True).csv(paths)
     if fmt == "parquet":
         return spark.read.parquet(*paths)
-    inferred = spark.read.option("prefersDecimal", True).json(paths).schema
-    fields = []
+    # Inferred as doubles: inferring decimals fails outright on an exponent (``1.5e3``
+    # is a decimal of negative scale), and the types are replaced below anyway.
+    inferred = spark.read.json(paths).schema
+    fields, numbers = [], []
     for f in inferred.fields:
-        kind: Any = T.StringType()
+        kind: Any = T.StringType()  # a number read as text keeps its digits as written
         if isinstance(f.dataType, T.NumericType):
-            kind = T.DecimalType(38, 18)
+            numbers.append(f.name)
         elif isinstance(f.dataType, T.BooleanType):
             kind = T.BooleanType()
         fields.append(T.StructField(f.name, kind))
-    return spark.read.schema(T.StructType(fields)).json(paths)
+    df = spark.read.schema(T.StructType(fields)).json(paths)
+    if not numbers:
+        return df
+    exact = T.DecimalType(38, 18)
+    unheld = [F.col(n).isNotNull() & F.col(n).try_cast(exact).isNull() for n in numbers]
+    bad = unheld[0]
+    for other in unheld[1:]:
+        bad = bad | other
+    if df.where(bad).limit(1).count():
+        return df.withColumn("_corrupt_record", F.lit(None))
+    return df.select(
+        *(F.col(n).cast(exact).alias(n) if n in numbers else F.col(n) for n in df.columns)
+    )
 
 
 def _mapped(spark: Any, source: Source) -> str | None:
