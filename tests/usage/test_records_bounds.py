@@ -341,3 +341,18 @@ def test_a_negative_reported_cost_is_a_located_record(
     code, _, err = _run(tmp_path, monkeypatch, command, name)
     detail = f"record 2: reported_cost must be >= 0 (no cost is negative), not {value}."
     assert (code, err) == (1, _located(name, line, bad, detail + SKIP_COST))
+
+
+@pytest.mark.parametrize("command", ["usage import", "calibrate"])
+def test_json_number_field_given_as_true_in_every_record_is_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Where every record that has ``attempt`` gives it as a boolean, the reader types
+    the whole column BOOLEAN: the first such record is named, as a string would be."""
+    good = JSON_ROW.format(i=100, r="0.5")
+    bad = good.replace('"reported_cost"', '"attempt": true, "reported_cost"')
+    (tmp_path / "r.jsonl").write_text(f"{good}\n{bad}\n")
+    code, stdout, err = _run(tmp_path, monkeypatch, command, "r.jsonl")
+    assert (code, stdout) == (1, "")
+    detail = "record 2: attempt must be a number." + SKIP_VALUE
+    assert err == _located("r.jsonl", 2, bad, detail)

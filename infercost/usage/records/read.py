@@ -403,7 +403,7 @@ def mapped_records(
                 invalid.append(f"WHEN {unfit} THEN {lit(f'{name}{RANGE}{bound}')}")
             if FIELDS[name] == COUNT and len(exprs) == 1:
                 # The whole-number rule sees the value before the cast rounds it.
-                if _is_text(e, t):
+                if _is_text(e, t, COUNT):
                     exact[name] = f"NULLIF(TRIM(CAST({e} AS VARCHAR)), '')"
                     texts.add(name)
                 elif _scale(t) > 9:
@@ -413,7 +413,7 @@ def mapped_records(
             given[name] = f"CAST(NULL AS {SQL_TYPES[FIELDS[name]]})"
             continue
         integers = default is None and all(
-            not _is_text(e, t) and t.startswith(INTEGER_TYPES) for e, t in exprs
+            not _is_text(e, t, FIELDS[name]) and t.startswith(INTEGER_TYPES) for e, t in exprs
         )
         checks[name] = "sign" if integers else "whole"
         if default is not None:
@@ -459,7 +459,7 @@ def _typed(name: str, exprs: list[tuple[str, str]], file_label: str) -> tuple[st
     for expr, column_type in exprs:
         value = _convert(name, kind, expr, column_type, file_label)
         parts.append(value)
-        if kind != TEXT and _is_text(expr, column_type):
+        if kind != TEXT and _is_text(expr, column_type, kind):
             checks.append(
                 f"(NULLIF(TRIM(CAST({expr} AS VARCHAR)), '') IS NOT NULL AND {value} IS NULL)"
             )
@@ -493,7 +493,7 @@ def _unfit(name: str, expr: str, column_type: str) -> str | None:
     type (NaN, infinity, 10^30 in a float column; 10^30 in a HUGEINT), or None when
     the column's type cannot hold such a value: the check then costs nothing."""
     kind = FIELDS[name]
-    if kind not in (COUNT, DECIMAL) or _is_text(expr, column_type):
+    if kind not in (COUNT, DECIMAL) or _is_text(expr, column_type, kind):
         return None
     target = SQL_TYPES[kind]
     if column_type in FLOAT_TYPES:
@@ -505,14 +505,24 @@ def _unfit(name: str, expr: str, column_type: str) -> str | None:
     return None
 
 
-def _is_text(expr: str, column_type: str) -> bool:
-    return column_type in ("VARCHAR", "JSON") or expr.startswith(
+def _is_text(expr: str, column_type: str, kind: str) -> bool:
+    """Whether the field's value is read from the column's text. A number field read
+    from a column of another type (JSON's ``"attempt": true`` in every record, a
+    timestamp) is too: its first value that is not a number is then a located record
+    error, not the whole column's."""
+    if column_type in ("VARCHAR", "JSON") or expr.startswith(
         ("json_extract", "CASE WHEN json_type", "CASE WHEN json_valid")
+    ):
+        return True
+    return (
+        kind in (COUNT, DECIMAL)
+        and not column_type.startswith(NUMERIC_TYPES)
+        and column_type not in FLOAT_TYPES
     )
 
 
 def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str) -> str:
-    is_text = _is_text(expr, column_type)
+    is_text = _is_text(expr, column_type, kind)
     text = f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
     if kind == TEXT:
         # Names are kept exactly as written (no trimming: a copy per value, and " pro"
