@@ -233,3 +233,14 @@ def test_spark_leaves_a_bad_focus_cell_to_duckdb_to_name(stack, tmp_path) -> Non
         import_records(stack, [path], "focus", engine="duckdb")
     assert spark_error.value.diagnostics == duck_error.value.diagnostics
     assert "line 3: BilledCost" in spark_error.value.diagnostics[0].detail
+
+
+def test_a_json_number_as_a_name_is_its_value_on_both_engines(stack, tmp_path, spark_only) -> None:
+    # Customer 42 and unit 7.50 are numbers in JSON: named "42" and "7.5", not by the
+    # DECIMAL(38, 18) text they are read as ("42.000000000000000000").
+    record = JSON_RECORD.format(tokens=100).replace('"c1"', "42").replace('"t1"', "7.50")
+    path = tmp_path / "r.jsonl"
+    path.write_text(f"{record}\n{record.replace('7.50', '8')}\n")
+    for engine in ("spark", "duckdb"):
+        result = import_records(stack, [path], "records", engine=engine)
+        assert [(r.customer, r.units) for r in result.snapshot] == [("42", 2)], engine

@@ -190,9 +190,7 @@ def tabular(
         numbers = [name for name, kind in columns.items() if kind == JSON_NUMBER]
         if tolerant and numbers:
             texts = ", ".join(f"{lit(name)}: 'VARCHAR'" for name in numbers)
-            text_reader = (
-                f"read_json({paths}, format = 'newline_delimited', columns = {{{texts}}})"
-            )
+            text_reader = f"read_json({paths}, format = 'newline_delimited', columns = {{{texts}}})"
             typed_reader = reader.format(paths, extra + ", ignore_errors = true")
             shown = ", ".join(f"x.{q(name)} AS {q('_text_' + name)}" for name in numbers)
             sql = f"SELECT t.*, {shown} FROM {typed_reader} t POSITIONAL JOIN {text_reader} x"
@@ -498,9 +496,7 @@ def _unfit(name: str, expr: str, column_type: str) -> str | None:
     target = SQL_TYPES[kind]
     if column_type in FLOAT_TYPES:
         return f"({expr} IS NOT NULL AND TRY_CAST(CAST({expr} AS VARCHAR) AS {target}) IS NULL)"
-    if column_type.startswith(NUMERIC_TYPES) and whole_digits(column_type) > whole_digits(
-        target
-    ):
+    if column_type.startswith(NUMERIC_TYPES) and whole_digits(column_type) > whole_digits(target):
         return f"({expr} IS NOT NULL AND TRY_CAST({expr} AS {target}) IS NULL)"
     return None
 
@@ -529,6 +525,12 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
         # is not "pro"); an empty cell is absent.
         if column_type == "VARCHAR":
             return f"NULLIF({expr}, '')"
+        if _scale(column_type) > 0:
+            # A JSON number read as DECIMAL(38, 18): customer 42 is "42", not
+            # "42.000000000000000000"; 4.50 is "4.5".
+            text = f"CAST({expr} AS VARCHAR)"
+            trimmed = f"rtrim(rtrim({text}, '0'), '.')"
+            return f"CASE WHEN contains({text}, '.') THEN {trimmed} ELSE {text} END"
         return f"NULLIF(CAST({expr} AS VARCHAR), '')"
     if kind == TIME:
         if column_type in ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):

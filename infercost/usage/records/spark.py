@@ -124,8 +124,9 @@ def _columns(df: Any) -> dict[str, str]:
             out[name] = SPARK_TYPES[kind]
         elif kind in INTEGERS:
             out[name] = "BIGINT"
-        elif kind.startswith("decimal"):
-            out[name] = "DECIMAL"
+        elif kind.startswith("decimal("):
+            precision, _, scale = kind[len("decimal(") : -1].partition(",")
+            out[name] = f"DECIMAL({precision}, {scale})"
         else:
             out[name] = "VARCHAR"
     return out
