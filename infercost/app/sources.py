@@ -65,7 +65,9 @@ def _line_on_disk(filename: str, line: int, limit: int = 50_000_000) -> str | No
     try:
         if is_pseudo(path) or not path.is_file() or path.stat().st_size > limit:
             return None
-        with path.open(encoding="utf-8", errors="replace") as handle:
+        # Only "\n" ends a line, as for the texts above (a bare "\r" in a quoted CSV
+        # cell is part of its line).
+        with path.open(encoding="utf-8", errors="replace", newline="\n") as handle:
             for number, text in enumerate(handle, start=1):
                 if number == line:
                     return text.rstrip("\n").rstrip("\r")

@@ -36,7 +36,7 @@ def csv_lines(path: Path, rows: int) -> Callable[[int], int]:
 
 def csv_records(path: Path) -> Iterator[tuple[int, int, list[str]]]:
     """``(row, start line, cells)`` of each data row, for messages about one row's cells."""
-    with path.open("r", encoding="utf-8", newline="") as handle:
+    with path.open("r", encoding="utf-8", newline="\n") as handle:
         reader = csv.reader(handle)
         previous = 0
         number = 0

@@ -356,3 +356,25 @@ def test_json_number_field_given_as_true_in_every_record_is_located(
     assert (code, stdout) == (1, "")
     detail = "record 2: attempt must be a number." + SKIP_VALUE
     assert err == _located("r.jsonl", 2, bad, detail)
+
+
+def test_a_bare_carriage_return_in_a_quoted_csv_cell_stays_in_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only "\\n" ends a line: a "\\r" inside a quoted cell neither cuts the line shown
+    nor moves the lines of the records after it (here with "\\r\\n" line ends)."""
+    first = CSV_ROW.format(i=5, r="0.5").replace(",t1,", ',"t\r1",')
+    second = CSV_ROW.format(i=5, r="0.5").replace("openai/gpt-4o-mini", "nope/x")
+    (tmp_path / "r.csv").write_bytes(f"{HEADER}\r\n{first}\r\n{second}\r\n".encode())
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.csv")
+    detail = (
+        'record 2: "nope/x" is not a declared price item. Name it SHEET/ITEM, or map it in '
+        'the block\'s items. To skip such records, add "unknown_item" to skip in the records '
+        '"records" block.'
+    )
+    assert (code, err) == (1, _located("r.csv", 3, second, detail))
+    cut = second.replace(",t1,", ',"t\r1",')
+    (tmp_path / "r.csv").write_bytes(f"{HEADER}\n{cut}\n".encode())
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.csv")
+    shown = second.replace(",t1,", ',"t\\r1",')
+    assert (code, err) == (1, _located("r.csv", 2, shown, detail.replace("record 2", "record 1")))

@@ -149,7 +149,9 @@ def _line_of(path: str, row: int, source: str) -> int | None:
         return row
     try:
         if suffix == ".csv":
-            with open(path, encoding="utf-8", newline="") as handle:
+            # Lines end at "\n" alone, as the diagnostics' source lines do; the reader
+            # still takes "\r\n" and a "\r" inside a quoted cell.
+            with open(path, encoding="utf-8", newline="\n") as handle:
                 reader = csv.reader(handle)
                 next(reader, None)
                 start = reader.line_num + 1
@@ -159,7 +161,7 @@ def _line_of(path: str, row: int, source: str) -> int | None:
                     start = reader.line_num + 1
             return None
         if suffix in (".jsonl", ".ndjson", ".json"):
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8", newline="\n") as handle:
                 number = 0
                 for line_no, line in enumerate(handle, start=1):
                     if line.strip():
@@ -378,7 +380,7 @@ def check_rejected(
 
 
 def _header(path: str) -> str:
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8", newline="\n") as handle:
         return handle.readline()
 
 
