@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,13 +30,16 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--formats", default="parquet,csv")
     args = parser.parse_args()
-    with records_data(args.data, args.records, args.keep, "infercost-calibrate-") as (
-        directory,
-        files,
+    with (
+        tempfile.TemporaryDirectory(prefix="infercost-out-") as scratch,
+        records_data(args.data, args.records, args.keep, "infercost-calibrate-") as (
+            _directory,
+            files,
+        ),
     ):
         for fmt in args.formats.split(","):
             path = str(files[fmt])
-            out = str(directory / f"usage-{fmt}.csv")
+            out = str(Path(scratch) / f"usage-{fmt}.csv")
             common = [str(STACK), path, "--from", "records", "-o", "json"]
             imp = timed(["usage", "import", *common, "--out", out])
             cal = timed(["calibrate", *common])

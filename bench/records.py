@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from fractions import Fraction
@@ -87,9 +88,12 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--formats", default="csv,parquet")
     args = parser.parse_args()
-    with records_data(args.data, args.records, args.keep, "infercost-records-") as (
-        directory,
-        files,
+    with (
+        tempfile.TemporaryDirectory(prefix="infercost-out-") as scratch,
+        records_data(args.data, args.records, args.keep, "infercost-records-") as (
+            _directory,
+            files,
+        ),
     ):
         exact = record_by_record(files["parquet"])
         rate, same = calc_price_rate(files["parquet"], args.sample)
@@ -98,7 +102,7 @@ def main() -> int:
             f"(sample of {args.sample:,}; same prices as the import's formula: {same})"
         )
         for fmt in args.formats.split(","):
-            out = directory / f"usage-{fmt}.csv"
+            out = Path(scratch) / f"usage-{fmt}.csv"
             run = timed(
                 ["usage", "import", str(STACK), str(files[fmt]), "--from", "records",
                  "--out", str(out), "-o", "json"]
