@@ -33,6 +33,7 @@ from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_me
 from infercost.files import refuse_special
 from infercost.usage import engine, lines, messages
 from infercost.usage.engine import decimal_type, literal, scale_of, string
+from infercost.usage.line_ends import mixed_line_end_error
 from infercost.usage.messages import shown as echo
 from infercost.usage.sources import COLUMNS, NUMBER, Source, csv_source, json_records_sql
 from infercost.usage.sources import json_source as _json_source
@@ -445,6 +446,10 @@ def _scan_failure(path: Path, shown: str, fmt: str, exc: BaseException) -> Infer
             return InfercostError(
                 Diagnostic(summary, where + detail, SourceRange.point(shown, line, 1))
             )
+    if fmt == "csv":
+        mixed = mixed_line_end_error("Invalid usage file", path, shown)
+        if mixed is not None:
+            return mixed
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InfercostError(
         Diagnostic("Invalid usage file", f"{shown} cannot be read ({first[:200]}).")

@@ -23,6 +23,7 @@ from typing import Any
 from infercost.config.loader import display_path
 from infercost.errors import InfercostError, did_you_mean
 from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
+from infercost.usage.line_ends import mixed_line_end_error
 from infercost.usage.records.fields import (
     BOOL,
     COUNT,
@@ -280,6 +281,11 @@ def _json_type(kind: str) -> str:
 
 
 def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
+    for f in files:
+        if Path(f.path).suffix.lower() == ".csv":
+            mixed = mixed_line_end_error("Unreadable records file", Path(f.path), f.shown)
+            if mixed is not None:
+                return mixed
     names = ", ".join(f.shown for f in files)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return InfercostError.at("Unreadable records file", f"{names}: {message}")
