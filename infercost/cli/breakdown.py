@@ -8,11 +8,11 @@ from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome
 from infercost.cli.output import View, publish
 from infercost.render import breakdown_text, html
-from infercost.render.customers_json import breakdown_json
+from infercost.render.customers_json import breakdown_json_inert
 
 VIEWS: dict[str, View[BreakdownRun]] = {
     "text": lambda r, style: breakdown_text.render(r.breakdown, style, r.stack.directory),
-    "json": lambda r, _style: breakdown_json(r.breakdown, r.diagnostics),
+    "json": lambda r, _style: breakdown_json_inert(r.breakdown, r.diagnostics),
     "html": lambda r, _style: html.breakdown_page(r.breakdown, r.stack.directory),
 }
 FORMATS = tuple(VIEWS)

@@ -22,13 +22,14 @@ from infercost.cli.context import Console
 from infercost.errors import Diagnostic, InfercostError
 from infercost.files import check_target
 from infercost.render.formatting import Style
-from infercost.render.inert import InertStream, for_format
+from infercost.render.inert import InertStream, Treated, for_format
 
 __all__ = ["OutputSpec", "View", "parse_outputs", "publish", "render", "write_outputs"]
 
 R = TypeVar("R")
-#: A renderer of one format: the command's result and the style to draw it in -> text.
-View = Callable[[R, Style], str]
+#: A renderer of one format: the command's result and the style to draw it in -> text
+#: (or text it has already made inert for its format, :class:`Treated`).
+View = Callable[[R, Style], str | Treated]
 
 
 def parse_outputs(
@@ -74,7 +75,7 @@ def parse_outputs(
 
 def render(
     result: R, specs: Sequence[OutputSpec], views: Mapping[str, View[R]], console: Console
-) -> list[tuple[OutputSpec, str]]:
+) -> list[tuple[OutputSpec, str | Treated]]:
     """Every requested view of ``result``, rendered before anything is written.
 
     Colour is decided here and nowhere else: a file never holds ANSI codes, whatever
@@ -87,7 +88,9 @@ def render(
     ]
 
 
-def write_outputs(rendered: Sequence[tuple[OutputSpec, str]], stdout: TextIO) -> None:
+def write_outputs(
+    rendered: Sequence[tuple[OutputSpec, str | Treated]], stdout: TextIO
+) -> None:
     """Write each document; none can start a CI runner command or carry a token
     (:mod:`infercost.render.inert`), only the ``github`` format writes real commands.
     Every file target is checked first: one that cannot be written fails the run before

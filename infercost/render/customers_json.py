@@ -24,6 +24,7 @@ from infercost.cost.breakdown import Breakdown
 from infercost.errors import Diagnostic
 from infercost.invisible import HIDDEN
 from infercost.render.documents import breakdown_document
+from infercost.render.inert import Treated, for_format, needs_filter, token_variables_set
 from infercost.render.json_encoding import dumps, number
 
 # The capitals of an exponent, None, NaN and Infinity in a value's ``str``.
@@ -166,13 +167,48 @@ def _chunk(
 
 def breakdown_json(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> str:
     """The breakdown document as JSON text, exactly as ``dumps(breakdown_document(...))``
-    writes it, with the customers written by :func:`customer_chunks`.
+    writes it, with the customers written by :func:`customer_chunks`."""
+    parts = _parts(b, tuple(diagnostics))
+    return parts if isinstance(parts, str) else "".join([parts[0], *parts[1], parts[2]])
+
+
+def breakdown_json_inert(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> Treated:
+    """:func:`breakdown_json` made inert for standard output or a file, as
+    ``for_format("json", ...)`` makes it, byte for byte.
+
+    The customers are most of the document, and their text is known: numbers, the
+    constant text between them, and ids and subscriptions. When those ids and
+    subscriptions hold nothing any pattern of the filter starts with (no ``:``, ``#``,
+    ``@`` or token, see :func:`~infercost.render.inert.needs_filter`), nothing in the
+    customers' text matches, and no match can run into it either (it starts with ``[``
+    after ``": `` and ends with ``]`` before a comma or a newline): only the rest of the
+    document is filtered. Otherwise, or with a token variable set, all of it is.
+    """
+    parts = _parts(b, tuple(diagnostics))
+    if not isinstance(parts, str):
+        head, chunks, tail = parts
+        ids, subscriptions = b.customers.columns()[:2]  # type: ignore[attr-defined]
+        if (
+            head.endswith('": ')
+            and tail[:1] in (",", "\n")
+            and not token_variables_set()
+            and not needs_filter("".join(set(subscriptions)))
+            and not needs_filter("".join(ids))
+        ):
+            text = "".join([for_format("json", head), *chunks, for_format("json", tail)])
+            return Treated(text, "json")
+        parts = "".join([head, *chunks, tail])
+    return Treated(for_format("json", parts), "json")
+
+
+def _parts(b: Breakdown, diagnostics: tuple[Diagnostic, ...]) -> str | tuple[str, list[str], str]:
+    """The document as the text before the customers, their chunks, and the text after
+    them; or as one text when the general writer writes it all.
 
     The rest of the document is written by orjson around a mark, and the customers'
     text joined in its place: handing orjson the customers as one fragment would copy
     the largest part of the document twice more (into its output, then into a str).
     """
-    diagnostics = tuple(diagnostics)
     chunks = customer_chunks(b.customers)
     if chunks is not None:
         import orjson
@@ -184,5 +220,5 @@ def breakdown_json(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -> str:
         else:
             head, mark, tail = text.partition(_MARK)
             if mark:
-                return "".join([head, *chunks, tail])
+                return head, chunks, tail
     return dumps(breakdown_document(b, diagnostics))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from infercost.invisible import C0_BUT_LAYOUT, HIDDEN
 
@@ -127,9 +127,38 @@ def inert(text: str, keep_colour: bool = False) -> str:
     return neutralize_commands(escape_controls(redact(text), keep_colour))
 
 
-def for_format(format_name: str, text: str) -> str:
+class Treated(NamedTuple):
+    """A document its renderer has already passed through :func:`for_format` for
+    ``format`` (a renderer that knows which parts of a large document can hold text
+    from a stack or usage file filters those parts only, see
+    :func:`infercost.render.customers_json.breakdown_json_inert`)."""
+
+    text: str
+    format: str
+
+
+def token_variables_set() -> bool:
+    """Whether a token variable of the environment has a value :func:`redact` replaces:
+    such a value may be any text, so only a scan of the whole document finds it."""
+    return any(len(os.environ.get(name, "")) >= 8 for name in _TOKEN_VARIABLES)
+
+
+def needs_filter(text: str) -> bool:
+    """Whether :func:`for_format` could change ``text`` (or text around it) in a JSON
+    document: every pattern of :func:`redact` and :func:`neutralize_commands` needs a
+    ``:``, ``#`` or ``@`` or is a token itself. ``text`` without any of them, put in a
+    JSON document between a space or bracket and a bracket, comma or newline, changes
+    nothing there (token variables aside: see :func:`token_variables_set`)."""
+    return ":" in text or "#" in text or "@" in text or _TOKENS.search(text) is not None
+
+
+def for_format(format_name: str, text: str | Treated) -> str:
     """A rendered document made inert as its format allows: real commands stay in the
     ``github`` format (its control characters escaped), JSON keeps its own escapes."""
+    if isinstance(text, Treated):
+        if text.format == format_name:
+            return text.text
+        text = text.text
     text = redact(text)
     if format_name == "github":
         # Its commands stay; a message's ESC or text-direction character does not reach

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from infercost.cost.breakdown import Breakdown, compute
+from infercost.errors import Diagnostic, Severity
 from infercost.render import customers_json
 from infercost.render.customers_json import breakdown_json, customers_text, number_texts
 from infercost.render.documents import breakdown_document
+from infercost.render.inert import for_format
 from infercost.render.json_encoding import dumps, number
 from infercost.usage.snapshot import check_names, read_snapshot
 from tests.helpers import load
@@ -153,3 +157,97 @@ def test_written_in_chunks(tmp_path: Path, monkeypatch) -> None:
     for size in (1, 2, 4, 5):  # 5 customers: chunks that divide them and that do not
         monkeypatch.setattr(customers_json, "CHUNK", size)
         assert breakdown_json(b) == whole == general(b)
+
+
+# -- made inert for standard output: only the parts that can hold text are filtered ------
+TOKEN = "ghp_" + "A1b2" * 9
+HOSTILE_IDS = [
+    "##[error]forged",
+    "x::stop-commands::y",
+    TOKEN,
+    "https://user:secret@example.com",
+    "Authorization: Bearer abc",
+    "##vso[task.setvariable]z",
+]
+
+
+def hostile_csv(ids: list[str]) -> str:
+    rows = "".join(f'"{i}",pro,chat,{n + 1}\n' for n, i in enumerate(ids))
+    return "customer,subscription,feature,units\n" + rows
+
+
+def filtered_texts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the breakdown's writer passes through the filter, from now on."""
+    seen: list[str] = []
+
+    def spy(fmt: str, text: str) -> str:
+        seen.append(text)
+        return for_format(fmt, text)
+
+    monkeypatch.setattr(customers_json, "for_format", spy)
+    return seen
+
+
+def test_inert_text_is_what_the_filter_makes_of_the_whole_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b = breakdown(tmp_path)
+    seen = filtered_texts(monkeypatch)
+    treated = customers_json.breakdown_json_inert(b)
+    assert treated.format == "json"
+    assert treated.text == for_format("json", breakdown_json(b)) == breakdown_json(b)
+    # The customers' text was not scanned: only the text around it.
+    assert len(seen) == 2 and not any('"id": "acme"' in text for text in seen)
+
+
+def test_hostile_ids_are_still_neutralised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b = breakdown(tmp_path, hostile_csv([*HOSTILE_IDS, "plain"]))
+    seen = filtered_texts(monkeypatch)
+    text = customers_json.breakdown_json_inert(b).text
+    assert len(seen) == 1  # the whole document
+    assert text == for_format("json", breakdown_json(b))
+    # (sorted by id) the same values, with the token and the secrets hidden ...
+    assert [c["id"] for c in json.loads(text)["customers"]] == [
+        "##[error]forged",
+        "##vso[task.setvariable]z",
+        "Authorization: Bearer ***",
+        "***",
+        "https://***@example.com",
+        "plain",
+        "x::stop-commands::y",
+    ]
+    # ... and the legacy commands' brackets written as escapes: no runner reads them.
+    assert '"id": "##\\u005berror]forged",' in text
+    assert '"id": "##vso\\u005btask.setvariable]z",' in text
+    assert "##[" not in text and "##vso[" not in text
+    assert TOKEN not in text and "secret" not in text
+
+
+def test_a_token_variable_is_hidden_in_a_customer_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "plainvalue123")
+    b = breakdown(tmp_path, hostile_csv(["plainvalue123", "other"]))
+    text = customers_json.breakdown_json_inert(b).text
+    assert "plainvalue123" not in text
+    assert [c["id"] for c in json.loads(text)["customers"]] == ["other", "***"]
+
+
+def test_hostile_text_around_the_customers_is_neutralised(tmp_path: Path) -> None:
+    # The text outside the customers (here a diagnostic quoting a usage file) is always
+    # filtered, even when the customers' text is not.
+    b = breakdown(tmp_path)
+    warning = Diagnostic("Odd row", f"##[error]forged {TOKEN}", severity=Severity.WARNING)
+    text = customers_json.breakdown_json_inert(b, [warning]).text
+    assert "##\\u005berror]forged ***" in text and "##[" not in text and TOKEN not in text
+    assert text == for_format("json", breakdown_json(b, [warning]))
+
+
+@given(st.lists(st.text("ab:#@_gh[]puosr/ ", min_size=1, max_size=6), min_size=1, max_size=6,
+                unique=True))
+def test_inert_text_equals_the_whole_filter_for_any_ids(ids: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        b = breakdown(Path(folder), hostile_csv(ids))
+    assert customers_json.breakdown_json_inert(b).text == for_format("json", breakdown_json(b))
