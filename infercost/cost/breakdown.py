@@ -366,6 +366,11 @@ class CustomerTable(Mapping[str, CustomerResult]):
             rows.underwater,
         )
 
+    def money_texts(self) -> tuple[list[str], list[str]] | None:
+        """The engine's texts of :meth:`columns`' COGS and revenue, when it kept them:
+        a text of at most 28 characters is the value's JSON text as it stands."""
+        return self._rows.texts if self._rows else None
+
     def whole_bill_columns(
         self,
     ) -> tuple[Sequence[Decimal], Sequence[Decimal], list[Decimal | None]]:

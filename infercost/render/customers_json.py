@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, compress, count
 from typing import Any
 
 from infercost.cost.breakdown import Breakdown
@@ -95,6 +95,8 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
     if not ids:
         return ["[]"]
     variable, allocated, contribution = customers.whole_bill_columns()  # type: ignore[attr-defined]
+    texts = customers.money_texts()  # type: ignore[attr-defined]
+    cogs_texts, revenue_texts = (None, None) if texts is None else texts
     if _SPECIAL.search("".join(set(subscriptions))) or _SPECIAL.search("".join(ids)):
         return None
     chunks = []
@@ -104,8 +106,8 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
             _chunk(
                 ids[part],
                 subscriptions[part],
-                cogs[part],
-                revenue[part],
+                _texts(cogs[part], None if cogs_texts is None else cogs_texts[part]),
+                _texts(revenue[part], None if revenue_texts is None else revenue_texts[part]),
                 margins[part],
                 None if variable is cogs else variable[part],
                 None if variable is cogs else allocated[part],
@@ -119,13 +121,33 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
 
 
 _UNDERWATER = (f"{_BEFORE[8]}false", f"{_BEFORE[8]}true")
+# A money text of the engine of at most this many characters has at most 28 digits:
+# the Decimal made from it is the same digits, written back as the same text.
+_AS_IS = 28
+
+
+def _texts(values: list[Decimal], engine_texts: list[str] | None) -> list[str]:
+    """The JSON texts of ``values``: the engine's own texts of them where short enough
+    to be the value's text as it stands (found by length alone, no ``str`` of the
+    value), the others written by ``number``; :func:`number_texts` without them."""
+    if engine_texts is None:
+        return number_texts(values)
+    if max(map(len, engine_texts), default=0) <= _AS_IS:
+        return engine_texts
+    long = [n > _AS_IS for n in map(len, engine_texts)]
+    if sum(long) * 8 > len(long):  # mostly rounded (COGS of a third of a cent): all anew
+        return number_texts(values)
+    texts = list(engine_texts)
+    for i in compress(count(), long):
+        texts[i] = number(values[i])
+    return texts
 
 
 def _chunk(
     ids: list[str],
     subscriptions: list[str],
-    cogs: list[Decimal],
-    revenue: list[Decimal],
+    cogs_texts: list[str],
+    revenue_texts: list[str],
     margins: list[Decimal | None],
     variable: list[Decimal] | None,
     allocated: list[Decimal] | None,
@@ -140,12 +162,11 @@ def _chunk(
     quotes that end and start the text around them; a value that is the same for every
     customer (allocated COGS 0) is part of that text too.
     """
-    cogs_texts = number_texts(cogs)
     margin_texts = number_texts(margins)
     # The customer's text in order: what comes before a value, then the value.
     parts: list[str | list[str]] = [
         _BEFORE[0] + '"', ids, '"' + _BEFORE[1] + '"', subscriptions, '"' + _BEFORE[2],
-        cogs_texts, _BEFORE[3], number_texts(revenue), _BEFORE[4], margin_texts, _BEFORE[5],
+        cogs_texts, _BEFORE[3], revenue_texts, _BEFORE[4], margin_texts, _BEFORE[5],
         cogs_texts if variable is None else number_texts(variable), _BEFORE[6],
         "0" if allocated is None else number_texts(allocated), _BEFORE[7],
         margin_texts if contribution is None else number_texts(contribution),

@@ -56,6 +56,9 @@ class CustomerRows:
     # Either may be made only when first read (:class:`infercost.usage.split.LazyColumn`).
     variable: Sequence[Decimal] = field(default_factory=list)
     allocated: Sequence[Decimal] = field(default_factory=list)
+    # The engine's texts of ``cogs`` and ``revenue`` (plain, no trailing zeros), each
+    # the value's own text when it has at most 28 digits; None when not kept.
+    texts: tuple[list[str], list[str]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -280,7 +283,7 @@ def _in_engine(
     if split is not None:
         return CustomerRows(ids, subscriptions, [create(v) for v in cogs],
                             [create(v) for v in revenue], underwater,
-                            *lazy_columns(cogs, columns[5]))  # fmt: skip
+                            *lazy_columns(cogs, columns[5]), texts=(cogs, revenue))  # fmt: skip
     if not shares:
         return CustomerRows(
             ids,
@@ -288,6 +291,7 @@ def _in_engine(
             list(map(create, cogs)),
             list(map(create, revenue)),
             underwater,
+            texts=(cogs, revenue),
         )
     variable = list(map(create, cogs))
     zero = Decimal(0)

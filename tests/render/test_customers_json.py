@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from infercost.arithmetic import CONTEXT
 from infercost.cost.breakdown import Breakdown, compute
 from infercost.errors import Diagnostic, Severity
 from infercost.render import customers_json
@@ -251,3 +252,14 @@ def test_inert_text_equals_the_whole_filter_for_any_ids(ids: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         b = breakdown(Path(folder), hostile_csv(ids))
     assert customers_json.breakdown_json_inert(b).text == for_format("json", breakdown_json(b))
+
+
+def test_the_engine_s_money_texts_are_used_where_they_are_the_values_texts() -> None:
+    third = "0.33333333333333333333333333333333"  # 32 places: rounded to 28 digits
+    values = [D("1.5"), D("0.0000001"), D("12"), D(third).normalize(CONTEXT)] + [D(2)] * 6
+    engine = ["1.5", "0.0000001", "12", third] + ["2"] * 6
+    expected = ["1.5", "0.0000001", "12", "0.3333333333333333333333333333"] + ["2"] * 6
+    assert customers_json._texts(values, engine) == expected  # one long text: rewritten
+    assert customers_json._texts(values[:4], engine[:4]) == expected[:4]  # mostly long
+    assert customers_json._texts(values, None) == expected
+    assert customers_json._texts(values[:3], engine[:3]) == expected[:3]  # all as they are
