@@ -366,10 +366,10 @@ class CustomerTable(Mapping[str, CustomerResult]):
             rows.underwater,
         )
 
-    def money_texts(self) -> tuple[list[str], list[str]] | None:
-        """The engine's texts of :meth:`columns`' COGS and revenue, when it kept them:
-        a text of at most 28 characters is the value's JSON text as it stands."""
-        return self._rows.texts if self._rows else None
+    def money_texts(self) -> tuple[list[str] | None, list[str] | None]:
+        """The JSON texts of :meth:`columns`' COGS and revenue, each when the engine's
+        own texts are those (:func:`infercost.usage.figures.as_is`), else None."""
+        return self._rows.texts if self._rows else (None, None)
 
     def whole_bill_columns(
         self,

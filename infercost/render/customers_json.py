@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from itertools import accumulate, compress, count
+from itertools import accumulate
 from typing import Any
 
 from infercost.cost.breakdown import Breakdown
@@ -95,8 +95,7 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
     if not ids:
         return ["[]"]
     variable, allocated, contribution = customers.whole_bill_columns()  # type: ignore[attr-defined]
-    texts = customers.money_texts()  # type: ignore[attr-defined]
-    cogs_texts, revenue_texts = (None, None) if texts is None else texts
+    cogs_texts, revenue_texts = customers.money_texts()  # type: ignore[attr-defined]
     if _SPECIAL.search("".join(set(subscriptions))) or _SPECIAL.search("".join(ids)):
         return None
     chunks = []
@@ -106,8 +105,8 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
             _chunk(
                 ids[part],
                 subscriptions[part],
-                _texts(cogs[part], None if cogs_texts is None else cogs_texts[part]),
-                _texts(revenue[part], None if revenue_texts is None else revenue_texts[part]),
+                number_texts(cogs[part]) if cogs_texts is None else cogs_texts[part],
+                number_texts(revenue[part]) if revenue_texts is None else revenue_texts[part],
                 margins[part],
                 None if variable is cogs else variable[part],
                 None if variable is cogs else allocated[part],
@@ -121,28 +120,6 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
 
 
 _UNDERWATER = (f"{_BEFORE[8]}false", f"{_BEFORE[8]}true")
-# A money text of the engine of at most this many characters has at most 28 digits:
-# the Decimal made from it is the same digits, written back as the same text.
-_AS_IS = 28
-
-
-def _texts(values: list[Decimal], engine_texts: list[str] | None) -> list[str]:
-    """The JSON texts of ``values``: the engine's own texts of them where short enough
-    to be the value's text as it stands (found by length alone, no ``str`` of the
-    value), the others written by ``number``; :func:`number_texts` without them."""
-    if engine_texts is None:
-        return number_texts(values)
-    if max(map(len, engine_texts), default=0) <= _AS_IS:
-        return engine_texts
-    long = [n > _AS_IS for n in map(len, engine_texts)]
-    if sum(long) * 8 > len(long):  # mostly rounded (COGS of a third of a cent): all anew
-        return number_texts(values)
-    texts = list(engine_texts)
-    for i in compress(count(), long):
-        texts[i] = number(values[i])
-    return texts
-
-
 def _chunk(
     ids: list[str],
     subscriptions: list[str],

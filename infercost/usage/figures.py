@@ -56,9 +56,11 @@ class CustomerRows:
     # Either may be made only when first read (:class:`infercost.usage.split.LazyColumn`).
     variable: Sequence[Decimal] = field(default_factory=list)
     allocated: Sequence[Decimal] = field(default_factory=list)
-    # The engine's texts of ``cogs`` and ``revenue`` (plain, no trailing zeros), each
-    # the value's own text when it has at most 28 digits; None when not kept.
-    texts: tuple[list[str], list[str]] | None = field(default=None, compare=False)
+    # The engine's texts of ``cogs`` and ``revenue`` (plain, no trailing zeros), kept
+    # when every one is the value's own text: see :func:`as_is`.
+    texts: tuple[list[str] | None, list[str] | None] = field(
+        default=(None, None), compare=False
+    )
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,8 @@ def _in_engine(
     if split is not None:
         return CustomerRows(ids, subscriptions, [create(v) for v in cogs],
                             [create(v) for v in revenue], underwater,
-                            *lazy_columns(cogs, columns[5]), texts=(cogs, revenue))  # fmt: skip
+                            *lazy_columns(cogs, columns[5]),
+                            texts=(as_is(cogs), as_is(revenue)))  # fmt: skip
     if not shares:
         return CustomerRows(
             ids,
@@ -291,7 +294,7 @@ def _in_engine(
             list(map(create, cogs)),
             list(map(create, revenue)),
             underwater,
-            texts=(cogs, revenue),
+            texts=(as_is(cogs), as_is(revenue)),
         )
     variable = list(map(create, cogs))
     zero = Decimal(0)
@@ -323,6 +326,22 @@ def _in_engine(
         out.cogs.append(CONTEXT.plus(exact_total))
         out.underwater.append(exact_total > Decimal(income))
     return out
+
+
+# A text of at most this many characters has at most 28 digits (the engine's
+# precision, SPEC §10): the Decimal made from it holds the same digits.
+_AS_IS = 28
+
+
+def as_is(texts: list[str]) -> list[str] | None:
+    """``texts`` when each is its Decimal's text as the JSON writer writes it, else None.
+
+    The engine writes money plain, without trailing zeros ("0" for zero): a text of at
+    most 28 characters is then the value's own text, kept so that the writer need not
+    make it again from the Decimal (one check of the longest, no step per value). A
+    column with a longer one (COGS of a third of a cent, rounded to 28 digits) is not
+    kept: its texts are made from the rounded values."""
+    return texts if max(map(len, texts), default=0) <= _AS_IS else None
 
 
 def _columns(result: Any) -> list[list[Any]]:

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infercost.arithmetic import CONTEXT
 from infercost.cost.breakdown import Breakdown, compute
 from infercost.errors import Diagnostic, Severity
 from infercost.render import customers_json
@@ -19,6 +18,7 @@ from infercost.render.customers_json import breakdown_json, customers_text, numb
 from infercost.render.documents import breakdown_document
 from infercost.render.inert import for_format
 from infercost.render.json_encoding import dumps, number
+from infercost.usage.figures import as_is
 from infercost.usage.snapshot import check_names, read_snapshot
 from tests.helpers import load
 
@@ -254,12 +254,15 @@ def test_inert_text_equals_the_whole_filter_for_any_ids(ids: list[str]) -> None:
     assert customers_json.breakdown_json_inert(b).text == for_format("json", breakdown_json(b))
 
 
-def test_the_engine_s_money_texts_are_used_where_they_are_the_values_texts() -> None:
-    third = "0.33333333333333333333333333333333"  # 32 places: rounded to 28 digits
-    values = [D("1.5"), D("0.0000001"), D("12"), D(third).normalize(CONTEXT)] + [D(2)] * 6
-    engine = ["1.5", "0.0000001", "12", third] + ["2"] * 6
-    expected = ["1.5", "0.0000001", "12", "0.3333333333333333333333333333"] + ["2"] * 6
-    assert customers_json._texts(values, engine) == expected  # one long text: rewritten
-    assert customers_json._texts(values[:4], engine[:4]) == expected[:4]  # mostly long
-    assert customers_json._texts(values, None) == expected
-    assert customers_json._texts(values[:3], engine[:3]) == expected[:3]  # all as they are
+def test_the_engine_s_money_texts_are_kept_only_when_they_are_the_values_texts(
+    tmp_path: Path,
+) -> None:
+    assert as_is(["1.5", "0.0000001", "12", "0"]) == ["1.5", "0.0000001", "12", "0"]
+    assert as_is([]) == []
+    assert as_is(["1.5", "0.33333333333333333333333333333333"]) is None  # to be rounded
+    b = breakdown(tmp_path)
+    # COGS at 10/3000 a unit are rounded to 28 digits, revenue is written as it is.
+    cogs, revenue = b.customers.money_texts()
+    # acme 29 + 2000·0.05, hot 29, nothing 0, tenth 29 + 0.1·0.05, zero 0
+    assert cogs is None and revenue == ["129", "29", "0", "29.005", "0"]
+    assert breakdown_json(b) == general(b)
