@@ -23,6 +23,7 @@ import decimal
 import re
 import sys
 import weakref
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from infercost.errors import InfercostError
 from infercost.usage import engine
 from infercost.usage.engine import MAX_DIGITS, decimal_type, literal, scale_of, string
 from infercost.usage.snapshot import Snapshot, to_decimal
-from infercost.usage.split import LazyColumn, Split, lazy_columns, plan, total_cogs
+from infercost.usage.split import FEATURE_TERMS, NO_TERMS, LazyColumn, Split, lazy_columns, plan
 
 # Exact for any sum of products of 38-digit operands over any realistic number of rows;
 # a result that would still be inexact is refused rather than rounded.
@@ -203,6 +204,8 @@ def _in_engine(
 ) -> CustomerRows:
     # COGS and revenue each at the scale they need: converting a DECIMAL to text costs
     # per digit, and revenue (prices, usage prices) rarely needs the digits of a cost.
+    if split is not None:  # the linear part of each customer's shares priced per unit
+        cost_per_unit = split.folded(cost_per_unit)
     k = max((scale_of(v) for v in cost_per_unit.values()), default=0)
     money = [*revenue_per_unit.values(), *prices.values()]
     kr = max((scale_of(v) for v in money), default=0)
@@ -211,14 +214,16 @@ def _in_engine(
         scale = max(scale, 18)
     if max(scale, rscale) > MAX_DIGITS:
         raise engine.out_of_range()[0]("needs more than 38 digits after the point")
+    terms = split.feature_terms if split is not None else lambda _: ""
     features = _values(
         "feature, cpu, rpu",
         [
             f"({string(name)}, {literal(cpu, k)}, "
-            f"{literal(revenue_per_unit.get(name, Decimal(0)), kr)})"
+            f"{literal(revenue_per_unit.get(name, Decimal(0)), kr)}{terms(name)})"
             for name, cpu in cost_per_unit.items()
         ],
-        f"NULL::VARCHAR, NULL::{decimal_type(k)}, NULL::{decimal_type(kr)}",
+        f"NULL::VARCHAR, NULL::{decimal_type(k)}, NULL::{decimal_type(kr)}"
+        + (NO_TERMS if split is not None else ""),
     )
     subs = _values(
         "subscription, price",
@@ -246,18 +251,16 @@ def _in_engine(
     # compares that with revenue; a sum past 38 digits falls back to doing both here.
     exact = "cogs + coalesce(carried.part, 0)"
     total = f", {text(exact, max(scale, 18))}, {exact} > revenue" if shares else ""
-    table, split_join, quanta = snap.table, "", ""
-    if split is not None:  # the parts summed per customer in the pricing pass itself
-        allocation, carried, table, split_join = split.ctes, ", quanta", split.table, split.join
-        quanta = f", CAST({split.quanta} AS VARCHAR) AS quanta"
-
+    table, quanta, per_feature = snap.table, "", "feature, cpu, rpu"
     cogs_sum = f"coalesce(sum({units} * f.cpu), 0)"
-    if split is not None:
-        cogs_sum = total_cogs(cogs_sum, split.quanta)
+    if split is not None:  # the parts summed per customer in the pricing pass itself
+        carried, table, quanta = ", quanta_high, quanta_low", split.table, split.quanta()
+        per_feature += FEATURE_TERMS
+        cogs_sum = split.cogs(cogs_sum)
 
     def query(total: str) -> str:
         return (
-            f"WITH f(feature, cpu, rpu) AS ({features}), s(subscription, price) AS ({subs}), "
+            f"WITH f({per_feature}) AS ({features}), s(subscription, price) AS ({subs}), "
             f"{allocation}"
             # By customer alone: a customer has one subscription in the period (checked
             # on reading), and one key hashes faster than two.
@@ -266,7 +269,7 @@ def _in_engine(
             f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
             f"{decimal_type(rscale)}) AS revenue{quanta} "
             f"FROM {table} u JOIN s ON u.subscription = s.subscription "
-            f"LEFT JOIN f ON u.feature = f.feature{split_join} "
+            "LEFT JOIN f ON u.feature = f.feature "
             "GROUP BY u.customer) "
             f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
             f"cogs > revenue{carried}{total} FROM priced{joined} ORDER BY customer"
@@ -283,10 +286,7 @@ def _in_engine(
     ids, subscriptions, cogs, revenue, underwater = columns[:5]
     create = CONTEXT.create_decimal
     if split is not None:
-        return CustomerRows(ids, subscriptions, [create(v) for v in cogs],
-                            [create(v) for v in revenue], underwater,
-                            *lazy_columns(cogs, columns[5]),
-                            texts=(as_is(cogs), as_is(revenue)))  # fmt: skip
+        return _with_rests(split, ids, subscriptions, cogs, revenue, underwater, *columns[5:])
     if not shares:
         return CustomerRows(
             ids,
@@ -342,6 +342,38 @@ def as_is(texts: list[str]) -> list[str] | None:
     column with a longer one (COGS of a third of a cent, rounded to 28 digits) is not
     kept: its texts are made from the rounded values."""
     return texts if max(map(len, texts), default=0) <= _AS_IS else None
+
+
+def _with_rests(
+    split: Split,
+    ids: list[str],
+    subscriptions: list[str],
+    cogs: list[str],
+    revenue: list[str],
+    underwater: list[bool],
+    high: list[int],
+    low: list[int],
+) -> CustomerRows:
+    """The rows of the split in the pricing pass, each feature's remainder added to its
+    last customer here: at most one customer per feature, where a test on every pair of
+    the pass would cost more than the few exact sums."""
+    create = CONTEXT.create_decimal
+    cogs_values = list(map(create, cogs))
+    for customer, rest in split.rests.items():
+        if not rest:
+            continue
+        i = bisect_left(ids, customer)
+        if i == len(ids) or ids[i] != customer:  # an order other than Python's
+            i = ids.index(customer)
+        exact_total = _EXACT.add(Decimal(cogs[i]), Decimal(rest).scaleb(-18, _EXACT))
+        cogs[i] = str(exact_total)
+        cogs_values[i] = CONTEXT.plus(exact_total)
+        underwater[i] = exact_total > Decimal(revenue[i])
+        low[i] += rest
+    # COGS texts changed above are not the writer's own: only revenue keeps its texts.
+    return CustomerRows(ids, subscriptions, cogs_values, list(map(create, revenue)),
+                        underwater, *lazy_columns(cogs, high, low),
+                        texts=(None, as_is(revenue)))  # fmt: skip
 
 
 def _columns(result: Any) -> list[list[Any]]:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, overload
+from typing import overload
 
 from infercost.arithmetic import CONTEXT
 from infercost.usage import engine
@@ -42,13 +42,52 @@ _ONE_QUANTUM = "CAST('0.000000000000000001' AS DECIMAL(38,18))"
 
 @dataclass(frozen=True)
 class Split:
-    """The SQL pieces the pricing pass adds, and what the first grouping found."""
+    """What the pricing pass adds, and what the first grouping found."""
 
-    ctes: str  # "a(...) AS (VALUES ...), "
     table: str  # the usage table with each pair's units as a 64-bit integer n
-    join: str  # joins a feature's split terms to its pairs
-    quanta: str  # each customer's quanta: an aggregate over their pairs
+    terms: dict[str, tuple[int, int, int | None, int]]  # feature -> (r, m, small N, N)
+    per_unit: dict[str, Decimal]  # feature -> r quanta per unit, added to its cost per unit
+    floor: str  # a pair's floor(m·n / N), from the feature's terms joined as f
+    units: str  # a pair's n (r·n quanta: the part of its share that is linear in units)
+    rests: dict[str, int]  # customer -> the remainders of the features they are last of
     carried: dict[str, Decimal]  # subscription -> shared COGS its customers carry
+
+    def feature_terms(self, feature: str) -> str:
+        """The columns ``r, m, small, mh, q`` of a feature (zeros: no part)."""
+        r, m, small, q = self.terms.get(feature, (0, 0, 1, 1))
+        return (
+            f", CAST('{r}' AS HUGEINT), CAST({m if small else 0} AS BIGINT), "
+            f"CAST({small or 'NULL'} AS BIGINT), CAST('{m}' AS HUGEINT), CAST('{q}' AS HUGEINT)"
+        )
+
+    def folded(self, cost_per_unit: Mapping[str, Decimal]) -> dict[str, Decimal]:
+        """Each feature's cost per unit with its r quanta per unit added, exactly: the
+        linear part r·n of every customer's part is then priced with the units."""
+        return {
+            name: _EXACT.add(cost, self.per_unit[name]) if name in self.per_unit else cost
+            for name, cost in cost_per_unit.items()
+        }
+
+    def cogs(self, variable: str) -> str:
+        """A customer's COGS: ``variable`` (priced at the folded costs per unit, so with
+        the r·n quanta) plus their floor(m·n / N) quanta, exactly (an overflow is the
+        engine's out-of-range error). Their remainders are added after the pass."""
+        floors = f"CAST(sum({self.floor}) AS DECIMAL(38,0))"
+        return f"{variable} + coalesce({floors} * {_ONE_QUANTUM}, 0)"
+
+    def quanta(self) -> str:
+        """A customer's quanta (remainders aside) as two BIGINT columns high, low
+        (quanta = high·2^62 + low): reading 128-bit integers as text is slower."""
+        total = f"(coalesce(sum(f.r * {self.units}), 0) + coalesce(sum({self.floor}), 0))"
+        return (
+            f", CAST({total} >> {_LOW_BITS} AS BIGINT) AS quanta_high, "
+            f"CAST({total} & {2**_LOW_BITS - 1} AS BIGINT) AS quanta_low"
+        )
+
+
+_LOW_BITS = 62
+FEATURE_TERMS = ", r, m, small, mh, q"
+NO_TERMS = ", NULL::HUGEINT, NULL::BIGINT, NULL::BIGINT, NULL::HUGEINT, NULL::HUGEINT"
 
 
 def plan(
@@ -70,28 +109,23 @@ def plan(
         q = int(units_by_feature[feature].scaleb(scale, _EXACT))
         r, m = divmod(p, q)
         terms[feature] = (r, m, q)
-    n64 = _integer_units(snap)
+    n64, places = _integer_units(snap)
     table = f"(SELECT *, {n64} AS n FROM {snap.table})"
     subs = ", ".join(f"({string(name)})" for name in prices)
     floor_sql = (
         f"CASE WHEN a.small IS NOT NULL AND u.n < {_SMALL_UNITS} THEN a.m * u.n // a.small "
         f"ELSE a.mh * CAST(u.units * {10**scale} AS HUGEINT) // a.q END"
     )
-
-    def values(extra: dict[str, tuple[str, str]]) -> str:
-        rows = []
-        for feature, (r, m, q) in terms.items():
-            small = str(q) if q < _SMALL_TOTAL else "NULL"
-            last, rest = extra.get(feature, ("NULL", "0"))
-            rows.append(
-                f"({string(feature)}, CAST('{r}' AS HUGEINT), CAST({m if small != 'NULL' else 0} "
-                f"AS BIGINT), CAST({small} AS BIGINT), CAST('{m}' AS HUGEINT), "
-                f"CAST('{q}' AS HUGEINT), CAST({last} AS VARCHAR), CAST('{rest}' AS HUGEINT))"
-            )
-        return f"a(feature, r, m, small, mh, q, last, rest) AS (VALUES {', '.join(rows)}), "
-
+    rows = []
+    for feature, (_, m, q) in terms.items():
+        small = str(q) if q < _SMALL_TOTAL else "NULL"
+        rows.append(
+            f"({string(feature)}, CAST({m if small != 'NULL' else 0} AS BIGINT), "
+            f"CAST({small} AS BIGINT), CAST('{m}' AS HUGEINT), CAST('{q}' AS HUGEINT))"
+        )
     found = snap.con.execute(
-        f"WITH s(subscription) AS (VALUES {subs}), {values({})}"
+        f"WITH s(subscription) AS (VALUES {subs}), "
+        f"a(feature, m, small, mh, q) AS (VALUES {', '.join(rows)}), "
         f"g AS (SELECT u.subscription, u.feature, max(u.customer) AS last, "
         f"CAST(sum({floor_sql}) AS VARCHAR) AS floors FROM {table} u "
         "JOIN s ON u.subscription = s.subscription JOIN a ON u.feature = a.feature "
@@ -105,34 +139,37 @@ def plan(
         carried_quanta[sub] += int(total)
         if feature not in lasts or last > lasts[feature][0]:
             lasts[feature] = (last, sub)
-    extra: dict[str, tuple[str, str]] = {}
+    rests: dict[str, int] = {}
     for feature, (_, m, _) in terms.items():
         rest = m - floors[feature]
         customer, sub = lasts[feature]
-        extra[feature] = (string(customer), str(rest))
+        rests[customer] = rests.get(customer, 0) + rest
         carried_quanta[sub] += rest
     for sub, per_feature in units_by_subscription.items():
         for feature, used in per_feature.items():
             if feature in terms and sub in carried_quanta:
                 carried_quanta[sub] += terms[feature][0] * int(used.scaleb(scale, _EXACT))
     carried = {sub: Decimal(q).scaleb(-18, _EXACT) for sub, q in carried_quanta.items()}
-    quanta = (
-        "sum(CASE WHEN a.small IS NOT NULL AND u.n < "
-        f"{_SMALL_UNITS} THEN a.r * u.n + a.m * u.n // a.small "
-        f"ELSE a.r * CAST(u.units * {10**scale} AS HUGEINT) + a.mh * "
-        f"CAST(u.units * {10**scale} AS HUGEINT) // a.q END "
-        "+ CASE WHEN u.customer = a.last THEN a.rest ELSE 0 END)"
+    # Every pair's n is at most its feature's N: below 2^31 and within the 18 digits of
+    # the narrowed units, n is never NULL and m·n fits 64 bits, with no test per pair.
+    bound = min(_SMALL_TOTAL, 10 ** (_NARROW - places)) if places is not None else 0
+    if all(q < bound for _, _, q in terms.values()):
+        floor, units = "f.m * u.n // f.small", "u.n"
+    else:
+        floor = floor_sql.replace("a.", "f.")
+        units = f"CAST(u.units * {10**scale} AS HUGEINT)"
+    return Split(
+        table,
+        {f: (r, m, q if q < _SMALL_TOTAL else None, q) for f, (r, m, q) in terms.items()},
+        {f: Decimal(r).scaleb(scale - 18, _EXACT) for f, (r, _, _) in terms.items()},
+        floor,
+        units,
+        rests,
+        carried,
     )
-    return Split(values(extra), table, " LEFT JOIN a ON u.feature = a.feature", quanta, carried)
 
 
-def total_cogs(cogs: str, quanta: str) -> str:
-    """A customer's COGS with their quanta added, exactly (an overflow is the engine's
-    out-of-range error)."""
-    return f"{cogs} + coalesce(CAST({quanta} AS DECIMAL(38,0)) * {_ONE_QUANTUM}, 0)"
-
-
-def _integer_units(snap: Snapshot) -> str:
+def _integer_units(snap: Snapshot) -> tuple[str, int | None]:
     """Each pair's units times 10^scale as a BIGINT, or NULL where that does not fit.
 
     The groups keep units in a 128-bit DECIMAL; rescaling one is a 128-bit division,
@@ -142,9 +179,10 @@ def _integer_units(snap: Snapshot) -> str:
     kind = str(snap.con.execute(f"SELECT units FROM {snap.table} LIMIT 0").description[0][1])
     found = re.fullmatch(r"DECIMAL\((\d+), ?(\d+)\)", kind)
     if found is None or int(found[2]) > _NARROW:
-        return "CAST(NULL AS BIGINT)"
+        return "CAST(NULL AS BIGINT)", None
     places = int(found[2])
-    return f"CAST(TRY_CAST(units * {10**snap.scale} AS DECIMAL({_NARROW},{places})) AS BIGINT)"
+    n = f"CAST(TRY_CAST(units * {10**snap.scale} AS DECIMAL({_NARROW},{places})) AS BIGINT)"
+    return n, places
 
 
 class LazyColumn(Sequence[Decimal]):
@@ -188,15 +226,20 @@ class LazyColumn(Sequence[Decimal]):
         return repr(self.values())
 
 
-def lazy_columns(totals: list[str], quanta: list[Any]) -> tuple[LazyColumn, LazyColumn]:
+def lazy_columns(
+    totals: list[str], high: list[int], low: list[int]
+) -> tuple[LazyColumn, LazyColumn]:
     """(variable COGS, allocated COGS) of each customer, made when first read from the
-    exact texts of their COGS with the part included and their quanta (None: none)."""
+    exact texts of their COGS with the part included and their quanta high·2^62 + low."""
     zero = Decimal(0)
 
     def allocated() -> list[Decimal]:
-        return [zero if q is None or q == "0" else Decimal(f"{q}E-18") for q in quanta]
+        return [
+            Decimal(f"{(h << _LOW_BITS) + lo}E-18") if h or lo else zero
+            for h, lo in zip(high, low, strict=True)
+        ]
 
-    parts = LazyColumn(len(quanta), allocated)
+    parts = LazyColumn(len(low), allocated)
 
     def variable() -> list[Decimal]:
         create, subtract, plus = CONTEXT.create_decimal, _EXACT.subtract, CONTEXT.plus
