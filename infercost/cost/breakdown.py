@@ -6,6 +6,8 @@ the breakdown command renders it, plan compares two of them, guardrails read it.
 
 from __future__ import annotations
 
+import heapq
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, DecimalException
@@ -323,7 +325,7 @@ class CustomerTable(Mapping[str, CustomerResult]):
             rows.subscriptions[i],
             rows.revenue[i],
             rows.cogs[i],
-            self.margins()[i],
+            self._margin(i),
             rows.underwater[i],
             rows.variable[i] if rows.allocated else rows.cogs[i],
             allocated,
@@ -334,6 +336,30 @@ class CustomerTable(Mapping[str, CustomerResult]):
 
     def items(self) -> Iterator[tuple[str, CustomerResult]]:  # type: ignore[override]
         return ((r.id, r) for r in self.values())
+
+    def _margin(self, i: int) -> Decimal | None:
+        """One customer's margin, without making every customer's first."""
+        if self._margins is not None:
+            return self._margins[i]
+        assert self._rows is not None
+        r, c = self._rows.revenue[i], self._rows.cogs[i]
+        with exact():
+            return None if r == ZERO else (r - c) / r
+
+    def thinnest(self, count: int) -> list[CustomerResult]:
+        """The ``count`` customers with the least revenue − COGS (then by id), as
+        ``sorted`` by that key would rank them: found on the columns, and a
+        :class:`CustomerResult` made for those alone."""
+        rows = self._rows
+        if rows is None:
+            return []
+        gaps = map(operator.sub, rows.revenue, rows.cogs)
+        ranked = zip(gaps, rows.ids, range(len(rows.ids)), strict=True)
+        found = heapq.nsmallest(count, ranked)
+        return [self._result(i) for _, _, i in found]
+
+    def underwater_count(self) -> int:
+        return sum(self._rows.underwater) if self._rows else 0
 
     def margins(self) -> list[Decimal | None]:
         if self._margins is None:

@@ -187,11 +187,19 @@ def _integer_units(snap: Snapshot) -> tuple[str, int | None]:
 
 class LazyColumn(Sequence[Decimal]):
     """A column of figures made on first read: most breakdowns never show each of
-    250,000 customers' allocated and variable COGS, and a view that does pays once."""
+    250,000 customers' allocated and variable COGS, and a view that does pays once.
+    One figure read by its index before that (a view of the ten worst customers) is
+    made alone by ``one``."""
 
-    def __init__(self, size: int, build: Callable[[], list[Decimal]]) -> None:
+    def __init__(
+        self,
+        size: int,
+        build: Callable[[], list[Decimal]],
+        one: Callable[[int], Decimal] | None = None,
+    ) -> None:
         self._size = size
         self._build: Callable[[], list[Decimal]] | None = build
+        self._one = one
         self._values: list[Decimal] | None = None
 
     def values(self) -> list[Decimal]:
@@ -208,6 +216,10 @@ class LazyColumn(Sequence[Decimal]):
     @overload
     def __getitem__(self, index: slice) -> list[Decimal]: ...
     def __getitem__(self, index: int | slice) -> Decimal | list[Decimal]:
+        if self._values is None and self._one is not None and isinstance(index, int):
+            if not -self._size <= index < self._size:
+                raise IndexError(index)
+            return self._one(index % self._size)
         return self.values()[index]
 
     def __iter__(self) -> Iterator[Decimal]:
@@ -232,6 +244,7 @@ def lazy_columns(
     """(variable COGS, allocated COGS) of each customer, made when first read from the
     exact texts of their COGS with the part included and their quanta high·2^62 + low."""
     zero = Decimal(0)
+    create, subtract, plus = CONTEXT.create_decimal, _EXACT.subtract, CONTEXT.plus
 
     def allocated() -> list[Decimal]:
         return [
@@ -239,13 +252,20 @@ def lazy_columns(
             for h, lo in zip(high, low, strict=True)
         ]
 
-    parts = LazyColumn(len(low), allocated)
+    def one_part(i: int) -> Decimal:
+        h, lo = high[i], low[i]
+        return Decimal(f"{(h << _LOW_BITS) + lo}E-18") if h or lo else zero
+
+    parts = LazyColumn(len(low), allocated, one_part)
 
     def variable() -> list[Decimal]:
-        create, subtract, plus = CONTEXT.create_decimal, _EXACT.subtract, CONTEXT.plus
         return [
             create(t) if not a else plus(subtract(Decimal(t), a))
             for t, a in zip(totals, parts, strict=True)
         ]
 
-    return LazyColumn(len(totals), variable), parts
+    def one_variable(i: int) -> Decimal:
+        t, a = totals[i], parts[i]
+        return create(t) if not a else plus(subtract(Decimal(t), a))
+
+    return LazyColumn(len(totals), variable, one_variable), parts

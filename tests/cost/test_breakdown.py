@@ -235,3 +235,27 @@ def test_margin_is_undefined_without_revenue() -> None:
     assert margin(D(0), D(0)) is None
     assert margin(D(4), D(1)) == D("0.75")
     assert margin(D(4), D(6)) == D("-0.5")
+
+
+def test_thinnest_customers_rank_as_sorting_every_result_would() -> None:
+    """Read from the columns: least revenue − COGS first, a tie broken by id, and the
+    underwater count; the same as ranking every customer's result."""
+    from infercost.cost.breakdown import CustomerTable
+    from infercost.usage.figures import CustomerRows
+
+    d = D
+    rows = CustomerRows(
+        ["a", "b", "c", "d", "e"],
+        ["pro"] * 5,
+        [d("5"), d("12"), d("3"), d("9.5"), d("2")],  # COGS
+        [d("10"), d("10"), d("8"), d("10"), d("0")],  # revenue
+        [False, True, False, False, True],
+    )
+    table = CustomerTable(rows)
+    # gaps: a 5, b -2, c 5, d 0.5, e -2
+    assert [c.id for c in table.thinnest(4)] == ["b", "e", "d", "a"]
+    ranked = sorted(table.values(), key=lambda c: (c.revenue - c.cogs, c.id))
+    assert table.thinnest(10) == ranked
+    assert table.thinnest(1)[0].margin == d("-0.2")  # b: (10 - 12) / 10
+    assert table.underwater_count() == 2
+    assert CustomerTable(None).thinnest(3) == [] and CustomerTable(None).underwater_count() == 0

@@ -14,6 +14,7 @@ import itertools
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +173,24 @@ def test_large_units_take_the_128_bit_terms(tmp_path: Path) -> None:
             ("beta", "search", Decimal("0.5")), ("eps", "search", Decimal(2**31))]  # fmt: skip
     assert check(tmp_path, data, {"chat": Decimal("1000.000000000000000001"),
                                   "search": Decimal(7)})  # fmt: skip
+
+
+def test_one_customer_read_alone_equals_the_column(tmp_path: Path) -> None:
+    """gamma's part and variable COGS read by index (a view of the worst customers)
+    before any view reads the columns whole: the same figures, the columns still unmade."""
+    data = [("acme", "chat", Decimal(1)), ("beta", "chat", Decimal(2)),
+            ("gamma", "chat", Decimal(3)), ("gamma", "search", Decimal(5))]  # fmt: skip
+    snap = read_snapshot(write(tmp_path, data))
+    got = price_customers(snap, CPU, RPU, PRICES, group_customers(snap, PRICES),
+                          {"chat": Decimal(10)})  # fmt: skip
+    rows = got.customers
+    assert isinstance(rows.allocated, LazyColumn) and isinstance(rows.variable, LazyColumn)
+    # gamma, last of chat: 10 - 1.666666666666666666 - 3.333333333333333333
+    assert rows.allocated[2] == rows.allocated[-1] == Decimal("5.000000000000000001")
+    assert rows.variable[2] == Decimal("0.036910")  # 3 · 0.0123 + 5 · 0.000002
+    assert rows.allocated[0] == Decimal("1.666666666666666666")
+    assert rows.allocated._values is None and rows.variable._values is None
+    with pytest.raises(IndexError):
+        rows.allocated[3]
+    assert list(rows.allocated) == [rows.allocated[i] for i in range(3)]
+    assert list(rows.variable) == [Decimal("0.0123"), Decimal("0.0246"), Decimal("0.036910")]
