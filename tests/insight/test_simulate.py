@@ -287,6 +287,41 @@ def test_bracketed_selection_is_the_exact_order_statistic() -> None:
         assert inverted_cdf(values) == expected
 
 
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.integers(1, 45_000),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["continuous", "atoms", "atom and tail", "sorted", "reversed", "strided"]),
+    st.lists(st.integers(1, 99), max_size=3),
+)
+def test_inverted_cdf_equals_numpys_quantile(
+    n: int, seed: int, shape: str, extra: list[int]
+) -> None:
+    """Whether selected by one partition (small arrays) or inside brackets (from
+    BRACKETED values on), every level is numpy's own ``inverted_cdf`` quantile, exactly:
+    on continuous values, on a few atoms, on a big atom with a heavy tail, on ordered
+    arrays and on arrays whose stride sample sees only one value."""
+    rng = np.random.default_rng(seed)
+    if shape == "continuous":
+        values = rng.random(n)
+    elif shape == "atoms":
+        values = rng.integers(0, 4, n).astype(np.float64) * 0.25
+    elif shape == "atom and tail":
+        values = np.where(rng.random(n) < 0.55, 0.0, rng.pareto(1.5, n))
+    elif shape == "sorted":
+        values = np.sort(rng.random(n))
+    elif shape == "reversed":
+        values = np.sort(rng.random(n))[::-1].copy()
+    else:
+        values = _strided_trap(n)
+    levels = (50, 90, 95, *extra)
+    expected = [
+        float(q) for q in np.quantile(values, [lv / 100 for lv in levels], method="inverted_cdf")
+    ]
+    assert inverted_cdf(values, levels) == expected
+    assert inverted_cdf(values) == expected[:3]
+
+
 def _strided_trap(n: int) -> np.ndarray:
     values = np.zeros(n)
     values[:: max(n // 4096, 1)] = 1000.0
