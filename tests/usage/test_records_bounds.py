@@ -164,6 +164,37 @@ def test_parquet_number_out_of_range_is_a_located_record(
     assert err == f"Error: Invalid record\n\nr.parquet: record 2: {detail}\n\n"
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "column_type"),
+    [
+        # The text of a list ("[t1, t2]") passed for one unit id, silently.
+        ("unit_id", "['t1', 't2']", "VARCHAR[]"),
+        ("feature", "{'a': 'support_assistant'}", "STRUCT(a VARCHAR)"),
+        # INTEGER[] starts like INTEGER: it reached a cast and DuckDB's own message.
+        ("input_tokens", "[100, 2]", "INTEGER[]"),
+        ("customer", "MAP {'k': 'c1'}", "MAP(VARCHAR, VARCHAR)"),
+    ],
+)
+def test_parquet_nested_column_is_refused_by_its_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str, column_type: str
+) -> None:
+    values = {
+        "time": "'2026-11-03T09:00:00Z'", "unit_id": "'t1'", "feature": "'support_assistant'",
+        "customer": "'c1'", "subscription": "'pro'", "item": "'openai/gpt-4o-mini'",
+        "input_tokens": "100", "output_tokens": "10",
+    }  # fmt: skip
+    values[column] = value
+    select = ", ".join(f"{v} AS {k}" for k, v in values.items())
+    duckdb.sql(f"COPY (SELECT {select}) TO '{tmp_path / 'r.parquet'}' (FORMAT parquet)")
+    code, stdout, err = _run(tmp_path, monkeypatch, "usage import", "r.parquet")
+    assert (code, stdout, err) == (
+        1,
+        "",
+        f"Error: Wrong column type\n\nr.parquet: the column for {column} has type "
+        f"{column_type}; a record field takes one value, not a list, struct or map.\n\n",
+    )
+
+
 @pytest.mark.parametrize("value", ["5.0000000001", "4.9999999999", "1e-10", "5.000000000000000001"])
 def test_json_count_with_digits_past_the_scale_is_not_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str

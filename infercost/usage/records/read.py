@@ -523,7 +523,20 @@ def _is_text(expr: str, column_type: str, kind: str) -> bool:
     )
 
 
+def _is_nested(column_type: str) -> bool:
+    """Whether a column holds lists, structs or maps (Parquet's nested columns): such
+    a value is never one field's value, and its text ("[t1, t2]") must not pass for one.
+    A dotted path into a struct is read through JSON (``source_expression``)."""
+    return column_type.endswith("]") or column_type.startswith(("STRUCT", "MAP", "UNION"))
+
+
 def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str) -> str:
+    if _is_nested(column_type):
+        raise InfercostError.at(
+            "Wrong column type",
+            f"{file_label}: the column for {name} has type {column_type}; a record field "
+            "takes one value, not a list, struct or map.",
+        )
     is_text = _is_text(expr, column_type, kind)
     text = f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
     if kind == TEXT:
