@@ -77,6 +77,20 @@ def test_json_cost_out_of_range_is_a_located_record(
     assert (code, err) == (1, _located(name, 2, bad, detail))
 
 
+@pytest.mark.parametrize(("value", "field"), [("[100]", "input_tokens"), ("[0.5, 1]", "reported_cost")])
+def test_json_list_in_every_record_is_not_a_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, field: str
+) -> None:
+    # A column of lists of numbers was read as a number column: every list was then
+    # "out of range", not what it is.
+    values = {"i": 100, "r": "0.5", "i" if field == "input_tokens" else "r": value}
+    row = JSON_ROW.format(**values)
+    (tmp_path / "r.jsonl").write_text(f"{row}\n{row}\n")
+    code, stdout, err = _run(tmp_path, monkeypatch, "usage import", "r.jsonl")
+    detail = f"record 1: {field} must be a number." + SKIP_VALUE
+    assert (code, stdout, err) == (1, "", _located("r.jsonl", 1, row, detail))
+
+
 def test_json_number_out_of_range_can_be_skipped(tmp_path: Path) -> None:
     stack = tmp_path / "stack"
     stack.mkdir()

@@ -273,6 +273,8 @@ JSON_NUMBER = "DECIMAL(38, 18)"
 
 
 def _json_type(kind: str) -> str:
+    if _is_nested(kind):  # BIGINT[] starts like BIGINT: read as its JSON text
+        return "VARCHAR"
     if kind.startswith(NUMERIC_TYPES) or kind in FLOAT_TYPES:
         return JSON_NUMBER
     if kind in ("BOOLEAN",):
