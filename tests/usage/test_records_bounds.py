@@ -77,7 +77,9 @@ def test_json_cost_out_of_range_is_a_located_record(
     assert (code, err) == (1, _located(name, 2, bad, detail))
 
 
-@pytest.mark.parametrize(("value", "field"), [("[100]", "input_tokens"), ("[0.5, 1]", "reported_cost")])
+@pytest.mark.parametrize(
+    ("value", "field"), [("[100]", "input_tokens"), ("[0.5, 1]", "reported_cost")]
+)
 def test_json_list_in_every_record_is_not_a_number(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, field: str
 ) -> None:
