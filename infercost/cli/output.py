@@ -13,6 +13,7 @@ output on a terminal is coloured, never a file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -61,6 +62,19 @@ def parse_outputs(
                 "its own file as -o FORMAT=FILE instead.",
             )
         specs[unfiled[0]] = OutputSpec(specs[unfiled[0]].format, out)
+    # Two formats written to one file: the second would silently replace the first.
+    seen: dict[str, OutputSpec] = {}
+    for spec in specs:
+        if spec.path is None:
+            continue
+        key = os.path.realpath(spec.path)
+        if key in seen:
+            raise InfercostError.at(
+                "Invalid output option",
+                f"{seen[key].format} and {spec.format} would both be written to "
+                f"{spec.path}; give each format its own file.",
+            )
+        seen[key] = spec
     # GitHub workflow commands are read by the runner from the log, so they may share
     # standard output with one other format.
     to_stdout = [s.format for s in specs if s.path is None and s.format != "github"]

@@ -47,6 +47,21 @@ def test_two_formats_cannot_share_stdout() -> None:
     assert result.stdout == ""
 
 
+def test_two_formats_cannot_share_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The text view silently replaced the JSON document written a moment before.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    argv = ["plan", EXAMPLE, "-o", "json=out/plan", "-o", "text=out/../out/plan"]
+    result = run_cli(argv)
+    assert (result.code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "Error: Invalid output option\n\njson and text would both be written to "
+        "out/../out/plan; give each format its own file.\n\n",
+    )
+    assert not (tmp_path / "out" / "plan").exists()
+
+
 @pytest.mark.parametrize("option", ["-o", "--output"])
 def test_unknown_format_is_an_error(option: str) -> None:
     result = run_cli(["breakdown", EXAMPLE, option, "sarif"])
