@@ -270,6 +270,24 @@ def test_an_offset_after_a_thousand_plain_times_is_honoured(tmp_path: Path) -> N
     assert code == 0 and json.loads(out)["units"] == 1
 
 
+@pytest.mark.parametrize("epoch", ["1796126400", "1796126400.5", "1796126400000"])
+@pytest.mark.parametrize("plain", [1, 1200])
+def test_epoch_and_iso_times_may_share_a_csv_column(
+    tmp_path: Path, epoch: str, plain: int
+) -> None:
+    """Times are "ISO 8601 or epoch" per record: the column's type was decided on its
+    first values, and an epoch after ISO times (or the reverse) was refused as "not a
+    time (ISO 8601 or epoch)". 1796126400 is 2026-12-01T12:00:00Z."""
+    iso = "".join(GOOD.replace(",t1,", f",t{i},") for i in range(plain))
+    late = GOOD.replace("2026-11-03T09:00:00Z", epoch).replace(",t1,", ",z,")
+    for body in (iso + late, late + iso):
+        code, _, err = _import(tmp_path, HEADER + body)
+        assert code == 1 and "several periods (2026-11, 2026-12)" in err
+        code, out, err = _import(tmp_path, HEADER + body, "--period", "2026-12", "-o", "json")
+        assert (code, err, json.loads(out)["units"]) == (0, "", 1)
+        (tmp_path / "usage.csv").unlink()
+
+
 def test_negative_count_in_an_integer_parquet_column(tmp_path: Path) -> None:
     path = tmp_path / "r.parquet"
     duckdb.sql(

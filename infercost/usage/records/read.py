@@ -207,6 +207,10 @@ def tabular(
         for name, kind in typed.items():
             if name not in columns:
                 continue
+            if kind == TIME and generic:
+                # Read as text: a column may mix epoch numbers and ISO 8601 text, and
+                # each value is then read by its own kind (``_convert``), as in JSON.
+                continue
             if kind == TIME:
                 types[name], time_format = _time_type(con, reader.format(paths, ""), name, generic)
                 if time_format:
@@ -563,8 +567,8 @@ def _convert(name: str, kind: str, expr: str, column_type: str, file_label: str)
         if column_type.startswith(NUMERIC_TYPES):
             return _epoch(f"CAST({expr} AS DECIMAL(38, 0))")
         return (
-            f"CASE WHEN regexp_matches({text}, '^[0-9]+$') "
-            f"THEN {_epoch(f'TRY_CAST({text} AS DECIMAL(38, 0))')} "
+            f"CASE WHEN regexp_matches({text}, '^[0-9]+(\\.[0-9]*)?$') "
+            f"THEN {_epoch(f'CAST(TRY_CAST({text} AS DECIMAL(38, 9)) AS DECIMAL(38, 0))')} "
             f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
         )
     if kind == BOOL:
