@@ -599,6 +599,39 @@ def test_usage_sql_command_prints_the_dialect(tmp_path: Path) -> None:
     assert code == 1 and 'Did you mean "bigquery"?' in err
 
 
+@pytest.mark.parametrize(
+    ("table", "shown"),
+    [
+        ('a"b', 'a"b'),  # was a traceback from the SQL tokenizer
+        ("records--x", "records--x"),  # was the table records and a comment
+        ("read_csv(x)", "read_csv(x)"),  # was a table function
+        ("a.b.c.d", "a.b.c.d"),
+        ("a\x1bb", "a\\x1bb"),
+        ("", ""),
+    ],
+)
+def test_usage_sql_table_must_be_a_plain_name(table: str, shown: str) -> None:
+    code, out, err = run_cli(["usage", "sql", str(STACK), "--table", table])
+    assert (code, out, err) == (
+        1,
+        "",
+        "Error: Invalid table name\n\n--table names the table or view of the records as "
+        'NAME, SCHEMA.NAME or CATALOG.SCHEMA.NAME (letters, digits, "_" and "-"), '
+        f'not "{shown}".\n\n',
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "written"), [("my-project.ds.t", "`my-project`.ds.t"), ("db.recs", "db.recs")]
+)
+def test_usage_sql_table_may_be_qualified(table: str, written: str) -> None:
+    code, out, err = run_cli(
+        ["usage", "sql", str(STACK), "--dialect", "bigquery", "--table", table]
+    )
+    assert (code, err) == (0, "")
+    assert f"FROM {written}\n" in out
+
+
 def test_import_documents_follow_the_published_schema(at_repo, tmp_path: Path) -> None:
     import importlib.resources
 
