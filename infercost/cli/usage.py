@@ -109,7 +109,7 @@ class _progress:
 
 
 def run_sql(args: UsageSqlArgs, console: Console) -> Outcome:
-    from infercost.usage.records.query import DIALECTS
+    from infercost.usage.records.query import DIALECTS, table_name_error
     from infercost.usage.records.query import render as render_sql
 
     if args.dialect not in DIALECTS:
@@ -120,6 +120,9 @@ def run_sql(args: UsageSqlArgs, console: Console) -> Outcome:
             f'"{args.dialect}": choose from {", ".join(DIALECTS)}.'
             + did_you_mean(args.dialect, DIALECTS),
         )
+    problem = table_name_error(args.table)
+    if problem is not None:
+        raise InfercostError.at("Invalid table name", problem)
     stack = load_stack(args.options)
     console.stdout.write(render_sql(stack, args.dialect, args.table) + ";\n")
     return Outcome(ExitCode.SUCCESS)

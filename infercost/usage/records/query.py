@@ -29,7 +29,6 @@ from collections.abc import Sequence
 import sqlglot
 from sqlglot import exp
 
-from infercost.errors import InfercostError
 from infercost.model import MeterPrice, Stack
 from infercost.usage.records.fields import TOKENS
 from infercost.usage.records.tiers import TIER_TYPE, tier_expression
@@ -342,19 +341,23 @@ def rollup_select(
 TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*")
 
 
-def aggregation(stack: Stack, table: str = "records") -> exp.Select:
-    """The whole query over a table of normalized records.
-
-    The table name is checked here, not left to the SQL parser: it read ``a--b`` as the
-    table ``a`` and a comment, ``a(b)`` as a table function, and failed on a quote."""
+def table_name_error(table: str) -> str | None:
+    """Why ``table`` is not accepted as the records' table (None when it is). Checked
+    before the SQL parser sees it: it read ``a--b`` as the table ``a`` and a comment,
+    ``a(b)`` as a table function, and failed on a quote."""
     parts = table.split(".")
-    if len(parts) > 3 or not all(TABLE_NAME.fullmatch(p) for p in parts):
-        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in table[:200])
-        raise InfercostError.at(
-            "Invalid table name",
-            "--table names the table or view of the records as NAME, SCHEMA.NAME or "
-            f'CATALOG.SCHEMA.NAME (letters, digits, "_" and "-"), not "{shown}".',
-        )
+    if len(parts) <= 3 and all(TABLE_NAME.fullmatch(p) for p in parts):
+        return None
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in table[:200])
+    return (
+        "--table names the table or view of the records as NAME, SCHEMA.NAME or "
+        f'CATALOG.SCHEMA.NAME (letters, digits, "_" and "-"), not "{shown}".'
+    )
+
+
+def aggregation(stack: Stack, table: str = "records") -> exp.Select:
+    """The whole query over a table of normalized records (its name checked first by
+    :func:`table_name_error`)."""
     source = exp.to_table(table)
     return rollup_select(
         stack.settings.period, units_select(stack, source), calls_select(stack, source)
