@@ -20,7 +20,6 @@ are computed from the grouped units in Python at a precision large enough to be 
 from __future__ import annotations
 
 import decimal
-import re
 import sys
 import weakref
 from bisect import bisect_left
@@ -37,7 +36,18 @@ from infercost.errors import InfercostError
 from infercost.usage import engine
 from infercost.usage.engine import MAX_DIGITS, decimal_type, literal, scale_of, string
 from infercost.usage.snapshot import Snapshot, to_decimal
-from infercost.usage.split import FEATURE_TERMS, NO_TERMS, LazyColumn, Split, lazy_columns, plan
+from infercost.usage.split import (
+    FEATURE_TERMS,
+    NARROW,
+    NO_TERMS,
+    SMALL_TOTAL,
+    SMALL_UNITS,
+    LazyColumn,
+    Split,
+    lazy_columns,
+    plan,
+    units_places,
+)
 
 # Exact for any sum of products of 38-digit operands over any realistic number of rows;
 # a result that would still be inexact is refused rather than rounded.
@@ -240,7 +250,7 @@ def _in_engine(
         made several times faster than that of a 128-bit one: a value that fits is
         narrowed first (a range check, the digits unchanged)."""
         value = f"CAST({column} AS VARCHAR)"
-        if places <= _NARROW:
+        if places <= NARROW:
             value = f"coalesce(CAST(TRY_CAST({column} AS {_narrow(places)}) AS VARCHAR), {value})"
         if places == 0:
             return value
@@ -392,12 +402,8 @@ def _columns(result: Any) -> list[list[Any]]:
     return [list(column) for column in zip(*found, strict=True)]
 
 
-# Units and figures of at most this many digits fit the engine's 64-bit DECIMAL.
-_NARROW = 18
-
-
 def _narrow(places: int) -> str:
-    return f"DECIMAL({_NARROW},{places})"
+    return f"DECIMAL({NARROW},{places})"
 
 
 def _units_column(snap: Snapshot, totals: Mapping[str, Decimal]) -> str:
@@ -414,21 +420,12 @@ def _units_column(snap: Snapshot, totals: Mapping[str, Decimal]) -> str:
     exact = f"CAST(u.units AS {decimal_type(snap.scale)})"
     if not totals:
         return exact
-    kind = str(snap.con.execute(f"SELECT units FROM {snap.table} LIMIT 0").description[0][1])
-    found = re.fullmatch(r"DECIMAL\((\d+), ?(\d+)\)", kind)
-    if found is None:
+    places = units_places(snap)
+    if places is None:
         return exact
-    places = int(found[2])
-    if not snap.scale <= places <= _NARROW or max(totals.values()) >= 10 ** (_NARROW - places):
+    if not snap.scale <= places <= NARROW or max(totals.values()) >= 10 ** (NARROW - places):
         return exact
     return f"CAST(TRY_CAST(u.units AS {_narrow(places)}) AS {_narrow(snap.scale)})"
-
-
-# Below these, a customer's quanta floor(P·n / N) are computed as r·n + floor(m·n / N)
-# (r, m: quotient and remainder of P by N) with m·n in 64 bits: 128-bit division is
-# the costliest step of the split.
-_SMALL_TOTAL = 2**31
-_SMALL_UNITS = 2**32
 
 
 def _allocation_sql(
@@ -450,7 +447,7 @@ def _allocation_sql(
             raise engine.out_of_range()[0]("a part finer than 10^-18")
         p = int(part.scaleb(18, _EXACT))
         q = int(units_by_feature[feature].scaleb(snap.scale, _EXACT))
-        r, m, small = (p // q, p % q, str(q)) if p >= 0 and 0 < q < _SMALL_TOTAL else (0, 0, "NULL")
+        r, m, small = (p // q, p % q, str(q)) if p >= 0 and 0 < q < SMALL_TOTAL else (0, 0, "NULL")
         rows.append(
             f"({string(feature)}, CAST('{p}' AS HUGEINT), CAST('{q}' AS HUGEINT), "
             f"CAST('{r}' AS HUGEINT), CAST({m} AS BIGINT), CAST({small} AS BIGINT))"
@@ -458,7 +455,7 @@ def _allocation_sql(
     allocation = (
         f"a(feature, p, q, r, m, small) AS (VALUES {', '.join(rows)}), "
         "cut AS (SELECT customer, feature, p, "
-        f"CASE WHEN small IS NOT NULL AND n < {_SMALL_UNITS} "
+        f"CASE WHEN small IS NOT NULL AND n < {SMALL_UNITS} "
         "THEN r * n + m * CAST(n AS BIGINT) // small ELSE p * n // q END AS part "
         "FROM (SELECT u.customer, u.feature, a.*, "
         f"CAST(u.units * {10**snap.scale} AS HUGEINT) AS n "

@@ -33,10 +33,12 @@ from infercost.usage.engine import scale_of, string
 from infercost.usage.snapshot import Snapshot
 
 _EXACT = decimal.Context(prec=400, traps=[decimal.Inexact, decimal.InvalidOperation])
-# m·n stays below 2^63 when m < N < 2^31 and n < 2^32 (as in the fallback's split).
-_SMALL_TOTAL = 2**31
-_SMALL_UNITS = 2**32
-_NARROW = 18  # digits of the engine's 64-bit DECIMAL
+# Below these, a part floor(P·n / N) is computed as r·n + floor(m·n / N) (r, m: quotient
+# and remainder of P by N) with m·n in 64 bits: m·n < 2^63 when m < N < 2^31 and
+# n < 2^32. 128-bit division is the costliest step of a split.
+SMALL_TOTAL = 2**31
+SMALL_UNITS = 2**32
+NARROW = 18  # digits of the engine's 64-bit DECIMAL
 _ONE_QUANTUM = "CAST('0.000000000000000001' AS DECIMAL(38,18))"
 
 
@@ -113,12 +115,12 @@ def plan(
     table = f"(SELECT *, {n64} AS n FROM {snap.table})"
     subs = ", ".join(f"({string(name)})" for name in prices)
     floor_sql = (
-        f"CASE WHEN a.small IS NOT NULL AND u.n < {_SMALL_UNITS} THEN a.m * u.n // a.small "
+        f"CASE WHEN a.small IS NOT NULL AND u.n < {SMALL_UNITS} THEN a.m * u.n // a.small "
         f"ELSE a.mh * CAST(u.units * {10**scale} AS HUGEINT) // a.q END"
     )
     rows = []
     for feature, (_, m, q) in terms.items():
-        small = str(q) if q < _SMALL_TOTAL else "NULL"
+        small = str(q) if q < SMALL_TOTAL else "NULL"
         rows.append(
             f"({string(feature)}, CAST({m if small != 'NULL' else 0} AS BIGINT), "
             f"CAST({small} AS BIGINT), CAST('{m}' AS HUGEINT), CAST('{q}' AS HUGEINT))"
@@ -152,7 +154,7 @@ def plan(
     carried = {sub: Decimal(q).scaleb(-18, _EXACT) for sub, q in carried_quanta.items()}
     # Every pair's n is at most its feature's N: below 2^31 and within the 18 digits of
     # the narrowed units, n is never NULL and m·n fits 64 bits, with no test per pair.
-    bound = min(_SMALL_TOTAL, 10 ** (_NARROW - places)) if places is not None else 0
+    bound = min(SMALL_TOTAL, 10 ** (NARROW - places)) if places is not None else 0
     if all(q < bound for _, _, q in terms.values()):
         floor, units = "f.m * u.n // f.small", "u.n"
     else:
@@ -160,7 +162,7 @@ def plan(
         units = f"CAST(u.units * {10**scale} AS HUGEINT)"
     return Split(
         table,
-        {f: (r, m, q if q < _SMALL_TOTAL else None, q) for f, (r, m, q) in terms.items()},
+        {f: (r, m, q if q < SMALL_TOTAL else None, q) for f, (r, m, q) in terms.items()},
         {f: Decimal(r).scaleb(scale - 18, _EXACT) for f, (r, _, _) in terms.items()},
         floor,
         units,
@@ -176,13 +178,20 @@ def _integer_units(snap: Snapshot) -> tuple[str, int | None]:
     the costliest step of the split. Multiplied by 10^scale (exact: no unit has more
     digits after the point) and narrowed to 18 digits (a range check), the integer is
     read in 64 bits. A pair whose n is NULL takes the 128-bit formula."""
+    places = units_places(snap)
+    if places is None or places > NARROW:
+        return "CAST(NULL AS BIGINT)", None
+    n = f"CAST(TRY_CAST(units * {10**snap.scale} AS DECIMAL({NARROW},{places})) AS BIGINT)"
+    return n, places
+
+
+def units_places(snap: Snapshot) -> int | None:
+    """The digits after the point of the grouped units' DECIMAL column (None: not a
+    DECIMAL): the units are summed at the scale they were read at, which may be wider
+    than the snapshot's."""
     kind = str(snap.con.execute(f"SELECT units FROM {snap.table} LIMIT 0").description[0][1])
     found = re.fullmatch(r"DECIMAL\((\d+), ?(\d+)\)", kind)
-    if found is None or int(found[2]) > _NARROW:
-        return "CAST(NULL AS BIGINT)", None
-    places = int(found[2])
-    n = f"CAST(TRY_CAST(units * {10**snap.scale} AS DECIMAL({_NARROW},{places})) AS BIGINT)"
-    return n, places
+    return None if found is None else int(found[2])
 
 
 class LazyColumn(Sequence[Decimal]):
