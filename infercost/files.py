@@ -9,19 +9,47 @@ descriptor (no race with a rename), refused under the kernel's pseudo file syste
 and read up to a size limit. Paths named inside a stack must also stay inside the
 stack's repository (or the stack directory, outside git): only the command line may
 point elsewhere.
+
+Within a command (:func:`remembering_inputs`), every file read is remembered, so that no
+output of the same run replaces one (``-o json=usage.csv``, ``--out records.jsonl``): a
+mistyped output name must never destroy the data it was computed from.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from infercost.errors import InfercostError, SourceRange
 
 MAX_BYTES = 256 * 1024 * 1024  # far above any real configuration, below a memory blow-up
 PSEUDO_ROOTS = ("/proc", "/sys", "/dev")
+
+
+# The real paths of the files read by the running command (None: not remembering).
+_INPUTS: ContextVar[set[str] | None] = ContextVar("infercost_inputs", default=None)
+
+
+@contextmanager
+def remembering_inputs() -> Iterator[None]:
+    """Remember the files read within, for :func:`check_target`; one command's worth."""
+    token = _INPUTS.set(set())
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+def note_input(path: Path | str) -> None:
+    """Remember ``path`` as read by this command (by its real path: a link or ``..``
+    in an output's name still finds it)."""
+    inputs = _INPUTS.get()
+    if inputs is not None:
+        inputs.add(os.path.realpath(path))
 
 
 def _shown(path: Path) -> str:
@@ -45,6 +73,7 @@ def refuse_special(path: Path, what: str = "file") -> None:
             f"{_shown(path)} is a system pseudo-file; infercost reads a {what} only from "
             "regular files.",
         )
+    note_input(path)
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -81,6 +110,7 @@ def read_bytes(path: Path, what: str = "file", limit: int = MAX_BYTES) -> bytes:
         raise InfercostError.at("File not found", f"{_shown(path)} does not exist.") from None
     except OSError as exc:
         raise InfercostError.at("Unreadable file", f"{_shown(path)}: {exc.strerror}.") from None
+    note_input(path)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -167,7 +197,8 @@ def stack_roots(stack_dir: Path) -> list[Path]:
 def check_target(path: Path) -> None:
     """Raise unless ``path`` can be written as an output file: its directory must exist
     (a typo in a path never creates a tree of directories, as with Terraform and most
-    tools), be writable, and the path itself must not be a directory. Checked for every
+    tools), be writable, and the path itself must be neither a directory nor a file
+    this command has read. Checked for every
     output before any is written, so one bad target leaves no other file half done."""
     parent = path.parent if str(path.parent) else Path(".")
     problem = None
@@ -179,5 +210,7 @@ def check_target(path: Path) -> None:
         problem = "it is a directory"
     elif not os.access(path if path.exists() else parent, os.W_OK):
         problem = "permission denied"
+    elif os.path.realpath(path) in (_INPUTS.get() or ()):
+        problem = "it is an input of this run, and writing it would replace what was read"
     if problem is not None:
         raise InfercostError.at("Cannot write output", f"{path}: {problem}.")

@@ -28,6 +28,7 @@ from infercost.cli.context import Console
 from infercost.cli.diagnostics import Outcome, report
 from infercost.cli.output import parse_outputs
 from infercost.errors import Diagnostic, InfercostError
+from infercost.files import remembering_inputs
 from infercost.render.inert import InertStream
 
 # Each command imports what it runs inside its function, so a command line loads only
@@ -609,7 +610,8 @@ def _main(argv: list[str] | None, console: Console) -> int:
     if not args:
         args = ["--help"]
     try:
-        returned = app(args, prog_name="infercost", obj=console)
+        with remembering_inputs():  # no output of the run may replace a file it read
+            returned = app(args, prog_name="infercost", obj=console)
     except InfercostError as exc:
         return report(Outcome(ExitCode.ERROR, tuple(exc.diagnostics)), console)
     except cl.Exit as exc:

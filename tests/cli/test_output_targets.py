@@ -4,7 +4,9 @@ written, not even the good ones."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,64 @@ def test_usage_import_and_calibrate_refuse_a_missing_directory_too(tmp_path: Pat
     assert result.code == 1
     assert f"{what_if}: the directory {what_if.parent} does not exist" in result.stderr
     assert not (tmp_path / "missing").exists()
+
+
+SUPPORT = EXAMPLES / "support-assistant"
+_INPUT = "it is an input of this run, and writing it would replace what was read."
+
+
+@pytest.mark.parametrize(
+    ("argv", "victim"),
+    [
+        # The usage snapshot, through a link-free but roundabout name.
+        (["breakdown", "stack", "-o", "json=stack/../stack/usage.csv"], "stack/usage.csv"),
+        # A file of the stack itself, by --out (the JSON document beside the text view).
+        (["check", "stack", "--out", "stack/prices.hcl"], "stack/prices.hcl"),
+        # The what-if file a plan was asked to price.
+        (["plan", "stack", "--what-if", "stack/what-if/gpt-4o-draft.hcl",
+          "-o", "markdown=stack/what-if/gpt-4o-draft.hcl"], "stack/what-if/gpt-4o-draft.hcl"),  # fmt: skip
+        # A records file calibrate measured.
+        (["calibrate", "stack", "stack/records/records.jsonl", "--from", "records",
+          "-o", "json=stack/records/records.jsonl"], "stack/records/records.jsonl"),  # fmt: skip
+    ],
+)
+def test_no_output_replaces_a_file_the_run_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], victim: str
+) -> None:
+    shutil.copytree(SUPPORT, tmp_path / "stack")
+    monkeypatch.chdir(tmp_path)
+    before = Path(victim).read_bytes()
+    result = run_cli(argv)
+    assert (result.code, result.stdout) == (1, "")
+    shown = argv[argv.index("--out") + 1] if "--out" in argv else argv[-1].partition("=")[2]
+    assert result.stderr == f"Error: Cannot write output\n\n{shown}: {_INPUT}\n\n"
+    assert Path(victim).read_bytes() == before
+
+
+def test_a_file_read_by_an_earlier_run_may_be_written_by_a_later_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inputs are one command's: in one process (as in these tests, or a program that
+    calls ``main`` repeatedly), a later command is not refused what an earlier one read."""
+    shutil.copytree(SUPPORT, tmp_path / "stack")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(["validate", "stack/subscriptions.hcl"]).code in (0, 1)
+    Path("other").mkdir()
+    shutil.copy(Path("stack/usage.csv"), Path("other/usage.csv"))
+    assert run_cli(["breakdown", "stack", "--usage", "other/usage.csv"]).code == 0
+    result = run_cli(["breakdown", "stack", "-o", "json=other/usage.csv"])
+    assert (result.code, result.stderr) == (0, "")
+    assert json.loads(Path("other/usage.csv").read_text("utf-8"))["format_version"]
+
+
+def test_usage_import_still_replaces_the_stack_s_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import reads records, not the snapshot it writes: refreshing the stack's
+    usage file from production is the command's purpose."""
+    shutil.copytree(SUPPORT, tmp_path / "stack")
+    monkeypatch.chdir(tmp_path)
+    argv = ["usage", "import", "stack", "stack/records/records.jsonl", "--from", "records"]
+    result = run_cli([*argv, "--out", "stack/usage.csv"])
+    assert result.code == 0, result.stderr
+    assert Path("stack/usage.csv").read_text("utf-8").startswith("customer,")

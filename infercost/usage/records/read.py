@@ -22,6 +22,7 @@ from typing import Any
 
 from infercost.config.loader import display_path
 from infercost.errors import InfercostError, did_you_mean
+from infercost.files import note_input
 from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
 from infercost.usage.line_ends import mixed_line_end_error
 from infercost.usage.records.fields import (
@@ -101,6 +102,7 @@ def open_sources(paths: Sequence[Path]) -> list[SourceFile]:
                 "Unreadable records file",
                 f"{shown} is {kind}, not a regular file; records are read from files only.",
             )
+        note_input(path)
         out.append(SourceFile(str(Path(path).resolve()), shown))
     return out
 
