@@ -84,6 +84,10 @@ SUPPORT = EXAMPLES / "support-assistant"
 _INPUT = "it is an input of this run, and writing it would replace what was read."
 
 
+_WHAT_IF = "stack/what-if/gpt-4o-draft.hcl"
+_RECORDS = "stack/records/records.jsonl"
+
+
 @pytest.mark.parametrize(
     ("argv", "victim"),
     [
@@ -92,11 +96,9 @@ _INPUT = "it is an input of this run, and writing it would replace what was read
         # A file of the stack itself, by --out (the JSON document beside the text view).
         (["check", "stack", "--out", "stack/prices.hcl"], "stack/prices.hcl"),
         # The what-if file a plan was asked to price.
-        (["plan", "stack", "--what-if", "stack/what-if/gpt-4o-draft.hcl",
-          "-o", "markdown=stack/what-if/gpt-4o-draft.hcl"], "stack/what-if/gpt-4o-draft.hcl"),  # fmt: skip
+        (["plan", "stack", "--what-if", _WHAT_IF, "-o", f"markdown={_WHAT_IF}"], _WHAT_IF),
         # A records file calibrate measured.
-        (["calibrate", "stack", "stack/records/records.jsonl", "--from", "records",
-          "-o", "json=stack/records/records.jsonl"], "stack/records/records.jsonl"),  # fmt: skip
+        (["calibrate", "stack", _RECORDS, "--from", "records", "-o", f"json={_RECORDS}"], _RECORDS),
     ],
 )
 def test_no_output_replaces_a_file_the_run_read(
