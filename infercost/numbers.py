@@ -100,12 +100,16 @@ def points(ratio: Decimal | None) -> str:
 
 
 def count(value: Decimal | int) -> str:
-    """Units and customers: whole numbers with separators, else two decimals."""
+    """Units and customers: whole numbers with separators, else two decimals; a value
+    that two decimals would show as 0.00 (a thousandth of a unit) shows two significant
+    digits instead, since a count that is not zero must not read as zero."""
     value = Decimal(value)
     if not value.is_finite():
         return "∞"
     if value == value.to_integral_value():
         return f"{_round(value, 0):,}"
+    if abs(value) < Decimal("0.005"):
+        return significant(value, 2)
     return f"{_round(value, -2):,}"
 
 
