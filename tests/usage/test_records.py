@@ -804,3 +804,22 @@ def test_a_snapshot_in_json_writes_hidden_characters_escaped(tmp_path: Path, suf
     )
     assert (code, err) == (0, "")
     assert "cus-\u202e1000" in {c["id"] for c in json.loads(stdout)["customers"]}
+
+
+@pytest.mark.parametrize(
+    "time", ["10000-01-01T00:00:00Z", "0000-03-15T00:00:00Z", "-0044-03-15T00:00:00Z"]
+)
+def test_a_time_outside_four_digit_years_is_a_located_error(tmp_path: Path, time: str) -> None:
+    """Year 10000 made the period "10000-01" and 44 BC "-44-03": no period is written
+    that way (YYYY-MM), so the record is named, whichever period it would fall in."""
+    bad = GOOD.replace("2026-11-03T09:00:00Z", time).replace(",t1,", ",t2,")
+    for extra in ((), ("--period", "2026-11")):
+        code, _, err = _import(tmp_path, HEADER + GOOD + bad, *extra)
+        assert code == 1
+        assert err == (
+            "Error: Invalid record\n\n"
+            f"  on {tmp_path / 'r.csv'} line 3:\n"
+            f"  3: {bad}"
+            "\nrecord 2: the record's time is outside the years 0001 to 9999; a period is "
+            "written YYYY-MM.\n\n"
+        )

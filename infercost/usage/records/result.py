@@ -8,6 +8,7 @@ period × feature × step × item (sums), never per record. Money is computed he
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -110,6 +111,13 @@ def build(
     naming the first such record (``condition`` is SQL over the record table)."""
     rows = output.rows
     periods = sorted({r["period"] for r in rows if r["period"] is not None})
+    if any(not _FOUR_DIGIT_YEAR.match(p) for p in periods):
+        # Year 10000 would be the period "10000-01", 44 BC "-44-03": no YYYY-MM period.
+        raise locate(
+            "year(time) < 1 OR year(time) > 9999",
+            "the record's time is outside the years 0001 to 9999; a period is written "
+            "YYYY-MM.",
+        )
     has_none = any(r["period"] is None for r in rows)
     if period is None and len(periods) > 1:
         raise InfercostError.at(
@@ -304,6 +312,9 @@ def _bucket_prices(
 def _int(value: Any) -> int:
     number = Decimal(value or 0)
     return int(number)
+
+
+_FOUR_DIGIT_YEAR = re.compile(r"(?!0000)[0-9]{4}(?![0-9])")
 
 
 def _lit(value: str) -> str:
