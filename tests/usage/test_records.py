@@ -818,7 +818,7 @@ def test_a_time_outside_four_digit_years_is_a_located_error(tmp_path: Path, time
         assert code == 1
         assert err == (
             "Error: Invalid record\n\n"
-            f"  on {tmp_path / 'r.csv'} line 3:\n"
+            f"  on {display_path(tmp_path / 'r.csv')} line 3:\n"
             f"  3: {bad}"
             "\nrecord 2: the record's time is outside the years 0001 to 9999; a period is "
             "written YYYY-MM.\n\n"
