@@ -57,6 +57,9 @@ def connect(*, ordered: bool = True) -> duckdb.DuckDBPyConnection:
     con: duckdb.DuckDBPyConnection = _module().connect(":memory:", config=config)
     # Output is the CLI's alone: never a progress bar on the terminal.
     con.execute("SET enable_progress_bar = false")
+    # A time without a zone is UTC (SPEC §12), whatever the machine's zone: the same
+    # records give the same periods on a laptop in New York and a runner in UTC.
+    con.execute("SET TimeZone = 'UTC'")
     return con
 
 

@@ -823,3 +823,27 @@ def test_a_time_outside_four_digit_years_is_a_located_error(tmp_path: Path, time
             "\nrecord 2: the record's time is outside the years 0001 to 9999; a period is "
             "written YYYY-MM.\n\n"
         )
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_periods_do_not_depend_on_the_machine_s_time_zone(tmp_path: Path, zone: str) -> None:
+    """A time without a zone is UTC: 23:30 on 30 November is November everywhere. The
+    engine read it in the machine's zone, so a laptop in New York put it in December (and
+    a time with an offset, read generically, moved too). Run in a process of its own:
+    the zone is read when the engine starts."""
+    import subprocess
+    import sys
+
+    no_zone = GOOD.replace("2026-11-03T09:00:00Z", "2026-11-30T23:30:00")
+    offset = GOOD.replace("2026-11-03T09:00:00Z", "2026-11-30T23:30:00+05:00")
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + no_zone + offset.replace(",t1,", ",t2,"))
+    argv = ["usage", "import", str(STACK), str(path), "--from", "records", "-o", "json",
+            "--out", str(tmp_path / "usage.csv")]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "infercost", *argv],
+        capture_output=True, text=True, env={**os.environ, "TZ": zone}, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    summary = json.loads(done.stdout)
+    assert (summary["usage_period"], summary["units"]) == ("2026-11", 2)
