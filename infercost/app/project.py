@@ -39,7 +39,7 @@ from infercost.arithmetic import ZERO, exact
 from infercost.config.loader import display_path, parse_files
 from infercost.config.parsed import sharing
 from infercost.config.project import Project, ProjectStack, load_project, stack_files
-from infercost.cost.breakdown import Breakdown, Totals, compute, margin
+from infercost.cost.breakdown import Breakdown, CustomerTable, Totals, compute, margin
 from infercost.errors import Diagnostic, InfercostError, Severity, did_you_mean
 from infercost.guard.results import CheckResult
 from infercost.model import Stack
@@ -333,7 +333,7 @@ def _deleted(command: Command, args: Any, stack: ProjectStack, ref: str) -> Stac
             snapshot.period,
             {},
             {},
-            {},
+            CustomerTable(None),
             Totals(ZERO, ZERO, None),
         )
         result_plan = build_plan(base, head, before, after, label)

@@ -126,7 +126,7 @@ class Breakdown:
     usage_period: str | None
     features: dict[str, FeatureResult]
     subscriptions: dict[str, SubscriptionResult]
-    customers: Mapping[str, CustomerResult]
+    customers: CustomerTable  # by id; empty without customer rows
     totals: Totals
     has_customers: bool = False
     notes: list[str] = field(default_factory=list)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 
-from infercost.cost.breakdown import Breakdown, CustomerResult, CustomerTable, FeatureResult
+from infercost.cost.breakdown import Breakdown, FeatureResult
 from infercost.render.formatting import Style, count, money, percent
 from infercost.render.insight_text import insight_lines
 from infercost.render.table import table
@@ -55,13 +54,11 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
             )
         lines.extend("  " + row for row in table(rows, right=(1, 2, 3, 4, 5)))
     lines.extend(shared_cost_lines(b, style))
-    worst = _worst(b.customers)
+    # Ranked on the columns: no result is made per customer to show ten of them.
+    worst = b.customers.thinnest(WORST_CUSTOMERS)
     if worst:
         lines.append("")
-        if isinstance(b.customers, CustomerTable):
-            sunk = b.customers.underwater_count()
-        else:
-            sunk = sum(1 for c in b.customers.values() if c.underwater)
+        sunk = b.customers.underwater_count()
         lines.append(
             style.bold("Customers with the thinnest margins")
             + style.dim(f"  ({sunk} of {len(b.customers)} underwater)")
@@ -132,10 +129,3 @@ def _feature(f: FeatureResult, currency: str, style: Style, shared: bool = False
         )
     lines.extend("    " + row for row in table(rows, right=(2, 3), header=False))
     return lines
-
-
-def _worst(customers: Mapping[str, CustomerResult]) -> list[CustomerResult]:
-    if isinstance(customers, CustomerTable):  # from the columns, no result per customer
-        return customers.thinnest(WORST_CUSTOMERS)
-    ranked = sorted(customers.values(), key=lambda c: (c.revenue - c.cogs, c.id))
-    return ranked[:WORST_CUSTOMERS]

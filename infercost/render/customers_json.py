@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any
 
-from infercost.cost.breakdown import Breakdown
+from infercost.cost.breakdown import Breakdown, CustomerTable
 from infercost.errors import Diagnostic
 from infercost.invisible import HIDDEN
 from infercost.render.documents import breakdown_document
@@ -79,23 +78,20 @@ CHUNK = 16384
 _MARK = "\x00customers\x00"
 
 
-def customers_text(customers: Mapping[str, Any]) -> str | None:
-    """The ``customers`` array as JSON text, or None when the table is not kept as
-    columns or an id needs escaping (the general writer then writes the objects)."""
+def customers_text(customers: CustomerTable) -> str | None:
+    """The ``customers`` array as JSON text, or None when an id needs escaping (the
+    general writer then writes the objects)."""
     chunks = customer_chunks(customers)
     return None if chunks is None else "".join(chunks)
 
 
-def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
+def customer_chunks(customers: CustomerTable) -> list[str] | None:
     """:func:`customers_text` in pieces that join into it."""
-    columns = getattr(customers, "columns", None)
-    if columns is None:
-        return None
-    ids, subscriptions, cogs, revenue, margins, underwater = columns()
+    ids, subscriptions, cogs, revenue, margins, underwater = customers.columns()
     if not ids:
         return ["[]"]
-    variable, allocated, contribution = customers.whole_bill_columns()  # type: ignore[attr-defined]
-    cogs_texts, revenue_texts = customers.money_texts()  # type: ignore[attr-defined]
+    variable, allocated, contribution = customers.whole_bill_columns()
+    cogs_texts, revenue_texts = customers.money_texts()
     if _SPECIAL.search("".join(set(subscriptions))) or _SPECIAL.search("".join(ids)):
         return None
     chunks = []
@@ -120,14 +116,16 @@ def customer_chunks(customers: Mapping[str, Any]) -> list[str] | None:
 
 
 _UNDERWATER = (f"{_BEFORE[8]}false", f"{_BEFORE[8]}true")
+
+
 def _chunk(
     ids: list[str],
     subscriptions: list[str],
     cogs_texts: list[str],
     revenue_texts: list[str],
     margins: list[Decimal | None],
-    variable: list[Decimal] | None,
-    allocated: list[Decimal] | None,
+    variable: Sequence[Decimal] | None,
+    allocated: Sequence[Decimal] | None,
     contribution: list[Decimal | None] | None,
     underwater: list[bool],
 ) -> str:
@@ -185,7 +183,7 @@ def breakdown_json_inert(b: Breakdown, diagnostics: Iterable[Diagnostic] = ()) -
     parts = _parts(b, tuple(diagnostics))
     if not isinstance(parts, str):
         head, chunks, tail = parts
-        ids, subscriptions = b.customers.columns()[:2]  # type: ignore[attr-defined]
+        ids, subscriptions = b.customers.columns()[:2]
         if (
             head.endswith('": ')
             and tail[:1] in (",", "\n")
