@@ -47,7 +47,7 @@ class Split:
     """What the pricing pass adds, and what the first grouping found."""
 
     table: str  # the usage table with each pair's units as a 64-bit integer n
-    terms: dict[str, tuple[int, int, int | None, int]]  # feature -> (r, m, small N, N)
+    terms: dict[str, tuple[int, int, int]]  # feature -> (r, m, N): P = r·N + m
     per_unit: dict[str, Decimal]  # feature -> r quanta per unit, added to its cost per unit
     floor: str  # a pair's floor(m·n / N), from the feature's terms joined as f
     units: str  # a pair's n (r·n quanta: the part of its share that is linear in units)
@@ -56,11 +56,7 @@ class Split:
 
     def feature_terms(self, feature: str) -> str:
         """The columns ``r, m, small, mh, q`` of a feature (zeros: no part)."""
-        r, m, small, q = self.terms.get(feature, (0, 0, 1, 1))
-        return (
-            f", CAST('{r}' AS HUGEINT), CAST({m if small else 0} AS BIGINT), "
-            f"CAST({small or 'NULL'} AS BIGINT), CAST('{m}' AS HUGEINT), CAST('{q}' AS HUGEINT)"
-        )
+        return _terms_sql(*self.terms.get(feature, (0, 0, 1)))
 
     def folded(self, cost_per_unit: Mapping[str, Decimal]) -> dict[str, Decimal]:
         """Each feature's cost per unit with its r quanta per unit added, exactly: the
@@ -89,6 +85,27 @@ class Split:
 
 _LOW_BITS = 62
 FEATURE_TERMS = ", r, m, small, mh, q"
+
+
+def _terms_sql(r: int, m: int, q: int) -> str:
+    """A feature's :data:`FEATURE_TERMS` as SQL values: r and m (64-bit when N is small
+    enough for m·n to fit, else 0 there and NULL as ``small``), m again and N in 128 bits."""
+    small = q < SMALL_TOTAL
+    return (
+        f", CAST('{r}' AS HUGEINT), CAST({m if small else 0} AS BIGINT), "
+        f"CAST({q if small else 'NULL'} AS BIGINT), CAST('{m}' AS HUGEINT), "
+        f"CAST('{q}' AS HUGEINT)"
+    )
+
+
+def _floor_sql(terms: str, scale: int) -> str:
+    """A pair's floor(m·n / N) from the terms joined as ``terms``: in 64 bits where
+    ``small`` and n allow it, else from the units in 128 bits."""
+    return (
+        f"CASE WHEN {terms}.small IS NOT NULL AND u.n < {SMALL_UNITS} "
+        f"THEN {terms}.m * u.n // {terms}.small "
+        f"ELSE {terms}.mh * CAST(u.units * {10**scale} AS HUGEINT) // {terms}.q END"
+    )
 NO_TERMS = ", NULL::HUGEINT, NULL::BIGINT, NULL::BIGINT, NULL::HUGEINT, NULL::HUGEINT"
 
 
@@ -114,22 +131,12 @@ def plan(
     n64, places = _integer_units(snap)
     table = f"(SELECT *, {n64} AS n FROM {snap.table})"
     subs = ", ".join(f"({string(name)})" for name in prices)
-    floor_sql = (
-        f"CASE WHEN a.small IS NOT NULL AND u.n < {SMALL_UNITS} THEN a.m * u.n // a.small "
-        f"ELSE a.mh * CAST(u.units * {10**scale} AS HUGEINT) // a.q END"
-    )
-    rows = []
-    for feature, (_, m, q) in terms.items():
-        small = str(q) if q < SMALL_TOTAL else "NULL"
-        rows.append(
-            f"({string(feature)}, CAST({m if small != 'NULL' else 0} AS BIGINT), "
-            f"CAST({small} AS BIGINT), CAST('{m}' AS HUGEINT), CAST('{q}' AS HUGEINT))"
-        )
+    rows = ", ".join(f"({string(feature)}{_terms_sql(*t)})" for feature, t in terms.items())
     found = snap.con.execute(
         f"WITH s(subscription) AS (VALUES {subs}), "
-        f"a(feature, m, small, mh, q) AS (VALUES {', '.join(rows)}), "
+        f"a(feature{FEATURE_TERMS}) AS (VALUES {rows}), "
         f"g AS (SELECT u.subscription, u.feature, max(u.customer) AS last, "
-        f"CAST(sum({floor_sql}) AS VARCHAR) AS floors FROM {table} u "
+        f"CAST(sum({_floor_sql('a', scale)}) AS VARCHAR) AS floors FROM {table} u "
         "JOIN s ON u.subscription = s.subscription JOIN a ON u.feature = a.feature "
         "WHERE u.units > 0 GROUP BY ALL) SELECT * FROM g"
     ).fetchall()
@@ -158,11 +165,11 @@ def plan(
     if all(q < bound for _, _, q in terms.values()):
         floor, units = "f.m * u.n // f.small", "u.n"
     else:
-        floor = floor_sql.replace("a.", "f.")
+        floor = _floor_sql("f", scale)
         units = f"CAST(u.units * {10**scale} AS HUGEINT)"
     return Split(
         table,
-        {f: (r, m, q if q < SMALL_TOTAL else None, q) for f, (r, m, q) in terms.items()},
+        terms,
         {f: Decimal(r).scaleb(scale - 18, _EXACT) for f, (r, _, _) in terms.items()},
         floor,
         units,
@@ -255,26 +262,17 @@ def lazy_columns(
     zero = Decimal(0)
     create, subtract, plus = CONTEXT.create_decimal, _EXACT.subtract, CONTEXT.plus
 
-    def allocated() -> list[Decimal]:
-        return [
-            Decimal(f"{(h << _LOW_BITS) + lo}E-18") if h or lo else zero
-            for h, lo in zip(high, low, strict=True)
-        ]
-
-    def one_part(i: int) -> Decimal:
-        h, lo = high[i], low[i]
+    def part(h: int, lo: int) -> Decimal:
         return Decimal(f"{(h << _LOW_BITS) + lo}E-18") if h or lo else zero
 
-    parts = LazyColumn(len(low), allocated, one_part)
+    def variable(total: str, allocated: Decimal) -> Decimal:
+        return plus(subtract(Decimal(total), allocated)) if allocated else create(total)
 
-    def variable() -> list[Decimal]:
-        return [
-            create(t) if not a else plus(subtract(Decimal(t), a))
-            for t, a in zip(totals, parts, strict=True)
-        ]
-
-    def one_variable(i: int) -> Decimal:
-        t, a = totals[i], parts[i]
-        return create(t) if not a else plus(subtract(Decimal(t), a))
-
-    return LazyColumn(len(totals), variable, one_variable), parts
+    parts = LazyColumn(
+        len(low), lambda: list(map(part, high, low)), lambda i: part(high[i], low[i])
+    )
+    return LazyColumn(
+        len(totals),
+        lambda: list(map(variable, totals, parts)),
+        lambda i: variable(totals[i], parts[i]),
+    ), parts
