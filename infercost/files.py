@@ -198,8 +198,8 @@ def check_target(path: Path) -> None:
     """Raise unless ``path`` can be written as an output file: its directory must exist
     (a typo in a path never creates a tree of directories, as with Terraform and most
     tools), be writable, and the path itself must be neither a directory nor a file
-    this command has read. Checked for every
-    output before any is written, so one bad target leaves no other file half done."""
+    this command has read. Checked for every output before any is written, so one bad
+    target leaves no other file half done."""
     parent = path.parent if str(path.parent) else Path(".")
     problem = None
     if not parent.exists():

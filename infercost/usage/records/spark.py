@@ -17,6 +17,8 @@ Needs ``pip install 'infercost[spark]'`` (PySpark 4) and a Java 17 runtime.
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -162,10 +164,7 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
         return df
     exact = T.DecimalType(38, 18)
     unheld = [F.col(n).isNotNull() & F.col(n).try_cast(exact).isNull() for n in numbers]
-    bad = unheld[0]
-    for other in unheld[1:]:
-        bad = bad | other
-    if df.where(bad).limit(1).count():
+    if df.where(functools.reduce(operator.or_, unheld)).limit(1).count():
         return df.withColumn("_corrupt_record", F.lit(None))
     return df.select(
         *(F.col(n).cast(exact).alias(n) if n in numbers else F.col(n) for n in df.columns)
