@@ -19,7 +19,7 @@ from typing import Any
 from infercost.arithmetic import exact
 from infercost.config import syntax as s
 from infercost.errors import InfercostError
-from infercost.evaluate.evaluator import Evaluator, Scope
+from infercost.evaluate.evaluator import Evaluator, Scope, joined_text
 from infercost.evaluate.values import Value
 
 Code = Callable[[], Value]
@@ -150,7 +150,8 @@ class CompiledCondition:
             return whole
 
         def joined() -> Value:
-            return "".join(p if isinstance(p, str) else ev._stringify(p[0](), p[1]) for p in parts)
+            pieces = [p if isinstance(p, str) else ev._stringify(p[0](), p[1]) for p in parts]
+            return joined_text(pieces, expr)
 
         return joined
 

@@ -23,13 +23,17 @@ from infercost.evaluate.functions import (
     make_distribution,
 )
 from infercost.evaluate.values import (
+    MAX_WEIGHT,
     BlockRef,
     Distribution,
     Missing,
     NoRevenue,
+    SizedList,
+    SizedObject,
     Value,
     display,
     type_name,
+    weight,
 )
 
 BLOCK_KINDS = ("unit", "workflow", "feature", "subscription")
@@ -112,7 +116,7 @@ class Evaluator:
                 pieces.append(part)
             else:
                 pieces.append(self._stringify(self._eval(part), part))
-        return "".join(pieces)
+        return joined_text(pieces, expr)
 
     def _stringify(self, value: Value, expr: s.Expr) -> str:
         if isinstance(value, str):
@@ -130,10 +134,13 @@ class Evaluator:
         )
 
     def _TupleExpr(self, expr: s.TupleExpr) -> Value:
-        return [self._eval(item) for item in expr.items]
+        items = [self._eval(item) for item in expr.items]
+        return SizedList(items, bounded(1 + sum(weight(v) for v in items), expr))
 
     def _ObjectExpr(self, expr: s.ObjectExpr) -> Value:
-        return {item.key: self._eval(item.value) for item in expr.items}
+        items = {item.key: self._eval(item.value) for item in expr.items}
+        total = 1 + sum(max(1, len(k)) + weight(v) for k, v in items.items())
+        return SizedObject(items, bounded(total, expr))
 
     # -- references -------------------------------------------------------------------------
     def _Name(self, expr: s.Name) -> Value:
@@ -429,16 +436,50 @@ def _normal(value: Value) -> Value:
     return None if isinstance(value, Missing) else value
 
 
-def equal_values(a: Value, b: Value) -> bool:
+def equal_values(a: Value, b: Value, _equal: set[tuple[int, int]] | None = None) -> bool:
     """HCL equality: values of different types are never equal (``1 == true`` is false,
-    as in Terraform), lists and objects compare element by element."""
+    as in Terraform), lists and objects compare element by element.
+
+    A value may hold the same list many times over (locals that refer to one another), so
+    a pair of members already found equal is not compared again: the work grows with the
+    distinct members, not with how often they repeat."""
+    if a is b and not isinstance(a, Decimal):  # a Decimal NaN is not equal to itself
+        return True
     if type_name(a) != type_name(b):
         return False
+    if not isinstance(a, list | dict):
+        return bool(a == b)
+    equal = set() if _equal is None else _equal
+    pair = (id(a), id(b))
+    if pair in equal:
+        return True
     if isinstance(a, list):
-        return len(a) == len(b) and all(equal_values(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(equal_values(a[k], b[k]) for k in a)
-    return bool(a == b)
+        same = len(a) == len(b) and all(
+            equal_values(x, y, equal) for x, y in zip(a, b, strict=True)
+        )
+    else:
+        same = a.keys() == b.keys() and all(equal_values(a[k], b[k], equal) for k in a)
+    if same:
+        equal.add(pair)  # both are alive until the comparison ends: ids are not reused
+    return same
+
+
+def bounded(total: int, expr: s.Expr) -> int:
+    """``total`` if a value of that weight may be built, else a located error."""
+    if total > MAX_WEIGHT:
+        raise error(
+            "Value too large",
+            f"This value would hold more than {MAX_WEIGHT:,} elements and characters "
+            "(locals that repeat one another multiply). infercost refuses to build it.",
+            expr.range,
+        )
+    return total
+
+
+def joined_text(pieces: list[str], expr: s.Expr) -> str:
+    """A template's pieces joined, once its length is known to be within bounds."""
+    bounded(sum(len(p) for p in pieces), expr)
+    return "".join(pieces)
 
 
 def _too_deep(expr: s.Expr) -> InfercostError:

@@ -132,6 +132,48 @@ class Distribution:
 Value: TypeAlias = Any  # Decimal | str | bool | None | list | dict | Distribution | BlockRef
 
 
+# The most elements and characters one value may hold. Locals can refer to each other, so
+# ``a1 = [local.a0, local.a0]`` doubles a value per line: sixty lines describe more
+# elements than any machine holds, and every walk over such a value (equality, a message,
+# a JSON view) would never end. A cost stack needs a tiny fraction of this.
+MAX_WEIGHT = 1_000_000
+
+
+class SizedList(list[Any]):
+    """A list the evaluator built, carrying its weight so a larger value built from it
+    (even from many references to it) is weighed without walking it."""
+
+    __slots__ = ("weight",)
+
+    def __init__(self, items: list[Any], weight: int) -> None:
+        super().__init__(items)
+        self.weight = weight
+
+
+class SizedObject(dict[str, Any]):
+    """An object the evaluator built, carrying its weight (see :class:`SizedList`)."""
+
+    __slots__ = ("weight",)
+
+    def __init__(self, items: dict[str, Any], weight: int) -> None:
+        super().__init__(items)
+        self.weight = weight
+
+
+def weight(value: Value) -> int:
+    """Elements and characters in ``value``: a string weighs its length (at least 1), a
+    list or object 1 plus its members (and an object's keys)."""
+    if isinstance(value, SizedList | SizedObject):
+        return value.weight
+    if isinstance(value, str):
+        return max(1, len(value))
+    if isinstance(value, list):
+        return 1 + sum(weight(v) for v in value)
+    if isinstance(value, dict):
+        return 1 + sum(max(1, len(k)) + weight(v) for k, v in value.items())
+    return 1
+
+
 def mean_of(value: Decimal | Distribution) -> Decimal:
     return value.mean if isinstance(value, Distribution) else value
 

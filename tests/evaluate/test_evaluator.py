@@ -221,3 +221,38 @@ def test_local_cycle_names_the_loop() -> None:
     assert d.summary == "Cycle in local values"
     assert d.detail == "These locals refer to each other in a loop: local.a -> local.b -> local.a."
     assert where(d) == ("l.hcl", 1, 1)
+
+
+def test_equality_of_repeated_members_compares_each_distinct_pair_once(monkeypatch) -> None:
+    """Two equal values, built apart, each holding one list 2**200 times over: compared
+    member by member they would never finish; the work grows with distinct members."""
+    from infercost.evaluate import evaluator
+
+    calls = 0
+    real = evaluator.type_name
+
+    def counted(value):
+        nonlocal calls
+        calls += 1
+        return real(value)
+
+    monkeypatch.setattr(evaluator, "type_name", counted)
+    a: list = [Decimal(1)]
+    b: list = [Decimal(1)]
+    for _ in range(200):
+        a, b = [a, a], [b, b]
+    assert evaluator.equal_values(a, b) is True
+    assert calls <= 2 * 4 * 201
+    c: list = [Decimal(2)]
+    for _ in range(200):
+        c = [c, c]
+    assert evaluator.equal_values(a, c) is False
+
+
+def test_values_built_by_the_evaluator_carry_their_weight() -> None:
+    from infercost.evaluate.values import weight
+
+    assert weight(ev('[1, "abc", { k = [2] }]')) == 1 + 1 + 3 + (1 + 1 + (1 + 1))
+    assert weight(ev('"${"ab"}cd"')) == 4
+    assert ev("[1, [2]] == [1, [2]]") is True
+    assert ev("{ a = [1] } != { a = [1, 2] }") is True

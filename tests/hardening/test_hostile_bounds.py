@@ -269,3 +269,58 @@ def test_the_longest_chain_at_the_deepest_nesting_runs_every_walker(write_stack)
     result = run_cli(["check", "stack", "--usage", "stack/usage.csv"])
     assert result.code == 1
     assert "Error: Too deeply nested" in result.stderr
+
+
+def _doubling(kind: str, levels: int) -> str:
+    """Locals that each repeat the one before twice: 2**levels elements in a few lines."""
+    first, step = {
+        "list": ("[1, 2]", "[local.v{0}, local.v{0}]"),
+        "text": ('"ab"', '"${{local.v{0}}}${{local.v{0}}}"'),
+    }[kind]
+    body = [f"  v0 = {first}"] + [f"  v{i} = {step.format(i - 1)}" for i in range(1, levels)]
+    return "locals {\n" + "\n".join(body) + "\n}\n"
+
+
+# w(k) = 2**(k + 2) - 1 for the list (1 for itself, 2 per member): v18 is the first above
+# a million. A text of 2 * 2**k characters: v19 is the first above a million.
+@pytest.mark.parametrize(("kind", "line", "source"), [
+    ("list", 20, "v18 = [local.v17, local.v17]"),
+    ("text", 21, 'v19 = "${local.v18}${local.v18}"'),
+])  # fmt: skip
+@pytest.mark.parametrize("command", ["validate", "check", "breakdown", "plan"])
+def test_locals_that_double_per_line_are_refused_where_they_pass_the_bound(
+    write_stack, kind: str, line: int, source: str, command: str
+) -> None:
+    guard = """
+        guardrail "same" {
+          scope     = "stack"
+          condition = local.v59 == local.v59
+        }
+        """
+    write_stack({"locals.hcl": _doubling(kind, 60), "guard.hcl": guard}, base=True)
+    result = run_cli([command, "stack"])
+    assert result.code == 1
+    assert result.stderr.startswith(
+        "Error: Value too large\n\n"
+        f"  on stack/locals.hcl line {line}:\n"
+        f"  {line}:   {source}\n\n"
+        "This value would hold more than 1,000,000 elements and characters (locals that "
+        "repeat one another multiply). infercost refuses to build it.\n"
+    ), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_value_just_under_the_bound_is_built_and_compared(write_stack) -> None:
+    guard = """
+        guardrail "same" {
+          scope     = "stack"
+          condition = local.v17 == local.v17 && [local.v17] != [local.v16]
+        }
+        """
+    usage = "feature,units\nchat,10\n"
+    write_stack(
+        {"locals.hcl": _doubling("list", 18), "guard.hcl": guard, "usage.csv": usage}, base=True
+    )
+    result = run_cli(["check", "stack", "--usage", "stack/usage.csv"])
+    assert result.code == 0, result.stderr
+    assert "same" in result.stdout
