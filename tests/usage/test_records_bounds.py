@@ -425,3 +425,71 @@ def test_a_bare_carriage_return_in_a_quoted_csv_cell_stays_in_its_line(
     code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.csv")
     shown = second.replace(",t1,", ',"t\\r1",')
     assert (code, err) == (1, _located("r.csv", 2, shown, detail.replace("record 2", "record 1")))
+
+
+NOT_A_NAME = " must be a string or a number, not a list, an object or true/false."
+
+
+@pytest.mark.parametrize("command", ["usage import", "calibrate"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("customer", '["a", "b"]'),
+        ("customer", '{"id": "c1"}'),
+        ("customer", "true"),
+        ("unit_id", "[1]"),
+        ("subscription", "false"),
+    ],
+)
+def test_a_json_list_object_or_boolean_is_no_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, field: str, value: str
+) -> None:
+    """Read as text, ``["a", "b"]`` would become customer '["a","b"]' (and ``true`` the
+    customer "true"): the record is named, as a Parquet list column is refused."""
+    good = JSON_ROW.format(i=100, r="0.5")
+    record = json.loads(good)
+    record[field] = json.loads(value)
+    bad = json.dumps(record)
+    (tmp_path / "r.jsonl").write_text(f"{good}\n{bad}\n")
+    code, stdout, err = _run(tmp_path, monkeypatch, command, "r.jsonl")
+    assert (code, stdout) == (1, "")
+    assert err == _located("r.jsonl", 2, bad, f"record 2: {field}{NOT_A_NAME}{SKIP_VALUE}")
+
+
+def test_a_name_given_as_a_list_in_every_record_is_named_at_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [JSON_ROW.format(i=100, r="0.5").replace('"c1"', '["c1"]') for _ in range(2)]
+    (tmp_path / "r.jsonl").write_text("\n".join(rows) + "\n")
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.jsonl")
+    detail = f"record 1: customer{NOT_A_NAME}{SKIP_VALUE}"
+    assert (code, err) == (1, _located("r.jsonl", 1, rows[0], detail))
+
+
+def test_a_string_that_looks_like_a_list_is_a_name(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = [
+        JSON_ROW.format(i=100, r="0.5"),
+        JSON_ROW.format(i=100, r="0.5").replace('"c1"', '"[vip] c2"'),
+        JSON_ROW.format(i=100, r="0.5").replace('"c1"', "7"),
+    ]
+    (tmp_path / "r.jsonl").write_text("\n".join(rows) + "\n")
+    argv = ["usage", "import", str(STACK), "r.jsonl", "--from", "records", "--out", "u.csv"]
+    code, _, err = run_cli(argv)
+    assert code == 0, err
+    customers = {line.split(",")[0] for line in (tmp_path / "u.csv").read_text().splitlines()[1:]}
+    assert customers == {"c1", "[vip] c2", "7"}
+
+
+def test_a_parquet_boolean_column_is_no_name(tmp_path: Path, monkeypatch) -> None:
+    rows = [json.loads(JSON_ROW.format(i=100, r="0.5")) for _ in range(2)]
+    rows[1]["customer"] = None
+    for row in rows:
+        row["customer"] = row["customer"] is None
+    (tmp_path / "r.json").write_text(json.dumps(rows))
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_json('{tmp_path / 'r.json'}')) TO '{tmp_path / 'r.parquet'}'"
+    )
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.parquet")
+    assert code == 1
+    assert f"record 1: customer{NOT_A_NAME}" in err

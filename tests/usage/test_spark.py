@@ -148,6 +148,36 @@ def test_spark_names_a_json_number_out_of_range_as_duckdb_does(stack, tmp_path, 
     assert problem.detail.startswith("record 2: input_tokens must be a finite number below 1e20")
 
 
+@pytest.mark.parametrize("value", ['["c1", "c2"]', '{"id": "c1"}', "true"])
+@pytest.mark.parametrize("every", [False, True])
+def test_spark_names_a_json_list_or_boolean_name_as_duckdb_does(
+    stack, tmp_path, value: str, every: bool
+) -> None:
+    # Spark reads a list, an object or true in a string column as its JSON text, which
+    # would pass for a customer; in every record the column is a list or boolean column.
+    path = tmp_path / "r.jsonl"
+    good = JSON_RECORD.format(tokens=100)
+    bad = good.replace('"c1"', value)
+    path.write_text(f"{bad if every else good}\n{bad}\n")
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "records", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "records", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    (problem,) = spark_error.value.diagnostics
+    line = 1 if every else 2
+    assert problem.range.start.line == line
+    assert problem.detail.startswith(f"record {line}: customer must be a string or a number")
+
+
+def test_spark_reads_a_name_that_only_looks_like_a_list(stack, tmp_path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text(JSON_RECORD.format(tokens=100).replace('"c1"', '"[vip]"') + "\n")
+    spark = import_records(stack, [path], "records", engine="spark")
+    assert spark.snapshot == import_records(stack, [path], "records", engine="duckdb").snapshot
+    assert "[vip]" in str(spark.snapshot)
+
+
 def test_spark_reads_a_json_number_with_an_exponent(stack, tmp_path, spark_only) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text(JSON_RECORD.format(tokens="1.5e3") + "\n")

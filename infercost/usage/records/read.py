@@ -135,6 +135,10 @@ class Raw:
     # Column -> the SQL condition under which its value was there but could not be read
     # as its type (the tolerant JSON read, see ``tabular``).
     unreadable: dict[str, str] = field(default_factory=dict)
+    # Column -> the SQL of each value's JSON type, for a JSON lines column whose values
+    # are not all of one plain type (lists, objects, or strings beside numbers): its
+    # text alone cannot tell ``["a", "b"]`` from the string "[\"a\", \"b\"]".
+    json_types: dict[str, str] = field(default_factory=dict)
 
 
 def tabular(
@@ -184,11 +188,17 @@ def tabular(
         raise _read_error(files, exc) from None
     columns = {row[0]: str(row[1]) for row in described if row[0] not in ("_file",)}
     columns.pop("file_row_number", None)
+    json_types: dict[str, str] = {}
     if fmt == "jsonl":
         # Numbers are read as exact decimals (a JSON number is never a float here);
-        # objects and arrays as their JSON text.
-        spec = ", ".join(f"{lit(name)}: {lit(_json_type(kind))}" for name, kind in columns.items())
+        # objects and arrays as their JSON text, each value's JSON type beside it.
+        spec = ", ".join(f"{lit(n)}: {lit(_json_read_type(k))}" for n, k in columns.items())
         extra = f", columns = {{{spec}}}"
+        json_types = {
+            name: q(JSON_TYPE + name)
+            for name, kind in columns.items()
+            if _json_read_type(kind) == "JSON"
+        }
         columns = {name: _json_type(kind) for name, kind in columns.items()}
         numbers = [name for name, kind in columns.items() if kind == JSON_NUMBER]
         if tolerant and numbers:
@@ -203,7 +213,7 @@ def tabular(
             }
             if ordered:
                 sql = f"SELECT *, row_number() OVER (PARTITION BY _file) AS _row FROM ({sql})"
-            return Raw(sql, columns, unreadable)
+            return Raw(_json_texts(sql, json_types), columns, unreadable, json_types)
     if fmt == "csv" and typed:
         types = {}
         for name, kind in typed.items():
@@ -238,7 +248,21 @@ def tabular(
             )
         else:
             sql = f"SELECT *, row_number() OVER (PARTITION BY _file) AS _row FROM ({sql})"
-    return Raw(sql, columns)
+    return Raw(_json_texts(sql, json_types), columns, json_types=json_types)
+
+
+# Prefix of the column that holds a JSON lines value's JSON type (``Raw.json_types``).
+JSON_TYPE = "_json_type_"
+
+
+def _json_texts(sql: str, json_types: dict[str, str]) -> str:
+    """``sql`` with each JSON-typed column read as the text a VARCHAR read gives (a
+    string unquoted, anything else its JSON text), its JSON type kept beside it."""
+    if not json_types:
+        return sql
+    texts = ", ".join(f"json_extract_string({q(n)}, '$') AS {q(n)}" for n in json_types)
+    kinds = ", ".join(f"json_type({q(n)}) AS {t}" for n, t in json_types.items())
+    return f"SELECT * REPLACE ({texts}), {kinds} FROM ({sql})"
 
 
 def _time_type(con: Any, relation: str, column: str, generic: bool) -> tuple[str, str | None]:
@@ -278,6 +302,13 @@ def rejected(con: Any) -> list[tuple[str, int, str, str]]:
 JSON_NUMBER = "DECIMAL(38, 18)"
 
 
+def _json_read_type(kind: str) -> str:
+    """The type a JSON lines column is read as: ``JSON`` when its values are lists,
+    objects or of several types (DuckDB infers ``JSON`` or a nested type), so that each
+    value's own type is known; else as :func:`_json_type`."""
+    return "JSON" if kind == "JSON" or _is_nested(kind) else _json_type(kind)
+
+
 def _json_type(kind: str) -> str:
     if _is_nested(kind):  # BIGINT[] starts like BIGINT: read as its JSON text
         return "VARCHAR"
@@ -302,6 +333,21 @@ def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
 # ``_invalid`` names the field; with this suffix and the number of whole digits its type
 # holds, a number out of range (``input_tokens:range29``).
 RANGE = ":range"
+
+
+# ``_invalid`` names the field; with this suffix, a name given as a list, an object, true
+# or false (a JSON lines value), which no text field takes.
+NOT_TEXT = ":not_text"
+
+
+def _not_text(column: str, raw: Raw) -> str | None:
+    """The SQL condition under which a column's value is no name: a JSON list, object or
+    boolean (its text would pass for one: ``["a", "b"]``, ``true``)."""
+    if column in raw.json_types:
+        return f"{raw.json_types[column]} IN ('ARRAY', 'OBJECT', 'BOOLEAN')"
+    if raw.columns[column] == "BOOLEAN":
+        return f"{q(column)} IS NOT NULL"
+    return None
 
 
 # -- mapping -----------------------------------------------------------------------------
@@ -392,6 +438,10 @@ def mapped_records(
                 exprs.append((found[0], raw.columns.get(path, "VARCHAR")))
                 if found[1] is not None:
                     invalid.append(f"WHEN {found[1]} THEN {lit(name)}")
+                if FIELDS[name] == TEXT and path in raw.columns:
+                    scalar = _not_text(path, raw)
+                    if scalar:
+                        invalid.append(f"WHEN {scalar} THEN {lit(name + NOT_TEXT)}")
                 if path in raw.unreadable:
                     bound = whole_digits(JSON_NUMBER)
                     invalid.append(

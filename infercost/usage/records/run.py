@@ -472,6 +472,9 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         name, range_error, digits = r["_invalid"].partition(read.RANGE)
         if range_error:
             return f"{name} must be a finite number below 1e{digits} in size."
+        name, not_text, _ = r["_invalid"].partition(read.NOT_TEXT)
+        if not_text:
+            return f"{name} must be a string or a number, not a list, an object or true/false."
         kind = FIELDS.get(r["_invalid"], "")
         if kind == "text":
             return f"{r['_invalid']} is read from a path into a column that does not hold JSON."

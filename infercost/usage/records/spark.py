@@ -27,7 +27,7 @@ from typing import Any
 from infercost.errors import InfercostError
 from infercost.model import Stack
 from infercost.usage.records import read
-from infercost.usage.records.fields import SourceFile
+from infercost.usage.records.fields import FIELDS, TEXT, SourceFile
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -187,8 +187,11 @@ def _mapped(spark: Any, source: Source) -> str | None:
             source.stack, raw, "otel", source.mapping, source.label, attribute_exprs=exprs
         )
         return to_spark(mapped.sql)
-    df = read_table(spark, source.files, read.file_format(source.files))
+    fmt = read.file_format(source.files)
+    df = read_table(spark, source.files, fmt)
     if "_corrupt_record" in df.columns:
+        return None
+    if fmt == "jsonl" and _may_hold_no_name(df, source):
         return None
     df = df.withColumn("_file", F.input_file_name())
     df.createOrReplaceTempView("infercost_raw")
@@ -196,6 +199,30 @@ def _mapped(spark: Any, source: Source) -> str | None:
     source.check_columns(raw.columns)
     mapped = read.mapped_records(source.stack, raw, source.source, source.mapping, source.label)
     return to_spark(mapped.sql)
+
+
+def _may_hold_no_name(df: Any, source: Source) -> bool:
+    """Whether a JSON lines column read as a name (customer, unit id...) may hold a list,
+    an object or a boolean. Spark reads each of them as its JSON text (``["a", "b"]``,
+    ``true``), which would pass for a name; the embedded engine sees each value's JSON
+    type, so such files are handed to it: it refuses the value, or reads a string that
+    only looks like one (``"[draft]"``) as it is."""
+    from pyspark.sql import functions as F
+
+    sources = read.field_sources(source.mapping, source.source)
+    columns = {
+        path
+        for name, paths in sources.items()
+        if FIELDS.get(name) == TEXT
+        for path in paths
+        if path in df.columns and dict(df.dtypes)[path] == "string"
+    }
+    if not columns:
+        return False
+    looks = [
+        F.col(c).rlike(r"^\s*[\[{]") | F.col(c).isin("true", "false") for c in sorted(columns)
+    ]
+    return bool(df.where(functools.reduce(operator.or_, looks)).limit(1).count())
 
 
 Observer = Callable[[Any, str], Any]
