@@ -493,3 +493,35 @@ def test_a_parquet_boolean_column_is_no_name(tmp_path: Path, monkeypatch) -> Non
     code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.parquet")
     assert code == 1
     assert f"record 1: customer{NOT_A_NAME}" in err
+
+
+def test_a_boolean_time_in_the_only_record_is_named(tmp_path: Path, monkeypatch) -> None:
+    """Alone, ``"time": true`` makes the column BOOLEAN: no value of it is a time, and
+    the record is named, not imported without a period."""
+    bad = JSON_ROW.format(i=100, r="0.5").replace('"2026-11-03T09:00:00Z"', "true")
+    (tmp_path / "r.jsonl").write_text(bad + "\n")
+    code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.jsonl")
+    detail = "record 1: time must be a time (ISO 8601 or epoch)." + SKIP_VALUE
+    assert (code, err) == (1, _located("r.jsonl", 1, bad, detail))
+
+
+@pytest.mark.parametrize(
+    ("time", "period"), [("TIME '10:00:00'", None), ("DATE '2026-11-03'", "2026-11")]
+)
+def test_a_parquet_time_of_day_is_no_instant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time: str, period: str | None
+) -> None:
+    (tmp_path / "r.json").write_text(JSON_ROW.format(i=100, r="0.5"))
+    duckdb.sql(
+        f"COPY (SELECT {time} AS time, * EXCLUDE (time) FROM read_json('{tmp_path / 'r.json'}'))"
+        f" TO '{tmp_path / 'r.parquet'}'"
+    )
+    monkeypatch.chdir(tmp_path)
+    argv = ["usage", "import", str(STACK), "r.parquet", "--from", "records", "--out", "u.csv"]
+    code, _, err = run_cli(argv)
+    if period is None:
+        detail = "r.parquet: record 1: time must be a time (ISO 8601 or epoch)." + SKIP_VALUE
+        assert (code, err) == (1, f"Error: Invalid record\n\n{detail}\n\n")
+    else:
+        assert code == 0, err
+        assert (tmp_path / "u.csv").read_text().splitlines()[1].endswith(f",{period}")

@@ -569,13 +569,17 @@ def _is_text(expr: str, column_type: str, kind: str) -> bool:
     """Whether the field's value is read from the column's text. A number field read
     from a column of another type (JSON's ``"attempt": true`` in every record, a
     timestamp) is too: its first value that is not a number is then a located record
-    error, not the whole column's."""
+    error, not the whole column's. So is a time read from a column that holds no
+    timestamps (``"time": true``, a Parquet ``TIME`` of day): no value of it is an
+    instant, and each is named rather than read as no time at all."""
     if column_type in ("VARCHAR", "JSON") or expr.startswith(
         ("json_extract", "CASE WHEN json_type", "CASE WHEN json_valid")
     ):
         return True
+    if kind == TIME and column_type.startswith("TIMESTAMP"):
+        return False
     return (
-        kind in (COUNT, DECIMAL)
+        kind in (COUNT, DECIMAL, TIME)
         and not column_type.startswith(NUMERIC_TYPES)
         and column_type not in FLOAT_TYPES
     )
