@@ -18,9 +18,10 @@ mistyped output name must never destroy the data it was computed from.
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -192,6 +193,40 @@ def stack_roots(stack_dir: Path) -> list[Path]:
         if os.path.lexists(directory / ".git"):
             return [directory]
     return [Path(stack_dir)]
+
+
+def new_file(directory: Path, prefix: str, suffix: str) -> tuple[int, Path]:
+    """A new file of an unused name in ``directory``, open for writing, with the mode
+    the user's umask gives any file they create (``tempfile.mkstemp`` gives 0600: right
+    for a secret, wrong for a file that is then renamed into place as an output)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        name = directory / f"{prefix}{secrets.token_hex(8)}{suffix}"
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+
+
+def replace_atomically(path: Path, text: str, newline: str | None = None) -> None:
+    """Write ``text`` to a new file beside ``path``, then rename it over ``path``: a
+    reader never sees half a file, and a failed write leaves the old one whole.
+
+    The new file gets the mode of the file it replaces (a snapshot others may read stays
+    readable), or for a new file the mode the user's umask gives any file they create;
+    a temporary file's private mode never becomes the output's. Raises ``OSError``."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, temporary = new_file(directory, ".infercost-", path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
+            handle.write(text)
+        with suppress(FileNotFoundError):
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def check_target(path: Path) -> None:

@@ -4,7 +4,6 @@ the same DuckDB connection, compare with the declared shape, write the what-if."
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from infercost.calibrate.shape import ObservedFeature, observe_features
 from infercost.calibrate.whatif import write_what_if
 from infercost.config.loader import display_path
 from infercost.errors import InfercostError
-from infercost.files import check_target
+from infercost.files import check_target, replace_atomically
 from infercost.model import Stack
 from infercost.usage.records.result import ImportResult
 
@@ -69,12 +68,8 @@ def write_text(path: Path, text: str) -> None:
         raise InfercostError.at("Invalid --write-what-if", f"{shown}: a what-if file ends in .hcl.")
     if os.path.lexists(path) and (not path.is_file() or path.is_symlink()):
         raise InfercostError.at("Invalid --write-what-if", f"{shown} is not a regular file.")
-    directory = path.parent if str(path.parent) else Path(".")
     check_target(path)
     try:
-        fd, temp = tempfile.mkstemp(prefix=".infercost-", suffix=".hcl", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
+        replace_atomically(path, text)
     except OSError as exc:
         raise InfercostError.at("Cannot write output", f"{shown}: {exc.strerror or exc}.") from None

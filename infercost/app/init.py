@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from infercost.config.fmt import format_text
 from infercost.config.hcl import parse_text
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError, Severity, SourceRange
+from infercost.files import new_file
 from infercost.prices.record import PriceRecord
 from infercost.prices.sheets import hcl_string, price_text
 
@@ -167,10 +167,10 @@ def _write_all(directory: Path, files: tuple[tuple[str, str], ...]) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for name, text in files:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+            fd, temporary = new_file(directory, f".{name}.", ".tmp")
+            temporaries.append((name, temporary))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-            temporaries.append((name, Path(tmp_name)))
         for name, temporary in temporaries:
             target = directory / name
             os.replace(temporary, target)

@@ -4,14 +4,13 @@ write the snapshot (atomically, and never over a file that is not a snapshot).""
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError
-from infercost.files import check_target
+from infercost.files import check_target, replace_atomically
 from infercost.model import Stack
 from infercost.usage.records import read
 from infercost.usage.records.fields import SOURCES
@@ -197,13 +196,9 @@ def snapshot_text(result: ImportResult, suffix: str) -> str:
 
 def write_snapshot(result: ImportResult, path: Path) -> None:
     text = snapshot_text(result, path.suffix.lower())
-    directory = path.parent if str(path.parent) else Path(".")
     check_target(path)
     try:
-        fd, temp = tempfile.mkstemp(prefix=".infercost-", suffix=path.suffix, dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(temp, path)
+        replace_atomically(path, text, newline="")
     except OSError as exc:
         raise InfercostError.at(
             "Cannot write output", f"{display_path(path)}: {exc.strerror or exc}."
