@@ -297,6 +297,11 @@ class BlockBuilder(PriceBuilder):
         region = self.string(block, "region")
         if region is not None:
             known = {r for sheet in self.sheets.values() for r in sheet.regions}
+            failed = [b for b in self.top.get("price_sheet", []) if b.name not in self.sheets]
+            if region not in known and any(
+                r.name == region for b in failed for r in b.body.blocks_of("region")
+            ):
+                raise InfercostError()  # its sheet failed and was reported already
             if region not in known:
                 raise self.fail(
                     "Unknown region",

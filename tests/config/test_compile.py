@@ -147,6 +147,20 @@ def test_unknown_region_is_a_typo() -> None:
     assert at == ("main.hcl", 19, 12)
 
 
+def test_a_region_of_a_sheet_that_failed_is_not_reported_unknown() -> None:
+    """The sheet's own error is the one to fix; the region it declares is not unknown."""
+    prices = PRICES.replace("input_per_mtok        = 2.50", "input_per_mtok        = -2.50")
+    summary, detail, at = fail(feature='region = "eu"', prices=prices)
+    assert (summary, at[0]) == ("Value out of range", "prices.hcl")
+    assert detail == 'the price "input_per_mtok" must be at least 0, but it is -2.5.'
+
+
+def test_a_region_no_sheet_declares_is_unknown_beside_a_failed_sheet() -> None:
+    prices = PRICES.replace("input_per_mtok        = 2.50", "input_per_mtok        = -2.50")
+    errors = errors_of({"prices.hcl": prices, "main.hcl": main(feature='region = "us"')})
+    assert [d.summary for d in errors] == ["Value out of range", "Unknown region"]
+
+
 def test_model_and_meter_of_the_same_name() -> None:
     prices = PRICES.replace('meter "read_unit"', 'model "x" { input_per_mtok = 1 }\n  meter "x"')
     (d, *_) = errors_of({"prices.hcl": prices, "main.hcl": main()})
