@@ -60,6 +60,11 @@ def row_problem(code: str, row: dict[str, Any]) -> tuple[str, str]:
             f"units {str(units).strip()} has too many digits: the engine adds units exactly "
             "in at most 38 digits."
         )
+    if code == "units_places":
+        return INVALID_ROW, (
+            f"units {str(units).strip()} has too many digits after the point: beside the "
+            "largest units of this file, the engine adds units exactly in at most 38 digits."
+        )
     if code == "period_mixed":
         return INVALID_ROW, "every row needs a period once one row has one."
     if code == "customer_mixed":

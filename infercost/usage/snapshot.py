@@ -628,9 +628,33 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
     snap.period = period if period is not None else (periods[0] if periods else None)
 
 
+# Whole digits of a row's units, rounded (a blame rule, never a figure).
+_WHOLE = (
+    "coalesce(length(ltrim(CAST(abs(TRY_CAST(units AS DECIMAL(38, 0))) AS VARCHAR), '0')), 0)"
+)
+
+
+def _places_blamed(snap: Snapshot) -> int | None:
+    """When units do not fit at the snapshot's scale, whom to name: the rows with many
+    whole digits, or those with many digits after the point? Units of up to 29 whole
+    digits always fit beside 9 places; when no row has more, the places are what does
+    not fit (``1e-37`` beside ``179``), and this is the most places a row may have."""
+    (whole,) = snap.con.execute(
+        f"SELECT coalesce(max({_WHOLE}), 0) FROM {snap.source.rows} WHERE NOT {_BAD}"
+    ).fetchone()
+    room = engine.MAX_DIGITS - int(whole)
+    return room if int(whole) <= engine.MAX_DIGITS - FIRST_SCALE and room < snap.scale else None
+
+
 def _row_errors(snap: Snapshot, check_owners: bool) -> InfercostError:
     """Number the rows and report every bad one (up to the limit), in file order."""
     cast = f"TRY_CAST(units AS {decimal_type(snap.scale)})"
+    room = _places_blamed(snap)
+    unfit = (
+        f"WHEN {cast.replace('units', 'src.units')} IS NULL THEN 'units_range'"
+        if room is None
+        else f"WHEN {_SCALE.replace('units', 'src.units')} > {room} THEN 'units_places'"
+    )
     owner = (
         f"WHEN src.customer IS NOT NULL AND {snap.in_period.replace('period', 'src.period')} "
         "AND src.subscription <> owners.owner THEN 'subscription_conflict'"
@@ -651,7 +675,7 @@ def _row_errors(snap: Snapshot, check_owners: bool) -> InfercostError:
             WHEN src.units IS NULL THEN 'units_missing'
             WHEN NOT regexp_full_match(src.units, '{NUMBER}') THEN 'units_number'
             WHEN {_NEGATIVE.replace("units", "src.units")} THEN 'units_negative'
-            WHEN {cast.replace("units", "src.units")} IS NULL THEN 'units_range'
+            {unfit}
             WHEN (src.period IS NULL) <> head.no_period THEN 'period_mixed'
             WHEN (src.customer IS NULL) <> head.no_customer THEN 'customer_mixed'
             WHEN src.feature IS NULL AND (src.customer IS NULL

@@ -175,6 +175,33 @@ def test_units_too_long_for_exact_sums(here: Path) -> None:
     ]  # fmt: skip
 
 
+PLACES = (
+    "has too many digits after the point: beside the largest units of this file, the engine "
+    "adds units exactly in at most 38 digits."
+)
+
+
+@pytest.mark.parametrize("name", ["u.csv", "u.jsonl"])
+def test_units_with_too_many_places_beside_others_are_the_ones_named(here: Path, name: str) -> None:
+    """1e-37 needs 37 places; beside 179 (3 whole digits) the sum needs 40: the row with
+    the places is at fault, not the ordinary rows that no longer fit at its scale."""
+    rows = [("chat", "179"), ("search", "1e-37"), ("chat", "809"), ("search", "0.5")]
+    if name == "u.csv":
+        content = "feature,units\n" + "".join(f"{f},{u}\n" for f, u in rows)
+    else:
+        content = "".join(f'{{"feature": "{f}", "units": {u}}}\n' for f, u in rows)
+    assert errors(name, content) == [(ROW, f"row 2: units 1e-37 {PLACES}", 3 - (name != "u.csv"))]
+
+
+def test_units_of_many_whole_digits_beside_places_are_the_ones_named(here: Path) -> None:
+    # 37 whole digits leave room for one place: the row with 37 digits is extraordinary.
+    content = "feature,units\nchat,0.25\nsearch,1e36\nchat,7\n"
+    assert errors("u.csv", content) == [
+        (ROW, "row 2: units 1e36 has too many digits: the engine adds units exactly in at "
+              "most 38 digits.", 3),
+    ]  # fmt: skip
+
+
 def test_fine_units_and_exponents_are_exact(here: Path) -> None:
     Path("u.csv").write_text(
         "feature,units\nchat,0.0000000000001\nchat,1e-12\nsearch,2.5E+3\nsearch,0.1\n",
