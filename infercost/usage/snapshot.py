@@ -665,7 +665,7 @@ def _row_errors(snap: Snapshot, check_owners: bool) -> InfercostError:
     query = f"""
         WITH src AS (SELECT * FROM {numbered}),
         head AS (SELECT customer IS NULL AS no_customer, period IS NULL AS no_period
-                 FROM src WHERE rn = 1),
+                 FROM src WHERE problem IS NULL ORDER BY rn LIMIT 1),
         owners AS (SELECT customer, arg_min(subscription, rn) AS owner, min(rn) AS owner_rn
                    FROM src WHERE customer IS NOT NULL AND subscription IS NOT NULL
                    AND problem IS NULL AND {snap.in_period} GROUP BY customer),
@@ -686,7 +686,7 @@ def _row_errors(snap: Snapshot, check_owners: bool) -> InfercostError:
                  THEN 'customer_without_subscription'
             {owner}
           END AS code
-          FROM src CROSS JOIN head LEFT JOIN owners ON src.customer = owners.customer)
+          FROM src LEFT JOIN head ON TRUE LEFT JOIN owners ON src.customer = owners.customer)
         SELECT rn, line, code, feature, units, customer, subscription, period, owner,
                owner_rn, raw, count(*) OVER () AS total
         FROM coded WHERE code IS NOT NULL ORDER BY rn LIMIT {MAX_REPORTED}

@@ -202,6 +202,26 @@ def test_units_of_many_whole_digits_beside_places_are_the_ones_named(here: Path)
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [("u.jsonl", '{"feature": "chat", "units": true, "period": "2026-11"}\n'),
+     ("u.csv", "feature,units,period\nchat,x,2026-11\n")],
+)  # fmt: skip
+def test_a_bad_first_row_is_not_the_rule_for_the_others(here: Path, name: str, first: str) -> None:
+    """Rows must all have a period or none: judged against the first readable row, so a
+    broken first row is named alone, not every later row with it."""
+    rest = [("chat", 2), ("search", 3)]
+    if name == "u.jsonl":
+        content = first + "".join(
+            f'{{"feature": "{f}", "units": {u}, "period": "2026-11"}}\n' for f, u in rest
+        )
+        detail = "row 1: units must be a number, not true."
+    else:
+        content = first + "".join(f"{f},{u},2026-11\n" for f, u in rest)
+        detail = 'row 1: units must be a number, not "x".'
+    assert errors(name, content) == [(ROW, detail, 1 + (name == "u.csv"))]
+
+
 def test_fine_units_and_exponents_are_exact(here: Path) -> None:
     Path("u.csv").write_text(
         "feature,units\nchat,0.0000000000001\nchat,1e-12\nsearch,2.5E+3\nsearch,0.1\n",
