@@ -67,15 +67,27 @@ def import_document(result: ImportResult, snapshot: Path | None) -> dict[str, An
     }
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 record``, ``1,500 records``."""
+    return f"{count(n)} {noun if n == 1 else noun + 's'}"
+
+
 def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> str:
     if result.source == "focus":
         return _billed_text(result, style)
     cur = result.currency
+    skipped = sum(s.records for s in result.skipped.values())
+    kept = result.records - skipped
+    imported = (
+        f"{count(kept)} of {counted(result.records, 'record')}"
+        if skipped
+        else counted(kept, "record")
+    )
     lines = [
-        style.bold(f"Imported {count(result.records)} records")
+        style.bold(f"Imported {imported}")
         + f" ({result.source}: {', '.join(result.files)})",
-        f"Period {result.period or 'n/a'}: {count(result.units)} units, "
-        f"{count(result.customers)} customers"
+        f"Period {result.period or 'n/a'}: {counted(result.units, 'unit')}, "
+        f"{counted(result.customers, 'customer')}"
         + (
             f", {count(result.cache_hit_units)} answered from the cache"
             if result.cache_hit_units
@@ -84,10 +96,10 @@ def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> st
     ]
     if snapshot is not None and result.source != "focus":
         lines.append(f"Snapshot written to {display_path(snapshot)}")
-    for reason, skipped in sorted(result.skipped.items()):
+    for reason, part in sorted(result.skipped.items()):
         lines.append(
-            style.yellow(f"Skipped {count(skipped.records)} records ({reason})")
-            + f", reported cost {money(skipped.reported_cost, cur)}"
+            style.yellow(f"Skipped {counted(part.records, 'record')} ({reason})")
+            + f", reported cost {money(part.reported_cost, cur)}"
         )
     rows = [["feature / step", "item", "records", "actual", "reported"]]
     feature = None

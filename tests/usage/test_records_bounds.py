@@ -525,3 +525,57 @@ def test_a_parquet_time_of_day_is_no_instant(
     else:
         assert code == 0, err
         assert (tmp_path / "u.csv").read_text().splitlines()[1].endswith(f",{period}")
+
+
+def test_an_import_says_how_many_records_it_kept_and_skipped(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    shutil.copytree(STACK, tmp_path / "stack")
+    (tmp_path / "stack" / "skip.hcl").write_text(
+        'records "records" {\n  skip = ["unknown_item"]\n}\n'
+    )
+    good = CSV_ROW.format(i=100, r="0.5")
+    rows = [good, good.replace("openai/gpt-4o-mini", "nope/x"), good.replace("t1", "t2")]
+    rows.append(good.replace("openai/gpt-4o-mini", "nope/y"))
+    (tmp_path / "r.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n")
+    monkeypatch.chdir(tmp_path)
+    argv = ["usage", "import", "stack", "r.csv", "--from", "records", "--out", "u.csv"]
+    code, out, err = run_cli(argv)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Imported 2 of 4 records (records: r.csv)"
+    assert lines[1] == "Period 2026-11: 2 units, 1 customer"
+    assert lines[3] == "Skipped 2 records (unknown_item), reported cost $1.00"
+
+
+@pytest.mark.parametrize("files", [["e.csv"], ["e.jsonl"], ["e.csv", "e2.csv"]])
+def test_an_empty_records_file_is_said_to_be_empty(tmp_path: Path, monkeypatch, files) -> None:
+    for name in files:
+        (tmp_path / name).write_text("")
+    monkeypatch.chdir(tmp_path)
+    argv = ["usage", "import", str(STACK), *files, "--from", "records", "--out", "u.csv"]
+    code, _, err = run_cli(argv)
+    shown = ", ".join(files)
+    assert (code, err) == (1, f"Error: Empty records file\n\n{shown}: the file is empty.\n\n")
+    assert not (tmp_path / "u.csv").exists()
+
+
+def test_an_empty_part_beside_records_holds_nothing(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "part-0.csv").write_text("")
+    (tmp_path / "part-1.csv").write_text(HEADER + "\n" + CSV_ROW.format(i=100, r="0.5") + "\n")
+    monkeypatch.chdir(tmp_path)
+    argv = ["usage", "import", str(STACK), "part-0.csv", "part-1.csv", "--from", "records"]
+    code, out, err = run_cli([*argv, "--out", "u.csv"])
+    assert code == 0, err
+    assert out.startswith("Imported 1 record (records: part-1.csv)\n")
+
+
+@pytest.mark.parametrize("command", ["usage import", "calibrate"])
+def test_a_header_without_records_is_no_snapshot(tmp_path: Path, monkeypatch, command) -> None:
+    (tmp_path / "r.csv").write_text(HEADER + "\n")
+    code, _, err = _run(tmp_path, monkeypatch, command, "r.csv")
+    assert (code, err) == (
+        1,
+        "Error: No records\n\nr.csv: no record to import (only a header, or nothing); a "
+        "snapshot of it would say no feature was used.\n\n",
+    )

@@ -104,7 +104,13 @@ def open_sources(paths: Sequence[Path]) -> list[SourceFile]:
             )
         note_input(path)
         out.append(SourceFile(str(Path(path).resolve()), shown))
-    return out
+    # A zero-byte part among several (Spark writes one per empty partition) holds no
+    # records; readers would take it for a file with one unnamed column.
+    kept = [f for f in out if os.path.getsize(f.path) > 0]
+    if not kept:
+        names = ", ".join(f.shown for f in out)
+        raise InfercostError.at("Empty records file", f"{names}: the file is empty.")
+    return kept
 
 
 def file_format(files: Sequence[SourceFile]) -> str:

@@ -110,6 +110,12 @@ def build(
     ``locate(condition, message)`` turns a rule broken by some record into an error
     naming the first such record (``condition`` is SQL over the record table)."""
     rows = output.rows
+    if not rows and not output.records and not output.skipped:
+        raise InfercostError.at(
+            "No records",
+            f"{', '.join(files)}: no record to import (only a header, or nothing); a snapshot "
+            "of it would say no feature was used.",
+        )
     periods = sorted({r["period"] for r in rows if r["period"] is not None})
     if any(not _FOUR_DIGIT_YEAR.match(p) for p in periods):
         # Year 10000 would be the period "10000-01", 44 BC "-44-03": no YYYY-MM period.
