@@ -12,11 +12,17 @@ def visible_len(text: str) -> int:
     return len(escape_controls(text))
 
 
+# A line break or tab inside a cell (a customer id from a quoted CSV cell) would break
+# the row apart or misalign every column after it: shown as its escape, on one line.
+_IN_CELL = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def table(
     rows: Sequence[Sequence[str]], right: Sequence[int] = (), header: bool = True
 ) -> list[str]:
     if not rows:
         return []
+    rows = [[cell.translate(_IN_CELL) for cell in row] for row in rows]
     widths = [max(visible_len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for n, row in enumerate(rows):

@@ -110,9 +110,7 @@ def test_an_escape_in_a_usage_cell_is_shown_escaped_on_a_terminal(
     )
 
 
-def test_an_escape_in_a_git_ref_is_shown_escaped(
-    write_stack: WriteStack, tmp_path: Path
-) -> None:
+def test_an_escape_in_a_git_ref_is_shown_escaped(write_stack: WriteStack, tmp_path: Path) -> None:
     stack = write_stack({"usage.csv": "feature,units\nchat,5\n"}, base=True)
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
@@ -156,6 +154,22 @@ def test_a_customer_id_in_a_text_file_is_escaped_and_aligned_under_a_terminal(
     written = (tmp_path / "view.txt").read_text(encoding="utf-8")
     assert CUSTOMERS in written
     assert "\x1b" not in written and RLO not in written
+
+
+def test_a_line_break_or_tab_in_a_customer_id_keeps_the_row_on_one_line(
+    write_stack: WriteStack,
+) -> None:
+    usage = (
+        'customer,subscription,feature,units\n"a\n::error::b\tc",pro,chat,100\nplain,pro,chat,5\n'
+    )
+    stack = write_stack({"subs.hcl": SUBSCRIPTION, "usage.csv": usage}, base=True)
+    result = run_cli(["breakdown", str(stack), "--usage", "stack/usage.csv"])
+    assert result.code == 0
+    assert (
+        "  customer          subscription  revenue  COGS   margin\n"
+        "  plain             pro            $12.00  $0.14   98.8%\n"
+        "  a\\n::error::b\\tc  pro            $50.00  $2.80   94.4%\n"
+    ) in result.stdout
 
 
 def test_a_customer_id_on_a_terminal_is_escaped_and_only_infercost_colours(
