@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostspeed
 from recordbench import STACK, records_data, timed
 
 
@@ -30,6 +31,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--formats", default="parquet,csv")
     args = parser.parse_args()
+    print(hostspeed.line(), flush=True)
     with (
         tempfile.TemporaryDirectory(prefix="infercost-out-") as scratch,
         records_data(args.data, args.records, args.keep, "infercost-calibrate-") as (

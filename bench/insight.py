@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import hostspeed
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -85,6 +87,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--no-cli", action="store_true", help="skip the child-process runs")
     args = parser.parse_args()
+    print(hostspeed.line(), flush=True)
 
     from infercost.cost.breakdown import compute
     from infercost.insight.report import attach

@@ -31,6 +31,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import hostspeed
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.dont_write_bytecode = True
 
@@ -163,6 +165,7 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     args = parser.parse_args()
+    print(hostspeed.line(), flush=True)
     work = Path(tempfile.mkdtemp(prefix="infercost-prices-bench-"))
     try:
         start = time.perf_counter()

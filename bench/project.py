@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import hostspeed
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "support-assistant"
 TARGET_S = 2.0
@@ -73,6 +75,7 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    print(hostspeed.line(), flush=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     python = [sys.executable, "-m", "infercost"]

@@ -26,6 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostspeed
 from recordbench import MODELS, SCALE, STACK, records_data, timed
 
 
@@ -88,6 +89,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--formats", default="csv,parquet")
     args = parser.parse_args()
+    print(hostspeed.line(), flush=True)
     with (
         tempfile.TemporaryDirectory(prefix="infercost-out-") as scratch,
         records_data(args.data, args.records, args.keep, "infercost-records-") as (

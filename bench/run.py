@@ -33,6 +33,7 @@ REPO_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 
+import hostspeed  # noqa: E402
 from generate import generate  # noqa: E402
 
 GIB = 1024**3
@@ -517,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     g.add_argument("--json-rows", type=int, default=100_000, help="rows of the JSON snapshot")
     args = ap.parse_args(argv)
+    print(hostspeed.line(), flush=True)
 
     tmp: Path | None = None
     if args.data is not None:

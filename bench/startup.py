@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import hostspeed
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "support-assistant"
 
@@ -68,6 +70,7 @@ def main() -> None:
     ap.add_argument("--vs", type=Path, help="another checkout to compare with (B)")
     ap.add_argument("--only", help="only commands whose name contains this")
     args = ap.parse_args()
+    print(hostspeed.line(), flush=True)
     trees = [REPO] + ([args.vs.resolve()] if args.vs else [])
     with tempfile.TemporaryDirectory() as cwd:
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} runs")

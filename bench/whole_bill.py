@@ -30,6 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import hostspeed
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -69,6 +71,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=250_000)
     parser.add_argument("--runs", type=int, default=3, help="interleaved A/B pairs")
     args = parser.parse_args()
+    print(hostspeed.line(), flush=True)
 
     from infercost.app.arguments import BreakdownArgs
     from infercost.app.breakdown import breakdown
