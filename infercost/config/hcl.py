@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from infercost.config import parsed
 from infercost.config import syntax as s
 from infercost.config.lalr import FORMAT, Node, Parser, Reject, Tok
+from infercost.config.lexer import check_line_ends
 from infercost.errors import Diagnostic, InfercostError, Pos, SourceRange
 
 if TYPE_CHECKING:
@@ -510,6 +511,7 @@ def parse_text(text: str, filename: str) -> s.File:
     cached = parsed.lookup(text, filename)
     if cached is not None:
         return cached
+    check_line_ends(text, filename)
     result = _parse(text, filename)
     parsed.keep(result)
     return result

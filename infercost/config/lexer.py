@@ -172,7 +172,32 @@ class _Scanner:
         raise self.error(f"The heredoc is never closed by a line {marker}.", opener.start())
 
 
+_BARE_CR = re.compile("\r(?!\n)")
+
+
+def check_line_ends(text: str, filename: str) -> None:
+    """Refuse a carriage return not followed by a line feed. Editors and diffs show one
+    as a line break, HCL reads none: in a file with such line ends the first comment
+    would run to the end of the file, and every block after it would vanish unseen (a
+    guardrails file would hold no guardrail, and look as if it did)."""
+    match = _BARE_CR.search(text)
+    if match is None:
+        return
+    pos = match.start()  # the first: every line before it ends with LF or CRLF
+    line, column = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+    raise InfercostError(
+        Diagnostic(
+            "Invalid line ending",
+            "A carriage return without a line feed ends this line (classic Mac line ends, "
+            "or a stray one): editors show a line break, HCL reads none. Save the file "
+            "with LF or CRLF line ends.",
+            SourceRange.point(filename, line, column),
+        )
+    )
+
+
 def tokenize(text: str, filename: str = "<text>") -> list[Token]:
     """Every token of ``text`` (line endings normalised to LF), comments and newlines
     included; a located error for text no HCL can hold (an unclosed string)."""
+    check_line_ends(text, filename)
     return _Scanner(text.replace("\r\n", "\n"), filename).tokens()

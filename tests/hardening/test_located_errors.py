@@ -209,3 +209,44 @@ def test_a_gitlink_at_the_base_is_an_error(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(InfercostError) as caught:
         read_hcl_at(repo / "policies", "HEAD")
     assert caught.value.diagnostics[0].summary == "Not a file at the base"
+
+
+GUARD = (
+    "# The gate's own rule.\n"
+    'guardrail "thin" {\n'
+    '  scope     = "feature"\n'
+    "  condition = self.margin >= 0.99\n"
+    "}\n"
+)
+USAGE = "feature,units\nchat,10\n"
+BARE_CR = (
+    "A carriage return without a line feed ends this line (classic Mac line ends, or a "
+    "stray one): editors show a line break, HCL reads none. Save the file with LF or CRLF "
+    "line ends."
+)
+
+
+@pytest.mark.parametrize("command", ["validate", "check", "fmt"])
+def test_carriage_return_line_ends_are_refused_not_read_as_one_comment(
+    write_stack, command: str
+) -> None:
+    """With CR line ends, the first comment ran to the end of the file: the guardrail
+    vanished and check passed, while an editor and a diff showed it in place."""
+    stack = write_stack({"guard.hcl": GUARD.replace("\n", "\r"), "usage.csv": USAGE}, base=True)
+    argv = [command, str(stack)] + (["--usage", "stack/usage.csv"] if command == "check" else [])
+    code, _, err = run_cli(argv)
+    assert code == 1
+    assert err.startswith(
+        "Error: Invalid line ending\n\n  on stack/guard.hcl line 1:\n  1: # The gate's own rule.\\r"
+    ), err
+    assert err.endswith(f"\n\n{BARE_CR}\n\n")
+
+
+def test_crlf_line_ends_still_read_and_a_stray_cr_is_located(write_stack) -> None:
+    stack = write_stack({"guard.hcl": GUARD.replace("\n", "\r\n"), "usage.csv": USAGE}, base=True)
+    code, out, err = run_cli(["check", str(stack), "--usage", "stack/usage.csv"])
+    assert (code, err) == (2, "") and "thin" in out  # the guardrail is read, and fails
+    stray = GUARD.replace("  scope", "\r  scope")
+    code, _, err = run_cli(["validate", str(write_stack({"guard.hcl": stray}, base=True))])
+    assert code == 1
+    assert "  on stack/guard.hcl line 3:\n" in err
