@@ -112,6 +112,17 @@ def test_spark_skips_what_the_mapping_allows_as_duckdb_does(tmp_path: Path, spar
     )
 
 
+def same_error_on_both(stack, path: Path):
+    """The one diagnostic both engines give for a records file: they must be equal."""
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "records", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "records", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    (problem,) = spark_error.value.diagnostics
+    return problem
+
+
 def test_spark_names_a_bad_record_as_duckdb_does(stack, tmp_path) -> None:
     path = tmp_path / "r.csv"
     text = (RECORDS / "records.csv").read_text().replace("support_assistant", "suport", 1)
@@ -138,12 +149,7 @@ def test_spark_names_a_json_number_out_of_range_as_duckdb_does(stack, tmp_path, 
     path = tmp_path / "r.jsonl"
     good, bad = JSON_RECORD.format(tokens=100), JSON_RECORD.format(tokens=value)
     path.write_text(f"{good}\n{bad}\n")
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "records", engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "records", engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    (problem,) = spark_error.value.diagnostics
+    problem = same_error_on_both(stack, path)
     assert problem.range.start.line == 2
     assert problem.detail.startswith("record 2: input_tokens must be a finite number below 1e20")
 
@@ -159,12 +165,7 @@ def test_spark_names_a_json_list_or_boolean_name_as_duckdb_does(
     good = JSON_RECORD.format(tokens=100)
     bad = good.replace('"c1"', value)
     path.write_text(f"{bad if every else good}\n{bad}\n")
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "records", engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "records", engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    (problem,) = spark_error.value.diagnostics
+    problem = same_error_on_both(stack, path)
     line = 1 if every else 2
     assert problem.range.start.line == line
     assert problem.detail.startswith(f"record {line}: customer must be a string or a number")
