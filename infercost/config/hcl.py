@@ -644,9 +644,12 @@ class _Converter:
     def _body(self, tree: Node) -> s.Body:
         body = s.Body()
         seen_blocks: dict[tuple[str, ...], s.Block] = {}
+        previous: s.Attribute | s.Block | None = None
         for child in _significant(tree.children):
             if child.data == "attribute":
                 attr = self.attribute(child)
+                self._newline_before(previous, attr.name_range, f'the argument "{attr.name}"')
+                previous = attr
                 if attr.name in body.attributes:
                     first = body.attributes[attr.name].name_range.start.line
                     raise self._error(
@@ -661,6 +664,8 @@ class _Converter:
                 body.attributes[attr.name] = attr
             else:
                 block = self.block(child)
+                self._newline_before(previous, block.type_range, f"the block {block.header}")
+                previous = block
                 if block.type in body.attributes:
                     raise self._shadow_error(body.attributes[block.type], block)
                 key = (block.type, *block.labels)
@@ -674,6 +679,26 @@ class _Converter:
                 seen_blocks[key] = block
                 body.blocks.append(block)
         return body
+
+    def _newline_before(
+        self, previous: s.Attribute | s.Block | None, start: SourceRange, what: str
+    ) -> None:
+        """Each argument and block ends its line, as in Terraform: ``a = 1 b = 2`` on one
+        line reads as two arguments to the grammar, but a reader (and ``fmt``) sees one,
+        and a block closed and another opened on one line hides the second."""
+        if previous is None or previous.range.end.line != start.start.line:
+            return
+        if isinstance(previous, s.Attribute):
+            summary, ended = "Missing newline after argument", f'the argument "{previous.name}"'
+        else:
+            summary = "Missing newline after block definition"
+            ended = f"the block {previous.header}"
+        raise self._error(
+            summary,
+            f"{what[0].upper()}{what[1:]} starts on the line where {ended} ends; each argument "
+            "and each block must end with a newline.",
+            start,
+        )
 
     def _shadow_error(self, attr: s.Attribute, block: s.Block) -> InfercostError:
         return self._error(

@@ -250,3 +250,36 @@ def test_crlf_line_ends_still_read_and_a_stray_cr_is_located(write_stack) -> Non
     code, _, err = run_cli(["validate", str(write_stack({"guard.hcl": stray}, base=True))])
     assert code == 1
     assert "  on stack/guard.hcl line 3:\n" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "summary", "detail"),
+    [
+        (
+            GUARD.replace('"feature"\n', '"feature" condition = true\n').replace(
+                "  condition = self.margin >= 0.99\n", ""
+            ),
+            3,
+            "Missing newline after argument",
+            'The argument "condition" starts on the line where the argument "scope" ends',
+        ),
+        (
+            GUARD.replace("}\n", '} guardrail "thick" {\n  condition = true\n}\n'),
+            5,
+            "Missing newline after block definition",
+            'The block guardrail "thick" starts on the line where the block guardrail "thin" ends',
+        ),
+    ],
+)
+def test_two_definitions_on_one_line_are_refused(
+    write_stack, text: str, line: int, summary: str, detail: str
+) -> None:
+    """The grammar alone read ``a = 1 b = 2`` as two arguments and ``} b {`` as two
+    blocks; a reader and a diff see one line, and Terraform refuses both."""
+    code, out, err = run_cli(["validate", str(write_stack({"guard.hcl": text}, base=True))])
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: {summary}\n\n  on stack/guard.hcl line {line}:\n"), err
+    assert f"\n\n{detail}; each argument and each block must end with a newline.\n" in err
+    # One argument in a block on one line stays valid, as in Terraform.
+    single = 'guardrail "thin" { condition = true }\n'
+    assert run_cli(["validate", str(write_stack({"guard.hcl": single}, base=True))])[0] == 0
