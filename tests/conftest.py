@@ -14,9 +14,7 @@ from tests.helpers import BASE_STACK, GOLDEN_DIR, write_files
 # suites on two cores) a process can be descheduled for longer than Hypothesis's 200 ms
 # deadline or its one-second "input generation is slow" check, and either failed the
 # test at random. Every test's own settings are made from this profile.
-settings.register_profile(
-    "infercost", deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("infercost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("infercost")
 
 

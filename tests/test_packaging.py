@@ -37,10 +37,21 @@ def test_mypy_strict_is_configured_and_run_by_ci() -> None:
     assert isinstance(meta, dict)
     assert "mypy" in names(meta["optional-dependencies"]["test"])
     lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert (
-        lines.index("mypy --strict infercost")
-        == lines.index("ruff check infercost tests bench") + 1
-    )
+    # The static checks run before the tests, so a type error fails CI fast.
+    assert lines.index("mypy --strict infercost") < lines.index("python -m pytest")
+
+
+def test_ruff_lint_and_format_run_by_ci_with_one_pinned_ruff() -> None:
+    # `ruff format --check` is only stable if every machine runs the same formatter style:
+    # an unpinned ruff could reformat main under CI on its next minor release.
+    meta = project()["project"]
+    assert isinstance(meta, dict)
+    pins = [d for d in meta["optional-dependencies"]["test"] if d.startswith("ruff")]
+    assert len(pins) == 1 and "<" in pins[0], pins
+    lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    tests = lines.index("python -m pytest")
+    assert lines.index("ruff check infercost tests bench") < tests
+    assert lines.index("ruff format --check infercost tests bench") < tests
 
 
 def test_the_sarif_schema_is_vendored_in_the_tests() -> None:

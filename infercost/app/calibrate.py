@@ -40,9 +40,7 @@ def calibrate(
             "Invalid --from",
             f"{source} has no request records: calibrate needs records, otel or litellm.",
         )
-    result = import_records(
-        stack, paths, source, period, engine, observer=ShapeObserver(stack)
-    )
+    result = import_records(stack, paths, source, period, engine, observer=ShapeObserver(stack))
     features = observe_features(stack, result)
     unknown = {
         r["feature"] if r["feature"] is not None else "(none)": r["records"]

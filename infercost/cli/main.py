@@ -57,9 +57,7 @@ StackNameOpt = Annotated[
 ]
 UsageScaleOpt = Annotated[
     str | None,
-    cl.Option(
-        "--usage-scale", help="Multiply every usage row's units by F (F >= 0).", metavar="F"
-    ),
+    cl.Option("--usage-scale", help="Multiply every usage row's units by F (F >= 0).", metavar="F"),
 ]
 UsageOpt = Annotated[
     Path | None, cl.Option("--usage", help="Usage snapshot (.csv, .json, .jsonl).")
@@ -505,9 +503,7 @@ def comment(
     pr: Annotated[
         int | None, cl.Option("--pr", help="Pull request number (default: from the event).")
     ] = None,
-    tag: Annotated[
-        str | None, cl.Option("--tag", help="Keep a separate comment per tag.")
-    ] = None,
+    tag: Annotated[str | None, cl.Option("--tag", help="Keep a separate comment per tag.")] = None,
     valid_at: Annotated[
         str | None, cl.Option("--valid-at", help="ISO 8601 time the data is valid for.")
     ] = None,

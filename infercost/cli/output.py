@@ -102,9 +102,7 @@ def render(
     ]
 
 
-def write_outputs(
-    rendered: Sequence[tuple[OutputSpec, str | Treated]], stdout: TextIO
-) -> None:
+def write_outputs(rendered: Sequence[tuple[OutputSpec, str | Treated]], stdout: TextIO) -> None:
     """Write each document; none can start a CI runner command or carry a token
     (:mod:`infercost.render.inert`), only the ``github`` format writes real commands.
     Every file target is checked first: one that cannot be written fails the run before

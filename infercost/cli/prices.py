@@ -31,6 +31,7 @@ def _prices(ctx: cl.Context) -> None:
     if ctx.invoked_subcommand is None:
         _console(ctx).stdout.write(ctx.get_help() + "\n")
 
+
 FromOpt = Annotated[
     str | None,
     cl.Option("--from", help="Price data: genai-prices (bundled, default) or litellm."),

@@ -49,9 +49,7 @@ class Spreads:
                 for name, feature in stack.features.items():
                     if self._stop.is_set():
                         return
-                    self._found[name] = percentiles(
-                        stack, feature, self._units[name], settings
-                    )
+                    self._found[name] = percentiles(stack, feature, self._units[name], settings)
         except Exception:  # simulated again by the caller, which reports it there
             self._failed = True
 

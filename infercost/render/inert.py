@@ -43,9 +43,7 @@ _LEGACY = re.compile(r"(?i)##(vso)?\[")
 # Each pattern starts with literal text, so a document of megabytes is scanned fast.
 _TOKENS = re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}")
 # (never past a quote or comma: a JSON document stays JSON)
-_AUTHORIZATION = re.compile(
-    r"(?i)\b(authorization:\s*)(?:(bearer|token|basic)\s+)?[^\s\"',;]+"
-)
+_AUTHORIZATION = re.compile(r"(?i)\b(authorization:\s*)(?:(bearer|token|basic)\s+)?[^\s\"',;]+")
 # userinfo of a URL: https://user:secret@host, https://x-access-token:...@host
 _USERINFO = re.compile(r"://[^/\s@\"'<>,]+@")
 _TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "INFERCOST_GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN")

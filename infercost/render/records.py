@@ -84,8 +84,7 @@ def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> st
         else counted(kept, "record")
     )
     lines = [
-        style.bold(f"Imported {imported}")
-        + f" ({result.source}: {', '.join(result.files)})",
+        style.bold(f"Imported {imported}") + f" ({result.source}: {', '.join(result.files)})",
         f"Period {result.period or 'n/a'}: {counted(result.units, 'unit')}, "
         f"{counted(result.customers, 'customer')}"
         + (

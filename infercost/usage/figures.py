@@ -69,9 +69,7 @@ class CustomerRows:
     allocated: Sequence[Decimal] = field(default_factory=list)
     # The engine's texts of ``cogs`` and ``revenue`` (plain, no trailing zeros), kept
     # when every one is the value's own text: see :func:`as_is`.
-    texts: tuple[list[str] | None, list[str] | None] = field(
-        default=(None, None), compare=False
-    )
+    texts: tuple[list[str] | None, list[str] | None] = field(default=(None, None), compare=False)
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,7 @@ class Snapshot:
         )
         if rows:
             self.con.executemany(
-                "INSERT INTO groups VALUES (?, ?, ?, NULL, CAST(? AS "
-                f"{decimal_type(self.scale)}))",
+                f"INSERT INTO groups VALUES (?, ?, ?, NULL, CAST(? AS {decimal_type(self.scale)}))",
                 [(c, s, f, format(u, "f")) for c, s, f, u in rows],
             )
         self.con.execute(
@@ -510,9 +509,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
     def group(scale: int, precise: bool) -> str:
         cast = f"TRY_CAST(units AS {decimal_type(scale)})"
         if precise:  # every rule, exactly, at the scale the snapshot needs
-            checks = (
-                f"count_if({_BAD}) AS bad, count_if(NOT {_BAD} AND {cast} IS NULL) AS unfit"
-            )
+            checks = f"count_if({_BAD}) AS bad, count_if(NOT {_BAD} AND {cast} IS NULL) AS unfit"
         else:
             # Cheap tests for the large happy path: a cell the cast refuses (or with "_",
             # which it accepts) is bad; one that may hold more digits after the point
@@ -629,9 +626,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
 
 
 # Whole digits of a row's units, rounded (a blame rule, never a figure).
-_WHOLE = (
-    "coalesce(length(ltrim(CAST(abs(TRY_CAST(units AS DECIMAL(38, 0))) AS VARCHAR), '0')), 0)"
-)
+_WHOLE = "coalesce(length(ltrim(CAST(abs(TRY_CAST(units AS DECIMAL(38, 0))) AS VARCHAR), '0')), 0)"
 
 
 def _places_blamed(snap: Snapshot) -> int | None:

@@ -106,6 +106,8 @@ def _floor_sql(terms: str, scale: int) -> str:
         f"THEN {terms}.m * u.n // {terms}.small "
         f"ELSE {terms}.mh * CAST(u.units * {10**scale} AS HUGEINT) // {terms}.q END"
     )
+
+
 NO_TERMS = ", NULL::HUGEINT, NULL::BIGINT, NULL::BIGINT, NULL::HUGEINT, NULL::HUGEINT"
 
 

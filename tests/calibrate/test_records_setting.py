@@ -180,9 +180,7 @@ def test_validate_reads_the_setting_and_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["validate", "check"])
-def test_validate_refuses_missing_records_files_as_check_does(
-    tmp_path: Path, command: str
-) -> None:
+def test_validate_refuses_missing_records_files_as_check_does(tmp_path: Path, command: str) -> None:
     directory = stack(tmp_path, 'records = { files = ["nothing/*.csv"] }')
     result = run_cli([command, str(directory)])
     assert result.code == 1
@@ -206,6 +204,6 @@ def test_validate_refuses_a_bad_record_as_check_does(tmp_path: Path, command: st
         f"Error: Invalid record\n\n  on {display_path(directory / 'bad.csv')} line 2:\n"
     ), result.stderr
     assert result.stderr.endswith(
-        'record 1: input_tokens must be a whole number >= 0, not -5. To skip such records, '
+        "record 1: input_tokens must be a whole number >= 0, not -5. To skip such records, "
         'add "invalid_tokens" to skip in the records "records" block.\n\n'
     ), result.stderr

@@ -102,9 +102,7 @@ def built() -> bytes:
 
 
 @pytest.fixture
-def cache_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built: bytes
-) -> Iterator[Path]:
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built: bytes) -> Iterator[Path]:
     monkeypatch.setenv("INFERCOST_CACHE_DIR", str(tmp_path / "cache"))
     # Every build here is a fresh copy of one built parser: what these tests check is when
     # the cache is built, written and trusted, not lark's build itself (tested above).

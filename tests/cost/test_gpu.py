@@ -207,8 +207,8 @@ def test_insight_models_gpu_steps(tmp_path: Path) -> None:
 def test_gpu_cost_takes_discount_region_and_exchange_rate(tmp_path: Path) -> None:
     # SPEC §18/§13: GPU time is priced, then discount, region multiplier, exchange rate.
     prices = PRICES.replace(
-        'price_sheet "cluster" {\n', 'price_sheet "cluster" {\n      currency = "EUR"\n'
-        "      discount = 0.25\n"
+        'price_sheet "cluster" {\n',
+        'price_sheet "cluster" {\n      currency = "EUR"\n      discount = 0.25\n',
     )
     main = MAIN + "\n    infercost {\n      exchange_rates = { EUR = 1.08 }\n    }\n"
     stack = load({"prices.hcl": prices, "main.hcl": main})

@@ -424,9 +424,7 @@ def test_drivers_and_percentiles_know_every_new_price_term() -> None:
         """
     stack = load({"prices.hcl": PRICES, "settings.hcl": SETTINGS, "main.hcl": main})
     feature = stack.features["f"]
-    engine = sum(
-        (c.cost_per_unit for c in workflow_costs(stack, stack.workflows["w"], "eu")), D(0)
-    )
+    engine = sum((c.cost_per_unit for c in workflow_costs(stack, stack.workflows["w"], "eu")), D(0))
     model = cost_model(stack, feature)
     assert describes(model, engine)
     assert "anthropic/sonnet.batch.input_per_mtok" in model.inputs

@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.plan.support import PLAN_STACK, plan, plan_json
 
 # HCL escapes in the head's description: a line break before a runner command, and ESC.
-DESCRIPTION = 'One ticket\\n::error::forged\\nsolved\\u001b[31m red\\u202e'
+DESCRIPTION = "One ticket\\n::error::forged\\nsolved\\u001b[31m red\\u202e"
 SHOWN = '"One ticket\\n::error::forged\\nsolved\\u001b[31m red\\u202e"'
 
 

@@ -201,9 +201,7 @@ def test_inert_text_is_what_the_filter_makes_of_the_whole_document(
     assert len(seen) == 2 and not any('"id": "acme"' in text for text in seen)
 
 
-def test_hostile_ids_are_still_neutralised(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_hostile_ids_are_still_neutralised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     b = breakdown(tmp_path, hostile_csv([*HOSTILE_IDS, "plain"]))
     seen = filtered_texts(monkeypatch)
     text = customers_json.breakdown_json_inert(b).text
@@ -246,8 +244,11 @@ def test_hostile_text_around_the_customers_is_neutralised(tmp_path: Path) -> Non
     assert text == for_format("json", breakdown_json(b, [warning]))
 
 
-@given(st.lists(st.text("ab:#@_gh[]puosr/ ", min_size=1, max_size=6), min_size=1, max_size=6,
-                unique=True))
+@given(
+    st.lists(
+        st.text("ab:#@_gh[]puosr/ ", min_size=1, max_size=6), min_size=1, max_size=6, unique=True
+    )
+)
 def test_inert_text_equals_the_whole_filter_for_any_ids(ids: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         b = breakdown(Path(folder), hostile_csv(ids))

@@ -59,7 +59,11 @@ def test_percent_points_and_counts() -> None:
     assert count(D(1500)) == "1,500" and count(D("1500.5")) == "1,500.50"
     # Nonzero units never read as zero: two significant digits below what rounds to 0.01.
     assert [count(D(v)) for v in ("0.0004", "0.001234", "-0.00456", "0.005", "0.0049")] == [
-        "0.0004", "0.0012", "-0.0046", "0.01", "0.0049"
+        "0.0004",
+        "0.0012",
+        "-0.0046",
+        "0.01",
+        "0.0049",
     ]
     assert number(D("1.23456")) == "1.2346" and number(D("2.50")) == "2.5"
 

@@ -44,8 +44,7 @@ def test_an_unbalanced_deep_row_is_an_invalid_file_at_its_line(here: Path) -> No
     assert errors("u.json", text) == [
         (
             "Invalid usage file",
-            "row 2: the row nests arrays or objects too deeply to read (a row is one flat "
-            "object).",
+            "row 2: the row nests arrays or objects too deeply to read (a row is one flat object).",
             2,
         )
     ]

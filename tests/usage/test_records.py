@@ -272,9 +272,7 @@ def test_an_offset_after_a_thousand_plain_times_is_honoured(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("epoch", ["1796126400", "1796126400.5", "1796126400000"])
 @pytest.mark.parametrize("plain", [1, 1200])
-def test_epoch_and_iso_times_may_share_a_csv_column(
-    tmp_path: Path, epoch: str, plain: int
-) -> None:
+def test_epoch_and_iso_times_may_share_a_csv_column(tmp_path: Path, epoch: str, plain: int) -> None:
     """Times are "ISO 8601 or epoch" per record: the column's type was decided on its
     first values, and an epoch after ISO times (or the reverse) was refused as "not a
     time (ISO 8601 or epoch)". 1796126400 is 2026-12-01T12:00:00Z."""
@@ -799,9 +797,7 @@ def test_a_snapshot_in_json_writes_hidden_characters_escaped(tmp_path: Path, suf
     assert (code, err) == (0, "")
     written = out.read_text(encoding="utf-8")
     assert "\u202e" not in written and '"cus-\\u202e1000"' in written
-    code, stdout, err = run_cli(
-        ["breakdown", str(STACK), "--usage", str(out), "-o", "json"]
-    )
+    code, stdout, err = run_cli(["breakdown", str(STACK), "--usage", str(out), "-o", "json"])
     assert (code, err) == (0, "")
     assert "cus-\u202e1000" in {c["id"] for c in json.loads(stdout)["customers"]}
 

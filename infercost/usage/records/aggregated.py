@@ -107,7 +107,7 @@ def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | 
     )
     raise InfercostError.at(
         "Invalid aggregated rows",
-        f'{shown + ": " if shown else ""}{key} must be {what}, '
+        f"{shown + ': ' if shown else ''}{key} must be {what}, "
         f'not "{printable(value)}" (the row of {where}).',
     )
 

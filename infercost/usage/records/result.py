@@ -121,8 +121,7 @@ def build(
         # Year 10000 would be the period "10000-01", 44 BC "-44-03": no YYYY-MM period.
         raise locate(
             "year(time) < 1 OR year(time) > 9999",
-            "the record's time is outside the years 0001 to 9999; a period is written "
-            "YYYY-MM.",
+            "the record's time is outside the years 0001 to 9999; a period is written YYYY-MM.",
         )
     has_none = any(r["period"] is None for r in rows)
     if period is None and len(periods) > 1:
@@ -258,9 +257,7 @@ def build(
     )
 
 
-HINT = (
-    " Check the token counts, quantities and reported costs of these records, and the prices."
-)
+HINT = " Check the token counts, quantities and reported costs of these records, and the prices."
 
 
 def _check_bounds(costs: list[StepCost], skipped: dict[str, Skipped], label: str) -> None:

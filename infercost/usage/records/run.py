@@ -85,9 +85,7 @@ class Source:
                 typed[path] = kind if typed.get(path, kind) == kind else "text"
         self.fast_columns = {path for path, kind in typed.items() if kind in (COUNT, TIME)}
         self.format = fmt
-        raw = read.tabular(
-            con, self.files, fmt, ordered, typed, self.generic_types, self.tolerant
-        )
+        raw = read.tabular(con, self.files, fmt, ordered, typed, self.generic_types, self.tolerant)
         self.check_columns(raw.columns)
         mapped = read.mapped_records(self.stack, raw, self.source, self.mapping, self.label)
         self.given = mapped.given

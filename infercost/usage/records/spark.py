@@ -219,9 +219,7 @@ def _may_hold_no_name(df: Any, source: Source) -> bool:
     }
     if not columns:
         return False
-    looks = [
-        F.col(c).rlike(r"^\s*[\[{]") | F.col(c).isin("true", "false") for c in sorted(columns)
-    ]
+    looks = [F.col(c).rlike(r"^\s*[\[{]") | F.col(c).isin("true", "false") for c in sorted(columns)]
     return bool(df.where(functools.reduce(operator.or_, looks)).limit(1).count())
 
 
