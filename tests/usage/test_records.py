@@ -843,3 +843,152 @@ def test_periods_do_not_depend_on_the_machine_s_time_zone(tmp_path: Path, zone: 
     assert (done.returncode, done.stderr) == (0, "")
     summary = json.loads(done.stdout)
     assert (summary["usage_period"], summary["units"]) == ("2026-11", 2)
+
+
+def _with_column(text: str, fmt: str, column: str) -> str:
+    """The records ``text`` (of format ``fmt``) with an extra ``column`` holding "x"."""
+    lines = text.splitlines()
+    if fmt == "csv":
+        return "\n".join([f"{lines[0]},{column}", *(f"{line},x" for line in lines[1:])]) + "\n"
+    return "".join(json.dumps({**json.loads(line), column: "x"}) + "\n" for line in lines)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_an_unknown_column_names_the_file_that_has_it(stack, tmp_path, fmt) -> None:
+    # Of several files read as one, the error names the one to fix, not all of them.
+    text = (RECORDS / ("records.jsonl" if fmt == "parquet" else f"records.{fmt}")).read_text()
+    names = ["day1", "day2", "day3"]
+    for name in names:
+        body = _with_column(text, "jsonl" if fmt == "parquet" else fmt, "tokens_in")
+        (tmp_path / f"{name}.src").write_text(text if name != "day2" else body)
+    paths = []
+    for name in names:
+        path = tmp_path / f"{name}.{fmt}"
+        if fmt == "parquet":
+            duckdb.sql(
+                f"COPY (SELECT * FROM read_json('{tmp_path / name}.src', "
+                f"format = 'newline_delimited')) TO '{path}' (FORMAT parquet)"
+            )
+        else:
+            (tmp_path / f"{name}.src").rename(path)
+        paths.append(path)
+    with pytest.raises(InfercostError) as raised:
+        import_records(stack, paths, "records")
+    (problem,) = raised.value.diagnostics
+    assert problem.summary == "Unknown records column"
+    assert problem.detail == (
+        f'{display_path(paths[1])}: unknown column "tokens_in". Map it in a records block, '
+        "or remove it."
+    )
+
+
+def test_an_unknown_column_of_one_file_through_the_cli(tmp_path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(_with_column((RECORDS / "records.csv").read_text(), "csv", "input_tokns"))
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: Unknown records column\n")
+    said = f'{display_path(path)}: unknown column "input_tokns". Did you mean "input_tokens"?'
+    assert said in err
+    assert not (tmp_path / "u.csv").exists()
+
+
+# -- files read together: every file's columns, wherever they first appear ------------------
+
+
+def _records(name: str = "records.csv") -> list[dict[str, str]]:
+    with open(RECORDS / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]], columns: list[str]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({c: r.get(c, "") for c in columns} for r in rows)
+    return path
+
+
+def _reported_split(tmp_path: Path, fmt: str) -> list[Path]:
+    """The example's records in two files, only the second with ``reported_cost`` (0.25
+    on each of its records) and with its unit_id and customer columns swapped (both free
+    text: read by position, each would pass for the other)."""
+    rows = _records()
+    columns = list(rows[0])
+    first, second = rows[:7], [{**r, "reported_cost": "0.25"} for r in rows[7:]]
+    later = [*columns, "reported_cost"]
+    i, j = later.index("unit_id"), later.index("customer")
+    later[i], later[j] = later[j], later[i]
+    paths = [
+        _write_csv(tmp_path / "a.csv", first, columns),
+        _write_csv(tmp_path / "b.csv", second, later),
+    ]
+    if fmt == "parquet":
+        for i, path in enumerate(paths):
+            target = path.with_suffix(".parquet")
+            duckdb.sql(
+                f"COPY (SELECT * FROM read_csv('{path}', all_varchar = true)) TO '{target}' "
+                "(FORMAT parquet)"
+            )
+            paths[i] = target
+    return paths
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("order", [1, -1])
+def test_files_with_other_columns_or_order_are_read_by_name(stack, tmp_path, fmt, order) -> None:
+    # A column only the second file has was dropped (CSV, first file first) or refused
+    # with the engine's own "schema mismatch" (second file first); columns in another
+    # order must still be read by name.
+    paths = _reported_split(tmp_path, fmt)[::order]
+    result = import_records(stack, paths, "records")
+    alone = import_records(stack, [RECORDS / "records.csv"], "records")
+    assert (result.actual, result.records, result.units) == (alone.actual, 15, alone.units)
+    assert result.snapshot == alone.snapshot
+    assert result.reported == D("0.25") * 8  # the second file's 8 records
+
+
+def _late_jsonl(path: Path, extra: dict[str, object], before: int = 25_000) -> Path:
+    """``before`` copies of a draft call (past the reader's sample of a file), then one
+    with ``extra`` fields."""
+    record = {
+        "time": "2026-11-03T09:00:00Z", "unit_id": "u", "feature": "support_assistant",
+        "customer": "cus-0001", "subscription": "pro", "item": "openai/gpt-4o-mini",
+        "input_tokens": 1000, "output_tokens": 100,
+    }  # fmt: skip
+    lines = [json.dumps({**record, "unit_id": f"u{k}"}) for k in range(before)]
+    lines.append(json.dumps({**record, "unit_id": "late", **extra}))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_json_key_first_seen_after_the_readers_sample_is_read(stack, tmp_path) -> None:
+    # cache_write_tokens and reported_cost only on the last of 25,001 records: they were
+    # dropped, without a word, when the reader inferred the columns from the first ones.
+    late = _late_jsonl(tmp_path / "late.jsonl", {"reported_cost": 7, "cached_input_tokens": 400})
+    result = import_records(stack, [late], "records")
+    assert result.reported == 7
+    # gpt-4o-mini: $0.15 input, $0.075 cached, $0.60 output per Mtok; 25,001 calls of
+    # 1000 in and 100 out, one of them with 400 of its input cached.
+    per_call = (1000 * D("0.15") + 100 * D("0.60")) / 10**6
+    assert result.actual == per_call * 25_001 - 400 * (D("0.15") - D("0.075")) / 10**6
+
+
+def test_a_json_key_first_seen_after_the_sample_is_checked(stack, tmp_path) -> None:
+    late = _late_jsonl(tmp_path / "late.jsonl", {"input_tokns": 5}, before=21_000)
+    with pytest.raises(InfercostError) as raised:
+        import_records(stack, [late], "records")
+    (problem,) = raised.value.diagnostics
+    assert problem.summary == "Unknown records column"
+    assert 'unknown column "input_tokns". Did you mean "input_tokens"?' in problem.detail
+
+
+def test_a_json_key_only_a_later_file_has_is_read(stack, tmp_path) -> None:
+    first = _late_jsonl(tmp_path / "a.jsonl", {}, before=2)
+    second = tmp_path / "b.jsonl"
+    out = '"output_tokens": 100'
+    second.write_text(first.read_text().replace(out, f'{out}, "reported_cost": 1'))
+    result = import_records(stack, [first, second], "records")
+    assert result.reported == 3
+    assert result.records == 6

@@ -17,7 +17,7 @@ from infercost.render.json_encoding import dumps
 from infercost.usage.records import spark as spark_engine
 from infercost.workspace import Options, load_stack
 from tests.helpers import EXAMPLES, run_cli
-from tests.usage.test_records import truth
+from tests.usage.test_records import _reported_split, truth
 
 pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("spark_session")]
 
@@ -275,3 +275,24 @@ def test_a_json_number_as_a_name_is_its_value_on_both_engines(stack, tmp_path, s
     for engine in ("spark", "duckdb"):
         result = import_records(stack, [path], "records", engine=engine)
         assert [(r.customer, r.units) for r in result.snapshot] == [("42", 2)], engine
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_spark_reads_parquet_files_with_other_columns_by_name(stack, tmp_path, spark_only, order):
+    # Without merging the files' schemas Spark took one file's columns: the second file's
+    # reported_cost was dropped without a word.
+    paths = _reported_split(tmp_path, "parquet")[::order]
+    spark = import_records(stack, paths, "records", engine="spark")
+    duck = import_records(stack, paths, "records", engine="duckdb")
+    assert spark.reported == duck.reported == D("0.25") * 8
+    assert (spark.actual, spark.snapshot) == (duck.actual, duck.snapshot)
+
+
+def test_spark_hands_csv_files_with_other_headers_to_duckdb(stack, tmp_path) -> None:
+    # Spark reads every CSV file by the first one's header, by position: the second
+    # file's customers would be read as unit ids, and its unit ids as customers.
+    paths = _reported_split(tmp_path, "csv")
+    spark = import_records(stack, paths, "records", engine="spark")
+    alone = import_records(stack, [RECORDS / "records.csv"], "records", engine="duckdb")
+    assert (spark.actual, spark.snapshot) == (alone.actual, alone.snapshot)
+    assert spark.reported == D("0.25") * 8

@@ -147,6 +147,27 @@ class Raw:
     json_types: dict[str, str] = field(default_factory=dict)
 
 
+def file_with_column(
+    con: Any, files: Sequence[SourceFile], fmt: str, column: str
+) -> SourceFile | None:
+    """The first of ``files`` whose own header or keys have ``column`` (None: none
+    readable does). Read one file at a time, on the error path only."""
+    reader = {
+        "csv": "read_csv({}, header = true, all_varchar = true)",
+        "parquet": "read_parquet({})",
+    }.get(fmt, "read_json({}, format = 'newline_delimited')")
+    for file in files:
+        try:
+            described = con.execute(
+                f"DESCRIBE SELECT * FROM {reader.format(lit(file.path))}"
+            ).fetchall()
+        except Exception:  # duckdb's own error type: that file is not the one named
+            continue
+        if any(row[0] == column for row in described):
+            return file
+    return None
+
+
 def tabular(
     con: Any,
     files: Sequence[SourceFile],
@@ -188,12 +209,23 @@ def tabular(
         extra = ", file_row_number = true" if ordered else ""
     else:
         reader = "read_json({}, format = 'newline_delimited', filename = '_file'{})"
+    # Every file's columns, not the first file's: a column only a later file has would
+    # otherwise be dropped without a word (CSV), or be missing from the sample (JSON).
+    union = "" if fmt == "parquet" else ", union_by_name = true"
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {reader.format(paths, extra)}").fetchall()
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader.format(paths, union)}").fetchall()
     except Exception as exc:  # duckdb reports unreadable files in its own error type
         raise _read_error(files, exc) from None
     columns = {row[0]: str(row[1]) for row in described if row[0] not in ("_file",)}
     columns.pop("file_row_number", None)
+    if fmt == "jsonl":
+        columns.update(dict.fromkeys(_late_keys(con, paths, columns), "JSON"))
+    elif fmt == "csv" and len(files) > 1 and len(set(map(frozenset, csv_headers(con, files)))) > 1:
+        # Files with different columns: matched by name, a column a file lacks empty.
+        # DuckDB keeps no rejects table then, so every cell is read as text and typed
+        # in SQL (slower, and only for such a set of files).
+        reader = reader.replace("header = true", "header = true, union_by_name = true")
+        typed = None
     json_types: dict[str, str] = {}
     if fmt == "jsonl":
         # Numbers are read as exact decimals (a JSON number is never a float here);
@@ -306,6 +338,40 @@ def rejected(con: Any) -> list[tuple[str, int, str, str]]:
 
 # The type JSON numbers are read as: exact, 20 whole digits and 18 decimals.
 JSON_NUMBER = "DECIMAL(38, 18)"
+
+
+def csv_headers(con: Any, files: Sequence[SourceFile]) -> list[tuple[str, ...]]:
+    """Each CSV file's column names, in their order."""
+    headers = []
+    for file in files:
+        try:
+            described = con.execute(
+                "DESCRIBE SELECT * FROM "
+                f"read_csv({lit(file.path)}, header = true, all_varchar = true)"
+            ).fetchall()
+        except Exception as exc:  # duckdb reports unreadable files in its own error type
+            raise _read_error([file], exc) from None
+        headers.append(tuple(str(row[0]) for row in described))
+    return headers
+
+
+def _late_keys(con: Any, paths: str, columns: dict[str, str]) -> list[str]:
+    """Keys of JSON lines records that the reader's sample of each file did not see.
+
+    DuckDB infers a JSON file's columns from its first records; a key that first appears
+    later (``cache_write_tokens`` from the day caching was turned on) would be read as
+    no column at all, its values dropped. One pass over every record's keys finds them;
+    they are read as ``JSON``, each value with its own type, as a column of mixed types
+    is. A file that does not parse is left to the read, which names the record."""
+    try:
+        found = con.execute(
+            "SELECT DISTINCT unnest(json_keys(json)) FROM "
+            f"read_json_objects({paths}, format = 'newline_delimited') "
+            "WHERE json_type(json) = 'OBJECT'"
+        ).fetchall()
+    except Exception:  # duckdb's own error type: the read reports it, located
+        return []
+    return sorted(k for (k,) in found if k not in columns and k not in ("_file",))
 
 
 def _json_read_type(kind: str) -> str:

@@ -8,7 +8,7 @@ the ``aggregated`` source reads rows that a warehouse returned and goes the same
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -86,13 +86,19 @@ class Source:
         self.fast_columns = {path for path, kind in typed.items() if kind in (COUNT, TIME)}
         self.format = fmt
         raw = read.tabular(con, self.files, fmt, ordered, typed, self.generic_types, self.tolerant)
-        self.check_columns(raw.columns)
+        self.check_columns(
+            raw.columns, lambda name: read.file_with_column(con, self.files, fmt, name)
+        )
         mapped = read.mapped_records(self.stack, raw, self.source, self.mapping, self.label)
         self.given = mapped.given
         return mapped.sql
 
-    def check_columns(self, columns: dict[str, str]) -> None:
-        """infercost's own format is strict: an unknown column is a typo, unless mapped."""
+    def check_columns(
+        self, columns: dict[str, str], holder: Callable[[str], SourceFile | None] | None = None
+    ) -> None:
+        """infercost's own format is strict: an unknown column is a typo, unless mapped.
+        ``holder`` finds the file that has a column: of thirty daily files, the error
+        names the one to fix."""
         if self.source != "records":
             return
         allowed = set(FIELDS) | {
@@ -102,9 +108,10 @@ class Source:
         }
         unknown = [c for c in columns if c not in allowed]
         if unknown:
+            found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
             raise InfercostError.at(
                 "Unknown records column",
-                f'{self.label}: unknown column "{unknown[0]}".'
+                f'{found.shown if found else self.label}: unknown column "{unknown[0]}".'
                 + did_you_mean(unknown[0], FIELDS)
                 + " Map it in a records block, or remove it.",
             )

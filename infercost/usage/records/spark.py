@@ -146,8 +146,8 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
     paths = [f.path for f in files]
     if fmt == "csv":
         return spark.read.option("header", True).csv(paths)
-    if fmt == "parquet":
-        return spark.read.parquet(*paths)
+    if fmt == "parquet":  # every file's columns, not one file's
+        return spark.read.option("mergeSchema", True).parquet(*paths)
     # Inferred as doubles: inferring decimals fails outright on an exponent (``1.5e3``
     # is a decimal of negative scale), and the types are replaced below anyway.
     inferred = spark.read.json(paths).schema
@@ -188,6 +188,8 @@ def _mapped(spark: Any, source: Source) -> str | None:
         )
         return to_spark(mapped.sql)
     fmt = read.file_format(source.files)
+    if fmt == "csv" and len(source.files) > 1 and _headers_differ(source.files):
+        return None  # Spark reads every file by the first one's header, by position
     df = read_table(spark, source.files, fmt)
     if "_corrupt_record" in df.columns:
         return None
@@ -196,9 +198,31 @@ def _mapped(spark: Any, source: Source) -> str | None:
     df = df.withColumn("_file", F.input_file_name())
     df.createOrReplaceTempView("infercost_raw")
     raw = read.Raw("SELECT * FROM infercost_raw", _columns(df))
-    source.check_columns(raw.columns)
+    source.check_columns(raw.columns, functools.partial(_file_with_column, source.files, fmt))
     mapped = read.mapped_records(source.stack, raw, source.source, source.mapping, source.label)
     return to_spark(mapped.sql)
+
+
+def _headers_differ(files: list[Any]) -> bool:
+    """Whether CSV files differ in their columns or their order (DuckDB reads them)."""
+    from infercost.usage.engine import connect
+
+    con = connect()
+    try:
+        return len(set(read.csv_headers(con, files))) > 1
+    finally:
+        con.close()
+
+
+def _file_with_column(files: list[Any], fmt: str, column: str) -> Any:
+    """The file that has ``column``, read by DuckDB as the DuckDB engine names it."""
+    from infercost.usage.engine import connect
+
+    con = connect()
+    try:
+        return read.file_with_column(con, files, fmt, column)
+    finally:
+        con.close()
 
 
 def _may_hold_no_name(df: Any, source: Source) -> bool:
