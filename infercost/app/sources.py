@@ -36,8 +36,9 @@ def with_snippets(
             line = _line_on_disk(name, number)
         else:
             if name not in lines:
-                # Lines as the parser counts them: only "\n" ends a line.
-                lines[name] = text.split("\n")
+                # Lines as the parser counts them: only "\n" ends a line; a leading
+                # byte-order mark is not part of the file (``hcl.parse_text``).
+                lines[name] = text.removeprefix("\ufeff").split("\n")
             found = lines[name]
             line = found[number - 1].rstrip("\r") if 0 < number <= len(found) else None
         out.append(d if line is None else dataclasses.replace(d, snippet=one_line(line)))

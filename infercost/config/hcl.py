@@ -508,6 +508,9 @@ def parse_text(text: str, filename: str) -> s.File:
     returned may then be shared, so callers never modify it (``plan.overrides`` copies
     before merging).
     """
+    # A UTF-8 byte-order mark starts the files some Windows editors save; it is no
+    # character of the file (Terraform skips it too). Anywhere else it is an error.
+    text = text.removeprefix("\ufeff")
     cached = parsed.lookup(text, filename)
     if cached is not None:
         return cached

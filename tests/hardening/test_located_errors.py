@@ -283,3 +283,30 @@ def test_two_definitions_on_one_line_are_refused(
     # One argument in a block on one line stays valid, as in Terraform.
     single = 'guardrail "thin" { condition = true }\n'
     assert run_cli(["validate", str(write_stack({"guard.hcl": single}, base=True))])[0] == 0
+
+
+BOM = "\ufeff"
+
+
+def test_a_byte_order_mark_at_the_start_of_a_file_is_skipped(write_stack) -> None:
+    """Notepad and PowerShell save UTF-8 with a byte-order mark: Terraform skips it, and
+    the file was "Invalid syntax" at line 1 here. The guardrail must be read."""
+    stack = write_stack({"guard.hcl": BOM + GUARD, "usage.csv": USAGE}, base=True)
+    code, out, err = run_cli(["check", str(stack), "--usage", "stack/usage.csv"])
+    assert (code, err) == (2, "") and "thin" in out
+    # fmt writes the canonical file, without the mark.
+    code, _, _ = run_cli(["fmt", str(stack)])
+    assert code == 0
+    assert (stack / "guard.hcl").read_text(encoding="utf-8") == GUARD
+    # A diagnostic on line 1 shows the line as an editor does, without the mark.
+    bad = BOM + 'guardrail "thin" { condition = }\n'
+    code, _, err = run_cli(["validate", str(write_stack({"guard.hcl": bad}, base=True))])
+    assert code == 1
+    assert '  on stack/guard.hcl line 1:\n  1: guardrail "thin" { condition = }\n' in err
+
+
+def test_a_byte_order_mark_inside_a_file_is_located(write_stack) -> None:
+    text = GUARD.replace("  scope", f"  {BOM}scope")
+    code, _, err = run_cli(["validate", str(write_stack({"guard.hcl": text}, base=True))])
+    assert code == 1
+    assert err.startswith("Error: Invalid syntax\n\n  on stack/guard.hcl line 3:\n"), err
