@@ -564,7 +564,9 @@ def _found(value: str) -> str:
     """The unexpected token as a user would name it (newline tokens carry the next lines)."""
     if not value:
         return "end of file"
-    first = value.split("\n", 1)[0].strip()
+    # Only the blanks HCL knows are stripped: a form feed or vertical tab (blank to
+    # Python's strip) is the character to name, not "new line".
+    first = value.split("\n", 1)[0].strip(" \t\r")
     if not first:
         return "new line"
     if first.startswith(("#", "//", "/*")):

@@ -302,3 +302,12 @@ def test_a_cache_others_could_write_is_never_loaded(tmp_path: Path, monkeypatch)
     planted.write_bytes(b"x")
     planted.chmod(0o666)
     assert Path(_cache_file()).parent == own / "infercost"
+
+
+@pytest.mark.parametrize(("char", "shown"), [("\f", "'\\x0c'"), ("\v", "'\\x0b'")])
+def test_a_form_feed_or_vertical_tab_is_named_not_called_a_new_line(char: str, shown: str) -> None:
+    # Both are blank to Python's str.strip, so the error said "Unexpected new line".
+    summary, detail, at = parse_error(f"locals {{\n  a = 1{char}\n}}\n")
+    assert summary == "Invalid syntax"
+    assert detail.startswith(f"Unexpected {shown}.")
+    assert at[:2] == ("f.hcl", 2)
