@@ -992,3 +992,19 @@ def test_a_json_key_only_a_later_file_has_is_read(stack, tmp_path) -> None:
     result = import_records(stack, [first, second], "records")
     assert result.reported == 3
     assert result.records == 6
+
+
+def test_csv_files_with_the_same_columns_in_another_order_are_read_by_name(stack, tmp_path):
+    # Same columns, so the typed reader reads both (no union): by name, not position.
+    rows = _records()
+    columns = list(rows[0])
+    swapped = columns[:]
+    i, j = swapped.index("input_tokens"), swapped.index("output_tokens")
+    swapped[i], swapped[j] = swapped[j], swapped[i]
+    paths = [
+        _write_csv(tmp_path / "a.csv", rows[:7], columns),
+        _write_csv(tmp_path / "b.csv", rows[7:], swapped),
+    ]
+    result = import_records(stack, paths, "records")
+    alone = import_records(stack, [RECORDS / "records.csv"], "records")
+    assert (result.actual, result.snapshot) == (alone.actual, alone.snapshot)
