@@ -7,6 +7,7 @@ calibrate reshapes its queries."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,86 @@ def test_calibrate_leaves_the_import_figures_as_they_are(tmp_path: Path) -> None
         plain.units,
         plain.cache_hit_units,
     )
+
+
+class ListObserver(ShapeObserver):
+    """The same observer, always ordering each group's calls by its sorted list."""
+
+    def indexed_unit_steps_sql(self, given: frozenset[str] | None) -> str | None:
+        return None
+
+
+class SpyObserver(ShapeObserver):
+    """Records whether the call indices were found in order (None: never asked)."""
+
+    in_order: bool | None = None
+
+    def in_index_order(self, con: Any) -> bool:  # type: ignore[override]
+        SpyObserver.in_order = ShapeObserver.in_index_order(con)
+        return SpyObserver.in_order
+
+
+DRAFT = "openai/gpt-4o-mini"
+
+
+def _reindex(rows: list[dict[str, Any]], change) -> list[dict[str, Any]]:
+    """``change(row)`` is the row's new index; ``row["n"]``: its unit's first draft calls."""
+    drafts = Counter(
+        r["unit_id"] for r in rows if r["item"] == DRAFT and int(str(r["attempt"])) == 1
+    )
+    return [row | {"call_index": change(row | {"n": drafts[row["unit_id"]]})} for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "in_order"),
+    [
+        ("from 0", lambda r: r["call_index"], True),
+        ("from 1", lambda r: int(r["call_index"]) + 1, True),
+        ("from 100", lambda r: int(r["call_index"]) + 100, True),
+        # u7's draft calls all at index 2: a tie, ordered by time then tokens.
+        ("a tie", lambda r: 2 if r["unit_id"] == "u7" else r["call_index"], False),
+        # u9's indices 0, 2, 4, ... (a gap), every other unit's all 0 (ties).
+        ("a gap", lambda r: 2 * int(r["call_index"]) if r["unit_id"] == "u9" else 0, False),
+        # Draft calls 0, 0, 2 (in units of three): as many indices as calls, spanning
+        # n - 1, one of them twice; only the bits see it.
+        (
+            "a repeat",
+            lambda r: (
+                0 if (r["item"], r["call_index"], r["n"]) == (DRAFT, 1, 3) else r["call_index"]
+            ),
+            False,
+        ),
+        # u3 without indices: they sort last, by time and tokens.
+        ("no index", lambda r: "" if r["unit_id"] == "u3" else r["call_index"], False),
+    ],
+)
+def test_call_indices_in_order_need_no_list(tmp_path: Path, name: str, change, in_order) -> None:
+    # Σ (k − 1)·input is summed from the indices when each group's are consecutive, and
+    # from the sorted list otherwise: both ways must give the same histogram to the last
+    # token, and the indices must be trusted only when they are consecutive.
+    rows = _reindex(simulate(seed=3, units=300, retry=0.2), change)
+    for i, row in enumerate(rows):  # ties on time now and then, as in production
+        row["time"] = f"2026-11-03T09:{(i // 7) % 60:02d}:00Z"
+    stack, path = write(tmp_path, rows)
+    SpyObserver.in_order = None
+    fast = _observed(stack, path, SpyObserver(load_stack(Options(stack=stack))))
+    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
+    assert fast == listed
+    assert SpyObserver.in_order is in_order
+    assert any(r[7] for r in fast["histogram"])  # growth is measured at all
+
+
+def test_more_than_64_calls_take_the_list(tmp_path: Path) -> None:
+    rows = simulate(seed=4, units=20, retry=0)
+    template = next(r for r in rows if r["item"] == "openai/gpt-4o-mini")
+    rows += [template | {"unit_id": "long", "call_index": k, "input_tokens": 1000 + 7 * k,
+                         "cached_input_tokens": 0} for k in range(70)]  # fmt: skip
+    stack, path = write(tmp_path, rows)
+    SpyObserver.in_order = None
+    fast = _observed(stack, path, SpyObserver(load_stack(Options(stack=stack))))
+    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
+    assert fast == listed
+    assert SpyObserver.in_order is False
+    # The 70-call unit: Σ (k − 1)·input over ranks 1..70 = Σ k·(1000 + 7k), k = 0..69.
+    long_row = next(r for r in fast["histogram"] if r[5] == 70)
+    assert long_row[7] == sum(k * (1000 + 7 * k) for k in range(70))

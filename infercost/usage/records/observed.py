@@ -243,6 +243,48 @@ class ShapeObserver:
             f"FROM records GROUP BY {keys}"
         )
 
+    def indexed_unit_steps_sql(self, given: frozenset[str] | None) -> str | None:
+        """:meth:`unit_steps_sql` without the list, for records with a call index: where a
+        group's first attempts are indexed by consecutive whole numbers (1..n, 0..n−1 or
+        any m..m+n−1), a call's rank is k − m + 1 and Σ (rank − 1)·input is
+        Σ k·input − m·Σ input, two plain sums. ``in_index_order`` says whether every
+        group is so (the caller checks it, and runs the list query when one is not);
+        None without a call index.
+
+        The check is exact: n indices spanning max − min = n − 1 whose residues mod 64
+        set n distinct bits (so n <= 64) are m..m+n−1, each once. The list, a sort per
+        group, costs about half the query; records that give their order need neither."""
+        if given is None or "call_index" not in given:
+            return None
+        listed = self.unit_steps_sql(given)
+        head, _, rest = listed.partition(" AS calls, ")
+        first = " FILTER (WHERE " + FIRST + ")" if "attempt" in given else ""
+        calls = f"count(*){first}"
+        # TRY_CAST: an index past 64 bits is no error here, only out of order.
+        k = "TRY_CAST(call_index AS BIGINT)"
+        tokens = "coalesce(input_tokens, 0)"
+        weighted = (
+            f"CASE WHEN {calls} > 1 THEN sum({k} * {tokens}){first} "
+            f"- min({k}){first} * sum({tokens}){first} END"
+        )
+        bit = f"CAST(1 AS UBIGINT) << CAST((({k} % 64) + 64) % 64 AS INTEGER)"
+        ordered = (
+            f"({calls} <= 1 OR coalesce(count({k}){first} = {calls} AND {calls} <= 64 "
+            f"AND max({k}){first} - min({k}){first} = {calls} - 1 "
+            f"AND bit_count(bit_or({bit}){first}) = {calls}, false))"
+        )
+        tail = rest[rest.index(" AS first_index_input") :].replace(
+            " FROM records", f", {ordered} AS in_index_order FROM records", 1
+        )
+        return f"{head} AS calls, {weighted}{tail}"
+
+    @staticmethod
+    def in_index_order(con: Any) -> bool:
+        """Whether every group of ``unit_steps`` (made by :meth:`indexed_unit_steps_sql`)
+        has its first attempts indexed 1..n."""
+        row = con.execute("SELECT coalesce(bool_and(in_index_order), true) FROM unit_steps")
+        return bool(row.fetchall()[0][0])
+
     def _step(self) -> str:
         return f"coalesce(step, {_step_sql(self.stack)})"
 

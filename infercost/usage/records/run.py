@@ -206,10 +206,19 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
             from infercost.usage.records.observed import UNIT_SPANS, UNITS_FROM_STEPS
 
             given = source.given
+            # With a call index in order, the group needs no sorted list; otherwise (or
+            # when one unit's indices are not 1..n) the general query.
+            indexed = observer.indexed_unit_steps_sql(given)
+            if indexed is not None:
+                _scan(con, source, ("unit_steps", indexed))
+                if not observer.in_index_order(con):
+                    con.execute("DROP TABLE unit_steps")
+                    indexed = None
+            if indexed is None:
+                _scan(con, source, ("unit_steps", observer.unit_steps_sql(given)))
             _scan(
                 con,
                 source,
-                ("unit_steps", observer.unit_steps_sql(given)),
                 ("unit_spans", UNIT_SPANS),
                 ("all_units", UNITS_FROM_STEPS),
                 ("written_calls", compact.scan_sql(stack, given, observed=True)),
