@@ -211,3 +211,20 @@ def test_more_than_64_calls_take_the_list(tmp_path: Path) -> None:
     # The 70-call unit: Σ (k − 1)·input over ranks 1..70 = Σ k·(1000 + 7k), k = 0..69.
     long_row = next(r for r in fast["histogram"] if r[5] == 70)
     assert long_row[7] == sum(k * (1000 + 7 * k) for k in range(70))
+
+
+def test_indices_too_large_to_sum_take_the_list(tmp_path: Path) -> None:
+    # Consecutive indices from 10^12 on large token counts: Σ k·input passes the 38
+    # digits of the engine's sums, where the ranks 1..n of the list do not. The index
+    # must not turn a record set the list measures into a "Figure too large" error.
+    rows = simulate(seed=5, units=30, retry=0)
+    rows = _reindex(rows, lambda r: 10**12 + int(r["call_index"]))
+    for row in rows:
+        if row["item"] == DRAFT:
+            row["input_tokens"] = 10**20 + int(row["input_tokens"])
+            row["cached_input_tokens"] = 0
+    stack, path = write(tmp_path, rows)
+    fast = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))
+    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
+    assert fast == listed
+    assert any(r[7] > 10**20 for r in fast["histogram"] if r[2] == "draft")

@@ -16,7 +16,7 @@ from typing import Any
 
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.model import RecordMapping, Stack
-from infercost.usage.engine import connect
+from infercost.usage.engine import connect, out_of_range
 from infercost.usage.records import compact, read
 from infercost.usage.records.fields import (
     COUNT,
@@ -210,10 +210,18 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
             # when one unit's indices are not 1..n) the general query.
             indexed = observer.indexed_unit_steps_sql(given)
             if indexed is not None:
-                _scan(con, source, ("unit_steps", indexed))
-                if not observer.in_index_order(con):
-                    con.execute("DROP TABLE unit_steps")
+                try:
+                    con.execute(f"CREATE TEMP TABLE unit_steps AS {indexed}")
+                except out_of_range():
+                    # Σ k·input past the engine's 38 digits (indices far from 0 on large
+                    # token counts), where the list's ranks 1..n stay small: the list
+                    # way measures it. A read error is raised by that query as usual.
                     indexed = None
+                else:
+                    if not observer.in_index_order(con):
+                        indexed = None
+                if indexed is None:
+                    con.execute("DROP TABLE IF EXISTS unit_steps")
             if indexed is None:
                 _scan(con, source, ("unit_steps", observer.unit_steps_sql(given)))
             _scan(
