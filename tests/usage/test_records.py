@@ -1008,3 +1008,31 @@ def test_csv_files_with_the_same_columns_in_another_order_are_read_by_name(stack
     result = import_records(stack, paths, "records")
     alone = import_records(stack, [RECORDS / "records.csv"], "records")
     assert (result.actual, result.snapshot) == (alone.actual, alone.snapshot)
+
+
+@pytest.mark.parametrize(
+    ("value", "need"),
+    [
+        ("ten", 'a whole number, not "ten"'),
+        ("1e400", 'a whole number below 1e29 in size, not "1e400"'),
+    ],
+)
+def test_a_bad_count_in_files_with_other_headers_is_named_as_in_one_file(
+    tmp_path, value, need
+) -> None:
+    # Files whose headers differ are typed in SQL, not by the CSV reader: the error
+    # must still name the file, its line and the value as written, as for one file.
+    rows = _records()
+    first = _write_csv(tmp_path / "a.csv", rows[:3], list(rows[0]))
+    columns = [*rows[0], "reported_cost"]  # a column the first file has not
+    bad = dict(rows[3], input_tokens=value, reported_cost="0.25")
+    second = _write_csv(tmp_path / "b.csv", [rows[4] | {"reported_cost": "0.25"}, bad], columns)
+    code, out, err = run_cli(["usage", "import", str(STACK), str(first), str(second),
+                              "--from", "records", "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    line = second.read_text().splitlines()[2]
+    assert err == (
+        f"Error: Invalid record\n\n  on {display_path(second)} line 3:\n  3: {line}\n\n"
+        f"record 2: input_tokens must be {need}. To skip such records, add "
+        '"invalid_value" to skip in the records "records" block.\n\n'
+    )

@@ -78,10 +78,15 @@ def test_json_cost_out_of_range_is_a_located_record(
 
 
 @pytest.mark.parametrize(
-    ("value", "field"), [("[100]", "input_tokens"), ("[0.5, 1]", "reported_cost")]
+    ("value", "field", "need"),
+    [
+        # A count keeps its text as written (the whole-number rule reads it): shown.
+        ("[100]", "input_tokens", 'a whole number, not "[100]"'),
+        ("[0.5, 1]", "reported_cost", "a number"),
+    ],
 )
 def test_json_list_in_every_record_is_not_a_number(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, field: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, field: str, need: str
 ) -> None:
     # A column of lists of numbers was read as a number column: every list was then
     # "out of range", not what it is.
@@ -89,7 +94,7 @@ def test_json_list_in_every_record_is_not_a_number(
     row = JSON_ROW.format(**values)
     (tmp_path / "r.jsonl").write_text(f"{row}\n{row}\n")
     code, stdout, err = _run(tmp_path, monkeypatch, "usage import", "r.jsonl")
-    detail = f"record 1: {field} must be a number." + SKIP_VALUE
+    detail = f"record 1: {field} must be {need}." + SKIP_VALUE
     assert (code, stdout, err) == (1, "", _located("r.jsonl", 1, row, detail))
 
 
@@ -121,7 +126,9 @@ def test_csv_number_out_of_range_is_a_located_record(
     bad = CSV_ROW.format(i=value, r="0.5")
     (tmp_path / "r.csv").write_text(f"{HEADER}\n{CSV_ROW.format(i=100, r='0.5')}\n{bad}\n")
     code, _, err = _run(tmp_path, monkeypatch, "usage import", "r.csv")
-    detail = f'record 2: input_tokens must be a whole number, not "{value}".'
+    # A whole number too large for the exact sums is called that, not "no number".
+    size = "" if value == "NaN" else " below 1e29 in size"
+    detail = f'record 2: input_tokens must be a whole number{size}, not "{value}".' + SKIP_VALUE
     assert (code, err) == (1, _located("r.csv", 3, bad, detail))
 
 
@@ -401,7 +408,7 @@ def test_json_number_field_given_as_true_in_every_record_is_located(
     (tmp_path / "r.jsonl").write_text(f"{good}\n{bad}\n")
     code, stdout, err = _run(tmp_path, monkeypatch, command, "r.jsonl")
     assert (code, stdout) == (1, "")
-    detail = "record 2: attempt must be a number." + SKIP_VALUE
+    detail = 'record 2: attempt must be a whole number, not "true".' + SKIP_VALUE
     assert err == _located("r.jsonl", 2, bad, detail)
 
 

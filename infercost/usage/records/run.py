@@ -20,6 +20,7 @@ from infercost.usage.engine import connect, out_of_range
 from infercost.usage.records import compact, read
 from infercost.usage.records.fields import (
     COUNT,
+    DECIMAL,
     FIELDS,
     PROBLEMS,
     SQL_TYPES,
@@ -385,20 +386,40 @@ def check_rejected(
             for n, ps in read.field_sources(source.mapping, source.source).items()
             if column in ps
         ),
-        "count",
+        COUNT,
     )
-    need = {
-        "time": "a time (ISO 8601 or epoch)",
-        "count": "a whole number",
-        "decimal": "a number",
-    }.get(field_kind, "a number")
     raise InfercostError(
         Diagnostic(
             "Invalid record",
-            f'record {line - 1}: {column} must be {need}, not "{printable(value)}".',
+            f"record {line - 1}: {value_error(column, field_kind, value)}"
+            f' To skip such records, add "invalid_value" to skip in the records '
+            f'"{source.source}" block.',
             SourceRange.point(shown_path, line, 1),
         )
     )
+
+
+_NEEDS = {TIME: "a time (ISO 8601 or epoch)", COUNT: "a whole number", DECIMAL: "a number"}
+
+
+def value_error(name: str, kind: str, text: str) -> str:
+    """Why a value as written is no value of its field: not one at all, or (a number of
+    the right kind, 10^30 tokens) too large for the exact type it is summed in."""
+    need = _NEEDS.get(kind, "a number")
+    shown = printable(text)
+    if kind in (COUNT, DECIMAL):
+        try:
+            number = Decimal(text.strip())
+        except (ArithmeticError, ValueError):
+            number = None
+        if (
+            number is not None
+            and number.is_finite()
+            and (kind == DECIMAL or number == number.to_integral_value())
+        ):
+            digits = read.whole_digits(SQL_TYPES[kind])
+            return f'{name} must be {need} below 1e{digits} in size, not "{shown}".'
+    return f'{name} must be {need}, not "{shown}".'
 
 
 def _header(path: str) -> str:
@@ -500,6 +521,9 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         kind = FIELDS.get(r["_invalid"], "")
         if kind == "text":
             return f"{r['_invalid']} is read from a path into a column that does not hold JSON."
+        written = r.get(read.EXACT + name)
+        if kind == COUNT and isinstance(written, str):  # the text as written: shown
+            return value_error(name, kind, written)
         need = {"time": "a time (ISO 8601 or epoch)", "bool": "true or false"}.get(kind, "a number")
         return f"{r['_invalid']} must be {need}."
     return PROBLEMS[problem] + "."
