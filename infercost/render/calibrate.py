@@ -15,6 +15,7 @@ from infercost.arithmetic import ZERO, exact, plain
 from infercost.calibrate.shape import ObservedFeature, ObservedStep
 from infercost.evaluate.values import Distribution, mean_of
 from infercost.model import Stack, Step
+from infercost.render.code_span import code
 from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money, pct
 from infercost.render.table import table
@@ -209,9 +210,17 @@ def _fmt(value: Any) -> str:
 
 def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
     cur = doc["currency"]
+
+    def name(value: str) -> str:
+        """A name from the records or the command line: in Markdown a code span (a
+        feature called "[x](https://…)" or "@team" must not become a link or a mention
+        in a pull-request comment), in text quoted with its control characters shown."""
+        return code(value, table=False) if md else f'"{printable(value)}"'
+
+    files = ", ".join(code(x, table=False) if md else printable(x) for x in doc["files"])
     head = (
         f"Calibrated against {count(doc['records'])} records "
-        f"({doc['source']}: {', '.join(printable(x) for x in doc['files'])}), "
+        f"({doc['source']}: {files}), "
         f"period {doc['usage_period'] or 'n/a'}"
     )
     out = ["## " + head if md else style.bold(head), ""]
@@ -254,7 +263,7 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
     for u in doc["unknown_features"]:
         out.append(
             f"Records of a feature the stack does not declare: "
-            f'"{printable(u["feature"])}", {count(u["records"])} records'
+            f"{name(u['feature'])}, {count(u['records'])} records"
         )
     for f in doc["features"]:
         cpu = f["cost_per_unit"]

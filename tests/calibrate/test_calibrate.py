@@ -470,3 +470,29 @@ def test_features_sharing_a_workflow_get_their_own_copy(tmp_path: Path) -> None:
         rows = [r for r in support + other if r["feature"] == feature["feature"]]
         actual = sum((cost(r) for r in rows), Fraction(0)) / len({r["unit_id"] for r in rows})
         assert abs(Fraction(D(str(planned[feature["feature"]]))) / actual - 1) < Fraction(1, 1000)
+
+
+HOSTILE_FEATURE = "[docs](https://evil.example) @octocat <img src=x> | ::error::x"
+
+
+def test_an_undeclared_feature_from_the_records_is_code_in_markdown(tmp_path: Path) -> None:
+    # A feature name is whatever the records say: in a pull-request comment it must not
+    # become a link, a mention, an image or a table cell of its own.
+    stack, path = odd_records(tmp_path)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["feature"] == "ghost":
+            row["feature"] = HOSTILE_FEATURE
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    md = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "markdown"])
+    assert md.code == 0, md.stderr
+    line = next(x for x in md.stdout.splitlines() if "does not declare" in x)
+    said = "Records of a feature the stack does not declare"
+    assert line == f"{said}: `{HOSTILE_FEATURE}`, 2 records"
+    assert md.stdout.startswith(f"## Calibrated against {len(rows)} records (records: `{path}`)")
+    text = run_cli(["calibrate", str(stack), str(path), "--from", "records"])
+    assert f'{said}: "{HOSTILE_FEATURE}", 2 records' in text.stdout
