@@ -1036,3 +1036,37 @@ def test_a_bad_count_in_files_with_other_headers_is_named_as_in_one_file(
         f"record 2: input_tokens must be {need}. To skip such records, add "
         '"invalid_value" to skip in the records "records" block.\n\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("columns", "said"),
+    [
+        (["input_tokens", "input_tokens"], '"input_tokens" twice'),
+        (
+            ["input_tokens", "INPUT_TOKENS"],
+            '"input_tokens" and "INPUT_TOKENS", which the reader cannot tell apart (it '
+            "matches column names without regard to case)",
+        ),
+        # A column the file really has is unknown, not a duplicate.
+        (["input_tokens", "input_tokens_1"], None),
+    ],
+)
+def test_a_column_written_twice_is_named_as_written(tmp_path, columns, said) -> None:
+    # The reader renames a second column of one name (input_tokens_1): "unknown column
+    # input_tokens_1" named a column no file has.
+    header = ["time", "unit_id", "feature", "customer", "subscription", "item", *columns]
+    row = ["2026-11-03T09:00:00Z", "u1", "support_assistant", "c1", "pro",
+           "openai/gpt-4o-mini", "100", "100"]  # fmt: skip
+    path = tmp_path / "r.csv"
+    path.write_text(",".join(header) + "\n" + ",".join(row) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    if said is None:
+        assert err.startswith("Error: Unknown records column\n")
+        assert 'unknown column "input_tokens_1"' in err
+        return
+    assert err == (
+        f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:\n"
+        f"  1: {','.join(header)}\n\nthe header has {said}. Keep one of them.\n\n"
+    )

@@ -13,6 +13,7 @@ order, and name the first offending record.
 
 from __future__ import annotations
 
+import csv
 import os
 import stat
 from collections.abc import Sequence
@@ -165,6 +166,32 @@ def file_with_column(
             continue
         if any(row[0] == column for row in described):
             return file
+    return None
+
+
+def renamed_duplicate(
+    con: Any, files: Sequence[SourceFile], fmt: str, column: str
+) -> tuple[SourceFile, str, str] | None:
+    """The CSV file, the first header name and the later one the engine read as
+    ``column``, when ``column`` is
+    the engine's own name for a second column of one name (``input_tokens_1`` for a
+    second ``input_tokens`` or ``INPUT_TOKENS``: names are matched without regard to
+    case), which the file itself does not have. Read on the error path only."""
+    if fmt != "csv":
+        return None
+    for file in files:
+        try:
+            with open(file.path, encoding="utf-8-sig", newline="") as handle:
+                written = next(csv.reader(handle), [])
+            (names,) = csv_headers(con, [file])
+        except (OSError, UnicodeDecodeError, csv.Error, InfercostError):
+            continue
+        if len(written) != len(names):
+            continue
+        for i, (name, read_as) in enumerate(zip(written, names, strict=True)):
+            first = next((w for w in written[:i] if w.lower() == name.lower()), None)
+            if read_as == column and name != column and first is not None:
+                return file, first, name
     return None
 
 
