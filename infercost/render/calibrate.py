@@ -208,6 +208,10 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _counted(n: int, word: str) -> str:
+    return f"{count(n)} {word}{'' if n == 1 else 's'}"
+
+
 def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
     cur = doc["currency"]
 
@@ -219,7 +223,7 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
 
     files = ", ".join(code(x, table=False) if md else printable(x) for x in doc["files"])
     head = (
-        f"Calibrated against {count(doc['records'])} records "
+        f"Calibrated against {_counted(doc['records'], 'record')} "
         f"({doc['source']}: {files}), "
         f"period {doc['usage_period'] or 'n/a'}"
     )
@@ -257,20 +261,20 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
     out += tab(rows, (1, 2, 3))
     for g in doc["gaps"]:
         out.append(
-            f"Gap: {count(g['records'])} records skipped ({g['reason']}), "
+            f"Gap: {_counted(g['records'], 'record')} skipped ({g['reason']}), "
             f"reported cost {money(g['reported_cost'], cur)}"
         )
     for u in doc["unknown_features"]:
         out.append(
             f"Records of a feature the stack does not declare: "
-            f"{name(u['feature'])}, {count(u['records'])} records"
+            f"{name(u['feature'])}, {_counted(u['records'], 'record')}"
         )
     for f in doc["features"]:
         cpu = f["cost_per_unit"]
         out += [
             "",
             ("### " if md else "") + f"{f['feature']} (workflow {f['workflow']}): "
-            f"{count(f['units'])} units, cache hit rate declared "
+            f"{_counted(f['units'], 'unit')}, cache hit rate declared "
             f"{_fmt(f['cache_hit_rate']['declared'])}, observed "
             f"{_fmt(f['cache_hit_rate']['observed'])}",
             f"Cost per unit: declared {money(cpu['declared'], cur)}, observed "
