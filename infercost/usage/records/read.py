@@ -173,10 +173,10 @@ def renamed_duplicate(
     con: Any, files: Sequence[SourceFile], fmt: str, column: str
 ) -> tuple[SourceFile, str, str] | None:
     """The CSV file, the first header name and the later one the engine read as
-    ``column``, when ``column`` is
-    the engine's own name for a second column of one name (``input_tokens_1`` for a
-    second ``input_tokens`` or ``INPUT_TOKENS``: names are matched without regard to
-    case), which the file itself does not have. Read on the error path only."""
+    ``column``, when ``column`` is the engine's own name for a second column of one
+    name (``input_tokens_1`` for a second ``input_tokens`` or ``INPUT_TOKENS``: names
+    are matched without regard to case), a name the file itself does not have. The
+    header is read as written, on the error path only."""
     if fmt != "csv":
         return None
     for file in files:
