@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from infercost.config.loader import display_path
 from tests.helpers import hcl, run_cli, write_files
 
 STACK = hcl(
@@ -491,7 +492,8 @@ def test_an_undeclared_feature_from_the_records_is_code_in_markdown(tmp_path: Pa
     line = next(x for x in md.stdout.splitlines() if "does not declare" in x)
     said = "Records of a feature the stack does not declare"
     assert line == f"{said}: `{HOSTILE_FEATURE}`, 1 record"  # and one of "ghost"
-    assert md.stdout.startswith(f"## Calibrated against {len(rows)} records (records: `{path}`)")
+    shown = display_path(path)
+    assert md.stdout.startswith(f"## Calibrated against {len(rows)} records (records: `{shown}`)")
     text = run_cli(["calibrate", str(stack), str(path), "--from", "records"])
     assert f'{said}: "{HOSTILE_FEATURE}", 1 record\n' in text.stdout
     assert "Gap: 2 records skipped (unknown_feature)" in text.stdout
