@@ -1070,3 +1070,25 @@ def test_a_column_written_twice_is_named_as_written(tmp_path, columns, said) -> 
         f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:\n"
         f"  1: {','.join(header)}\n\nthe header has {said}. Keep one of them.\n\n"
     )
+
+
+@pytest.mark.parametrize("really", [False, True])
+def test_json_keys_that_differ_only_in_case_are_named_as_written(tmp_path, really) -> None:
+    record = {"time": "2026-11-03T09:00:00Z", "unit_id": "u1", "feature": "support_assistant",
+              "customer": "c1", "subscription": "pro", "item": "openai/gpt-4o-mini",
+              "input_tokens": 100, "output_tokens": 10}  # fmt: skip
+    second = "input_tokens_1" if really else "INPUT_TOKENS"
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(record | {second: 100}) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    if really:  # a key the records really have is unknown, not a duplicate
+        assert err.startswith("Error: Unknown records column\n")
+        assert 'unknown column "input_tokens_1"' in err
+        return
+    assert err == (
+        f"Error: Duplicate records column\n\n{display_path(path)}: the records have the keys "
+        '"INPUT_TOKENS" and "input_tokens", which the reader cannot tell apart (it matches '
+        "column names without regard to case). Keep one of them.\n\n"
+    )

@@ -177,6 +177,8 @@ def renamed_duplicate(
     name (``input_tokens_1`` for a second ``input_tokens`` or ``INPUT_TOKENS``: names
     are matched without regard to case), a name the file itself does not have. The
     header is read as written, on the error path only."""
+    if fmt == "jsonl":
+        return _renamed_key(con, files, column)
     if fmt != "csv":
         return None
     for file in files:
@@ -192,6 +194,31 @@ def renamed_duplicate(
             first = next((w for w in written[:i] if w.lower() == name.lower()), None)
             if read_as == column and name != column and first is not None:
                 return file, first, name
+    return None
+
+
+def _renamed_key(
+    con: Any, files: Sequence[SourceFile], column: str
+) -> tuple[SourceFile, str, str] | None:
+    """:func:`renamed_duplicate` for JSON lines: two keys that differ only in case
+    (``input_tokens`` and ``INPUT_TOKENS``), the second of which the reader renamed
+    to ``column``; the keys are read as written, from every record."""
+    for file in files:
+        try:
+            found = con.execute(
+                "SELECT DISTINCT unnest(json_keys(json)) FROM "
+                f"read_json_objects({lit(file.path)}, format = 'newline_delimited') "
+                "WHERE json_type(json) = 'OBJECT'"
+            ).fetchall()
+        except Exception:  # duckdb's own error type: not this file
+            continue
+        keys = {str(k) for (k,) in found}
+        if column in keys:
+            continue
+        for key in sorted(keys):
+            same = sorted(k for k in keys if k.lower() == key.lower())
+            if len(same) > 1 and column.lower().startswith(key.lower() + "_"):
+                return file, same[0], same[1]
     return None
 
 

@@ -123,12 +123,17 @@ class Source:
                 else f'"{printable(first)}" and "{printable(later)}", which the reader cannot '
                 "tell apart (it matches column names without regard to case)"
             )
-            raise InfercostError(
-                Diagnostic(
-                    "Duplicate records column",
-                    f"the header has {both}. Keep one of them.",
-                    SourceRange.point(file.shown, 1, 1),
+            if read.file_format([file]) == "csv":  # the header: shown on its line
+                raise InfercostError(
+                    Diagnostic(
+                        "Duplicate records column",
+                        f"the header has {both}. Keep one of them.",
+                        SourceRange.point(file.shown, 1, 1),
+                    )
                 )
+            raise InfercostError.at(
+                "Duplicate records column",
+                f"{file.shown}: the records have the keys {both}. Keep one of them.",
             )
         if unknown:
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
