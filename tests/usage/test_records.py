@@ -1092,3 +1092,36 @@ def test_json_keys_that_differ_only_in_case_are_named_as_written(tmp_path, reall
         '"INPUT_TOKENS" and "input_tokens", which the reader cannot tell apart (it matches '
         "column names without regard to case). Keep one of them.\n\n"
     )
+
+
+HEADER_ROW = "time,unit_id,feature,customer,subscription,item,input_tokens,output_tokens"
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl", "cut"])
+def test_a_byte_that_is_not_utf8_is_named_with_its_line(tmp_path, suffix) -> None:
+    # The engine said "CSV Error on Line: 2" or counted JSON lines its own way.
+    if suffix == "cut":  # the file ends inside a character: its first byte is named
+        good = b"2026-11-03T09:00:00Z,u1,support_assistant,c1,pro,openai/gpt-4o-mini,5,1\n"
+        data = HEADER_ROW.encode() + b"\n" + good + b"x\xe2\x82"
+        line, byte, suffix = 3, len(data) - 1, "csv"
+    elif suffix == "csv":
+        good = b"2026-11-03T09:00:00Z,u1,support_assistant,c1,pro,openai/gpt-4o-mini,5,1\n"
+        data = HEADER_ROW.encode() + b"\n" + good + good.replace(b"u1", b"u\xff2")
+        line, byte = 3, len(HEADER_ROW) + 1 + len(good) + 23
+    else:
+        good = json.dumps({"time": "2026-11-03T09:00:00Z", "unit_id": "u1",
+                           "feature": "support_assistant", "customer": "c1",
+                           "subscription": "pro", "item": "openai/gpt-4o-mini",
+                           "input_tokens": 5, "output_tokens": 1}).encode() + b"\n"  # fmt: skip
+        data = good + good.replace(b"u1", b"u\xff2")
+        line, byte = 2, len(good) + good.index(b"u1") + 2
+    path = tmp_path / f"r.{suffix}"
+    path.write_bytes(data)
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"Error: Unreadable records file\n\n  on {display_path(path)} line {line}:"
+    )
+    assert err.endswith(f"{display_path(path)} is not UTF-8 text (byte {byte}, line {line}).\n\n")
+    assert data[byte - 1 : byte] in (b"\xff", b"\xe2")

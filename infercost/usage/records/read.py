@@ -13,6 +13,7 @@ order, and name the first offending record.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 import stat
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from infercost.config.loader import display_path
-from infercost.errors import InfercostError, did_you_mean
+from infercost.errors import InfercostError, SourceRange, did_you_mean
 from infercost.files import note_input
 from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
 from infercost.usage.line_ends import mixed_line_end_error
@@ -475,6 +476,10 @@ def _json_type(kind: str) -> str:
 
 def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
     for f in files:
+        if FILE_FORMATS.get(Path(f.path).suffix.lower()) in ("csv", "jsonl"):
+            not_utf8 = _not_utf8(f)
+            if not_utf8 is not None:
+                return not_utf8
         if Path(f.path).suffix.lower() == ".csv":
             mixed = mixed_line_end_error("Unreadable records file", Path(f.path), f.shown)
             if mixed is not None:
@@ -482,6 +487,37 @@ def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
     names = ", ".join(f.shown for f in files)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return InfercostError.at("Unreadable records file", f"{names}: {message}")
+
+
+def _not_utf8(file: SourceFile) -> InfercostError | None:
+    """The first byte of a text records file that is not UTF-8, with its line: the
+    engine says only "CSV Error on Line: 2" or counts JSON lines its own way. Read in
+    chunks, on the error path only."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed = newlines = 0
+
+    def error(byte: int, line: int) -> InfercostError:
+        return InfercostError.at(
+            "Unreadable records file",
+            f"{file.shown} is not UTF-8 text (byte {byte}, line {line}).",
+            range=SourceRange.point(file.shown, line),
+        )
+
+    try:
+        with open(file.path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    pending = len(exc.object) - len(chunk)  # a character begun before
+                    line = newlines + exc.object[: exc.start].count(b"\n") + 1
+                    return error(consumed - pending + exc.start + 1, line)
+                consumed += len(chunk)
+                newlines += chunk.count(b"\n")
+    except OSError:
+        return None
+    unfinished = decoder.getstate()[0]  # the file ends inside a character
+    return error(consumed - len(unfinished) + 1, newlines + 1) if unfinished else None
 
 
 # ``_invalid`` names the field; with this suffix and the number of whole digits its type
