@@ -1125,3 +1125,16 @@ def test_a_byte_that_is_not_utf8_is_named_with_its_line(tmp_path, suffix) -> Non
     )
     assert err.endswith(f"{display_path(path)} is not UTF-8 text (byte {byte}, line {line}).\n\n")
     assert data[byte - 1 : byte] in (b"\xff", b"\xe2")
+
+
+def test_an_otel_file_that_is_not_utf8_is_named_not_an_internal_error(tmp_path) -> None:
+    data = (RECORDS / "otel.jsonl").read_bytes()
+    at = data.index(b'"app.feature"') + 5
+    path = tmp_path / "spans.jsonl"
+    path.write_bytes(data[:at] + b"\xff" + data[at:])
+    line = data[:at].count(b"\n") + 1
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "otel",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: Unreadable records file\n")
+    assert err.endswith(f"{display_path(path)} is not UTF-8 text (byte {at + 1}, line {line}).\n\n")

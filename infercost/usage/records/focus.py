@@ -43,7 +43,7 @@ def read_focus(stack: Stack, files: Sequence[SourceFile], period: str | None) ->
                 f"{', '.join(f.shown for f in files)}: BilledCost or EffectiveCost add up past "
                 "the 38 digits infercost adds exactly; check the largest costs.",
             ) from None
-        raise read._read_error(files, exc) from None
+        raise read.read_error(files, exc) from None
     finally:
         con.close()
     if rejected:

@@ -17,7 +17,14 @@ from typing import Any
 from infercost.errors import InfercostError, SourceRange
 from infercost.model import RecordMapping, Stack
 from infercost.usage.records.fields import TOKENS, SourceFile
-from infercost.usage.records.read import Raw, field_sources, lit, mapped_records, q
+from infercost.usage.records.read import (
+    Raw,
+    field_sources,
+    lit,
+    mapped_records,
+    q,
+    read_error,
+)
 
 # Span fields that are not attributes.
 SPAN_FIELDS = {
@@ -53,11 +60,14 @@ def otel_records(
         "generate_subscripts(string_split(content, chr(10)), 1) AS _line "
         f"FROM read_text({paths})) WHERE trim(l) <> ''"
     )
-    bad = con.execute(
-        f"SELECT _file, _line, json_valid(l) FROM ({lines}) "
-        "WHERE NOT json_valid(l) OR json_type(l, '$.resourceSpans') IS DISTINCT FROM 'ARRAY' "
-        f"ORDER BY list_position({paths}, _file), _line LIMIT 1"
-    ).fetchone()
+    try:
+        bad = con.execute(
+            f"SELECT _file, _line, json_valid(l) FROM ({lines}) "
+            "WHERE NOT json_valid(l) OR json_type(l, '$.resourceSpans') IS DISTINCT FROM 'ARRAY' "
+            f"ORDER BY list_position({paths}, _file), _line LIMIT 1"
+        ).fetchone()
+    except Exception as exc:  # duckdb's own error type: a file it cannot read as text
+        raise read_error(files, exc) from None
     if bad is not None:
         shown = next((f.shown for f in files if f.path == bad[0]), bad[0])
         what = "not valid JSON" if not bad[2] else 'not an OTLP document ("resourceSpans" list)'

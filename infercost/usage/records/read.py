@@ -273,7 +273,7 @@ def tabular(
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader.format(paths, union)}").fetchall()
     except Exception as exc:  # duckdb reports unreadable files in its own error type
-        raise _read_error(files, exc) from None
+        raise read_error(files, exc) from None
     columns = {row[0]: str(row[1]) for row in described if row[0] not in ("_file",)}
     columns.pop("file_row_number", None)
     if fmt == "jsonl":
@@ -408,7 +408,7 @@ def csv_headers(con: Any, files: Sequence[SourceFile]) -> list[tuple[str, ...]]:
                 f"read_csv({lit(file.path)}, header = true, all_varchar = true)"
             ).fetchall()
         except Exception as exc:  # duckdb reports unreadable files in its own error type
-            raise _read_error([file], exc) from None
+            raise read_error([file], exc) from None
         headers.append(tuple(str(row[0]) for row in described))
     return headers
 
@@ -474,7 +474,7 @@ def _json_type(kind: str) -> str:
     return "VARCHAR"
 
 
-def _read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
+def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
     for f in files:
         if FILE_FORMATS.get(Path(f.path).suffix.lower()) in ("csv", "jsonl"):
             not_utf8 = _not_utf8(f)

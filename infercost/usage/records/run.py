@@ -340,7 +340,7 @@ def _scan(con: Any, source: Source, *tables: tuple[str, str]) -> None:
             raise _overflow_error(con, source) from None
         if source.format == "jsonl" and not source.tolerant:
             raise _ReadAgain from None
-        raise read._read_error(source.files, exc) from None
+        raise read.read_error(source.files, exc) from None
 
 
 class _ReadAgain(Exception):

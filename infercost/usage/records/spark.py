@@ -260,7 +260,7 @@ def run_spark(source: Source, observer: Observer | None = None) -> EngineOutput:
     except InfercostError:
         raise
     except Exception as exc:  # Spark reports unreadable files in its own error types
-        raise read._read_error(source.files, exc) from None
+        raise read.read_error(source.files, exc) from None
     finally:
         spark.catalog.clearCache()  # the flattened OTLP spans, when there were any
 
@@ -360,7 +360,7 @@ def read_aggregated_spark(files: list[SourceFile]) -> EngineOutput:
     except InfercostError:
         raise
     except Exception as exc:
-        raise read._read_error(files, exc) from None
+        raise read.read_error(files, exc) from None
     return aggregated_output(rows, ", ".join(f.shown for f in files))
 
 
@@ -378,7 +378,7 @@ def read_focus_spark(stack: Stack, files: list[SourceFile], period: str | None) 
     except InfercostError:
         raise
     except Exception as exc:
-        raise read._read_error(files, exc) from None
+        raise read.read_error(files, exc) from None
     return focus_result(stack, files, rows, period)
 
 
