@@ -1138,3 +1138,30 @@ def test_an_otel_file_that_is_not_utf8_is_named_not_an_internal_error(tmp_path) 
     assert (code, out) == (1, "")
     assert err.startswith("Error: Unreadable records file\n")
     assert err.endswith(f"{display_path(path)} is not UTF-8 text (byte {at + 1}, line {line}).\n\n")
+
+
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("5", "a number"),
+        ("[1, 2]", "a list"),
+        ('"x"', "a string"),
+        ("true", "true or false"),
+    ],
+)
+@pytest.mark.parametrize("source", ["records", "litellm"])
+def test_a_json_line_that_is_no_object_is_named(tmp_path, line, what, source) -> None:
+    # One such line made the reader read the file as a single column "json": the error
+    # was 'unknown column "json"', or a mapping's field "not found". (A null line is
+    # read as a record with no fields, and named as such.)
+    record = json.dumps({"time": "2026-11-03T09:00:00Z", "unit_id": "u1"})
+    path = tmp_path / "r.jsonl"
+    path.write_text(f"{record}\n\n{line}\n{record}\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", source,
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Invalid record\n\n  on {display_path(path)} line 3:\n  3: {line}\n\n"
+        f"line 3 holds {what}, not an object: each line of a JSON lines records file is one "
+        "record, an object of its fields.\n\n"
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 import os
 import stat
 from collections.abc import Sequence
@@ -195,6 +196,28 @@ def renamed_duplicate(
             first = next((w for w in written[:i] if w.lower() == name.lower()), None)
             if read_as == column and name != column and first is not None:
                 return file, first, name
+    return None
+
+
+def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str] | None:
+    """The first line of JSON lines ``files`` that holds a value but not an object, with
+    what it holds. One such line makes the reader read the whole file as one column
+    named ``json``; the line is found here, on that path only."""
+    kinds = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+    for file in files:
+        try:
+            with open(file.path, encoding="utf-8-sig", errors="replace") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        value = json.loads(line)
+                    except ValueError:
+                        continue  # not JSON at all: the reader names it
+                    if not isinstance(value, dict):
+                        return file, number, kinds.get(type(value), "a number")
+        except OSError:
+            continue
     return None
 
 

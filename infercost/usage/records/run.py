@@ -87,6 +87,18 @@ class Source:
         self.fast_columns = {path for path, kind in typed.items() if kind in (COUNT, TIME)}
         self.format = fmt
         raw = read.tabular(con, self.files, fmt, ordered, typed, self.generic_types, self.tolerant)
+        if fmt == "jsonl" and [c for c in raw.columns if not c.startswith("_")] == ["json"]:
+            found = read.first_non_object(self.files)
+            if found is not None:  # not "unknown column json": the line that made it
+                file, line, what = found
+                raise InfercostError(
+                    Diagnostic(
+                        "Invalid record",
+                        f"line {line} holds {what}, not an object: each line of a JSON "
+                        "lines records file is one record, an object of its fields.",
+                        SourceRange.point(file.shown, line, 1),
+                    )
+                )
         self.check_columns(
             raw.columns,
             lambda name: read.file_with_column(con, self.files, fmt, name),
