@@ -17,6 +17,7 @@ import codecs
 import csv
 import json
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,9 @@ def file_with_column(
     return None
 
 
+_RENAMED = re.compile(r".+_[0-9]+")
+
+
 def renamed_duplicate(
     con: Any, files: Sequence[SourceFile], fmt: str, column: str
 ) -> tuple[SourceFile, str, str] | None:
@@ -179,6 +183,8 @@ def renamed_duplicate(
     name (``input_tokens_1`` for a second ``input_tokens`` or ``INPUT_TOKENS``: names
     are matched without regard to case), a name the file itself does not have. The
     header is read as written, on the error path only."""
+    if not _RENAMED.fullmatch(column):  # the reader renames by adding _1, _2, ...
+        return None
     if fmt == "jsonl":
         return _renamed_key(con, files, column)
     if fmt != "csv":
@@ -192,10 +198,11 @@ def renamed_duplicate(
             continue
         if len(written) != len(names):
             continue
+        seen: dict[str, int] = {}  # each name without case -> where it first is
         for i, (name, read_as) in enumerate(zip(written, names, strict=True)):
-            first = next((w for w in written[:i] if w.lower() == name.lower()), None)
-            if read_as == column and name != column and first is not None:
-                return file, first, name
+            first = seen.setdefault(name.lower(), i)
+            if read_as == column and name != column and first != i:
+                return file, written[first], name
     return None
 
 
@@ -239,10 +246,13 @@ def _renamed_key(
         keys = {str(k) for (k,) in found}
         if column in keys:
             continue
-        for key in sorted(keys):
-            same = sorted(k for k in keys if k.lower() == key.lower())
-            if len(same) > 1 and column.lower().startswith(key.lower() + "_"):
-                return file, same[0], same[1]
+        spellings: dict[str, list[str]] = {}  # each key without case -> its spellings
+        for key in keys:
+            spellings.setdefault(key.lower(), []).append(key)
+        for lower, same in sorted(spellings.items()):
+            if len(same) > 1 and column.lower().startswith(lower + "_"):
+                first, later = sorted(same)[:2]
+                return file, first, later
     return None
 
 
