@@ -150,6 +150,16 @@ class SpyObserver(ShapeObserver):
 DRAFT = "openai/gpt-4o-mini"
 
 
+def _both_ways(stack: Path, path: Path) -> dict[str, Any]:
+    """The observed shape by the indices where they allow it (``SpyObserver`` records
+    whether they did), asserted equal to the shape by the sorted list."""
+    SpyObserver.in_order = None
+    fast = _observed(stack, path, SpyObserver(load_stack(Options(stack=stack))))
+    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
+    assert fast == listed
+    return fast
+
+
 def _reindex(rows: list[dict[str, Any]], change) -> list[dict[str, Any]]:
     """``change(row)`` is the row's new index; ``row["n"]``: its unit's first draft calls."""
     drafts = Counter(
@@ -188,11 +198,7 @@ def test_call_indices_in_order_need_no_list(tmp_path: Path, name: str, change, i
     rows = _reindex(simulate(seed=3, units=300, retry=0.2), change)
     for i, row in enumerate(rows):  # ties on time now and then, as in production
         row["time"] = f"2026-11-03T09:{(i // 7) % 60:02d}:00Z"
-    stack, path = write(tmp_path, rows)
-    SpyObserver.in_order = None
-    fast = _observed(stack, path, SpyObserver(load_stack(Options(stack=stack))))
-    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
-    assert fast == listed
+    fast = _both_ways(*write(tmp_path, rows))
     assert SpyObserver.in_order is in_order
     assert any(r[7] for r in fast["histogram"])  # growth is measured at all
 
@@ -202,11 +208,7 @@ def test_more_than_64_calls_take_the_list(tmp_path: Path) -> None:
     template = next(r for r in rows if r["item"] == "openai/gpt-4o-mini")
     rows += [template | {"unit_id": "long", "call_index": k, "input_tokens": 1000 + 7 * k,
                          "cached_input_tokens": 0} for k in range(70)]  # fmt: skip
-    stack, path = write(tmp_path, rows)
-    SpyObserver.in_order = None
-    fast = _observed(stack, path, SpyObserver(load_stack(Options(stack=stack))))
-    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
-    assert fast == listed
+    fast = _both_ways(*write(tmp_path, rows))
     assert SpyObserver.in_order is False
     # The 70-call unit: Σ (k − 1)·input over ranks 1..70 = Σ k·(1000 + 7k), k = 0..69.
     long_row = next(r for r in fast["histogram"] if r[5] == 70)
@@ -223,8 +225,5 @@ def test_indices_too_large_to_sum_take_the_list(tmp_path: Path) -> None:
         if row["item"] == DRAFT:
             row["input_tokens"] = 10**20 + int(row["input_tokens"])
             row["cached_input_tokens"] = 0
-    stack, path = write(tmp_path, rows)
-    fast = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))
-    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
-    assert fast == listed
+    fast = _both_ways(*write(tmp_path, rows))
     assert any(r[7] > 10**20 for r in fast["histogram"] if r[2] == "draft")

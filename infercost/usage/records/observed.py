@@ -30,6 +30,7 @@ the exact general query joins each group to its unit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,18 @@ def _weighted(calls: str) -> str:
         f"list_sum(list_transform(list_sort({calls}, 'ASC', 'NULLS LAST'), "
         "lambda x, j: x.i * (j - 1)))"
     )
+
+
+def _has(given: frozenset[str] | None) -> Callable[[str], bool]:
+    """Whether the records give a field (None: not known, so maybe)."""
+    return lambda name: given is None or name in given
+
+
+def _first_calls(given: frozenset[str] | None) -> tuple[str, str]:
+    """The filter to first attempts (none when no record gives an attempt) and the
+    count of a group's first attempts under it."""
+    first = f" FILTER (WHERE {FIRST})" if _has(given)("attempt") else ""
+    return first, f"count(*){first}"
 
 
 def _index_input(lists: str) -> str:
@@ -207,24 +220,10 @@ class ShapeObserver:
         sorted. ``given``: the fields the records have (None: unknown); without a call
         index the list holds (time, tokens) only, and without a step the records are
         grouped by item and the step is found on the groups, not on every record."""
-
-        def has(name: str) -> bool:
-            return given is None or name in given
-
+        has = _has(given)
+        first, calls = _first_calls(given)
         element = "'k': call_index, " if has("call_index") else ""
-        element = f"{{{element}'t': time, 'i': coalesce(input_tokens, 0)}}"
-        # Without a step (a constant null) the records are grouped by item alone.
-        step = self._step() if has("step") else "CAST(NULL AS VARCHAR)"
-        keys = f"{KEY}, {step}, item" if has("step") else f"{KEY}, item"
-        # A field the source does not give is a constant: no aggregate, no filter.
-        if has("cache_hit"):
-            hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
-            hits = f"max({hit}) AS cache_hit, min({hit}) AS every_hit"
-        else:
-            hits = "0 AS cache_hit, 0 AS every_hit"
-        first = f" FILTER (WHERE {FIRST})" if has("attempt") else ""
-        calls = f"count(*){first}"
-        listed = f"list({element}){first}"
+        listed = f"list({{{element}'t': time, 'i': coalesce(input_tokens, 0)}}){first}"
         weighted = f"CASE WHEN {calls} > 1 THEN {_weighted(listed)} END"
         if not has("call_index"):
             # Two calls (the commonest group that needs the order): the later one's tokens,
@@ -236,12 +235,7 @@ class ShapeObserver:
                 f"THEN greatest({a}.i, {b}.i) WHEN {b}.t IS NULL OR {a}.t < {b}.t THEN {b}.i "
                 f"ELSE {a}.i END WHEN {calls} > 2 THEN {_weighted(listed)} END"
             )
-        return (
-            f"SELECT {KEY}, {step} AS step, item, "
-            f"min(time) AS first_time, max(time) AS last_time, {hits}, {calls} AS calls, "
-            f"{weighted} AS first_index_input "
-            f"FROM records GROUP BY {keys}"
-        )
+        return self._unit_steps(given, weighted)
 
     def indexed_unit_steps_sql(self, given: frozenset[str] | None) -> str | None:
         """:meth:`unit_steps_sql` without the list, for records with a call index: where a
@@ -256,10 +250,7 @@ class ShapeObserver:
         group, costs about half the query; records that give their order need neither."""
         if given is None or "call_index" not in given:
             return None
-        listed = self.unit_steps_sql(given)
-        head, _, rest = listed.partition(" AS calls, ")
-        first = " FILTER (WHERE " + FIRST + ")" if "attempt" in given else ""
-        calls = f"count(*){first}"
+        first, calls = _first_calls(given)
         # TRY_CAST: an index past 64 bits is no error here, only out of order.
         k = "TRY_CAST(call_index AS BIGINT)"
         tokens = "coalesce(input_tokens, 0)"
@@ -273,10 +264,28 @@ class ShapeObserver:
             f"AND max({k}){first} - min({k}){first} = {calls} - 1 "
             f"AND bit_count(bit_or({bit}){first}) = {calls}, false))"
         )
-        tail = rest[rest.index(" AS first_index_input") :].replace(
-            " FROM records", f", {ordered} AS in_index_order FROM records", 1
+        return self._unit_steps(given, weighted, f", {ordered} AS in_index_order")
+
+    def _unit_steps(self, given: frozenset[str] | None, weighted: str, extra: str = "") -> str:
+        """The group by unit, step and item with ``weighted`` as ``first_index_input``
+        (and the ``extra`` columns): what both ways share."""
+        has = _has(given)
+        _, calls = _first_calls(given)
+        # Without a step (a constant null) the records are grouped by item alone.
+        step = self._step() if has("step") else "CAST(NULL AS VARCHAR)"
+        keys = f"{KEY}, {step}, item" if has("step") else f"{KEY}, item"
+        # A field the source does not give is a constant: no aggregate, no filter.
+        if has("cache_hit"):
+            hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
+            hits = f"max({hit}) AS cache_hit, min({hit}) AS every_hit"
+        else:
+            hits = "0 AS cache_hit, 0 AS every_hit"
+        return (
+            f"SELECT {KEY}, {step} AS step, item, "
+            f"min(time) AS first_time, max(time) AS last_time, {hits}, {calls} AS calls, "
+            f"{weighted} AS first_index_input{extra} "
+            f"FROM records GROUP BY {keys}"
         )
-        return f"{head} AS calls, {weighted}{tail}"
 
     @staticmethod
     def in_index_order(con: Any) -> bool:
