@@ -431,8 +431,7 @@ def check_rejected(
         Diagnostic(
             "Invalid record",
             f"record {line - 1}: {value_error(column, field_kind, value)}"
-            f' To skip such records, add "invalid_value" to skip in the records '
-            f'"{source.source}" block.',
+            + skip_hint(source, "invalid_value"),
             SourceRange.point(shown_path, line, 1),
         )
     )
@@ -481,12 +480,13 @@ def problem_error(source: Source, problem: str, record: dict[str, Any] | None) -
         return InfercostError.at("Invalid record", f"{source.label}: {PROBLEMS[problem]}.")
     where, rng = source.where(record)
     detail = _detail(stack, problem, record)
-    hint = (
-        f' To skip such records, add "{problem}" to skip in the records "{source.source}" block.'
-        if problem in PROBLEMS
-        else ""
-    )
+    hint = skip_hint(source, problem) if problem in PROBLEMS else ""
     return InfercostError(Diagnostic("Invalid record", f"{where}: {detail}{hint}", rng))
+
+
+def skip_hint(source: Source, problem: str) -> str:
+    """How the mapping lets such records be skipped (appended to the record's error)."""
+    return f' To skip such records, add "{problem}" to skip in the records "{source.source}" block.'
 
 
 def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
