@@ -17,6 +17,7 @@ mistyped output name must never destroy the data it was computed from.
 
 from __future__ import annotations
 
+import codecs
 import os
 import secrets
 import stat
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
+from typing import NamedTuple
 
 from infercost.errors import InfercostError, SourceRange
 
@@ -249,3 +251,32 @@ def check_target(path: Path) -> None:
         problem = "it is an input of this run, and writing it would replace what was read"
     if problem is not None:
         raise InfercostError.at("Cannot write output", f"{path}: {problem}.")
+
+
+class BadByte(NamedTuple):
+    """Where a file stops being UTF-8: the byte and its line (both from 1), and why."""
+
+    byte: int
+    line: int
+    reason: str
+
+
+def first_bad_utf8(path: Path | str) -> BadByte | None:
+    """The first byte of a file that is not UTF-8 (a file ending inside a character: that
+    character's first byte), read in chunks, so a file of gigabytes costs no more memory
+    than a megabyte. For error paths: readers call it when the engine refused a file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed = newlines = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                pending = len(exc.object) - len(chunk)  # a character begun before
+                line = newlines + exc.object[: exc.start].count(b"\n") + 1
+                return BadByte(consumed - pending + exc.start + 1, line, exc.reason)
+            if not chunk:
+                return None
+            consumed += len(chunk)
+            newlines += chunk.count(b"\n")

@@ -15,7 +15,6 @@ subscription, feature) of the chosen period, which :mod:`infercost.usage.figures
 
 from __future__ import annotations
 
-import codecs
 import copy
 import csv
 import decimal
@@ -30,7 +29,7 @@ from typing import Any, NamedTuple
 
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
-from infercost.files import refuse_special
+from infercost.files import first_bad_utf8, refuse_special
 from infercost.usage import engine, lines, messages
 from infercost.usage.engine import decimal_type, literal, scale_of, string
 from infercost.usage.line_ends import mixed_line_end_error
@@ -359,7 +358,7 @@ def _csv_header(path: Path, shown: str) -> list[str]:
         with path.open("r", encoding="utf-8-sig", newline="") as text:
             header = next(csv.reader(text), None)
     except UnicodeDecodeError as exc:
-        raise _not_utf8(shown, exc) from None
+        raise _not_utf8(shown, exc.reason) from None
     except csv.Error as exc:
         raise InfercostError(
             Diagnostic(
@@ -415,20 +414,13 @@ def _check_json_start(path: Path, shown: str, fmt: str) -> None:
         )
 
 
-def _not_utf8(shown: str, exc: UnicodeDecodeError) -> InfercostError:
-    return InfercostError.at("Unreadable usage file", f"{shown} is not UTF-8 text ({exc.reason}).")
+def _not_utf8(shown: str, reason: str) -> InfercostError:
+    return InfercostError.at("Unreadable usage file", f"{shown} is not UTF-8 text ({reason}).")
 
 
 def _utf8_problem(path: Path, shown: str) -> InfercostError | None:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as raw:
-        try:
-            while chunk := raw.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            return _not_utf8(shown, exc)
-    return None
+    bad = first_bad_utf8(path)
+    return None if bad is None else _not_utf8(shown, bad.reason)
 
 
 def _scan_failure(path: Path, shown: str, fmt: str, exc: BaseException) -> InfercostError:

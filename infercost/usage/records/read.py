@@ -13,7 +13,6 @@ order, and name the first offending record.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 import os
@@ -26,7 +25,7 @@ from typing import Any
 
 from infercost.config.loader import display_path
 from infercost.errors import InfercostError, SourceRange, did_you_mean
-from infercost.files import note_input
+from infercost.files import first_bad_utf8, note_input
 from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
 from infercost.usage.line_ends import mixed_line_end_error
 from infercost.usage.records.fields import (
@@ -524,33 +523,18 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
 
 def _not_utf8(file: SourceFile) -> InfercostError | None:
     """The first byte of a text records file that is not UTF-8, with its line: the
-    engine says only "CSV Error on Line: 2" or counts JSON lines its own way. Read in
-    chunks, on the error path only."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    consumed = newlines = 0
-
-    def error(byte: int, line: int) -> InfercostError:
-        return InfercostError.at(
-            "Unreadable records file",
-            f"{file.shown} is not UTF-8 text (byte {byte}, line {line}).",
-            range=SourceRange.point(file.shown, line),
-        )
-
+    engine says only "CSV Error on Line: 2" or counts JSON lines its own way."""
     try:
-        with open(file.path, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    pending = len(exc.object) - len(chunk)  # a character begun before
-                    line = newlines + exc.object[: exc.start].count(b"\n") + 1
-                    return error(consumed - pending + exc.start + 1, line)
-                consumed += len(chunk)
-                newlines += chunk.count(b"\n")
+        bad = first_bad_utf8(file.path)
     except OSError:
         return None
-    unfinished = decoder.getstate()[0]  # the file ends inside a character
-    return error(consumed - len(unfinished) + 1, newlines + 1) if unfinished else None
+    if bad is None:
+        return None
+    return InfercostError.at(
+        "Unreadable records file",
+        f"{file.shown} is not UTF-8 text (byte {bad.byte}, line {bad.line}).",
+        range=SourceRange.point(file.shown, bad.line),
+    )
 
 
 # ``_invalid`` names the field; with this suffix and the number of whole digits its type
