@@ -1094,6 +1094,93 @@ def test_json_keys_that_differ_only_in_case_are_named_as_written(tmp_path, reall
     )
 
 
+def _stack_with_records_block(tmp_path: Path, block: str) -> Path:
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (stack / f.name).write_text(f.read_text())
+    (stack / "records.hcl").write_text(block)
+    return stack
+
+
+@pytest.mark.parametrize("mapped_to", ["input_tokens_1", "tokens_in"])
+def test_a_mapped_column_written_twice_stops_the_import(tmp_path, mapped_to) -> None:
+    # The reader renames the second "input_tokens" to input_tokens_1: a mapping that
+    # names that (or the first column) read one of the two columns as the other, with
+    # exit 0 and figures a thousand times too large.
+    stack = _stack_with_records_block(
+        tmp_path, f'records "records" {{\n  fields = {{ input_tokens = "{mapped_to}" }}\n}}\n'
+    )
+    first = "input_tokens" if mapped_to == "input_tokens_1" else "tokens_in"
+    header = f"time,unit_id,feature,customer,subscription,item,{first},output_tokens,{first}"
+    row = "2026-11-03T09:00:00Z,u1,support_assistant,c1,pro,openai/gpt-4o-mini,100,10,999999"
+    path = tmp_path / "r.csv"
+    path.write_text(header + "\n" + row + "\n")
+    code, out, err = run_cli(["usage", "import", str(stack), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:\n"
+        f'  1: {header}\n\nthe header has "{first}" twice. Keep one of them.\n\n'
+    )
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_litellm_columns_that_differ_only_in_case_stop_the_import(tmp_path, suffix) -> None:
+    # "PROMPT_TOKENS" before "prompt_tokens": the reader keeps the first name and
+    # renames the second (prompt_tokens_1), and every prompt was read as 0 tokens.
+    path = tmp_path / f"spend.{suffix}"
+    source = RECORDS / "litellm.jsonl"
+    if suffix == "jsonl":
+        lines = [json.loads(line) for line in source.read_text().splitlines()]
+        path.write_text(
+            "".join(json.dumps({"PROMPT_TOKENS": r["prompt_tokens"]} | r) + "\n" for r in lines)
+        )
+    else:
+        duckdb.sql(
+            "COPY (SELECT prompt_tokens AS PROMPT_TOKENS, * REPLACE (to_json(metadata) AS "
+            f"metadata, to_json(request_tags) AS request_tags) FROM read_json('{source}')) "
+            f"TO '{path}' (HEADER)"
+        )
+        header, rest = path.read_text().split("\n", 1)
+        # The writer, too, renames the second name; the export being checked has both.
+        assert "prompt_tokens_1" in header
+        path.write_text(header.replace("prompt_tokens_1", "prompt_tokens") + "\n" + rest)
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    said = (
+        '"PROMPT_TOKENS" and "prompt_tokens", which the reader cannot tell apart (it matches '
+        "column names without regard to case)"
+    )
+    if suffix == "csv":
+        start = f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:\n  1: "
+        assert err.startswith(start + "PROMPT_TOKENS,request_id,")  # the line, cut short
+        assert err.endswith(f"\n\nthe header has {said}. Keep one of them.\n\n")
+        assert err.count("\n") == 7
+    else:
+        assert err == (
+            f"Error: Duplicate records column\n\n{display_path(path)}: the records have the "
+            f"keys {said}. Keep one of them.\n\n"
+        )
+
+
+def test_a_column_named_like_a_renamed_one_is_read(tmp_path) -> None:
+    # "tokens_2" is a name of the file's own, with no "tokens" beside it: mapped, it is read.
+    stack = _stack_with_records_block(
+        tmp_path, 'records "records" {\n  fields = { input_tokens = "tokens_2" }\n}\n'
+    )
+    header = "time,unit_id,feature,customer,subscription,item,tokens_2,output_tokens"
+    row = "2026-11-03T09:00:00Z,u1,support_assistant,c1,pro,openai/gpt-4o-mini,100,10"
+    path = tmp_path / "r.csv"
+    path.write_text(header + "\n" + row + "\n")
+    out_path = tmp_path / "u.csv"
+    code, _, err = run_cli(["usage", "import", str(stack), str(path), "--from", "records",
+                            "--out", str(out_path)])  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out_path.exists()
+
+
 HEADER_ROW = "time,unit_id,feature,customer,subscription,item,input_tokens,output_tokens"
 
 

@@ -18,7 +18,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,7 +171,27 @@ def file_with_column(
     return None
 
 
-_RENAMED = re.compile(r".+_[0-9]+")
+_RENAMED = re.compile(r"(.+)_[0-9]+")
+
+
+def duplicate_column(
+    con: Any, files: Sequence[SourceFile], fmt: str, columns: Iterable[str]
+) -> tuple[SourceFile, str, str] | None:
+    """:func:`renamed_duplicate` for whichever of ``columns`` the reader made by
+    renaming a second column of one name. Asked of every source, mapped or not: a
+    mapping may name the renamed column (``input_tokens_1``) or the first of the two,
+    and either way one of the file's two columns would be read as the other. Only a
+    name whose stem is another column's (``input_tokens`` beside ``INPUT_TOKENS_1``)
+    is looked into, so a column called ``region_2`` costs nothing."""
+    names = list(columns)
+    lowered = {c.lower() for c in names}
+    for column in names:
+        parts = _RENAMED.fullmatch(column)
+        if parts is not None and parts.group(1).lower() in lowered:
+            found = renamed_duplicate(con, files, fmt, column)
+            if found is not None:
+                return found
+    return None
 
 
 def renamed_duplicate(

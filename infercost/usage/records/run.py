@@ -99,25 +99,20 @@ class Source:
                         SourceRange.point(file.shown, line, 1),
                     )
                 )
+        report_duplicate(read.duplicate_column(con, self.files, fmt, raw.columns))
         self.check_columns(
-            raw.columns,
-            lambda name: read.file_with_column(con, self.files, fmt, name),
-            lambda name: read.renamed_duplicate(con, self.files, fmt, name),
+            raw.columns, lambda name: read.file_with_column(con, self.files, fmt, name)
         )
         mapped = read.mapped_records(self.stack, raw, self.source, self.mapping, self.label)
         self.given = mapped.given
         return mapped.sql
 
     def check_columns(
-        self,
-        columns: dict[str, str],
-        holder: Callable[[str], SourceFile | None] | None = None,
-        duplicate: Callable[[str], tuple[SourceFile, str, str] | None] | None = None,
+        self, columns: dict[str, str], holder: Callable[[str], SourceFile | None] | None = None
     ) -> None:
         """infercost's own format is strict: an unknown column is a typo, unless mapped.
         ``holder`` finds the file that has a column: of thirty daily files, the error
-        names the one to fix. ``duplicate`` finds a column the file has twice, which
-        the engine renames (``input_tokens_1``): that name is in no file to fix."""
+        names the one to fix."""
         if self.source != "records":
             return
         allowed = set(FIELDS) | {
@@ -126,27 +121,6 @@ class Source:
             for p in paths
         }
         unknown = [c for c in columns if c not in allowed]
-        twice = duplicate(unknown[0]) if unknown and duplicate is not None else None
-        if twice is not None:
-            file, first, later = twice
-            both = (
-                f'"{printable(first)}" twice'
-                if first == later
-                else f'"{printable(first)}" and "{printable(later)}", which the reader cannot '
-                "tell apart (it matches column names without regard to case)"
-            )
-            if read.file_format([file]) == "csv":  # the header: shown on its line
-                raise InfercostError(
-                    Diagnostic(
-                        "Duplicate records column",
-                        f"the header has {both}. Keep one of them.",
-                        SourceRange.point(file.shown, 1, 1),
-                    )
-                )
-            raise InfercostError.at(
-                "Duplicate records column",
-                f"{file.shown}: the records have the keys {both}. Keep one of them.",
-            )
         if unknown:
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
             raise InfercostError.at(
@@ -185,6 +159,33 @@ class Source:
         if line is None:
             return f"{shown}: record {row}", None
         return f"record {row}", SourceRange.point(shown, line, 1)
+
+
+def report_duplicate(twice: tuple[SourceFile, str, str] | None) -> None:
+    """A column the files have twice (``read.duplicate_column``) stops the import for
+    every source: the engine renames the second (``input_tokens_1``), so one of the
+    two would be read as the other, or under a name the file does not have."""
+    if twice is None:
+        return
+    file, first, later = twice
+    both = (
+        f'"{printable(first)}" twice'
+        if first == later
+        else f'"{printable(first)}" and "{printable(later)}", which the reader cannot '
+        "tell apart (it matches column names without regard to case)"
+    )
+    if read.file_format([file]) == "csv":  # the header: shown on its line
+        raise InfercostError(
+            Diagnostic(
+                "Duplicate records column",
+                f"the header has {both}. Keep one of them.",
+                SourceRange.point(file.shown, 1, 1),
+            )
+        )
+    raise InfercostError.at(
+        "Duplicate records column",
+        f"{file.shown}: the records have the keys {both}. Keep one of them.",
+    )
 
 
 def _line_of(path: str, row: int, source: str) -> int | None:
