@@ -1227,6 +1227,62 @@ def test_an_otel_file_that_is_not_utf8_is_named_not_an_internal_error(tmp_path) 
     assert err.endswith(f"{display_path(path)} is not UTF-8 text (byte {at + 1}, line {line}).\n\n")
 
 
+OTEL_TWICE = [
+    # (text in line 2 of the example, the same with a key twice, what the error says)
+    (
+        '"name": "chat"',
+        '"name": "chat", "traceId": "00000000000000000000000000000999"',
+        'the key "traceId" is written twice in one object',
+    ),
+    (
+        '{"intValue": "480"}',
+        '{"intValue": "480", "intValue": "99999"}',
+        'the key "intValue" is written twice in one object',
+    ),
+    (
+        '{"key": "gen_ai.usage.input_tokens", "value": {"intValue": "480"}}',
+        '{"key": "gen_ai.usage.input_tokens", "value": {"intValue": "480"}}, '
+        '{"key": "gen_ai.usage.input_tokens", "value": {"intValue": "99999"}}',
+        'the span attribute "gen_ai.usage.input_tokens" is written twice',
+    ),
+    (
+        '{"key": "service.name", "value": {"stringValue": "support-api"}}',
+        '{"key": "service.name", "value": {"stringValue": "support-api"}}, '
+        '{"key": "service.name", "value": {"stringValue": "other"}}',
+        'the resource attribute "service.name" is written twice',
+    ),
+    (
+        '{"resourceSpans": [',
+        '{"resourceSpans": [], "resourceSpans": [',
+        'the key "resourceSpans" is written twice in one object',
+    ),
+]
+
+
+def otel_with_a_key_twice(tmp_path: Path, written: str, twice: str) -> Path:
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    assert written in lines[1]
+    lines[1] = lines[1].replace(written, twice, 1)
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(("written", "twice", "said"), OTEL_TWICE)
+def test_an_otlp_key_written_twice_is_named(tmp_path, written, twice, said) -> None:
+    # JSON leaves a key written twice to each reader: DuckDB kept the first value, a
+    # reviewer's tool may show the last, and an attribute twice failed as "Map keys
+    # must be unique" without a line.
+    path = otel_with_a_key_twice(tmp_path, written, twice)
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "otel",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Malformed OTLP line\n\n  on {display_path(path)} line 2:\n")
+    assert err.endswith(
+        f"\n\nline 2: {said}; readers differ on which of the two counts, so neither is taken.\n\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("line", "what"),
     [

@@ -200,6 +200,20 @@ def test_spark_names_a_malformed_otlp_line_as_duckdb_does(stack, tmp_path) -> No
     assert spark_error.value.diagnostics[0].range.start.line == 2
 
 
+@pytest.mark.parametrize("which", [2, 3])  # a span's attribute twice, a resource's
+def test_spark_names_an_otlp_attribute_written_twice_as_duckdb_does(stack, tmp_path, which):
+    from tests.usage.test_records import OTEL_TWICE, otel_with_a_key_twice
+
+    written, twice, said = OTEL_TWICE[which]
+    path = otel_with_a_key_twice(tmp_path, written, twice)
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "otel", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "otel", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    assert said in spark_error.value.diagnostics[0].detail
+
+
 def test_calibrate_cli_runs_on_spark(spark_only) -> None:
     duck = run_cli(
         ["calibrate", str(STACK), str(RECORDS / "litellm.jsonl"), "--from", "litellm", "-o", "json"]

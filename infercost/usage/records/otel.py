@@ -11,7 +11,9 @@ is the default unit id.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from itertools import islice
 from typing import Any
 
 from infercost.errors import InfercostError, SourceRange
@@ -25,6 +27,7 @@ from infercost.usage.records.read import (
     q,
     read_error,
 )
+from infercost.usage.records.run import printable
 
 # Span fields that are not attributes.
 SPAN_FIELDS = {
@@ -60,22 +63,31 @@ def otel_records(
         "generate_subscripts(string_split(content, chr(10)), 1) AS _line "
         f"FROM read_text({paths})) WHERE trim(l) <> ''"
     )
+    kind = (
+        "CASE WHEN NOT json_valid(l) THEN 'json' "
+        "WHEN json_type(l, '$.resourceSpans') IS DISTINCT FROM 'ARRAY' THEN 'otlp' "
+        f"WHEN {_twice('json_keys(l)')} THEN 'twice' END"
+    )
     try:
         bad = con.execute(
-            f"SELECT _file, _line, json_valid(l) FROM ({lines}) "
-            "WHERE NOT json_valid(l) OR json_type(l, '$.resourceSpans') IS DISTINCT FROM 'ARRAY' "
-            f"ORDER BY list_position({paths}, _file), _line LIMIT 1"
+            f"SELECT _file, _line, kind FROM (SELECT _file, _line, {kind} AS kind FROM ({lines})) "
+            f"WHERE kind IS NOT NULL ORDER BY list_position({paths}, _file), _line LIMIT 1"
         ).fetchone()
     except Exception as exc:  # duckdb's own error type: a file it cannot read as text
         raise read_error(files, exc) from None
+    if bad is not None and bad[2] == "twice":
+        raise _twice_error(files, bad[0], int(bad[1]))
     if bad is not None:
         shown = next((f.shown for f in files if f.path == bad[0]), bad[0])
-        what = "not valid JSON" if not bad[2] else 'not an OTLP document ("resourceSpans" list)'
+        what = (
+            "not valid JSON" if bad[2] == "json" else 'not an OTLP document ("resourceSpans" list)'
+        )
         raise InfercostError.at(
             "Malformed OTLP line",
             f"line {bad[1]}: {what}; the file exporter writes one resourceSpans document per line.",
             SourceRange.point(shown, int(bad[1]), 1),
         )
+    _refuse_keys_twice(con, files, lines, paths)
     sources = field_sources(mapping, "otel")
     keys = sorted({p for paths_ in sources.values() for p in paths_ if p not in SPAN_FIELDS})
     span_attrs = _attributes("sp->'attributes'")
@@ -132,3 +144,118 @@ def otel_records(
     raw = Raw(sql, {})
     label = ", ".join(f.shown for f in files)
     return mapped_records(stack, raw, "otel", mapping, label, attribute_exprs=exprs).sql
+
+
+def _twice(keys: str) -> str:
+    """SQL: the list of keys ``keys`` names one key twice."""
+    return f"coalesce(len({keys}) <> len(list_distinct({keys})), false)"
+
+
+def _attributes_twice(json_expr: str) -> str:
+    """SQL: an OTLP attribute list that has one key twice, or an entry (or its value)
+    with a JSON key twice."""
+    entries = f"CAST(coalesce({json_expr}, '[]') AS JSON[])"
+    return (
+        _twice(
+            f"list_filter(list_transform({entries}, lambda a: a->>'key'), lambda k: k IS NOT NULL)"
+        )
+        + f" OR coalesce(list_bool_or(list_transform({entries}, lambda a: "
+        + _twice("json_keys(a)")
+        + " OR "
+        + _twice("json_keys(a->'value')")
+        + ")), false)"
+    )
+
+
+def _refuse_keys_twice(con: Any, files: Sequence[SourceFile], lines: str, paths: str) -> None:
+    """Stop at the first line where an object the reader reads has a key twice, or a
+    resource or span has an attribute twice. JSON leaves which of the two counts to each
+    reader (DuckDB keeps the first, others the last), so a span could be billed as one
+    tool reads it and reviewed as another does; neither value is guessed."""
+    levels = (
+        f"WITH lines AS ({lines}), "
+        "rs AS (SELECT _file, _line, unnest(CAST(json_extract(l, '$.resourceSpans') AS JSON[])) "
+        "AS rs FROM lines), "
+        "ss AS (SELECT _file, _line, unnest(CAST(coalesce(json_extract(rs, '$.scopeSpans'), '[]') "
+        "AS JSON[])) AS ss FROM rs), "
+        "sp AS (SELECT _file, _line, unnest(CAST(coalesce(json_extract(ss, '$.spans'), '[]') "
+        "AS JSON[])) AS sp FROM ss) "
+        "SELECT _file, _line FROM rs WHERE "
+        + _twice("json_keys(rs)")
+        + " OR "
+        + _twice("json_keys(rs->'resource')")
+        + " OR "
+        + _attributes_twice("rs->'resource'->'attributes'")
+        + " UNION ALL SELECT _file, _line FROM ss WHERE "
+        + _twice("json_keys(ss)")
+        + " UNION ALL SELECT _file, _line FROM sp WHERE "
+        + _twice("json_keys(sp)")
+        + " OR "
+        + _attributes_twice("sp->'attributes'")
+    )
+    try:
+        found = con.execute(
+            f"SELECT _file, _line FROM ({levels}) "
+            f"ORDER BY list_position({paths}, _file), _line LIMIT 1"
+        ).fetchone()
+    except Exception as exc:  # duckdb's own error type: the main query would fail alike
+        raise read_error(files, exc) from None
+    if found is not None:
+        raise _twice_error(files, found[0], int(found[1]))
+
+
+def _twice_error(files: Sequence[SourceFile], path: str, line: int) -> InfercostError:
+    shown = next((f.shown for f in files if f.path == path), path)
+    return InfercostError.at(
+        "Malformed OTLP line",
+        f"line {line}: {_what_is_twice(path, line)}; readers differ on which of the two "
+        "counts, so neither is taken.",
+        SourceRange.point(shown, line, 1),
+    )
+
+
+class _Twice(Exception):
+    pass
+
+
+def _what_is_twice(path: str, number: int) -> str:
+    """Which key, in words, on the line the query found (read on the error path only)."""
+
+    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Twice(f'the key "{printable(key)}" is written twice in one object')
+            seen.add(key)
+        return dict(pairs)
+
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = next(islice(handle, number - 1, None), "")
+        document = json.loads(text, object_pairs_hook=once)
+    except _Twice as twice:
+        return str(twice)
+    except (OSError, ValueError):
+        return "a key is written twice"
+    for resource_spans in document.get("resourceSpans") or []:
+        resource = (resource_spans.get("resource") or {}).get("attributes")
+        named = _attribute_twice(resource)
+        if named is not None:
+            return f'the resource attribute "{printable(named)}" is written twice'
+        for scope_spans in resource_spans.get("scopeSpans") or []:
+            for span in scope_spans.get("spans") or []:
+                named = _attribute_twice(span.get("attributes"))
+                if named is not None:
+                    return f'the span attribute "{printable(named)}" is written twice'
+    return "a key is written twice"
+
+
+def _attribute_twice(attributes: Any) -> str | None:
+    seen: set[str] = set()
+    for entry in attributes if isinstance(attributes, list) else []:
+        key = entry.get("key") if isinstance(entry, dict) else None
+        if isinstance(key, str):
+            if key in seen:
+                return key
+            seen.add(key)
+    return None

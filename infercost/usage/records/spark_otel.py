@@ -42,6 +42,12 @@ def _attributes(column: str) -> str:
     )
 
 
+def _keys_twice(column: str) -> str:
+    """Spark SQL: a list of OTLP attributes names one key twice."""
+    keys = f"filter(transform(coalesce({column}, array()), a -> a.key), k -> k IS NOT NULL)"
+    return f"size(array_distinct({keys})) <> size({keys})"
+
+
 def _s(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -87,15 +93,22 @@ def otel_view(
         "SELECT 1 FROM infercost_otel_lines WHERE doc IS NULL OR doc.resourceSpans IS NULL LIMIT 1"
     ).collect():
         return False
-    spark.sql(
-        "SELECT _file, sp.traceId AS trace_id, sp.spanId AS span_id, "
-        "nullif(sp.parentSpanId, '') AS parent_id, sp.name AS span_name, "
-        f"sp.startTimeUnixNano AS start_ns, {_attributes('sp.attributes')} AS attrs, "
-        f"{_attributes('rs.resource.attributes')} AS rattrs "
+    exploded = (
         "FROM infercost_otel_lines "
         "LATERAL VIEW explode(doc.resourceSpans) r AS rs "
         "LATERAL VIEW explode(coalesce(rs.scopeSpans, array())) s AS ss "
         "LATERAL VIEW explode(coalesce(ss.spans, array())) p AS sp"
+    )
+    # An attribute written twice fails Spark's map as an internal error; the embedded
+    # engine names the line and the attribute.
+    twice = f"{_keys_twice('sp.attributes')} OR {_keys_twice('rs.resource.attributes')}"
+    if spark.sql(f"SELECT 1 {exploded} WHERE {twice} LIMIT 1").collect():
+        return False
+    spark.sql(
+        "SELECT _file, sp.traceId AS trace_id, sp.spanId AS span_id, "
+        "nullif(sp.parentSpanId, '') AS parent_id, sp.name AS span_name, "
+        f"sp.startTimeUnixNano AS start_ns, {_attributes('sp.attributes')} AS attrs, "
+        f"{_attributes('rs.resource.attributes')} AS rattrs {exploded}"
     ).cache().createOrReplaceTempView("infercost_otel_spans")
     keys, billed_keys = keys_of(mapping)
     if keys and not _ancestors(spark):
