@@ -1125,6 +1125,24 @@ def test_a_mapped_column_written_twice_stops_the_import(tmp_path, mapped_to) -> 
     )
 
 
+@pytest.mark.parametrize("blank", ["", " "])
+@pytest.mark.parametrize("extra", [0, 3])  # the reader's name: column8, column08 (padded)
+def test_a_header_cell_without_a_name_is_named_by_its_place(tmp_path, blank, extra) -> None:
+    # The reader calls it "column8": 'unknown column "column8"' named a column no file has.
+    names = [*HEADER_ROW.split(","), blank, *(f"x{i}" for i in range(extra))]
+    row = "2026-11-03T09:00:00Z,u1,support_assistant,c1,pro,openai/gpt-4o-mini,100,10,1"
+    path = tmp_path / "r.csv"
+    path.write_text(",".join(names) + "\n" + row + ",2" * extra + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Unnamed records column\n\n  on {display_path(path)} line 1:\n"
+        f"  1: {','.join(names)}\n\ncolumn 9 of the header has no name. Name it (and map it "
+        "in a records block), or remove the column.\n\n"
+    )
+
+
 @pytest.mark.parametrize("suffix", ["csv", "jsonl"])
 def test_litellm_columns_that_differ_only_in_case_stop_the_import(tmp_path, suffix) -> None:
     # "PROMPT_TOKENS" before "prompt_tokens": the reader keeps the first name and

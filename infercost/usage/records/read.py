@@ -225,6 +225,30 @@ def renamed_duplicate(
     return None
 
 
+_UNNAMED = re.compile(r"column([0-9]+)")
+
+
+def unnamed_column(files: Sequence[SourceFile], column: str) -> tuple[SourceFile, int] | None:
+    """The CSV file and the place (1 for the first) of a header cell without a name,
+    when ``column`` is the engine's own name for it (``column10`` for the eleventh), a
+    name the file itself does not have. Read on the error path only."""
+    found = _UNNAMED.fullmatch(column)
+    if found is None:
+        return None
+    index = int(found.group(1))
+    for file in files:
+        if file_format([file]) != "csv":
+            continue
+        try:
+            with open(file.path, encoding="utf-8-sig", newline="") as handle:
+                written = next(csv.reader(handle), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+        if index < len(written) and not written[index].strip() and column not in written:
+            return file, index + 1
+    return None
+
+
 def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str] | None:
     """The first line of JSON lines ``files`` that holds a value but not an object, with
     what it holds. One such line makes the reader read the whole file as one column

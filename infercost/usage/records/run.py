@@ -121,6 +121,17 @@ class Source:
             for p in paths
         }
         unknown = [c for c in columns if c not in allowed]
+        unnamed = read.unnamed_column(self.files, unknown[0]) if unknown else None
+        if unnamed is not None:
+            file, place = unnamed
+            raise InfercostError(
+                Diagnostic(
+                    "Unnamed records column",
+                    f"column {place} of the header has no name. Name it (and map it in a "
+                    "records block), or remove the column.",
+                    SourceRange.point(file.shown, 1, 1),
+                )
+            )
         if unknown:
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
             raise InfercostError.at(
