@@ -1183,6 +1183,34 @@ def test_litellm_columns_that_differ_only_in_case_stop_the_import(tmp_path, suff
         )
 
 
+@pytest.mark.parametrize("source", ["focus", "aggregated"])
+def test_a_column_written_twice_stops_a_focus_or_aggregated_import(stack, tmp_path, source):
+    # "billedcost" after "BilledCost": the reader kept the first and renamed the second,
+    # so the billed total was whichever column came first, with exit 0.
+    path = tmp_path / f"{source}.csv"
+    if source == "focus":
+        text = (RECORDS / "focus.csv").read_text()
+        twice = ("BilledCost", "billedcost")
+    else:
+        con = records_view()
+        con.execute(f"COPY ({render(stack, 'duckdb')}) TO '{path}' (HEADER)")
+        text = path.read_text()
+        twice = ("records", "RECORDS")
+    header, rest = text.split("\n", 1)
+    rows = rest.splitlines()
+    header += "," + twice[1]
+    path.write_text(header + "\n" + "".join(row + ",1\n" for row in rows))
+    out_file = [] if source == "focus" else ["--out", str(tmp_path / "u.csv")]
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", source,
+                              *out_file])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:")
+    assert err.endswith(
+        f'the header has "{twice[0]}" and "{twice[1]}", which the reader cannot tell apart '
+        "(it matches column names without regard to case). Keep one of them.\n\n"
+    )
+
+
 def test_a_column_named_like_a_renamed_one_is_read(tmp_path) -> None:
     # "tokens_2" is a name of the file's own, with no "tokens" beside it: mapped, it is read.
     stack = _stack_with_records_block(

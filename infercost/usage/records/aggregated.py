@@ -12,13 +12,15 @@ from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import COUNT, DECIMAL, SQL_TYPES, TOKENS, SourceFile
 from infercost.usage.records.query import OUTPUT_COLUMNS
-from infercost.usage.records.run import EngineOutput, printable
+from infercost.usage.records.run import EngineOutput, printable, report_duplicate
 
 
 def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
     con = connect(ordered=False)
     try:
-        raw = read.tabular(con, files, read.file_format(files), ordered=False)
+        fmt = read.file_format(files)
+        raw = read.tabular(con, files, fmt, ordered=False)
+        report_duplicate(read.duplicate_column(con, files, fmt, raw.columns))
         cursor = con.execute(aggregated_query(files, raw))
         rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
     finally:
