@@ -3,6 +3,7 @@ every source format (Spark in local mode, one session for the whole test run).""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal as D
 from fractions import Fraction
 from pathlib import Path
@@ -267,6 +268,26 @@ def test_spark_sums_a_focus_export_as_duckdb_does(stack, spark_only) -> None:
     assert (spark.period, spark.records) == ("2026-11", 3)
     # The export's three BilledCost cells.
     assert sum(b.billed_cost for b in spark.billed) == D("0.0027") + D("0.035125") + D("0.00064")
+
+
+@pytest.mark.parametrize("source", ["focus", "litellm"])
+def test_spark_leaves_names_written_twice_to_duckdb_to_name(stack, tmp_path, source) -> None:
+    # Spark renamed a CSV column by its place ("BilledCost5": "the column BilledCost is
+    # missing") and refused JSON keys in its own words (COLUMN_ALREADY_EXISTS).
+    if source == "focus":
+        path = tmp_path / "focus.csv"
+        header, rest = (RECORDS / "focus.csv").read_text().split("\n", 1)
+        path.write_text(header + ",billedcost\n" + "".join(r + ",1\n" for r in rest.splitlines()))
+    else:
+        path = tmp_path / "spend.jsonl"
+        rows = [json.loads(r) for r in (RECORDS / "litellm.jsonl").read_text().splitlines()]
+        path.write_text("".join(json.dumps({"PROMPT_TOKENS": 1} | r) + "\n" for r in rows))
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], source, engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], source, engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    assert spark_error.value.diagnostics[0].summary == "Duplicate records column"
 
 
 def test_spark_leaves_a_bad_focus_cell_to_duckdb_to_name(stack, tmp_path) -> None:

@@ -17,6 +17,7 @@ Needs ``pip install 'infercost[spark]'`` (PySpark 4) and a Java 17 runtime.
 
 from __future__ import annotations
 
+import csv
 import functools
 import operator
 import os
@@ -144,13 +145,23 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
     from pyspark.sql import types as T
 
     paths = [f.path for f in files]
+    # Names written twice (without regard to case): Spark renames CSV columns by their
+    # place (``BilledCost5``) and refuses JSON keys; the embedded engine names them.
+    unread = spark.createDataFrame([], "_corrupt_record string")
     if fmt == "csv":
+        if any(_header_twice(f.path) for f in files):
+            return unread
         return spark.read.option("header", True).csv(paths)
     if fmt == "parquet":  # every file's columns, not one file's
         return spark.read.option("mergeSchema", True).parquet(*paths)
     # Inferred as doubles: inferring decimals fails outright on an exponent (``1.5e3``
     # is a decimal of negative scale), and the types are replaced below anyway.
-    inferred = spark.read.json(paths).schema
+    try:
+        inferred = spark.read.json(paths).schema
+    except Exception as exc:  # Spark's own error type
+        if "COLUMN_ALREADY_EXISTS" in str(exc):
+            return unread
+        raise
     fields, numbers = [], []
     for f in inferred.fields:
         kind: Any = T.StringType()  # a number read as text keeps its digits as written
@@ -169,6 +180,16 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
     return df.select(
         *(F.col(n).cast(exact).alias(n) if n in numbers else F.col(n) for n in df.columns)
     )
+
+
+def _header_twice(path: str) -> bool:
+    """Whether a CSV file's header has a name twice, without regard to case."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            names = [name.lower() for name in next(csv.reader(handle), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False  # unreadable: the reader says so
+    return len(names) != len(set(names))
 
 
 def _mapped(spark: Any, source: Source) -> str | None:
