@@ -124,13 +124,11 @@ class Source:
         unnamed = read.unnamed_column(self.files, unknown[0]) if unknown else None
         if unnamed is not None:
             file, place = unnamed
-            raise InfercostError(
-                Diagnostic(
-                    "Unnamed records column",
-                    f"column {place} of the header has no name. Name it (and map it in a "
-                    "records block), or remove the column.",
-                    SourceRange.point(file.shown, 1, 1),
-                )
+            raise header_error(
+                "Unnamed records column",
+                f"column {place} of the header has no name. Name it (and map it in a "
+                "records block), or remove the column.",
+                file,
             )
         if unknown:
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
@@ -186,17 +184,18 @@ def report_duplicate(twice: tuple[SourceFile, str, str] | None) -> None:
         "tell apart (it matches column names without regard to case)"
     )
     if read.file_format([file]) == "csv":  # the header: shown on its line
-        raise InfercostError(
-            Diagnostic(
-                "Duplicate records column",
-                f"the header has {both}. Keep one of them.",
-                SourceRange.point(file.shown, 1, 1),
-            )
+        raise header_error(
+            "Duplicate records column", f"the header has {both}. Keep one of them.", file
         )
     raise InfercostError.at(
         "Duplicate records column",
         f"{file.shown}: the records have the keys {both}. Keep one of them.",
     )
+
+
+def header_error(summary: str, detail: str, file: SourceFile) -> InfercostError:
+    """An error in a CSV file's header, shown on its line."""
+    return InfercostError(Diagnostic(summary, detail, SourceRange.point(file.shown, 1, 1)))
 
 
 def _line_of(path: str, row: int, source: str) -> int | None:
