@@ -201,8 +201,9 @@ def test_spark_names_a_malformed_otlp_line_as_duckdb_does(stack, tmp_path) -> No
     assert spark_error.value.diagnostics[0].range.start.line == 2
 
 
-@pytest.mark.parametrize("which", [2, 3])  # a span's attribute twice, a resource's
-def test_spark_names_an_otlp_attribute_written_twice_as_duckdb_does(stack, tmp_path, which):
+# A JSON key twice in a span, in a value; an attribute twice on a span, on a resource.
+@pytest.mark.parametrize("which", [0, 1, 2, 3])
+def test_spark_names_an_otlp_key_written_twice_as_duckdb_does(stack, tmp_path, which):
     from tests.usage.test_records import OTEL_TWICE, otel_with_a_key_twice
 
     written, twice, said = OTEL_TWICE[which]

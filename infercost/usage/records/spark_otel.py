@@ -86,11 +86,15 @@ def otel_view(
         .select(
             F.input_file_name().alias("_file"),
             F.from_json(F.col("value"), SCHEMA).alias("doc"),
+            # Spark's struct reading keeps one of two values of a key written twice;
+            # its variant parser refuses them (NULL here), at every depth.
+            F.expr("try_parse_json(value) IS NULL").alias("keys_twice"),
         )
     )
     lines.createOrReplaceTempView("infercost_otel_lines")
     if spark.sql(
-        "SELECT 1 FROM infercost_otel_lines WHERE doc IS NULL OR doc.resourceSpans IS NULL LIMIT 1"
+        "SELECT 1 FROM infercost_otel_lines "
+        "WHERE doc IS NULL OR doc.resourceSpans IS NULL OR keys_twice LIMIT 1"
     ).collect():
         return False
     exploded = (
