@@ -19,7 +19,7 @@ from infercost.render.code_span import code
 from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money, pct
 from infercost.render.table import table
-from infercost.usage.records.run import printable
+from infercost.usage.records.names import printable
 
 ATTRIBUTES = (
     "share",

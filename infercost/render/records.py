@@ -10,8 +10,8 @@ from infercost.config.loader import display_path
 from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money
 from infercost.render.table import table
+from infercost.usage.records.names import printable
 from infercost.usage.records.result import ImportResult
-from infercost.usage.records.run import printable
 
 
 def import_document(result: ImportResult, snapshot: Path | None) -> dict[str, Any]:

@@ -1127,18 +1127,19 @@ def test_a_mapped_column_written_twice_stops_the_import(tmp_path, mapped_to) -> 
 
 @pytest.mark.parametrize("blank", ["", " "])
 @pytest.mark.parametrize("extra", [0, 3])  # the reader's name: column8, column08 (padded)
-def test_a_header_cell_without_a_name_is_named_by_its_place(tmp_path, blank, extra) -> None:
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_header_cell_without_a_name_is_named_by_its_place(tmp_path, blank, extra, sep) -> None:
     # The reader calls it "column8": 'unknown column "column8"' named a column no file has.
     names = [*HEADER_ROW.split(","), blank, *(f"x{i}" for i in range(extra))]
     row = "2026-11-03T09:00:00Z,u1,support_assistant,c1,pro,openai/gpt-4o-mini,100,10,1"
     path = tmp_path / "r.csv"
-    path.write_text(",".join(names) + "\n" + row + ",2" * extra + "\n")
+    path.write_text(sep.join(names) + "\n" + (row + ",2" * extra).replace(",", sep) + "\n")
     code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
                               "--out", str(tmp_path / "u.csv")])  # fmt: skip
     assert (code, out) == (1, "")
     assert err == (
         f"Error: Unnamed records column\n\n  on {display_path(path)} line 1:\n"
-        f"  1: {','.join(names)}\n\ncolumn 9 of the header has no name. Name it (and map it "
+        f"  1: {sep.join(names)}\n\ncolumn 9 of the header has no name. Name it (and map it "
         "in a records block), or remove the column.\n\n"
     )
 
@@ -1209,6 +1210,80 @@ def test_a_column_written_twice_stops_a_focus_or_aggregated_import(stack, tmp_pa
         f'the header has "{twice[0]}" and "{twice[1]}", which the reader cannot tell apart '
         "(it matches column names without regard to case). Keep one of them.\n\n"
     )
+
+
+def test_a_parquet_column_written_twice_stops_the_import(tmp_path) -> None:
+    # Parquet's schema may name two columns alike; the reader renamed the second and the
+    # prompt counts came from the first (999999 each): exit 0, a hundred times the cost.
+    path = tmp_path / "spend.parquet"
+    duckdb.sql(
+        "COPY (SELECT 999999 AS prompt_tokenX, * FROM "
+        f"read_json('{RECORDS / 'litellm.jsonl'}')) TO '{path}' (FORMAT parquet)"
+    )
+    data = path.read_bytes()  # the writer renames too: the name is set in the footer
+    path.write_bytes(data.replace(b"prompt_tokenX", b"prompt_tokens"))
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Duplicate records column\n\n{display_path(path)}: the records have the "
+        'column "prompt_tokens" twice. Keep one of them.\n\n'
+    )
+
+
+def test_a_key_spelled_two_ways_in_two_files_stops_the_import(tmp_path) -> None:
+    # Each file alone spells it one way; read together, the second spelling was renamed
+    # (PROMPT_TOKENS_1) and its records' prompts read as 0 tokens, with exit 0.
+    lines = (RECORDS / "litellm.jsonl").read_text().splitlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("\n".join(lines[:5]) + "\n")
+    second.write_text("\n".join(x.replace('"prompt_tokens"', '"PROMPT_TOKENS"') for x in lines[5:]))
+    code, out, err = run_cli(["usage", "import", str(STACK), str(first), str(second), "--from",
+                              "litellm", "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Duplicate records column\n\n{display_path(second)}: the records have the key "
+        f'"PROMPT_TOKENS", and {display_path(first)} the key "prompt_tokens", which the reader '
+        "cannot tell apart (it matches column names without regard to case). Spell them one "
+        "way.\n\n"
+    )
+
+
+def test_a_key_spelled_anew_past_the_sample_is_named_not_an_internal_error(tmp_path) -> None:
+    # Past the reader's sample, "PROMPT_TOKENS" beside "prompt_tokens" failed inside the
+    # engine (a struct with one field twice) as an internal error.
+    line = (RECORDS / "litellm.jsonl").read_text().splitlines()[2]
+    late = json.dumps({"PROMPT_TOKENS": 999999} | json.loads(line))
+    path = tmp_path / "spend.jsonl"
+    path.write_text((line + "\n") * 20_500 + late + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Duplicate records column\n\n{display_path(path)}: the records have the keys "
+        '"PROMPT_TOKENS" and "prompt_tokens", which the reader cannot tell apart (it matches '
+        "column names without regard to case). Keep one of them.\n\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("separator", "pad"), [(";", ""), ("\t", ""), (",", " ")], ids=["semicolon", "tab", "padded"]
+)
+def test_a_focus_header_is_read_as_the_reader_splits_it(tmp_path, separator, pad) -> None:
+    # The header was split by commas, names kept with their spaces: a ";" file, or
+    # " EffectiveCost", hid the second EffectiveCost (the first, 100 a row, was summed).
+    header, *rows = (RECORDS / "focus.csv").read_text().splitlines()
+    names = ["EffectiveCost", *header.split(",")]
+    names[-2] = pad + names[-2]
+    path = tmp_path / "focus.csv"
+    path.write_text(
+        "\n".join([separator.join(names), *(separator.join(["100", *r.split(",")]) for r in rows)])
+        + "\n"
+    )
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "focus"])
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:")
+    assert err.endswith('the header has "EffectiveCost" twice. Keep one of them.\n\n')
 
 
 def test_a_column_named_like_a_renamed_one_is_read(tmp_path) -> None:

@@ -271,11 +271,16 @@ def test_spark_sums_a_focus_export_as_duckdb_does(stack, spark_only) -> None:
     assert sum(b.billed_cost for b in spark.billed) == D("0.0027") + D("0.035125") + D("0.00064")
 
 
-@pytest.mark.parametrize("source", ["focus", "litellm"])
-def test_spark_leaves_names_written_twice_to_duckdb_to_name(stack, tmp_path, source) -> None:
+@pytest.mark.parametrize("source", ["focus", "litellm", "records"])
+def test_spark_leaves_odd_names_to_duckdb_to_name(stack, tmp_path, source) -> None:
     # Spark renamed a CSV column by its place ("BilledCost5": "the column BilledCost is
-    # missing") and refused JSON keys in its own words (COLUMN_ALREADY_EXISTS).
-    if source == "focus":
+    # missing"; "_c8" for a cell without a name) and refused JSON keys in its own words
+    # (COLUMN_ALREADY_EXISTS).
+    if source == "records":
+        path = tmp_path / "r.csv"
+        header, rest = (RECORDS / "records.csv").read_text().split("\n", 1)
+        path.write_text(header + ",\n" + "".join(r + ",1\n" for r in rest.splitlines()))
+    elif source == "focus":
         path = tmp_path / "focus.csv"
         header, rest = (RECORDS / "focus.csv").read_text().split("\n", 1)
         path.write_text(header + ",billedcost\n" + "".join(r + ",1\n" for r in rest.splitlines()))
@@ -288,7 +293,8 @@ def test_spark_leaves_names_written_twice_to_duckdb_to_name(stack, tmp_path, sou
     with pytest.raises(InfercostError) as duck_error:
         import_records(stack, [path], source, engine="duckdb")
     assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    assert spark_error.value.diagnostics[0].summary == "Duplicate records column"
+    summary = "Unnamed records column" if source == "records" else "Duplicate records column"
+    assert spark_error.value.diagnostics[0].summary == summary
 
 
 def test_spark_leaves_a_bad_focus_cell_to_duckdb_to_name(stack, tmp_path) -> None:

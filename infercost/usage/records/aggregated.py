@@ -11,8 +11,9 @@ from infercost.errors import InfercostError
 from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import COUNT, DECIMAL, SQL_TYPES, TOKENS, SourceFile
+from infercost.usage.records.names import printable, refuse_twice
 from infercost.usage.records.query import OUTPUT_COLUMNS
-from infercost.usage.records.run import EngineOutput, printable, report_duplicate
+from infercost.usage.records.run import EngineOutput
 
 
 def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
@@ -20,7 +21,7 @@ def read_aggregated(files: Sequence[SourceFile]) -> EngineOutput:
     try:
         fmt = read.file_format(files)
         raw = read.tabular(con, files, fmt, ordered=False)
-        report_duplicate(read.duplicate_column(con, files, fmt, raw.columns))
+        refuse_twice(con, files, fmt, raw.columns)
         cursor = con.execute(aggregated_query(files, raw))
         rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
     finally:

@@ -17,9 +17,9 @@ from infercost.model import Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import SourceFile
+from infercost.usage.records.names import printable, refuse_twice
 from infercost.usage.records.query import PERIOD_FORMATS
 from infercost.usage.records.result import BilledLine, ImportResult
-from infercost.usage.records.run import printable, report_duplicate
 
 REQUIRED = ("ChargePeriodStart", "BilledCost", "ServiceName")
 PROVIDER = ("ServiceProviderName", "ProviderName")  # FOCUS 1.2 renamed ProviderName
@@ -31,7 +31,7 @@ def read_focus(stack: Stack, files: Sequence[SourceFile], period: str | None) ->
         fmt = read.file_format(files)
         typed = {"BilledCost": "decimal", "EffectiveCost": "decimal", "ChargePeriodStart": "time"}
         raw = read.tabular(con, files, fmt, ordered=False, typed=typed)
-        report_duplicate(read.duplicate_column(con, files, fmt, raw.columns))
+        refuse_twice(con, files, fmt, raw.columns)
         rows = con.execute(focus_query(stack, raw, files)).fetchall()
         # After the scan: the reader fills the rejects table while it reads.
         rejected = read.rejected(con)

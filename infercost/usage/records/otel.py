@@ -19,6 +19,7 @@ from typing import Any
 from infercost.errors import InfercostError, SourceRange
 from infercost.model import RecordMapping, Stack
 from infercost.usage.records.fields import TOKENS, SourceFile
+from infercost.usage.records.names import printable
 from infercost.usage.records.read import (
     Raw,
     field_sources,
@@ -27,7 +28,6 @@ from infercost.usage.records.read import (
     q,
     read_error,
 )
-from infercost.usage.records.run import printable
 
 # Span fields that are not attributes.
 SPAN_FIELDS = {

@@ -13,12 +13,10 @@ order, and name the first offending record.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,84 +169,6 @@ def file_with_column(
     return None
 
 
-_RENAMED = re.compile(r"(.+)_[0-9]+")
-
-
-def duplicate_column(
-    con: Any, files: Sequence[SourceFile], fmt: str, columns: Iterable[str]
-) -> tuple[SourceFile, str, str] | None:
-    """:func:`renamed_duplicate` for whichever of ``columns`` the reader made by
-    renaming a second column of one name. Asked of every source, mapped or not: a
-    mapping may name the renamed column (``input_tokens_1``) or the first of the two,
-    and either way one of the file's two columns would be read as the other. Only a
-    name whose stem is another column's (``input_tokens`` beside ``INPUT_TOKENS_1``)
-    is looked into, so a column called ``region_2`` costs nothing."""
-    names = list(columns)
-    lowered = {c.lower() for c in names}
-    for column in names:
-        parts = _RENAMED.fullmatch(column)
-        if parts is not None and parts.group(1).lower() in lowered:
-            found = renamed_duplicate(con, files, fmt, column)
-            if found is not None:
-                return found
-    return None
-
-
-def renamed_duplicate(
-    con: Any, files: Sequence[SourceFile], fmt: str, column: str
-) -> tuple[SourceFile, str, str] | None:
-    """The CSV file, the first header name and the later one the engine read as
-    ``column``, when ``column`` is the engine's own name for a second column of one
-    name (``input_tokens_1`` for a second ``input_tokens`` or ``INPUT_TOKENS``: names
-    are matched without regard to case), a name the file itself does not have. The
-    header is read as written, on the error path only."""
-    if not _RENAMED.fullmatch(column):  # the reader renames by adding _1, _2, ...
-        return None
-    if fmt == "jsonl":
-        return _renamed_key(con, files, column)
-    if fmt != "csv":
-        return None
-    for file in files:
-        try:
-            with open(file.path, encoding="utf-8-sig", newline="") as handle:
-                written = next(csv.reader(handle), [])
-            (names,) = csv_headers(con, [file])
-        except (OSError, UnicodeDecodeError, csv.Error, InfercostError):
-            continue
-        if len(written) != len(names):
-            continue
-        seen: dict[str, int] = {}  # each name without case -> where it first is
-        for i, (name, read_as) in enumerate(zip(written, names, strict=True)):
-            first = seen.setdefault(name.lower(), i)
-            if read_as == column and name != column and first != i:
-                return file, written[first], name
-    return None
-
-
-_UNNAMED = re.compile(r"column([0-9]+)")
-
-
-def unnamed_column(files: Sequence[SourceFile], column: str) -> tuple[SourceFile, int] | None:
-    """The CSV file and the place (1 for the first) of a header cell without a name,
-    when ``column`` is the engine's own name for it (``column10`` for the eleventh), a
-    name the file itself does not have. Read on the error path only."""
-    found = _UNNAMED.fullmatch(column)
-    if found is None:
-        return None
-    index = int(found.group(1))
-    for file in files:
-        if file_format([file]) != "csv":
-            continue
-        try:
-            with open(file.path, encoding="utf-8-sig", newline="") as handle:
-                written = next(csv.reader(handle), [])
-        except (OSError, UnicodeDecodeError, csv.Error):
-            continue
-        if index < len(written) and not written[index].strip() and column not in written:
-            return file, index + 1
-    return None
-
-
 def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str] | None:
     """The first line of JSON lines ``files`` that holds a value but not an object, with
     what it holds. One such line makes the reader read the whole file as one column
@@ -268,34 +188,6 @@ def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str]
                         return file, number, kinds.get(type(value), "a number")
         except OSError:
             continue
-    return None
-
-
-def _renamed_key(
-    con: Any, files: Sequence[SourceFile], column: str
-) -> tuple[SourceFile, str, str] | None:
-    """:func:`renamed_duplicate` for JSON lines: two keys that differ only in case
-    (``input_tokens`` and ``INPUT_TOKENS``), the second of which the reader renamed
-    to ``column``; the keys are read as written, from every record."""
-    for file in files:
-        try:
-            found = con.execute(
-                "SELECT DISTINCT unnest(json_keys(json)) FROM "
-                f"read_json_objects({lit(file.path)}, format = 'newline_delimited') "
-                "WHERE json_type(json) = 'OBJECT'"
-            ).fetchall()
-        except Exception:  # duckdb's own error type: not this file
-            continue
-        keys = {str(k) for (k,) in found}
-        if column in keys:
-            continue
-        spellings: dict[str, list[str]] = {}  # each key without case -> its spellings
-        for key in keys:
-            spellings.setdefault(key.lower(), []).append(key)
-        for lower, same in sorted(spellings.items()):
-            if len(same) > 1 and column.lower().startswith(lower + "_"):
-                first, later = sorted(same)[:2]
-                return file, first, later
     return None
 
 
@@ -353,7 +245,20 @@ def tabular(
     columns = {row[0]: str(row[1]) for row in described if row[0] not in ("_file",)}
     columns.pop("file_row_number", None)
     if fmt == "jsonl":
-        columns.update(dict.fromkeys(_late_keys(con, files, columns), "JSON"))
+        late = _late_keys(con, files, columns)
+        lowered = {c.lower() for c in columns}
+        if len({k.lower() for k in late} - lowered) < len(late):
+            # A key past the sample that matches a column (or another late key) without
+            # regard to case: named as written, as the reader's renamed columns are.
+            from infercost.usage.records.names import refuse_twice
+
+            refuse_twice(con, files, fmt, columns, sure=True)
+            kept: dict[str, str] = {}
+            for key in late:
+                if key.lower() not in lowered:
+                    kept.setdefault(key.lower(), key)
+            late = list(kept.values())
+        columns.update(dict.fromkeys(late, "JSON"))
     elif fmt == "csv" and len(files) > 1 and len(set(map(frozenset, csv_headers(con, files)))) > 1:
         # Files with different columns: matched by name, a column a file lacks empty.
         # DuckDB keeps no rejects table then, so every cell is read as text and typed

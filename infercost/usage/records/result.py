@@ -19,7 +19,8 @@ from infercost.cost.limits import too_large, too_large_error
 from infercost.errors import InfercostError, did_you_mean
 from infercost.model import GpuPrice, LongContext, ModelPrice, Stack, TokenPrices
 from infercost.usage.records.gpu import check_gpu_sums
-from infercost.usage.records.run import EngineOutput, Skipped, printable
+from infercost.usage.records.names import printable
+from infercost.usage.records.run import EngineOutput, Skipped
 
 
 @dataclass(frozen=True)

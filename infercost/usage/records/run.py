@@ -28,6 +28,7 @@ from infercost.usage.records.fields import (
     TOKENS,
     SourceFile,
 )
+from infercost.usage.records.names import header_error, printable, refuse_twice, unnamed_column
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -99,20 +100,26 @@ class Source:
                         SourceRange.point(file.shown, line, 1),
                     )
                 )
-        report_duplicate(read.duplicate_column(con, self.files, fmt, raw.columns))
+        refuse_twice(con, self.files, fmt, raw.columns)
         self.check_columns(
-            raw.columns, lambda name: read.file_with_column(con, self.files, fmt, name)
+            raw.columns,
+            lambda name: read.file_with_column(con, self.files, fmt, name),
+            lambda name: unnamed_column(con, self.files, name),
         )
         mapped = read.mapped_records(self.stack, raw, self.source, self.mapping, self.label)
         self.given = mapped.given
         return mapped.sql
 
     def check_columns(
-        self, columns: dict[str, str], holder: Callable[[str], SourceFile | None] | None = None
+        self,
+        columns: dict[str, str],
+        holder: Callable[[str], SourceFile | None] | None = None,
+        unnamed: Callable[[str], tuple[SourceFile, int] | None] | None = None,
     ) -> None:
         """infercost's own format is strict: an unknown column is a typo, unless mapped.
         ``holder`` finds the file that has a column: of thirty daily files, the error
-        names the one to fix."""
+        names the one to fix. ``unnamed`` finds the header cell without a name that the
+        reader named by its place (``column8``), a name no file has."""
         if self.source != "records":
             return
         allowed = set(FIELDS) | {
@@ -121,9 +128,9 @@ class Source:
             for p in paths
         }
         unknown = [c for c in columns if c not in allowed]
-        unnamed = read.unnamed_column(self.files, unknown[0]) if unknown else None
-        if unnamed is not None:
-            file, place = unnamed
+        cell = unnamed(unknown[0]) if unknown and unnamed is not None else None
+        if cell is not None:
+            file, place = cell
             raise header_error(
                 "Unnamed records column",
                 f"column {place} of the header has no name. Name it (and map it in a "
@@ -168,34 +175,6 @@ class Source:
         if line is None:
             return f"{shown}: record {row}", None
         return f"record {row}", SourceRange.point(shown, line, 1)
-
-
-def report_duplicate(twice: tuple[SourceFile, str, str] | None) -> None:
-    """A column the files have twice (``read.duplicate_column``) stops the import for
-    every source: the engine renames the second (``input_tokens_1``), so one of the
-    two would be read as the other, or under a name the file does not have."""
-    if twice is None:
-        return
-    file, first, later = twice
-    both = (
-        f'"{printable(first)}" twice'
-        if first == later
-        else f'"{printable(first)}" and "{printable(later)}", which the reader cannot '
-        "tell apart (it matches column names without regard to case)"
-    )
-    if read.file_format([file]) == "csv":  # the header: shown on its line
-        raise header_error(
-            "Duplicate records column", f"the header has {both}. Keep one of them.", file
-        )
-    raise InfercostError.at(
-        "Duplicate records column",
-        f"{file.shown}: the records have the keys {both}. Keep one of them.",
-    )
-
-
-def header_error(summary: str, detail: str, file: SourceFile) -> InfercostError:
-    """An error in a CSV file's header, shown on its line."""
-    return InfercostError(Diagnostic(summary, detail, SourceRange.point(file.shown, 1, 1)))
 
 
 def _line_of(path: str, row: int, source: str) -> int | None:
@@ -577,17 +556,6 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         need = {"time": "a time (ISO 8601 or epoch)", "bool": "true or false"}.get(kind, "a number")
         return f"{r['_invalid']} must be {need}."
     return PROBLEMS[problem] + "."
-
-
-def printable(value: Any, limit: int = 80) -> str:
-    """A value from a records file as a message may show it: control characters escaped
-    (a newline could start a CI runner command line) and long values cut."""
-    text = str(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
 
 
 def _num(value: Any) -> str:

@@ -17,7 +17,6 @@ Needs ``pip install 'infercost[spark]'`` (PySpark 4) and a Java 17 runtime.
 
 from __future__ import annotations
 
-import csv
 import functools
 import operator
 import os
@@ -29,6 +28,7 @@ from infercost.errors import InfercostError
 from infercost.model import Stack
 from infercost.usage.records import read
 from infercost.usage.records.fields import FIELDS, TEXT, SourceFile
+from infercost.usage.records.names import header_cells
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -149,7 +149,7 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
     # place (``BilledCost5``) and refuses JSON keys; the embedded engine names them.
     unread = spark.createDataFrame([], "_corrupt_record string")
     if fmt == "csv":
-        if any(_header_twice(f.path) for f in files):
+        if _header_odd(files):
             return unread
         return spark.read.option("header", True).csv(paths)
     if fmt == "parquet":  # every file's columns, not one file's
@@ -182,14 +182,19 @@ def read_table(spark: Any, files: list[SourceFile], fmt: str) -> Any:
     )
 
 
-def _header_twice(path: str) -> bool:
-    """Whether a CSV file's header has a name twice, without regard to case."""
+def _header_odd(files: list[SourceFile]) -> bool:
+    """Whether a CSV header has a name twice (without regard to case) or a cell without
+    a name: Spark renames such columns by their place (``BilledCost5``, ``_c8``)."""
+    from infercost.usage.engine import connect
+
+    con = connect()
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            names = [name.lower() for name in next(csv.reader(handle), [])]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return False  # unreadable: the reader says so
-    return len(names) != len(set(names))
+        return any(
+            not all(header) or len({n.lower() for n in header}) < len(header)
+            for header in (header_cells(con, f) for f in files)
+        )
+    finally:
+        con.close()
 
 
 def _mapped(spark: Any, source: Source) -> str | None:

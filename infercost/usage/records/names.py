@@ -1,0 +1,208 @@
+"""Column names as the files write them, where the reader's own names would mislead.
+
+The reader matches names without regard to case and renames the second of two that
+match (``input_tokens_1`` for a second ``input_tokens`` or ``INPUT_TOKENS``); it names
+a header cell without a name by its place (``column8``). Either way one column would be
+read as another, or an error would name a column no file has. This module reads the
+names as written (a CSV header as the reader splits it, Parquet's schema, the keys of
+every JSON record) on the paths where that is needed, and words the error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from infercost.errors import Diagnostic, InfercostError, SourceRange
+from infercost.usage.records.fields import SourceFile
+from infercost.usage.records.read import file_format, lit
+
+
+def printable(value: Any, limit: int = 80) -> str:
+    """A value from a records file as a message may show it: control characters escaped
+    (a newline could start a CI runner command line) and long values cut."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+@dataclass(frozen=True)
+class Twice:
+    """Two names the reader cannot tell apart, as written: ``later`` in ``file``, and
+    ``first`` there too, or in ``other``."""
+
+    file: SourceFile
+    first: str
+    later: str
+    other: SourceFile | None = None
+
+
+_RENAMED = re.compile(r"(.+)_[0-9]+")
+
+
+def renamed(columns: Iterable[str]) -> bool:
+    """Whether one of ``columns`` may be the reader's name for a second column of one
+    name: ``x_1`` beside ``x`` (or ``X``). Only then are the names read as written, so a
+    column called ``region_2`` costs nothing."""
+    names = list(columns)
+    lowered = {c.lower() for c in names}
+    return any(
+        (parts := _RENAMED.fullmatch(c)) is not None and parts.group(1).lower() in lowered
+        for c in names
+    )
+
+
+def refuse_twice(
+    con: Any, files: Sequence[SourceFile], fmt: str, columns: Iterable[str], sure: bool = False
+) -> None:
+    """Stop when the files hold a name twice. Asked of every source, mapped or not: a
+    mapping may name the renamed column or the first of the two, and either way one of
+    the file's two columns would be read as the other. ``sure``: the caller knows of two
+    such names (JSON keys past the reader's sample), so the names are read whatever the
+    columns look like."""
+    if not (sure or renamed(columns)):
+        return
+    twice = written_twice(con, files, fmt)
+    if twice is not None:
+        raise twice_error(twice)
+
+
+def written_twice(con: Any, files: Sequence[SourceFile], fmt: str) -> Twice | None:
+    """The first two names of ``files`` that match without regard to case, as written."""
+    if fmt == "jsonl":
+        return _keys_twice(con, files)
+    for file in files:
+        names = header_cells(con, file) if fmt == "csv" else _parquet_names(con, file)
+        seen: dict[str, str] = {}  # each name without case -> as first written
+        for name in names:
+            if not name:
+                continue  # a cell without a name: see ``unnamed_column``
+            if name.lower() in seen:
+                return Twice(file, seen[name.lower()], name)
+            seen[name.lower()] = name
+    return None
+
+
+def twice_error(twice: Twice) -> InfercostError:
+    first, later = printable(twice.first), printable(twice.later)
+    both = (
+        f'"{first}" twice'
+        if twice.first == twice.later
+        else f'"{first}" and "{later}", which the reader cannot tell apart (it matches '
+        "column names without regard to case)"
+    )
+    if twice.other is not None:
+        return InfercostError.at(
+            "Duplicate records column",
+            f'{twice.file.shown}: the records have the key "{later}", and '
+            f'{twice.other.shown} the key "{first}", which the reader cannot tell apart (it '
+            "matches column names without regard to case). Spell them one way.",
+        )
+    if file_format([twice.file]) == "csv":  # the header: shown on its line
+        return header_error(
+            "Duplicate records column", f"the header has {both}. Keep one of them.", twice.file
+        )
+    kind = "key" if file_format([twice.file]) == "jsonl" else "column"
+    kinds = f"the {kind} " if twice.first == twice.later else f"the {kind}s "
+    return InfercostError.at(
+        "Duplicate records column",
+        f"{twice.file.shown}: the records have {kinds}{both}. Keep one of them.",
+    )
+
+
+def header_error(summary: str, detail: str, file: SourceFile) -> InfercostError:
+    """An error in a CSV file's header, shown on its line."""
+    return InfercostError(Diagnostic(summary, detail, SourceRange.point(file.shown, 1, 1)))
+
+
+_UNNAMED = re.compile(r"column([0-9]+)")
+
+
+def unnamed_column(
+    con: Any, files: Sequence[SourceFile], column: str
+) -> tuple[SourceFile, int] | None:
+    """The CSV file and the place (1 for the first) of a header cell without a name,
+    when ``column`` is the reader's own name for it (``column10`` for the eleventh), a
+    name the file itself does not have."""
+    found = _UNNAMED.fullmatch(column)
+    if found is None:
+        return None
+    index = int(found.group(1))
+    for file in files:
+        if file_format([file]) != "csv":
+            continue
+        written = header_cells(con, file)
+        if index < len(written) and not written[index] and column not in written:
+            return file, index + 1
+    return None
+
+
+def header_cells(con: Any, file: SourceFile) -> list[str]:
+    """A CSV file's header cells as the reader splits them (its own guess of the
+    delimiter and quoting), each without the spaces around it, as the reader trims
+    names; [] when the file cannot be read (the read names that)."""
+    try:
+        row = con.execute(
+            f"SELECT * FROM read_csv({lit(file.path)}, header = false, all_varchar = true) LIMIT 1"
+        ).fetchone()
+    except Exception:  # duckdb's own error type
+        return []
+    return [(cell or "").strip() for cell in row or ()]
+
+
+def _parquet_names(con: Any, file: SourceFile) -> list[str]:
+    """A Parquet file's top-level column names, as its schema writes them."""
+    try:
+        schema = con.execute(
+            f"SELECT name, num_children FROM parquet_schema({lit(file.path)})"
+        ).fetchall()
+    except Exception:  # duckdb's own error type
+        return []
+    names: list[str] = []
+    # Depth-first: the root, then each column with its children after it.
+    pending = [int(schema[0][1] or 0)] if schema else []
+    for name, children in schema[1:]:
+        if len(pending) == 1:
+            names.append(str(name))
+        pending[-1] -= 1
+        if children:
+            pending.append(int(children))
+        while len(pending) > 1 and pending[-1] == 0:
+            pending.pop()
+    return names
+
+
+def _keys_twice(con: Any, files: Sequence[SourceFile]) -> Twice | None:
+    """Two keys of the JSON records that match without regard to case, from every
+    record of every file: in one file, or one spelling in each of two."""
+    paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
+    try:
+        found = con.execute(
+            "SELECT DISTINCT filename, unnest(json_keys(json)) FROM "
+            f"read_json_objects({paths}, format = 'newline_delimited', filename = true) "
+            "WHERE json_type(json) = 'OBJECT'"
+        ).fetchall()
+    except Exception:  # duckdb's own error type: the read names the record
+        return None
+    order = {f.path: i for i, f in enumerate(files)}
+    where: dict[str, dict[str, list[int]]] = {}  # key without case -> spelling -> files
+    for path, key in found:
+        if path in order:
+            spellings = where.setdefault(str(key).lower(), {})
+            spellings.setdefault(str(key), []).append(order[path])
+    for spellings in where.values():
+        if len(spellings) < 2:
+            continue
+        (first, in_first), (later, in_later) = sorted(
+            spellings.items(), key=lambda kv: (min(kv[1]), kv[0])
+        )[:2]
+        both = sorted(set(in_first) & set(in_later))
+        if both:
+            return Twice(files[both[0]], first, later)
+        return Twice(files[min(in_later)], first, later, files[min(in_first)])
+    return None
