@@ -1404,6 +1404,70 @@ def test_an_otlp_key_written_twice_is_named(tmp_path, written, twice, said) -> N
     )
 
 
+def _reshape(doc: dict, change: str) -> None:
+    resource_spans = doc["resourceSpans"][0]
+    scope_spans = resource_spans["scopeSpans"][0]
+    span = scope_spans["spans"][0]
+    if change == "attributes":
+        span["attributes"] = {"x": span["attributes"]}
+    elif change in ("null key", "number key"):
+        span["attributes"].insert(0, {"key": None if change == "null key" else 5, "value": {}})
+    elif change == "spans":
+        scope_spans["spans"] = {"x": scope_spans["spans"]}
+    else:
+        resource_spans["scopeSpans"] = {"x": resource_spans["scopeSpans"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("attributes", '"attributes" is not a list.'),
+        ("null key", 'an attribute has no "key" text; each is {"key": ..., "value": {...}}.'),
+        ("number key", 'an attribute has no "key" text; each is {"key": ..., "value": {...}}.'),
+        ("spans", '"spans" is not a list.'),
+        ("scopeSpans", '"scopeSpans" is not a list.'),
+    ],
+)
+def test_an_otlp_line_of_the_wrong_shape_is_named(tmp_path, change, said) -> None:
+    # Each failed inside the engine without a line ("Map keys can not be NULL",
+    # "Conversion Error: Expected ARRAY").
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    doc = json.loads(lines[0])
+    _reshape(doc, change)
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join([json.dumps(doc), *lines[1:]]) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "otel",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Malformed OTLP line\n\n  on {display_path(path)} line 1:\n")
+    assert err.endswith(f"\n\nline 1: {said}\n\n")
+
+
+def test_otlp_lines_are_split_as_the_reader_splits_them(tmp_path) -> None:
+    # A byte order mark, a line of tabs, CRLF ends: read. A lone "\r" inside a line ends
+    # no line: the key named is the one on the line the reader numbered (it was the "a"
+    # of line 1, read as line 2).
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\ufeff" + lines[0] + "\r\n\t \n" + "\r\n".join(lines[1:]) + "\n")
+    code, _, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "otel",
+                            "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, err) == (0, "")
+    # "\r" between tokens is JSON whitespace; Python's universal newlines end a line there.
+    first = lines[0].replace(
+        '"name": "handle_request"', '"x":\r{"a": 1, "a": 2}, "name": "handle_request"', 1
+    )
+    second = lines[1].replace('"name": "chat"', '"name": "chat", "spanId": "1"', 1)
+    path.write_text(first + "\n" + second + "\n")
+    code, _, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "otel",
+                            "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert code == 1  # line 1's "a" is in an object the reader does not read
+    assert err.endswith(
+        'line 2: the key "spanId" is written twice in one object; readers differ on which of '
+        "the two counts, so neither is taken.\n\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("line", "what"),
     [
