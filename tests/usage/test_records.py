@@ -1212,6 +1212,22 @@ def test_a_column_written_twice_stops_a_focus_or_aggregated_import(stack, tmp_pa
     )
 
 
+def test_an_unknown_column_is_named_with_its_control_characters_escaped(tmp_path) -> None:
+    # A raw newline in the name began a line of the CI log the records chose.
+    record = {"time": "2026-11-03T09:00:00Z", "unit_id": "u1", "feature": "support_assistant",
+              "customer": "c1", "subscription": "pro", "item": "openai/gpt-4o-mini",
+              "input_tokens": 100, "output_tokens": 10, "x\n::error::pwned": 1}  # fmt: skip
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Unknown records column\n\n{display_path(path)}: unknown column "
+        '"x\\n::error::pwned". Map it in a records block, or remove it.\n\n'
+    )
+
+
 def test_a_parquet_column_written_twice_stops_the_import(tmp_path) -> None:
     # Parquet's schema may name two columns alike; the reader renamed the second and the
     # prompt counts came from the first (999999 each): exit 0, a hundred times the cost.

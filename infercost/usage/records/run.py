@@ -141,7 +141,7 @@ class Source:
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
             raise InfercostError.at(
                 "Unknown records column",
-                f'{found.shown if found else self.label}: unknown column "{unknown[0]}".'
+                f'{found.shown if found else self.label}: unknown column "{printable(unknown[0])}".'
                 + did_you_mean(unknown[0], FIELDS)
                 + " Map it in a records block, or remove it.",
             )
