@@ -1228,6 +1228,37 @@ def test_an_unknown_column_is_named_with_its_control_characters_escaped(tmp_path
     )
 
 
+@pytest.mark.parametrize(
+    ("written", "twice", "said"),
+    [
+        ('"metadata": {"plan": "pro"', '"metadata": {"plan": "team", "plan": "pro"',
+         'subscription is read from "metadata.plan", where "plan" is written twice'),
+        ('"usage_object": {', '"usage_object": {"prompt_tokens_details": {"cached_tokens": 9}, ',
+         'cached_input_tokens is read from "metadata.usage_object.prompt_tokens_details.'
+         'cached_tokens", where "prompt_tokens_details" is written twice'),
+        ('"request_tags": ["feature:support_assistant"]',
+         '"request_tags": ["feature:semantic_search", "feature:support_assistant"]',
+         'feature is read from "request_tags.feature", where the tag "feature:" is written twice'),
+    ],
+)  # fmt: skip
+def test_a_key_written_twice_on_a_mapped_path_is_named(tmp_path, written, twice, said) -> None:
+    # Nested in a JSON value, the first of two read as the value (plan "team"), exit 0.
+    lines = (RECORDS / "litellm.jsonl").read_text().splitlines()
+    assert written in lines[2]
+    lines[2] = lines[2].replace(written, twice, 1)
+    path = tmp_path / "spend.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Invalid record\n\n  on {display_path(path)} line 3:\n")
+    assert err.endswith(
+        f"\n\nrecord 3: {said}; readers differ on which of the two counts, so neither is "
+        'taken. To skip such records, add "invalid_value" to skip in the records "litellm" '
+        "block.\n\n"
+    )
+
+
 def test_a_parquet_column_written_twice_stops_the_import(tmp_path) -> None:
     # Parquet's schema may name two columns alike; the reader renamed the second and the
     # prompt counts came from the first (999999 each): exit 0, a hundred times the cost.

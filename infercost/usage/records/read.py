@@ -496,6 +496,11 @@ RANGE = ":range"
 NOT_TEXT = ":not_text"
 
 
+# ``_invalid`` names the field; then, between two of these, the path it is read from,
+# and the key (or ``tag:``) written twice on the way.
+TWICE = ":twice:"
+
+
 def _not_text(column: str, raw: Raw) -> str | None:
     """The SQL condition under which a column's value is no name: a JSON list, object or
     boolean (its text would pass for one: ``["a", "b"]``, ``true``)."""
@@ -511,36 +516,53 @@ def _not_text(column: str, raw: Raw) -> str | None:
 
 def source_expression(
     path: str, columns: dict[str, str], source: str
-) -> tuple[str, str | None] | None:
-    """SQL for one source field: a column, or a dotted path into a JSON / struct column,
-    and the condition under which the column's text is not JSON (None for a column).
+) -> tuple[str, str | None, list[tuple[str, str]]] | None:
+    """SQL for one source field: a column, or a dotted path into a JSON / struct column;
+    the condition under which the column's text is not JSON (None for a column); and,
+    for a path, a (condition, name) for each step of it where the name may be written
+    twice (a key twice in one object, a tag twice in a list), which JSON leaves to each
+    reader to choose between: such a value is not guessed.
 
     A path into a column that holds a list of ``key:value`` tags (LiteLLM's
     ``request_tags``) finds the tag's value. None when the column does not exist."""
     if path in columns:
-        return q(path), None
+        return q(path), None, []
     head, _, rest = path.partition(".")
     if not rest or head not in columns:
         return None
     kind = columns[head]
     text = q(head) if kind in ("VARCHAR", "JSON") else f"to_json({q(head)})::VARCHAR"
-    json_path = "$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in rest.split("."))
+    parts = rest.split(".")
+    steps = ['"' + p.replace('"', '\\"') + '"' for p in parts]
+    json_path = "$." + ".".join(steps)
     value = f"json_extract_string({text}, {lit(json_path)})"
+    written = kind in ("VARCHAR", "JSON")  # JSON text; a struct's fields are each once
+    valid = f"json_valid({text})" if written else "true"
+    twice = []
+    for i, part in enumerate(parts if written else ()):
+        # json_keys of the object above the step (Spark's takes no path argument).
+        above = text if i == 0 else f"json_extract({text}, {lit('$.' + '.'.join(steps[:i]))})"
+        keys = f"list_filter(json_keys({above}), lambda k: k = {lit(part)})"
+        twice.append((f"{valid} AND array_length({keys}) > 1", part))
     if "." not in rest:
         prefix = rest + ":"
-        tags = (
-            "list_extract(list_transform(list_filter("
-            f"CAST(json_extract_string({text}, '$[*]') AS VARCHAR[]), "
-            f"lambda t: starts_with(t, {lit(prefix)})), lambda t: substr(t, {len(prefix) + 1})), 1)"
+        tagged = (
+            f"list_filter(CAST(json_extract_string({text}, '$[*]') AS VARCHAR[]), "
+            f"lambda t: starts_with(t, {lit(prefix)}))"
         )
+        tags = f"list_extract(list_transform({tagged}, lambda t: substr(t, {len(prefix) + 1})), 1)"
         value = f"CASE WHEN json_type({text}) = 'ARRAY' THEN {tags} ELSE {value} END"
+        twice.append(
+            (f"{valid} AND json_type({text}) = 'ARRAY' AND array_length({tagged}) > 1", prefix)
+        )
     if kind not in ("VARCHAR", "JSON"):
-        return value, None
+        return value, None, twice
     # A cell that is not JSON reads as absent here and is reported by the check.
     empty = f"NULLIF({text}, '')"
     return (
         f"CASE WHEN json_valid({text}) THEN {value} END",
         f"{empty} IS NOT NULL AND NOT json_valid({text})",
+        twice,
     )
 
 
@@ -594,6 +616,10 @@ def mapped_records(
                 exprs.append((found[0], raw.columns.get(path, "VARCHAR")))
                 if found[1] is not None:
                     invalid.append(f"WHEN {found[1]} THEN {lit(name)}")
+                invalid.extend(
+                    f"WHEN {condition} THEN {lit(f'{name}{TWICE}{path}{TWICE}{key}')}"
+                    for condition, key in found[2]
+                )
                 if FIELDS[name] == TEXT and path in raw.columns:
                     scalar = _not_text(path, raw)
                     if scalar:

@@ -541,6 +541,14 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
             else "a quantity."
         )
     if problem == "invalid_value":
+        name, twice, rest = r["_invalid"].partition(read.TWICE)
+        if twice:
+            path, _, key = rest.partition(read.TWICE)
+            what = f'the tag "{printable(key)}"' if key.endswith(":") else f'"{printable(key)}"'
+            return (
+                f'{name} is read from "{printable(path)}", where {what} is written twice; '
+                "readers differ on which of the two counts, so neither is taken."
+            )
         name, range_error, digits = r["_invalid"].partition(read.RANGE)
         if range_error:
             return f"{name} must be a finite number below 1e{digits} in size."
