@@ -1259,6 +1259,23 @@ def test_a_key_written_twice_on_a_mapped_path_is_named(tmp_path, written, twice,
     )
 
 
+def test_nested_keys_spelled_two_ways_are_named_with_their_record(tmp_path) -> None:
+    # The reader failed to type the records ("Duplicate name ... in struct auto-detected
+    # in JSON"), naming no line.
+    lines = (RECORDS / "litellm.jsonl").read_text().splitlines()
+    lines[2] = lines[2].replace('"metadata": {', '"metadata": {"PLAN": "enterprise", ', 1)
+    path = tmp_path / "spend.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Duplicate records column\n\n  on {display_path(path)} line 3:\n")
+    assert err.endswith(
+        '\n\nan object in the record holds the keys "PLAN" and "plan", which the reader cannot '
+        "tell apart (it matches names without regard to case). Keep one of them.\n\n"
+    )
+
+
 def test_a_parquet_column_written_twice_stops_the_import(tmp_path) -> None:
     # Parquet's schema may name two columns alike; the reader renamed the second and the
     # prompt counts came from the first (999999 each): exit 0, a hundred times the cost.

@@ -10,6 +10,7 @@ every JSON record) on the paths where that is needed, and words the error.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -205,4 +206,44 @@ def _keys_twice(con: Any, files: Sequence[SourceFile]) -> Twice | None:
         if both:
             return Twice(files[both[0]], first, later)
         return Twice(files[min(in_later)], first, later, files[min(in_first)])
+    return None
+
+
+class _Spelled(Exception):
+    def __init__(self, first: str, later: str) -> None:
+        self.first, self.later = first, later
+
+
+def nested_twice(files: Sequence[SourceFile]) -> InfercostError | None:
+    """The first JSON record, with its line, holding an object (at any depth) with two
+    keys that match without regard to case: the reader then fails to type the records
+    at all ("Duplicate name ... in struct"), naming no line. Read on that path only."""
+
+    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, str] = {}
+        for key, _ in pairs:
+            if key.lower() in seen:
+                raise _Spelled(seen[key.lower()], key)
+            seen[key.lower()] = key
+        return dict(pairs)
+
+    for file in files:
+        try:
+            with open(file.path, encoding="utf-8-sig", newline="\n") as handle:
+                for number, line in enumerate(handle, start=1):
+                    try:
+                        json.loads(line, object_pairs_hook=once)
+                    except _Spelled as twice:
+                        first, later = printable(twice.first), printable(twice.later)
+                        return InfercostError.at(
+                            "Duplicate records column",
+                            f'an object in the record holds the keys "{first}" and '
+                            f'"{later}", which the reader cannot tell apart (it matches '
+                            "names without regard to case). Keep one of them.",
+                            SourceRange.point(file.shown, number, 1),
+                        )
+                    except ValueError:
+                        continue  # not JSON: the read names it
+        except (OSError, UnicodeDecodeError):
+            continue
     return None

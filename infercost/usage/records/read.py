@@ -465,6 +465,12 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
             mixed = mixed_line_end_error("Unreadable records file", Path(f.path), f.shown)
             if mixed is not None:
                 return mixed
+    if "in struct auto-detected in JSON" in str(exc):  # a nested key in two spellings
+        from infercost.usage.records.names import nested_twice
+
+        found = nested_twice(files)
+        if found is not None:
+            return found
     names = ", ".join(f.shown for f in files)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return InfercostError.at("Unreadable records file", f"{names}: {message}")
