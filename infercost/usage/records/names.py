@@ -18,7 +18,7 @@ from typing import Any
 
 from infercost.errors import Diagnostic, InfercostError, SourceRange
 from infercost.usage.records.fields import SourceFile
-from infercost.usage.records.read import file_format, lit
+from infercost.usage.records.read import file_format, json_record_keys, lit
 
 
 def printable(value: Any, limit: int = 80) -> str:
@@ -181,14 +181,8 @@ def _parquet_names(con: Any, file: SourceFile) -> list[str]:
 def _keys_twice(con: Any, files: Sequence[SourceFile]) -> Twice | None:
     """Two keys of the JSON records that match without regard to case, from every
     record of every file: in one file, or one spelling in each of two."""
-    paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
-    try:
-        found = con.execute(
-            "SELECT DISTINCT filename, unnest(json_keys(json)) FROM "
-            f"read_json_objects({paths}, format = 'newline_delimited', filename = true) "
-            "WHERE json_type(json) = 'OBJECT'"
-        ).fetchall()
-    except Exception:  # duckdb's own error type: the read names the record
+    found = json_record_keys(con, files)
+    if found is None:
         return None
     order = {f.path: i for i, f in enumerate(files)}
     where: dict[str, dict[str, list[int]]] = {}  # key without case -> spelling -> files

@@ -411,16 +411,23 @@ def _late_keys(con: Any, files: Sequence[SourceFile], columns: dict[str, str]) -
     longer = [f for f in files if _has_more_lines(f.path, JSON_SAMPLE)]
     if not longer:
         return []
-    paths = "[" + ", ".join(lit(f.path) for f in longer) + "]"
+    found = json_record_keys(con, longer) or []
+    return sorted({k for _, k in found if k not in columns and k not in ("_file",)})
+
+
+def json_record_keys(con: Any, files: Sequence[SourceFile]) -> list[tuple[str, str]] | None:
+    """(file path, key) for every key of every record of JSON lines ``files``, each
+    once; None when a file does not parse (the read names the record, located)."""
+    paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
     try:
         found = con.execute(
-            "SELECT DISTINCT unnest(json_keys(json)) FROM "
-            f"read_json_objects({paths}, format = 'newline_delimited') "
+            "SELECT DISTINCT filename, unnest(json_keys(json)) FROM "
+            f"read_json_objects({paths}, format = 'newline_delimited', filename = true) "
             "WHERE json_type(json) = 'OBJECT'"
         ).fetchall()
-    except Exception:  # duckdb's own error type: the read reports it, located
-        return []
-    return sorted(k for (k,) in found if k not in columns and k not in ("_file",))
+    except Exception:  # duckdb's own error type
+        return None
+    return [(str(path), str(key)) for path, key in found]
 
 
 def _has_more_lines(path: str, count: int) -> bool:
