@@ -18,7 +18,7 @@ from typing import Any
 
 from infercost.errors import Diagnostic, InfercostError, SourceRange
 from infercost.usage.records.fields import SourceFile
-from infercost.usage.records.read import file_format, json_record_keys, lit
+from infercost.usage.records.read import file_format, json_lines, json_record_keys, lit
 
 
 def printable(value: Any, limit: int = 80) -> str:
@@ -203,41 +203,51 @@ def _keys_twice(con: Any, files: Sequence[SourceFile]) -> Twice | None:
     return None
 
 
-class _Spelled(Exception):
+class _Twice(Exception):
     def __init__(self, first: str, later: str) -> None:
         self.first, self.later = first, later
+
+
+def key_twice(text: str, fold: bool = False) -> tuple[str, str] | None:
+    """The first key of a JSON text written twice in one object, at any depth, as
+    (first, later) spelling; ``fold``: keys that differ only in case count as one. None
+    when there is none, or the text is no JSON."""
+
+    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, str] = {}
+        for key, _ in pairs:
+            folded = key.lower() if fold else key
+            if folded in seen:
+                raise _Twice(seen[folded], key)
+            seen[folded] = key
+        return dict(pairs)
+
+    try:
+        json.loads(text, object_pairs_hook=once)
+    except _Twice as twice:
+        return twice.first, twice.later
+    except ValueError:
+        return None
+    return None
 
 
 def nested_twice(files: Sequence[SourceFile]) -> InfercostError | None:
     """The first JSON record, with its line, holding an object (at any depth) with two
     keys that match without regard to case: the reader then fails to type the records
     at all ("Duplicate name ... in struct"), naming no line. Read on that path only."""
-
-    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, str] = {}
-        for key, _ in pairs:
-            if key.lower() in seen:
-                raise _Spelled(seen[key.lower()], key)
-            seen[key.lower()] = key
-        return dict(pairs)
-
     for file in files:
         try:
-            with open(file.path, encoding="utf-8-sig", newline="\n") as handle:
-                for number, line in enumerate(handle, start=1):
-                    try:
-                        json.loads(line, object_pairs_hook=once)
-                    except _Spelled as twice:
-                        first, later = printable(twice.first), printable(twice.later)
-                        return InfercostError.at(
-                            "Duplicate records column",
-                            f'an object in the record holds the keys "{first}" and '
-                            f'"{later}", which the reader cannot tell apart (it matches '
-                            "names without regard to case). Keep one of them.",
-                            SourceRange.point(file.shown, number, 1),
-                        )
-                    except ValueError:
-                        continue  # not JSON: the read names it
+            for number, line in json_lines(file.path):
+                found = key_twice(line, fold=True)
+                if found is not None:
+                    first, later = printable(found[0]), printable(found[1])
+                    return InfercostError.at(
+                        "Duplicate records column",
+                        f'an object in the record holds the keys "{first}" and "{later}", '
+                        "which the reader cannot tell apart (it matches names without regard "
+                        "to case). Keep one of them.",
+                        SourceRange.point(file.shown, number, 1),
+                    )
         except (OSError, UnicodeDecodeError):
             continue
     return None

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from itertools import islice
 from typing import Any
 
 from infercost.errors import InfercostError, SourceRange
 from infercost.model import RecordMapping, Stack
 from infercost.usage.records.fields import TOKENS, SourceFile
-from infercost.usage.records.names import printable
+from infercost.usage.records.names import key_twice, printable
 from infercost.usage.records.read import (
     Raw,
     field_sources,
+    json_lines,
     lit,
     mapped_records,
     q,
@@ -103,7 +103,7 @@ def otel_records(
     refuse_malformed(con, files)
     sources = field_sources(mapping, "otel")
     keys = sorted({p for paths_ in sources.values() for p in paths_ if p not in SPAN_FIELDS})
-    span_attrs = _attributes("sp->'attributes'")
+    span_attrs = _attributes(SPAN_ATTRIBUTES)
     spans = (
         f"WITH lines AS ({lines}), "
         "rs AS (SELECT _file, _line, unnest(CAST(json_extract(l, '$.resourceSpans') AS JSON[])) "
@@ -247,30 +247,16 @@ def _twice_error(files: Sequence[SourceFile], path: str, line: int) -> Infercost
     )
 
 
-class _Twice(Exception):
-    pass
-
-
 def _what_is_twice(path: str, number: int) -> str:
     """Which key, in words, on the line the query found (read on the error path only)."""
-
-    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Twice(f'the key "{printable(key)}" is written twice in one object')
-            seen.add(key)
-        return dict(pairs)
-
     try:
-        # Lines end at "\n" alone, as the reader splits them (a lone "\r" ends none).
-        with open(path, encoding="utf-8-sig", newline="\n") as handle:
-            text = next(islice(handle, number - 1, None), "")
-        document = json.loads(text, object_pairs_hook=once)
-    except _Twice as twice:
-        return str(twice)
+        text = next((line for n, line in json_lines(path) if n == number), "")
+        document = json.loads(text)
     except (OSError, ValueError):
         return "a key is written twice"
+    found = key_twice(text)
+    if found is not None:
+        return f'the key "{printable(found[0])}" is written twice in one object'
     for resource_spans in document.get("resourceSpans") or []:
         resource = (resource_spans.get("resource") or {}).get("attributes")
         named = _attribute_twice(resource)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,14 @@ def file_with_column(
     return None
 
 
+def json_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
+    """The lines of a JSON lines file with their numbers (from 1), split at "\n" alone
+    as the engine splits them (a lone "\r" is whitespace inside a line), without a byte
+    order mark: the one way the error paths read a line back to name it."""
+    with open(path, encoding="utf-8-sig", errors=errors, newline="\n") as handle:
+        yield from enumerate(handle, start=1)
+
+
 def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str] | None:
     """The first line of JSON lines ``files`` that holds a value but not an object, with
     what it holds. One such line makes the reader read the whole file as one column
@@ -176,16 +184,15 @@ def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str]
     kinds = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}
     for file in files:
         try:
-            with open(file.path, encoding="utf-8-sig", errors="replace") as handle:
-                for number, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        value = json.loads(line)
-                    except ValueError:
-                        continue  # not JSON at all: the reader names it
-                    if not isinstance(value, dict):
-                        return file, number, kinds.get(type(value), "a number")
+            for number, line in json_lines(file.path, errors="replace"):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except ValueError:
+                    continue  # not JSON at all: the reader names it
+                if not isinstance(value, dict):
+                    return file, number, kinds.get(type(value), "a number")
         except OSError:
             continue
     return None
