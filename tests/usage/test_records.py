@@ -1259,6 +1259,36 @@ def test_a_key_written_twice_on_a_mapped_path_is_named(tmp_path, written, twice,
     )
 
 
+@pytest.mark.parametrize(
+    ("source", "key", "value"),
+    [("litellm", "model", '"gpt-4o"'), ("litellm", "metadata", '{"plan": "team"}'),
+     ("records", "output_tokens", "8"), ("aggregated", "records", "5")],
+)  # fmt: skip
+def test_a_key_written_twice_in_one_record_is_named(stack, tmp_path, source, key, value) -> None:
+    # The reader kept the first value where Python and jq keep the last: exit 0 with a
+    # text, list or object value; a number failed without a line ("has duplicate key"),
+    # and as an internal error for aggregated rows.
+    if source == "aggregated":
+        con = records_view()
+        rows = con.execute(render(stack, "duckdb")).fetchall()
+        names = [d[0] for d in con.description]
+        lines = [json.dumps(dict(zip(names, r, strict=True)), default=str) for r in rows]
+    else:
+        name = "litellm.jsonl" if source == "litellm" else "records.jsonl"
+        lines = (RECORDS / name).read_text().splitlines()
+    lines[1] = lines[1][:-1] + f', "{key}": {value}}}'
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", source,
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Duplicate records column\n\n  on {display_path(path)} line 2:\n")
+    assert err.endswith(
+        f'\n\nthe record has the key "{key}" twice; readers differ on which of the two '
+        "counts, so neither is taken.\n\n"
+    )
+
+
 def test_nested_keys_spelled_two_ways_are_named_with_their_record(tmp_path) -> None:
     # The reader failed to type the records ("Duplicate name ... in struct auto-detected
     # in JSON"), naming no line.

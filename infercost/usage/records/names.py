@@ -66,6 +66,8 @@ def refuse_twice(
     the file's two columns would be read as the other. ``sure``: the caller knows of two
     such names (JSON keys past the reader's sample), so the names are read whatever the
     columns look like."""
+    if fmt == "jsonl":
+        refuse_key_twice_in_a_record(con, files)
     if not (sure or renamed(columns)):
         return
     twice = written_twice(con, files, fmt)
@@ -251,3 +253,38 @@ def nested_twice(files: Sequence[SourceFile]) -> InfercostError | None:
         except (OSError, UnicodeDecodeError):
             continue
     return None
+
+
+def refuse_key_twice_in_a_record(con: Any, files: Sequence[SourceFile]) -> None:
+    """Stop at a JSON record that has one key twice (``"model": "a", ..., "model": "b"``):
+    the reader keeps the first, Python and jq the last, so a record could be billed as
+    one tool reads it and reviewed as another does. The engine finds whether there is
+    one; the record is found again here, on that path only, to name its line."""
+    paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
+    try:
+        found = con.execute(
+            f"SELECT filename FROM read_json_objects({paths}, format = 'newline_delimited', "
+            "filename = true) WHERE json_type(json) = 'OBJECT' "
+            "AND len(json_keys(json)) <> len(list_distinct(json_keys(json))) LIMIT 1"
+        ).fetchone()
+    except Exception:  # duckdb's own error type: the read names the record
+        return
+    file = next((f for f in files if found is not None and f.path == found[0]), None)
+    if file is None:
+        return
+    for number, line in json_lines(file.path, errors="replace"):
+        try:
+            pairs = json.loads(line, object_pairs_hook=lambda kv: kv)
+        except ValueError:
+            continue
+        if not (isinstance(pairs, list) and all(isinstance(p, tuple) for p in pairs)):
+            continue  # not an object: read as the reader reads it
+        keys = [key for key, _ in pairs]
+        twice = next((key for i, key in enumerate(keys) if key in keys[:i]), None)
+        if twice is not None:
+            raise InfercostError.at(
+                "Duplicate records column",
+                f'the record has the key "{printable(twice)}" twice; readers differ on which '
+                "of the two counts, so neither is taken.",
+                SourceRange.point(file.shown, number, 1),
+            )

@@ -479,6 +479,15 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
             mixed = mixed_line_end_error("Unreadable records file", Path(f.path), f.shown)
             if mixed is not None:
                 return mixed
+    if "has duplicate key" in str(exc):  # a JSON record with one key twice
+        from infercost.usage.engine import connect
+        from infercost.usage.records.names import refuse_key_twice_in_a_record
+
+        con = connect()
+        try:
+            refuse_key_twice_in_a_record(con, files)
+        finally:
+            con.close()
     if "in struct auto-detected in JSON" in str(exc):  # a nested key in two spellings
         from infercost.usage.records.names import nested_twice
 
