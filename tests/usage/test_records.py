@@ -1506,6 +1506,8 @@ def _reshape(doc: dict, change: str) -> None:
         span["attributes"] = {"x": span["attributes"]}
     elif change in ("null key", "number key"):
         span["attributes"].insert(0, {"key": None if change == "null key" else 5, "value": {}})
+    elif change == "two values":
+        span["attributes"][0]["value"]["intValue"] = "9000000"
     elif change == "spans":
         scope_spans["spans"] = {"x": scope_spans["spans"]}
     else:
@@ -1519,6 +1521,11 @@ def _reshape(doc: dict, change: str) -> None:
         ("null key", 'an attribute has no "key" text; each is {"key": ..., "value": {...}}.'),
         ("number key", 'an attribute has no "key" text; each is {"key": ..., "value": {...}}.'),
         ("spans", '"spans" is not a list.'),
+        (
+            "two values",
+            "an attribute's value holds more than one of stringValue, intValue, doubleValue "
+            "and boolValue (OTLP gives one); readers differ on which counts, so none is taken.",
+        ),
         ("scopeSpans", '"scopeSpans" is not a list.'),
     ],
 )

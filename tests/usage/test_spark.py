@@ -216,6 +216,23 @@ def test_spark_names_an_otlp_key_written_twice_as_duckdb_does(stack, tmp_path, w
     assert said in spark_error.value.diagnostics[0].detail
 
 
+def test_spark_names_an_otlp_value_of_two_kinds_as_duckdb_does(stack, tmp_path) -> None:
+    # Spark took the first kind its coalesce met (the string, 9000000 tokens), exit 0.
+    from tests.usage.test_records import _reshape
+
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    doc = json.loads(lines[0])
+    _reshape(doc, "two values")
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join([json.dumps(doc), *lines[1:]]) + "\n")
+    with pytest.raises(InfercostError) as spark_error:
+        import_records(stack, [path], "otel", engine="spark")
+    with pytest.raises(InfercostError) as duck_error:
+        import_records(stack, [path], "otel", engine="duckdb")
+    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    assert "more than one of stringValue" in spark_error.value.diagnostics[0].detail
+
+
 def test_calibrate_cli_runs_on_spark(spark_only) -> None:
     duck = run_cli(
         ["calibrate", str(STACK), str(RECORDS / "litellm.jsonl"), "--from", "litellm", "-o", "json"]

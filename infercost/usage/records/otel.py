@@ -37,6 +37,8 @@ SPAN_FIELDS = {
     "startTimeUnixNano": "start_ns",
 }
 RESOURCE_ATTRIBUTES, SPAN_ATTRIBUTES = "rs->'resource'->'attributes'", "sp->'attributes'"
+# The value kinds infercost reads from an attribute (OTLP's AnyValue holds one).
+KINDS = "'stringValue', 'intValue', 'doubleValue', 'boolValue'"
 _VALUE = (
     "coalesce(a->'value'->>'stringValue', a->'value'->>'intValue', "
     "a->'value'->>'doubleValue', a->'value'->>'boolValue')"
@@ -186,7 +188,10 @@ def _attribute_problem(json_expr: str) -> str:
         f"WHEN coalesce(list_bool_or(list_transform({entries}, lambda a: "
         "json_type(a->'key') IS DISTINCT FROM 'VARCHAR')), false) THEN 'key' "
         f"WHEN {_twice(keys)} OR coalesce(list_bool_or(list_transform({entries}, lambda a: "
-        f"{entry_twice})), false) THEN 'twice' END"
+        f"{entry_twice})), false) THEN 'twice' "
+        f"WHEN coalesce(list_bool_or(list_transform({entries}, lambda a: "
+        f"array_length(list_filter(json_keys(a->'value'), lambda k: k IN ({KINDS}))) > 1)), "
+        "false) THEN 'kinds' END"
     )
 
 
@@ -229,6 +234,11 @@ def refuse_malformed(con: Any, files: Sequence[SourceFile]) -> None:
         raise _twice_error(files, path, line)
     if what == "key":
         detail = 'an attribute has no "key" text; each is {"key": ..., "value": {...}}.'
+    elif what == "kinds":
+        detail = (
+            "an attribute's value holds more than one of stringValue, intValue, doubleValue "
+            "and boolValue (OTLP gives one); readers differ on which counts, so none is taken."
+        )
     else:
         detail = f'"{what.partition(":")[2]}" is not a list.'
     shown = next((f.shown for f in files if f.path == path), path)

@@ -43,9 +43,17 @@ def _attributes(column: str) -> str:
 
 
 def _keys_twice(column: str) -> str:
-    """Spark SQL: a list of OTLP attributes names one key twice."""
+    """Spark SQL: a list of OTLP attributes names one key twice, or holds a value of more
+    than one kind (OTLP gives one; the embedded engine names both)."""
     keys = f"filter(transform(coalesce({column}, array()), a -> a.key), k -> k IS NOT NULL)"
-    return f"size(array_distinct({keys})) <> size({keys})"
+    kinds = " + ".join(
+        f"CASE WHEN a.value.{kind} IS NOT NULL THEN 1 ELSE 0 END"
+        for kind in ("stringValue", "intValue", "doubleValue", "boolValue")
+    )
+    return (
+        f"size(array_distinct({keys})) <> size({keys}) "
+        f"OR exists(coalesce({column}, array()), a -> {kinds} > 1)"
+    )
 
 
 def _s(text: str) -> str:
