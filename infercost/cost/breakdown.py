@@ -22,6 +22,7 @@ from infercost.errors import Diagnostic, InfercostError, SourceRange
 from infercost.model import Stack
 from infercost.usage.figures import CustomerRows, exact_sum, group_customers, price_customers
 from infercost.usage.snapshot import Snapshot
+from infercost.usage.split import LazyColumn
 
 
 def margin(revenue: Decimal, cogs: Decimal) -> Decimal | None:
@@ -355,8 +356,11 @@ class CustomerTable(Mapping[str, CustomerResult]):
             return []
         gaps = map(operator.sub, rows.revenue, rows.cogs)
         ranked = zip(gaps, rows.ids, range(len(rows.ids)), strict=True)
-        found = heapq.nsmallest(count, ranked)
-        return [self._result(i) for _, _, i in found]
+        found = [i for _, _, i in heapq.nsmallest(count, ranked)]
+        for column in (rows.allocated, rows.variable):  # their splits read in one go
+            if isinstance(column, LazyColumn):
+                column.prefetch(found)
+        return [self._result(i) for i in found]
 
     def underwater_count(self) -> int:
         return sum(self._rows.underwater) if self._rows else 0

@@ -24,7 +24,7 @@ import sys
 import weakref
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
@@ -42,7 +42,7 @@ from infercost.usage.split import (
     NO_TERMS,
     SMALL_TOTAL,
     SMALL_UNITS,
-    LazyColumn,
+    Quanta,
     Split,
     lazy_columns,
     plan,
@@ -70,6 +70,9 @@ class CustomerRows:
     # The engine's texts of ``cogs`` and ``revenue`` (plain, no trailing zeros), kept
     # when every one is the value's own text: see :func:`as_is`.
     texts: tuple[list[str] | None, list[str] | None] = field(default=(None, None), compare=False)
+    # Subscription -> shared COGS its customers carry, when the split in the pricing pass
+    # settled it (else summed from ``allocated``, which then is made already).
+    carried: dict[str, Decimal] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def price_customers(
     rows, split = None, None
     if shares:  # split in the pricing pass; what it cannot do goes the older ways
         try:
-            split = plan(snap, prices, shares, units, groups.units)
+            split = plan(snap, shares, units, groups.units)
             rows = _in_engine(
                 snap, cost_per_unit, revenue_per_unit, prices, None, units, split=split
             )
@@ -184,8 +187,8 @@ def price_customers(
     underwater = dict.fromkeys(prices, 0)
     underwater.update(Counter(compress(rows.subscriptions, rows.underwater)))
     carried: dict[str, Decimal] = {}
-    if split is not None and isinstance(rows.allocated, LazyColumn):
-        carried = split.carried
+    if rows.carried is not None:
+        carried = rows.carried
     elif rows.allocated:
         add = _EXACT.add
         carried = dict.fromkeys(prices, Decimal(0))
@@ -259,24 +262,23 @@ def _in_engine(
     # compares that with revenue; a sum past 38 digits falls back to doing both here.
     exact = "cogs + coalesce(carried.part, 0)"
     total = f", {text(exact, max(scale, 18))}, {exact} > revenue" if shares else ""
-    table, quanta, per_feature = snap.table, "", "feature, cpu, rpu"
-    cogs_sum = f"coalesce(sum({units} * f.cpu), 0)"
-    if split is not None:  # the parts summed per customer in the pricing pass itself
-        carried, table, quanta = ", quanta_high, quanta_low", split.table, split.quanta()
+    per_feature = "feature, cpu, rpu"
+    ctes = f"f({per_feature}) AS ({features}), s(subscription, price) AS ({subs})"
+    if split is not None:
         per_feature += FEATURE_TERMS
-        cogs_sum = split.cogs(cogs_sum)
+        ctes = f"f({per_feature}) AS ({features}), s(subscription, price) AS ({subs})"
+        return _split_in_pass(snap, split, ctes, units, scale, rscale, text)
 
     def query(total: str) -> str:
         return (
-            f"WITH f({per_feature}) AS ({features}), s(subscription, price) AS ({subs}), "
-            f"{allocation}"
+            f"WITH {ctes}, {allocation}"
             # By customer alone: a customer has one subscription in the period (checked
             # on reading), and one key hashes faster than two.
             "priced AS (SELECT u.customer, any_value(u.subscription) AS subscription, "
-            f"CAST({cogs_sum} AS {decimal_type(scale)}) AS cogs, "
+            f"CAST(coalesce(sum({units} * f.cpu), 0) AS {decimal_type(scale)}) AS cogs, "
             f"CAST(any_value(s.price) + coalesce(sum({units} * f.rpu), 0) AS "
-            f"{decimal_type(rscale)}) AS revenue{quanta} "
-            f"FROM {table} u JOIN s ON u.subscription = s.subscription "
+            f"{decimal_type(rscale)}) AS revenue "
+            f"FROM {snap.table} u JOIN s ON u.subscription = s.subscription "
             "LEFT JOIN f ON u.feature = f.feature "
             "GROUP BY u.customer) "
             f"SELECT customer, subscription, {text('cogs', scale)}, {text('revenue', rscale)}, "
@@ -293,8 +295,6 @@ def _in_engine(
         return CustomerRows([], [], [], [], [])
     ids, subscriptions, cogs, revenue, underwater = columns[:5]
     create = CONTEXT.create_decimal
-    if split is not None:
-        return _with_rests(split, ids, subscriptions, cogs, revenue, underwater, *columns[5:])
     if not shares:
         return CustomerRows(
             ids,
@@ -352,22 +352,48 @@ def as_is(texts: list[str]) -> list[str] | None:
     return texts if max(map(len, texts), default=0) <= _AS_IS else None
 
 
-def _with_rests(
+def _split_in_pass(
+    snap: Snapshot,
     split: Split,
-    ids: list[str],
-    subscriptions: list[str],
-    cogs: list[str],
-    revenue: list[str],
-    underwater: list[bool],
-    high: list[int],
-    low: list[int],
+    ctes: str,
+    units: str,
+    scale: int,
+    rscale: int,
+    text: Callable[[str, int], str],
 ) -> CustomerRows:
-    """The rows of the split in the pricing pass, each feature's remainder added to its
-    last customer here: at most one customer per feature, where a test on every pair of
-    the pass would cost more than the few exact sums."""
+    """The pricing pass with each customer's parts in their COGS.
+
+    The joined pairs are grouped twice: by customer (the figures) and by (subscription,
+    feature) (the floors' sums and the last customer with units, from which the split
+    is settled). One query, so the pairs are read and joined once: its rows are the
+    customers' in id order, then those of the second grouping (``part``)."""
+    query = (
+        f"WITH {ctes}, "
+        "j AS (SELECT u.customer, u.subscription, u.feature, u.units, s.price, f.cpu, f.rpu, "
+        f"{units} AS un, {split.floor} AS fl FROM {split.table} u "
+        "JOIN s ON u.subscription = s.subscription LEFT JOIN f ON u.feature = f.feature), "
+        # By customer alone: a customer has one subscription in the period (checked on
+        # reading), and one key hashes faster than two.
+        "priced AS (SELECT customer, any_value(subscription) AS subscription, "
+        f"CAST({split.cogs('coalesce(sum(un * cpu), 0)', 'fl')} AS {decimal_type(scale)}) "
+        "AS cogs, CAST(any_value(price) + coalesce(sum(un * rpu), 0) AS "
+        f"{decimal_type(rscale)}) AS revenue FROM j GROUP BY customer), "
+        "parts AS (SELECT max(customer) FILTER (WHERE units > 0) AS last, subscription, "
+        "CAST(sum(fl) AS VARCHAR) AS floors, feature FROM j GROUP BY subscription, feature) "
+        f"SELECT false AS part, customer, subscription, {text('cogs', scale)} AS cogs_text, "
+        f"{text('revenue', rscale)} AS revenue_text, cogs > revenue AS over FROM priced "
+        "UNION ALL SELECT true, last, subscription, floors, feature, false FROM parts "
+        "ORDER BY part, customer"
+    )
+    part, ids, subscriptions, cogs, revenue, underwater = _columns(snap.con.execute(query))
+    k = part.index(True)  # the grouping by (subscription, feature) has one row at least
+    settled = split.settle(zip(ids[k:], subscriptions[k:], cogs[k:], revenue[k:], strict=True))
+    del ids[k:], subscriptions[k:], cogs[k:], revenue[k:], underwater[k:]
+    # Each feature's remainder added to its last customer here: at most one customer
+    # per feature, where a test on every pair of the pass would cost more.
     create = CONTEXT.create_decimal
     cogs_values = list(map(create, cogs))
-    for customer, rest in split.rests.items():
+    for customer, rest in settled.rests.items():
         if not rest:
             continue
         i = bisect_left(ids, customer)
@@ -377,11 +403,11 @@ def _with_rests(
         cogs[i] = str(exact_total)
         cogs_values[i] = CONTEXT.plus(exact_total)
         underwater[i] = exact_total > Decimal(revenue[i])
-        low[i] += rest
+    quanta = Quanta(snap.con, split, ctes, ids, settled.rests)
     # COGS texts changed above are not the writer's own: only revenue keeps its texts.
     return CustomerRows(ids, subscriptions, cogs_values, list(map(create, revenue)),
-                        underwater, *lazy_columns(cogs, high, low),
-                        texts=(None, as_is(revenue)))  # fmt: skip
+                        underwater, *lazy_columns(cogs, quanta),
+                        texts=(None, as_is(revenue)), carried=settled.carried)  # fmt: skip
 
 
 def _columns(result: Any) -> list[list[Any]]:

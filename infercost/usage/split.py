@@ -7,25 +7,25 @@ P = r·N + m (0 <= m < N) that is r·n + floor(m·n / N): a product and, while m
 bits, a 64-bit division. So the split is one more sum in the grouping that already
 prices each customer, not a pass of its own over every (customer, feature) pair:
 
-- one small grouping per (subscription, feature) first gives, per feature, the last
-  customer and the sum of the floor(m·n / N) terms, hence the remainder
-  m − Σ floor(m·n / N), and each subscription's carried quanta, exactly;
-- the pricing pass then adds r·n + floor(m·n / N) per pair (the remainder on the last
-  customer's pair) into each customer's COGS, in exact DECIMAL arithmetic.
-
-What comes back per customer is the COGS with the part included (as without shared
-costs) and the quanta as text; each customer's allocated and variable COGS are made
-from those only when a view asks for them (:class:`LazyColumn`).
+- the linear part r·n is priced with the units (r quanta added to the cost per unit);
+- the pricing pass adds floor(m·n / N) per pair into each customer's COGS, in exact
+  DECIMAL arithmetic, and groups the same joined pairs a second way, by (subscription,
+  feature), for the sum of those floors and the last customer with units: from those
+  come each feature's remainder m − Σ floor(m·n / N), added to its last customer after
+  the pass, and the shared COGS each subscription's customers carry;
+- each customer's allocated COGS (hence their variable COGS) is made only when a view
+  asks for it (:class:`LazyColumn`), by a grouping of its own: most breakdowns show
+  the COGS of each customer, not its split, and a view of ten customers asks for ten.
 """
 
 from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import overload
+from typing import Any, overload
 
 from infercost.arithmetic import CONTEXT
 from infercost.usage import engine
@@ -44,15 +44,15 @@ _ONE_QUANTUM = "CAST('0.000000000000000001' AS DECIMAL(38,18))"
 
 @dataclass(frozen=True)
 class Split:
-    """What the pricing pass adds, and what the first grouping found."""
+    """What the pricing pass adds, and what settles the split after it."""
 
     table: str  # the usage table with each pair's units as a 64-bit integer n
     terms: dict[str, tuple[int, int, int]]  # feature -> (r, m, N): P = r·N + m
     per_unit: dict[str, Decimal]  # feature -> r quanta per unit, added to its cost per unit
     floor: str  # a pair's floor(m·n / N), from the feature's terms joined as f
     units: str  # a pair's n (r·n quanta: the part of its share that is linear in units)
-    rests: dict[str, int]  # customer -> the remainders of the features they are last of
-    carried: dict[str, Decimal]  # subscription -> shared COGS its customers carry
+    scale: int  # the snapshot's: n = units · 10^scale
+    units_by_subscription: Mapping[str, Mapping[str, Decimal]]
 
     def feature_terms(self, feature: str) -> str:
         """The columns ``r, m, small, mh, q`` of a feature (zeros: no part)."""
@@ -66,21 +66,59 @@ class Split:
             for name, cost in cost_per_unit.items()
         }
 
-    def cogs(self, variable: str) -> str:
+    def cogs(self, variable: str, floor: str) -> str:
         """A customer's COGS: ``variable`` (priced at the folded costs per unit, so with
-        the r·n quanta) plus their floor(m·n / N) quanta, exactly (an overflow is the
-        engine's out-of-range error). Their remainders are added after the pass."""
-        floors = f"CAST(sum({self.floor}) AS DECIMAL(38,0))"
+        the r·n quanta) plus the sum of their ``floor`` column, exactly (an overflow is
+        the engine's out-of-range error). Their remainders are added after the pass."""
+        floors = f"CAST(sum({floor}) AS DECIMAL(38,0))"
         return f"{variable} + coalesce({floors} * {_ONE_QUANTUM}, 0)"
 
-    def quanta(self) -> str:
-        """A customer's quanta (remainders aside) as two BIGINT columns high, low
-        (quanta = high·2^62 + low): reading 128-bit integers as text is slower."""
-        total = f"(coalesce(sum(f.r * {self.units}), 0) + coalesce(sum({self.floor}), 0))"
+    def settle(self, found: Iterable[Sequence[str | None]]) -> Settled:
+        """The remainders and carried COGS from the pass's rows per (subscription,
+        feature): the last customer there with units (None: none has units), the sum
+        of the floors as text, and the feature."""
+        terms = self.terms
+        floors: dict[str, int] = dict.fromkeys(terms, 0)
+        lasts: dict[str, tuple[str, str]] = {}  # feature -> (customer, subscription)
+        carried_quanta: dict[str, int] = dict.fromkeys(self.units_by_subscription, 0)
+        for last, sub, total, feature in found:
+            if feature not in terms or sub is None or total is None:
+                continue
+            floors[feature] += int(total)
+            carried_quanta[sub] = carried_quanta.get(sub, 0) + int(total)
+            if last is not None and (feature not in lasts or last > lasts[feature][0]):
+                lasts[feature] = (last, sub)
+        rests: dict[str, int] = {}
+        for feature, (_, m, _) in terms.items():
+            rest = m - floors[feature]
+            customer, sub = lasts[feature]
+            rests[customer] = rests.get(customer, 0) + rest
+            carried_quanta[sub] = carried_quanta.get(sub, 0) + rest
+        for sub, per_feature in self.units_by_subscription.items():
+            for feature, used in per_feature.items():
+                if feature in terms and sub in carried_quanta:
+                    carried_quanta[sub] += terms[feature][0] * int(used.scaleb(self.scale, _EXACT))
+        carried = {sub: Decimal(q).scaleb(-18, _EXACT) for sub, q in carried_quanta.items()}
+        return Settled(rests, carried)
+
+    def quanta_sql(self, ctes: str, where: str = "") -> str:
+        """Each customer's quanta before remainders (``high, low``: high·2^62 + low), in
+        customer order: the grouping a view that shows each customer's split runs.
+        ``ctes`` are the pricing pass's own (features as f, subscriptions as s)."""
+        total = f"coalesce(sum(f.r * {self.units}), 0) + coalesce(sum({self.floor}), 0)"
         return (
-            f", CAST({total} >> {_LOW_BITS} AS BIGINT) AS quanta_high, "
-            f"CAST({total} & {2**_LOW_BITS - 1} AS BIGINT) AS quanta_low"
+            f"WITH {ctes} SELECT customer, CAST(q >> {_LOW_BITS} AS BIGINT), "
+            f"CAST(q & {2**_LOW_BITS - 1} AS BIGINT) FROM (SELECT u.customer, {total} AS q "
+            f"FROM {self.table} u JOIN s ON u.subscription = s.subscription "
+            f"LEFT JOIN f ON u.feature = f.feature {where}GROUP BY u.customer) "
+            "ORDER BY customer"
         )
+
+
+@dataclass(frozen=True)
+class Settled:
+    rests: dict[str, int]  # customer -> the remainders of the features they are last of
+    carried: dict[str, Decimal]  # subscription -> shared COGS its customers carry
 
 
 _LOW_BITS = 62
@@ -113,54 +151,33 @@ NO_TERMS = ", NULL::HUGEINT, NULL::BIGINT, NULL::BIGINT, NULL::HUGEINT, NULL::HU
 
 def plan(
     snap: Snapshot,
-    prices: Mapping[str, Decimal],
     shares: Mapping[str, Decimal],
     units_by_feature: Mapping[str, Decimal],
     units_by_subscription: Mapping[str, Mapping[str, Decimal]],
 ) -> Split:
     """The split of ``shares`` (feature -> part, each feature with units) over the
-    customers of ``prices``. Raises the engine's out-of-range error where the split
-    needs what this path does not do (a part finer than 10^-18): the caller falls back."""
+    customers. Raises the engine's out-of-range error where the split needs what this
+    path does not do (a part finer than 10^-18, parts too large for a customer's quanta
+    to fit 125 bits): the caller falls back."""
     scale = snap.scale
     terms: dict[str, tuple[int, int, int]] = {}  # feature -> (r, m, N)
+    whole = 0
     for feature, part in shares.items():
         if scale_of(part) > 18:
             raise engine.out_of_range()[0]("a part finer than 10^-18")
+        if part < 0:
+            raise engine.out_of_range()[0]("a negative part")
         p = int(part.scaleb(18, _EXACT))
         q = int(units_by_feature[feature].scaleb(scale, _EXACT))
         r, m = divmod(p, q)
         terms[feature] = (r, m, q)
+        whole += p
+    # A customer's quanta are at most the sum of the parts: below 2^125, every partial
+    # sum in the engine's 128 bits and each half of high·2^62 + low in 64 bits.
+    if whole >= 2**125:
+        raise engine.out_of_range()[0]("parts too large for 125 bits of quanta")
     n64, places = _integer_units(snap)
     table = f"(SELECT *, {n64} AS n FROM {snap.table})"
-    subs = ", ".join(f"({string(name)})" for name in prices)
-    rows = ", ".join(f"({string(feature)}{_terms_sql(*t)})" for feature, t in terms.items())
-    found = snap.con.execute(
-        f"WITH s(subscription) AS (VALUES {subs}), "
-        f"a(feature{FEATURE_TERMS}) AS (VALUES {rows}), "
-        f"g AS (SELECT u.subscription, u.feature, max(u.customer) AS last, "
-        f"CAST(sum({_floor_sql('a', scale)}) AS VARCHAR) AS floors FROM {table} u "
-        "JOIN s ON u.subscription = s.subscription JOIN a ON u.feature = a.feature "
-        "WHERE u.units > 0 GROUP BY ALL) SELECT * FROM g"
-    ).fetchall()
-    floors: dict[str, int] = dict.fromkeys(terms, 0)
-    lasts: dict[str, tuple[str, str]] = {}  # feature -> (customer, subscription)
-    carried_quanta: dict[str, int] = dict.fromkeys(prices, 0)
-    for sub, feature, last, total in found:
-        floors[feature] += int(total)
-        carried_quanta[sub] += int(total)
-        if feature not in lasts or last > lasts[feature][0]:
-            lasts[feature] = (last, sub)
-    rests: dict[str, int] = {}
-    for feature, (_, m, _) in terms.items():
-        rest = m - floors[feature]
-        customer, sub = lasts[feature]
-        rests[customer] = rests.get(customer, 0) + rest
-        carried_quanta[sub] += rest
-    for sub, per_feature in units_by_subscription.items():
-        for feature, used in per_feature.items():
-            if feature in terms and sub in carried_quanta:
-                carried_quanta[sub] += terms[feature][0] * int(used.scaleb(scale, _EXACT))
-    carried = {sub: Decimal(q).scaleb(-18, _EXACT) for sub, q in carried_quanta.items()}
     # Every pair's n is at most its feature's N: below 2^31 and within the 18 digits of
     # the narrowed units, n is never NULL and m·n fits 64 bits, with no test per pair.
     bound = min(SMALL_TOTAL, 10 ** (NARROW - places)) if places is not None else 0
@@ -175,8 +192,8 @@ def plan(
         {f: Decimal(r).scaleb(scale - 18, _EXACT) for f, (r, _, _) in terms.items()},
         floor,
         units,
-        rests,
-        carried,
+        scale,
+        units_by_subscription,
     )
 
 
@@ -206,25 +223,35 @@ def units_places(snap: Snapshot) -> int | None:
 class LazyColumn(Sequence[Decimal]):
     """A column of figures made on first read: most breakdowns never show each of
     250,000 customers' allocated and variable COGS, and a view that does pays once.
-    One figure read by its index before that (a view of the ten worst customers) is
-    made alone by ``one``."""
+    Figures read by index before that (a view of the ten worst customers) are made for
+    those indices alone by ``some``, and kept; :meth:`prefetch` makes several at once."""
 
     def __init__(
         self,
         size: int,
         build: Callable[[], list[Decimal]],
-        one: Callable[[int], Decimal] | None = None,
+        some: Callable[[list[int]], list[Decimal]] | None = None,
     ) -> None:
         self._size = size
         self._build: Callable[[], list[Decimal]] | None = build
-        self._one = one
+        self._some = some
+        self._known: dict[int, Decimal] = {}
         self._values: list[Decimal] | None = None
 
     def values(self) -> list[Decimal]:
         if self._values is None:
             assert self._build is not None
             self._values, self._build = self._build(), None
+            self._known = {}
         return self._values
+
+    def prefetch(self, indices: Sequence[int]) -> None:
+        """Make the figures at ``indices`` (in range) in one go, unless the column is made."""
+        if self._values is not None or self._some is None:
+            return
+        wanted = sorted({i for i in indices if i not in self._known})
+        if wanted:
+            self._known.update(zip(wanted, self._some(wanted), strict=True))
 
     def __len__(self) -> int:
         return self._size
@@ -234,10 +261,13 @@ class LazyColumn(Sequence[Decimal]):
     @overload
     def __getitem__(self, index: slice) -> list[Decimal]: ...
     def __getitem__(self, index: int | slice) -> Decimal | list[Decimal]:
-        if self._values is None and self._one is not None and isinstance(index, int):
+        if self._values is None and self._some is not None and isinstance(index, int):
             if not -self._size <= index < self._size:
                 raise IndexError(index)
-            return self._one(index % self._size)
+            index %= self._size
+            if index not in self._known:
+                self.prefetch([index])
+            return self._known[index]
         return self.values()[index]
 
     def __iter__(self) -> Iterator[Decimal]:
@@ -256,25 +286,52 @@ class LazyColumn(Sequence[Decimal]):
         return repr(self.values())
 
 
-def lazy_columns(
-    totals: list[str], high: list[int], low: list[int]
-) -> tuple[LazyColumn, LazyColumn]:
+class Quanta:
+    """Each customer's quanta of shared COGS, remainders included, read from the engine
+    when first asked for: all of them (in customer order, as ``ids``) or a few."""
+
+    def __init__(
+        self, con: Any, split: Split, ctes: str, ids: list[str], rests: Mapping[str, int]
+    ) -> None:
+        self._con, self._split, self._ctes = con, split, ctes
+        self._ids, self._rests = ids, rests
+
+    def every(self) -> list[int]:
+        found = self._con.execute(self._split.quanta_sql(self._ctes)).fetchall()
+        if [row[0] for row in found] != self._ids:  # the pass's customers, in its order
+            raise AssertionError("the customers' shares do not line up with their COGS")
+        return [(h << _LOW_BITS) + lo + self._rests.get(c, 0) for c, h, lo in found]
+
+    def some(self, indices: list[int]) -> list[int]:
+        wanted = [self._ids[i] for i in indices]
+        where = f"WHERE u.customer IN ({', '.join(map(string, wanted))}) "
+        found = {
+            c: (h << _LOW_BITS) + lo
+            for c, h, lo in self._con.execute(self._split.quanta_sql(self._ctes, where)).fetchall()
+        }
+        return [found[c] + self._rests.get(c, 0) for c in wanted]
+
+
+def lazy_columns(totals: list[str], quanta: Quanta) -> tuple[LazyColumn, LazyColumn]:
     """(variable COGS, allocated COGS) of each customer, made when first read from the
-    exact texts of their COGS with the part included and their quanta high·2^62 + low."""
+    exact texts of their COGS with the part included and their quanta."""
     zero = Decimal(0)
     create, subtract, plus = CONTEXT.create_decimal, _EXACT.subtract, CONTEXT.plus
 
-    def part(h: int, lo: int) -> Decimal:
-        return Decimal(f"{(h << _LOW_BITS) + lo}E-18") if h or lo else zero
+    def part(q: int) -> Decimal:
+        return Decimal(f"{q}E-18") if q else zero
 
     def variable(total: str, allocated: Decimal) -> Decimal:
         return plus(subtract(Decimal(total), allocated)) if allocated else create(total)
 
     parts = LazyColumn(
-        len(low), lambda: list(map(part, high, low)), lambda i: part(high[i], low[i])
-    )
-    return LazyColumn(
         len(totals),
-        lambda: list(map(variable, totals, parts)),
-        lambda i: variable(totals[i], parts[i]),
-    ), parts
+        lambda: list(map(part, quanta.every())),
+        lambda indices: list(map(part, quanta.some(indices))),
+    )
+
+    def some_variable(indices: list[int]) -> list[Decimal]:
+        parts.prefetch(indices)
+        return [variable(totals[i], parts[i]) for i in indices]
+
+    return LazyColumn(len(totals), lambda: list(map(variable, totals, parts)), some_variable), parts

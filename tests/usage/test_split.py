@@ -194,3 +194,37 @@ def test_one_customer_read_alone_equals_the_column(tmp_path: Path) -> None:
         rows.allocated[3]
     assert list(rows.allocated) == [rows.allocated[i] for i in range(3)]
     assert list(rows.variable) == [Decimal("0.0123"), Decimal("0.0246"), Decimal("0.036910")]
+
+
+def test_the_thinnest_customers_read_their_splits_in_one_go(tmp_path: Path) -> None:
+    """The text view's ten thinnest customers: their allocated and variable COGS made
+    for them alone (one grouping for all of them), the whole columns left unmade, and
+    the same figures the columns give once made."""
+    from infercost.cost.breakdown import CustomerTable
+
+    data = [("acme", "chat", Decimal(1)), ("beta", "chat", Decimal(2)),
+            ("gamma", "chat", Decimal(3)), ("gamma", "search", Decimal(5)),
+            ("eps", "search", Decimal(1))]  # fmt: skip
+    snap = read_snapshot(write(tmp_path, data))
+    got = price_customers(snap, CPU, RPU, PRICES, group_customers(snap, PRICES),
+                          {"chat": Decimal(10), "search": Decimal("0.5")})  # fmt: skip
+    rows = got.customers
+    assert isinstance(rows.allocated, LazyColumn) and isinstance(rows.variable, LazyColumn)
+    asked: list[list[int]] = []
+    some = rows.allocated._some
+    assert some is not None
+    rows.allocated._some = lambda indices: asked.append(indices) or some(indices)
+    worst = CustomerTable(rows).thinnest(2)
+    # revenue − COGS: gamma 30.5 − 5.453576…, acme 29.5 − 1.678966…; beta and eps pay 99
+    assert [c.id for c in worst] == ["gamma", "acme"]
+    assert asked == [[0, 3]]  # one grouping for both, in index order
+    assert rows.allocated._values is None and rows.variable._values is None
+    # gamma is last of chat (10 − 10/6 − 20/6 rounded down) and of search (eps, before
+    # it in id order, takes 0.5/6 rounded down); acme takes 10/6 rounded down
+    gamma = Decimal("5.000000000000000001") + Decimal("0.416666666666666667")
+    acme = Decimal("1.666666666666666666")
+    assert [c.allocated_cogs for c in worst] == [gamma, acme]
+    assert [c.variable_cogs for c in worst] == [Decimal("0.036910"), Decimal("0.0123")]
+    assert [c.cogs for c in worst] == [Decimal("5.453576666666666668"),
+                                       Decimal("1.678966666666666666")]  # fmt: skip
+    assert list(rows.allocated)[0:4:3] == [acme, gamma]
