@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 import operator
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, DecimalException
 from typing import Any
@@ -86,7 +86,7 @@ class SubscriptionResult:
     underwater_share: Decimal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CustomerResult:
     id: str
     subscription: str
@@ -95,9 +95,33 @@ class CustomerResult:
     margin: Decimal | None
     # Exact COGS strictly greater than exact revenue (the figures above are rounded).
     underwater: bool
-    # The whole bill (SPEC §18): ``cogs`` above is variable + allocated.
-    variable_cogs: Decimal = ZERO
-    allocated_cogs: Decimal = ZERO
+    # The whole bill (SPEC §18): ``cogs`` above is variable + allocated, given as
+    # (variable, allocated) or as what reads them when first asked for: the text view of
+    # the thinnest customers shows neither, and each may cost the engine a grouping.
+    split: tuple[Decimal, Decimal] | Callable[[], tuple[Decimal, Decimal]] = (ZERO, ZERO)
+
+    @property
+    def variable_cogs(self) -> Decimal:
+        return self._split()[0]
+
+    @property
+    def allocated_cogs(self) -> Decimal:
+        return self._split()[1]
+
+    def _split(self) -> tuple[Decimal, Decimal]:
+        return self.split() if callable(self.split) else self.split
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.id, self.subscription, self.revenue, self.cogs, self.margin,
+                self.underwater, *self._split())  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CustomerResult):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @property
     def contribution_margin(self) -> Decimal | None:
@@ -317,10 +341,23 @@ class CustomerTable(Mapping[str, CustomerResult]):
         i = self._index[key]
         return self._result(i)
 
-    def _result(self, i: int) -> CustomerResult:
+    def _result(self, i: int, siblings: Sequence[int] = ()) -> CustomerResult:
+        """Customer ``i``; their split read when first asked for, with that of the
+        ``siblings`` (made together: one grouping of the engine for all of them)."""
         rows = self._rows
         assert rows is not None
-        allocated = rows.allocated[i] if rows.allocated else ZERO
+        split: tuple[Decimal, Decimal] | Callable[[], tuple[Decimal, Decimal]]
+        if not rows.allocated:
+            split = (rows.cogs[i], ZERO)
+        elif isinstance(rows.allocated, LazyColumn):
+
+            def split() -> tuple[Decimal, Decimal]:
+                for column in (rows.allocated, rows.variable):
+                    if isinstance(column, LazyColumn):
+                        column.prefetch(siblings or [i])
+                return rows.variable[i], rows.allocated[i]
+        else:
+            split = (rows.variable[i], rows.allocated[i])
         return CustomerResult(
             rows.ids[i],
             rows.subscriptions[i],
@@ -328,8 +365,7 @@ class CustomerTable(Mapping[str, CustomerResult]):
             rows.cogs[i],
             self._margin(i),
             rows.underwater[i],
-            rows.variable[i] if rows.allocated else rows.cogs[i],
-            allocated,
+            split,
         )
 
     def values(self) -> Iterator[CustomerResult]:  # type: ignore[override]
@@ -357,10 +393,7 @@ class CustomerTable(Mapping[str, CustomerResult]):
         gaps = map(operator.sub, rows.revenue, rows.cogs)
         ranked = zip(gaps, rows.ids, range(len(rows.ids)), strict=True)
         found = [i for _, _, i in heapq.nsmallest(count, ranked)]
-        for column in (rows.allocated, rows.variable):  # their splits read in one go
-            if isinstance(column, LazyColumn):
-                column.prefetch(found)
-        return [self._result(i) for i in found]
+        return [self._result(i, found) for i in found]
 
     def underwater_count(self) -> int:
         return sum(self._rows.underwater) if self._rows else 0

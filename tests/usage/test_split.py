@@ -197,9 +197,9 @@ def test_one_customer_read_alone_equals_the_column(tmp_path: Path) -> None:
 
 
 def test_the_thinnest_customers_read_their_splits_in_one_go(tmp_path: Path) -> None:
-    """The text view's ten thinnest customers: their allocated and variable COGS made
-    for them alone (one grouping for all of them), the whole columns left unmade, and
-    the same figures the columns give once made."""
+    """The text view's ten thinnest customers: their allocated and variable COGS not
+    made at all until read, then for them alone (one grouping for all of them), the
+    whole columns left unmade; the same figures the columns give once made."""
     from infercost.cost.breakdown import CustomerTable
 
     data = [("acme", "chat", Decimal(1)), ("beta", "chat", Decimal(2)),
@@ -217,6 +217,10 @@ def test_the_thinnest_customers_read_their_splits_in_one_go(tmp_path: Path) -> N
     worst = CustomerTable(rows).thinnest(2)
     # revenue − COGS: gamma 30.5 − 5.453576…, acme 29.5 − 1.678966…; beta and eps pay 99
     assert [c.id for c in worst] == ["gamma", "acme"]
+    assert [c.cogs for c in worst] == [Decimal("5.453576666666666668"),
+                                       Decimal("1.678966666666666666")]  # fmt: skip
+    assert asked == []  # the text view shows neither customer's split
+    assert worst[1].allocated_cogs == Decimal("1.666666666666666666")
     assert asked == [[0, 3]]  # one grouping for both, in index order
     assert rows.allocated._values is None and rows.variable._values is None
     # gamma is last of chat (10 − 10/6 − 20/6 rounded down) and of search (eps, before
@@ -225,6 +229,5 @@ def test_the_thinnest_customers_read_their_splits_in_one_go(tmp_path: Path) -> N
     acme = Decimal("1.666666666666666666")
     assert [c.allocated_cogs for c in worst] == [gamma, acme]
     assert [c.variable_cogs for c in worst] == [Decimal("0.036910"), Decimal("0.0123")]
-    assert [c.cogs for c in worst] == [Decimal("5.453576666666666668"),
-                                       Decimal("1.678966666666666666")]  # fmt: skip
+    assert asked == [[0, 3]]
     assert list(rows.allocated)[0:4:3] == [acme, gamma]
