@@ -386,7 +386,7 @@ def _split_in_pass(
         "ORDER BY part, customer"
     )
     part, ids, subscriptions, cogs, revenue, underwater = _columns(snap.con.execute(query))
-    k = part.index(True)  # the grouping by (subscription, feature) has one row at least
+    k = bisect_left(part, True)  # the customers' rows (part false) first
     settled = split.settle(zip(ids[k:], subscriptions[k:], cogs[k:], revenue[k:], strict=True))
     del ids[k:], subscriptions[k:], cogs[k:], revenue[k:], underwater[k:]
     # Each feature's remainder added to its last customer here: at most one customer

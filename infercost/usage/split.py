@@ -29,7 +29,7 @@ from typing import Any, overload
 
 from infercost.arithmetic import CONTEXT
 from infercost.usage import engine
-from infercost.usage.engine import scale_of, string
+from infercost.usage.engine import scale_of
 from infercost.usage.snapshot import Snapshot
 
 _EXACT = decimal.Context(prec=400, traps=[decimal.Inexact, decimal.InvalidOperation])
@@ -304,12 +304,11 @@ class Quanta:
 
     def some(self, indices: list[int]) -> list[int]:
         wanted = [self._ids[i] for i in indices]
-        where = f"WHERE u.customer IN ({', '.join(map(string, wanted))}) "
-        found = {
-            c: (h << _LOW_BITS) + lo
-            for c, h, lo in self._con.execute(self._split.quanta_sql(self._ctes, where)).fetchall()
-        }
-        return [found[c] + self._rests.get(c, 0) for c in wanted]
+        # The ids as a value, not as SQL text: an id may hold any character.
+        where = "WHERE u.customer IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
+        found = self._con.execute(self._split.quanta_sql(self._ctes, where), [wanted]).fetchall()
+        parts = {c: (h << _LOW_BITS) + lo for c, h, lo in found}
+        return [parts[c] + self._rests.get(c, 0) for c in wanted]
 
 
 def lazy_columns(totals: list[str], quanta: Quanta) -> tuple[LazyColumn, LazyColumn]:

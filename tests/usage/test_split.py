@@ -231,3 +231,31 @@ def test_the_thinnest_customers_read_their_splits_in_one_go(tmp_path: Path) -> N
     assert [c.variable_cogs for c in worst] == [Decimal("0.036910"), Decimal("0.0123")]
     assert asked == [[0, 3]]
     assert list(rows.allocated)[0:4:3] == [acme, gamma]
+
+
+def test_a_customer_read_alone_may_have_any_id(tmp_path: Path) -> None:
+    """Ids with a quote, a backslash, a comma and a line separator: the split of one
+    customer read alone is found by its id as a value, never as SQL text."""
+    ids = ["o'brien", "a\\\\b", "x\u2028y", "z, 'w'"]
+    path = tmp_path / "odd.csv"
+    lines = ["customer,subscription,feature,units"]
+    lines += ['"' + c.replace('"', '""') + f'",pro,chat,{n}' for n, c in enumerate(ids, 1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    snap = read_snapshot(path)
+    got = price_customers(snap, CPU, RPU, PRICES, group_customers(snap, PRICES),
+                          {"chat": Decimal(10)})  # fmt: skip
+    rows = got.customers
+    assert sorted(rows.ids) == sorted(ids)
+    one = [rows.allocated[i] for i in range(len(ids))]  # each read alone, by index
+    assert rows.allocated._values is None
+    assert one == list(rows.allocated)
+    assert sum(one, Decimal(0)) == Decimal(10)
+
+
+def test_parts_past_125_bits_of_quanta_take_the_exact_fallback(tmp_path: Path) -> None:
+    """10^20 to split: 10^38 quanta, past what a customer's 128-bit sum may reach in the
+    engine; the split is then made the older way, with the same exact figures."""
+    data = [("acme", "chat", Decimal(1)), ("beta", "chat", Decimal(2)),
+            ("gamma", "chat", Decimal(3))]  # fmt: skip
+    assert not check(tmp_path, data, {"chat": Decimal(10**20)})
+    assert check(tmp_path, data, {"chat": Decimal(10**19)})  # 10^37 quanta < 2^125
