@@ -411,6 +411,12 @@ class CustomerTable(Mapping[str, CustomerResult]):
                     ]
         return self._margins
 
+    def money(self) -> tuple[list[Decimal], list[Decimal]]:
+        """COGS and revenue, parallel to :meth:`columns`, without making the margins."""
+        if self._rows is None:
+            return [], []
+        return self._rows.cogs, self._rows.revenue
+
     def columns(
         self,
     ) -> tuple[

@@ -82,12 +82,11 @@ def _figures(
         yield f"The revenue of subscription {name}", sub.revenue, at, context
         yield f"The COGS of subscription {name}", sub.cogs, at, context
         yield f"The gross margin of subscription {name}", sub.margin, at, context
-    customers = getattr(snapshot, "customers", {})
-    if _customers_within(figures.customers):
-        customers = None
-    for cid, c in figures.customers.items() if customers is not None else ():
-        row = customers.get(cid)
-        at = snapshot.location(row.first) if row is not None else None  # type: ignore[attr-defined]
+    locate = getattr(snapshot, "customer_location", None)
+    within = _customers_within(figures.customers)
+    for cid, c in figures.customers.items() if not within else ():
+        # The first usage row that names the customer: a customer is a row, not a block.
+        at = locate(cid) if locate is not None else None
         yield f"The revenue of customer {cid}", c.revenue, at, None
         yield f"The COGS of customer {cid}", c.cogs, at, None
         yield f"The gross margin of customer {cid}", c.margin, at, None
@@ -101,13 +100,28 @@ def _customers_within(customers: object) -> bool:
 
     A breakdown of 250,000 customers would otherwise build each one's result just to
     look at three numbers; only when some figure is out of range are they walked one by
-    one, in id order, to name the first.
+    one, in id order, to name the first. Margins are bounded before any is computed:
+    |(r − c) / r| <= 1 + |c| / |r|, so when the largest COGS is below the smallest
+    revenue times 10^17 every margin is within 1 + 10^17 (the view of each customer
+    computes them when it shows them, and the text view shows ten).
     """
+    money = getattr(customers, "money", None)
     columns = getattr(customers, "columns", None)
-    if columns is None:
+    if money is None or columns is None:
         return False
-    _, _, cogs, revenue, margins, _ = columns()
-    for values in (cogs, revenue, [m for m in margins if m is not None]):
+    cogs, revenue = money()
+    for values in (cogs, revenue):
         if values and (too_large(max(values)) or too_large(min(values))):
             return False
-    return True
+    if not cogs:
+        return True
+    largest = max(abs(max(cogs)), abs(min(cogs)))
+    if min(revenue) > 0 and largest < min(revenue) * _MARGIN_SLACK:
+        return True
+    margins = columns()[4]
+    present = [m for m in margins if m is not None]
+    return not (present and (too_large(max(present)) or too_large(min(present))))
+
+
+# Ten times below the bound: a margin computed at 28 digits rounds within it.
+_MARGIN_SLACK = MAX_FIGURE / 10

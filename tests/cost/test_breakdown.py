@@ -259,3 +259,23 @@ def test_thinnest_customers_rank_as_sorting_every_result_would() -> None:
     assert table.thinnest(1)[0].margin == d("-0.2")  # b: (10 - 12) / 10
     assert table.underwater_count() == 2
     assert CustomerTable(None).thinnest(3) == [] and CustomerTable(None).underwater_count() == 0
+
+
+def test_customers_in_range_are_checked_without_computing_their_margins() -> None:
+    """The range check bounds every margin by 1 + max |COGS| / min revenue: here at most
+    1 + 12 / 8, so no margin is computed (the text view computes the ten it shows); with
+    revenue 0 for one customer the bound says nothing, and each margin is computed."""
+    from infercost.cost.breakdown import CustomerTable
+    from infercost.cost.limits import _customers_within
+    from infercost.usage.figures import CustomerRows
+
+    def table(revenue: list[str]) -> CustomerTable:
+        return CustomerTable(CustomerRows(["a", "b", "c"], ["pro"] * 3,
+                             [D("5"), D("12"), D("3")], [D(r) for r in revenue],
+                             [False, True, False]))  # fmt: skip
+
+    bounded = table(["10", "10", "8"])
+    assert _customers_within(bounded) and bounded._margins is None
+    unbounded = table(["10", "0", "8"])
+    assert _customers_within(unbounded)
+    assert unbounded._margins == [D("0.5"), None, D("0.625")]

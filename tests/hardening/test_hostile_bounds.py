@@ -324,3 +324,36 @@ def test_a_value_just_under_the_bound_is_built_and_compared(write_stack) -> None
     result = run_cli(["check", "stack", "--usage", "stack/usage.csv"])
     assert result.code == 0, result.stderr
     assert "same" in result.stdout
+
+
+def test_a_customer_margin_out_of_range_is_found_when_no_feature_or_plan_is(
+    write_stack,
+) -> None:
+    """ "tiny" pays 1e-18 and runs 5 batches at $1 each: a gross margin of
+    (1e-18 − 5) / 1e-18 = −5e18, beyond any figure, while their subscription (with
+    "big", who pays 400,000 in chat revenue) and both features (batch has no revenue:
+    its price share is 0) stay in range. The
+    customers' margins are bounded before any is computed; this one is not within the
+    bound, so each is computed and the first out of range named at the first usage row
+    that names the customer (before, it was named with no location)."""
+    main = BASE_STACK["main.hcl"] + (
+        'price_sheet "ops" {\n  meter "job" {\n    price = 1\n  }\n}\n'
+        'workflow "batch" {\n  step "run" {\n    uses     = "ops/job"\n'
+        "    quantity = 1\n  }\n}\n"
+        'feature "batch" {\n  unit     = unit.ticket\n  workflow = workflow.batch\n}\n'
+        'subscription "micro" {\n  price    = 1e-18\n'
+        "  features = [feature.chat, feature.batch]\n"
+        "  revenue_share = { chat = 1, batch = 0 }\n}\n"
+    )
+    usage = "customer,subscription,feature,units\nbig,micro,chat,1000000\ntiny,micro,batch,5\n"
+    write_stack({"main.hcl": main, "usage.csv": usage}, base=True)
+    result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv"])
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: Figure too large\n\n"
+        "  on stack/usage.csv line 3:\n"
+        "  3: tiny,micro,batch,5\n\n"
+        "The gross margin of customer tiny comes to about -5.000e+18, beyond what infercost "
+        "shows (amounts and margins must stay below 1e18 in size). Check the prices, counts "
+        "and usage that lead to it.\n\n"
+    )
