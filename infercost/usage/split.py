@@ -285,6 +285,11 @@ class LazyColumn(Sequence[Decimal]):
     def __repr__(self) -> str:
         return repr(self.values())
 
+    def __reduce__(self) -> tuple[type[list[Decimal]], tuple[list[Decimal]]]:
+        """Pickled as its figures, made now: what makes them reads this process's engine
+        (a project's stacks priced in a forked process send their results back so)."""
+        return list, (self.values(),)
+
 
 class Quanta:
     """Each customer's quanta of shared COGS, remainders included, read from the engine

@@ -259,3 +259,24 @@ def test_parts_past_125_bits_of_quanta_take_the_exact_fallback(tmp_path: Path) -
             ("gamma", "chat", Decimal(3))]  # fmt: skip
     assert not check(tmp_path, data, {"chat": Decimal(10**20)})
     assert check(tmp_path, data, {"chat": Decimal(10**19)})  # 10^37 quanta < 2^125
+
+
+def test_a_result_with_splits_unmade_pickles_with_them_made() -> None:
+    """A project's stacks priced in a forked process come back pickled: the columns
+    made on first read are made then, in the process whose engine reads them, and
+    arrive as the same figures (before, the result did not pickle and the parent
+    priced the stack again)."""
+    import pickle
+
+    from infercost.app.arguments import BreakdownArgs
+    from infercost.app.breakdown import breakdown
+    from infercost.workspace import Options
+
+    example = Path(__file__).resolve().parents[2] / "examples/support-assistant/self-hosted"
+    run = breakdown(BreakdownArgs(options=Options(stack=example)))
+    rows = run.breakdown.customers._rows
+    assert rows is not None and isinstance(rows.allocated, LazyColumn)
+    back = pickle.loads(pickle.dumps(run)).breakdown.customers._rows
+    assert back.allocated == list(rows.allocated) and back.variable == list(rows.variable)
+    assert back.cogs == rows.cogs and back.ids == rows.ids
+    assert sum(back.allocated, Decimal(0)) > 0
