@@ -113,12 +113,12 @@ def test_spark_skips_what_the_mapping_allows_as_duckdb_does(tmp_path: Path, spar
     )
 
 
-def same_error_on_both(stack, path: Path):
-    """The one diagnostic both engines give for a records file: they must be equal."""
+def same_error_on_both(stack, path: Path, source: str = "records"):
+    """The one diagnostic both engines give for a file of ``source``: they must be equal."""
     with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "records", engine="spark")
+        import_records(stack, [path], source, engine="spark")
     with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "records", engine="duckdb")
+        import_records(stack, [path], source, engine="duckdb")
     assert spark_error.value.diagnostics == duck_error.value.diagnostics
     (problem,) = spark_error.value.diagnostics
     return problem
@@ -128,12 +128,8 @@ def test_spark_names_a_bad_record_as_duckdb_does(stack, tmp_path) -> None:
     path = tmp_path / "r.csv"
     text = (RECORDS / "records.csv").read_text().replace("support_assistant", "suport", 1)
     path.write_text(text)
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "records", engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "records", engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    assert "record 1" in spark_error.value.diagnostics[0].detail
+    problem = same_error_on_both(stack, path)
+    assert "record 1" in problem.detail
 
 
 JSON_RECORD = (
@@ -193,12 +189,8 @@ def test_spark_names_a_malformed_otlp_line_as_duckdb_does(stack, tmp_path) -> No
     path = tmp_path / "otel.jsonl"
     lines = (RECORDS / "otel.jsonl").read_text().splitlines()
     path.write_text("\n".join([lines[0], '{"resourceSpans": [', *lines[1:]]) + "\n")
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "otel", engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "otel", engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    assert spark_error.value.diagnostics[0].range.start.line == 2
+    problem = same_error_on_both(stack, path, "otel")
+    assert problem.range.start.line == 2
 
 
 # A JSON key twice in a span, in a value; an attribute twice on a span, on a resource.
@@ -208,12 +200,8 @@ def test_spark_names_an_otlp_key_written_twice_as_duckdb_does(stack, tmp_path, w
 
     written, twice, said = OTEL_TWICE[which]
     path = otel_with_a_key_twice(tmp_path, written, twice)
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "otel", engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "otel", engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    assert said in spark_error.value.diagnostics[0].detail
+    problem = same_error_on_both(stack, path, "otel")
+    assert said in problem.detail
 
 
 def test_spark_names_an_otlp_value_of_two_kinds_as_duckdb_does(stack, tmp_path) -> None:
@@ -225,12 +213,8 @@ def test_spark_names_an_otlp_value_of_two_kinds_as_duckdb_does(stack, tmp_path) 
     _reshape(doc, "two values")
     path = tmp_path / "spans.jsonl"
     path.write_text("\n".join([json.dumps(doc), *lines[1:]]) + "\n")
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "otel", engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "otel", engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    assert "more than one of stringValue" in spark_error.value.diagnostics[0].detail
+    problem = same_error_on_both(stack, path, "otel")
+    assert "more than one of stringValue" in problem.detail
 
 
 def test_calibrate_cli_runs_on_spark(spark_only) -> None:
@@ -305,24 +289,16 @@ def test_spark_leaves_odd_names_to_duckdb_to_name(stack, tmp_path, source) -> No
         path = tmp_path / "spend.jsonl"
         rows = [json.loads(r) for r in (RECORDS / "litellm.jsonl").read_text().splitlines()]
         path.write_text("".join(json.dumps({"PROMPT_TOKENS": 1} | r) + "\n" for r in rows))
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], source, engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], source, engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
+    problem = same_error_on_both(stack, path, source)
     summary = "Unnamed records column" if source == "records" else "Duplicate records column"
-    assert spark_error.value.diagnostics[0].summary == summary
+    assert problem.summary == summary
 
 
 def test_spark_leaves_a_bad_focus_cell_to_duckdb_to_name(stack, tmp_path) -> None:
     path = tmp_path / "focus.csv"
     path.write_text((RECORDS / "focus.csv").read_text().replace("0.035125,", "lots,", 1))
-    with pytest.raises(InfercostError) as spark_error:
-        import_records(stack, [path], "focus", engine="spark")
-    with pytest.raises(InfercostError) as duck_error:
-        import_records(stack, [path], "focus", engine="duckdb")
-    assert spark_error.value.diagnostics == duck_error.value.diagnostics
-    assert "line 3: BilledCost" in spark_error.value.diagnostics[0].detail
+    problem = same_error_on_both(stack, path, "focus")
+    assert "line 3: BilledCost" in problem.detail
 
 
 def test_a_json_number_as_a_name_is_its_value_on_both_engines(stack, tmp_path, spark_only) -> None:
