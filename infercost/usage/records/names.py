@@ -149,23 +149,24 @@ def header_cells(con: Any, file: SourceFile) -> list[str]:
     """A CSV file's header cells as the reader splits them (its own guess of the
     delimiter and quoting), each without the spaces around it, as the reader trims
     names; [] when the file cannot be read (the read names that)."""
+    rows = _layout_rows(
+        con, f"SELECT * FROM read_csv({lit(file.path)}, header = false, all_varchar = true) LIMIT 1"
+    )
+    return [(cell or "").strip() for cell in rows[0]] if rows else []
+
+
+def _layout_rows(con: Any, query: str) -> list[Any]:
+    """The rows of a look at a file's layout; [] when the file cannot be read (the
+    read itself names that, with its own words)."""
     try:
-        row = con.execute(
-            f"SELECT * FROM read_csv({lit(file.path)}, header = false, all_varchar = true) LIMIT 1"
-        ).fetchone()
+        return list(con.execute(query).fetchall())
     except Exception:  # duckdb's own error type
         return []
-    return [(cell or "").strip() for cell in row or ()]
 
 
 def _parquet_names(con: Any, file: SourceFile) -> list[str]:
     """A Parquet file's top-level column names, as its schema writes them."""
-    try:
-        schema = con.execute(
-            f"SELECT name, num_children FROM parquet_schema({lit(file.path)})"
-        ).fetchall()
-    except Exception:  # duckdb's own error type
-        return []
+    schema = _layout_rows(con, f"SELECT name, num_children FROM parquet_schema({lit(file.path)})")
     names: list[str] = []
     # Depth-first: the root, then each column with its children after it.
     pending = [int(schema[0][1] or 0)] if schema else []
