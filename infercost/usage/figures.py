@@ -262,11 +262,9 @@ def _in_engine(
     # compares that with revenue; a sum past 38 digits falls back to doing both here.
     exact = "cogs + coalesce(carried.part, 0)"
     total = f", {text(exact, max(scale, 18))}, {exact} > revenue" if shares else ""
-    per_feature = "feature, cpu, rpu"
+    per_feature = "feature, cpu, rpu" + (FEATURE_TERMS if split is not None else "")
     ctes = f"f({per_feature}) AS ({features}), s(subscription, price) AS ({subs})"
     if split is not None:
-        per_feature += FEATURE_TERMS
-        ctes = f"f({per_feature}) AS ({features}), s(subscription, price) AS ({subs})"
         return _split_in_pass(snap, split, ctes, units, scale, rscale, text)
 
     def query(total: str) -> str:

@@ -332,10 +332,10 @@ def test_a_customer_margin_out_of_range_is_found_when_no_feature_or_plan_is(
     """ "tiny" pays 1e-18 and runs 5 batches at $1 each: a gross margin of
     (1e-18 − 5) / 1e-18 = −5e18, beyond any figure, while their subscription (with
     "big", who pays 400,000 in chat revenue) and both features (batch has no revenue:
-    its price share is 0) stay in range. The
-    customers' margins are bounded before any is computed; this one is not within the
-    bound, so each is computed and the first out of range named at the first usage row
-    that names the customer (before, it was named with no location)."""
+    its price share is 0) stay in range. The customers' margins are bounded before any
+    is computed; this one is not within the bound, so each is computed and the first
+    out of range named at the first usage row that names the customer (before, it was
+    named with no location)."""
     main = BASE_STACK["main.hcl"] + (
         'price_sheet "ops" {\n  meter "job" {\n    price = 1\n  }\n}\n'
         'workflow "batch" {\n  step "run" {\n    uses     = "ops/job"\n'
