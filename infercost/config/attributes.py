@@ -156,15 +156,9 @@ class AttributeReader:
                 return
             rule = "must lie within ±1e15 (a quadrillion), like the bounds of a distribution"
         noun = what or f'"{name}"'
-        if value.adjusted() > 30:
-            shown = "far beyond that"
-        elif value.adjusted() < -30:
-            shown = "far below that"
-        else:
-            shown = display(value)
         raise self.fail(
             "Value out of range",
-            f"{noun} {rule}, but it is {shown}.",
+            f"{noun} {rule}, but it is {out_of_bound(value)}.",
             attr.expr.range,
             block,
         )
@@ -339,3 +333,13 @@ def where(rng: SourceRange) -> str:
 def nowhere(files: list[s.File]) -> SourceRange:
     name = files[0].path if files else "<stack>"
     return SourceRange.point(name, 1, 1)
+
+
+def out_of_bound(value: Decimal) -> str:
+    """A number refused by a bound, as its message shows it: a value of 400 digits is
+    not printed whole (a line of digits tells the reader nothing more)."""
+    if value.adjusted() > 30:
+        return "far beyond that"
+    if value.adjusted() < -30:
+        return "far below that"
+    return display(value)

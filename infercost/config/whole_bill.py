@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
-from infercost.config.attributes import AttributeReader
+from infercost.config.attributes import AttributeReader, out_of_bound
 from infercost.errors import did_you_mean
-from infercost.evaluate.values import Distribution, display, type_name
+from infercost.evaluate.values import Distribution, type_name
 from infercost.model import Feature, GpuPrice, SharedCost, Step
 
 ALLOCATION_BASES = ("units", "variable_cogs", "revenue")
@@ -29,7 +29,7 @@ def build_gpu(reader: AttributeReader, sheet: s.Block, block: s.Block) -> GpuPri
         raise reader.fail(
             "Value out of range",
             '"utilization" is the share of paid GPU time doing useful work: it must be '
-            f"greater than 0 and at most 1, but it is {display(utilization)}.",
+            f"greater than 0 and at most 1, but it is {out_of_bound(utilization)}.",
             block.body.attributes["utilization"].expr.range,
             block,
         )

@@ -154,6 +154,11 @@ def test_bad_gpu_items() -> None:
         '"utilization" is the share of paid GPU time doing useful work: it must be greater '
         "than 0 and at most 1, but it is 0."
     )
+    # A value of 401 digits is not printed whole, as for every other bound.
+    assert _error(PRICES.replace("utilization              = 0.5", "utilization = 1e400"))[0] == (
+        '"utilization" is the share of paid GPU time doing useful work: it must be greater '
+        "than 0 and at most 1, but it is far beyond that."
+    )
     assert _error(PRICES.replace("= 20000", "= 0")) == (
         '"input_tokens_per_second" must be greater than 0, but it is 0.',
         "prices.hcl",
