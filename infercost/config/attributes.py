@@ -8,7 +8,7 @@ block it belongs to as context.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, localcontext
 from typing import Any
 
 from infercost.arithmetic import ZERO
@@ -22,6 +22,13 @@ from infercost.evaluate.functions import DISTRIBUTION_LIMIT
 from infercost.evaluate.values import BlockRef, Distribution, Value, display, type_name
 
 DISTRIBUTION_ATTRIBUTES = ("calls", "input_tokens", "output_tokens", "context_growth", "quantity")
+#: The most decimals a part of a whole (a weight, a revenue share) may have: a digit
+#: beyond 10^-36 changes a part of the largest amount (below 10^18) by less than the
+#: 10^-18 every part is kept to, and the bound keeps the parts' sum exact.
+FRACTION_DECIMALS = 36
+#: Wide enough for the exact sum of any parts of at most FRACTION_DECIMALS decimals;
+#: Inexact is trapped so a sum that does not fit fails loudly instead of rounding.
+_EXACT = Context(prec=200, traps=[Inexact])
 
 
 class Collector:
@@ -156,6 +163,7 @@ class AttributeReader:
                 return
             rule = "must lie within ±1e15 (a quadrillion), like the bounds of a distribution"
         noun = what or f'"{name}"'
+        noun = noun[:1].upper() + noun[1:]  # it begins the sentence
         raise self.fail(
             "Value out of range",
             f"{noun} {rule}, but it is {out_of_bound(value)}.",
@@ -188,6 +196,7 @@ class AttributeReader:
         else:
             rule = f"at least {display(low)}"
         noun = what or f'"{name}"'
+        noun = noun[:1].upper() + noun[1:]  # it begins the sentence
         raise self.fail(
             "Value out of range",
             f"{noun} must be {rule}, but it is {display(value)}.",
@@ -287,12 +296,22 @@ class AttributeReader:
                     rng,
                     block,
                 )
+            if decimals(part) > FRACTION_DECIMALS:
+                raise self.fail(
+                    "Value out of range",
+                    f"The {noun} of {key} must have at most {FRACTION_DECIMALS} decimals, "
+                    f"but it has {decimals(part)}.",
+                    rng,
+                    block,
+                )
         missing = [m for m in members if m not in value]
         if every is not None and missing:
             raise self.fail(
                 summary, f"{every}; missing: " + ", ".join(missing) + ".", attr.expr.range, block
             )
-        total = sum(value.values(), ZERO)
+        # Summed exactly: in the usual 28 digits, 1 - 10^-31 would pass for 1.
+        with localcontext(_EXACT):
+            total = sum((p for p in value.values() if isinstance(p, Decimal)), ZERO)
         if total != 1:
             raise self.fail(
                 summary,
@@ -333,6 +352,16 @@ def where(rng: SourceRange) -> str:
 def nowhere(files: list[s.File]) -> SourceRange:
     name = files[0].path if files else "<stack>"
     return SourceRange.point(name, 1, 1)
+
+
+def decimals(value: Decimal) -> int:
+    """How many decimals ``value`` needs, trailing zeros aside (0.50 needs one), read from
+    its digits so no context rounds it first."""
+    digits, exponent = value.as_tuple()[1:]
+    if not isinstance(exponent, int) or exponent >= 0:
+        return 0
+    stripped = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -exponent - stripped)
 
 
 def out_of_bound(value: Decimal) -> str:

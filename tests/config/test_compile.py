@@ -152,7 +152,7 @@ def test_a_region_of_a_sheet_that_failed_is_not_reported_unknown() -> None:
     prices = PRICES.replace("input_per_mtok        = 2.50", "input_per_mtok        = -2.50")
     summary, detail, at = fail(feature='region = "eu"', prices=prices)
     assert (summary, at[0]) == ("Value out of range", "prices.hcl")
-    assert detail == 'the price "input_per_mtok" must be at least 0, but it is -2.5.'
+    assert detail == 'The price "input_per_mtok" must be at least 0, but it is -2.5.'
 
 
 def test_a_region_no_sheet_declares_is_unknown_beside_a_failed_sheet() -> None:
@@ -233,10 +233,10 @@ def test_retry_rate_may_exceed_one_and_calls_may_be_fractional() -> None:
     ("old", "new", "line", "message"),
     [
         ("input_per_mtok        = 2.50", "input_per_mtok        = -2.50", 5,
-         'the price "input_per_mtok" must be at least 0, but it is -2.5.'),
+         'The price "input_per_mtok" must be at least 0, but it is -2.5.'),
         ("output_per_mtok       = 10.00", "output_per_mtok       = -10", 7,
          '"output_per_mtok" must be at least 0, but it is -10.'),
-        ("price = 16", "price = -16", 13, 'the price "price" must be at least 0, but it is -16.'),
+        ("price = 16", "price = -16", 13, 'The price "price" must be at least 0, but it is -16.'),
         ("per   = 1000000", "per   = 0", 14, '"per" must be greater than 0, but it is 0.'),
         ("multiplier = 1.10", "multiplier = 0", 2,
          '"multiplier" must be greater than 0, but it is 0.'),

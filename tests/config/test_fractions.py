@@ -4,10 +4,16 @@ words, so both refuse the same mistakes at the same place."""
 
 from __future__ import annotations
 
-import pytest
+from decimal import Context
+from decimal import Decimal as D
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from infercost.config.attributes import decimals
 from tests.cost.test_allocation import STACK
-from tests.helpers import errors_of, hcl
+from tests.helpers import errors_of, hcl, load
 
 SUBSCRIPTION = """
 subscription "pro" {
@@ -71,6 +77,29 @@ def _error(block: str, value: str) -> tuple[str, str, int, int]:
           "The revenue shares add up to 0.9; they must add up to exactly 1."),
          ("Invalid allocation", "The weights add up to 0.9; they must add up to exactly 1."),
          14),
+        # Summed exactly: the usual 28 digits would round both of these to 1.
+        ("{ chat = 0.999999999999999999999999999999, search = 0 }",
+         ("Invalid revenue share",
+          "The revenue shares add up to 0.999999999999999999999999999999; they must add up "
+          "to exactly 1."),
+         ("Invalid allocation",
+          "The weights add up to 0.999999999999999999999999999999; they must add up to "
+          "exactly 1."),
+         14),
+        ("{ chat = 0.5000000000000000000000000000001, search = 0.5 }",
+         ("Invalid revenue share",
+          "The revenue shares add up to 1.0000000000000000000000000000001; they must add up "
+          "to exactly 1."),
+         ("Invalid allocation",
+          "The weights add up to 1.0000000000000000000000000000001; they must add up to "
+          "exactly 1."),
+         14),
+        ("{ chat = 0.5, search = 0.4999999999999999999999999999999999999 }",
+         ("Value out of range",
+          "The revenue share of search must have at most 36 decimals, but it has 37."),
+         ("Value out of range",
+          "The weight of search must have at most 36 decimals, but it has 37."),
+         28),
     ],
 )  # fmt: skip
 def test_both_readers_refuse_the_same_mistakes(
@@ -90,3 +119,22 @@ def test_unlisted_weights_name_a_subset_of_the_declared_features() -> None:
     )
     with pytest.raises(AssertionError, match="compiled"):
         _error(UNLISTED, "{ chat = 1 }")  # the keys define the set: no missing feature
+
+
+def test_parts_of_36_decimals_are_kept_exactly() -> None:
+    """The finest parts allowed add up to exactly 1 and reach the split unrounded; trailing
+    zeros are not decimals."""
+    chat = "0.500000000000000000000000000000000001"
+    search = "0.499999999999999999999999999999999999"
+    shared = SHARED % f"{{ chat = {chat}, search = {search}0000 }}"
+    stack = load({"main.hcl": hcl(STACK) + shared})
+    assert stack.shared_costs["pods"].weights == {"chat": D(chat), "search": D(search)}
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None))
+def test_decimals_is_the_fewest_that_keep_the_value(value: D) -> None:
+    n = decimals(value)
+    wide = Context(prec=10_000)
+    assert value.quantize(D(1).scaleb(-n), context=wide) == value
+    if n:
+        assert value.quantize(D(1).scaleb(1 - n), context=wide) != value

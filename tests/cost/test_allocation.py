@@ -210,9 +210,21 @@ def _detail(shared: str) -> tuple[str, int, int]:
     return d.detail, d.range.start.line, d.range.start.column
 
 
+def test_an_amount_of_18_decimals_is_split_exactly() -> None:
+    stack = load({"main.hcl": STACK + 'shared_cost "a" { amount = 1.000000000000000001000 }'})
+    assert stack.shared_costs["a"].amount == D("1.000000000000000001")
+
+
 def test_bad_shared_costs() -> None:
     assert _detail('shared_cost "a" { amount = -1 }') == (
-        'the amount "amount" must be at least 0, but it is -1.',
+        'The amount "amount" must be at least 0, but it is -1.',
+        37,
+        28,
+    )
+    # Parts are kept to 10^-18 and add up to the amount: a finer amount has no exact split.
+    assert _detail('shared_cost "a" { amount = 1.0000000000000000001 }') == (
+        'The amount "amount" must have at most 18 decimals (10^-18 is the smallest part '
+        "infercost keeps), but it has 19.",
         37,
         28,
     )

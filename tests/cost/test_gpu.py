@@ -169,7 +169,7 @@ def test_bad_gpu_items() -> None:
         '"output_tokens_per_second" must be greater than 0, but it is -5.'
     )
     assert _error(PRICES.replace("= 3.60", "= -1"))[0] == (
-        'the price "hourly" must be at least 0, but it is -1.'
+        'The price "hourly" must be at least 0, but it is -1.'
     )
 
 

@@ -108,7 +108,7 @@ def test_revenue_per_unit_beyond_any_amount_is_refused_at_the_feature(write_stac
 @pytest.mark.parametrize(
     ("old", "new", "file", "line", "noun"),
     [
-        ("price = 16", "price = 1e18", "prices.hcl", 13, 'the price "price"'),
+        ("price = 16", "price = 1e18", "prices.hcl", 13, 'The price "price"'),
         ("output_per_mtok       = 10.00", "output_per_mtok = 2e18", "prices.hcl", 7,
          '"output_per_mtok"'),
     ],
@@ -133,7 +133,7 @@ def test_a_subscription_price_beyond_any_amount_is_refused_at_its_attribute(
     result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv"])
     assert result.code == 1
     assert "on stack/subs.hcl line 2" in result.stderr
-    assert 'the price "price" must' in result.stderr
+    assert 'The price "price" must' in result.stderr
 
 
 @pytest.mark.parametrize("command", ["validate", "breakdown", "check", "plan"])
@@ -160,10 +160,10 @@ def test_revenue_below_the_smallest_amount_is_refused_at_its_attribute_by_every_
     ("file", "old", "new", "line", "noun", "shown"),
     [
         ("prices.hcl", "input_per_mtok        = 2.50", "input_per_mtok = 1e-19", 5,
-         'the price "input_per_mtok"', "0.0000000000000000001"),
-        ("prices.hcl", "price = 16", "price = 1e-400", 13, 'the price "price"',
+         'The price "input_per_mtok"', "0.0000000000000000001"),
+        ("prices.hcl", "price = 16", "price = 1e-400", 13, 'The price "price"',
          "far below that"),
-        ("subs.hcl", "price    = 10", "price    = 5e-20", 2, 'the price "price"',
+        ("subs.hcl", "price    = 10", "price    = 5e-20", 2, 'The price "price"',
          "0.00000000000000000005"),
     ],
 )  # fmt: skip
