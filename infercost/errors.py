@@ -76,13 +76,11 @@ class InfercostError(Exception):
 def excerpt(text: str, width: int = 60) -> str:
     """A piece of source or a value quoted in a message: its first line, cut to ``width``
     characters, control characters escaped. A diagnostic never echoes a whole file."""
+    from infercost.invisible import quoted_line
+
     first, newline, _rest = text.partition("\n")
-    shown = first[: width + 1]
-    cut = newline or len(first) > width
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
-    if len(shown) > width or cut:
-        shown = shown[:width] + "…"
-    return shown
+    shown = quoted_line(first, width)
+    return shown + "…" if newline and not shown.endswith("…") else shown
 
 
 def did_you_mean(name: str, candidates: object) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["C0", "C0_BUT_LAYOUT", "HIDDEN", "json_escaped"]
+__all__ = ["C0", "C0_BUT_LAYOUT", "HIDDEN", "json_escaped", "quoted_line"]
 
 #: Regex class body: DEL and the C1 controls, the Arabic letter mark, the zero-width and
 #: direction marks (U+200B–U+200F), the line and paragraph separators and the bidi
@@ -37,3 +37,28 @@ def json_escaped(text: str) -> str:
     if text.isascii() and "\x7f" not in text:  # isascii is O(1) on a str
         return text
     return _JSON_HIDDEN.sub(_u_escape, text)
+
+
+def quoted_line(value: object, width: int = 80) -> str:
+    """``value`` as a message or a view quotes it: on one line, every character that is
+    not printable (newline, the controls, everything in :data:`HIDDEN`) written as its
+    Python escape, and cut to ``width`` characters, the last one "…".
+
+    Names, cells, periods and labels come from files anyone may write, and what infercost
+    prints is read by CI runners and reviewers: a newline of the file's choosing would
+    start a line of its choosing, and a line of megabytes tells nobody anything."""
+    text = str(value)
+    if len(text) <= width and text.isprintable():
+        return text
+    # Only what can be shown is escaped (a value of megabytes is not), and an escape is
+    # never cut in half.
+    pieces = [c if c.isprintable() else repr(c)[1:-1] for c in text[: width + 1]]
+    if len(text) <= width and sum(map(len, pieces)) <= width:
+        return "".join(pieces)
+    out, used = [], 0
+    for piece in pieces:
+        if used + len(piece) > width - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out) + "…"

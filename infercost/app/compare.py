@@ -123,5 +123,5 @@ def compare(args: CompareArgs) -> Comparison:
         assert snapshot is not None
         columns = [Column(BASELINE, None, compute(stack, snapshot))]
         columns += [Column(name, name, compute(v, snapshot)) for name, v in variants]
-    usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
+    usage = snapshot.label
     return Comparison(args, shown, usage, tuple(columns), run.finished())

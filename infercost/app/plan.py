@@ -101,10 +101,8 @@ def price(
         middle = compute(sides.base, snapshot)
     else:
         base = attach(sides.base, compute(sides.base, snapshot), sampling, memo=simulated)
-    usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
+    usage = snapshot.label
     if base_snapshot is not None:
-        usage += f"; base: {base_snapshot.path}" + (
-            f" ({base_snapshot.period})" if base_snapshot.period else ""
-        )
+        usage += f"; base: {base_snapshot.label}"
     result = build_plan(sides.base, sides.head, base, head, sides.base_label, middle)
     return Priced(result, sides, snapshot, usage)

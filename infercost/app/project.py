@@ -346,7 +346,7 @@ def _deleted(command: Command, args: Any, stack: ProjectStack, ref: str) -> Stac
             )
         )
     sides = Sides(base, head, label)
-    usage = snapshot.path + (f" ({snapshot.period})" if snapshot.period else "")
+    usage = snapshot.label
     found = run.finished()
     result: StackResult
     if command == "plan":

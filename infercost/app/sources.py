@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from infercost.errors import Diagnostic
+from infercost.invisible import quoted_line
 
 
 def with_snippets(
@@ -51,12 +52,7 @@ SOURCE_WIDTH = 120
 def one_line(text: str, width: int = SOURCE_WIDTH) -> str:
     """A source line as it may be echoed: control characters shown as escapes (a NUL-
     separated file is not one huge line of secrets), cut to ``width`` characters."""
-    text = text.replace("\t", "    ")
-    cut = text[: width + 1]
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
-    if len(text) > width or len(shown) > width:
-        shown = shown[: width - 1] + "…"
-    return shown
+    return quoted_line(text.replace("\t", "    "), width)
 
 
 def _line_on_disk(filename: str, line: int, limit: int = 50_000_000) -> str | None:

@@ -286,7 +286,10 @@ class AttributeReader:
             rng = key_ranges.get(key, attr.expr.range)
             if key not in members:
                 raise self.fail(
-                    summary, f'"{key}" is not {stranger}.' + did_you_mean(key, members), rng, block
+                    summary,
+                    f"{display(key)} is not {stranger}." + did_you_mean(key, members),
+                    rng,
+                    block,
                 )
             if isinstance(part, bool) or not isinstance(part, Decimal) or not 0 <= part <= 1:
                 raise self.fail(

@@ -112,7 +112,7 @@ class RecordsBuilder(AttributeReader):
             if not any_key and key not in FIELDS:
                 raise self.fail(
                     "Unknown record field",
-                    f'"{key}" is not a record field.' + did_you_mean(key, FIELDS),
+                    f"{display(key)} is not a record field." + did_you_mean(key, FIELDS),
                     key_range,
                     block,
                 )
@@ -150,7 +150,7 @@ class RecordsBuilder(AttributeReader):
         if key == "feature" and value not in self.features:
             raise self.fail(
                 "Reference to undeclared feature",
-                f'No feature "{value}" is declared.' + did_you_mean(value, self.features),
+                f"No feature {display(value)} is declared." + did_you_mean(value, self.features),
                 rng,
                 block,
             )

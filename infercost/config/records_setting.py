@@ -18,7 +18,7 @@ from __future__ import annotations
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader
 from infercost.errors import did_you_mean
-from infercost.evaluate.values import type_name
+from infercost.evaluate.values import display, type_name
 from infercost.model import RecordsSetting
 
 KEYS = ("from", "files")
@@ -46,7 +46,7 @@ def build_records_setting(reader: AttributeReader, block: s.Block) -> RecordsSet
         if key not in KEYS:
             raise reader.fail(
                 "Unsupported argument",
-                f'"{key}" is not an argument of records; it takes from and files.'
+                f"{display(key)} is not an argument of records; it takes from and files."
                 + did_you_mean(key, KEYS),
                 rng,
                 block,

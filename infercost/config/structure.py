@@ -25,6 +25,7 @@ from typing import Any
 
 from infercost.config import syntax as s
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
+from infercost.invisible import quoted_line
 
 ARG = "="
 
@@ -212,8 +213,7 @@ def _label_error(error: Any, block: s.Block, rest: list[Any], context: str | Non
     rng = block.label_ranges[index]
     # The label is quoted escaped and cut: it is the text that failed the check, and a
     # newline in it must not start a line of its own in a CI log.
-    quoted = "".join(c if c.isprintable() else repr(c)[1:-1] for c in label[:61])
-    quoted = quoted[:60] + ("…" if len(quoted) > 60 else "")
+    quoted = quoted_line(label, 61)
     if error.validator == "pattern" and "/" in error.validator_value:
         detail = (
             f'"{quoted}" is not a valid {block.type} name: it must be non-empty, with no "/", '

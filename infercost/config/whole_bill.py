@@ -14,7 +14,7 @@ from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader, decimals, out_of_bound
 from infercost.errors import did_you_mean
-from infercost.evaluate.values import Distribution, type_name
+from infercost.evaluate.values import Distribution, display, type_name
 from infercost.model import Feature, GpuPrice, SharedCost, Step
 
 ALLOCATION_BASES = ("units", "variable_cogs", "revenue")
@@ -128,7 +128,8 @@ def _allocation(
         if value not in ALLOCATION_BASES:
             raise reader.fail(
                 "Invalid allocation",
-                f'"{value}" is not an allocation rule; use "units", "variable_cogs", "revenue" '
+                f"{display(value)} is not an allocation rule; use "
+                '"units", "variable_cogs", "revenue" '
                 "or weights like { chat = 0.7, search = 0.3 }."
                 + did_you_mean(value, ALLOCATION_BASES),
                 attr.expr.range,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from infercost.cost.breakdown import Breakdown, FeatureResult
+from infercost.invisible import quoted_line
 from infercost.render.formatting import Style, count, money, percent
 from infercost.render.insight_text import insight_lines
 from infercost.render.table import table
@@ -23,7 +24,7 @@ def render(b: Breakdown, style: Style, source: str = "") -> str:
     lines: list[str] = []
     head = f"{b.currency} per {b.period}"
     if b.usage_period:
-        head += f", usage period {b.usage_period}"
+        head += f", usage period {quoted_line(b.usage_period)}"
     lines.append(
         style.bold(f"infercost breakdown{' of ' + source if source else ''}")
         + style.dim(f"  ({head})")

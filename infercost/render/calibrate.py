@@ -14,12 +14,12 @@ from typing import Any
 from infercost.arithmetic import ZERO, exact, plain
 from infercost.calibrate.shape import ObservedFeature, ObservedStep
 from infercost.evaluate.values import Distribution, mean_of
+from infercost.invisible import quoted_line
 from infercost.model import Stack, Step
 from infercost.render.code_span import code
 from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money, pct
 from infercost.render.table import table
-from infercost.usage.records.names import printable
 
 ATTRIBUTES = (
     "share",
@@ -212,6 +212,13 @@ def _counted(n: int, word: str) -> str:
     return f"{count(n)} {word}{'' if n == 1 else 's'}"
 
 
+def _period(period: str | None, md: bool) -> str:
+    """The period as the records spell it: one line in text, a code span in Markdown."""
+    if period is None:
+        return "n/a"
+    return code(period, table=False) if md else quoted_line(period)
+
+
 def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
     cur = doc["currency"]
 
@@ -219,13 +226,13 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
         """A name from the records or the command line: in Markdown a code span (a
         feature called "[x](https://…)" or "@team" must not become a link or a mention
         in a pull-request comment), in text quoted with its control characters shown."""
-        return code(value, table=False) if md else f'"{printable(value)}"'
+        return code(value, table=False) if md else f'"{quoted_line(value)}"'
 
-    files = ", ".join(code(x, table=False) if md else printable(x) for x in doc["files"])
+    files = ", ".join(code(x, table=False) if md else quoted_line(x, 300) for x in doc["files"])
     head = (
         f"Calibrated against {_counted(doc['records'], 'record')} "
         f"({doc['source']}: {files}), "
-        f"period {doc['usage_period'] or 'n/a'}"
+        f"period {_period(doc['usage_period'], md)}"
     )
     out = ["## " + head if md else style.bold(head), ""]
 
@@ -313,7 +320,7 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
                 f"What-if residual {money(res['cost_per_unit'], cur, signed=True)} per unit"
                 f" ({pct(res['pct'], signed=True, digits=3)}):",
             ]
-            out += ["  " + printable(r, 300) for r in res["reasons"]]
+            out += ["  " + quoted_line(r, 300) for r in res["reasons"]]
     return out
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from infercost.guard.results import CheckResult, GuardResult
+from infercost.invisible import quoted_line
 from infercost.render.check_view import (
     TITLES,
     grouped,
@@ -62,7 +63,7 @@ def render(result: CheckResult, style: Style) -> str:
     lines = [style.bold("infercost check") + style.dim(f"  ({compared})")]
     figures = f"{result.currency} per {clean(result.period)}"
     if result.usage_period:
-        figures += f", usage period {clean(result.usage_period)}"
+        figures += f", usage period {quoted_line(result.usage_period)}"
     lines.append(style.dim(figures))
     plan = result.plan
     if plan is not None and result.base_label is not None and plan.has_changes:

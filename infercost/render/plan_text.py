@@ -7,6 +7,7 @@ from typing import Any
 
 from infercost.arithmetic import plain
 from infercost.evaluate.values import display, source_line
+from infercost.invisible import quoted_line
 from infercost.model import SourceText
 from infercost.plan.diff import ConfigChange, FeaturePlan, Plan
 from infercost.plan.prices import PriceEffect
@@ -48,7 +49,7 @@ def render(plan: Plan, style: Style, source: str = "", usage: str = "") -> str:
         lines.append(
             style.dim(
                 "the base has its own usage snapshot"
-                + (f" ({plan.base_usage_period})" if plan.base_usage_period else "")
+                + (f" ({quoted_line(plan.base_usage_period)})" if plan.base_usage_period else "")
                 + ": each COGS change is split into usage and configuration effects"
             )
         )

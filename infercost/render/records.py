@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from infercost.config.loader import display_path
+from infercost.invisible import quoted_line
 from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money
 from infercost.render.table import table
-from infercost.usage.records.names import printable
 from infercost.usage.records.result import ImportResult
 
 
@@ -85,7 +85,7 @@ def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> st
     )
     lines = [
         style.bold(f"Imported {imported}") + f" ({result.source}: {', '.join(result.files)})",
-        f"Period {result.period or 'n/a'}: {counted(result.units, 'unit')}, "
+        f"Period {quoted_line(result.period or 'n/a')}: {counted(result.units, 'unit')}, "
         f"{counted(result.customers, 'customer')}"
         + (
             f", {count(result.cache_hit_units)} answered from the cache"
@@ -132,7 +132,7 @@ def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> st
 def _billed_text(result: ImportResult, style: Style) -> str:
     cur = result.currency
     lines = [
-        style.bold(f"Billed in period {result.period or 'n/a'}")
+        style.bold(f"Billed in period {quoted_line(result.period or 'n/a')}")
         + f" (FOCUS: {', '.join(result.files)}; {count(result.records)} rows)",
         "",
     ]
@@ -140,9 +140,9 @@ def _billed_text(result: ImportResult, style: Style) -> str:
     for b in result.billed:
         rows.append(
             [
-                printable(b.provider or "-"),
-                printable(b.service or "-"),
-                printable(b.sku or "-"),
+                quoted_line(b.provider or "-"),
+                quoted_line(b.service or "-"),
+                quoted_line(b.sku or "-"),
                 money(b.billed_cost, cur),
                 money(b.effective_cost, cur),
             ]

@@ -10,28 +10,16 @@ import json
 from typing import Any
 
 from infercost.errors import did_you_mean
+from infercost.invisible import quoted_line
 from infercost.usage.sources import COLUMNS
 
 INVALID_ROW = "Invalid usage row"
 UNKNOWN_COLUMN = "Unknown usage column"
 
 
-def shown(value: object, width: int = 60) -> str:
-    """A cell as a message may echo it: one line, control characters escaped, cut short.
-
-    Usage files may be written by anyone, and messages end up in CI logs, where a line
-    of the file's choosing could read as a runner command.
-    """
-    text = str(value)
-    if text.isprintable() and len(text) <= width:
-        return text
-    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return escaped if len(escaped) <= width else escaped[: width - 1] + "…"
-
-
 def row_problem(code: str, row: dict[str, Any]) -> tuple[str, str]:
     """``(summary, detail)`` for one bad row; ``row`` holds the row's cells by column."""
-    row = {k: shown(v) if isinstance(v, str) and k != "raw" else v for k, v in row.items()}
+    row = {k: quoted_line(v) if isinstance(v, str) and k != "raw" else v for k, v in row.items()}
     units = row.get("units")
     customer = row.get("customer")
     if code == "json":
@@ -41,13 +29,16 @@ def row_problem(code: str, row: dict[str, Any]) -> tuple[str, str]:
     if code == "not_object":
         return INVALID_ROW, "each row must be a JSON object."
     if code == "duplicate_key":
-        return INVALID_ROW, f'the key "{shown(_duplicate(row.get("raw") or ""))}" appears twice.'
+        return (
+            INVALID_ROW,
+            f'the key "{quoted_line(_duplicate(row.get("raw") or ""))}" appears twice.',
+        )
     if code == "unknown_key":
         return UNKNOWN_COLUMN, unknown_column(_unknown(row.get("raw") or ""))
     if code.startswith("text_type:"):
         return INVALID_ROW, f'"{code.partition(":")[2]}" must be a string.'
     if code == "units_type":
-        value = shown(_json_value(row.get("raw"), "units"))
+        value = quoted_line(_json_value(row.get("raw"), "units"))
         return INVALID_ROW, f"units must be a number, not {value}."
     if code == "units_missing":
         return INVALID_ROW, 'the required value "units" is missing.'
@@ -92,7 +83,7 @@ def row_problem(code: str, row: dict[str, Any]) -> tuple[str, str]:
 
 def unknown_column(name: str) -> str:
     return (
-        f'unknown column "{shown(name)}".'
+        f'unknown column "{quoted_line(name)}".'
         + did_you_mean(name, COLUMNS)
         + " Columns are: "
         + ", ".join(COLUMNS)

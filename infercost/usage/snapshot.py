@@ -30,10 +30,10 @@ from typing import Any, NamedTuple
 from infercost.config.loader import display_path
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.files import first_bad_utf8, refuse_special
+from infercost.invisible import quoted_line
 from infercost.usage import engine, lines, messages
 from infercost.usage.engine import decimal_type, literal, scale_of, string
 from infercost.usage.line_ends import mixed_line_end_error
-from infercost.usage.messages import shown as echo
 from infercost.usage.sources import COLUMNS, NUMBER, Source, csv_source, json_records_sql
 from infercost.usage.sources import json_source as _json_source
 
@@ -140,6 +140,12 @@ class Snapshot:
             "FROM groups"
         )
         self.has_customers = self.has_customers or bool(customers)
+
+    @property
+    def label(self) -> str:
+        """The snapshot as a view names it: its path, and its period (from the file, so
+        shown on one line, escaped)."""
+        return self.path + (f" ({quoted_line(self.period)})" if self.period else "")
 
     def renamed(self, path: str) -> Snapshot:
         """The same snapshot, shown under another name (a file read from a git ref)."""
@@ -383,7 +389,8 @@ def _csv_header(path: Path, shown: str) -> list[str]:
             raise InfercostError(
                 Diagnostic(
                     "Duplicate usage column",
-                    f'the column "{echo(name)}" appears {names.count(name)} times in the header.',
+                    f'the column "{quoted_line(name)}" appears {names.count(name)} times in '
+                    "the header.",
                     at_header,
                 )
             )
@@ -495,6 +502,13 @@ def _more(total: int, shown: str) -> list[Diagnostic]:
     ]
 
 
+def _listed(periods: list[str], most: int = 12) -> str:
+    """Periods as a message lists them: each on one line, and a dozen at most (a file of
+    a million periods gets a message, not a megabyte)."""
+    shown = ", ".join(quoted_line(p) for p in periods[:most])
+    return shown + (f" and {len(periods) - most:,} more" if len(periods) > most else "")
+
+
 def _aggregate(snap: Snapshot, period: str | None) -> None:
     con, rows = snap.con, snap.source.rows
 
@@ -574,7 +588,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
         raise InfercostError(
             Diagnostic(
                 "Several usage periods",
-                f"the snapshot spans several periods ({', '.join(periods)}); choose one "
+                f"the snapshot spans several periods ({_listed(periods)}); choose one "
                 "with --period.",
                 SourceRange.point(snap.path, 1, 1),
             )
@@ -584,7 +598,8 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
             raise InfercostError(
                 Diagnostic(
                     "Unknown usage period",
-                    f'--period "{period}" was given, but the snapshot has no period column.',
+                    f'--period "{quoted_line(period)}" was given, but the snapshot has no '
+                    "period column.",
                     SourceRange.point(snap.path, 1, 1),
                 )
             )
@@ -592,7 +607,7 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
             raise InfercostError(
                 Diagnostic(
                     "Unknown usage period",
-                    f'no row has period "{period}"; found: ' + ", ".join(periods) + ".",
+                    f'no row has period "{quoted_line(period)}"; found: {_listed(periods)}.',
                     SourceRange.point(snap.path, 1, 1),
                 )
             )
@@ -730,7 +745,7 @@ def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> 
             diagnostics.append(
                 snap.error(
                     ref,
-                    f'unknown feature "{echo(feature)}".' + did_you_mean(feature, features),
+                    f'unknown feature "{quoted_line(feature)}".' + did_you_mean(feature, features),
                     "Unknown feature in usage",
                 )
             )
@@ -738,8 +753,8 @@ def check_names(snap: Snapshot, features: set[str], subscriptions: set[str]) -> 
             diagnostics.append(
                 snap.error(
                     ref,
-                    f'customer "{echo(customer)}" has unknown subscription '
-                    f'"{echo(subscription)}".' + did_you_mean(subscription, subscriptions),
+                    f'customer "{quoted_line(customer)}" has unknown subscription '
+                    f'"{quoted_line(subscription)}".' + did_you_mean(subscription, subscriptions),
                     "Unknown subscription in usage",
                 )
             )

@@ -117,6 +117,13 @@ def test_unlisted_weights_name_a_subset_of_the_declared_features() -> None:
         4,
         16,
     )
+    # A key is quoted as HCL spells it: a newline in it cannot start a line of its own.
+    assert _error(UNLISTED, '{ "chat\\n::error::x" = 1 }')[1] == (
+        '"chat\\n::error::x" is not a declared feature.'
+    )
+    assert _error(UNLISTED, '"units\\n::error::x"')[1].startswith(
+        '"units\\n::error::x" is not an allocation rule;'
+    )
     with pytest.raises(AssertionError, match="compiled"):
         _error(UNLISTED, "{ chat = 1 }")  # the keys define the set: no missing feature
 

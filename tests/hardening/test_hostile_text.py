@@ -172,6 +172,46 @@ def test_a_line_break_or_tab_in_a_customer_id_keeps_the_row_on_one_line(
     ) in result.stdout
 
 
+PERIODS = (
+    "customer,subscription,feature,units,period\n"
+    'a,pro,chat,100,"2026-11\n::error::x"\nb,pro,chat,5,2026-10\n'
+)
+
+
+def test_a_line_break_in_a_usage_period_is_escaped_wherever_it_is_shown(
+    write_stack: WriteStack,
+) -> None:
+    stack = write_stack({"subs.hcl": SUBSCRIPTION, "usage.csv": PERIODS}, base=True)
+    usage = ["--usage", "stack/usage.csv"]
+    several = run_cli(["breakdown", str(stack), *usage])
+    assert several.code == 1
+    assert "the snapshot spans several periods (2026-10, 2026-11\\n::error::x); " in (
+        several.stderr
+    )
+    period = ["--period", "2026-11\n::error::x"]
+    header = run_cli(["breakdown", str(stack), *usage, *period])
+    assert header.code == 0
+    assert header.stdout.startswith(
+        "infercost breakdown of stack  (USD per month, usage period 2026-11\\n::error::x)\n"
+    )
+    plan = run_cli(["plan", str(stack), *usage, *period])
+    assert "usage: stack/usage.csv (2026-11\\n::error::x), USD per month\n" in plan.stdout
+    check = run_cli(["check", str(stack), *usage, *period])
+    assert ", usage period 2026-11\\n::error::x\n" in check.stdout
+    unknown = run_cli(["breakdown", str(stack), *usage, "--period", "x\ny"])
+    assert unknown.code == 1
+    assert 'no row has period "x\\ny"; found: 2026-10, 2026-11\\n::error::x.' in unknown.stderr
+
+
+def test_a_file_of_many_periods_lists_a_dozen(write_stack: WriteStack) -> None:
+    rows = "".join(f"c{i},pro,chat,1,p{i:03d}\n" for i in range(100))
+    usage = "customer,subscription,feature,units,period\n" + rows
+    stack = write_stack({"subs.hcl": SUBSCRIPTION, "usage.csv": usage}, base=True)
+    result = run_cli(["breakdown", str(stack), "--usage", "stack/usage.csv"])
+    listed = ", ".join(f"p{i:03d}" for i in range(12))
+    assert f"several periods ({listed} and 88 more); choose one" in result.stderr
+
+
 def test_a_customer_id_on_a_terminal_is_escaped_and_only_infercost_colours(
     write_stack: WriteStack, colour_allowed: None
 ) -> None:

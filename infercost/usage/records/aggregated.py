@@ -8,10 +8,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from infercost.errors import InfercostError
+from infercost.invisible import quoted_line
 from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import COUNT, DECIMAL, SQL_TYPES, TOKENS, SourceFile
-from infercost.usage.records.names import printable, refuse_twice
+from infercost.usage.records.names import refuse_twice
 from infercost.usage.records.query import OUTPUT_COLUMNS
 from infercost.usage.records.run import EngineOutput
 
@@ -104,14 +105,14 @@ def _number(row: dict[str, Any], key: str, shown: str, *, whole: bool) -> int | 
     else:
         return int(number) if whole else number
     where = ", ".join(
-        f"{k} {printable(row[k])}"
+        f"{k} {quoted_line(row[k])}"
         for k in ("kind", "feature", "customer", "step", "item")
         if row.get(k) is not None
     )
     raise InfercostError.at(
         "Invalid aggregated rows",
         f"{shown + ': ' if shown else ''}{key} must be {what}, "
-        f'not "{printable(value)}" (the row of {where}).',
+        f'not "{quoted_line(value)}" (the row of {where}).',
     )
 
 
@@ -123,6 +124,6 @@ def _tier(value: Any) -> int | None:
     if not number.is_finite() or number < 0 or number != number.to_integral_value():
         raise InfercostError.at(
             "Invalid aggregated rows",
-            f'tier must be empty or a whole number of input tokens, not "{printable(value)}".',
+            f'tier must be empty or a whole number of input tokens, not "{quoted_line(value)}".',
         )
     return int(number)

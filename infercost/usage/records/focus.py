@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from infercost.errors import InfercostError, did_you_mean
+from infercost.invisible import quoted_line
 from infercost.model import Stack
 from infercost.usage.engine import connect
 from infercost.usage.records import read
 from infercost.usage.records.fields import SourceFile
-from infercost.usage.records.names import printable, refuse_twice
+from infercost.usage.records.names import refuse_twice
 from infercost.usage.records.query import PERIOD_FORMATS
 from infercost.usage.records.result import BilledLine, ImportResult
 
@@ -134,7 +135,7 @@ def _check_bounds(billed: list[BilledLine], label: str) -> None:
         for what, value in amounts:
             if too_large(value):
                 names = ", ".join(
-                    f"{k} {printable(v)}"
+                    f"{k} {quoted_line(v)}"
                     for k, v in (("provider", line.provider), ("service", line.service),
                                  ("SKU", line.sku))
                     if v is not None

@@ -17,19 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from infercost.errors import Diagnostic, InfercostError, SourceRange
+from infercost.invisible import quoted_line
 from infercost.usage.records.fields import SourceFile
 from infercost.usage.records.read import file_format, json_lines, json_record_keys, lit
-
-
-def printable(value: Any, limit: int = 80) -> str:
-    """A value from a records file as a message may show it: control characters escaped
-    (a newline could start a CI runner command line) and long values cut."""
-    text = str(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
 
 
 @dataclass(frozen=True)
@@ -92,7 +82,7 @@ def written_twice(con: Any, files: Sequence[SourceFile], fmt: str) -> Twice | No
 
 
 def twice_error(twice: Twice) -> InfercostError:
-    first, later = printable(twice.first), printable(twice.later)
+    first, later = quoted_line(twice.first), quoted_line(twice.later)
     both = (
         f'"{first}" twice'
         if twice.first == twice.later
@@ -243,7 +233,7 @@ def nested_twice(files: Sequence[SourceFile]) -> InfercostError | None:
             for number, line in json_lines(file.path):
                 found = key_twice(line, fold=True)
                 if found is not None:
-                    first, later = printable(found[0]), printable(found[1])
+                    first, later = quoted_line(found[0]), quoted_line(found[1])
                     return InfercostError.at(
                         "Duplicate records column",
                         f'an object in the record holds the keys "{first}" and "{later}", '
@@ -285,7 +275,7 @@ def refuse_key_twice_in_a_record(con: Any, files: Sequence[SourceFile]) -> None:
         if twice is not None:
             raise InfercostError.at(
                 "Duplicate records column",
-                f'the record has the key "{printable(twice)}" twice; readers differ on which '
+                f'the record has the key "{quoted_line(twice)}" twice; readers differ on which '
                 "of the two counts, so neither is taken.",
                 SourceRange.point(file.shown, number, 1),
             )

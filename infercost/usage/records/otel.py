@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from infercost.errors import InfercostError, SourceRange
+from infercost.invisible import quoted_line
 from infercost.model import RecordMapping, Stack
 from infercost.usage.records.fields import TOKENS, SourceFile
-from infercost.usage.records.names import key_twice, printable
+from infercost.usage.records.names import key_twice
 from infercost.usage.records.read import (
     Raw,
     field_sources,
@@ -266,17 +267,17 @@ def _what_is_twice(path: str, number: int) -> str:
         return "a key is written twice"
     found = key_twice(text)
     if found is not None:
-        return f'the key "{printable(found[0])}" is written twice in one object'
+        return f'the key "{quoted_line(found[0])}" is written twice in one object'
     for resource_spans in document.get("resourceSpans") or []:
         resource = (resource_spans.get("resource") or {}).get("attributes")
         named = _attribute_twice(resource)
         if named is not None:
-            return f'the resource attribute "{printable(named)}" is written twice'
+            return f'the resource attribute "{quoted_line(named)}" is written twice'
         for scope_spans in resource_spans.get("scopeSpans") or []:
             for span in scope_spans.get("spans") or []:
                 named = _attribute_twice(span.get("attributes"))
                 if named is not None:
-                    return f'the span attribute "{printable(named)}" is written twice'
+                    return f'the span attribute "{quoted_line(named)}" is written twice'
     return "a key is written twice"
 
 

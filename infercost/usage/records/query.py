@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import sqlglot
 from sqlglot import exp
 
+from infercost.invisible import quoted_line
 from infercost.model import MeterPrice, Stack
 from infercost.usage.records.fields import TOKENS
 from infercost.usage.records.tiers import TIER_TYPE, tier_expression
@@ -348,7 +349,7 @@ def table_name_error(table: str) -> str | None:
     parts = table.split(".")
     if len(parts) <= 3 and all(TABLE_NAME.fullmatch(p) for p in parts):
         return None
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in table[:200])
+    shown = quoted_line(table, 200)
     return (
         "--table names the table or view of the records as NAME, SCHEMA.NAME or "
         f'CATALOG.SCHEMA.NAME (letters, digits, "_" and "-"), not "{shown}".'

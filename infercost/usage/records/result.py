@@ -17,9 +17,9 @@ from infercost.arithmetic import ZERO, plain
 from infercost.cost.actual import UsageSums, bucket_prices, price_usage
 from infercost.cost.limits import too_large, too_large_error
 from infercost.errors import InfercostError, did_you_mean
+from infercost.invisible import quoted_line
 from infercost.model import GpuPrice, LongContext, ModelPrice, Stack, TokenPrices
 from infercost.usage.records.gpu import check_gpu_sums
-from infercost.usage.records.names import printable
 from infercost.usage.records.run import EngineOutput, Skipped
 
 
@@ -161,12 +161,12 @@ def build(
         if sub is None:
             raise locate(
                 f"customer = {_lit(customer)} AND subscription IS NULL",
-                f'customer "{printable(customer)}" has no subscription.',
+                f'customer "{quoted_line(customer)}" has no subscription.',
             )
         if sub not in stack.subscriptions:
             raise locate(
                 f"subscription = {_lit(sub)}",
-                f'unknown subscription "{printable(sub)}".'
+                f'unknown subscription "{quoted_line(sub)}".'
                 + did_you_mean(sub, stack.subscriptions),
             )
         known = subscriptions.setdefault(customer, sub)
@@ -179,9 +179,9 @@ def build(
             second = other["subscription"] if other else sub
             raise locate.error(
                 other,
-                f'customer "{printable(customer)}" has subscription '
-                f'"{printable(second)}" here, but '
-                f'"{printable(first_sub)}" in '
+                f'customer "{quoted_line(customer)}" has subscription '
+                f'"{quoted_line(second)}" here, but '
+                f'"{quoted_line(first_sub)}" in '
                 "an earlier record; a customer has one subscription per period.",
             )
     snapshot = [

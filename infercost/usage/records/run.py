@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
+from infercost.invisible import quoted_line
 from infercost.model import RecordMapping, Stack
 from infercost.usage.engine import connect, out_of_range
 from infercost.usage.records import compact, read
@@ -28,7 +29,7 @@ from infercost.usage.records.fields import (
     TOKENS,
     SourceFile,
 )
-from infercost.usage.records.names import header_error, printable, refuse_twice, unnamed_column
+from infercost.usage.records.names import header_error, refuse_twice, unnamed_column
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -141,7 +142,8 @@ class Source:
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
             raise InfercostError.at(
                 "Unknown records column",
-                f'{found.shown if found else self.label}: unknown column "{printable(unknown[0])}".'
+                f"{found.shown if found else self.label}: unknown column "
+                f'"{quoted_line(unknown[0])}".'
                 + did_you_mean(unknown[0], FIELDS)
                 + " Map it in a records block, or remove it.",
             )
@@ -376,7 +378,7 @@ def _overflow_error(con: Any, source: Source) -> InfercostError:
             return InfercostError.at(
                 "Figure too large",
                 f"{source.label}: the {name} of the records of feature "
-                f"{printable(feature)}, item {printable(item)} add up to about {total:.3e}, "
+                f"{quoted_line(feature)}, item {quoted_line(item)} add up to about {total:.3e}, "
                 f"beyond what infercost adds exactly (below 1e{bound.adjusted()}).",
             )
     return InfercostError.at(
@@ -434,7 +436,7 @@ def value_error(name: str, kind: str, text: str) -> str:
     """Why a value as written is no value of its field: not one at all, or (a number of
     the right kind, 10^30 tokens) too large for the exact type it is summed in."""
     need = _NEEDS.get(kind, "a number")
-    shown = printable(text)
+    shown = quoted_line(text)
     if kind in (COUNT, DECIMAL):
         try:
             number = Decimal(text.strip())
@@ -481,7 +483,7 @@ def skip_hint(source: Source, problem: str) -> str:
 
 def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
     if problem == "unknown_feature":
-        return f'unknown feature "{printable(r["feature"])}".' + did_you_mean(
+        return f'unknown feature "{quoted_line(r["feature"])}".' + did_you_mean(
             r["feature"], stack.features
         )
     if problem == "unknown_item":
@@ -490,7 +492,7 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         provider = r.get("provider")
         full = f"{provider}/{name}" if provider and "/" not in name else name
         return (
-            f'"{printable(full)}" is not a declared price item.'
+            f'"{quoted_line(full)}" is not a declared price item.'
             + did_you_mean(full, items)
             + " Name it SHEET/ITEM, or map it in the block's items."
         )
@@ -511,7 +513,7 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
                 value < 0 or value != int(value) or (name == "attempt" and value < 1)
             ):
                 need = "a whole number >= 1" if name == "attempt" else "a whole number >= 0"
-                shown = printable(written) if written is not None else _num(value)
+                shown = quoted_line(written) if written is not None else _num(value)
                 return f"{name} must be {need}, not {shown}."
     if problem == "invalid_cost":
         return f"reported_cost must be >= 0 (no cost is negative), not {_num(r['reported_cost'])}."
@@ -526,7 +528,7 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         steps = [s.name for s in stack.workflows[feature.workflow].steps]
         return (
             f'workflow "{feature.workflow}" of feature "{feature.name}" has no step '
-            f'"{printable(r["step"])}".' + did_you_mean(r["step"], steps)
+            f'"{quoted_line(r["step"])}".' + did_you_mean(r["step"], steps)
         )
     if problem == "ambiguous_step":
         return (
@@ -544,9 +546,9 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         name, twice, rest = r["_invalid"].partition(read.TWICE)
         if twice:
             path, _, key = rest.partition(read.TWICE)
-            what = f'the tag "{printable(key)}"' if key.endswith(":") else f'"{printable(key)}"'
+            what = f'the tag "{quoted_line(key)}"' if key.endswith(":") else f'"{quoted_line(key)}"'
             return (
-                f'{name} is read from "{printable(path)}", where {what} is written twice; '
+                f'{name} is read from "{quoted_line(path)}", where {what} is written twice; '
                 "readers differ on which of the two counts, so neither is taken."
             )
         name, range_error, digits = r["_invalid"].partition(read.RANGE)
