@@ -19,7 +19,7 @@ from infercost.diagnostics import Diagnostics
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean, excerpt
 from infercost.evaluate.evaluator import Evaluator, Scope
 from infercost.evaluate.functions import DISTRIBUTION_LIMIT
-from infercost.evaluate.values import BlockRef, Distribution, Value, display, type_name
+from infercost.evaluate.values import BlockRef, Distribution, Value, a_type, display
 
 DISTRIBUTION_ATTRIBUTES = ("calls", "input_tokens", "output_tokens", "context_growth", "quantity")
 #: The most decimals a part of a whole (a weight, a revenue share) may have: a digit
@@ -137,7 +137,7 @@ class AttributeReader:
         if isinstance(value, bool) or not isinstance(value, Decimal):
             raise self.fail(
                 "Incorrect attribute value type",
-                f'"{name}" must be a number, but it is a {type_name(value)} '
+                f'"{name}" must be a number, but it is {a_type(value)} '
                 f"({excerpt(display(value))}).",
                 attr.expr.range,
                 block,
@@ -215,7 +215,7 @@ class AttributeReader:
         if not isinstance(value, accepts):
             raise self.fail(
                 "Incorrect attribute value type",
-                f'"{name}" must be {expected}, but it is a {type_name(value)} '
+                f'"{name}" must be {expected}, but it is {a_type(value)} '
                 f"({excerpt(display(value))}).",
                 attr.expr.range,
                 block,
@@ -326,10 +326,10 @@ class AttributeReader:
 
     def _expect_ref(self, value: Value, kind: str, expr: s.Expr, block: s.Block, name: str) -> str:
         if not isinstance(value, BlockRef) or value.kind != kind:
-            got = type_name(value)
+            got = a_type(value)
             raise self.fail(
                 "Incorrect attribute value type",
-                f'"{name}" must be a reference like {kind}.NAME, but it is a {got}.',
+                f'"{name}" must be a reference like {kind}.NAME, but it is {got}.',
                 expr.range,
                 block,
             )

@@ -16,7 +16,7 @@ from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader
 from infercost.errors import InfercostError, did_you_mean
-from infercost.evaluate.values import display, type_name, upper_of
+from infercost.evaluate.values import a_type, display, upper_of
 from infercost.model import LongContext, ModelPrice, Settings, TokenPrices
 
 PROCESSING = ("standard", "batch")
@@ -39,7 +39,7 @@ class PriceBuilder(AttributeReader):
             raise self.fail(
                 "Incorrect attribute value type",
                 '"exchange_rates" must be an object like { EUR = 1.08 }: units of the stack\'s '
-                f"currency per one unit of another, but it is a {type_name(value)}.",
+                f"currency per one unit of another, but it is {a_type(value)}.",
                 attr.expr.range,
                 block,
             )

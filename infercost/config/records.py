@@ -21,7 +21,7 @@ from typing import Any
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader
 from infercost.errors import did_you_mean
-from infercost.evaluate.values import display, type_name
+from infercost.evaluate.values import a_type, display
 from infercost.model import Feature, PriceSheet, RecordMapping
 from infercost.usage.records.fields import FIELDS, SKIPPABLE, SOURCES, TEXT, TIME
 
@@ -143,7 +143,7 @@ class RecordsBuilder(AttributeReader):
             raise self.fail(
                 "Incorrect attribute value type",
                 f"defaults.{key} must be a {'string' if kind in (TEXT, TIME) else kind}, "
-                f"but it is a {type_name(value)} ({display(value)}).",
+                f"but it is {a_type(value)} ({display(value)}).",
                 rng,
                 block,
             )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader
 from infercost.errors import did_you_mean
-from infercost.evaluate.values import display, type_name
+from infercost.evaluate.values import a_type, display
 from infercost.model import RecordsSetting
 
 KEYS = ("from", "files")
@@ -35,7 +35,7 @@ def build_records_setting(reader: AttributeReader, block: s.Block) -> RecordsSet
     if not isinstance(value, dict):
         raise reader.fail(
             "Incorrect attribute value type",
-            f'"records" must be an object like {example}, but it is a {type_name(value)}.',
+            f'"records" must be an object like {example}, but it is {a_type(value)}.',
             attr.expr.range,
             block,
         )
@@ -54,7 +54,7 @@ def build_records_setting(reader: AttributeReader, block: s.Block) -> RecordsSet
         ranges[key] = items[key].value.range if key in items else attr.expr.range
     source = value.get("from", "records")
     if not isinstance(source, str) or source not in RECORD_SOURCES:
-        shown = f'"{source}"' if isinstance(source, str) else f"a {type_name(source)}"
+        shown = f'"{source}"' if isinstance(source, str) else f"{a_type(source)}"
         raise reader.fail(
             "Invalid records source",
             f"records.from is {shown}; drift and calibrate read request records: "

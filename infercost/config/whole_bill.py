@@ -8,13 +8,14 @@ explicit weights, must add up to exactly 1 so no part of the amount is lost.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, localcontext
 
 from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
 from infercost.config.attributes import AttributeReader, decimals, out_of_bound
+from infercost.cost.limits import MAX_FIGURE
 from infercost.errors import did_you_mean
-from infercost.evaluate.values import Distribution, display, type_name
+from infercost.evaluate.values import Distribution, a_type, display
 from infercost.model import Feature, GpuPrice, SharedCost, Step
 
 ALLOCATION_BASES = ("units", "variable_cogs", "revenue")
@@ -33,6 +34,9 @@ def build_gpu(reader: AttributeReader, sheet: s.Block, block: s.Block) -> GpuPri
             block.body.attributes["utilization"].expr.range,
             block,
         )
+    for name, rate in (("input_tokens_per_second", prefill), ("output_tokens_per_second", decode)):
+        if rate is not None:
+            _check_throughput(reader, block, name, rate, utilization, hourly)
     return GpuPrice(
         range=block.range,
         ranges=reader.ranges(block),
@@ -44,6 +48,45 @@ def build_gpu(reader: AttributeReader, sheet: s.Block, block: s.Block) -> GpuPri
         utilization=utilization,
         description=reader.string(block, "description"),
     )
+
+
+# Wide enough that a throughput of 1e-999999 at a utilization as small is still a number.
+_UNBOUNDED = Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_MTOK = Decimal(1_000_000)
+
+
+def _check_throughput(
+    reader: AttributeReader,
+    block: s.Block,
+    name: str,
+    rate: Decimal,
+    utilization: Decimal,
+    hourly: Decimal,
+) -> None:
+    """Refuse a throughput so small that a million tokens would take, or cost, more than
+    any figure infercost shows (1e18): ``validate`` says so at the attribute, rather than
+    ``breakdown`` at the first step that uses the item."""
+    with localcontext(_UNBOUNDED):
+        seconds = _MTOK / (rate * utilization)
+        cost = seconds * hourly / 3600
+        if seconds < MAX_FIGURE and cost < MAX_FIGURE:
+            return
+        alone = _MTOK / rate < MAX_FIGURE and _MTOK / rate * hourly / 3600 < MAX_FIGURE
+        blamed = "utilization" if alone and "utilization" in block.body.attributes else name
+        tokens = name.split("_")[0]
+        raise reader.fail(
+            "Value out of range",
+            f"At {_about(rate)} {tokens} tokens per second and a utilization of "
+            f"{_about(utilization)}, a million {tokens} tokens would take about "
+            f"{seconds:.3e} GPU-seconds and cost about {cost:.3e}: beyond what infercost "
+            "shows (figures must stay below 1e18 in size).",
+            block.body.attributes[blamed].expr.range,
+            block,
+        )
+
+
+def _about(value: Decimal) -> str:
+    return display(value) if -30 <= value.adjusted() <= 30 else f"{value:.3e}"
 
 
 # Token-billing attributes of a model step (SPEC §13) that a GPU, billed by time, has no use
@@ -140,7 +183,7 @@ def _allocation(
         raise reader.fail(
             "Incorrect attribute value type",
             '"allocate" must be "units", "variable_cogs", "revenue" or weights like '
-            f"{{ chat = 0.7, search = 0.3 }}, but it is a {type_name(value)}.",
+            f"{{ chat = 0.7, search = 0.3 }}, but it is {a_type(value)}.",
             attr.expr.range,
             block,
         )

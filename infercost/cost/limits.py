@@ -42,13 +42,18 @@ def check_displayable(stack: object, snapshot: object, figures: object) -> None:
             raise InfercostError(
                 Diagnostic(
                     "Figure too large",
-                    f"{what} comes to about {value:.3e}, beyond what infercost shows "
+                    f"{what} {_comes(what)} to about {value:.3e}, beyond what infercost shows "
                     "(amounts and margins must stay below 1e18 in size). Check the "
                     "prices, counts and usage that lead to it.",
                     where,
                     context=context,
                 )
             )
+
+
+def _comes(what: str) -> str:
+    """The verb agreeing with ``what`` ("The units of …" come, "The COGS of …" comes)."""
+    return "come" if what.split()[1] in ("units", "customers") else "comes"
 
 
 def _figures(
@@ -58,6 +63,7 @@ def _figures(
     from infercost.model import Stack
 
     assert isinstance(stack, Stack) and isinstance(figures, Breakdown)
+    in_usage = getattr(snapshot, "feature_location", None)
     for name, f in figures.features.items():
         feature = stack.features.get(name)
         at = feature.range if feature is not None else None
@@ -70,6 +76,9 @@ def _figures(
                 f'step "{step.name}"',
             )
         yield f"The cost per unit of feature {name}", f.cost_per_unit, at, context
+        if too_large(f.units) and in_usage is not None:
+            # Units come from the usage file, not the block: name its largest row.
+            yield f"The units of feature {name}", f.units, in_usage(name) or at, None
         yield f"The units of feature {name}", f.units, at, context
         yield f"The COGS of feature {name}", f.cogs, at, context
         yield f"The revenue of feature {name}", f.revenue, at, context

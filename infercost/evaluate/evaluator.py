@@ -31,6 +31,7 @@ from infercost.evaluate.values import (
     SizedList,
     SizedObject,
     Value,
+    a_type,
     display,
     type_name,
     weight,
@@ -129,7 +130,7 @@ class Evaluator:
             return "null"
         raise error(
             "Invalid template interpolation value",
-            f"Cannot include a {type_name(value)} in a string.",
+            f"Cannot include {a_type(value)} in a string.",
             expr.range,
         )
 
@@ -271,7 +272,7 @@ class Evaluator:
             )
         raise error(
             "Unsupported attribute",
-            f'Cannot read "{name}" of a {type_name(target)}.',
+            f'Cannot read "{name}" of {a_type(target)}.',
             expr.range,
         )
 
@@ -295,7 +296,7 @@ class Evaluator:
             if not isinstance(key, str):
                 raise error("Invalid index", "An object key must be a string.", expr.key.range)
             return self._member(target, key, expr)
-        raise error("Invalid index", f"Cannot index a {type_name(target)}.", expr.range)
+        raise error("Invalid index", f"Cannot index {a_type(target)}.", expr.range)
 
     # -- operators --------------------------------------------------------------------------
     def _Unary(self, expr: s.Unary) -> Value:
@@ -388,7 +389,7 @@ class Evaluator:
         if isinstance(value, bool) or not isinstance(value, Decimal):
             raise error(
                 "Invalid operand",
-                f"{op} needs a number, but {excerpt(expr.text)} is a {type_name(value)}"
+                f"{op} needs a number, but {excerpt(expr.text)} is {a_type(value)}"
                 + (f" ({excerpt(display(value))})." if isinstance(value, str | bool) else "."),
                 expr.range,
             )
@@ -401,7 +402,7 @@ class Evaluator:
             self._no_distribution(value, expr, op)
             raise error(
                 "Invalid operand",
-                f"{op} needs a bool, but {excerpt(expr.text)} is a {type_name(value)}.",
+                f"{op} needs a bool, but {excerpt(expr.text)} is {a_type(value)}.",
                 expr.range,
             )
         return value

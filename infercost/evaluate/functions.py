@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from infercost.evaluate.values import Distribution, Value, type_name
+from infercost.evaluate.values import Distribution, Value, a_type
 
 
 class FunctionError(Exception):
@@ -19,7 +19,7 @@ class FunctionError(Exception):
 def _numbers(name: str, args: Sequence[Value]) -> list[Decimal]:
     for i, arg in enumerate(args):
         if not isinstance(arg, Decimal) or isinstance(arg, bool):
-            raise FunctionError(f"{name}() takes numbers, got a {type_name(arg)}.", i)
+            raise FunctionError(f"{name}() takes numbers, got {a_type(arg)}.", i)
     return list(args)
 
 
@@ -98,10 +98,10 @@ def _empirical(args: Sequence[Value], text: str) -> Distribution:
     lists: list[list[Decimal]] = []
     for i, arg in enumerate(args):
         if not isinstance(arg, list):
-            raise FunctionError(f"empirical() takes lists of numbers, got a {type_name(arg)}.", i)
+            raise FunctionError(f"empirical() takes lists of numbers, got {a_type(arg)}.", i)
         for item in arg:
             if not isinstance(item, Decimal) or isinstance(item, bool):
-                raise FunctionError(f"empirical() takes numbers, got a {type_name(item)}.", i)
+                raise FunctionError(f"empirical() takes numbers, got {a_type(item)}.", i)
         lists.append(list(arg))
     values = lists[0]
     if any(abs(v) > DISTRIBUTION_LIMIT for v in values):

@@ -191,6 +191,12 @@ def upper_of(value: Decimal | Distribution) -> Decimal:
     return value.upper if isinstance(value, Distribution) else value
 
 
+def a_type(value: Value) -> str:
+    """The type of ``value`` with its article, as a sentence needs it ("an object")."""
+    name = type_name(value)
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
 def type_name(value: Value) -> str:
     if isinstance(value, bool):
         return "bool"

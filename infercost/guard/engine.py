@@ -20,7 +20,7 @@ from infercost.cost.breakdown import Breakdown
 from infercost.errors import Diagnostic, InfercostError, Severity, SourceRange, excerpt
 from infercost.evaluate.compiled import CompiledCondition
 from infercost.evaluate.evaluator import Evaluator, MarginWithoutRevenue, NullRead, Scope
-from infercost.evaluate.values import Missing, NoRevenue, display, type_name
+from infercost.evaluate.values import Missing, NoRevenue, a_type, display
 from infercost.guard.results import CheckResult, GuardResult, Status, WaiverUse
 from infercost.guard.targets import Target, targets
 from infercost.model import Guardrail, Stack
@@ -472,7 +472,7 @@ class _Judge:
             raise InfercostError(
                 Diagnostic(
                     "Guardrail condition is not a bool",
-                    f'The condition of guardrail "{g.name}" gave a {type_name(value)} '
+                    f'The condition of guardrail "{g.name}" gave {a_type(value)} '
                     f"({excerpt(display(value))}) for {t.address}; it must be true or false.",
                     g.condition.range,
                     context=f'guardrail "{g.name}"',

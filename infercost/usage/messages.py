@@ -51,6 +51,11 @@ def row_problem(code: str, row: dict[str, Any]) -> tuple[str, str]:
             f"units {str(units).strip()} has too many digits: the engine adds units exactly "
             "in at most 38 digits."
         )
+    if code == "units_large":
+        return INVALID_ROW, (
+            f"units {str(units).strip()} is beyond what infercost shows: units must stay "
+            "below 1e18."
+        )
     if code == "units_places":
         return INVALID_ROW, (
             f"units {str(units).strip()} has too many digits after the point: beside the "

@@ -42,6 +42,17 @@ REQUIRED = ("feature", "units")
 _WIDE = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_REPORTED = 20
+# Units of a row at or beyond this are refused: no view shows a figure of 10^18 or more
+# (cost.limits), and such a row is named where it is, not as its feature's sum.
+_MAX_UNITS = "1000000000000000000"
+
+
+def _too_many(cast: str, scale: int) -> str:
+    """The test for units of 10^18 or more, at a scale where a unit that fits can be that
+    many (with more than 20 places none can, and 10^18 would not fit to be compared)."""
+    return f" OR {cast} >= {_MAX_UNITS}" if scale <= engine.MAX_DIGITS - 19 else ""
+
+
 # Units are first summed at this scale; a snapshot written with finer units (or with
 # exponents) is summed again at the scale it needs, so no digit is ever rounded away.
 FIRST_SCALE = 9
@@ -257,6 +268,24 @@ class Snapshot:
         rn = self._customer_rows.get(customer)
         if rn is None:
             return None
+        line = self.lines([rn]).get(rn, 1) if self.source.format == "jsonl" else None
+        if line is None:
+            line = self._line_index(rn)(rn)
+        return SourceRange.point(self.path, line, 1)
+
+    def feature_location(self, feature: str) -> SourceRange | None:
+        """The row with the most units of ``feature`` (in the chosen period): where a sum
+        of units too large to show most likely comes from."""
+        if self.con is None:
+            return None
+        found = self.con.execute(
+            f"SELECT rn FROM {self.source.numbered} WHERE feature = ? AND {self.in_period} "
+            "ORDER BY TRY_CAST(units AS DOUBLE) DESC NULLS LAST, rn LIMIT 1",
+            [feature],
+        ).fetchone()
+        if found is None:
+            return None
+        (rn,) = found
         line = self.lines([rn]).get(rn, 1) if self.source.format == "jsonl" else None
         if line is None:
             line = self._line_index(rn)(rn)
@@ -515,7 +544,10 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
     def group(scale: int, precise: bool) -> str:
         cast = f"TRY_CAST(units AS {decimal_type(scale)})"
         if precise:  # every rule, exactly, at the scale the snapshot needs
-            checks = f"count_if({_BAD}) AS bad, count_if(NOT {_BAD} AND {cast} IS NULL) AS unfit"
+            checks = (
+                f"count_if({_BAD}) AS bad, "
+                f"count_if(NOT {_BAD} AND ({cast} IS NULL{_too_many(cast, scale)})) AS unfit"
+            )
         else:
             # Cheap tests for the large happy path: a cell the cast refuses (or with "_",
             # which it accepts) is bad; one that may hold more digits after the point
@@ -657,6 +689,8 @@ def _row_errors(snap: Snapshot, check_owners: bool) -> InfercostError:
         if room is None
         else f"WHEN {_SCALE.replace('units', 'src.units')} > {room} THEN 'units_places'"
     )
+    if _too_many(cast, snap.scale):
+        unfit += f" WHEN {cast.replace('units', 'src.units')} >= {_MAX_UNITS} THEN 'units_large'"
     owner = (
         f"WHEN src.customer IS NOT NULL AND {snap.in_period.replace('period', 'src.period')} "
         "AND src.subscription <> owners.owner THEN 'subscription_conflict'"

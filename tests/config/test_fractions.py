@@ -117,6 +117,7 @@ def test_unlisted_weights_name_a_subset_of_the_declared_features() -> None:
         4,
         16,
     )
+    assert _error(UNLISTED, "{}")[1].endswith("but it is an object.")
     # A key is quoted as HCL spells it: a newline in it cannot start a line of its own.
     assert _error(UNLISTED, '{ "chat\\n::error::x" = 1 }')[1] == (
         '"chat\\n::error::x" is not a declared feature.'

@@ -238,3 +238,29 @@ def test_token_billing_attributes_do_not_fit_a_gpu_item() -> None:
             f'"{name}" applies to model steps, but "cluster/llama-70b-h100" is a gpu.'
         )
         assert (filename, line) == ("main.hcl", 15)  # the attribute's own line
+
+
+def test_a_throughput_too_small_to_price_is_refused_at_its_attribute() -> None:
+    """A million tokens must take under 1e18 GPU-seconds and cost under 1e18, or no view
+    could show the step's figures: ``validate`` says so where the throughput is written."""
+    slow = PRICES.replace("= 20000", "= 0.0000000000001")
+    assert _error(slow) == (
+        "At 0.0000000000001 input tokens per second and a utilization of 0.5, a million "
+        "input tokens would take about 2.000e+19 GPU-seconds and cost about 2.000e+16: "
+        "beyond what infercost shows (figures must stay below 1e18 in size).",
+        "prices.hcl",
+        5,
+        32,
+    )
+    # The throughput alone would do: the utilization is what makes it too slow.
+    idle = PRICES.replace("utilization              = 0.5", "utilization              = 1e-20")
+    detail, *where = _error(idle)
+    assert detail.startswith("At 20000 input tokens per second and a utilization of 0.000000")
+    assert where == ["prices.hcl", 7, 32]
+    # Costly rather than slow: 20,000 seconds at 9e17 an hour is 5e18.
+    dear = PRICES.replace("0.72", "900000000000000000").replace("= 50000", "= 50")
+    assert "and cost about 5.000e+18: beyond" in _error(dear)[0]
+    # The bound itself: exactly 1e18 GPU-seconds is refused, a little less is not.
+    at_bound = PRICES.replace("= 20000", "= 0.000000000002")
+    assert "about 1.000e+18 GPU-seconds" in _error(at_bound)[0]
+    load({"prices.hcl": PRICES.replace("= 20000", "= 0.0000000000020001"), "main.hcl": MAIN})

@@ -175,6 +175,24 @@ def test_units_too_long_for_exact_sums(here: Path) -> None:
     ]  # fmt: skip
 
 
+def test_units_no_view_can_show_are_named_at_their_row(here: Path) -> None:
+    """A row of 10^18 units or more is named where it is, by ``validate`` too, not later as
+    its feature's sum; 10^18 less a little fits, beside places or not."""
+    assert errors("u.csv", "feature,units\nchat,2\nchat,1e30\n") == [
+        (ROW, "row 2: units 1e30 is beyond what infercost shows: units must stay below 1e18.", 3)
+    ]
+    assert errors("u.csv", "feature,units\nsearch,0.5\nchat,1000000000000000000\n") == [
+        (ROW, "row 2: units 1000000000000000000 is beyond what infercost shows: units must "
+              "stay below 1e18.", 3)
+    ]  # fmt: skip
+    path = Path("fits.csv")
+    path.write_text("feature,units\nsearch,0.5\nchat,999999999999999999.5\n", encoding="utf-8")
+    assert read_snapshot(path).units == {
+        "chat": Decimal("999999999999999999.5"),
+        "search": Decimal("0.5"),
+    }
+
+
 PLACES = (
     "has too many digits after the point: beside the largest units of this file, the engine "
     "adds units exactly in at most 38 digits."
