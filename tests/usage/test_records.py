@@ -1594,3 +1594,21 @@ def test_a_json_line_that_is_no_object_is_named(tmp_path, line, what, source) ->
         f"line 3 holds {what}, not an object: each line of a JSON lines records file is one "
         "record, an object of its fields.\n\n"
     )
+
+
+def test_an_unclosed_quote_is_named_not_read_as_text(tmp_path) -> None:
+    # The engine's sniffer guessed "no quoting" from such a file, and imported the quote
+    # as part of a unit id, every later record as it came.
+    lines = (RECORDS / "records.csv").read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace(",t-", ',"t-', 1)
+    path = tmp_path / "r.csv"
+    path.write_text("".join(lines))
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Unreadable records file\n\n  on {display_path(path)} line 4:\n"
+        f"  4: {lines[3].rstrip()}\n\n"
+        "line 4: a quoted value is never closed: the quote runs to the end of the file.\n\n"
+    )
+    assert not (tmp_path / "u.csv").exists()

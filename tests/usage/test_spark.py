@@ -331,3 +331,18 @@ def test_spark_hands_csv_files_with_other_headers_to_duckdb(stack, tmp_path) -> 
     alone = import_records(stack, [RECORDS / "records.csv"], "records", engine="duckdb")
     assert (spark.actual, spark.snapshot) == (alone.actual, alone.snapshot)
     assert spark.reported == D("0.25") * 8
+
+
+def test_an_unclosed_quote_is_named_by_both_engines(stack, tmp_path) -> None:
+    """RFC 4180 on both: a guessed dialect read one unclosed quote as text, and every
+    record after it as it came."""
+    lines = (RECORDS / "records.csv").read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace(",t-", ',"t-', 1)
+    path = tmp_path / "r.csv"
+    path.write_text("".join(lines))
+    problem = same_error_on_both(stack, path)
+    assert (problem.summary, problem.detail) == (
+        "Unreadable records file",
+        "line 4: a quoted value is never closed: the quote runs to the end of the file.",
+    )
+    assert problem.range is not None and problem.range.start.line == 4

@@ -154,7 +154,7 @@ def file_with_column(
     """The first of ``files`` whose own header or keys have ``column`` (None: none
     readable does). Read one file at a time, on the error path only."""
     reader = {
-        "csv": "read_csv({}, header = true, all_varchar = true)",
+        "csv": "read_csv({}, header = true, all_varchar = true, " + CSV_DIALECT + ")",
         "parquet": "read_parquet({})",
     }.get(fmt, "read_json({}, format = 'newline_delimited')")
     for file in files:
@@ -233,7 +233,11 @@ def tabular(
     paths = "[" + ", ".join(lit(f.path) for f in files) + "]"
     extra = ""
     if fmt == "csv":
-        reader = "read_csv({}, header = true, all_varchar = true, filename = '_file'{})"
+        reader = (
+            "read_csv({}, header = true, all_varchar = true, "
+            + CSV_DIALECT
+            + ", filename = '_file'{})"
+        )
     elif fmt == "parquet":
         reader = "read_parquet({}, filename = '_file', union_by_name = true{})"
         extra = ", file_row_number = true" if ordered else ""
@@ -382,6 +386,10 @@ def rejected(con: Any) -> list[tuple[str, int, str, str]]:
     return [(str(a), int(b), str(c), str(d)) for a, b, c, d in rows]
 
 
+# RFC 4180's quoting, as the usage reader reads CSV (the separator is still found, so a
+# ";" or tab export reads): the engine's sniffer guessed the quoting from the file, and
+# one unclosed quote made it read every quote as text.
+CSV_DIALECT = "quote = '\"', escape = '\"', strict_mode = true"
 # The type JSON numbers are read as: exact, 20 whole digits and 18 decimals.
 JSON_NUMBER = "DECIMAL(38, 18)"
 
@@ -393,7 +401,7 @@ def csv_headers(con: Any, files: Sequence[SourceFile]) -> list[tuple[str, ...]]:
         try:
             described = con.execute(
                 "DESCRIBE SELECT * FROM "
-                f"read_csv({lit(file.path)}, header = true, all_varchar = true)"
+                f"read_csv({lit(file.path)}, header = true, all_varchar = true, {CSV_DIALECT})"
             ).fetchall()
         except Exception as exc:  # duckdb reports unreadable files in its own error type
             raise read_error([file], exc) from None
@@ -479,6 +487,11 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
             mixed = mixed_line_end_error("Unreadable records file", Path(f.path), f.shown)
             if mixed is not None:
                 return mixed
+    for f in files:
+        if FILE_FORMATS.get(Path(f.path).suffix.lower()) == "csv":
+            unclosed = csv_structure_error(f)
+            if unclosed is not None:
+                return unclosed
     if "has duplicate key" in str(exc):  # a JSON record with one key twice
         from infercost.usage.engine import connect
         from infercost.usage.records.names import refuse_key_twice_in_a_record
@@ -497,6 +510,36 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
     names = ", ".join(f.shown for f in files)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return InfercostError.at("Unreadable records file", f"{names}: {message}")
+
+
+def csv_structure_error(file: SourceFile) -> InfercostError | None:
+    """The first record of a CSV file that RFC 4180 does not allow (a quote left open, a
+    quote inside an unquoted value), located; None when Python's reader finds none.
+    Read on the error path only."""
+    import csv
+
+    try:
+        with open(file.path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            start = 1
+            try:
+                for _ in reader:
+                    start = reader.line_num + 1
+            except csv.Error as exc:
+                problem = str(exc)
+            else:
+                return None
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "unexpected end of data" in problem or "EOF" in problem:
+        detail = "a quoted value is never closed: the quote runs to the end of the file."
+    else:
+        detail = f"the record is not valid CSV ({problem})."
+    return InfercostError.at(
+        "Unreadable records file",
+        f"line {start}: {detail}",
+        SourceRange.point(file.shown, start, 1),
+    )
 
 
 def _not_utf8(file: SourceFile) -> InfercostError | None:

@@ -139,6 +139,13 @@ class Source:
                 file,
             )
         if unknown:
+            # A CSV file that is not valid CSV (a quote left open) gets a header the
+            # reader split on some other separator: that, not the column, is the error.
+            for file in self.files:
+                if read.FILE_FORMATS.get(Path(file.path).suffix.lower()) == "csv":
+                    broken = read.csv_structure_error(file)
+                    if broken is not None:
+                        raise broken
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
             raise InfercostError.at(
                 "Unknown records column",
