@@ -23,6 +23,7 @@ from infercost.usage.records.fields import (
     COUNT,
     DECIMAL,
     FIELDS,
+    FILE_FORMATS,
     PROBLEMS,
     SQL_TYPES,
     TIME,
@@ -142,7 +143,7 @@ class Source:
             # A CSV file that is not valid CSV (a quote left open) gets a header the
             # reader split on some other separator: that, not the column, is the error.
             for file in self.files:
-                if read.FILE_FORMATS.get(Path(file.path).suffix.lower()) == "csv":
+                if FILE_FORMATS.get(Path(file.path).suffix.lower()) == "csv":
                     broken = read.csv_structure_error(file)
                     if broken is not None:
                         raise broken
