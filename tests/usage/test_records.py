@@ -1612,3 +1612,27 @@ def test_an_unclosed_quote_is_named_not_read_as_text(tmp_path) -> None:
         "line 4: a quoted value is never closed: the quote runs to the end of the file.\n\n"
     )
     assert not (tmp_path / "u.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "broken", "detail"),
+    [("records", "records.jsonl", lambda line: line[:-1],
+      "invalid JSON (Expecting ',' delimiter at column {end})."),
+     ("records", "records.jsonl", lambda line: line.replace('"feature"', "feature", 1),
+      "invalid JSON (Expecting property name enclosed in double quotes at column {key})."),
+     ("litellm", "litellm.jsonl", lambda line: line[:-1],
+      "invalid JSON (Expecting ',' delimiter at column {end}).")],
+)  # fmt: skip
+def test_invalid_json_is_named_at_its_own_line(tmp_path, source, name, broken, detail) -> None:
+    # The engine named the line after the broken one (it reads on into it), unlocated.
+    lines = (RECORDS / name).read_text().splitlines()
+    line = lines[2]
+    lines[2] = broken(line)
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", source,
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Unreadable records file\n\n  on {display_path(path)} line 3:\n")
+    expected = detail.format(end=len(line), key=line.find('"feature"') + 1)
+    assert err.endswith(f"\n\nline 3: {expected}\n\n")

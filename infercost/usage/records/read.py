@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -492,6 +493,11 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
             unclosed = csv_structure_error(f)
             if unclosed is not None:
                 return unclosed
+    for f in files:
+        if FILE_FORMATS.get(Path(f.path).suffix.lower()) == "jsonl":
+            broken = jsonl_structure_error(f, _engine_line(str(exc)))
+            if broken is not None:
+                return broken
     if "has duplicate key" in str(exc):  # a JSON record with one key twice
         from infercost.usage.engine import connect
         from infercost.usage.records.names import refuse_key_twice_in_a_record
@@ -540,6 +546,48 @@ def csv_structure_error(file: SourceFile) -> InfercostError | None:
         f"line {start}: {detail}",
         SourceRange.point(file.shown, start, 1),
     )
+
+
+_ENGINE_LINE = re.compile(r"\bin line (\d+)")
+
+
+def _engine_line(message: str) -> int | None:
+    found = _ENGINE_LINE.search(message)
+    return int(found.group(1)) if found else None
+
+
+def jsonl_structure_error(file: SourceFile, near: int | None = None) -> InfercostError | None:
+    """The first line of a JSON lines file that is not one JSON object, located; None
+    when every line is. The engine names the line after a broken one (it reads on into
+    it), so a line it names is checked with the two before it; with none, every line
+    is. Read on the error path only."""
+    first = max(1, near - 2) if near is not None else 1
+    try:
+        with open(file.path, encoding="utf-8", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                if number < first:
+                    continue
+                text = (line.lstrip("\ufeff") if number == 1 else line).rstrip("\r\n")
+                if not text.strip():
+                    continue
+                try:
+                    record = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    detail = f"invalid JSON ({exc.msg} at column {exc.colno})."
+                except RecursionError:
+                    detail = "invalid JSON (nested too deeply to read)."
+                else:
+                    if isinstance(record, dict):
+                        continue
+                    detail = "each record must be a JSON object."
+                return InfercostError.at(
+                    "Unreadable records file",
+                    f"line {number}: {detail}",
+                    SourceRange.point(file.shown, number, 1),
+                )
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def _not_utf8(file: SourceFile) -> InfercostError | None:
