@@ -1306,6 +1306,24 @@ def test_nested_keys_spelled_two_ways_are_named_with_their_record(tmp_path) -> N
     )
 
 
+def test_a_nested_key_spelled_anew_in_a_later_record_is_named_with_both_lines(tmp_path) -> None:
+    # "metadata.Plan" on line 3 after "metadata.plan" on line 1: the reader failed to type
+    # the records, naming neither line.
+    lines = (RECORDS / "litellm.jsonl").read_text().splitlines()
+    lines[2] = lines[2].replace('"plan":', '"Plan":', 1)
+    path = tmp_path / "spend.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Duplicate records column\n\n  on {display_path(path)} line 3:\n")
+    assert err.endswith(
+        '\n\nthe record has the key "metadata.Plan", and the record on line 1 the key '
+        '"metadata.plan", which the reader cannot tell apart (it matches names without '
+        "regard to case). Spell them one way.\n\n"
+    )
+
+
 def test_a_parquet_column_written_twice_stops_the_import(tmp_path) -> None:
     # Parquet's schema may name two columns alike; the reader renamed the second and the
     # prompt counts came from the first (999999 each): exit 0, a hundred times the cost.

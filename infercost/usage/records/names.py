@@ -226,8 +226,11 @@ def key_twice(text: str, fold: bool = False) -> tuple[str, str] | None:
 
 def nested_twice(files: Sequence[SourceFile]) -> InfercostError | None:
     """The first JSON record, with its line, holding an object (at any depth) with two
-    keys that match without regard to case: the reader then fails to type the records
-    at all ("Duplicate name ... in struct"), naming no line. Read on that path only."""
+    keys that match without regard to case, or a nested key spelled otherwise than in
+    an earlier record: the reader then fails to type the records at all ("Duplicate
+    name ... in struct"), naming no line. Read on that path only."""
+    # A folded path (metadata, plan) -> its first spelling, and the file and line of it.
+    seen: dict[tuple[str, ...], tuple[str, tuple[str, int]]] = {}
     for file in files:
         try:
             for number, line in json_lines(file.path):
@@ -241,8 +244,52 @@ def nested_twice(files: Sequence[SourceFile]) -> InfercostError | None:
                         "to case). Keep one of them.",
                         SourceRange.point(file.shown, number, 1),
                     )
+                across = _spelled_anew(line, seen, (file.shown, number))
+                if across is not None:
+                    (earlier, (shown, line_of_earlier)), later = across
+                    where = f"line {line_of_earlier}" + (
+                        f" of {shown}" if shown != file.shown else ""
+                    )
+                    return InfercostError.at(
+                        "Duplicate records column",
+                        f'the record has the key "{quoted_line(later)}", and the record on '
+                        f'{where} the key "{quoted_line(earlier)}", which the reader cannot '
+                        "tell apart (it matches names without regard to case). Spell them one "
+                        "way.",
+                        SourceRange.point(file.shown, number, 1),
+                    )
         except (OSError, UnicodeDecodeError):
             continue
+    return None
+
+
+def _spelled_anew(
+    line: str, seen: dict[tuple[str, ...], tuple[str, tuple[str, int]]], at: tuple[str, int]
+) -> tuple[tuple[str, tuple[str, int]], str] | None:
+    """A nested key of this record (``metadata.Plan``) spelled otherwise than in an
+    earlier record (``metadata.plan``): the earlier spelling with its line, and this
+    one. Top-level keys are left to the column checks; ``seen`` keeps the first spelling
+    of every nested path."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    stack: list[tuple[tuple[str, ...], tuple[str, ...], Any]] = [((), (), record)]
+    while stack:
+        folded, spelled, value = stack.pop()
+        if isinstance(value, list):
+            stack.extend((folded, spelled, item) for item in value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        for key, inner in value.items():
+            path, written = (*folded, key.lower()), (*spelled, key)
+            if len(path) > 1:
+                text = ".".join(written)
+                first = seen.setdefault(path, (text, at))
+                if first[0] != text and first[1] != at:
+                    return first, text
+            stack.append((path, written, inner))
     return None
 
 
