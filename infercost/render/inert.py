@@ -18,7 +18,8 @@ by whoever opened the pull request, so the CLI's streams pass through :func:`ine
 - GitHub tokens, ``Authorization`` values and the password of a URL become ``***``.
 
 The ``github`` output format is the one writer of real commands: its renderer escapes
-every value it puts in one, and it bypasses the line rule (not the redaction).
+every value it puts in one, and it bypasses the line rule (not the redaction, nor the
+backslash before a legacy command's bracket).
 """
 
 from __future__ import annotations
@@ -106,14 +107,21 @@ def redact(text: str) -> str:
     return text
 
 
-def neutralize_commands(text: str, syntax: str = "text") -> str:
-    """A backslash before every ``::`` that starts a line, and before the bracket of
-    every ``##[``; in JSON the bracket is ``\\u005b`` (a backslash would be an
-    escape there), in HTML both are character references."""
+def neutralize_legacy(text: str, syntax: str = "text") -> str:
+    """A backslash (in JSON ``\\u005b``, in HTML a character reference) before the
+    bracket of every legacy ``##[`` or ``##vso[`` command, wherever it is in a line."""
     # "#" first: a one-character search is a fast scan, and most documents have none.
     if "#" in text and "##" in text:
         bracket = {"json": "\\u005b", "html": "&#91;"}.get(syntax, "\\[")
         text = _LEGACY.sub(lambda m: m.group()[:-1] + bracket, text)
+    return text
+
+
+def neutralize_commands(text: str, syntax: str = "text") -> str:
+    """A backslash before every ``::`` that starts a line, and before the bracket of
+    every ``##[``; in JSON the bracket is ``\\u005b`` (a backslash would be an
+    escape there), in HTML both are character references."""
+    text = neutralize_legacy(text, syntax)
     if "::" in text:
         colon = "&#58;:" if syntax == "html" else "\\::"
         text = _COMMAND.sub(lambda m: m.group(1) + colon, text)
@@ -160,8 +168,9 @@ def for_format(format_name: str, text: str | Treated) -> str:
     text = redact(text)
     if format_name == "github":
         # Its commands stay; a message's ESC or text-direction character does not reach
-        # the log raw (infercost writes no colour in annotations).
-        return escape_controls(text)
+        # the log raw (infercost writes no colour in annotations), nor does a legacy
+        # "##[error]" inside an annotation's text.
+        return neutralize_legacy(escape_controls(text))
     if format_name in _JSON_FORMATS:
         return neutralize_commands(text, "json")
     if format_name == "html":

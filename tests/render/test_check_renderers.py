@@ -486,6 +486,15 @@ def test_github_escaping_functions() -> None:
     assert check_github.command("notice", "m") == "::notice::m"
 
 
+def test_github_commands_keep_a_legacy_command_in_their_text_inert() -> None:
+    """The annotation's own command stays; a "##[error]" inside its text (from a
+    guardrail's message, anyone's to write) gets the backslash it gets elsewhere."""
+    written = check_github.command("warning", "margin low ##[error]forged ##vso[task]x", line=3)
+    assert for_format("github", written) == (
+        "::warning line=3::margin low ##\\[error]forged ##vso\\[task]x"
+    )
+
+
 def test_waiver_shown_once_in_every_view(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(repo / "sub")
     result = make_result()
