@@ -266,8 +266,10 @@ class Snapshot:
             if found and self.source.format != "jsonl":
                 self._line_index(max(rn for _, rn in found))
         rn = self._customer_rows.get(customer)
-        if rn is None:
-            return None
+        return None if rn is None else self._row_location(rn)
+
+    def _row_location(self, rn: int) -> SourceRange:
+        """Where data row ``rn`` (from 1) starts in the file."""
         line = self.lines([rn]).get(rn, 1) if self.source.format == "jsonl" else None
         if line is None:
             line = self._line_index(rn)(rn)
@@ -285,11 +287,7 @@ class Snapshot:
         ).fetchone()
         if found is None:
             return None
-        (rn,) = found
-        line = self.lines([rn]).get(rn, 1) if self.source.format == "jsonl" else None
-        if line is None:
-            line = self._line_index(rn)(rn)
-        return SourceRange.point(self.path, line, 1)
+        return self._row_location(found[0])
 
     # -- small views (tests, validation summaries) ---------------------------------------
 

@@ -1289,39 +1289,34 @@ def test_a_key_written_twice_in_one_record_is_named(stack, tmp_path, source, key
     )
 
 
-def test_nested_keys_spelled_two_ways_are_named_with_their_record(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("written", "detail"),
+    [
+        # Both in one record: "PLAN" beside "plan".
+        ('"metadata": {"PLAN": "enterprise", "plan": ',
+         'an object in the record holds the keys "PLAN" and "plan", which the reader cannot '
+         "tell apart (it matches names without regard to case). Keep one of them."),
+        # "metadata.Plan" after "metadata.plan" on line 1.
+        ('"metadata": {"Plan": ',
+         'the record has the key "metadata.Plan", and the record on line 1 the key '
+         '"metadata.plan", which the reader cannot tell apart (it matches names without '
+         "regard to case). Spell them one way."),
+    ],
+)  # fmt: skip
+def test_nested_keys_spelled_two_ways_are_named_with_their_record(
+    tmp_path, written, detail
+) -> None:
     # The reader failed to type the records ("Duplicate name ... in struct auto-detected
     # in JSON"), naming no line.
     lines = (RECORDS / "litellm.jsonl").read_text().splitlines()
-    lines[2] = lines[2].replace('"metadata": {', '"metadata": {"PLAN": "enterprise", ', 1)
+    lines[2] = lines[2].replace('"metadata": {"plan": ', written, 1)
     path = tmp_path / "spend.jsonl"
     path.write_text("\n".join(lines) + "\n")
     code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
                               "--out", str(tmp_path / "u.csv")])  # fmt: skip
     assert (code, out) == (1, "")
     assert err.startswith(f"Error: Duplicate records column\n\n  on {display_path(path)} line 3:\n")
-    assert err.endswith(
-        '\n\nan object in the record holds the keys "PLAN" and "plan", which the reader cannot '
-        "tell apart (it matches names without regard to case). Keep one of them.\n\n"
-    )
-
-
-def test_a_nested_key_spelled_anew_in_a_later_record_is_named_with_both_lines(tmp_path) -> None:
-    # "metadata.Plan" on line 3 after "metadata.plan" on line 1: the reader failed to type
-    # the records, naming neither line.
-    lines = (RECORDS / "litellm.jsonl").read_text().splitlines()
-    lines[2] = lines[2].replace('"plan":', '"Plan":', 1)
-    path = tmp_path / "spend.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "litellm",
-                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
-    assert (code, out) == (1, "")
-    assert err.startswith(f"Error: Duplicate records column\n\n  on {display_path(path)} line 3:\n")
-    assert err.endswith(
-        '\n\nthe record has the key "metadata.Plan", and the record on line 1 the key '
-        '"metadata.plan", which the reader cannot tell apart (it matches names without '
-        "regard to case). Spell them one way.\n\n"
-    )
+    assert err.endswith(f"\n\n{detail}\n\n")
 
 
 def test_a_parquet_column_written_twice_stops_the_import(tmp_path) -> None:
