@@ -488,16 +488,17 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
             mixed = mixed_line_end_error("Unreadable records file", Path(f.path), f.shown)
             if mixed is not None:
                 return mixed
+    near = _engine_line(str(exc))
     for f in files:
-        if FILE_FORMATS.get(Path(f.path).suffix.lower()) == "csv":
-            unclosed = csv_structure_error(f)
-            if unclosed is not None:
-                return unclosed
-    for f in files:
-        if FILE_FORMATS.get(Path(f.path).suffix.lower()) == "jsonl":
-            broken = jsonl_structure_error(f, _engine_line(str(exc)))
-            if broken is not None:
-                return broken
+        fmt = FILE_FORMATS.get(Path(f.path).suffix.lower())
+        if fmt == "csv":
+            broken = csv_structure_error(f)
+        elif fmt == "jsonl":
+            broken = jsonl_structure_error(f, near)
+        else:
+            continue
+        if broken is not None:
+            return broken
     if "has duplicate key" in str(exc):  # a JSON record with one key twice
         from infercost.usage.engine import connect
         from infercost.usage.records.names import refuse_key_twice_in_a_record
@@ -563,28 +564,25 @@ def jsonl_structure_error(file: SourceFile, near: int | None = None) -> Infercos
     is. Read on the error path only."""
     first = max(1, near - 2) if near is not None else 1
     try:
-        with open(file.path, encoding="utf-8", newline="") as handle:
-            for number, line in enumerate(handle, start=1):
-                if number < first:
+        for number, line in json_lines(file.path):
+            text = line.rstrip("\r\n")
+            if number < first or not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                detail = f"invalid JSON ({exc.msg} at column {exc.colno})."
+            except RecursionError:
+                detail = "invalid JSON (nested too deeply to read)."
+            else:
+                if isinstance(record, dict):
                     continue
-                text = (line.lstrip("\ufeff") if number == 1 else line).rstrip("\r\n")
-                if not text.strip():
-                    continue
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    detail = f"invalid JSON ({exc.msg} at column {exc.colno})."
-                except RecursionError:
-                    detail = "invalid JSON (nested too deeply to read)."
-                else:
-                    if isinstance(record, dict):
-                        continue
-                    detail = "each record must be a JSON object."
-                return InfercostError.at(
-                    "Unreadable records file",
-                    f"line {number}: {detail}",
-                    SourceRange.point(file.shown, number, 1),
-                )
+                detail = "each record must be a JSON object."
+            return InfercostError.at(
+                "Unreadable records file",
+                f"line {number}: {detail}",
+                SourceRange.point(file.shown, number, 1),
+            )
     except (OSError, UnicodeDecodeError):
         return None
     return None

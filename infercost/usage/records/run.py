@@ -23,7 +23,6 @@ from infercost.usage.records.fields import (
     COUNT,
     DECIMAL,
     FIELDS,
-    FILE_FORMATS,
     PROBLEMS,
     SQL_TYPES,
     TIME,
@@ -142,8 +141,8 @@ class Source:
         if unknown:
             # A CSV file that is not valid CSV (a quote left open) gets a header the
             # reader split on some other separator: that, not the column, is the error.
-            for file in self.files:
-                if FILE_FORMATS.get(Path(file.path).suffix.lower()) == "csv":
+            if read.file_format(self.files) == "csv":
+                for file in self.files:
                     broken = read.csv_structure_error(file)
                     if broken is not None:
                         raise broken
