@@ -295,7 +295,7 @@ class AttributeReader:
                 raise self.fail(
                     "Value out of range",
                     f"The {noun} of {key} must be a number between 0 and 1, but it is "
-                    f"{display(part)}.",
+                    f"{out_of_bound(part) if isinstance(part, Decimal) else display(part)}.",
                     rng,
                     block,
                 )

@@ -118,6 +118,10 @@ def test_unlisted_weights_name_a_subset_of_the_declared_features() -> None:
         16,
     )
     assert _error(UNLISTED, "{}")[1].endswith("but it is an object.")
+    # A part of 401 digits is not printed whole, as for every other bound.
+    assert _error(UNLISTED, "{ chat = 1e400 }")[1] == (
+        "The weight of chat must be a number between 0 and 1, but it is far beyond that."
+    )
     # A key is quoted as HCL spells it: a newline in it cannot start a line of its own.
     assert _error(UNLISTED, '{ "chat\\n::error::x" = 1 }')[1] == (
         '"chat\\n::error::x" is not a declared feature.'

@@ -1634,7 +1634,10 @@ def test_an_unclosed_quote_is_named_not_read_as_text(tmp_path) -> None:
      ("records", "records.jsonl", lambda line: line.replace('"feature"', "feature", 1),
       "invalid JSON (Expecting property name enclosed in double quotes at column {key})."),
      ("litellm", "litellm.jsonl", lambda line: line[:-1],
-      "invalid JSON (Expecting ',' delimiter at column {end}).")],
+      "invalid JSON (Expecting ',' delimiter at column {end})."),
+     # The parser's reason names its own place: "at" once.
+     ("records", "records.jsonl", lambda line: line[:9] + '"x',
+      "invalid JSON (Unterminated string starting at column 10).")],
 )  # fmt: skip
 def test_invalid_json_is_named_at_its_own_line(tmp_path, source, name, broken, detail) -> None:
     # The engine named the line after the broken one (it reads on into it), unlocated.
@@ -1649,3 +1652,11 @@ def test_invalid_json_is_named_at_its_own_line(tmp_path, source, name, broken, d
     assert err.startswith(f"Error: Unreadable records file\n\n  on {display_path(path)} line 3:\n")
     expected = detail.format(end=len(line), key=line.find('"feature"') + 1)
     assert err.endswith(f"\n\nline 3: {expected}\n\n")
+
+
+def test_a_period_asked_for_is_quoted_on_one_line(tmp_path) -> None:
+    code, out, err = run_cli(["usage", "import", str(STACK), str(RECORDS / "records.csv"),
+                              "--from", "records", "--period", "2026-11\n::error::x",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert 'No record falls in period "2026-11\\n::error::x"; found: 2026-11.' in err

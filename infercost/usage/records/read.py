@@ -571,7 +571,9 @@ def jsonl_structure_error(file: SourceFile, near: int | None = None) -> Infercos
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as exc:
-                detail = f"invalid JSON ({exc.msg} at column {exc.colno})."
+                # ("Unterminated string starting at" names its own place)
+                at = "" if exc.msg.endswith(" at") else " at"
+                detail = f"invalid JSON ({exc.msg}{at} column {exc.colno})."
             except RecursionError:
                 detail = "invalid JSON (nested too deeply to read)."
             else:

@@ -133,7 +133,7 @@ def build(
     if period is not None and period not in periods:
         raise InfercostError.at(
             "Unknown usage period",
-            f'No record falls in period "{period}"; found: '
+            f'No record falls in period "{quoted_line(period)}"; found: '
             + (", ".join(periods) or "none (the records have no time)")
             + ".",
         )
