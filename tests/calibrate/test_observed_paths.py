@@ -10,7 +10,7 @@ import csv
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -130,10 +130,79 @@ def test_calibrate_leaves_the_import_figures_as_they_are(tmp_path: Path) -> None
     )
 
 
+class KeySpy(ShapeObserver):
+    """The same observer, recording whether it grouped by unit and step on the units'
+    hashes (True) or their texts (False)."""
+
+    asked: ClassVar[list[bool]] = []
+
+    def unit_steps_sql(self, given: frozenset[str] | None, hashed: bool = False) -> str:
+        KeySpy.asked.append(hashed)
+        return super().unit_steps_sql(given, hashed)
+
+
+class TextKeyObserver(KeySpy):
+    """Grouping on the key's texts, as the observer does when two units share a hash."""
+
+    @staticmethod
+    def hashes_distinct(con: Any) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("call_index", [True, False], ids=["call_index", "time_then_tokens"])
+def test_hash_keyed_and_text_keyed_groups_agree(tmp_path: Path, call_index: bool) -> None:
+    # The group by unit and step keyed by the unit's hash and feature is the group by
+    # the unit's four texts whenever no two units share a hash: the same histogram, sums
+    # and units. Units of one id under two customers, and of one customer and id in two
+    # features, are distinct units either way.
+    rows = simulate(seed=8, units=300, retry=0.2)
+    customers = {"u5": "cus-other", "u6": "cus-a", "u7": "cus-b"}
+    stack, path = write(tmp_path, rows)
+    with (stack / "main.hcl").open("a") as handle:
+        handle.write('subscription "pro" {\n  price    = 10\n  features = [feature.support]\n}\n')
+    with path.open(newline="") as handle:
+        written = list(csv.DictReader(handle))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*COLUMNS, "customer", "subscription"])
+        writer.writeheader()
+        for row in written:
+            customer = customers.get(row["unit_id"], "cus-" + row["unit_id"])
+            if row["unit_id"] == "u7":
+                row["unit_id"] = "u6"  # two units of one id, told apart by customer
+            writer.writerow(row | {"customer": customer, "subscription": "pro"})
+    if not call_index:
+        _drop(path, "call_index")
+    KeySpy.asked = []
+    hashed = _observed(stack, path, KeySpy(load_stack(Options(stack=stack))))
+    texts = _observed(stack, path, TextKeyObserver(load_stack(Options(stack=stack))))
+    assert hashed == texts
+    if not call_index:  # (with indices in order, neither groups by the sorted list)
+        assert KeySpy.asked == [True, False]
+    # u0..u299, u7 kept apart from u6 by its customer
+    assert sum(r[3] for r in hashed["units"]) == 300
+
+
+def test_units_sharing_a_hash_are_found() -> None:
+    # A shared hash (two units of different keys, crafted or by chance) must send the
+    # grouping to the texts: the check counts distinct hashes against units.
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE unit_spans AS SELECT * FROM (VALUES ('a', 1::UBIGINT), ('b', 2::UBIGINT)) "
+        "t(unit_id, unit_hash)"
+    )
+    assert ShapeObserver.hashes_distinct(con) is True
+    con.execute("INSERT INTO unit_spans VALUES ('c', 1::UBIGINT)")
+    assert ShapeObserver.hashes_distinct(con) is False
+
+
 class ListObserver(ShapeObserver):
     """The same observer, always ordering each group's calls by its sorted list."""
 
-    def indexed_unit_steps_sql(self, given: frozenset[str] | None) -> str | None:
+    def indexed_unit_steps_sql(
+        self, given: frozenset[str] | None, hashed: bool = False
+    ) -> str | None:
         return None
 
 

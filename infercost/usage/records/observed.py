@@ -20,9 +20,12 @@ depend on the number of calls, so they come per period, feature, step, item and 
 - retry rate: (records − first attempts) / first attempts.
 
 Cost: the group by unit and step is the one large aggregation (about as many groups as
-records over two). When ``calibrate`` runs, it replaces the import's group by unit (the
-units are its roll-up, :class:`ShapeObserver`), and the sums ride on the import's priced
-sums (grouped by cache hit too), so the records are read once per import query. That
+records over two). When ``calibrate`` runs, the import's group by unit also gives each
+unit a 64-bit hash of its key; when no two units share one (checked on the units, exact),
+the group by unit and step is keyed by that hash and the feature instead of the four
+texts of the key, a third faster, and falls back to the texts otherwise (a crafted
+collision costs time, never a figure). The sums ride on the import's priced sums
+(grouped by cache hit too), so the records are read once per import query. That
 holds when every unit's records fall in one period and agree on the cache hit (then a
 record's period and cache hit are its unit's); otherwise, or when records were skipped,
 the exact general query joins each group to its unit.
@@ -71,6 +74,8 @@ SUMS_COLUMNS = (
 )
 UNITS_COLUMNS = ("period", "feature", "cache_hit", "units")
 KEY = ", ".join(UNIT_KEY)
+# A unit's 64-bit hash: its key for the group by unit and step when no two units share one.
+UNIT_HASH = f"hash({KEY})"
 FIRST = "coalesce(attempt, 1) = 1"
 
 
@@ -201,19 +206,35 @@ def exact_sql(
 class ShapeObserver:
     """Measures the observed shape on the import's DuckDB connection.
 
-    The import calls :meth:`unit_steps_sql` for its first query (the group by unit and
-    step, whose roll-up :data:`UNITS_FROM_STEPS` is the import's units), groups its priced
-    sums by cache hit too, with the first attempts' input tokens (``compact.scan_sql`` with
-    ``observed``, rolled up again by :data:`CALLS_FROM_HITS`), then calls the observer
-    with the condition on the records it kept. A connection without ``unit_steps`` (an
+    The import makes its units with :meth:`unit_spans_sql` (each with its key's hash),
+    then the group by unit and step with :meth:`unit_steps_sql` (keyed by the hash when
+    :meth:`hashes_distinct`), groups its priced sums by cache hit too, with the first
+    attempts' input tokens (``compact.scan_sql`` with ``observed``, rolled up again by
+    :data:`CALLS_FROM_HITS`), then calls the observer with the condition on the records
+    it kept. A connection without ``unit_steps`` (an
     import that skipped records reads them again) gets the exact general queries."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
 
-    def unit_steps_sql(self, given: frozenset[str] | None) -> str:
-        """One row per unit, step and item: what the import needs of the unit (first and
-        last time, cache hit of any and of every record), the number of first attempts
+    def unit_spans_sql(self, given: frozenset[str] | None) -> str:
+        """One row per unit: its key and the key's hash, first and last time, cache hit
+        of any and of every record (what the import's units and :meth:`_simple` need)."""
+        return (
+            f"SELECT {KEY}, {UNIT_HASH} AS unit_hash, min(time) AS first_time, "
+            f"max(time) AS last_time, {_hits(given, every=True)} FROM records GROUP BY {KEY}"
+        )
+
+    @staticmethod
+    def hashes_distinct(con: Any) -> bool:
+        """Whether no two units of ``unit_spans`` share a hash: then grouping by the hash
+        and the feature groups by the unit, exactly."""
+        row = con.execute("SELECT count(*) = count(DISTINCT unit_hash) FROM unit_spans")
+        return bool(row.fetchall()[0][0])
+
+    def unit_steps_sql(self, given: frozenset[str] | None, hashed: bool = False) -> str:
+        """One row per unit, step and item: the feature, first time and cache hit of
+        the group (its unit's, where :meth:`_simple` holds), the number of first attempts
         and their Σ (k − 1)·input (``first_index_input``). The first attempts' list is
         sorted and reduced in the same query, so no table ever holds the lists (they
         would take as much memory as the records), and a group of one call is not
@@ -235,9 +256,11 @@ class ShapeObserver:
                 f"THEN greatest({a}.i, {b}.i) WHEN {b}.t IS NULL OR {a}.t < {b}.t THEN {b}.i "
                 f"ELSE {a}.i END WHEN {calls} > 2 THEN {_weighted(listed)} END"
             )
-        return self._unit_steps(given, weighted)
+        return self._unit_steps(given, weighted, hashed=hashed)
 
-    def indexed_unit_steps_sql(self, given: frozenset[str] | None) -> str | None:
+    def indexed_unit_steps_sql(
+        self, given: frozenset[str] | None, hashed: bool = False
+    ) -> str | None:
         """:meth:`unit_steps_sql` without the list, for records with a call index: where a
         group's first attempts are indexed by consecutive whole numbers (1..n, 0..n−1 or
         any m..m+n−1), a call's rank is k − m + 1 and Σ (rank − 1)·input is
@@ -264,26 +287,24 @@ class ShapeObserver:
             f"AND max({k}){first} - min({k}){first} = {calls} - 1 "
             f"AND bit_count(bit_or({bit}){first}) = {calls}, false))"
         )
-        return self._unit_steps(given, weighted, f", {ordered} AS in_index_order")
+        return self._unit_steps(given, weighted, f", {ordered} AS in_index_order", hashed)
 
-    def _unit_steps(self, given: frozenset[str] | None, weighted: str, extra: str = "") -> str:
+    def _unit_steps(
+        self, given: frozenset[str] | None, weighted: str, extra: str = "", hashed: bool = False
+    ) -> str:
         """The group by unit, step and item with ``weighted`` as ``first_index_input``
-        (and the ``extra`` columns): what both ways share."""
+        (and the ``extra`` columns): what both ways share. ``hashed``: the unit keyed by
+        its hash and feature (one 64-bit integer hashes and compares faster than four
+        texts), for units whose hashes are distinct."""
         has = _has(given)
         _, calls = _first_calls(given)
         # Without a step (a constant null) the records are grouped by item alone.
         step = self._step() if has("step") else "CAST(NULL AS VARCHAR)"
-        keys = f"{KEY}, {step}, item" if has("step") else f"{KEY}, item"
-        # A field the source does not give is a constant: no aggregate, no filter.
-        if has("cache_hit"):
-            hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
-            hits = f"max({hit}) AS cache_hit, min({hit}) AS every_hit"
-        else:
-            hits = "0 AS cache_hit, 0 AS every_hit"
+        unit = f"{UNIT_HASH}, feature" if hashed else KEY
+        keys = f"{unit}, {step}, item" if has("step") else f"{unit}, item"
         return (
-            f"SELECT {KEY}, {step} AS step, item, "
-            f"min(time) AS first_time, max(time) AS last_time, {hits}, {calls} AS calls, "
-            f"{weighted} AS first_index_input{extra} "
+            f"SELECT {unit}, {step} AS step, item, min(time) AS first_time, "
+            f"{_hits(given)}, {calls} AS calls, {weighted} AS first_index_input{extra} "
             f"FROM records GROUP BY {keys}"
         )
 
@@ -365,12 +386,7 @@ class ShapeObserver:
         return ExactQueries(units, "", histogram, sums)
 
 
-# The import's units and the checks on them, rolled up from ``unit_steps``.
-UNIT_SPANS = (
-    f"SELECT {KEY}, min(first_time) AS first_time, max(last_time) AS last_time, "
-    f"max(cache_hit) AS cache_hit, min(every_hit) AS every_hit "
-    f"FROM unit_steps GROUP BY {KEY}"
-)
+# The import's units, from those of :meth:`ShapeObserver.unit_spans_sql`.
 UNITS_FROM_STEPS = f"SELECT {KEY}, first_time, cache_hit FROM unit_spans"
 # The priced sums without the cache-hit key (what ``calls`` is without an observer).
 CALLS_FROM_HITS = (
@@ -381,6 +397,15 @@ CALLS_FROM_HITS = (
     "sum(reported_records) AS reported_records FROM all_calls "
     "GROUP BY period_start, feature, resolved_step, item, tier"
 )
+
+
+def _hits(given: frozenset[str] | None, every: bool = False) -> str:
+    """``cache_hit`` (1 when any record is a hit) and, with ``every``, ``every_hit`` (1
+    when every one is). A field the source does not give is a constant: no aggregate."""
+    if not _has(given)("cache_hit"):
+        return "0 AS cache_hit, 0 AS every_hit" if every else "0 AS cache_hit"
+    hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
+    return f"max({hit}) AS cache_hit" + (f", min({hit}) AS every_hit" if every else "")
 
 
 def _has_table(con: Any, name: str) -> bool:

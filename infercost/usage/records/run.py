@@ -242,12 +242,14 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
         stack = source.stack
         shaped = observer is not None and hasattr(observer, "unit_steps_sql")
         if shaped:
-            from infercost.usage.records.observed import UNIT_SPANS, UNITS_FROM_STEPS
+            from infercost.usage.records.observed import UNITS_FROM_STEPS
 
             given = source.given
+            _scan(con, source, ("unit_spans", observer.unit_spans_sql(given)))
+            hashed = observer.hashes_distinct(con)
             # With a call index in order, the group needs no sorted list; otherwise (or
             # when one unit's indices are not 1..n) the general query.
-            indexed = observer.indexed_unit_steps_sql(given)
+            indexed = observer.indexed_unit_steps_sql(given, hashed)
             if indexed is not None:
                 try:
                     con.execute(f"CREATE TEMP TABLE unit_steps AS {indexed}")
@@ -262,11 +264,10 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
                 if indexed is None:
                     con.execute("DROP TABLE IF EXISTS unit_steps")
             if indexed is None:
-                _scan(con, source, ("unit_steps", observer.unit_steps_sql(given)))
+                _scan(con, source, ("unit_steps", observer.unit_steps_sql(given, hashed)))
             _scan(
                 con,
                 source,
-                ("unit_spans", UNIT_SPANS),
                 ("all_units", UNITS_FROM_STEPS),
                 ("written_calls", compact.scan_sql(stack, given, observed=True)),
             )
