@@ -363,11 +363,14 @@ def _split_in_pass(
 
     The joined pairs are grouped twice: by customer (the figures) and by (subscription,
     feature) (the floors' sums and the last customer with units, from which the split
-    is settled). One query, so the pairs are read and joined once: its rows are the
-    customers' in id order, then those of the second grouping (``part``)."""
+    is settled). One query, so the pairs are read and joined once (``MATERIALIZED``:
+    otherwise the engine joins them once per grouping): its rows are the customers' in
+    id order, then those of the second grouping (``part``). A pair's units are positive
+    exactly when ``un``, the same units at the snapshot's scale, is: the join carries
+    no column for that alone."""
     query = (
         f"WITH {ctes}, "
-        "j AS (SELECT u.customer, u.subscription, u.feature, u.units, s.price, f.cpu, f.rpu, "
+        "j AS MATERIALIZED (SELECT u.customer, u.subscription, u.feature, s.price, f.cpu, f.rpu, "
         f"{units} AS un, {split.floor} AS fl FROM {split.table} u "
         "JOIN s ON u.subscription = s.subscription LEFT JOIN f ON u.feature = f.feature), "
         # By customer alone: a customer has one subscription in the period (checked on
@@ -376,7 +379,7 @@ def _split_in_pass(
         f"CAST({split.cogs('coalesce(sum(un * cpu), 0)', 'fl')} AS {decimal_type(scale)}) "
         "AS cogs, CAST(any_value(price) + coalesce(sum(un * rpu), 0) AS "
         f"{decimal_type(rscale)}) AS revenue FROM j GROUP BY customer), "
-        "parts AS (SELECT max(customer) FILTER (WHERE units > 0) AS last, subscription, "
+        "parts AS (SELECT max(customer) FILTER (WHERE un > 0) AS last, subscription, "
         "CAST(sum(fl) AS VARCHAR) AS floors, feature FROM j GROUP BY subscription, feature) "
         f"SELECT false AS part, customer, subscription, {text('cogs', scale)} AS cogs_text, "
         f"{text('revenue', rscale)} AS revenue_text, cogs > revenue AS over FROM priced "

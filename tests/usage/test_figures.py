@@ -294,3 +294,19 @@ def test_names_with_braces_and_quotes_are_only_data(tmp_path: Path) -> None:
     # acme: 2 · 0.5 + 3 · 2/3 = 3; gamma, the last id: 1 · 0.5 + the rest, 1 = 1.5
     assert (rows_.ids, rows_.cogs, rows_.allocated) == (
         ["acme", "gamma"], [Decimal(3), Decimal("1.5")], [Decimal(2), Decimal(1)])  # fmt: skip
+
+
+def test_the_rest_goes_to_the_last_id_with_units_not_the_last_id(tmp_path: Path) -> None:
+    # eps, last in id order, used no chat (a row of zero units): the rest of the chat
+    # part goes to beta, the last id that used it; eps carries nothing.
+    data = [("acme", "chat", Decimal(1)), ("beta", "chat", Decimal(2)),
+            ("eps", "chat", Decimal(0)), ("eps", "search", Decimal(1))]  # fmt: skip
+    snap = read_snapshot(write(tmp_path, data))
+    cpu = {"chat": Decimal("0.01"), "search": Decimal(0)}
+    rpu = {"chat": Decimal(0), "search": Decimal(0)}
+    prices = {"pro": Decimal(29), "team": Decimal(99)}
+    got = price_customers(snap, cpu, rpu, prices, None, {"chat": Decimal(1)}).customers
+    third = Decimal("0.333333333333333333")  # 1/3 rounded down to 10^-18
+    assert got.ids == ["acme", "beta", "eps"]
+    assert list(got.allocated) == [third, Decimal("0.666666666666666667"), Decimal(0)]
+    assert got.cogs == [Decimal("0.01") + third, Decimal("0.02") + 2 * third + Decimal("1E-18"), 0]
