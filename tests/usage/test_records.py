@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infercost.app.records import import_records
+from infercost.app.sources import one_line
 from infercost.config.loader import display_path
-from infercost.errors import InfercostError
+from infercost.errors import InfercostError, SourceRange
 from infercost.usage.records.query import DIALECTS, render
 from infercost.workspace import Options, load_stack
 from tests.helpers import EXAMPLES, run_cli
@@ -876,6 +877,10 @@ def test_an_unknown_column_names_the_file_that_has_it(stack, tmp_path, fmt) -> N
         import_records(stack, paths, "records")
     (problem,) = raised.value.diagnostics
     assert problem.summary == "Unknown records column"
+    if fmt == "jsonl":  # JSON records: the first record with the key, in its file
+        assert problem.detail == 'unknown key "tokens_in". Map it in a records block, or remove it.'
+        assert problem.range == SourceRange.point(display_path(paths[1]), 1)
+        return
     assert problem.detail == (
         f'{display_path(paths[1])}: unknown column "tokens_in". Map it in a records block, '
         "or remove it."
@@ -981,7 +986,8 @@ def test_a_json_key_first_seen_after_the_sample_is_checked(stack, tmp_path) -> N
         import_records(stack, [late], "records")
     (problem,) = raised.value.diagnostics
     assert problem.summary == "Unknown records column"
-    assert 'unknown column "input_tokns". Did you mean "input_tokens"?' in problem.detail
+    assert 'unknown key "input_tokns". Did you mean "input_tokens"?' in problem.detail
+    assert problem.range == SourceRange.point(display_path(late), 21_001)
 
 
 def test_a_json_key_only_a_later_file_has_is_read(stack, tmp_path) -> None:
@@ -1085,12 +1091,13 @@ def test_json_keys_that_differ_only_in_case_are_named_as_written(tmp_path, reall
     assert (code, out) == (1, "")
     if really:  # a key the records really have is unknown, not a duplicate
         assert err.startswith("Error: Unknown records column\n")
-        assert 'unknown column "input_tokens_1"' in err
+        assert 'unknown key "input_tokens_1"' in err
         return
     assert err == (
-        f"Error: Duplicate records column\n\n{display_path(path)}: the records have the keys "
+        f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:\n"
+        f"  1: {one_line(path.read_text().splitlines()[0])}\n\nthe record has the keys "
         '"INPUT_TOKENS" and "input_tokens", which the reader cannot tell apart (it matches '
-        "column names without regard to case). Keep one of them.\n\n"
+        "names without regard to case). Keep one of them.\n\n"
     )
 
 
@@ -1177,10 +1184,12 @@ def test_litellm_columns_that_differ_only_in_case_stop_the_import(tmp_path, suff
         assert err.startswith(start + "PROMPT_TOKENS,request_id,")  # the line, cut short
         assert err.endswith(f"\n\nthe header has {said}. Keep one of them.\n\n")
         assert err.count("\n") == 7
-    else:
+    else:  # one record holds both: shown on its line
+        first = one_line(path.read_text().splitlines()[0])
         assert err == (
-            f"Error: Duplicate records column\n\n{display_path(path)}: the records have the "
-            f"keys {said}. Keep one of them.\n\n"
+            f"Error: Duplicate records column\n\n  on {display_path(path)} line 1:\n  1: "
+            f"{first}\n\nthe record has the keys {said.replace('column names', 'names')}. "
+            "Keep one of them.\n\n"
         )
 
 
@@ -1223,7 +1232,8 @@ def test_an_unknown_column_is_named_with_its_control_characters_escaped(tmp_path
                               "--out", str(tmp_path / "u.csv")])  # fmt: skip
     assert (code, out) == (1, "")
     assert err == (
-        f"Error: Unknown records column\n\n{display_path(path)}: unknown column "
+        f"Error: Unknown records column\n\n  on {display_path(path)} line 1:\n  1: "
+        f"{one_line(path.read_text().splitlines()[0])}\n\nunknown key "
         '"x\\n::error::pwned". Map it in a records block, or remove it.\n\n'
     )
 
@@ -1348,11 +1358,13 @@ def test_a_key_spelled_two_ways_in_two_files_stops_the_import(tmp_path) -> None:
     code, out, err = run_cli(["usage", "import", str(STACK), str(first), str(second), "--from",
                               "litellm", "--out", str(tmp_path / "u.csv")])  # fmt: skip
     assert (code, out) == (1, "")
+    # Located at the first record with the second spelling, with the line of the first.
     assert err == (
-        f"Error: Duplicate records column\n\n{display_path(second)}: the records have the key "
-        f'"PROMPT_TOKENS", and {display_path(first)} the key "prompt_tokens", which the reader '
-        "cannot tell apart (it matches column names without regard to case). Spell them one "
-        "way.\n\n"
+        f"Error: Duplicate records column\n\n  on {display_path(second)} line 1:\n  1: "
+        f"{one_line(second.read_text().splitlines()[0])}\n\nthe record has the key "
+        f'"PROMPT_TOKENS", and the record on line 1 of {display_path(first)} the key '
+        '"prompt_tokens", which the reader cannot tell apart (it matches names without regard '
+        "to case). Spell them one way.\n\n"
     )
 
 
@@ -1367,9 +1379,10 @@ def test_a_key_spelled_anew_past_the_sample_is_named_not_an_internal_error(tmp_p
                               "--out", str(tmp_path / "u.csv")])  # fmt: skip
     assert (code, out) == (1, "")
     assert err == (
-        f"Error: Duplicate records column\n\n{display_path(path)}: the records have the keys "
-        '"PROMPT_TOKENS" and "prompt_tokens", which the reader cannot tell apart (it matches '
-        "column names without regard to case). Keep one of them.\n\n"
+        f"Error: Duplicate records column\n\n  on {display_path(path)} line 20501:\n"
+        f'  20501: {one_line(late)}\n\nthe record has the key "PROMPT_TOKENS", and the '
+        'record on line 1 the key "prompt_tokens", which the reader cannot tell apart (it '
+        "matches names without regard to case). Spell them one way.\n\n"
     )
 
 

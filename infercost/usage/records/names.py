@@ -25,12 +25,15 @@ from infercost.usage.records.read import file_format, json_lines, json_record_ke
 @dataclass(frozen=True)
 class Twice:
     """Two names the reader cannot tell apart, as written: ``later`` in ``file``, and
-    ``first`` there too, or in ``other``."""
+    ``first`` there too, or in ``other``. For JSON records, the lines of the first
+    record with each (``line``: ``later``'s in ``file``; ``first_line``: ``first``'s)."""
 
     file: SourceFile
     first: str
     later: str
     other: SourceFile | None = None
+    line: int | None = None
+    first_line: int | None = None
 
 
 _RENAMED = re.compile(r"(.+)_[0-9]+")
@@ -89,6 +92,8 @@ def twice_error(twice: Twice) -> InfercostError:
         else f'"{first}" and "{later}", which the reader cannot tell apart (it matches '
         "column names without regard to case)"
     )
+    if twice.line is not None and twice.first_line is not None:
+        return _located_twice(twice, first, later)
     if twice.other is not None:
         return InfercostError.at(
             "Duplicate records column",
@@ -106,6 +111,53 @@ def twice_error(twice: Twice) -> InfercostError:
         "Duplicate records column",
         f"{twice.file.shown}: the records have {kinds}{both}. Keep one of them.",
     )
+
+
+def _located_twice(twice: Twice, first: str, later: str) -> InfercostError:
+    """Two spellings of a JSON key, at the first record with the later one."""
+    assert twice.line is not None
+    at = SourceRange.point(twice.file.shown, twice.line, 1)
+    if twice.other is None and twice.first_line == twice.line:
+        return InfercostError.at(
+            "Duplicate records column",
+            f'the record has the keys "{first}" and "{later}", which the reader cannot tell '
+            "apart (it matches names without regard to case). Keep one of them.",
+            at,
+        )
+    where = f"line {twice.first_line}" + (f" of {twice.other.shown}" if twice.other else "")
+    return InfercostError.at(
+        "Duplicate records column",
+        f'the record has the key "{later}", and the record on {where} the key "{first}", '
+        "which the reader cannot tell apart (it matches names without regard to case). "
+        "Spell them one way.",
+        at,
+    )
+
+
+def first_key_lines(
+    files: Sequence[SourceFile], keys: Iterable[str]
+) -> dict[str, tuple[SourceFile, int]]:
+    """The file and line of the first JSON record with each of ``keys`` at its top level
+    (a key no record could be read with is left out). Read on the error paths only, one
+    file after another, until every key is found."""
+    wanted = set(keys)
+    found: dict[str, tuple[SourceFile, int]] = {}
+    for file in files:
+        try:
+            for number, line in json_lines(file.path, errors="replace"):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(record, dict):
+                    continue
+                for key in wanted.intersection(record):
+                    found.setdefault(key, (file, number))
+                if len(found) == len(wanted):
+                    return found
+        except OSError:
+            continue
+    return found
 
 
 def header_error(summary: str, detail: str, file: SourceFile) -> InfercostError:
@@ -186,13 +238,22 @@ def _keys_twice(con: Any, files: Sequence[SourceFile]) -> Twice | None:
     for spellings in where.values():
         if len(spellings) < 2:
             continue
-        (first, in_first), (later, in_later) = sorted(
+        lines = first_key_lines(files, spellings)
+        if len(lines) == len(spellings):
+            # In the order the records write them: the first two spellings, by file
+            # and line (two on one line: one record holds both).
+            (first, (in_first, line_first)), (later, (in_later, line_later)) = sorted(
+                lines.items(), key=lambda kv: (order[kv[1][0].path], kv[1][1], kv[0])
+            )[:2]
+            other = in_first if in_first.path != in_later.path else None
+            return Twice(in_later, first, later, other, line_later, line_first)
+        (first, in_first_files), (later, in_later_files) = sorted(
             spellings.items(), key=lambda kv: (min(kv[1]), kv[0])
         )[:2]
-        both = sorted(set(in_first) & set(in_later))
+        both = sorted(set(in_first_files) & set(in_later_files))
         if both:
             return Twice(files[both[0]], first, later)
-        return Twice(files[min(in_later)], first, later, files[min(in_first)])
+        return Twice(files[min(in_later_files)], first, later, files[min(in_first_files)])
     return None
 
 

@@ -29,7 +29,12 @@ from infercost.usage.records.fields import (
     TOKENS,
     SourceFile,
 )
-from infercost.usage.records.names import header_error, refuse_twice, unnamed_column
+from infercost.usage.records.names import (
+    first_key_lines,
+    header_error,
+    refuse_twice,
+    unnamed_column,
+)
 from infercost.usage.records.query import (
     OUTPUT_COLUMNS,
     calls_select,
@@ -146,6 +151,17 @@ class Source:
                     broken = read.csv_structure_error(file)
                     if broken is not None:
                         raise broken
+            if read.file_format(self.files) == "jsonl":
+                lines = first_key_lines(self.files, unknown[:1])
+                if unknown[0] in lines:  # the first record with the key
+                    file, line = lines[unknown[0]]
+                    raise InfercostError.at(
+                        "Unknown records column",
+                        f'unknown key "{quoted_line(unknown[0])}".'
+                        + did_you_mean(unknown[0], FIELDS)
+                        + " Map it in a records block, or remove it.",
+                        SourceRange.point(file.shown, line, 1),
+                    )
             found = holder(unknown[0]) if holder is not None and len(self.files) > 1 else None
             raise InfercostError.at(
                 "Unknown records column",
