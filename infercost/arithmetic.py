@@ -4,6 +4,12 @@ Binary floats never enter the engine; literals are read from their source text a
 every digit they are written with. Divisions that do not terminate are rounded half-even
 at 28 significant digits (SPEC §10).
 
+Expressions (the HCL evaluator) compute in :data:`EXPRESSION`: sums, differences,
+products and remainders are exact up to :data:`DIGIT_LIMIT` significant digits, and a
+quotient is exact when it terminates within them. A quotient that does not terminate is
+rounded at 28 digits as above and comes back as :class:`Rounded`, so a check that needs
+an exact value (parts that add up to exactly 1) can tell it from one that is exact.
+
 The exponent range is bounded (|x| < 1e1000, SPEC §15): a larger figure is an overflow,
 trapped and reported where it arose, never a number too long to print. Every trap is a
 subclass of :class:`decimal.DecimalException`, which callers turn into located errors.
@@ -26,6 +32,50 @@ CONTEXT = decimal.Context(
     Emin=-EXPONENT_LIMIT,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+
+#: The most significant digits an exact result of an expression may have: enough for the
+#: sum of any two numbers in range (1e999 + 1e-999 has 1,999), and a bound on chains of
+#: products (``a1 = a0 * a0``, ``a2 = a1 * a1``, ...) whose digits double at each step.
+DIGIT_LIMIT = 2000
+#: The evaluator's context. Inexact is trapped: a result that would need more than
+#: DIGIT_LIMIT digits is an error, never silently rounded; Subnormal too, since a result
+#: below 1e-999 in size (and not 0) lies outside the range literals are held to.
+EXPRESSION = decimal.Context(
+    prec=DIGIT_LIMIT,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=EXPONENT_LIMIT,
+    Emin=-EXPONENT_LIMIT,
+    traps=[
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+        decimal.Subnormal,
+        decimal.Inexact,
+    ],
+)
+# Non-terminating quotients: CONTEXT's 28 digits, with a result below the range trapped.
+_ROUNDING = CONTEXT.copy()
+_ROUNDING.traps[decimal.Subnormal] = True
+
+
+class Rounded(Decimal):
+    """A number that is not exact: the rounded quotient of a division that does not
+    terminate (``1 / 7``), or any result computed from one. It is a Decimal in every
+    other respect; only checks that need exactness look for it."""
+
+    __slots__ = ()
+
+
+def quotient(a: Decimal, b: Decimal) -> Decimal:
+    """``a / b`` exactly when it terminates within DIGIT_LIMIT digits, else rounded at 28
+    significant digits as :class:`Rounded`. ``b`` is not zero."""
+    try:
+        return EXPRESSION.divide(a, b)
+    except (decimal.Overflow, decimal.Subnormal):  # out of range (maybe inexact too)
+        raise
+    except decimal.Inexact:
+        return Rounded(_ROUNDING.divide(a, b))
+
 
 # Only for printing exact values that carry more digits than the engine computes with.
 _WIDE = decimal.Context(
@@ -73,11 +123,15 @@ def arithmetic_problem(exc: decimal.DecimalException) -> str:
     if isinstance(exc, decimal.DivisionByZero):
         return "Division by zero."
     signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else [type(exc)]
+    if any(issubclass(s, decimal.Subnormal) for s in signals):
+        return "The result is too small (below 1e-999 in size, and not 0)."
     if any(issubclass(s, decimal.DivisionImpossible) for s in signals):
         return (
             f"The result cannot be computed exactly at {PRECISION} significant digits "
             "(the quotient of % or an integer division has too many digits)."
         )
+    if any(issubclass(s, decimal.Inexact) for s in signals):  # only EXPRESSION traps it
+        return f"The exact result would need more than {DIGIT_LIMIT:,} significant digits."
     return f"The operation has no exact result at {PRECISION} significant digits."
 
 

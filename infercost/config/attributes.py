@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Context, Decimal, Inexact, localcontext
 from typing import Any
 
-from infercost.arithmetic import ZERO
+from infercost.arithmetic import ZERO, Rounded
 from infercost.config import syntax as s
 from infercost.config.inputs import Inputs
 from infercost.cost.limits import MAX_FIGURE, MIN_AMOUNT
@@ -296,6 +296,17 @@ class AttributeReader:
                     "Value out of range",
                     f"The {noun} of {key} must be a number between 0 and 1, but it is "
                     f"{out_of_bound(part) if isinstance(part, Decimal) else display(part)}.",
+                    rng,
+                    block,
+                )
+            if type(part) is Rounded:
+                # 1/7 and 6/7 each rounded at 28 digits add up to exactly 1; 1/3 three
+                # times does not: a part that is not exact cannot be judged by its sum.
+                raise self.fail(
+                    summary,
+                    f"The {noun} of {key} is not exact: it comes from a division that does "
+                    "not terminate (rounded at 28 significant digits), and each "
+                    f"{noun} must be exact so that the {noun}s add up to exactly 1.",
                     rng,
                     block,
                 )

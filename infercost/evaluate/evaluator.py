@@ -12,7 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException, InvalidOperation
 
-from infercost.arithmetic import arithmetic_problem, exact, in_range, plain
+from infercost.arithmetic import (
+    EXPRESSION,
+    Rounded,
+    arithmetic_problem,
+    exact,
+    in_range,
+    plain,
+    quotient,
+)
 from infercost.config import syntax as s
 from infercost.errors import InfercostError, SourceRange, did_you_mean, excerpt
 from infercost.evaluate.functions import (
@@ -38,6 +46,15 @@ from infercost.evaluate.values import (
 )
 
 BLOCK_KINDS = ("unit", "workflow", "feature", "subscription")
+# Exact whatever context the caller holds (a guardrail check runs in the engine's); see
+# infercost.arithmetic.EXPRESSION. Only a quotient that does not terminate is rounded.
+_ARITHMETIC: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
+    "+": EXPRESSION.add,
+    "-": EXPRESSION.subtract,
+    "*": EXPRESSION.multiply,
+    "/": quotient,
+    "%": EXPRESSION.remainder,
+}
 
 
 def error(summary: str, detail: str, rng: SourceRange | None) -> InfercostError:
@@ -305,7 +322,9 @@ class Evaluator:
     def unary(self, expr: s.Unary, value: Value) -> Value:
         if expr.op == "!":
             return not self._bool(value, expr.operand, "!")
-        return self._number(value, expr.operand, "-").copy_negate()  # exact, every digit kept
+        number = self._number(value, expr.operand, "-")
+        negated = number.copy_negate()  # exact, every digit kept
+        return Rounded(negated) if type(number) is Rounded else negated
 
     def _Binary(self, expr: s.Binary) -> Value:
         op = expr.op
@@ -331,15 +350,12 @@ class Evaluator:
         if op in ("/", "%") and b == 0:
             raise error("Division by zero", f"The right side of {op} is zero.", expr.range)
         try:
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            return a / b if op == "/" else a % b
+            result = _ARITHMETIC[op](a, b)
         except DecimalException as exc:
             raise error("Arithmetic error", arithmetic_problem(exc), expr.range) from None
+        if type(a) is Rounded or type(b) is Rounded:
+            return Rounded(result)  # computed from a rounded number: not exact either
+        return result
 
     def _Conditional(self, expr: s.Conditional) -> Value:
         if self._bool(self._eval(expr.condition), expr.condition, "? :"):

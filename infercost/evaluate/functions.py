@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, Inexact, InvalidOperation
 
+from infercost.arithmetic import DIGIT_LIMIT, EXPRESSION, Rounded
 from infercost.evaluate.values import Distribution, Value, a_type
 
 
@@ -43,7 +44,9 @@ def _extreme(name: str, pick: Callable[..., Decimal]) -> Callable[[Sequence[Valu
 
 def _abs(args: Sequence[Value]) -> Value:
     _arity("abs", args, 1)
-    return abs(_numbers("abs", args)[0])
+    value = _numbers("abs", args)[0]
+    # copy_abs keeps every digit (abs() would round to the caller's context).
+    return Rounded(value.copy_abs()) if type(value) is Rounded else value.copy_abs()
 
 
 def _ceil(args: Sequence[Value]) -> Value:
@@ -54,6 +57,11 @@ def _ceil(args: Sequence[Value]) -> Value:
 def _floor(args: Sequence[Value]) -> Value:
     _arity("floor", args, 1)
     return _numbers("floor", args)[0].to_integral_value(rounding=ROUND_FLOOR)
+
+
+# round() is meant to drop digits: the evaluator's context without its Inexact trap.
+_ROUND = EXPRESSION.copy()
+_ROUND.traps[Inexact] = False
 
 
 def _round(args: Sequence[Value]) -> Value:
@@ -70,9 +78,12 @@ def _round(args: Sequence[Value]) -> Value:
     if -digits > value.adjusted() + 1:
         return Decimal(0)  # |x| < 10^(adjusted+1) <= half the step: rounds to zero
     try:
-        return value.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        raise FunctionError("round(): the result would have more than 28 digits.", 0) from None
+        step = Decimal(1).scaleb(-int(digits))
+        return value.quantize(step, rounding=ROUND_HALF_UP, context=_ROUND)
+    except InvalidOperation:  # pragma: no cover - a rounded value never has more digits
+        raise FunctionError(
+            f"round(): the result would have more than {DIGIT_LIMIT:,} digits.", 0
+        ) from None
 
 
 # Bounds of a distribution: a count or a token size beyond a quadrillion is no workflow,

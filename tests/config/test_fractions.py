@@ -133,6 +133,34 @@ def test_unlisted_weights_name_a_subset_of_the_declared_features() -> None:
         _error(UNLISTED, "{ chat = 1 }")  # the keys define the set: no missing feature
 
 
+@pytest.mark.parametrize("value", ["{ chat = 1 / 7, search = 6 / 7 }",
+                                   "{ chat = 1 / 3 + 1 / 6, search = 0.5 }"])  # fmt: skip
+def test_a_part_from_a_division_that_does_not_terminate_is_refused(value: str) -> None:
+    """Rounded at 28 digits, 1/7 and 6/7 add up to exactly 1 and 1/3 + 1/6 is exactly
+    0.5: their sum says nothing, so a rounded part is refused where it stands."""
+    assert _error(SHARED, value) == (
+        "Invalid allocation",
+        "The weight of chat is not exact: it comes from a division that does not terminate "
+        "(rounded at 28 significant digits), and each weight must be exact so that the "
+        "weights add up to exactly 1.",
+        5,
+        16,
+    )
+    assert _error(SUBSCRIPTION, value)[:2] == (
+        "Invalid revenue share",
+        "The revenue share of chat is not exact: it comes from a division that does not "
+        "terminate (rounded at 28 significant digits), and each revenue share must be "
+        "exact so that the revenue shares add up to exactly 1.",
+    )
+
+
+def test_parts_computed_exactly_add_up_to_1() -> None:
+    """``1 - 1e-36`` is 0.999…9 with 36 nines, not 1 rounded at 28 digits."""
+    for value in ("{ chat = 1 - 1e-36, search = 1e-36 }", "{ chat = 1 / 8, search = 7 / 8 }"):
+        stack = load({"main.hcl": hcl(STACK) + SHARED % value})
+        assert sum(stack.shared_costs["pods"].weights.values()) == 1
+
+
 def test_parts_of_36_decimals_are_kept_exactly() -> None:
     """The finest parts allowed add up to exactly 1 and reach the split unrounded; trailing
     zeros are not decimals."""

@@ -228,6 +228,13 @@ def test_bad_shared_costs() -> None:
         37,
         28,
     )
+    # An expression is computed exactly before it is judged: 28 digits would give 1200.
+    assert _detail('shared_cost "a" { amount = 1200 + 1e-30 }') == (
+        'The amount "amount" must have at most 18 decimals (10^-18 is the smallest part '
+        "infercost keeps), but it has 30.",
+        37,
+        28,
+    )
     weights = 'shared_cost "a" {\n  amount = 1\n  allocate = { chat = 0.5, search = 0.4 }\n}'
     assert _detail(weights)[0] == ("The weights add up to 0.9; they must add up to exactly 1.")
     outside = (

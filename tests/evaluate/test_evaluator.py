@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from infercost.arithmetic import Rounded
 from infercost.config.hcl import parse_text
 from infercost.errors import InfercostError
 from infercost.evaluate.evaluator import Evaluator, Scope
@@ -68,8 +69,60 @@ def test_products_and_differences_are_exact(a: Decimal, b: Decimal) -> None:
 
 @FAST
 @given(decimals, decimals.filter(lambda d: d != 0))
-def test_division_is_the_correctly_rounded_quotient(a: Decimal, b: Decimal) -> None:
-    assert ev(f"({a}) / ({b})") == CONTEXT.divide(a, b)
+def test_division_is_exact_when_it_terminates_else_rounded(a: Decimal, b: Decimal) -> None:
+    result = ev(f"({a}) / ({b})")
+    exact = Fraction(a) / Fraction(b)
+    if result == exact:
+        assert type(result) is Decimal
+    else:
+        assert type(result) is Rounded and result == CONTEXT.divide(a, b)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # The default context's 28 digits would round each of these.
+        ("1200 + 1e-30", "1200.000000000000000000000000000001"),
+        ("1 - 1e-36", "0.999999999999999999999999999999999999"),
+        ("(1 - 1e-36) + 1e-36 == 1", True),
+        ("1234567890123456789012345678.9 * 10", "12345678901234567890123456789"),
+        ("-1234567890123456789012345678.91", "-1234567890123456789012345678.91"),
+        ("abs(-1234567890123456789012345678.91)", "1234567890123456789012345678.91"),
+        ("1e999 - 1e-999 + 1e-999 == 1e999", True),
+        ("1e30 % 7", "1"),  # the remainder of a 31-digit quotient, exactly
+        # A quotient that terminates is exact, however many digits it has.
+        ("12345678901234567890123456789012 / 2", "6172839450617283945061728394506"),
+        ("round(1234567890123456789012345678.99, 1)", "1234567890123456789012345679.0"),
+    ],
+)
+def test_sums_differences_products_are_exact_beyond_28_digits(text: str, value: str | bool) -> None:
+    result = ev(text)
+    assert result == (value if isinstance(value, bool) else Decimal(value))
+    assert type(result) is not Rounded
+
+
+@pytest.mark.parametrize(
+    "text", ["1 / 7", "-(1 / 7)", "1 / 3 + 1 / 6", "abs(-1 / 7)", "max(1 / 3, 0)", "(1 / 7) * 0"]
+)
+def test_a_non_terminating_quotient_and_what_is_computed_from_it_are_rounded(text: str) -> None:
+    assert type(ev(text)) is Rounded
+    assert type(ev(f"round({text}, 2)")) is Decimal  # rounding on purpose is exact
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("(1 + 1e-999) * (1 + 1e-999) * (1 + 1e-999)",
+         "The exact result would need more than 2,000 significant digits."),
+        ("1e-999 / 10", "The result is too small (below 1e-999 in size, and not 0)."),
+        ("1e-999 * 1e-999", "The result is too small (below 1e-999 in size, and not 0)."),
+        ("1e-999 / 3", "The result is too small (below 1e-999 in size, and not 0)."),
+        ("1e999 * 10", "The result is too large (beyond 1e999)."),
+    ],
+)  # fmt: skip
+def test_results_beyond_the_bounds_are_errors(text: str, detail: str) -> None:
+    d = ev_error(text)
+    assert (d.summary, d.detail) == ("Arithmetic error", detail)
 
 
 # -- % and round -----------------------------------------------------------------------------
@@ -123,9 +176,10 @@ def test_round_needs_whole_digits() -> None:
     assert "whole number of digits" in d.detail
 
 
-def test_round_too_many_digits_is_an_error_not_a_crash() -> None:
-    d = ev_error("round(1234567890123456789012345678.99, 1)")
-    assert d.summary == "Invalid function argument"
+def test_round_keeps_every_digit_of_a_long_number() -> None:
+    assert ev("round(1234567890123456789012345678.99, 1)") == Decimal(
+        "1234567890123456789012345679.0"
+    )
 
 
 # -- the rest of the language ---------------------------------------------------------------

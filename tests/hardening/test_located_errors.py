@@ -32,7 +32,8 @@ def located(err: str, filename: str, line: int) -> bool:
     ("expr", "summary", "words"),
     [
         ("1e999 * 1e999", "Arithmetic error", "too large"),
-        ("1e30 % 7", "Arithmetic error", "cannot be computed exactly"),
+        ("1e-999 / 10", "Arithmetic error", "too small"),
+        ("(1 + 1e-999) * (1 + 1e-999) * (1 + 1e-999)", "Arithmetic error", "2,000 significant"),
         ("1e1000", "Number out of range", "1e999"),
         ("0.1e-1000", "Number out of range", "1e-999"),
     ],
