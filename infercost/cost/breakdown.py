@@ -20,7 +20,13 @@ from infercost.cost.limits import check_displayable
 from infercost.cost.unit_cost import StepCost, workflow_costs
 from infercost.errors import Diagnostic, InfercostError, SourceRange
 from infercost.model import Stack
-from infercost.usage.figures import CustomerRows, exact_sum, group_customers, price_customers
+from infercost.usage.figures import (
+    CustomerRows,
+    exact_sum,
+    group_customers,
+    price_customers,
+    units_by_feature,
+)
 from infercost.usage.snapshot import Snapshot
 from infercost.usage.split import LazyColumn
 
@@ -189,12 +195,7 @@ def _compute(stack: Stack, snapshot: Snapshot) -> Breakdown:
     # usage engine when the snapshot has customer rows; subscription and feature figures
     # follow from units per subscription.
     groups = group_customers(snapshot, prices) if snapshot.has_customers else None
-    customer_units: dict[str, Decimal] = {}
-    if groups is not None:
-        for per_feature in groups.units.values():
-            for feature_name, units in per_feature.items():
-                if feature_name in cost_per_unit:
-                    customer_units[feature_name] = customer_units.get(feature_name, ZERO) + units
+    customer_units = units_by_feature(groups, cost_per_unit) if groups is not None else {}
 
     def customer_count(name: str) -> Decimal:
         if groups is not None:

@@ -24,7 +24,7 @@ import sys
 import weakref
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
@@ -144,6 +144,19 @@ def _group_customers(snap: Snapshot, prices: Mapping[str, Decimal]) -> Groups:
     return Groups(by_subscription, counts)
 
 
+def units_by_feature(groups: Groups, features: Container[str]) -> dict[str, Decimal]:
+    """The units of each of ``features`` over every subscription's customers, added
+    exactly: the caller's context (the engine's 28 digits) would round units of up to 36
+    digits (123456789012.123456789012345678 lost its last six)."""
+    units: dict[str, Decimal] = {}
+    add = _EXACT.add
+    for per_feature in groups.units.values():
+        for feature, used in per_feature.items():
+            if feature in features:
+                units[feature] = add(units.get(feature, Decimal(0)), used)
+    return units
+
+
 def price_customers(
     snap: Snapshot,
     cost_per_unit: Mapping[str, Decimal],
@@ -160,11 +173,7 @@ def price_customers(
     (those of ``prices``) by their units.
     """
     groups = groups or group_customers(snap, prices)
-    units: dict[str, Decimal] = {}
-    for per_feature in groups.units.values():
-        for feature, used in per_feature.items():
-            if feature in cost_per_unit:
-                units[feature] = units.get(feature, Decimal(0)) + used
+    units = units_by_feature(groups, cost_per_unit)
     # Only parts some customer can carry; the rest is the feature's uncarried part.
     shares = {f: a for f, a in (allocated or {}).items() if a and units.get(f)}
     rows, split = None, None

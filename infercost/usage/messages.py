@@ -11,7 +11,7 @@ from typing import Any
 
 from infercost.errors import did_you_mean
 from infercost.invisible import quoted_line
-from infercost.usage.sources import COLUMNS
+from infercost.usage.sources import COLUMNS, MAX_UNIT_DECIMALS
 
 INVALID_ROW = "Invalid usage row"
 UNKNOWN_COLUMN = "Unknown usage column"
@@ -46,11 +46,6 @@ def row_problem(code: str, row: dict[str, Any]) -> tuple[str, str]:
         return INVALID_ROW, f'units must be a number, not "{units}".'
     if code == "units_negative":
         return INVALID_ROW, f"units must be >= 0, not {units}."
-    if code == "units_range":
-        return INVALID_ROW, (
-            f"units {str(units).strip()} has too many digits: the engine adds units exactly "
-            "in at most 38 digits."
-        )
     if code == "units_large":
         return INVALID_ROW, (
             f"units {str(units).strip()} is beyond what infercost shows: units must stay "
@@ -58,8 +53,8 @@ def row_problem(code: str, row: dict[str, Any]) -> tuple[str, str]:
         )
     if code == "units_places":
         return INVALID_ROW, (
-            f"units {str(units).strip()} has too many digits after the point: beside the "
-            "largest units of this file, the engine adds units exactly in at most 38 digits."
+            f"units {str(units).strip()} has more than {MAX_UNIT_DECIMALS} decimals: units "
+            f"may be fractional, to at most {MAX_UNIT_DECIMALS} digits after the point."
         )
     if code == "period_mixed":
         return INVALID_ROW, "every row needs a period once one row has one."

@@ -34,7 +34,14 @@ from infercost.invisible import quoted_line
 from infercost.usage import engine, lines, messages
 from infercost.usage.engine import decimal_type, literal, scale_of, string
 from infercost.usage.line_ends import mixed_line_end_error
-from infercost.usage.sources import COLUMNS, NUMBER, Source, csv_source, json_records_sql
+from infercost.usage.sources import (
+    COLUMNS,
+    MAX_UNIT_DECIMALS,
+    NUMBER,
+    Source,
+    csv_source,
+    json_records_sql,
+)
 from infercost.usage.sources import json_source as _json_source
 
 REQUIRED = ("feature", "units")
@@ -45,13 +52,6 @@ MAX_REPORTED = 20
 # Units of a row at or beyond this are refused: no view shows a figure of 10^18 or more
 # (cost.limits), and such a row is named where it is, not as its feature's sum.
 _MAX_UNITS = "1000000000000000000"
-
-
-def _too_many(cast: str, scale: int) -> str:
-    """The test for units of 10^18 or more, at a scale where a unit that fits can be that
-    many (with more than 20 places none can, and 10^18 would not fit to be compared)."""
-    return f" OR {cast} >= {_MAX_UNITS}" if scale <= engine.MAX_DIGITS - 19 else ""
-
 
 # Units are first summed at this scale; a snapshot written with finer units (or with
 # exponents) is summed again at the scale it needs, so no digit is ever rounded away.
@@ -65,10 +65,21 @@ _BAD = (
     f"(problem IS NOT NULL OR units IS NULL OR NOT regexp_full_match(units, '{NUMBER}') "
     f"OR {_NEGATIVE})"
 )
-# Digits after the point of a valid units text, exactly (exponents included).
-_SCALE = (
-    "greatest(0, length(rtrim(regexp_extract(units, '\\.([0-9]*)', 1), '0')) - "
-    "coalesce(TRY_CAST(regexp_extract(units, '[eE]([+-]?[0-9]+)', 1) AS BIGINT), 0))"
+# The decimals a valid units text needs, exactly: its digits after the point, less the
+# trailing zeros of its mantissa (100e-2 is 1), less its exponent; 0 in any spelling has
+# none. An exponent too long for BIGINT is a huge one, never none: 1e-99999999999999999999
+# has that many decimals, and is not read as 1 or 0.
+_MANTISSA = r"replace(regexp_extract(units, '^\s*[+-]?([0-9.]*)', 1), '.', '')"
+_EXPONENT_TEXT = "regexp_extract(units, '[eE]([+-]?[0-9]+)', 1)"
+_EXPONENT = (
+    f"CASE WHEN {_EXPONENT_TEXT} = '' THEN 0 ELSE coalesce(TRY_CAST({_EXPONENT_TEXT} AS "
+    f"BIGINT), CASE WHEN starts_with({_EXPONENT_TEXT}, '-') THEN -1000000000000 "
+    "ELSE 1000000000000 END) END"
+)
+_DECIMALS = (
+    f"CASE WHEN ltrim({_MANTISSA}, '0') = '' THEN 0 ELSE greatest(0, "
+    r"length(regexp_extract(units, '\.([0-9]*)', 1)) "
+    f"- (length({_MANTISSA}) - length(rtrim({_MANTISSA}, '0'))) - ({_EXPONENT})) END"
 )
 
 
@@ -544,7 +555,8 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
         if precise:  # every rule, exactly, at the scale the snapshot needs
             checks = (
                 f"count_if({_BAD}) AS bad, "
-                f"count_if(NOT {_BAD} AND ({cast} IS NULL{_too_many(cast, scale)})) AS unfit"
+                f"count_if(NOT {_BAD} AND ({_DECIMALS} > {MAX_UNIT_DECIMALS} OR {cast} IS NULL "
+                f"OR {cast} >= {_MAX_UNITS})) AS unfit"
             )
         else:
             # Cheap tests for the large happy path: a cell the cast refuses (or with "_",
@@ -591,9 +603,9 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
         if summary[1] or summary[3]:
             # Something to look at closely: measure the scale exactly and group again.
             (exact,) = con.execute(
-                f"SELECT coalesce(max({_SCALE}), 0) FROM {rows} WHERE NOT {_BAD}"
+                f"SELECT coalesce(max({_DECIMALS}), 0) FROM {rows} WHERE NOT {_BAD}"
             ).fetchone()
-            snap.scale = min(int(exact), engine.MAX_DIGITS)
+            snap.scale = min(int(exact), MAX_UNIT_DECIMALS)  # finer units are refused
             con.execute(group(snap.scale, precise=True))
             summary = summarize(precise=True)
         else:
@@ -662,33 +674,15 @@ def _aggregate(snap: Snapshot, period: str | None) -> None:
     snap.period = period if period is not None else (periods[0] if periods else None)
 
 
-# Whole digits of a row's units, rounded (a blame rule, never a figure).
-_WHOLE = "coalesce(length(ltrim(CAST(abs(TRY_CAST(units AS DECIMAL(38, 0))) AS VARCHAR), '0')), 0)"
-
-
-def _places_blamed(snap: Snapshot) -> int | None:
-    """When units do not fit at the snapshot's scale, whom to name: the rows with many
-    whole digits, or those with many digits after the point? Units of up to 29 whole
-    digits always fit beside 9 places; when no row has more, the places are what does
-    not fit (``1e-37`` beside ``179``), and this is the most places a row may have."""
-    (whole,) = snap.con.execute(
-        f"SELECT coalesce(max({_WHOLE}), 0) FROM {snap.source.rows} WHERE NOT {_BAD}"
-    ).fetchone()
-    room = engine.MAX_DIGITS - int(whole)
-    return room if int(whole) <= engine.MAX_DIGITS - FIRST_SCALE and room < snap.scale else None
-
-
 def _row_errors(snap: Snapshot, check_owners: bool) -> InfercostError:
     """Number the rows and report every bad one (up to the limit), in file order."""
     cast = f"TRY_CAST(units AS {decimal_type(snap.scale)})"
-    room = _places_blamed(snap)
     unfit = (
-        f"WHEN {cast.replace('units', 'src.units')} IS NULL THEN 'units_range'"
-        if room is None
-        else f"WHEN {_SCALE.replace('units', 'src.units')} > {room} THEN 'units_places'"
+        f"WHEN {_DECIMALS.replace('units', 'src.units')} > {MAX_UNIT_DECIMALS} "
+        "THEN 'units_places' "
+        f"WHEN {cast.replace('units', 'src.units')} IS NULL "
+        f"OR {cast.replace('units', 'src.units')} >= {_MAX_UNITS} THEN 'units_large'"
     )
-    if _too_many(cast, snap.scale):
-        unfit += f" WHEN {cast.replace('units', 'src.units')} >= {_MAX_UNITS} THEN 'units_large'"
     owner = (
         f"WHEN src.customer IS NOT NULL AND {snap.in_period.replace('period', 'src.period')} "
         "AND src.subscription <> owners.owner THEN 'subscription_conflict'"

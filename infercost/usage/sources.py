@@ -20,6 +20,11 @@ from infercost.usage.engine import string
 COLUMNS = ("feature", "units", "customer", "subscription", "period")
 TEXT_COLUMNS = ("feature", "customer", "subscription", "period")
 
+#: The most decimals units may have (SPEC §5 lets them be fractional): 10^-18 is the
+#: finest part infercost keeps of anything (SPEC §18). Below 10^18 as well, units have
+#: at most 36 digits, which the engine's 38-digit DECIMAL adds exactly; 1e-30 units, or
+#: 0.5e-400, are no count of work (and would make a cost per unit of 10^30 or more).
+MAX_UNIT_DECIMALS = 18
 # A units value: ASCII digits only (no "1_000", no other scripts' digits), an optional
 # sign, point and exponent, surrounding whitespace allowed as in a hand-written cell.
 NUMBER = r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"

@@ -376,3 +376,37 @@ def test_units_summing_beyond_any_figure_are_named_at_the_largest_row(
         "(amounts and margins must stay below 1e18 in size). Check the prices, counts and "
         "usage that lead to it.\n\n"
     )
+
+
+@pytest.mark.parametrize("units", ["0.5e-400", "1e-30", "0.99999999999999999999999999999999999999"])
+def test_units_finer_than_18_decimals_are_refused_alike_by_validate_and_breakdown(
+    write_stack, units: str
+) -> None:
+    """0.5e-400 passed validate and failed breakdown with an unlocated "Figure too large";
+    38 digits were added up to 1; 1e-30 made a cost per unit of 10^30 and more."""
+    write_stack({"usage.csv": f"feature,units\nchat,3\nchat,{units}\n"}, base=True)
+    expected = (
+        "Error: Invalid usage row\n\n"
+        "  on stack/usage.csv line 3:\n"
+        f"  3: chat,{units}\n\n"
+        f"row 2: units {units} has more than 18 decimals: units may be fractional, to at "
+        "most 18 digits after the point.\n\n"
+    )
+    for command in ("validate", "breakdown"):
+        result = run_cli([command, "stack", "--usage", "stack/usage.csv"])
+        assert (result.code, result.stdout, result.stderr) == (1, "", expected)
+
+
+def test_units_of_18_decimals_are_added_exactly_with_customer_rows(write_stack) -> None:
+    """A customer's units reach the feature's total unrounded (the engine's 28-digit
+    context added them to 1 before)."""
+    usage = (
+        "customer,subscription,feature,units\n"
+        "a,pro,chat,0.999999999999999999\nb,pro,chat,123456789012.123456789012345678\n"
+    )
+    subs = 'subscription "pro" {\n  price    = 10\n  features = [feature.chat]\n}\n'
+    write_stack({"usage.csv": usage, "subs.hcl": subs}, base=True)
+    result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv", "-o", "json"])
+    assert result.code == 0, result.stderr
+    (chat,) = json.loads(result.stdout, parse_float=Decimal)["features"]
+    assert chat["units"] == Decimal("123456789013.123456789012345677")

@@ -170,9 +170,8 @@ def test_a_cell_is_echoed_on_one_line(here: Path) -> None:
 
 def test_units_too_long_for_exact_sums(here: Path) -> None:
     assert errors("u.csv", "feature,units\nchat,1e40\n") == [
-        (ROW, "row 1: units 1e40 has too many digits: the engine adds units exactly in at "
-              "most 38 digits.", 2),
-    ]  # fmt: skip
+        (ROW, "row 1: units 1e40 is beyond what infercost shows: units must stay below 1e18.", 2),
+    ]
 
 
 def test_units_no_view_can_show_are_named_at_their_row(here: Path) -> None:
@@ -193,16 +192,13 @@ def test_units_no_view_can_show_are_named_at_their_row(here: Path) -> None:
     }
 
 
-PLACES = (
-    "has too many digits after the point: beside the largest units of this file, the engine "
-    "adds units exactly in at most 38 digits."
-)
+PLACES = "has more than 18 decimals: units may be fractional, to at most 18 digits after the point."
 
 
 @pytest.mark.parametrize("name", ["u.csv", "u.jsonl"])
 def test_units_with_too_many_places_beside_others_are_the_ones_named(here: Path, name: str) -> None:
-    """1e-37 needs 37 places; beside 179 (3 whole digits) the sum needs 40: the row with
-    the places is at fault, not the ordinary rows that no longer fit at its scale."""
+    """1e-37 needs 37 places: the row with the places is at fault, not the ordinary rows
+    beside it."""
     rows = [("chat", "179"), ("search", "1e-37"), ("chat", "809"), ("search", "0.5")]
     if name == "u.csv":
         content = "feature,units\n" + "".join(f"{f},{u}\n" for f, u in rows)
@@ -211,13 +207,46 @@ def test_units_with_too_many_places_beside_others_are_the_ones_named(here: Path,
     assert errors(name, content) == [(ROW, f"row 2: units 1e-37 {PLACES}", 3 - (name != "u.csv"))]
 
 
+@pytest.mark.parametrize("name", ["u.csv", "u.jsonl"])
+@pytest.mark.parametrize(
+    "units",
+    [
+        "0.5e-400",  # was read at 38 places, as 0, and failed later without a location
+        "1e-30",  # a cost per unit of 10^30 and more
+        "0.99999999999999999999999999999999999999",  # 38 digits: was added up to 1
+        "0.0000000000000000001",
+        "1e-99999999999999999999",  # an exponent beyond BIGINT is not no exponent
+        "1.5e-18",
+    ],
+)
+def test_units_finer_than_18_decimals_are_named_at_their_row(
+    here: Path, name: str, units: str
+) -> None:
+    if name == "u.csv":
+        content = f"feature,units\nchat,2\nsearch,{units}\n"
+    else:
+        content = f'{{"feature": "chat", "units": 2}}\n{{"feature": "search", "units": {units}}}\n'
+    assert errors(name, content) == [(ROW, f"row 2: units {units} {PLACES}", 3 - (name != "u.csv"))]
+
+
+def test_units_of_18_decimals_in_any_spelling_are_exact(here: Path) -> None:
+    """Decimals are counted from the value: trailing zeros and exponents aside."""
+    Path("u.csv").write_text(
+        "feature,units\nchat,0.000000000000000001\nchat,999999999999999998.5\n"
+        "search,100e-20\nsearch,0e-400\nsearch,1.0000000000000000000000e1\n",
+        encoding="utf-8",
+    )
+    assert read_snapshot(Path("u.csv")).units == {
+        "chat": Decimal("999999999999999998.500000000000000001"),
+        "search": Decimal("10.000000000000000001"),
+    }
+
+
 def test_units_of_many_whole_digits_beside_places_are_the_ones_named(here: Path) -> None:
-    # 37 whole digits leave room for one place: the row with 37 digits is extraordinary.
     content = "feature,units\nchat,0.25\nsearch,1e36\nchat,7\n"
     assert errors("u.csv", content) == [
-        (ROW, "row 2: units 1e36 has too many digits: the engine adds units exactly in at "
-              "most 38 digits.", 3),
-    ]  # fmt: skip
+        (ROW, "row 2: units 1e36 is beyond what infercost shows: units must stay below 1e18.", 3),
+    ]
 
 
 @pytest.mark.parametrize(
