@@ -10,6 +10,7 @@ from infercost.app.arguments import ValidateArgs
 from infercost.app.exit import ExitCode, exit_code
 from infercost.app.records_setting import read_setting_records
 from infercost.app.run import Run
+from infercost.cost.limits import check_usage_units
 from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.workspace import load_stack, load_usage
 
@@ -37,6 +38,8 @@ def validate(args: ValidateArgs) -> Validation:
         with run.working():
             stack = load_stack(args.options, sources=run.sources)
             snapshot = load_usage([stack], args.options, required=False)
+            if snapshot is not None:
+                check_usage_units(snapshot)  # as breakdown judges them
             records = read_setting_records(stack, args.options.period)
     except InfercostError:
         return Validation(args, "", run.finished())

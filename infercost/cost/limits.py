@@ -38,17 +38,35 @@ def too_large_error(label: str, what: str, value: Decimal, hint: str = "") -> In
 def check_displayable(stack: object, snapshot: object, figures: object) -> None:
     """Raise a located error for the first figure no view can show."""
     for what, value, where, context in _figures(stack, snapshot, figures):
+        if value is not None and too_large(value):
+            raise _not_shown(what, value, where, context)
+
+
+def check_usage_units(snapshot: object) -> None:
+    """The units of each feature, as :func:`check_displayable` judges them, without
+    pricing anything: ``validate`` refuses the snapshot ``breakdown`` would refuse, with
+    the same error at the same row (the feature's largest; each row alone may fit)."""
+    units: dict[str, Decimal] = getattr(snapshot, "units", {})
+    locate = getattr(snapshot, "feature_location", None)
+    for name, value in sorted(units.items()):
         if too_large(value):
-            raise InfercostError(
-                Diagnostic(
-                    "Figure too large",
-                    f"{what} {_comes(what)} to about {value:.3e}, beyond what infercost shows "
-                    "(amounts and margins must stay below 1e18 in size). Check the "
-                    "prices, counts and usage that lead to it.",
-                    where,
-                    context=context,
-                )
-            )
+            where = locate(name) if locate is not None else None
+            raise _not_shown(f"The units of feature {name}", value, where, None)
+
+
+def _not_shown(
+    what: str, value: Decimal, where: SourceRange | None, context: str | None
+) -> InfercostError:
+    return InfercostError(
+        Diagnostic(
+            "Figure too large",
+            f"{what} {_comes(what)} to about {value:.3e}, beyond what infercost shows "
+            "(amounts and margins must stay below 1e18 in size). Check the "
+            "prices, counts and usage that lead to it.",
+            where,
+            context=context,
+        )
+    )
 
 
 def _comes(what: str) -> str:

@@ -359,19 +359,26 @@ def test_a_customer_margin_out_of_range_is_found_when_no_feature_or_plan_is(
     )
 
 
+@pytest.mark.parametrize("command", ["validate", "breakdown"])
+@pytest.mark.parametrize("customers", [False, True])
 def test_units_summing_beyond_any_figure_are_named_at_the_largest_row(
-    write_stack,
+    write_stack, command: str, customers: bool
 ) -> None:
     """Each row fits, their sum does not: the error names the usage row with the most
-    units of the feature (units come from the usage file, not the feature block)."""
-    usage = "feature,units\nchat,400000000000000000\nchat,700000000000000000\nchat,5\n"
-    write_stack({"usage.csv": usage}, base=True)
-    result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv"])
+    units of the feature (units come from the usage file, not the feature block), and
+    validate refuses the file as breakdown does (it passed each row alone)."""
+    rows = ["chat,400000000000000000", "chat,700000000000000000", "chat,5"]
+    if customers:
+        rows = [f"c{i},pro,{row}" for i, row in enumerate(rows)]
+    header = "customer,subscription,feature,units" if customers else "feature,units"
+    subs = 'subscription "pro" {\n  price    = 10\n  features = [feature.chat]\n}\n'
+    write_stack({"usage.csv": "\n".join([header, *rows]) + "\n", "subs.hcl": subs}, base=True)
+    result = run_cli([command, "stack", "--usage", "stack/usage.csv"])
     assert (result.code, result.stdout) == (1, "")
     assert result.stderr == (
         "Error: Figure too large\n\n"
         "  on stack/usage.csv line 3:\n"
-        "  3: chat,700000000000000000\n\n"
+        f"  3: {rows[1]}\n\n"
         "The units of feature chat come to about 1.100e+18, beyond what infercost shows "
         "(amounts and margins must stay below 1e18 in size). Check the prices, counts and "
         "usage that lead to it.\n\n"
