@@ -151,6 +151,48 @@ def test_spark_names_a_json_number_out_of_range_as_duckdb_does(stack, tmp_path, 
     assert problem.detail.startswith("record 2: input_tokens must be a finite number below 1e20")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_spark_names_tokens_beyond_a_quadrillion_as_duckdb_does(stack, tmp_path, fmt) -> None:
+    path = tmp_path / f"r.{fmt}"
+    if fmt == "jsonl":
+        good, bad = JSON_RECORD.format(tokens=100), JSON_RECORD.format(tokens="1000000000000001")
+        path.write_text(f"{good}\n{bad}\n")
+    else:
+        lines = (RECORDS / "records.csv").read_text().splitlines()
+        header = lines[0].split(",")
+        cells = lines[2].split(",")
+        cells[header.index("input_tokens")] = "1000000000000001"
+        lines[2] = ",".join(cells)
+        path.write_text("\n".join(lines) + "\n")
+    problem = same_error_on_both(stack, path)
+    assert problem.detail.startswith(
+        "record 2: input_tokens must be at most 1e15 (a quadrillion, the bound of token counts "
+        "in a stack), not 1000000000000001."
+    )
+
+
+def test_spark_skips_tokens_beyond_a_quadrillion_itself(tmp_path: Path, spark_only) -> None:
+    """The bound is in the one mapping both engines run: Spark applies it, not only the
+    embedded engine it may hand the files to."""
+    directory = tmp_path / "stack"
+    directory.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (directory / f.name).write_text(f.read_text())
+    (directory / "records.hcl").write_text('records "records" {\n  skip = ["invalid_tokens"]\n}\n')
+    lines = (RECORDS / "records.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[6].split(",")
+    cells[header.index("input_tokens")] = "2000000000000000"
+    lines[6] = ",".join(cells)
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n")
+    stack = load_stack(Options(stack=directory))
+    duck = import_records(stack, [path], "records", engine="duckdb")
+    spark = import_records(stack, [path], "records", engine="spark")
+    assert {k: v.records for k, v in spark.skipped.items()} == {"invalid_tokens": 1}
+    assert spark.skipped == duck.skipped and spark.snapshot == duck.snapshot
+
+
 @pytest.mark.parametrize("value", ['["c1", "c2"]', '{"id": "c1"}', "true"])
 @pytest.mark.parametrize("every", [False, True])
 def test_spark_names_a_json_list_or_boolean_name_as_duckdb_does(

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from infercost.evaluate.functions import DISTRIBUTION_LIMIT
+
 TEXT, TIME, COUNT, DECIMAL, BOOL = "text", "time", "count", "decimal", "bool"
 
 FIELDS: dict[str, str] = {
@@ -56,6 +58,10 @@ FIELDS: dict[str, str] = {
     "reported_cost": DECIMAL,
 }
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
+#: The most tokens one record may count: the bound of token counts in a stack (±1e15),
+#: so what ``calibrate`` observes can be written back as a what-if that ``plan`` reads.
+#: A quadrillion tokens is no call.
+MAX_TOKENS = int(DISTRIBUTION_LIMIT)
 SQL_TYPES = {
     TEXT: "VARCHAR",
     TIME: "TIMESTAMP",
@@ -121,7 +127,9 @@ PROBLEMS: dict[str, str] = {
     "missing_feature": "the record has no feature",
     "unknown_feature": "the feature is not declared",
     "unknown_item": "the item is not a declared price item",
-    "invalid_tokens": "tokens, attempt or call index are negative or not whole numbers",
+    "invalid_tokens": (
+        "tokens, attempt or call index are negative or not whole numbers, or tokens exceed 1e15"
+    ),
     "invalid_quantity": "the quantity is negative",
     "invalid_cost": "the reported cost is negative",
     "cached_exceeds_input": "cached and cache-write tokens exceed the input tokens",

@@ -34,6 +34,7 @@ from infercost.usage.records.fields import (
     DEFAULT_FIELDS,
     FIELDS,
     FILE_FORMATS,
+    MAX_TOKENS,
     SQL_TYPES,
     TEXT,
     TIME,
@@ -1035,6 +1036,8 @@ def _number_checks(
         if c not in checks:
             return None
         rule = f"{c} < {low}"
+        if c in TOKENS:
+            rule += f" OR {c} > {MAX_TOKENS}"
         if checks[c] == "whole" and exact and exact.get(c):
             # Written as text: a cast rounds past its scale only for a text longer than
             # 10 characters or with a negative exponent; only those are measured.

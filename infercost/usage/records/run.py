@@ -23,6 +23,7 @@ from infercost.usage.records.fields import (
     COUNT,
     DECIMAL,
     FIELDS,
+    MAX_TOKENS,
     PROBLEMS,
     SQL_TYPES,
     TIME,
@@ -539,6 +540,12 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
                 need = "a whole number >= 1" if name == "attempt" else "a whole number >= 0"
                 shown = quoted_line(written) if written is not None else _num(value)
                 return f"{name} must be {need}, not {shown}."
+            if value is not None and name in TOKENS and value > MAX_TOKENS:
+                shown = quoted_line(written) if written is not None else _num(value)
+                return (
+                    f"{name} must be at most 1e15 (a quadrillion, the bound of token counts "
+                    f"in a stack), not {shown}."
+                )
     if problem == "invalid_cost":
         return f"reported_cost must be >= 0 (no cost is negative), not {_num(r['reported_cost'])}."
     if problem == "cached_exceeds_input":
