@@ -99,6 +99,9 @@ def _figures(
             yield f"The units of feature {name}", f.units, in_usage(name) or at, None
         yield f"The units of feature {name}", f.units, at, context
         yield f"The COGS of feature {name}", f.cogs, at, context
+        # Shared costs over very few units (a millionth of a unit carrying a pod's
+        # month): each figure fits, their quotient does not.
+        yield f"The COGS per unit of feature {name}", f.cogs_per_unit, at, context
         yield f"The revenue of feature {name}", f.revenue, at, context
         yield f"The gross margin of feature {name}", f.margin, at, context
     for name, sub in figures.subscriptions.items():

@@ -417,3 +417,22 @@ def test_units_of_18_decimals_are_added_exactly_with_customer_rows(write_stack) 
     assert result.code == 0, result.stderr
     (chat,) = json.loads(result.stdout, parse_float=Decimal)["features"]
     assert chat["units"] == Decimal("123456789013.123456789012345677")
+
+
+def test_a_cogs_per_unit_beyond_any_figure_is_refused_at_the_feature(write_stack) -> None:
+    """A shared cost of a million over a thousand-trillionth of a unit: the units and the
+    COGS fit, their quotient (printed as $1,000,000,000,000,000,000,000.03) does not."""
+    main = BASE_STACK["main.hcl"].replace("revenue_per_unit = 0.4", "revenue_per_unit = 0")
+    shared = 'shared_cost "pods" {\n  amount = 1000000\n}\n'
+    usage = "feature,units\nchat,0.000000000000001\n"
+    write_stack({"main.hcl": main, "shared.hcl": shared, "usage.csv": usage}, base=True)
+    result = run_cli(["breakdown", "stack", "--usage", "stack/usage.csv"])
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: Figure too large\n\n"
+        '  on stack/main.hcl line 12, in feature "chat":\n'
+        '  12: feature "chat" {\n\n'
+        "The COGS per unit of feature chat comes to about 1.000e+21, beyond what infercost "
+        "shows (amounts and margins must stay below 1e18 in size). Check the prices, counts "
+        "and usage that lead to it.\n\n"
+    )
