@@ -1570,6 +1570,26 @@ def test_an_otlp_line_of_the_wrong_shape_is_named(tmp_path, change, said) -> Non
     assert err.endswith(f"\n\nline 1: {said}\n\n")
 
 
+@pytest.mark.parametrize("value", ['"1e30"', '"many"'])
+def test_an_otlp_count_that_cannot_be_read_is_named_with_both_rules(tmp_path, value) -> None:
+    # "1e30" is a number, past the type tokens are summed in; "many" is none. The text
+    # is not kept for OTLP's attributes: the message said "must be a number" of both.
+    written = '"gen_ai.usage.input_tokens", "value": {"intValue": "500"}'
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    assert written in lines[0]
+    path = tmp_path / "spans.jsonl"
+    changed = written.replace('"500"', value)
+    path.write_text("\n".join([lines[0].replace(written, changed, 1), *lines[1:]]) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "otel",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.endswith(
+        "\n\nline 1: input_tokens must be a whole number below 1e29 in size; the value given "
+        'is not one. To skip such records, add "invalid_value" to skip in the records "otel" '
+        "block.\n\n"
+    )
+
+
 def test_otlp_lines_are_split_as_the_reader_splits_them(tmp_path) -> None:
     # A byte order mark, a line of tabs, CRLF ends: read. A lone "\r" inside a line ends
     # no line: the key named is the one on the line the reader numbered (it was the "a"

@@ -594,6 +594,14 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
         written = r.get(read.EXACT + name)
         if kind == COUNT and isinstance(written, str):  # the text as written: shown
             return value_error(name, kind, written)
+        if kind == COUNT:
+            # The text is not kept (a count read from several places, as OTLP's
+            # attributes are): it is no number, or one past the exact type; say both.
+            digits = read.whole_digits(SQL_TYPES[kind])
+            return (
+                f"{name} must be {_NEEDS[kind]} below 1e{digits} in size; the value given is "
+                "not one."
+            )
         need = {"time": "a time (ISO 8601 or epoch)", "bool": "true or false"}.get(kind, "a number")
         return f"{r['_invalid']} must be {need}."
     return PROBLEMS[problem] + "."
