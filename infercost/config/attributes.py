@@ -93,6 +93,21 @@ class AttributeReader:
         value = self.eval(attr, block)
         return default if value is None else value
 
+    def at_most_18_decimals(
+        self, block: s.Block, name: str, value: Decimal, what: str, kept: str
+    ) -> None:
+        """Refuse an amount with digits below 10^-18, the smallest ``kept`` infercost
+        keeps: the engine would need more digits than it has to price it (a price), or
+        its parts could not add up to it exactly (a shared amount)."""
+        if decimals(value) > 18:
+            raise self.fail(
+                "Value out of range",
+                f"{what[:1].upper()}{what[1:]} must have at most 18 decimals (10^-18 is the "
+                f"smallest {kept} infercost keeps), but it has {decimals(value)}.",
+                block.body.attributes[name].expr.range,
+                block,
+            )
+
     def number(
         self,
         block: s.Block,

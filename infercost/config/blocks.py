@@ -323,6 +323,8 @@ class BlockBuilder(PriceBuilder):
 
     def _subscription(self, block: s.Block) -> Subscription:
         price = self.number(block, "price", money=True, what='the price "price"')
+        if price is not None:  # every customer's revenue starts from it, in the engine
+            self.at_most_18_decimals(block, "price", price, 'the price "price"', "amount")
         features = self.feature_refs(block, "subscription")
         shares = self._revenue_share(block, features)
         customers = self.number(block, "customers", None)

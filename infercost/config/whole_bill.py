@@ -12,7 +12,7 @@ from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, localcontext
 
 from infercost.arithmetic import ONE, ZERO
 from infercost.config import syntax as s
-from infercost.config.attributes import AttributeReader, decimals, out_of_bound
+from infercost.config.attributes import AttributeReader, out_of_bound
 from infercost.cost.limits import MAX_FIGURE
 from infercost.errors import did_you_mean
 from infercost.evaluate.values import Distribution, a_type, display
@@ -127,16 +127,9 @@ def build_shared_cost(
     reader: AttributeReader, block: s.Block, features: dict[str, Feature]
 ) -> SharedCost:
     amount = reader.number(block, "amount", money=True, what='the amount "amount"')
-    if decimals(amount) > 18:
-        # Its parts are kept to 10^-18 and must add up to it exactly (SPEC §18): a finer
-        # amount would leave its last digits in one part and cut them from the totals.
-        raise reader.fail(
-            "Value out of range",
-            'The amount "amount" must have at most 18 decimals (10^-18 is the smallest '
-            f"part infercost keeps), but it has {decimals(amount)}.",
-            block.body.attributes["amount"].expr.range,
-            block,
-        )
+    # Its parts are kept to 10^-18 and must add up to it exactly (SPEC §18): a finer
+    # amount would leave its last digits in one part and cut them from the totals.
+    reader.at_most_18_decimals(block, "amount", amount, 'the amount "amount"', "part")
     members = _members(reader, block, features)
     allocate, weights = _allocation(reader, block, members, "features" in block.body.attributes)
     if allocate == "weights":

@@ -184,6 +184,24 @@ def test_every_amount_below_the_smallest_is_refused(
     ) in result.stderr
 
 
+@pytest.mark.parametrize(("price", "places"), [("1 + 1e-40", 40), ("1.0000000000000000001", 19)])
+def test_a_subscription_price_finer_than_the_smallest_amount_is_refused(
+    write_stack, price: str, places: int
+) -> None:
+    # Every customer's revenue starts from the price, in the engine: 40 decimals made
+    # breakdown fail inside it ("DECIMAL(38,1998)"), an internal error, after validate
+    # had passed.
+    subs = f'subscription "pro" {{\n  price    = {price}\n  features = [feature.chat]\n}}\n'
+    write_stack({**BASE_STACK, "subs.hcl": subs})
+    result = run_cli(["validate", "stack"])
+    assert result.code == 1
+    assert 'on stack/subs.hcl line 2, in subscription "pro"' in result.stderr
+    assert (
+        'The price "price" must have at most 18 decimals (10^-18 is the smallest amount '
+        f"infercost keeps), but it has {places}.\n"
+    ) in result.stderr
+
+
 def test_the_smallest_amount_itself_is_priced_exactly(write_stack) -> None:
     # 10 tickets at 1e-18 each against COGS of 10 × 0.028 (the BASE_STACK's figures):
     # margin = (1e-17 − 0.28) / 1e-17 = 1 − 2.8e16, exactly.
