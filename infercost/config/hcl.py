@@ -141,6 +141,24 @@ class _Source:
     tag: str
 
 
+# python-hcl2's number literals may begin with "-" and a digit, so "3-12" is lexed as
+# the literals 3 and -12 (a syntax error) while "1-2" is a subtraction; Terraform reads
+# both as subtractions. Without the sign, a negative number is the grammar's unary
+# minus applied to a literal: the same value, and "a-12" is "a - 12" as in Terraform.
+_SIGNED = (
+    ("INT_LITERAL: NEGATIVE_DECIMAL? DECIMAL+", "INT_LITERAL: DECIMAL+"),
+    ("(NEGATIVE_DECIMAL? DECIMAL+ | NEGATIVE_DECIMAL+)", "DECIMAL+"),
+)
+
+
+def _without_signed_literals(grammar: str) -> str:
+    for signed, unsigned in _SIGNED:
+        if signed not in grammar:
+            raise ImportError(f"python-hcl2's grammar no longer has {signed!r}")
+        grammar = grammar.replace(signed, unsigned)
+    return grammar
+
+
 @functools.cache
 def _source() -> _Source:
     # Found without importing the packages: python-hcl2's ``__init__`` imports its whole
@@ -158,7 +176,7 @@ def _source() -> _Source:
     if lark_spec is None or lark_spec.origin is None:
         raise ImportError("lark is not installed")
     directory = Path(next(iter(spec.submodule_search_locations)))
-    grammar = (directory / "hcl2.lark").read_text(encoding="utf-8")
+    grammar = _without_signed_literals((directory / "hcl2.lark").read_text(encoding="utf-8"))
     digest = hashlib.sha256(grammar.encode())
     for path in (directory / "postlexer.py", directory / "version.py", Path(lark_spec.origin)):
         try:

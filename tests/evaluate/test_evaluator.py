@@ -310,3 +310,25 @@ def test_values_built_by_the_evaluator_carry_their_weight() -> None:
     assert weight(ev('"${"ab"}cd"')) == 4
     assert ev("[1, [2]] == [1, [2]]") is True
     assert ev("{ a = [1] } != { a = [1, 2] }") is True
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("3-12", "-9"),
+        ("5-1.5", "3.5"),
+        ("0.5-0.25", "0.25"),
+        ("(5)-1.5", "3.5"),
+        ("1 -1e3", "-999"),
+        ("1-1e-36", "0.999999999999999999999999999999999999"),
+        ("2*-3", "-6"),
+        ("-12", "-12"),
+        ("-1.5e3", "-1500"),
+        ("- 4", "-4"),
+    ],
+)
+def test_a_minus_before_digits_subtracts_as_terraform_reads_it(text: str, value: str) -> None:
+    # python-hcl2's literals took a leading "-" with two digits or more: "3-12" was the
+    # literals 3 and -12, a syntax error, while "1-2" was a subtraction.
+    assert ev(text) == Decimal(value)
+    assert ev(f"[{text}]") == [Decimal(value)]
