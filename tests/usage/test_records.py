@@ -1693,3 +1693,30 @@ def test_a_period_asked_for_is_quoted_on_one_line(tmp_path) -> None:
                               "--out", str(tmp_path / "u.csv")])  # fmt: skip
     assert (code, out) == (1, "")
     assert 'No record falls in period "2026-11\\n::error::x"; found: 2026-11.' in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_bad_record_deep_in_a_large_file_is_named_at_its_own_line(tmp_path, fmt) -> None:
+    # Numbered by a window without an order, records past a few tens of thousands took
+    # the number of another (line 91849 for the record on line 199997), varying by run.
+    count, bad = 200_000, 199_995
+    fields = ["time", "unit_id", "feature", "item", "input_tokens", "output_tokens"]
+
+    def row(i: int) -> list[str]:
+        tokens = "5.5" if i == bad else str(1000 + i % 7)
+        return ["2026-11-03T09:00:00Z", f"u{i}", "support_assistant", "openai/gpt-4o-mini",
+                tokens, "100"]  # fmt: skip
+
+    path = tmp_path / f"r.{fmt}"
+    if fmt == "csv":
+        lines = [",".join(fields)] + [",".join(row(i)) for i in range(count)]
+        line = bad + 2  # after the header
+    else:
+        lines = [json.dumps(dict(zip(fields, row(i), strict=True))) for i in range(count)]
+        line = bad + 1
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "records",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert f"  on {display_path(path)} line {line}:\n  {line}: " in err
+    assert f"u{bad}" in err.splitlines()[3]

@@ -295,14 +295,19 @@ def tabular(
             texts = ", ".join(f"{lit(name)}: 'VARCHAR'" for name in numbers)
             text_reader = f"read_json({paths}, format = 'newline_delimited', columns = {{{texts}}})"
             typed_reader = reader.format(paths, extra + ", ignore_errors = true")
-            shown = ", ".join(f"x.{q(name)} AS {q('_text_' + name)}" for name in numbers)
-            sql = f"SELECT t.*, {shown} FROM {typed_reader} t POSITIONAL JOIN {text_reader} x"
+            shown = ", ".join(f"_texts.{q(name)} AS {q('_text_' + name)}" for name in numbers)
+            if ordered:  # numbered as read (see ``_numbered``)
+                typed_reader, ordinal = _with_ordinality(con, typed_reader)
+            sql = (
+                f"SELECT _typed.*, {shown} FROM {typed_reader} AS _typed "
+                f"POSITIONAL JOIN {text_reader} AS _texts"
+            )
             unreadable = {
                 name: f"({q('_text_' + name)} IS NOT NULL AND {q(name)} IS NULL)"
                 for name in numbers
             }
             if ordered:
-                sql = f"SELECT *, row_number() OVER (PARTITION BY _file) AS _row FROM ({sql})"
+                sql = _numbered(sql, ordinal)
             return Raw(_json_texts(sql, json_types), columns, unreadable, json_types)
     if fmt == "csv" and typed:
         types = {}
@@ -337,8 +342,31 @@ def tabular(
                 f"FROM {reader.format(paths, extra)}"
             )
         else:
-            sql = f"SELECT *, row_number() OVER (PARTITION BY _file) AS _row FROM ({sql})"
+            numbered, ordinal = _with_ordinality(con, reader.format(paths, extra))
+            sql = _numbered(f"SELECT * FROM {numbered}", ordinal)
     return Raw(_json_texts(sql, json_types), columns, json_types=json_types)
+
+
+def _with_ordinality(con: Any, table: str) -> tuple[str, str]:
+    """The reader ``table`` with each record's number as read (``WITH ORDINALITY``), and
+    the name the engine gives that column (``ordinality``, or another when a file has a
+    column of that name). The reader numbers records in the order of the files and of
+    their lines, however many threads read them; a window's ``row_number()`` without an
+    order does not (past a few tens of thousands of records, a record was named at the
+    line of another)."""
+    numbered = f"(SELECT * FROM {table} WITH ORDINALITY)"  # a relation to alias or join
+    described = con.execute(f"DESCRIBE SELECT * FROM {numbered}").fetchall()
+    return numbered, str(described[-1][0])
+
+
+def _numbered(sql: str, ordinal: str) -> str:
+    """``sql`` with ``_row``, each record's number within its file (from 1), from the
+    reader's ``ordinal`` numbers across the files, without that column."""
+    column = q(ordinal)
+    return (
+        f"SELECT * EXCLUDE ({column}), {column} - min({column}) OVER (PARTITION BY _file) + 1 "
+        f"AS _row FROM ({sql})"
+    )
 
 
 # Prefix of the column that holds a JSON lines value's JSON type (``Raw.json_types``).
