@@ -40,19 +40,10 @@ DIGIT_LIMIT = 2000
 #: The evaluator's context. Inexact is trapped: a result that would need more than
 #: DIGIT_LIMIT digits is an error, never silently rounded; Subnormal too, since a result
 #: below 1e-999 in size (and not 0) lies outside the range literals are held to.
-EXPRESSION = decimal.Context(
-    prec=DIGIT_LIMIT,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=EXPONENT_LIMIT,
-    Emin=-EXPONENT_LIMIT,
-    traps=[
-        decimal.InvalidOperation,
-        decimal.DivisionByZero,
-        decimal.Overflow,
-        decimal.Subnormal,
-        decimal.Inexact,
-    ],
-)
+EXPRESSION = CONTEXT.copy()
+EXPRESSION.prec = DIGIT_LIMIT
+for _trap in (decimal.Subnormal, decimal.Inexact):
+    EXPRESSION.traps[_trap] = True
 # Non-terminating quotients: CONTEXT's 28 digits, with a result below the range trapped.
 _ROUNDING = CONTEXT.copy()
 _ROUNDING.traps[decimal.Subnormal] = True
@@ -64,6 +55,11 @@ class Rounded(Decimal):
     other respect; only checks that need exactness look for it."""
 
     __slots__ = ()
+
+
+def marked(result: Decimal, *operands: Decimal) -> Decimal:
+    """``result`` as :class:`Rounded` when any operand it was computed from is."""
+    return Rounded(result) if any(type(x) is Rounded for x in operands) else result
 
 
 def quotient(a: Decimal, b: Decimal) -> Decimal:

@@ -14,10 +14,10 @@ from decimal import Decimal, DecimalException, InvalidOperation
 
 from infercost.arithmetic import (
     EXPRESSION,
-    Rounded,
     arithmetic_problem,
     exact,
     in_range,
+    marked,
     plain,
     quotient,
 )
@@ -323,8 +323,7 @@ class Evaluator:
         if expr.op == "!":
             return not self._bool(value, expr.operand, "!")
         number = self._number(value, expr.operand, "-")
-        negated = number.copy_negate()  # exact, every digit kept
-        return Rounded(negated) if type(number) is Rounded else negated
+        return marked(number.copy_negate(), number)  # exact, every digit kept
 
     def _Binary(self, expr: s.Binary) -> Value:
         op = expr.op
@@ -353,9 +352,7 @@ class Evaluator:
             result = _ARITHMETIC[op](a, b)
         except DecimalException as exc:
             raise error("Arithmetic error", arithmetic_problem(exc), expr.range) from None
-        if type(a) is Rounded or type(b) is Rounded:
-            return Rounded(result)  # computed from a rounded number: not exact either
-        return result
+        return marked(result, a, b)  # computed from a rounded number: not exact either
 
     def _Conditional(self, expr: s.Conditional) -> Value:
         if self._bool(self._eval(expr.condition), expr.condition, "? :"):

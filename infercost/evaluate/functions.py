@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, Inexact, InvalidOperation
 
-from infercost.arithmetic import DIGIT_LIMIT, EXPRESSION, Rounded
+from infercost.arithmetic import DIGIT_LIMIT, EXPRESSION, marked
 from infercost.evaluate.values import Distribution, Value, a_type
 
 
@@ -46,7 +46,7 @@ def _abs(args: Sequence[Value]) -> Value:
     _arity("abs", args, 1)
     value = _numbers("abs", args)[0]
     # copy_abs keeps every digit (abs() would round to the caller's context).
-    return Rounded(value.copy_abs()) if type(value) is Rounded else value.copy_abs()
+    return marked(value.copy_abs(), value)
 
 
 def _ceil(args: Sequence[Value]) -> Value:
