@@ -297,3 +297,22 @@ def test_indices_too_large_to_sum_take_the_list(tmp_path: Path) -> None:
             row["cached_input_tokens"] = 0
     fast = _both_ways(*write(tmp_path, rows))
     assert any(r[7] > 10**14 for r in fast["histogram"] if r[2] == "draft")
+
+
+def test_a_name_the_enums_miss_sends_the_observer_the_exact_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fast way groups features and items as enums of the stack's names. A kept
+    # record never names another (it would be a problem), but should one slip past, its
+    # groups must not vanish into a null item: the table counts it as a stray and the
+    # observer takes the exact way.
+    import infercost.usage.records.observed as observed
+
+    rows = simulate(seed=4, units=120)
+    stack, path = write(tmp_path, rows)
+    exact = _observed(stack, path, ExactObserver(load_stack(Options(stack=stack))))
+    names = observed._item_names
+    monkeypatch.setattr(observed, "_item_names", lambda s: [n for n in names(s) if n != DRAFT])
+    missed = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))
+    assert missed == exact
+    assert any(r[3] == DRAFT for r in missed["histogram"])

@@ -46,6 +46,7 @@ from infercost.usage.records.query import (
     meter_items,
     step_expression,
 )
+from infercost.usage.records.read import lit
 
 HISTOGRAM_COLUMNS = (
     "period",
@@ -233,35 +234,37 @@ class ShapeObserver:
         return bool(row.fetchall()[0][0])
 
     def unit_steps_sql(self, given: frozenset[str] | None, hashed: bool = False) -> str:
-        """One row per unit, step and item: the feature, first time and cache hit of
-        the group (its unit's, where :meth:`_simple` holds), the number of first attempts
-        and their Σ (k − 1)·input (``first_index_input``). The first attempts' list is
-        sorted and reduced in the same query, so no table ever holds the lists (they
-        would take as much memory as the records), and a group of one call is not
-        sorted. ``given``: the fields the records have (None: unknown); without a call
-        index the list holds (time, tokens) only, and without a step the records are
-        grouped by item and the step is found on the groups, not on every record."""
+        """The histogram of calls per unit (see :meth:`_unit_steps`), a group's
+        Σ (k − 1)·input from its first attempts' call indices, times and input tokens,
+        sorted in that order. The three come as parallel lists (a list of one plain type
+        is built at about half the cost of a list of structs) and are zipped into structs
+        only for a group that is sorted; a group of one call is not sorted, and without a
+        call index neither is a group of two. ``given``: the fields the records have
+        (None: unknown); without a call index the lists hold times and tokens only, and
+        without a step the records are grouped by item and the step is found on the
+        groups, not on every record."""
         has = _has(given)
-        first, calls = _first_calls(given)
-        element = "'k': call_index, " if has("call_index") else ""
-        listed = f"list({{{element}'t': time, 'i': coalesce(input_tokens, 0)}}){first}"
-        weighted = f"CASE WHEN {calls} > 1 THEN {_weighted(listed)} END"
-        if not has("call_index"):
+        first, _ = _first_calls(given)
+        tokens = "coalesce(input_tokens, 0)"
+        lists = f", list(time){first} AS lt, list({tokens}){first} AS li"
+        if has("call_index"):
+            lists = f", list(call_index){first} AS lk" + lists
+            weighted = f"CASE WHEN calls > 1 THEN {_zipped_weighted('lk, lt, li', 3)} END"
+        else:
             # Two calls (the commonest group that needs the order): the later one's tokens,
             # without sorting. Ordered as the sort orders them: time, a missing time last,
             # then tokens (equal times: the larger tokens).
-            a, b = f"({listed})[1]", f"({listed})[2]"
             weighted = (
-                f"CASE WHEN {calls} = 2 THEN CASE WHEN {a}.t IS NOT DISTINCT FROM {b}.t "
-                f"THEN greatest({a}.i, {b}.i) WHEN {b}.t IS NULL OR {a}.t < {b}.t THEN {b}.i "
-                f"ELSE {a}.i END WHEN {calls} > 2 THEN {_weighted(listed)} END"
+                "CASE WHEN calls = 2 THEN CASE WHEN lt[1] IS NOT DISTINCT FROM lt[2] "
+                "THEN greatest(li[1], li[2]) WHEN lt[2] IS NULL OR lt[1] < lt[2] THEN li[2] "
+                f"ELSE li[1] END WHEN calls > 2 THEN {_zipped_weighted('lt, li', 2)} END"
             )
-        return self._unit_steps(given, weighted, hashed=hashed)
+        return self._unit_steps(given, lists, weighted, hashed=hashed)
 
     def indexed_unit_steps_sql(
         self, given: frozenset[str] | None, hashed: bool = False
     ) -> str | None:
-        """:meth:`unit_steps_sql` without the list, for records with a call index: where a
+        """:meth:`unit_steps_sql` without the lists, for records with a call index: where a
         group's first attempts are indexed by consecutive whole numbers (1..n, 0..n−1 or
         any m..m+n−1), a call's rank is k − m + 1 and Σ (rank − 1)·input is
         Σ k·input − m·Σ input, two plain sums. ``in_index_order`` says whether every
@@ -269,8 +272,8 @@ class ShapeObserver:
         None without a call index.
 
         The check is exact: n indices spanning max − min = n − 1 whose residues mod 64
-        set n distinct bits (so n <= 64) are m..m+n−1, each once. The list, a sort per
-        group, costs about half the query; records that give their order need neither."""
+        set n distinct bits (so n <= 64) are m..m+n−1, each once. The lists, a sort per
+        group, cost about half the query; records that give their order need neither."""
         if given is None or "call_index" not in given:
             return None
         first, calls = _first_calls(given)
@@ -287,25 +290,59 @@ class ShapeObserver:
             f"AND max({k}){first} - min({k}){first} = {calls} - 1 "
             f"AND bit_count(bit_or({bit}){first}) = {calls}, false))"
         )
-        return self._unit_steps(given, weighted, f", {ordered} AS in_index_order", hashed)
+        return self._unit_steps(
+            given,
+            f", {weighted} AS weighted, {ordered} AS in_index_order",
+            "weighted",
+            ", bool_and(in_index_order) AS in_index_order",
+            hashed,
+        )
 
     def _unit_steps(
-        self, given: frozenset[str] | None, weighted: str, extra: str = "", hashed: bool = False
+        self,
+        given: frozenset[str] | None,
+        columns: str,
+        weighted: str,
+        extra: str = "",
+        hashed: bool = False,
     ) -> str:
-        """The group by unit, step and item with ``weighted`` as ``first_index_input``
-        (and the ``extra`` columns): what both ways share. ``hashed``: the unit keyed by
-        its hash and feature (one 64-bit integer hashes and compares faster than four
+        """The records grouped by unit, step and item (each group's feature, step, item,
+        first time, cache hit, number of first attempts and the ``columns`` that
+        ``weighted``, its Σ (k − 1)·input, is computed from), rolled up in the same query
+        by period, feature, step, item, cache hit and calls: the histogram, with
+        ``units`` and ``first_index_input``. A large file has millions of groups; rolled
+        up on the way, they are never stored nor read again.
+
+        The period and cache hit are the group's (its unit's, where :meth:`_simple`
+        holds). The feature and item are grouped as enums of the stack's names (a small
+        integer hashes and compares faster than a text); ``strays`` counts the records
+        whose feature or item is not among them, which the import never keeps (each is
+        a problem, and problems take the exact way): the observer then ignores the table.
+        ``hashed``: the unit keyed by its hash (one 64-bit integer instead of four
         texts), for units whose hashes are distinct."""
         has = _has(given)
         _, calls = _first_calls(given)
         # Without a step (a constant null) the records are grouped by item alone.
         step = self._step() if has("step") else "CAST(NULL AS VARCHAR)"
-        unit = f"{UNIT_HASH}, feature" if hashed else KEY
-        keys = f"{unit}, {step}, item" if has("step") else f"{unit}, item"
+        feature = _enum("feature", sorted(self.stack.features))
+        item = _enum("item", _item_names(self.stack))
+        unit = UNIT_HASH if hashed else KEY
+        keys = ", ".join([unit, feature, *([step] if has("step") else []), item])
+        stray = (
+            f"({feature} IS NULL AND feature IS NOT NULL) OR ({item} IS NULL AND item IS NOT NULL)"
+        )
+        groups = (
+            f"SELECT {feature} AS feature_key, {step} AS step, {item} AS item_key, "
+            f"min(time) AS first_time, {_hits(given)}, {calls} AS calls, "
+            f"count(*) FILTER (WHERE {stray}) AS strays{columns} FROM records GROUP BY {keys}"
+        )
+        period = PERIOD_UNITS.get(self.stack.settings.period, "MONTH")
         return (
-            f"SELECT {unit}, {step} AS step, item, min(time) AS first_time, "
-            f"{_hits(given)}, {calls} AS calls, {weighted} AS first_index_input{extra} "
-            f"FROM records GROUP BY {keys}"
+            f"SELECT date_trunc('{period}', first_time) AS period_start, "
+            "CAST(feature_key AS VARCHAR) AS feature, step, CAST(item_key AS VARCHAR) AS item, "
+            f"cache_hit, calls, count(*) AS units, sum({weighted}) AS first_index_input, "
+            f"sum(strays) AS strays{extra} FROM ({groups}) "
+            "GROUP BY period_start, feature_key, step, item_key, cache_hit, calls"
         )
 
     @staticmethod
@@ -319,7 +356,12 @@ class ShapeObserver:
         return f"coalesce(step, {_step_sql(self.stack)})"
 
     def __call__(self, con: Any, where: str) -> dict[str, list[dict[str, Any]]]:
-        fast = where == "TRUE" and _has_table(con, "unit_steps") and self._simple(con)
+        fast = (
+            where == "TRUE"
+            and _has_table(con, "unit_steps")
+            and not _strays(con)
+            and self._simple(con)
+        )
         if fast:
             queries = self._fast_sql()
             out = {
@@ -369,10 +411,8 @@ class ShapeObserver:
         histogram = (
             f"SELECT strftime(period_start, '{fmt}') AS period, feature, {self._step()} AS step, "
             "item, cache_hit = 1 AS cache_hit, calls, CAST(sum(units) AS BIGINT) AS units, "
-            "coalesce(sum(first_index_input), 0) AS first_index_input FROM ("
-            f"SELECT date_trunc('{unit}', first_time) AS period_start, feature, step, item, "
-            "cache_hit, calls, count(*) AS units, sum(first_index_input) AS first_index_input "
-            "FROM unit_steps WHERE item IS NOT NULL GROUP BY ALL) GROUP BY ALL"
+            "coalesce(sum(first_index_input), 0) AS first_index_input FROM unit_steps "
+            "WHERE item IS NOT NULL GROUP BY ALL"
         )
         sums = (
             f"SELECT strftime(period_start, '{fmt}') AS period, feature, resolved_step AS step, "
@@ -406,6 +446,36 @@ def _hits(given: frozenset[str] | None, every: bool = False) -> str:
         return "0 AS cache_hit, 0 AS every_hit" if every else "0 AS cache_hit"
     hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
     return f"max({hit}) AS cache_hit" + (f", min({hit}) AS every_hit" if every else "")
+
+
+def _zipped_weighted(lists: str, tokens: int) -> str:
+    """Σ (k − 1)·input over a group's parallel lists zipped into structs (their fields in
+    the sort's order, the tokens the ``tokens``-th) and sorted."""
+    return (
+        f"list_sum(list_transform(list_sort(list_zip({lists}), 'ASC', 'NULLS LAST'), "
+        f"lambda x, j: x[{tokens}] * (j - 1)))"
+    )
+
+
+def _enum(column: str, names: list[str]) -> str:
+    """``column`` as an enum of ``names`` (null when it is none of them); the column
+    itself when there are no names (an enum needs one)."""
+    if not names:
+        return column
+    return f"TRY_CAST({column} AS ENUM({', '.join(lit(n) for n in names)}))"
+
+
+def _item_names(stack: Stack) -> list[str]:
+    return sorted(
+        {item.address for sheet in stack.price_sheets.values() for item in sheet.items.values()}
+    )
+
+
+def _strays(con: Any) -> bool:
+    """Whether ``unit_steps`` counted a record of a feature or item the stack does not
+    name (see :meth:`ShapeObserver._unit_steps`)."""
+    row = con.execute("SELECT coalesce(sum(strays), 0) > 0 FROM unit_steps").fetchall()
+    return bool(row[0][0])
 
 
 def _has_table(con: Any, name: str) -> bool:
