@@ -88,9 +88,11 @@ def scan_sql(
     aggregates = ["count(*) AS records"]
     if observed and _given(given, "cache_hit"):
         keys.append("cache_hit")
-    if observed and _given(given, "input_tokens"):
-        first = " FILTER (WHERE COALESCE(attempt, 1) = 1)" if _given(given, "attempt") else ""
-        aggregates.append(f"sum(input_tokens){first} AS first_input")
+    if observed and _given(given, "input_tokens") and _given(given, "attempt"):
+        # (without attempts every record is a first attempt: ``input_tokens`` is the sum)
+        aggregates.append(
+            "sum(input_tokens) FILTER (WHERE COALESCE(attempt, 1) = 1) AS first_input"
+        )
     if _given(given, "attempt"):
         aggregates.append(
             "sum(CASE WHEN COALESCE(attempt, 1) = 1 THEN 1 ELSE 0 END) AS first_attempts"
@@ -172,7 +174,10 @@ def calls_sql(
     keys = "period_start, feature, resolved_step, item"
     hit = ""
     if observed:
-        first_input = "COALESCE(sum(first_input), 0)" if _given(given, "input_tokens") else "0"
+        first_input = "0"
+        if _given(given, "input_tokens"):
+            summed = "first_input" if _given(given, "attempt") else "input_tokens"
+            first_input = f"COALESCE(sum({summed}), 0)"
         sums = [*sums, ("first_input", first_input, TOKEN_SUM_TYPE)]
         if not _given(given, "cache_hit"):
             hit = ", CAST(NULL AS BOOLEAN) AS cache_hit"
