@@ -263,31 +263,8 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
 
             given = source.given
             _scan(con, source, ("unit_spans", observer.unit_spans_sql(given)))
-            hashed = observer.hashes_distinct(con)
-            # With a call index in order, the group needs no sorted list; otherwise (or
-            # when one unit's indices are not 1..n) the general query.
-            indexed = observer.indexed_unit_steps_sql(given, hashed)
-            if indexed is not None:
-                try:
-                    con.execute(f"CREATE TEMP TABLE unit_steps AS {indexed}")
-                except out_of_range():
-                    # Σ k·input past the engine's 38 digits (indices far from 0 on large
-                    # token counts), where the list's ranks 1..n stay small: the list
-                    # way measures it. A read error is raised by that query as usual.
-                    indexed = None
-                else:
-                    if not observer.in_index_order(con):
-                        indexed = None
-                if indexed is None:
-                    con.execute("DROP TABLE IF EXISTS unit_steps")
-            if indexed is None:
-                _scan(con, source, ("unit_steps", observer.unit_steps_sql(given, hashed)))
-            _scan(
-                con,
-                source,
-                ("all_units", UNITS_FROM_STEPS),
-                ("written_calls", compact.scan_sql(stack, given, observed=True)),
-            )
+            con.execute(f"CREATE TEMP VIEW all_units AS {UNITS_FROM_STEPS}")
+            _scan(con, source, ("written_calls", compact.scan_sql(stack, given, observed=True)))
             calls = compact.calls_sql(stack, source.mapping, given, observed=True)
             con.execute(f"CREATE TEMP TABLE all_calls AS {calls}")
             con.execute("DROP TABLE written_calls")
@@ -315,7 +292,8 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
         where = "TRUE"
         if con.execute(read.grouped_problems(stack)).fetchall()[0][0]:
             where = "_problem IS NULL"
-            for table in ("all_units", "all_calls", "unit_steps", "unit_spans"):
+            con.execute(f"DROP {'VIEW' if shaped else 'TABLE'} all_units")
+            for table in ("all_calls", "unit_spans"):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             problem = ["_problem"]
             _scan(
@@ -343,6 +321,7 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
             if shaped:
                 from infercost.usage.records.observed import CALLS_FROM_HITS
 
+                _unit_steps(con, source, observer)
                 con.execute(f"CREATE TEMP VIEW calls AS {CALLS_FROM_HITS}")
             else:
                 con.execute("CREATE TEMP VIEW calls AS SELECT * FROM all_calls")
@@ -355,6 +334,31 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
         return output
     finally:
         con.close()
+
+
+def _unit_steps(con: Any, source: Source, observer: Any) -> None:
+    """The observed shape's histogram (``observed.ShapeObserver``), measured only where
+    the import kept every record (otherwise the observer takes its exact way) and after
+    the import's own scans, which also raise any read error first."""
+    given = source.given
+    hashed = observer.hashes_distinct(con)
+    # With a call index in order, the group needs no sorted list; otherwise (or when one
+    # unit's indices are not 1..n) the general query.
+    indexed = observer.indexed_unit_steps_sql(given, hashed)
+    if indexed is not None:
+        try:
+            con.execute(f"CREATE TEMP TABLE unit_steps AS {indexed}")
+        except out_of_range():
+            # Σ k·input past the engine's 38 digits (indices far from 0 on large token
+            # counts), where the list's ranks 1..n stay small: the list way measures it.
+            indexed = None
+        else:
+            if not observer.in_index_order(con):
+                indexed = None
+        if indexed is None:
+            con.execute("DROP TABLE IF EXISTS unit_steps")
+    if indexed is None:
+        _scan(con, source, ("unit_steps", observer.unit_steps_sql(given, hashed)))
 
 
 def _scan(con: Any, source: Source, *tables: tuple[str, str]) -> None:
