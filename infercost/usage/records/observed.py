@@ -239,16 +239,22 @@ class ShapeObserver:
         sorted in that order. The three come as parallel lists (a list of one plain type
         is built at about half the cost of a list of structs) and are zipped into structs
         only for a group that is sorted; a group of one call is not sorted, and without a
-        call index neither is a group of two. ``given``: the fields the records have
-        (None: unknown); without a call index the lists hold times and tokens only, and
-        without a step the records are grouped by item and the step is found on the
-        groups, not on every record."""
+        call index neither is a group of two. The lists leave out the records of meter
+        items: a kept one has no input tokens (it would be a problem), so its group's sum
+        is 0 in any order (a group with empty lists adds nothing). ``given``: the fields
+        the records have (None: unknown); without a call index the lists hold times and
+        tokens only, and without a step the records are grouped by item and the step is
+        found on the groups, not on every record."""
         has = _has(given)
-        first, _ = _first_calls(given)
+        listed = [FIRST] if has("attempt") else []
+        meters = meter_items(self.stack)
+        if meters:
+            listed.append(f"item NOT IN ({', '.join(lit(m) for m in meters)})")
+        only = f" FILTER (WHERE {' AND '.join(listed)})" if listed else ""
         tokens = "coalesce(input_tokens, 0)"
-        lists = f", list(time){first} AS lt, list({tokens}){first} AS li"
+        lists = f", list(time){only} AS lt, list({tokens}){only} AS li"
         if has("call_index"):
-            lists = f", list(call_index){first} AS lk" + lists
+            lists = f", list(call_index){only} AS lk" + lists
             weighted = f"CASE WHEN calls > 1 THEN {_zipped_weighted('lk, lt, li', 3)} END"
         else:
             # Two calls (the commonest group that needs the order): the later one's tokens,
