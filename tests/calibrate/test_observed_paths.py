@@ -316,3 +316,24 @@ def test_a_name_the_enums_miss_sends_the_observer_the_exact_way(
     missed = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))
     assert missed == exact
     assert any(r[3] == DRAFT for r in missed["histogram"])
+
+
+def test_a_call_of_a_billion_tokens_is_measured_exactly(tmp_path: Path) -> None:
+    # The ordered lists hold tokens as 64-bit decimals (below 10^9). A first call of
+    # more must not be lost from them (nor stop the run): the observer measures the
+    # records the exact way. Without a call index the order is by time, then tokens.
+    rows = simulate(seed=6, units=40, retry=0)
+    for i, row in enumerate(rows):
+        row["time"] = f"2026-11-03T09:{(i // 3) % 60:02d}:00Z"
+    drafts = Counter(r["unit_id"] for r in rows if r["item"] == DRAFT)
+    unit = next(u for u, n in drafts.items() if n >= 2)
+    # its last draft call: the latest, and on a tie of times the largest, so ranked >= 2
+    big = [r for r in rows if r["item"] == DRAFT and r["unit_id"] == unit][-1]
+    big["input_tokens"] = 3 * 10**9
+    big["cached_input_tokens"] = 0
+    stack, path = write(tmp_path, rows)
+    _drop(path, "call_index")
+    fast = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))
+    exact = _observed(stack, path, ExactObserver(load_stack(Options(stack=stack))))
+    assert fast == exact
+    assert any(r[7] >= 3 * 10**9 for r in fast["histogram"] if r[2] == "draft")

@@ -46,7 +46,7 @@ from infercost.usage.records.query import (
     meter_items,
     step_expression,
 )
-from infercost.usage.records.read import lit
+from infercost.usage.records.read import NARROW_COUNT, lit
 
 HISTOGRAM_COLUMNS = (
     "period",
@@ -241,7 +241,10 @@ class ShapeObserver:
         only for a group that is sorted; a group of one call is not sorted, and without a
         call index neither is a group of two. The lists leave out the records of meter
         items: a kept one has no input tokens (it would be a problem), so its group's sum
-        is 0 in any order (a group with empty lists adds nothing). ``given``: the fields
+        is 0 in any order (a group with empty lists adds nothing). The tokens are listed
+        as 64-bit decimals (``NARROW_COUNT``, as a CSV file's are read), half the size and
+        compared faster than the records' 128-bit ones; a first call of a billion tokens
+        or more does not fit them, and sends the observer the exact way. ``given``: the fields
         the records have (None: unknown); without a call index the lists hold times and
         tokens only, and without a step the records are grouped by item and the step is
         found on the groups, not on every record."""
@@ -251,7 +254,8 @@ class ShapeObserver:
         if meters:
             listed.append(f"item NOT IN ({', '.join(lit(m) for m in meters)})")
         only = f" FILTER (WHERE {' AND '.join(listed)})" if listed else ""
-        tokens = "coalesce(input_tokens, 0)"
+        tokens = f"TRY_CAST(coalesce(input_tokens, 0) AS {NARROW_COUNT})"
+        unfit = f"input_tokens >= {10**9}"
         lists = f", list(time){only} AS lt, list({tokens}){only} AS li"
         if has("call_index"):
             lists = f", list(call_index){only} AS lk" + lists
@@ -265,7 +269,7 @@ class ShapeObserver:
                 "THEN greatest(li[1], li[2]) WHEN lt[2] IS NULL OR lt[1] < lt[2] THEN li[2] "
                 f"ELSE li[1] END WHEN calls > 2 THEN {_zipped_weighted('lt, li', 2)} END"
             )
-        return self._unit_steps(given, lists, weighted, hashed=hashed)
+        return self._unit_steps(given, lists, weighted, hashed=hashed, unfit=unfit)
 
     def indexed_unit_steps_sql(
         self, given: frozenset[str] | None, hashed: bool = False
@@ -311,6 +315,7 @@ class ShapeObserver:
         weighted: str,
         extra: str = "",
         hashed: bool = False,
+        unfit: str = "",
     ) -> str:
         """The records grouped by unit, step and item (each group's feature, step, item,
         first time, cache hit, number of first attempts and the ``columns`` that
@@ -321,11 +326,12 @@ class ShapeObserver:
 
         The period and cache hit are the group's (its unit's, where :meth:`_simple`
         holds). The feature and item are grouped as enums of the stack's names (a small
-        integer hashes and compares faster than a text); ``strays`` counts the records
-        whose feature or item is not among them, which the import never keeps (each is
-        a problem, and problems take the exact way): the observer then ignores the table.
-        ``hashed``: the unit keyed by its hash (one 64-bit integer instead of four
-        texts), for units whose hashes are distinct."""
+        integer hashes and compares faster than a text). ``unfit`` counts the records the
+        table cannot measure: a feature or item not among those names, which the import
+        never keeps (each is a problem, and problems take the exact way), or one where
+        the condition ``unfit`` holds; the observer then takes the exact way. ``hashed``:
+        the unit keyed by its hash (one 64-bit integer instead of four texts), for units
+        whose hashes are distinct."""
         has = _has(given)
         _, calls = _first_calls(given)
         # Without a step (a constant null) the records are grouped by item alone.
@@ -334,20 +340,20 @@ class ShapeObserver:
         item = _enum("item", _item_names(self.stack))
         unit = UNIT_HASH if hashed else KEY
         keys = ", ".join([unit, feature, *([step] if has("step") else []), item])
-        stray = (
-            f"({feature} IS NULL AND feature IS NOT NULL) OR ({item} IS NULL AND item IS NOT NULL)"
-        )
+        conditions = [f"({feature} IS NULL AND feature IS NOT NULL)"]
+        conditions += [f"({item} IS NULL AND item IS NOT NULL)", *([unfit] if unfit else [])]
         groups = (
             f"SELECT {feature} AS feature_key, {step} AS step, {item} AS item_key, "
             f"min(time) AS first_time, {_hits(given)}, {calls} AS calls, "
-            f"count(*) FILTER (WHERE {stray}) AS strays{columns} FROM records GROUP BY {keys}"
+            f"count(*) FILTER (WHERE {' OR '.join(conditions)}) AS unfit{columns} "
+            f"FROM records GROUP BY {keys}"
         )
         period = PERIOD_UNITS.get(self.stack.settings.period, "MONTH")
         return (
             f"SELECT date_trunc('{period}', first_time) AS period_start, "
             "CAST(feature_key AS VARCHAR) AS feature, step, CAST(item_key AS VARCHAR) AS item, "
             f"cache_hit, calls, count(*) AS units, sum({weighted}) AS first_index_input, "
-            f"sum(strays) AS strays{extra} FROM ({groups}) "
+            f"sum(unfit) AS unfit{extra} FROM ({groups}) "
             "GROUP BY period_start, feature_key, step, item_key, cache_hit, calls"
         )
 
@@ -365,7 +371,7 @@ class ShapeObserver:
         fast = (
             where == "TRUE"
             and _has_table(con, "unit_steps")
-            and not _strays(con)
+            and not _unfit(con)
             and self._simple(con)
         )
         if fast:
@@ -477,10 +483,10 @@ def _item_names(stack: Stack) -> list[str]:
     )
 
 
-def _strays(con: Any) -> bool:
-    """Whether ``unit_steps`` counted a record of a feature or item the stack does not
-    name (see :meth:`ShapeObserver._unit_steps`)."""
-    row = con.execute("SELECT coalesce(sum(strays), 0) > 0 FROM unit_steps").fetchall()
+def _unfit(con: Any) -> bool:
+    """Whether ``unit_steps`` counted a record it cannot measure (see
+    :meth:`ShapeObserver._unit_steps`)."""
+    row = con.execute("SELECT coalesce(sum(unfit), 0) > 0 FROM unit_steps").fetchall()
     return bool(row[0][0])
 
 
