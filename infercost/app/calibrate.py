@@ -31,7 +31,10 @@ def calibrate(
     source: str,
     period: str | None = None,
     engine: str = "duckdb",
+    snapshot_rows: bool = False,
 ) -> CalibrateResult:
+    """``snapshot_rows``: keep the import's snapshot rows, which calibrate itself does not
+    show (comparing two engines' imports on them costs no second import)."""
     from infercost.app.records import import_records
     from infercost.usage.records.observed import ShapeObserver
 
@@ -40,7 +43,15 @@ def calibrate(
             "Invalid --from",
             f"{source} has no request records: calibrate needs records, otel or litellm.",
         )
-    result = import_records(stack, paths, source, period, engine, observer=ShapeObserver(stack))
+    result = import_records(
+        stack,
+        paths,
+        source,
+        period,
+        engine,
+        observer=ShapeObserver(stack),
+        snapshot_rows=snapshot_rows,
+    )
     features = observe_features(stack, result)
     unknown = {
         r["feature"] if r["feature"] is not None else "(none)": r["records"]

@@ -64,10 +64,11 @@ def import_records(
     period: str | None = None,
     engine: str = "duckdb",
     observer: Any = None,
+    snapshot_rows: bool = True,
 ) -> ImportResult:
     """Read, check, aggregate and price the records. ``observer`` measures more on the
     same records in the same connection: ``calibrate``'s observed shape (on Spark, the
-    same queries run there)."""
+    same queries run there). ``snapshot_rows``: see ``result.build``."""
     source_name = check_source(source_name)
     if engine not in ENGINES:
         raise InfercostError.at("Unknown engine", f'"{engine}": choose duckdb or spark.')
@@ -101,7 +102,7 @@ def import_records(
         output: EngineOutput = run_spark(source, observer=observer)
     else:
         output = run_duckdb(source, observer=observer)
-    result = build(stack, output, period, source_name, shown, _SourceLocator(source))
+    result = build(stack, output, period, source_name, shown, _SourceLocator(source), snapshot_rows)
     result.observed = output.observed
     return result
 

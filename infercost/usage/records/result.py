@@ -105,8 +105,13 @@ def build(
     source: str,
     files: list[str],
     locate: Locator,
+    snapshot_rows: bool = True,
 ) -> ImportResult:
     """Check what only the whole can show (subscriptions, periods), then price.
+
+    ``snapshot_rows``: whether to keep the snapshot's rows (one per customer and
+    feature, a hundred thousand for a large file); ``calibrate`` needs only their
+    units, so it is spared making them.
 
     ``locate(condition, message)`` turns a rule broken by some record into an error
     naming the first such record (``condition`` is SQL over the record table)."""
@@ -184,10 +189,14 @@ def build(
                 f'"{quoted_line(first_sub)}" in '
                 "an earlier record; a customer has one subscription per period.",
             )
-    snapshot = [
-        SnapshotRow(r["customer"], r["subscription"], r["feature"], int(r["units"]), chosen)
-        for r in sorted(unit_rows, key=lambda r: (r["customer"] or "", r["feature"]))
-    ]
+    snapshot = (
+        [
+            SnapshotRow(r["customer"], r["subscription"], r["feature"], int(r["units"]), chosen)
+            for r in sorted(unit_rows, key=lambda r: (r["customer"] or "", r["feature"]))
+        ]
+        if snapshot_rows
+        else []
+    )
 
     def order(r: dict[str, Any]) -> tuple[str, int, str]:
         """Features by name; steps in the order the workflow declares them; items the
@@ -249,7 +258,7 @@ def build(
         period_label=stack.settings.period,
         period=chosen,
         records=output.records,
-        units=sum(s.units for s in snapshot),
+        units=sum(int(r["units"]) for r in unit_rows),
         customers=len(subscriptions),
         snapshot=snapshot,
         costs=costs,
