@@ -20,15 +20,18 @@ depend on the number of calls, so they come per period, feature, step, item and 
 - retry rate: (records − first attempts) / first attempts.
 
 Cost: the group by unit and step is the one large aggregation (about as many groups as
-records over two). When ``calibrate`` runs, the import's group by unit also gives each
-unit a 64-bit hash of its key; when no two units share one (checked on the units, exact),
-the group by unit and step is keyed by that hash and the feature instead of the four
-texts of the key, a third faster, and falls back to the texts otherwise (a crafted
-collision costs time, never a figure). The sums ride on the import's priced sums
-(grouped by cache hit too), so the records are read once per import query. That
-holds when every unit's records fall in one period and agree on the cache hit (then a
-record's period and cache hit are its unit's); otherwise, or when records were skipped,
-the exact general query joins each group to its unit.
+records over two), and it is rolled up into the histogram in the same query, so its
+groups are never stored. When ``calibrate`` runs, the import's group by unit also gives
+each unit a 64-bit hash of its key; when no two units share one (checked on the units,
+exact), the group by unit and step is keyed by that hash instead of the four texts of
+the key, and falls back to the texts otherwise (a crafted collision costs time, never a
+figure). Its feature and item are enums of the stack's names, and each group's first
+attempts are parallel lists of plain types, sorted only where the order matters (see
+:meth:`ShapeObserver.unit_steps_sql`). The sums ride on the import's priced sums
+(grouped by cache hit too), so the records are read once per import query. That holds
+when every unit's records fall in one period and agree on the cache hit (then a
+record's period and cache hit are its unit's) and the import kept every record;
+otherwise the exact general query joins each group to its unit.
 """
 
 from __future__ import annotations
@@ -208,12 +211,13 @@ class ShapeObserver:
     """Measures the observed shape on the import's DuckDB connection.
 
     The import makes its units with :meth:`unit_spans_sql` (each with its key's hash),
-    then the group by unit and step with :meth:`unit_steps_sql` (keyed by the hash when
-    :meth:`hashes_distinct`), groups its priced sums by cache hit too, with the first
-    attempts' input tokens (``compact.scan_sql`` with ``observed``, rolled up again by
-    :data:`CALLS_FROM_HITS`), then calls the observer with the condition on the records
-    it kept. A connection without ``unit_steps`` (an
-    import that skipped records reads them again) gets the exact general queries."""
+    groups its priced sums by cache hit too, with the first attempts' input tokens
+    (``compact.scan_sql`` with ``observed``, rolled up again by :data:`CALLS_FROM_HITS`),
+    and, when it kept every record, makes the histogram with :meth:`unit_steps_sql`
+    (keyed by the hash when :meth:`hashes_distinct`); then it calls the observer with
+    the condition on the records it kept. A connection without ``unit_steps`` (an import
+    that skipped records), or one whose ``unit_steps`` counted a record it cannot
+    measure, gets the exact general queries."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack

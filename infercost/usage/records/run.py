@@ -249,8 +249,9 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
 
     ``observer(con, where)``, when given, measures more on the same ``records`` view
     (``where`` keeps the records the import kept) before the connection closes. An
-    observer with ``unit_steps_sql`` (the observed shape) also shapes the two queries, so
-    that it needs no further pass over the records (see ``observed.ShapeObserver``)."""
+    observer with ``unit_steps_sql`` (the observed shape) also shapes the two queries,
+    and, when every record was kept, reads the records once more for its histogram (see
+    ``observed.ShapeObserver``)."""
     con = connect(ordered=source.tolerant)
     try:
         mapped = source.mapped(con, ordered=False)
