@@ -49,7 +49,7 @@ from infercost.usage.records.query import (
     meter_items,
     step_expression,
 )
-from infercost.usage.records.read import NARROW_COUNT, lit
+from infercost.usage.records.read import NARROW_COUNT, NARROW_COUNT_LIMIT, lit
 
 HISTOGRAM_COLUMNS = (
     "period",
@@ -105,12 +105,12 @@ def _quantity_default(stack: Stack) -> str:
     return f"CASE WHEN item IN ({listed}) THEN 1 ELSE 0 END"
 
 
-def _weighted(calls: str) -> str:
+def _weighted(calls: str, tokens: str = "x.i") -> str:
     """Σ (k − 1)·input over one group's list of first attempts sorted in call order (the
-    struct's fields: call index, then time, then input tokens)."""
+    structs' fields: call index, then time, then input tokens, read by ``tokens``)."""
     return (
         f"list_sum(list_transform(list_sort({calls}, 'ASC', 'NULLS LAST'), "
-        "lambda x, j: x.i * (j - 1)))"
+        f"lambda x, j: {tokens} * (j - 1)))"
     )
 
 
@@ -119,10 +119,15 @@ def _has(given: frozenset[str] | None) -> Callable[[str], bool]:
     return lambda name: given is None or name in given
 
 
+def _filter(*conditions: str) -> str:
+    """An aggregate's filter to the records where every condition holds (none: all)."""
+    return f" FILTER (WHERE {' AND '.join(conditions)})" if conditions else ""
+
+
 def _first_calls(given: frozenset[str] | None) -> tuple[str, str]:
     """The filter to first attempts (none when no record gives an attempt) and the
     count of a group's first attempts under it."""
-    first = f" FILTER (WHERE {FIRST})" if _has(given)("attempt") else ""
+    first = _filter(FIRST) if _has(given)("attempt") else ""
     return first, f"count(*){first}"
 
 
@@ -257,13 +262,13 @@ class ShapeObserver:
         meters = meter_items(self.stack)
         if meters:
             listed.append(f"item NOT IN ({', '.join(lit(m) for m in meters)})")
-        only = f" FILTER (WHERE {' AND '.join(listed)})" if listed else ""
+        only = _filter(*listed)
         tokens = f"TRY_CAST(coalesce(input_tokens, 0) AS {NARROW_COUNT})"
-        unfit = f"input_tokens >= {10**9}"
+        unfit = f"input_tokens >= {NARROW_COUNT_LIMIT}"
         lists = f", list(time){only} AS lt, list({tokens}){only} AS li"
         if has("call_index"):
             lists = f", list(call_index){only} AS lk" + lists
-            weighted = f"CASE WHEN calls > 1 THEN {_zipped_weighted('lk, lt, li', 3)} END"
+            weighted = f"CASE WHEN calls > 1 THEN {_weighted('list_zip(lk, lt, li)', 'x[3]')} END"
         else:
             # Two calls (the commonest group that needs the order): the later one's tokens,
             # without sorting. Ordered as the sort orders them: time, a missing time last,
@@ -271,7 +276,7 @@ class ShapeObserver:
             weighted = (
                 "CASE WHEN calls = 2 THEN CASE WHEN lt[1] IS NOT DISTINCT FROM lt[2] "
                 "THEN greatest(li[1], li[2]) WHEN lt[2] IS NULL OR lt[1] < lt[2] THEN li[2] "
-                f"ELSE li[1] END WHEN calls > 2 THEN {_zipped_weighted('lt, li', 2)} END"
+                f"ELSE li[1] END WHEN calls > 2 THEN {_weighted('list_zip(lt, li)', 'x[2]')} END"
             )
         return self._unit_steps(given, lists, weighted, hashed=hashed, unfit=unfit)
 
@@ -462,15 +467,6 @@ def _hits(given: frozenset[str] | None, every: bool = False) -> str:
         return "0 AS cache_hit, 0 AS every_hit" if every else "0 AS cache_hit"
     hit = "CASE WHEN cache_hit THEN 1 ELSE 0 END"
     return f"max({hit}) AS cache_hit" + (f", min({hit}) AS every_hit" if every else "")
-
-
-def _zipped_weighted(lists: str, tokens: int) -> str:
-    """Σ (k − 1)·input over a group's parallel lists zipped into structs (their fields in
-    the sort's order, the tokens the ``tokens``-th) and sorted."""
-    return (
-        f"list_sum(list_transform(list_sort(list_zip({lists}), 'ASC', 'NULLS LAST'), "
-        f"lambda x, j: x[{tokens}] * (j - 1)))"
-    )
 
 
 def _enum(column: str, names: list[str]) -> str:
