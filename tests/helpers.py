@@ -197,6 +197,20 @@ def outside_code(markdown: str) -> str:
     return _CODE_SPAN.sub("", _FENCED.sub("", markdown))
 
 
+def rendered(markdown: str) -> str:
+    """``markdown`` as HTML, by a real CommonMark parser with GFM tables: what a pull
+    request comment shows, so a test can ask where each piece of text landed."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(markdown)
+
+
+def html_outside_code(html: str) -> str:
+    """The rendered HTML with every ``<code>`` element removed: the text GitHub would
+    turn into links, mentions and images."""
+    return re.sub(r"<code>.*?</code>", "", html, flags=re.S)
+
+
 class Terminal(io.StringIO):
     """A stream that says it is a terminal, as a developer's shell is."""
 

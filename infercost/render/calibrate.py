@@ -228,6 +228,17 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
         in a pull-request comment), in text quoted with its control characters shown."""
         return code(value, table=False) if md else f'"{quoted_line(value)}"'
 
+    def label(value: str) -> str:
+        """A name from the stack in a table cell or heading: the stack comes with the pull
+        request, so in Markdown it is a code span too (``|`` escaped for the table)."""
+        return code(value) if md else value
+
+    def item(line: str) -> str:
+        """One line of a list. Markdown joins consecutive lines into one paragraph, so each
+        is a list item there; a blank line must already separate it from a table, or GFM
+        reads it as one more row of the table."""
+        return f"- {line}" if md else line
+
     files = ", ".join(code(x, table=False) if md else quoted_line(x, 300) for x in doc["files"])
     head = (
         f"Calibrated against {_counted(doc['records'], 'record')} "
@@ -238,19 +249,18 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
 
     def tab(rows: list[list[str]], right: tuple[int, ...]) -> list[str]:
         if md:
+            # Every cell that can hold a name is already a code span with its | escaped.
             lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-            lines += [
-                "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows[1:]
-            ]
-            return lines
-        return table(rows, right=right)
+            lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+            return [*lines, ""]
+        return [*table(rows, right=right), ""]
 
     rows = [["costs", "modelled", "actual", "reported"]]
     for f in doc["features"]:
         c = f["costs"]
         rows.append(
             [
-                f["feature"],
+                label(f["feature"]),
                 money(c["modelled"], cur),
                 money(c["actual"], cur),
                 money(c["reported"], cur) if c["reported"] is not None else "-",
@@ -268,19 +278,24 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
     out += tab(rows, (1, 2, 3))
     for g in doc["gaps"]:
         out.append(
-            f"Gap: {_counted(g['records'], 'record')} skipped ({g['reason']}), "
-            f"reported cost {money(g['reported_cost'], cur)}"
+            item(
+                f"Gap: {_counted(g['records'], 'record')} skipped ({g['reason']}), "
+                f"reported cost {money(g['reported_cost'], cur)}"
+            )
         )
     for u in doc["unknown_features"]:
         out.append(
-            f"Records of a feature the stack does not declare: "
-            f"{name(u['feature'])}, {_counted(u['records'], 'record')}"
+            item(
+                f"Records of a feature the stack does not declare: "
+                f"{name(u['feature'])}, {_counted(u['records'], 'record')}"
+            )
         )
+    if doc["gaps"] or doc["unknown_features"]:
+        out.append("")
     for f in doc["features"]:
         cpu = f["cost_per_unit"]
         out += [
-            "",
-            ("### " if md else "") + f"{f['feature']} (workflow {f['workflow']}): "
+            ("### " if md else "") + f"{label(f['feature'])} (workflow {label(f['workflow'])}): "
             f"{_counted(f['units'], 'unit')}, cache hit rate declared "
             f"{_fmt(f['cache_hit_rate']['declared'])}, observed "
             f"{_fmt(f['cache_hit_rate']['observed'])}",
@@ -291,10 +306,9 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
         ]
         rows = [["step", "attribute", "declared", "observed"]]
         for s in f["steps"]:
-            label = s["step"] + ("" if s["status"] == "observed" else f" ({s['status']})")
             rows.append(
                 [
-                    label,
+                    label(s["step"]) + ("" if s["status"] == "observed" else f" ({s['status']})"),
                     "cost per unit",
                     money(s["declared_cost_per_unit"], cur)
                     if s["declared_cost_per_unit"] is not None
@@ -310,17 +324,23 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
                 rows.append(["", a["name"], _fmt(a["declared"]), _fmt(a["observed"])])
         out += tab(rows, (2, 3))
         if f["contributions"]:
-            out += ["", "Contributions to the difference, largest first:"]
+            out.append("Contributions to the difference, largest first:")
             for c in f["contributions"]:
-                out.append(f"  {c['step']}: {money(c['contribution'], cur, signed=True)}")
+                shown = f"{label(c['step'])}: {money(c['contribution'], cur, signed=True)}"
+                out.append(f"- {shown}" if md else f"  {shown}")
+            out.append("")
         res = f["what_if_residual"]
         if res["reasons"]:
-            out += [
-                "",
+            out.append(
                 f"What-if residual {money(res['cost_per_unit'], cur, signed=True)} per unit"
-                f" ({pct(res['pct'], signed=True, digits=3)}):",
-            ]
-            out += ["  " + quoted_line(r, 300) for r in res["reasons"]]
+                f" ({pct(res['pct'], signed=True, digits=3)}):"
+            )
+            # A reason can quote a step or item name the records spell: code in Markdown.
+            for r in res["reasons"]:
+                out.append(f"- {code(r, table=False)}" if md else "  " + quoted_line(r, 300))
+            out.append("")
+    while out and not out[-1]:
+        out.pop()
     return out
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from infercost.config.loader import display_path
-from tests.helpers import hcl, run_cli, write_files
+from tests.helpers import hcl, html_outside_code, rendered, run_cli, write_files
 
 STACK = hcl(
     """
@@ -491,9 +491,59 @@ def test_an_undeclared_feature_from_the_records_is_code_in_markdown(tmp_path: Pa
     assert md.code == 0, md.stderr
     line = next(x for x in md.stdout.splitlines() if "does not declare" in x)
     said = "Records of a feature the stack does not declare"
-    assert line == f"{said}: `{HOSTILE_FEATURE}`, 1 record"  # and one of "ghost"
+    assert line == f"- {said}: `{HOSTILE_FEATURE}`, 1 record"  # and one of "ghost"
     shown = display_path(path)
     assert md.stdout.startswith(f"## Calibrated against {len(rows)} records (records: `{shown}`)")
     text = run_cli(["calibrate", str(stack), str(path), "--from", "records"])
     assert f'{said}: "{HOSTILE_FEATURE}", 1 record\n' in text.stdout
     assert "Gap: 2 records skipped (unknown_feature)" in text.stdout
+
+
+HOSTILE_MODEL = "[m](https:evil.example) @octo <img src=y> | cell"  # no "/" in a model name
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_no_name_from_the_records_or_a_price_sheet_escapes_its_code_span(
+    tmp_path: Path,
+) -> None:
+    # Features and steps of a stack are identifiers, but the records name features as
+    # they like and a model's name only has to be free of "/" and control characters;
+    # both arrive with the pull request. Rendered by a real CommonMark parser with GFM
+    # tables, each such name sits inside <code>, every table row keeps its four cells,
+    # and the lines after a table are not rows of it (a gap line right below the costs
+    # table used to be read as one, its "|" splitting cells and its link live).
+    stack, path = odd_records(tmp_path)
+    main = (stack / "main.hcl").read_text().replace('model "spare"', f'model "{HOSTILE_MODEL}"')
+    (stack / "main.hcl").write_text(main)
+    with path.open(newline="") as handle:
+        rows = [{**row, "step": ""} for row in csv.DictReader(handle)]
+    next(row for row in rows if row["feature"] == "ghost")["feature"] = HOSTILE_FEATURE
+    spare = next(row for row in rows if row["item"] == "openai/spare")
+    spare["item"] = f"openai/{HOSTILE_MODEL}"
+    rows.append({**spare, "unit_id": "u-named", "step": "escalate"})
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    md = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "markdown"])
+    assert md.code == 0, md.stderr
+    html = rendered(md.stdout)
+    outside = html_outside_code(html)
+    for piece in ("evil", "<a ", "<img", "@octo", "::error::"):
+        assert piece not in outside, piece
+    codes = re.findall(r"<code>(.*?)</code>", html, flags=re.S)
+    assert _html(HOSTILE_FEATURE) in codes
+    note = f"records name step &quot;escalate&quot; but use openai/{_html(HOSTILE_MODEL)}"
+    assert any(c.startswith(note) for c in codes), codes
+    for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
+        assert len(re.findall(r"<t[dh]>", row)) == 4, row
+    tables = re.findall(r"<table>.*?</table>", html, flags=re.S)
+    assert not any("Gap:" in t or "does not declare" in t for t in tables)
+    # Each gap, unknown feature, contribution and reason is a list item of its own:
+    # consecutive lines would be joined into one run-on paragraph.
+    assert "<li>Gap: 1 record skipped (unknown_item)" in html
+    assert "<li><code>draft</code>: " in html
+    assert f"<li><code>{note}" in html
