@@ -627,3 +627,55 @@ def test_a_quadrillion_tokens_is_still_a_record(
     )
     assert (code, err) == (0, "")
     assert json.loads(stdout)["costs"][0]["input_tokens"] == 10**15 + 200
+
+
+def _skipping_stack(tmp_path: Path) -> Path:
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for f in STACK.glob("*.hcl"):
+        (stack / f.name).write_text(f.read_text())
+    (stack / "records.hcl").write_text('records "records" {\n  skip = ["invalid_value"]\n}\n')
+    return stack
+
+
+@pytest.mark.parametrize(
+    ("fmt", "value"),
+    [("csv", "0x10"), ("csv", "1e30"), ("csv", "NaN"), ("csv", "ten"), ("jsonl", "1e30")],
+)
+def test_a_skipped_record_takes_its_unit_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, value: str
+) -> None:
+    # Unit t2's one record has a value that is no value of its field: skipped, it must
+    # not count t2 as a unit (a CSV reader that parses only the columns a scan asks for
+    # used to count it, the units scan never reading input_tokens), and its reported
+    # cost is in the gap as it is for JSON.
+    monkeypatch.chdir(tmp_path)
+    stack = _skipping_stack(tmp_path)
+    if fmt == "csv":
+        good = CSV_ROW.format(i=100, r="0.5")
+        bad = CSV_ROW.format(i=value, r="0.25").replace(",t1,", ",t2,").replace(",c1,", ",c2,")
+        (tmp_path / "r.csv").write_text(f"{HEADER}\n{good}\n{bad}\n")
+    else:
+        good = JSON_ROW.format(i=100, r="0.5")
+        bad = JSON_ROW.format(i=value, r="0.25").replace('"t1"', '"t2"').replace('"c1"', '"c2"')
+        (tmp_path / "r.jsonl").write_text(f"{good}\n{bad}\n")
+    name = f"r.{fmt}"
+    code, stdout, err = run_cli(
+        ["usage", "import", str(stack), name, "--from", "records", "--out", "u.csv", "-o", "json"]
+    )
+    assert (code, err) == (0, "")
+    doc = json.loads(stdout, parse_float=Decimal)
+    assert doc["records"] == 2
+    assert doc["skipped"] == [
+        {"reason": "invalid_value", "records": 1, "reported_cost": Decimal("0.25")}
+    ]
+    written = (tmp_path / "u.csv").read_text()
+    assert written.splitlines() == [
+        "customer,subscription,feature,units,period",
+        "c1,pro,support_assistant,1,2026-11",
+    ]
+    code, stdout, err = run_cli(["calibrate", str(stack), name, "--from", "records", "-o", "json"])
+    assert (code, err) == (0, "")
+    doc = json.loads(stdout, parse_float=Decimal)
+    assert doc["units"] == 1
+    assert [(f["feature"], f["units"]) for f in doc["features"]] == [("support_assistant", 1)]

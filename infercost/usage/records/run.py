@@ -76,6 +76,9 @@ class Source:
         self.generic_types = False
         # JSON read again so that a number out of range is named (see ``read.tabular``).
         self.tolerant = False
+        # CSV read again with every cell as text, typed in SQL: a record the reader
+        # rejected is to be skipped (see ``_run_duckdb``).
+        self.text_cells = False
         self.fast_columns: set[str] = set()
         # Fields the mapping gives (None: not known, as for OTLP spans).
         self.given: frozenset[str] | None = None
@@ -94,7 +97,15 @@ class Source:
                 typed[path] = kind if typed.get(path, kind) == kind else "text"
         self.fast_columns = {path for path, kind in typed.items() if kind in (COUNT, TIME)}
         self.format = fmt
-        raw = read.tabular(con, self.files, fmt, ordered, typed, self.generic_types, self.tolerant)
+        raw = read.tabular(
+            con,
+            self.files,
+            fmt,
+            ordered,
+            None if self.text_cells else typed,
+            self.generic_types,
+            self.tolerant,
+        )
         if fmt == "jsonl" and [c for c in raw.columns if not c.startswith("_")] == ["json"]:
             found = read.first_non_object(self.files)
             if found is not None:  # not "unknown column json": the line that made it
@@ -289,7 +300,15 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
             source.generic_types = True
             con.close()
             return run_duckdb(source, progress, observer)
-        check_rejected(source, cells, output)
+        if cells and not source.text_cells and _skips(source, "invalid_value"):
+            # The reader parses only the columns a scan asks for, so the units scan kept
+            # the records the sums scan rejected, and the rejects table has no cost.
+            # Read as text and typed in SQL, such a record has its problem in every scan,
+            # like any other skipped record. Only files with such a value pay for it.
+            source.text_cells = True
+            con.close()
+            return run_duckdb(source, progress, observer)
+        check_rejected(source, cells)
         where = "TRUE"
         if con.execute(read.grouped_problems(stack)).fetchall()[0][0]:
             where = "_problem IS NULL"
@@ -418,18 +437,14 @@ def _overflow_error(con: Any, source: Source) -> InfercostError:
     )
 
 
-def check_rejected(
-    source: Source, cells: list[tuple[str, int, str, str]], out: EngineOutput
-) -> None:
-    """Cells the reader could not parse as their field's type: an error naming the first,
-    or (with the mapping's permission) skipped records."""
+def _skips(source: Source, problem: str) -> bool:
+    return source.mapping is not None and problem in source.mapping.skip
+
+
+def check_rejected(source: Source, cells: list[tuple[str, int, str, str]]) -> None:
+    """Cells the reader could not parse as their field's type: an error naming the first.
+    (Records the mapping lets skip are read again as text, see ``_run_duckdb``.)"""
     if not cells:
-        return
-    allowed = set(source.mapping.skip) if source.mapping else set()
-    if "invalid_value" in allowed:
-        lines = {(path, line) for path, line, _, _ in cells}
-        out.records += len(lines)
-        out.skipped["invalid_value"] = Skipped(len(lines), Decimal(0))
         return
     path, line, column, text = cells[0]
     shown_path = next((f.shown for f in source.files if f.path == path), path)
