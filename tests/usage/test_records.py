@@ -225,6 +225,36 @@ def test_bad_records_are_located(tmp_path: Path, line: str, message: str) -> Non
     assert "r.csv line 3" in err and "record 2" in err
 
 
+@pytest.mark.parametrize(
+    ("item", "tokens", "said"),
+    [
+        # A model with tokens and a quantity: the quantity is what it does not take (the
+        # tokens are its own; the message used to call the model a meter).
+        ("openai/gpt-4o-mini", "100,0,10", '"openai/gpt-4o-mini" does not take a quantity '
+         "(it is a model, priced by tokens)."),
+        ("openai/gpt-4o-mini", ",,", '"openai/gpt-4o-mini" does not take a quantity '
+         "(it is a model, priced by tokens)."),
+        ("pinecone/read_unit", "100,0,10", '"pinecone/read_unit" does not take tokens '
+         "(it is a meter, priced by quantity)."),
+        ("pinecone/read_unit", "0,0,10", '"pinecone/read_unit" does not take tokens '
+         "(it is a meter, priced by quantity)."),
+    ],
+)  # fmt: skip
+def test_a_field_the_item_does_not_take_is_named_by_what_the_item_is(
+    tmp_path: Path, item: str, tokens: str, said: str
+) -> None:
+    header = HEADER.rstrip("\n") + ",quantity\n"
+    line = f"2026-11-03T09:00:00Z,t2,support_assistant,c1,pro,{item},{tokens},5"
+    code, _, err = _import(tmp_path, header + GOOD.rstrip("\n") + ",\n" + line + "\n")
+    assert code == 1
+    assert err == (
+        f"Error: Invalid record\n\n  on {display_path(tmp_path / 'r.csv')} line 3:\n"
+        f"  3: {line}\n\nrecord 2: {said} "
+        'To skip such records, add "field_not_for_item" to skip in the records "records" '
+        "block.\n\n"
+    )
+
+
 def test_rejected_cell_of_a_crlf_file_is_named(tmp_path: Path) -> None:
     bad = GOOD.replace(",100,", ",ten,").replace(",t1,", ",t2,")
     code, _, err = _import(tmp_path, (HEADER + GOOD + bad).replace("\n", "\r\n"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.invisible import quoted_line
-from infercost.model import RecordMapping, Stack
+from infercost.model import MeterPrice, RecordMapping, Stack
 from infercost.usage.engine import connect, out_of_range
 from infercost.usage.records import compact, read
 from infercost.usage.records.fields import (
@@ -587,12 +587,11 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
             "needs a step."
         )
     if problem == "field_not_for_item":
-        return f'"{r["item"]}" does not take ' + (
-            "tokens (it is a meter)."
-            if r.get("quantity") in (None, 0)
-            or any(r.get(t) for t in ("input_tokens", "output_tokens"))
-            else "a quantity."
-        )
+        # Said by what the item is, not guessed from the values: a model's record with
+        # tokens and a quantity breaks the model's rule, not a meter's.
+        if isinstance(stack.price_item(r["item"]), MeterPrice):
+            return f'"{r["item"]}" does not take tokens (it is a meter, priced by quantity).'
+        return f'"{r["item"]}" does not take a quantity (it is a model, priced by tokens).'
     if problem == "invalid_value":
         name, twice, rest = r["_invalid"].partition(read.TWICE)
         if twice:
