@@ -21,7 +21,7 @@ from infercost.config.loader import display_path
 from infercost.errors import InfercostError, SourceRange
 from infercost.usage.records.query import DIALECTS, render
 from infercost.workspace import Options, load_stack
-from tests.helpers import EXAMPLES, run_cli
+from tests.helpers import EXAMPLES, run_cli, write_files
 
 STACK = EXAMPLES / "support-assistant"
 RECORDS = STACK / "records"
@@ -253,6 +253,50 @@ def test_a_field_the_item_does_not_take_is_named_by_what_the_item_is(
         'To skip such records, add "field_not_for_item" to skip in the records "records" '
         "block.\n\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("rows", "bad", "values"),
+    [
+        # The engine's sniffer, meeting a record of another width, read the whole header
+        # as one column ("unknown column "time,unit_id,…"") or took a long last record
+        # for the header ("unknown column "2026-11-03T09:30:00Z""). The record is named.
+        ([GOOD, GOOD.replace(",10\n", ",10,extra,more\n")], 3, 11),
+        ([GOOD, "2026-11-03T09:30:00Z,t-77,support_assistant\n", GOOD], 3, 3),
+        ([GOOD, GOOD.replace(",c1,", ",c1,x,"), GOOD, GOOD], 3, 10),
+        # Past the sniffer's sample, the reader rejects the record with no column.
+        ([GOOD] * 25_000 + [GOOD.replace(",10\n", ",10,x\n")], 25_002, 10),
+    ],
+)
+def test_a_record_of_another_width_than_the_header_is_named(
+    tmp_path: Path, rows: list[str], bad: int, values: int
+) -> None:
+    code, _, err = _import(tmp_path, HEADER + "".join(rows))
+    line = (HEADER + "".join(rows)).splitlines()[bad - 1]
+    assert code == 1
+    assert err == (
+        f"Error: Unreadable records file\n\n  on {display_path(tmp_path / 'r.csv')} line {bad}:"
+        f"\n  {bad}: {line}\n\nline {bad}: the record has {values} values, but the header "
+        "names 9 columns.\n\n"
+    )
+
+
+def test_a_record_of_another_width_is_not_skipped_as_an_invalid_value(tmp_path: Path) -> None:
+    # The reader rejects it like a bad value; skipping invalid values must not hide a
+    # broken file.
+    stack = write_files(
+        tmp_path / "stack",
+        {
+            **{f.name: f.read_text() for f in STACK.glob("*.hcl")},
+            "records.hcl": 'records "records" {\n  skip = ["invalid_value"]\n}\n',
+        },
+    )
+    body = HEADER + GOOD * 25_000 + GOOD.replace(",10\n", ",10,x\n")
+    (tmp_path / "r.csv").write_text(body)
+    code, out, err = run_cli(["usage", "import", str(stack), str(tmp_path / "r.csv"),
+                              "--from", "records", "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert "line 25002: the record has 10 values, but the header names 9 columns." in err
 
 
 def test_rejected_cell_of_a_crlf_file_is_named(tmp_path: Path) -> None:

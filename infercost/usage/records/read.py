@@ -415,7 +415,8 @@ def rejected(con: Any) -> list[tuple[str, int, str, str]]:
         ).fetchall()
     except Exception:  # no typed CSV scan ran: there is no rejects table
         return []
-    return [(str(a), int(b), str(c), str(d)) for a, b, c, d in rows]
+    # A record of the wrong width is rejected with no column ("").
+    return [(str(a), int(b), "" if c is None else str(c), str(d)) for a, b, c, d in rows]
 
 
 # RFC 4180's quoting, as the usage reader reads CSV (the separator is still found, so a
@@ -550,18 +551,51 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
     return InfercostError.at("Unreadable records file", f"{names}: {message}")
 
 
+# The separators a records CSV file may use (the engine's sniffer tries the same).
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _separator(header: str) -> str:
+    """The separator that splits the header line into the most names (the first of the
+    candidates on a tie): the file's own, since no column name holds it."""
+    import csv
+
+    def names(separator: str) -> int:
+        try:
+            return len(next(csv.reader([header], delimiter=separator), []))
+        except csv.Error:
+            return 0
+
+    return max(_SEPARATORS, key=names)
+
+
 def csv_structure_error(file: SourceFile) -> InfercostError | None:
     """The first record of a CSV file that RFC 4180 does not allow (a quote left open, a
-    quote inside an unquoted value), located; None when Python's reader finds none.
-    Read on the error path only."""
+    quote inside an unquoted value, more or fewer values than the header has names),
+    located; None when Python's reader finds none. Read on the error path only.
+
+    A record of the wrong width is what makes the engine's sniffer guess wrong: it then
+    reads the whole header as one column name, or takes the long record for the header,
+    so the error it leads to ("unknown column ...") names the wrong thing."""
     import csv
 
     try:
-        with open(file.path, encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle, strict=True)
-            start = 1
+        with open(file.path, encoding="utf-8-sig", newline="") as handle:
+            separator = _separator(handle.readline().rstrip("\r\n"))
+        with open(file.path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, strict=True, delimiter=separator)
+            start, width = 1, None
             try:
-                for _ in reader:
+                for row in reader:
+                    if width is None:
+                        width = len(row)
+                    elif row and len(row) != width:
+                        return InfercostError.at(
+                            "Unreadable records file",
+                            f"line {start}: the record has {len(row)} values, but the header "
+                            f"names {width} columns.",
+                            SourceRange.point(file.shown, start, 1),
+                        )
                     start = reader.line_num + 1
             except csv.Error as exc:
                 problem = str(exc)

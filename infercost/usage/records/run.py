@@ -294,6 +294,13 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
             )
             con.execute("DROP TABLE written_calls")
         cells = read.rejected(con)
+        if any(not column for _, _, column, _ in cells):
+            # A record with more or fewer values than the header: the file, not a value,
+            # is broken (never skipped). Python's reader names the first such record.
+            for file in source.files:
+                broken = read.csv_structure_error(file)
+                if broken is not None:
+                    raise broken
         if not source.generic_types and any(c[2] in source.fast_columns for c in cells):
             # A value the faster type does not take (or not a value at all): read again
             # with the generic types, so that it is read, or reported, as it always was.
