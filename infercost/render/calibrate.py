@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from infercost.arithmetic import ZERO, exact, plain
+from infercost.arithmetic import PRECISION, ZERO, exact, plain
 from infercost.calibrate.shape import ObservedFeature, ObservedStep
 from infercost.evaluate.values import Distribution, mean_of
 from infercost.invisible import quoted_line
@@ -136,7 +136,7 @@ def feature_document(stack: Stack, f: ObservedFeature) -> dict[str, Any]:
     with exact():
         modelled_total = f.declared_cost_per_unit * f.units
         residual = (
-            f.modelled_cost_per_unit - f.actual_cost_per_unit
+            _difference(f.modelled_cost_per_unit, f.actual_cost_per_unit)
             if f.actual_cost_per_unit is not None
             else None
         )
@@ -172,6 +172,19 @@ def feature_document(stack: Stack, f: ObservedFeature) -> dict[str, Any]:
         "steps": steps,
         "contributions": [{"step": s["step"], "contribution": s["contribution"]} for s in order],
     }
+
+
+def _difference(a: Decimal, b: Decimal) -> Decimal:
+    """``a - b``, or 0 when the two agree to the last digits of the engine's precision.
+
+    Both are quotients rounded to 28 significant digits (a total over 3 units), each by
+    its own path: a difference in the last two digits is that rounding, not a cost, and
+    was shown as a residual of -$0.00000000000000000000000001 per unit."""
+    difference = a - b
+    largest = max(abs(a), abs(b))
+    if difference and largest and abs(difference) < largest.scaleb(2 - PRECISION):
+        return ZERO
+    return difference
 
 
 def document(stack: Stack, run: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from infercost.config.loader import display_path
-from tests.helpers import hcl, html_outside_code, rendered, run_cli, write_files
+from tests.helpers import EXAMPLES, hcl, html_outside_code, rendered, run_cli, write_files
 
 STACK = hcl(
     """
@@ -547,3 +547,23 @@ def test_no_name_from_the_records_or_a_price_sheet_escapes_its_code_span(
     assert "<li>Gap: 1 record skipped (unknown_item)" in html
     assert "<li><code>draft</code>: " in html
     assert f"<li><code>{note}" in html
+
+
+def test_a_residual_within_the_last_digits_of_the_arithmetic_is_zero(tmp_path: Path) -> None:
+    # Three units: the actual and the what-if cost per unit are each a quotient rounded
+    # to 28 digits by its own path, and differed by 1e-29 (shown as a residual of
+    # -$0.00000000000000000000000001 per unit, -7.9e-26 %). The what-if reproduces
+    # the records exactly, so the residual is 0.
+    records = EXAMPLES / "support-assistant" / "records" / "records.csv"
+    path = tmp_path / "records.csv"
+    third = "2026-11-03T09:20:00Z,u-3,support_assistant,cus-9,pro,openai/gpt-4o-mini,100,0,10,"
+    path.write_text(records.read_text() + third + "\n")
+    out = run_cli(["calibrate", str(EXAMPLES / "support-assistant"), str(path),
+                   "--from", "records", "-o", "json"])  # fmt: skip
+    assert out.code == 0, out.stderr
+    doc = json.loads(out.stdout, parse_float=D)
+    support = next(f for f in doc["features"] if f["feature"] == "support_assistant")
+    assert support["units"] == 3
+    assert support["what_if_residual"] == {"cost_per_unit": 0, "pct": 0, "reasons": []}
+    cpu = support["cost_per_unit"]
+    assert cpu["observed"] - cpu["what_if"] == D("1e-29")  # the last of 28 digits
