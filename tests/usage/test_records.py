@@ -238,6 +238,11 @@ def test_bad_records_are_located(tmp_path: Path, line: str, message: str) -> Non
          "(it is a meter, priced by quantity)."),
         ("pinecone/read_unit", "0,0,10", '"pinecone/read_unit" does not take tokens '
          "(it is a meter, priced by quantity)."),
+        # A record with no item marks its unit: its tokens would be dropped unpriced.
+        ("", "100,0,10", "a record with no item marks its unit and costs nothing: it takes "
+         "no tokens and no quantity."),
+        ("", ",,", "a record with no item marks its unit and costs nothing: it takes "
+         "no tokens and no quantity."),
     ],
 )  # fmt: skip
 def test_a_field_the_item_does_not_take_is_named_by_what_the_item_is(

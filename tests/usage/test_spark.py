@@ -89,11 +89,14 @@ def test_spark_skips_what_the_mapping_allows_as_duckdb_does(tmp_path: Path, spar
     for f in STACK.glob("*.hcl"):
         (directory / f.name).write_text(f.read_text())
     (directory / "records.hcl").write_text(
-        'records "records" {\n  skip = ["unknown_item", "unknown_feature"]\n}\n'
+        'records "records" {\n  skip = ["unknown_item", "unknown_feature", "field_not_for_item"]'
+        "\n}\n"
     )
     lines = (RECORDS / "records.csv").read_text().splitlines()
     lines[6] = lines[6].replace("gpt-4o-mini", "gpt-9")  # a draft call: 4650 in
     lines[13] = lines[13].replace("semantic_search", "semantic_serch")  # s-2001's read
+    # A record with no item (a marker of its unit) that carries tokens.
+    lines.append("2026-11-03T09:30:00Z,t-1002,support_assistant,cus-0002,team,,100,0,0,")
     path = tmp_path / "r.csv"
     path.write_text("\n".join(lines) + "\n")
     stack = load_stack(Options(stack=directory))
@@ -103,6 +106,7 @@ def test_spark_skips_what_the_mapping_allows_as_duckdb_does(tmp_path: Path, spar
     assert {k: v.records for k, v in spark.result.skipped.items()} == {
         "unknown_item": 1,
         "unknown_feature": 1,
+        "field_not_for_item": 1,
     }
     assert spark.unknown_features == {"semantic_serch": 1}
     assert dumps(document(stack, spark)) == dumps(document(stack, duck))

@@ -133,7 +133,9 @@ PROBLEMS: dict[str, str] = {
     "invalid_quantity": "the quantity is negative",
     "invalid_cost": "the reported cost is negative",
     "cached_exceeds_input": "cached and cache-write tokens exceed the input tokens",
-    "field_not_for_item": "tokens on a meter item, or a quantity on a model item",
+    "field_not_for_item": (
+        "tokens on a meter item, a quantity on a model item, or either on a record with no item"
+    ),
     "unknown_step": "the step is not a step of the feature's workflow",
     "ambiguous_step": "two steps of the feature's workflow use the item; the record needs a step",
     "subscription_without_customer": "a subscription is given without a customer",

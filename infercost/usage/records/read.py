@@ -1200,6 +1200,10 @@ def _normalize(
         f"WHEN {cached} THEN 'cached_exceeds_input' "
         f"WHEN ({is_meter}) AND ({tokens_on_meter}) THEN 'field_not_for_item' "
         f"WHEN ({is_model}) AND COALESCE(quantity, 0) <> 0 THEN 'field_not_for_item' "
+        # A record with no item marks its unit and costs nothing: tokens or a quantity on
+        # it would be dropped without a word.
+        f"WHEN item IS NULL AND ({tokens_on_meter} OR COALESCE(quantity, 0) <> 0) "
+        "THEN 'field_not_for_item' "
         f"WHEN step IS NOT NULL AND NOT {step_known} THEN 'unknown_step' "
         f"WHEN step IS NULL AND {is_ambiguous} THEN 'ambiguous_step' "
         "WHEN subscription IS NOT NULL AND customer IS NULL THEN 'subscription_without_customer' "
@@ -1261,6 +1265,7 @@ def grouped_problems(stack: Stack) -> str:
         "OR starts_with(item, '?') "
         + meter_check
         + model_check
+        + f"OR (item IS NULL AND ({token_sum} <> 0 OR coalesce(max_quantity, 0) <> 0)) "
         + f"OR (resolved_step IS NOT NULL AND NOT ({known_step})) "
         f"OR (resolved_step IS NULL AND ({is_ambiguous}))), false) FROM all_calls)"
     )

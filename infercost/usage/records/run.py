@@ -596,6 +596,11 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
     if problem == "field_not_for_item":
         # Said by what the item is, not guessed from the values: a model's record with
         # tokens and a quantity breaks the model's rule, not a meter's.
+        if r["item"] is None:
+            return (
+                "a record with no item marks its unit and costs nothing: it takes no tokens "
+                "and no quantity."
+            )
         if isinstance(stack.price_item(r["item"]), MeterPrice):
             return f'"{r["item"]}" does not take tokens (it is a meter, priced by quantity).'
         return f'"{r["item"]}" does not take a quantity (it is a model, priced by tokens).'
