@@ -1721,6 +1721,23 @@ def test_a_json_line_that_is_no_object_is_named(tmp_path, line, what, source) ->
     )
 
 
+@pytest.mark.parametrize("source", ["records", "litellm"])
+def test_a_json_field_with_an_empty_name_is_named(tmp_path, source) -> None:
+    # A key "" in the sample made the reader read the file as a single column "json":
+    # the error was 'unknown column "json"', with no line.
+    record = json.dumps({"time": "2026-11-03T09:00:00Z", "unit_id": "u1"})
+    empty = json.dumps({"time": "2026-11-03T09:00:00Z", "": 5})
+    path = tmp_path / "r.jsonl"
+    path.write_text(f"{record}\n{empty}\n{record}\n")
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", source,
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Invalid record\n\n  on {display_path(path)} line 2:\n  2: {empty}\n\n"
+        'line 2 has a field with an empty name (""): name it, or remove it.\n\n'
+    )
+
+
 def test_an_unclosed_quote_is_named_not_read_as_text(tmp_path) -> None:
     # The engine's sniffer guessed "no quoting" from such a file, and imported the quote
     # as part of a unit id, every later record as it came.

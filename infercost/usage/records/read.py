@@ -182,10 +182,12 @@ def json_lines(path: str, errors: str = "strict") -> Iterator[tuple[int, str]]:
 
 
 def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str] | None:
-    """The first line of JSON lines ``files`` that holds a value but not an object, with
-    what it holds. One such line makes the reader read the whole file as one column
-    named ``json``; the line is found here, on that path only."""
+    """The first line of JSON lines ``files`` that holds a value but not an object, or an
+    object with an empty key, with what is wrong with it. One such line makes the reader
+    read the whole file as one column named ``json``; the line is found here, on that
+    path only."""
     kinds = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+    each = "each line of a JSON lines records file is one record, an object of its fields."
     for file in files:
         try:
             for number, line in json_lines(file.path, errors="replace"):
@@ -196,7 +198,17 @@ def first_non_object(files: Sequence[SourceFile]) -> tuple[SourceFile, int, str]
                 except ValueError:
                     continue  # not JSON at all: the reader names it
                 if not isinstance(value, dict):
-                    return file, number, kinds.get(type(value), "a number")
+                    return (
+                        file,
+                        number,
+                        f"holds {kinds.get(type(value), 'a number')}, not an object: {each}",
+                    )
+                if "" in value:
+                    return (
+                        file,
+                        number,
+                        'has a field with an empty name (""): name it, or remove it.',
+                    )
         except OSError:
             continue
     return None

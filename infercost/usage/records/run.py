@@ -113,8 +113,7 @@ class Source:
                 raise InfercostError(
                     Diagnostic(
                         "Invalid record",
-                        f"line {line} holds {what}, not an object: each line of a JSON "
-                        "lines records file is one record, an object of its fields.",
+                        f"line {line} {what}",
                         SourceRange.point(file.shown, line, 1),
                     )
                 )
