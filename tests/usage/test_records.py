@@ -271,6 +271,9 @@ def test_a_field_the_item_does_not_take_is_named_by_what_the_item_is(
         ([GOOD, GOOD.replace(",c1,", ",c1,x,"), GOOD, GOOD], 3, 10),
         # Past the sniffer's sample, the reader rejects the record with no column.
         ([GOOD] * 25_000 + [GOOD.replace(",10\n", ",10,x\n")], 25_002, 10),
+        # A long last record with a value twice, taken for the header: it was reported
+        # as the header having "0" twice.
+        ([GOOD, GOOD, GOOD.replace(",100,0,10\n", ",0,0,0,x\n")], 4, 10),
     ],
 )
 def test_a_record_of_another_width_than_the_header_is_named(
@@ -284,6 +287,24 @@ def test_a_record_of_another_width_than_the_header_is_named(
         f"\n  {bad}: {line}\n\nline {bad}: the record has {values} values, but the header "
         "names 9 columns.\n\n"
     )
+
+
+def test_a_record_of_another_width_in_a_crlf_file_is_not_called_a_mixed_line_end(
+    tmp_path: Path,
+) -> None:
+    # A spreadsheet's CRLF file with a bare LF inside a quoted value reads fine; with a
+    # record of another width too, the error named the quoted LF a mixed line end (and
+    # its fix, converting the file, would change the value).
+    quoted = GOOD.replace(",c1,", ',"c1\nsecond line",')
+    long = GOOD.replace(",10\n", ",10,x\n")
+    body = (HEADER + GOOD + quoted + GOOD + long + GOOD * 3).replace("\n", "\r\n")
+    body = body.replace('"c1\r\nsecond', '"c1\nsecond')
+    code, _, err = _import(tmp_path, body)
+    assert code == 1
+    assert "line 6: the record has 10 values, but the header names 9 columns." in err
+    assert "line end" not in err.lower()
+    # Without the long record the same file imports.
+    assert _import(tmp_path, body.replace(",10,x\r\n", ",10\r\n"))[0] == 0
 
 
 def test_a_record_of_another_width_is_not_skipped_as_an_invalid_value(tmp_path: Path) -> None:

@@ -19,7 +19,13 @@ from typing import Any
 from infercost.errors import Diagnostic, InfercostError, SourceRange
 from infercost.invisible import quoted_line
 from infercost.usage.records.fields import SourceFile
-from infercost.usage.records.read import file_format, json_lines, json_record_keys, lit
+from infercost.usage.records.read import (
+    csv_structure_error,
+    file_format,
+    json_lines,
+    json_record_keys,
+    lit,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,12 @@ def refuse_twice(
         return
     twice = written_twice(con, files, fmt)
     if twice is not None:
+        if fmt == "csv":
+            # A long last record can be what the reader's sniffer took for the header
+            # (its "0" twice): the record, not the name, is the error then.
+            broken = csv_structure_error(twice.file)
+            if broken is not None:
+                raise broken
         raise twice_error(twice)
 
 

@@ -529,6 +529,11 @@ def read_error(files: Sequence[SourceFile], exc: Exception) -> InfercostError:
             if not_utf8 is not None:
                 return not_utf8
         if Path(f.path).suffix.lower() == ".csv":
+            # A broken record first: the line-end check reads quoted values too, and a
+            # bare LF inside a quoted value of a CRLF file is no mixed line end.
+            broken = csv_structure_error(f)
+            if broken is not None:
+                return broken
             mixed = mixed_line_end_error("Unreadable records file", Path(f.path), f.shown)
             if mixed is not None:
                 return mixed
@@ -581,6 +586,10 @@ def _separator(header: str) -> str:
     return max(_SEPARATORS, key=names)
 
 
+def _values(n: int) -> str:
+    return "1 value" if n == 1 else f"{n} values"
+
+
 def csv_structure_error(file: SourceFile) -> InfercostError | None:
     """The first record of a CSV file that RFC 4180 does not allow (a quote left open, a
     quote inside an unquoted value, more or fewer values than the header has names),
@@ -604,8 +613,8 @@ def csv_structure_error(file: SourceFile) -> InfercostError | None:
                     elif row and len(row) != width:
                         return InfercostError.at(
                             "Unreadable records file",
-                            f"line {start}: the record has {len(row)} values, but the header "
-                            f"names {width} columns.",
+                            f"line {start}: the record has {_values(len(row))}, but the "
+                            f"header names {width} columns.",
                             SourceRange.point(file.shown, start, 1),
                         )
                     start = reader.line_num + 1
