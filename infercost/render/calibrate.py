@@ -19,6 +19,7 @@ from infercost.model import Stack, Step
 from infercost.render.code_span import code
 from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money, pct
+from infercost.render.markdown import truncate_middle
 from infercost.render.table import table
 
 ATTRIBUTES = (
@@ -362,4 +363,6 @@ def calibrate_text(doc: dict[str, Any], style: Style) -> str:
 
 
 def calibrate_markdown(doc: dict[str, Any], style: Style) -> str:
-    return "\n".join(_lines(doc, style, md=True)) + "\n"
+    """For a pull-request comment: kept under GitHub's limit like every Markdown view
+    (records can name thousands of undeclared features, each a line)."""
+    return truncate_middle("\n".join(_lines(doc, style, md=True)) + "\n")

@@ -567,3 +567,27 @@ def test_a_residual_within_the_last_digits_of_the_arithmetic_is_zero(tmp_path: P
     assert support["what_if_residual"] == {"cost_per_unit": 0, "pct": 0, "reasons": []}
     cpu = support["cost_per_unit"]
     assert cpu["observed"] - cpu["what_if"] == D("1e-29")  # the last of 28 digits
+
+
+def test_markdown_stays_under_github_s_comment_limit(tmp_path: Path) -> None:
+    # Records can name any number of undeclared features, each a line of the Markdown:
+    # two hundred of 950 characters made a 208,000-character body, past what a comment
+    # holds. The middle is cut, as in every other Markdown view.
+    from infercost.render.markdown import GITHUB_COMMENT_LIMIT
+
+    stack, path = odd_records(tmp_path)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ghost = next(row for row in rows if row["feature"] == "ghost")
+    rows += [{**ghost, "feature": f"f{i:03}" + "x" * 950, "unit_id": f"g{i}"} for i in range(200)]
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    md = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "markdown"])
+    assert md.code == 0, md.stderr
+    assert len(md.stdout) <= GITHUB_COMMENT_LIMIT
+    assert re.search(r"\n… \d+ characters truncated …\n", md.stdout)
+    assert md.stdout.startswith("## Calibrated against") and "| costs |" in md.stdout
+    text = run_cli(["calibrate", str(stack), str(path), "--from", "records"])
+    assert text.stdout.count("does not declare") == 201  # a terminal gets every line
