@@ -1555,6 +1555,56 @@ def test_a_byte_that_is_not_utf8_is_named_with_its_line(tmp_path, suffix) -> Non
     assert data[byte - 1 : byte] in (b"\xff", b"\xe2")
 
 
+def _otel_with_input_tokens(tmp_path: Path, value: dict) -> Path:
+    """The example spans with the first model call's input tokens given as ``value``."""
+    lines = (RECORDS / "otel.jsonl").read_text().splitlines()
+    doc = json.loads(lines[0])
+    span = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][1]
+    for attribute in span["attributes"]:
+        if attribute["key"] == "gen_ai.usage.input_tokens":
+            attribute["value"] = value
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join([json.dumps(doc), *lines[1:]]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("value", [{"intValue": ""}, {}, {"stringValue": ""}])
+def test_an_otlp_number_attribute_with_no_value_is_named(tmp_path, value) -> None:
+    # It was read as absent: the moderation call counted 0 input tokens, exit 0.
+    path = _otel_with_input_tokens(tmp_path, value)
+    code, out, err = run_cli(["usage", "import", str(STACK), str(path), "--from", "otel",
+                              "--out", str(tmp_path / "u.csv")])  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: Invalid record\n\n  on {display_path(path)} line 1:\n")
+    assert err.endswith(
+        '\n\nline 1: input_tokens is read from the attribute "gen_ai.usage.input_tokens", '
+        "which is there with no value; give the number, or leave the attribute out. To skip "
+        'such records, add "invalid_value" to skip in the records "otel" block.\n\n'
+    )
+
+
+def test_an_otlp_number_attribute_with_no_value_can_be_skipped(tmp_path) -> None:
+    stack = write_files(
+        tmp_path / "stack",
+        {
+            **{f.name: f.read_text() for f in STACK.glob("*.hcl")},
+            "records.hcl": (STACK / "records.hcl")
+            .read_text()
+            .replace('records "otel" {', 'records "otel" {\n  skip = ["invalid_value"]', 1),
+        },
+    )
+    path = _otel_with_input_tokens(tmp_path, {"intValue": ""})
+    whole = import_records(load_stack(Options(stack=STACK)), [RECORDS / "otel.jsonl"], "otel")
+    result = import_records(load_stack(Options(stack=stack)), [path], "otel")
+    assert result.records == whole.records
+    assert {k: v.records for k, v in result.skipped.items()} == {"invalid_value": 1}
+    # The moderation call (500 input tokens at $0) is the one left out.
+    moderate = [c for c in result.costs if c.step == "moderate"]
+    assert [c.records for c in moderate] == [
+        c.records - 1 for c in whole.costs if c.step == "moderate"
+    ]
+
+
 def test_an_otel_file_that_is_not_utf8_is_named_not_an_internal_error(tmp_path) -> None:
     data = (RECORDS / "otel.jsonl").read_bytes()
     at = data.index(b'"app.feature"') + 5

@@ -263,6 +263,16 @@ def test_spark_names_an_otlp_value_of_two_kinds_as_duckdb_does(stack, tmp_path) 
     assert "more than one of stringValue" in problem.detail
 
 
+@pytest.mark.parametrize("value", [{"intValue": ""}, {}])
+def test_spark_names_an_otlp_number_with_no_value_as_duckdb_does(stack, tmp_path, value) -> None:
+    # Spark read it as absent (0 input tokens), exit 0; the embedded engine names it.
+    from tests.usage.test_records import _otel_with_input_tokens
+
+    path = _otel_with_input_tokens(tmp_path, value)
+    problem = same_error_on_both(stack, path, "otel")
+    assert "there with no value" in problem.detail
+
+
 def test_calibrate_cli_runs_on_spark(spark_only) -> None:
     duck = run_cli(
         ["calibrate", str(STACK), str(RECORDS / "litellm.jsonl"), "--from", "litellm", "-o", "json"]

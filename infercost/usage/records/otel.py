@@ -18,7 +18,7 @@ from typing import Any
 from infercost.errors import InfercostError, SourceRange
 from infercost.invisible import quoted_line
 from infercost.model import RecordMapping, Stack
-from infercost.usage.records.fields import TOKENS, SourceFile
+from infercost.usage.records.fields import COUNT, DECIMAL, FIELDS, TOKENS, SourceFile
 from infercost.usage.records.names import key_twice
 from infercost.usage.records.read import (
     Raw,
@@ -144,11 +144,28 @@ def otel_records(
         f"COALESCE(s.attrs[{lit(k)}], i.{q('i:' + k)}, s.rattrs[{lit(k)}]) AS {q('k:' + k)}"
         for k in keys
     )
+    # A number read from an attribute that the span has with no value ({} or an empty
+    # text) is no record without the number: reading it as absent would count 0 tokens.
+    empty: dict[str, list[tuple[str, str]]] = {}
+    flagged: list[str] = []  # the attributes checked, each once
+    for name, paths_ in sources.items():
+        if FIELDS[name] not in (COUNT, DECIMAL):
+            continue
+        for p in paths_:
+            if p not in SPAN_FIELDS:
+                flagged += [] if p in flagged else [p]
+                empty.setdefault(name, []).append((q("e:" + p), p))
+    empties = "".join(
+        f", (map_contains(s.attrs, {lit(p)}) AND coalesce(s.attrs[{lit(p)}], '') = '') "
+        f"AS {q('e:' + p)}"
+        for p in flagged
+    )
     row = ", s._line AS _row" if ordered else ""
     sql = (
         spans
         + f"SELECT s._file{row}, s.trace_id, s.span_id, s.span_name, s.start_ns"
         + (", " + columns if columns else "")
+        + empties
         + " FROM spans s LEFT JOIN inherited i ON i.trace_id = s.trace_id "
         f"AND i.span_id = s.span_id WHERE {billed}"
     )
@@ -159,7 +176,9 @@ def otel_records(
         ]
     raw = Raw(sql, {})
     label = ", ".join(f.shown for f in files)
-    return mapped_records(stack, raw, "otel", mapping, label, attribute_exprs=exprs).sql
+    return mapped_records(
+        stack, raw, "otel", mapping, label, attribute_exprs=exprs, attribute_empty=empty
+    ).sql
 
 
 def _twice(keys: str) -> str:

@@ -707,6 +707,11 @@ NOT_TEXT = ":not_text"
 TWICE = ":twice:"
 
 
+# ``_invalid`` names the field; then this suffix and the attribute: an OTLP attribute the
+# field is read from, there with no value (``{}``, or ``{"intValue": ""}``).
+EMPTY = ":empty:"
+
+
 def _not_text(column: str, raw: Raw) -> str | None:
     """The SQL condition under which a column's value is no name: a JSON list, object or
     boolean (its text would pass for one: ``["a", "b"]``, ``true``)."""
@@ -795,8 +800,12 @@ def mapped_records(
     mapping: RecordMapping | None,
     file_label: str,
     attribute_exprs: dict[str, list[tuple[str, str]]] | None = None,
+    attribute_empty: dict[str, list[tuple[str, str]]] | None = None,
 ) -> Mapped:
-    """The typed record fields and ``_problem`` over a raw relation (see module doc)."""
+    """The typed record fields and ``_problem`` over a raw relation (see module doc).
+
+    ``attribute_empty``: per field, (condition, attribute) for an attribute that is there
+    with no value; the record is then ``invalid_value``, not one without the field."""
     sources = field_sources(mapping, source)
     given: dict[str, str] = {}
     invalid: list[str] = []
@@ -843,6 +852,8 @@ def mapped_records(
                     mapping.at("fields"),
                     context=f'records "{mapping.source}"',
                 )
+        for condition, attribute in (attribute_empty or {}).get(name, []):
+            invalid.append(f"WHEN {condition} THEN {lit(name + EMPTY + attribute)}")
         expr, check = _typed(name, exprs, file_label) if exprs else (None, None)
         if check:
             invalid.append(f"WHEN {check} THEN {lit(name)}")

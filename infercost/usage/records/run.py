@@ -612,6 +612,12 @@ def _detail(stack: Stack, problem: str, r: dict[str, Any]) -> str:
                 f'{name} is read from "{quoted_line(path)}", where {what} is written twice; '
                 "readers differ on which of the two counts, so neither is taken."
             )
+        name, empty, attribute = r["_invalid"].partition(read.EMPTY)
+        if empty:
+            return (
+                f'{name} is read from the attribute "{quoted_line(attribute)}", which is there '
+                "with no value; give the number, or leave the attribute out."
+            )
         name, range_error, digits = r["_invalid"].partition(read.RANGE)
         if range_error:
             return f"{name} must be a finite number below 1e{digits} in size."

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from infercost.model import RecordMapping
-from infercost.usage.records.fields import TOKENS, SourceFile
+from infercost.usage.records.fields import COUNT, DECIMAL, FIELDS, TOKENS, SourceFile
 from infercost.usage.records.otel import SPAN_FIELDS
 from infercost.usage.records.read import field_sources, q
 
@@ -123,6 +123,22 @@ def otel_view(
         f"{_attributes('rs.resource.attributes')} AS rattrs {exploded}"
     ).cache().createOrReplaceTempView("infercost_otel_spans")
     keys, billed_keys = keys_of(mapping)
+    numbers = [
+        p
+        for name, paths in field_sources(mapping, "otel").items()
+        if FIELDS[name] in (COUNT, DECIMAL)
+        for p in paths
+        if p not in SPAN_FIELDS
+    ]
+    if numbers:
+        # A number's attribute there with no value: the embedded engine names the record
+        # (reading it as absent would count 0 tokens).
+        empty = " OR ".join(
+            f"(map_contains_key(attrs, {_s(k)}) AND coalesce(attrs[{_s(k)}], '') = '')"
+            for k in numbers
+        )
+        if spark.sql(f"SELECT 1 FROM infercost_otel_spans WHERE {empty} LIMIT 1").collect():
+            return False
     if keys and not _ancestors(spark):
         return False
     inherited = ""
