@@ -49,7 +49,7 @@ from infercost.usage.records.query import (
     meter_items,
     step_expression,
 )
-from infercost.usage.records.read import NARROW_COUNT, NARROW_COUNT_LIMIT, lit
+from infercost.usage.records.read import NARROW_COUNT, lit
 
 HISTOGRAM_COLUMNS = (
     "period",
@@ -264,7 +264,9 @@ class ShapeObserver:
             listed.append(f"item NOT IN ({', '.join(lit(m) for m in meters)})")
         only = _filter(*listed)
         tokens = f"TRY_CAST(coalesce(input_tokens, 0) AS {NARROW_COUNT})"
-        unfit = f"input_tokens >= {NARROW_COUNT_LIMIT}"
+        # A listed count of a billion or more is null in the narrow type: checked on the
+        # group's list, not on every record.
+        unfit = "len(li) > list_count(li)"
         lists = f", list(time){only} AS lt, list({tokens}){only} AS li"
         if has("call_index"):
             lists = f", list(call_index){only} AS lk" + lists
@@ -335,10 +337,12 @@ class ShapeObserver:
 
         The period and cache hit are the group's (its unit's, where :meth:`_simple`
         holds). The feature and item are grouped as enums of the stack's names (a small
-        integer hashes and compares faster than a text). ``unfit`` counts the records the
+        integer hashes and compares faster than a text). ``unfit`` counts the groups the
         table cannot measure: a feature or item not among those names, which the import
         never keeps (each is a problem, and problems take the exact way), or one where
-        the condition ``unfit`` holds; the observer then takes the exact way. ``hashed``:
+        the condition ``unfit`` (over the group's ``columns``) holds; the observer then
+        takes the exact way. Both are checked on the groups, not on every record: a
+        group key that is null where the group's records have a name. ``hashed``:
         the unit keyed by its hash (one 64-bit integer instead of four texts), for units
         whose hashes are distinct."""
         has = _has(given)
@@ -349,12 +353,12 @@ class ShapeObserver:
         item = _enum("item", _item_names(self.stack))
         unit = UNIT_HASH if hashed else KEY
         keys = ", ".join([unit, feature, *([step] if has("step") else []), item])
-        conditions = [f"({feature} IS NULL AND feature IS NOT NULL)"]
-        conditions += [f"({item} IS NULL AND item IS NOT NULL)", *([unfit] if unfit else [])]
+        conditions = ["feature_key IS NULL", "(item_key IS NULL AND items > 0)"]
+        conditions += [unfit] if unfit else []
         groups = (
             f"SELECT {feature} AS feature_key, {step} AS step, {item} AS item_key, "
             f"min(time) AS first_time, {_hits(given)}, {calls} AS calls, "
-            f"count(*) FILTER (WHERE {' OR '.join(conditions)}) AS unfit{columns} "
+            f"count(item) AS items{columns} "
             f"FROM records GROUP BY {keys}"
         )
         period = PERIOD_UNITS.get(self.stack.settings.period, "MONTH")
@@ -362,7 +366,8 @@ class ShapeObserver:
             f"SELECT date_trunc('{period}', first_time) AS period_start, "
             "CAST(feature_key AS VARCHAR) AS feature, step, CAST(item_key AS VARCHAR) AS item, "
             f"cache_hit, calls, count(*) AS units, sum({weighted}) AS first_index_input, "
-            f"sum(unfit) AS unfit{extra} FROM ({groups}) "
+            f"count(*) FILTER (WHERE {' OR '.join(conditions)}) AS unfit{extra} "
+            f"FROM ({groups}) "
             "GROUP BY period_start, feature_key, step, item_key, cache_hit, calls"
         )
 

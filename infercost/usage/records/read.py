@@ -58,10 +58,9 @@ NUMERIC_TYPES = (
 )
 FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 INTEGER_TYPES = NUMERIC_TYPES[:-1]
-# The CSV reader's type for count columns on the fast path (see ``tabular``).
+# The CSV reader's type for count columns on the fast path (see ``tabular``): counts
+# below 10^9 (nine digits before the point).
 NARROW_COUNT = "DECIMAL(18, 9)"
-# The counts it holds are below this (nine digits before the point).
-NARROW_COUNT_LIMIT = 10**9
 # Times the CSV reader parses by an exact format on the fast path: whole seconds in UTC,
 # with or without the "Z", with a "T" or a space (what exports and DuckDB write).
 PLAIN_TIMES = (
