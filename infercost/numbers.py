@@ -113,6 +113,11 @@ def count(value: Decimal | int) -> str:
     return f"{_round(value, -2):,}"
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 record``, ``1,500 records``: one place for the plural, core and views alike."""
+    return f"{count(n)} {noun if n == 1 else noun + 's'}"
+
+
 def number(value: Decimal) -> str:
     """A number without a known meaning: at most four decimals, no trailing zeros."""
     if not value.is_finite():

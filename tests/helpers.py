@@ -197,6 +197,17 @@ def outside_code(markdown: str) -> str:
     return _CODE_SPAN.sub("", _FENCED.sub("", markdown))
 
 
+def stack_with_records_block(tmp_path: Path, block: str) -> Path:
+    """The support-assistant example in ``tmp_path/stack`` with ``block`` as its
+    ``records.hcl`` (a mapping that skips, renames or defaults)."""
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    for f in (EXAMPLES / "support-assistant").glob("*.hcl"):
+        (stack / f.name).write_text(f.read_text())
+    (stack / "records.hcl").write_text(block)
+    return stack
+
+
 def rendered(markdown: str) -> str:
     """``markdown`` as HTML, by a real CommonMark parser with GFM tables: what a pull
     request comment shows, so a test can ask where each piece of text landed."""

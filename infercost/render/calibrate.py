@@ -16,9 +16,10 @@ from infercost.calibrate.shape import ObservedFeature, ObservedStep
 from infercost.evaluate.values import Distribution, mean_of
 from infercost.invisible import quoted_line
 from infercost.model import Stack, Step
+from infercost.numbers import counted
 from infercost.render.code_span import code
 from infercost.render.documents import FORMAT_VERSION
-from infercost.render.formatting import Style, count, money, pct
+from infercost.render.formatting import Style, money, pct
 from infercost.render.markdown import truncate_middle
 from infercost.render.table import table
 
@@ -222,10 +223,6 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _counted(n: int, word: str) -> str:
-    return f"{count(n)} {word}{'' if n == 1 else 's'}"
-
-
 def _period(period: str | None, md: bool) -> str:
     """The period as the records spell it: one line in text, a code span in Markdown."""
     if period is None:
@@ -255,7 +252,7 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
 
     files = ", ".join(code(x, table=False) if md else quoted_line(x, 300) for x in doc["files"])
     head = (
-        f"Calibrated against {_counted(doc['records'], 'record')} "
+        f"Calibrated against {counted(doc['records'], 'record')} "
         f"({doc['source']}: {files}), "
         f"period {_period(doc['usage_period'], md)}"
     )
@@ -293,7 +290,7 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
     for g in doc["gaps"]:
         out.append(
             item(
-                f"Gap: {_counted(g['records'], 'record')} skipped ({g['reason']}), "
+                f"Gap: {counted(g['records'], 'record')} skipped ({g['reason']}), "
                 f"reported cost {money(g['reported_cost'], cur)}"
             )
         )
@@ -301,7 +298,7 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
         out.append(
             item(
                 f"Records of a feature the stack does not declare: "
-                f"{name(u['feature'])}, {_counted(u['records'], 'record')}"
+                f"{name(u['feature'])}, {counted(u['records'], 'record')}"
             )
         )
     if doc["gaps"] or doc["unknown_features"]:
@@ -310,7 +307,7 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
         cpu = f["cost_per_unit"]
         out += [
             ("### " if md else "") + f"{label(f['feature'])} (workflow {label(f['workflow'])}): "
-            f"{_counted(f['units'], 'unit')}, cache hit rate declared "
+            f"{counted(f['units'], 'unit')}, cache hit rate declared "
             f"{_fmt(f['cache_hit_rate']['declared'])}, observed "
             f"{_fmt(f['cache_hit_rate']['observed'])}",
             f"Cost per unit: declared {money(cpu['declared'], cur)}, observed "

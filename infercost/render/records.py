@@ -8,6 +8,7 @@ from typing import Any
 
 from infercost.config.loader import display_path
 from infercost.invisible import quoted_line
+from infercost.numbers import counted
 from infercost.render.documents import FORMAT_VERSION
 from infercost.render.formatting import Style, count, money
 from infercost.render.table import table
@@ -65,11 +66,6 @@ def import_document(result: ImportResult, snapshot: Path | None) -> dict[str, An
             else None,
         },
     }
-
-
-def counted(n: int, noun: str) -> str:
-    """``1 record``, ``1,500 records``."""
-    return f"{count(n)} {noun if n == 1 else noun + 's'}"
 
 
 def import_text(result: ImportResult, snapshot: Path | None, style: Style) -> str:

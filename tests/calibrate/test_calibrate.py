@@ -9,6 +9,7 @@ import json
 import re
 from decimal import Decimal as D
 from fractions import Fraction
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -168,13 +169,23 @@ def simulate(
     return rows
 
 
+def write_rows(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    """``rows`` as a records CSV file, with ``columns`` (the first row's keys if none)."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns if columns is not None else list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_rows(path: Path) -> list[dict]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def write(tmp: Path, rows: list[dict[str, object]]) -> tuple[Path, Path]:
     stack = write_files(tmp / "stack", {"main.hcl": STACK, "usage.csv": USAGE})
     path = tmp / "records.csv"
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows, COLUMNS)
     return stack, path
 
 
@@ -261,10 +272,7 @@ def test_reported_cost_that_disagrees_is_shown_beside_actual(tmp_path: Path) -> 
     for r in rows:
         r["reported_cost"] = "0.001"
     stack, path = write(tmp_path, [])
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, [*COLUMNS, "reported_cost"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows, [*COLUMNS, "reported_cost"])
     result = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json"])
     assert result.code == 0, result.stderr
     costs = json.loads(result.stdout)["costs"]
@@ -369,10 +377,7 @@ def odd_records(tmp_path: Path) -> tuple[Path, Path]:
     (stack / "records.hcl").write_text(
         'records "records" {\n  skip = ["unknown_feature", "unknown_item"]\n}\n'
     )
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, [*COLUMNS, "reported_cost"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows, [*COLUMNS, "reported_cost"])
     return stack, path
 
 
@@ -480,13 +485,9 @@ def test_an_undeclared_feature_from_the_records_is_code_in_markdown(tmp_path: Pa
     # A feature name is whatever the records say: in a pull-request comment it must not
     # become a link, a mention, an image or a table cell of its own.
     stack, path = odd_records(tmp_path)
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(path)
     next(row for row in rows if row["feature"] == "ghost")["feature"] = HOSTILE_FEATURE
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows)
     md = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "markdown"])
     assert md.code == 0, md.stderr
     line = next(x for x in md.stdout.splitlines() if "does not declare" in x)
@@ -502,10 +503,6 @@ def test_an_undeclared_feature_from_the_records_is_code_in_markdown(tmp_path: Pa
 HOSTILE_MODEL = "[m](https:evil.example) @octo <img src=y> | cell"  # no "/" in a model name
 
 
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def test_no_name_from_the_records_or_a_price_sheet_escapes_its_code_span(
     tmp_path: Path,
 ) -> None:
@@ -518,16 +515,12 @@ def test_no_name_from_the_records_or_a_price_sheet_escapes_its_code_span(
     stack, path = odd_records(tmp_path)
     main = (stack / "main.hcl").read_text().replace('model "spare"', f'model "{HOSTILE_MODEL}"')
     (stack / "main.hcl").write_text(main)
-    with path.open(newline="") as handle:
-        rows = [{**row, "step": ""} for row in csv.DictReader(handle)]
+    rows = [{**row, "step": ""} for row in read_rows(path)]
     next(row for row in rows if row["feature"] == "ghost")["feature"] = HOSTILE_FEATURE
     spare = next(row for row in rows if row["item"] == "openai/spare")
     spare["item"] = f"openai/{HOSTILE_MODEL}"
     rows.append({**spare, "unit_id": "u-named", "step": "escalate"})
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows)
     md = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "markdown"])
     assert md.code == 0, md.stderr
     html = rendered(md.stdout)
@@ -535,8 +528,8 @@ def test_no_name_from_the_records_or_a_price_sheet_escapes_its_code_span(
     for piece in ("evil", "<a ", "<img", "@octo", "::error::"):
         assert piece not in outside, piece
     codes = re.findall(r"<code>(.*?)</code>", html, flags=re.S)
-    assert _html(HOSTILE_FEATURE) in codes
-    note = f"records name step &quot;escalate&quot; but use openai/{_html(HOSTILE_MODEL)}"
+    assert escape(HOSTILE_FEATURE) in codes
+    note = f"records name step &quot;escalate&quot; but use openai/{escape(HOSTILE_MODEL)}"
     assert any(c.startswith(note) for c in codes), codes
     for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
         assert len(re.findall(r"<t[dh]>", row)) == 4, row
@@ -576,14 +569,10 @@ def test_markdown_stays_under_github_s_comment_limit(tmp_path: Path) -> None:
     from infercost.render.markdown import GITHUB_COMMENT_LIMIT
 
     stack, path = odd_records(tmp_path)
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(path)
     ghost = next(row for row in rows if row["feature"] == "ghost")
     rows += [{**ghost, "feature": f"f{i:03}" + "x" * 950, "unit_id": f"g{i}"} for i in range(200)]
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(path, rows)
     md = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "markdown"])
     assert md.code == 0, md.stderr
     assert len(md.stdout) <= GITHUB_COMMENT_LIMIT

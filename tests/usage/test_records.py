@@ -21,7 +21,7 @@ from infercost.config.loader import display_path
 from infercost.errors import InfercostError, SourceRange
 from infercost.usage.records.query import DIALECTS, render
 from infercost.workspace import Options, load_stack
-from tests.helpers import EXAMPLES, run_cli, write_files
+from tests.helpers import EXAMPLES, run_cli, stack_with_records_block
 
 STACK = EXAMPLES / "support-assistant"
 RECORDS = STACK / "records"
@@ -310,12 +310,8 @@ def test_a_record_of_another_width_in_a_crlf_file_is_not_called_a_mixed_line_end
 def test_a_record_of_another_width_is_not_skipped_as_an_invalid_value(tmp_path: Path) -> None:
     # The reader rejects it like a bad value; skipping invalid values must not hide a
     # broken file.
-    stack = write_files(
-        tmp_path / "stack",
-        {
-            **{f.name: f.read_text() for f in STACK.glob("*.hcl")},
-            "records.hcl": 'records "records" {\n  skip = ["invalid_value"]\n}\n',
-        },
+    stack = stack_with_records_block(
+        tmp_path, 'records "records" {\n  skip = ["invalid_value"]\n}\n'
     )
     body = HEADER + GOOD * 25_000 + GOOD.replace(",10\n", ",10,x\n")
     (tmp_path / "r.csv").write_text(body)
@@ -396,13 +392,10 @@ def test_negative_count_in_an_integer_parquet_column(tmp_path: Path) -> None:
     )
     rel = duckdb.sql(f"SELECT * FROM '{path}'")
     assert rel.types[2] == "BIGINT"
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (stack / f.name).write_text(f.read_text())
-    (stack / "records.hcl").write_text(
+    stack = stack_with_records_block(
+        tmp_path,
         'records "records" {\n  defaults = {\n    feature = "support_assistant"\n'
-        '    item = "openai/gpt-4o-mini"\n  }\n}\n'
+        '    item = "openai/gpt-4o-mini"\n  }\n}\n',
     )
     code, _, err = run_cli(
         [
@@ -428,11 +421,9 @@ def test_several_periods_need_period(tmp_path: Path) -> None:
 
 
 def test_skip_only_with_the_mappings_permission(tmp_path: Path) -> None:
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (stack / f.name).write_text(f.read_text())
-    (stack / "records.hcl").write_text('records "records" {\n  skip = ["unknown_item"]\n}\n')
+    stack = stack_with_records_block(
+        tmp_path, 'records "records" {\n  skip = ["unknown_item"]\n}\n'
+    )
     path = tmp_path / "r.csv"
     path.write_text(HEADER + GOOD + GOOD.replace("gpt-4o-mini", "gpt-9"))
     code, out, err = run_cli(
@@ -528,12 +519,8 @@ def test_fifo_is_refused(tmp_path: Path) -> None:
 
 
 def test_records_block_is_checked_with_suggestions(tmp_path: Path) -> None:
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (stack / f.name).write_text(f.read_text())
-    (stack / "records.hcl").write_text(
-        'records "litellm" {\n  fields = { featur = "metadata.feature" }\n}\n'
+    stack = stack_with_records_block(
+        tmp_path, 'records "litellm" {\n  fields = { featur = "metadata.feature" }\n}\n'
     )
     code, _, err = run_cli(["validate", str(stack)])
     assert code == 1
@@ -1201,21 +1188,12 @@ def test_json_keys_that_differ_only_in_case_are_named_as_written(tmp_path, reall
     )
 
 
-def _stack_with_records_block(tmp_path: Path, block: str) -> Path:
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (stack / f.name).write_text(f.read_text())
-    (stack / "records.hcl").write_text(block)
-    return stack
-
-
 @pytest.mark.parametrize("mapped_to", ["input_tokens_1", "tokens_in"])
 def test_a_mapped_column_written_twice_stops_the_import(tmp_path, mapped_to) -> None:
     # The reader renames the second "input_tokens" to input_tokens_1: a mapping that
     # names that (or the first column) read one of the two columns as the other, with
     # exit 0 and figures a thousand times too large.
-    stack = _stack_with_records_block(
+    stack = stack_with_records_block(
         tmp_path, f'records "records" {{\n  fields = {{ input_tokens = "{mapped_to}" }}\n}}\n'
     )
     first = "input_tokens" if mapped_to == "input_tokens_1" else "tokens_in"
@@ -1508,7 +1486,7 @@ def test_a_focus_header_is_read_as_the_reader_splits_it(tmp_path, separator, pad
 
 def test_a_column_named_like_a_renamed_one_is_read(tmp_path) -> None:
     # "tokens_2" is a name of the file's own, with no "tokens" beside it: mapped, it is read.
-    stack = _stack_with_records_block(
+    stack = stack_with_records_block(
         tmp_path, 'records "records" {\n  fields = { input_tokens = "tokens_2" }\n}\n'
     )
     header = "time,unit_id,feature,customer,subscription,item,tokens_2,output_tokens"
@@ -1584,15 +1562,9 @@ def test_an_otlp_number_attribute_with_no_value_is_named(tmp_path, value) -> Non
 
 
 def test_an_otlp_number_attribute_with_no_value_can_be_skipped(tmp_path) -> None:
-    stack = write_files(
-        tmp_path / "stack",
-        {
-            **{f.name: f.read_text() for f in STACK.glob("*.hcl")},
-            "records.hcl": (STACK / "records.hcl")
-            .read_text()
-            .replace('records "otel" {', 'records "otel" {\n  skip = ["invalid_value"]', 1),
-        },
-    )
+    block = (STACK / "records.hcl").read_text()
+    block = block.replace('records "otel" {', 'records "otel" {\n  skip = ["invalid_value"]', 1)
+    stack = stack_with_records_block(tmp_path, block)
     path = _otel_with_input_tokens(tmp_path, {"intValue": ""})
     whole = import_records(load_stack(Options(stack=STACK)), [RECORDS / "otel.jsonl"], "otel")
     result = import_records(load_stack(Options(stack=stack)), [path], "otel")

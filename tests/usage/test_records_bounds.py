@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import EXAMPLES, run_cli
+from tests.helpers import EXAMPLES, run_cli, stack_with_records_block
 
 STACK = EXAMPLES / "support-assistant"
 HEADER = (
@@ -26,6 +26,7 @@ JSON_ROW = (
     '"reported_cost": {r}}}'
 )
 SKIP_VALUE = ' To skip such records, add "invalid_value" to skip in the records "records" block.'
+SKIPPING = 'records "records" {\n  skip = ["invalid_value"]\n}\n'
 SKIP_TOKENS = ' To skip such records, add "invalid_tokens" to skip in the records "records" block.'
 
 
@@ -99,11 +100,7 @@ def test_json_list_in_every_record_is_not_a_number(
 
 
 def test_json_number_out_of_range_can_be_skipped(tmp_path: Path) -> None:
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (stack / f.name).write_text(f.read_text())
-    (stack / "records.hcl").write_text('records "records" {\n  skip = ["invalid_value"]\n}\n')
+    stack = stack_with_records_block(tmp_path, SKIPPING)
     _jsonl(tmp_path, "1e30")
     code, stdout, err = run_cli(
         ["usage", "import", str(stack), str(tmp_path / "r.jsonl"), "--from", "records",
@@ -629,15 +626,6 @@ def test_a_quadrillion_tokens_is_still_a_record(
     assert json.loads(stdout)["costs"][0]["input_tokens"] == 10**15 + 200
 
 
-def _skipping_stack(tmp_path: Path) -> Path:
-    stack = tmp_path / "stack"
-    stack.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (stack / f.name).write_text(f.read_text())
-    (stack / "records.hcl").write_text('records "records" {\n  skip = ["invalid_value"]\n}\n')
-    return stack
-
-
 @pytest.mark.parametrize(
     ("fmt", "value"),
     [("csv", "0x10"), ("csv", "1e30"), ("csv", "NaN"), ("csv", "ten"), ("jsonl", "1e30")],
@@ -650,7 +638,7 @@ def test_a_skipped_record_takes_its_unit_with_it(
     # used to count it, the units scan never reading input_tokens), and its reported
     # cost is in the gap as it is for JSON.
     monkeypatch.chdir(tmp_path)
-    stack = _skipping_stack(tmp_path)
+    stack = stack_with_records_block(tmp_path, SKIPPING)
     if fmt == "csv":
         good = CSV_ROW.format(i=100, r="0.5")
         bad = CSV_ROW.format(i=value, r="0.25").replace(",t1,", ",t2,").replace(",c1,", ",c2,")

@@ -17,7 +17,7 @@ from infercost.render.calibrate import document
 from infercost.render.json_encoding import dumps
 from infercost.usage.records import spark as spark_engine
 from infercost.workspace import Options, load_stack
-from tests.helpers import EXAMPLES, run_cli
+from tests.helpers import EXAMPLES, run_cli, stack_with_records_block
 from tests.usage.test_records import _reported_split, truth
 
 pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("spark_session")]
@@ -84,13 +84,10 @@ def test_spark_equals_duckdb_for_import_and_calibrate(
 
 
 def test_spark_skips_what_the_mapping_allows_as_duckdb_does(tmp_path: Path, spark_only) -> None:
-    directory = tmp_path / "stack"
-    directory.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (directory / f.name).write_text(f.read_text())
-    (directory / "records.hcl").write_text(
+    directory = stack_with_records_block(
+        tmp_path,
         'records "records" {\n  skip = ["unknown_item", "unknown_feature", "field_not_for_item"]'
-        "\n}\n"
+        "\n}\n",
     )
     lines = (RECORDS / "records.csv").read_text().splitlines()
     lines[6] = lines[6].replace("gpt-4o-mini", "gpt-9")  # a draft call: 4650 in
@@ -178,11 +175,9 @@ def test_spark_names_tokens_beyond_a_quadrillion_as_duckdb_does(stack, tmp_path,
 def test_spark_skips_tokens_beyond_a_quadrillion_itself(tmp_path: Path, spark_only) -> None:
     """The bound is in the one mapping both engines run: Spark applies it, not only the
     embedded engine it may hand the files to."""
-    directory = tmp_path / "stack"
-    directory.mkdir()
-    for f in STACK.glob("*.hcl"):
-        (directory / f.name).write_text(f.read_text())
-    (directory / "records.hcl").write_text('records "records" {\n  skip = ["invalid_tokens"]\n}\n')
+    directory = stack_with_records_block(
+        tmp_path, 'records "records" {\n  skip = ["invalid_tokens"]\n}\n'
+    )
     lines = (RECORDS / "records.csv").read_text().splitlines()
     header = lines[0].split(",")
     cells = lines[6].split(",")

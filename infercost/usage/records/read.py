@@ -26,6 +26,7 @@ from infercost.config.loader import display_path
 from infercost.errors import InfercostError, SourceRange, did_you_mean
 from infercost.files import first_bad_utf8, note_input
 from infercost.model import MeterPrice, ModelPrice, RecordMapping, Stack
+from infercost.numbers import counted
 from infercost.usage.line_ends import mixed_line_end_error
 from infercost.usage.records.fields import (
     BOOL,
@@ -585,10 +586,6 @@ def _separator(header: str) -> str:
     return max(_SEPARATORS, key=names)
 
 
-def _values(n: int) -> str:
-    return "1 value" if n == 1 else f"{n} values"
-
-
 def csv_structure_error(file: SourceFile) -> InfercostError | None:
     """The first record of a CSV file that RFC 4180 does not allow (a quote left open, a
     quote inside an unquoted value, more or fewer values than the header has names),
@@ -612,7 +609,7 @@ def csv_structure_error(file: SourceFile) -> InfercostError | None:
                     elif row and len(row) != width:
                         return InfercostError.at(
                             "Unreadable records file",
-                            f"line {start}: the record has {_values(len(row))}, but the "
+                            f"line {start}: the record has {counted(len(row), 'value')}, but the "
                             f"header names {width} columns.",
                             SourceRange.point(file.shown, start, 1),
                         )

@@ -84,6 +84,11 @@ class Source:
         self.given: frozenset[str] | None = None
         self.format: str | None = None
 
+    @property
+    def skippable(self) -> frozenset[str]:
+        """The problems whose records the mapping lets the import skip."""
+        return frozenset(self.mapping.skip) if self.mapping else frozenset()
+
     def mapped(self, con: Any, ordered: bool) -> str:
         if self.source == "otel":
             from infercost.usage.records.otel import otel_records
@@ -306,7 +311,7 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
             source.generic_types = True
             con.close()
             return run_duckdb(source, progress, observer)
-        if cells and not source.text_cells and _skips(source, "invalid_value"):
+        if cells and not source.text_cells and "invalid_value" in source.skippable:
             # The reader parses only the columns a scan asks for, so the units scan kept
             # the records the sums scan rejected, and the rejects table has no cost.
             # Read as text and typed in SQL, such a record has its problem in every scan,
@@ -443,10 +448,6 @@ def _overflow_error(con: Any, source: Source) -> InfercostError:
     )
 
 
-def _skips(source: Source, problem: str) -> bool:
-    return source.mapping is not None and problem in source.mapping.skip
-
-
 def check_rejected(source: Source, cells: list[tuple[str, int, str, str]]) -> None:
     """Cells the reader could not parse as their field's type: an error naming the first.
     (Records the mapping lets skip are read again as text, see ``_run_duckdb``.)"""
@@ -510,9 +511,8 @@ def _header(path: str) -> str:
 
 def check_problems(source: Source, found: dict[str, Skipped]) -> None:
     """Fail on the first record with a problem the mapping does not allow to skip."""
-    allowed = set(source.mapping.skip) if source.mapping else set()
     for problem in PROBLEMS:
-        if problem in found and problem not in allowed:
+        if problem in found and problem not in source.skippable:
             record = source.locate(f"_problem = {read.lit(problem)}")
             raise problem_error(source, problem, record)
 

@@ -314,9 +314,8 @@ def _run(spark: Any, source: Source, observer: Observer | None) -> EngineOutput:
             found = spark.sql(
                 "SELECT _problem, SUM(records), SUM(reported_cost) FROM all_calls GROUP BY _problem"
             ).collect()
-            allowed = set(source.mapping.skip) if source.mapping else set()
             names = {name for name, _, _ in found if name is not None}
-            if "invalid_value" in names or not names <= allowed:
+            if "invalid_value" in names or not names <= source.skippable:
                 # The embedded engine names the record (and reads the cells itself).
                 return run_duckdb(source, observer=observer)
             for name, count, cost in found:
