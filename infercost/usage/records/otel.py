@@ -146,15 +146,12 @@ def otel_records(
     )
     # A number read from an attribute that the span has with no value ({} or an empty
     # text) is no record without the number: reading it as absent would count 0 tokens.
-    empty: dict[str, list[tuple[str, str]]] = {}
-    flagged: list[str] = []  # the attributes checked, each once
-    for name, paths_ in sources.items():
-        if FIELDS[name] not in (COUNT, DECIMAL):
-            continue
-        for p in paths_:
-            if p not in SPAN_FIELDS:
-                flagged += [] if p in flagged else [p]
-                empty.setdefault(name, []).append((q("e:" + p), p))
+    empty = {
+        name: [(q("e:" + p), p) for p in paths_ if p not in SPAN_FIELDS]
+        for name, paths_ in sources.items()
+        if FIELDS[name] in (COUNT, DECIMAL)
+    }
+    flagged = dict.fromkeys(p for pairs in empty.values() for _, p in pairs)  # each once
     empties = "".join(
         f", (map_contains(s.attrs, {lit(p)}) AND coalesce(s.attrs[{lit(p)}], '') = '') "
         f"AS {q('e:' + p)}"

@@ -599,7 +599,7 @@ def csv_structure_error(file: SourceFile) -> InfercostError | None:
     try:
         with open(file.path, encoding="utf-8-sig", newline="") as handle:
             separator = _separator(handle.readline().rstrip("\r\n"))
-        with open(file.path, encoding="utf-8-sig", newline="") as handle:
+            handle.seek(0)
             reader = csv.reader(handle, strict=True, delimiter=separator)
             start, width = 1, None
             try:
