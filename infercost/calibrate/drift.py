@@ -85,6 +85,8 @@ def drift_attributes(features: list[ObservedFeature]) -> Observed:
     """A step's attributes come from the one feature that runs its workflow; a workflow
     shared by several observed features has no single observed step (read the feature)."""
     out = Observed()
+    # A feature without records has no observed attribute: null, as for one not reported.
+    features = [f for f in features if f.units]
     users: dict[str, int] = {}
     for f in features:
         users[f.workflow] = users.get(f.workflow, 0) + 1

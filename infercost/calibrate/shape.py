@@ -90,9 +90,9 @@ class ObservedStep:
 class ObservedFeature:
     name: str
     workflow: str
-    units: int
+    units: int  # 0: no record of the feature in the period (nothing observed)
     hit_units: int
-    cache_hit_rate: Decimal
+    cache_hit_rate: Decimal | None  # None without units
     steps: list[ObservedStep]
     not_observed: list[Step]  # declared steps no record matched
     declared_cost_per_unit: Decimal
@@ -149,7 +149,10 @@ def _step_name(item: str, taken: set[str]) -> str:
 
 
 def observe_features(stack: Stack, result: ImportResult) -> list[ObservedFeature]:
-    """Every feature with records in the chosen period, in name order."""
+    """Every feature of the stack, in name order. One without records in the chosen
+    period has no units and every step not observed: it stays in the report, as a step
+    no record matched does, because its silence is news (records that name it otherwise,
+    or a feature no longer used); dropped, it would look the same as never declared."""
     observed = result.observed or {"units": [], "histogram": [], "sums": []}
     period = result.period
     units: dict[str, dict[bool, int]] = {}
@@ -171,9 +174,9 @@ def observe_features(stack: Stack, result: ImportResult) -> list[ObservedFeature
             rep = (rep or ZERO) + c.reported
         actual[(c.feature, c.step, c.item)] = (a + c.actual, rep)
     out = []
-    for name in sorted(units):
+    for name in sorted(stack.features):
         feature = stack.features[name]
-        out.append(_feature(stack, feature, units[name], groups, sums, actual))
+        out.append(_feature(stack, feature, units.get(name, {}), groups, sums, actual))
         add_tier_notes(stack, result, out[-1].steps)
     return out
 
@@ -242,7 +245,7 @@ def _feature(
         workflow=workflow.name,
         units=total,
         hit_units=hits,
-        cache_hit_rate=h,
+        cache_hit_rate=h if total else None,
         steps=steps,
         not_observed=not_observed,
         declared_cost_per_unit=declared_cpu,

@@ -95,6 +95,8 @@ def _body(stack: Stack, feature: ObservedFeature, complete: bool) -> list[str]:
     """The lines inside a workflow block for one feature's observed shape."""
     workflow = stack.workflows[feature.workflow]
     by_name = {o.name: o for o in feature.steps}
+    # Only observed features (with units, so with a rate) are written.
+    assert feature.cache_hit_rate is not None
     lines = [f"  cache_hit_rate = {_num(feature.cache_hit_rate)}"]
     for step in workflow.steps:
         observed = by_name.get(step.name)
@@ -118,10 +120,11 @@ def _body(stack: Stack, feature: ObservedFeature, complete: bool) -> list[str]:
 
 
 def write_what_if(stack: Stack, features: list[ObservedFeature], header: list[str]) -> str:
-    """The what-if text for every observed feature."""
+    """The what-if text for every observed feature (one without records keeps its
+    declared shape: it is not written)."""
     out = [_comment(line) for line in header]
     by_workflow: dict[str, list[ObservedFeature]] = {}
-    for f in features:
+    for f in (f for f in features if f.units):
         by_workflow.setdefault(f.workflow, []).append(f)
     for name, group in by_workflow.items():
         bodies = [_body(stack, f, complete=False) for f in group]

@@ -152,7 +152,7 @@ def feature_document(stack: Stack, f: ObservedFeature) -> dict[str, Any]:
         key=lambda s: (-abs(s["contribution"]), s["step"]),
     )
     reasons = [n for o in f.steps for n in o.notes]
-    if f.not_observed:
+    if f.not_observed and f.units:
         reasons.append(
             "declared steps not observed keep their declared cost in the what-if: "
             + ", ".join(s.name for s in f.not_observed)
@@ -160,6 +160,7 @@ def feature_document(stack: Stack, f: ObservedFeature) -> dict[str, Any]:
     return {
         "feature": f.name,
         "workflow": workflow.name,
+        "status": "observed" if f.units else "not observed",
         "units": f.units,
         "cache_hit_units": f.hit_units,
         "cache_hit_rate": {"declared": workflow.cache_hit_rate, "observed": f.cache_hit_rate},
@@ -305,6 +306,15 @@ def _lines(doc: dict[str, Any], style: Style, md: bool) -> list[str]:
         out.append("")
     for f in doc["features"]:
         cpu = f["cost_per_unit"]
+        if f["status"] == "not observed":
+            out += [
+                ("### " if md else "") + f"{label(f['feature'])} (workflow "
+                f"{label(f['workflow'])}): not observed, no record of it in the period",
+                f"Cost per unit: declared {money(cpu['declared'], cur)}; the what-if keeps "
+                "the declared shape",
+                "",
+            ]
+            continue
         out += [
             ("### " if md else "") + f"{label(f['feature'])} (workflow {label(f['workflow'])}): "
             f"{counted(f['units'], 'unit')}, cache hit rate declared "

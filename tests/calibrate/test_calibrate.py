@@ -424,6 +424,7 @@ def test_calibrate_documents_follow_the_published_schema(tmp_path: Path) -> None
         json.loads(run_cli(["calibrate", str(stack), str(path), "--from", "records",
                             "-o", "json"]).stdout),
         calibrate(tmp_path / "plain", simulate(seed=3, units=30))[0],
+        only_support(tmp_path / "only")[0],
     ]  # fmt: skip
     produced: set[str] = set()
     for document in documents:
@@ -476,6 +477,72 @@ def test_features_sharing_a_workflow_get_their_own_copy(tmp_path: Path) -> None:
         rows = [r for r in support + other if r["feature"] == feature["feature"]]
         actual = sum((cost(r) for r in rows), Fraction(0)) / len({r["unit_id"] for r in rows})
         assert abs(Fraction(D(str(planned[feature["feature"]]))) / actual - 1) < Fraction(1, 1000)
+
+
+def only_support(tmp: Path) -> tuple[dict, Path, Path, list[dict[str, object]]]:
+    """The stack of two features sharing a workflow, with records of "support" only."""
+    rows = simulate(seed=33, units=60)
+    stack, path = write(tmp, rows)
+    (stack / "main.hcl").write_text(SHARED)
+    (stack / "usage.csv").write_text("feature,units\nsupport,100\nother,100\n")
+    what_if = tmp / "w.hcl"
+    out = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
+                   "--write-what-if", str(what_if)])  # fmt: skip
+    assert out.code == 0, out.stderr
+    return json.loads(out.stdout), stack, what_if, rows
+
+
+def test_a_declared_feature_without_records_is_reported_not_observed(tmp_path: Path) -> None:
+    doc, stack, what_if, rows = only_support(tmp_path)
+    assert [f["feature"] for f in doc["features"]] == ["other", "support"]
+    other, support = doc["features"]
+    assert other["status"] == "not observed" and support["status"] == "observed"
+    assert other["units"] == 0 and other["cache_hit_units"] == 0
+    assert other["cache_hit_rate"] == {"declared": 0.1, "observed": None}
+    cpu = other["cost_per_unit"]
+    # Its declared cost per unit is the support feature's (the same workflow), and the
+    # what-if leaves it as declared.
+    assert cpu["declared"] == support["cost_per_unit"]["declared"]
+    assert cpu["what_if"] == cpu["declared"]
+    assert cpu["observed"] is None and cpu["drift_pct"] is None
+    assert other["costs"] == {"modelled": 0, "actual": 0, "reported": None}
+    assert other["what_if_residual"] == {"cost_per_unit": None, "pct": None, "reasons": []}
+    assert {s["status"] for s in other["steps"]} == {"not observed"}
+    assert [s["step"] for s in other["steps"]] == ["embed", "retrieve", "draft", "escalate"]
+    # The totals are the observed feature's: nothing of "other" was modelled or priced.
+    assert doc["costs"]["modelled"] == support["costs"]["modelled"]
+    assert Fraction(D(str(doc["costs"]["actual"]))) == sum((cost(r) for r in rows), Fraction(0))
+    # The what-if writes nothing for it: "support" gets its own copy of the shared
+    # workflow, and "other" keeps the declared one.
+    text = what_if.read_text()
+    assert 'feature "support"' in text and 'feature "other"' not in text
+    assert 'workflow "answer" {' not in text
+    plan = run_cli(["plan", str(stack), "--what-if", str(what_if), "-o", "json"])
+    assert plan.code == 0, plan.stderr
+    after = {f["name"]: f["after"]["cost_per_unit"] for f in json.loads(plan.stdout)["features"]}
+    assert D(str(after["other"])) == D(str(cpu["declared"]))
+    shown = run_cli(["calibrate", str(stack), str(tmp_path / "records.csv"), "--from", "records"])
+    assert shown.code == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    at = lines.index("other (workflow answer): not observed, no record of it in the period")
+    assert lines[at + 1].startswith("Cost per unit: declared $")
+    assert lines[at + 1].endswith("; the what-if keeps the declared shape")
+    md = run_cli(["calibrate", str(stack), str(tmp_path / "records.csv"), "--from", "records",
+                  "-o", "markdown"]).stdout  # fmt: skip
+    assert "### `other` (workflow `answer`): not observed, no record of it in the period" in md
+
+
+def test_drift_of_a_feature_without_records_is_skipped_not_zero(tmp_path: Path) -> None:
+    _, stack, _, _ = only_support(tmp_path)
+    (stack / "guardrails.hcl").write_text(
+        'guardrail "seen" {\n  scope     = "feature"\n  condition = self.observed_units >= 1\n}\n'
+    )
+    out = run_cli(["check", str(stack), "--records", str(tmp_path / "records.csv"),
+                   "--from", "records", "-o", "json"])  # fmt: skip
+    assert out.code == 0, out.stdout + out.stderr
+    status = {r["target"]: r["status"] for r in json.loads(out.stdout)["results"]}
+    # "other" has no records: its observed attributes are null (skipped), never 0 units.
+    assert status == {"feature.other": "skipped", "feature.support": "pass"}
 
 
 HOSTILE_FEATURE = "[docs](https://evil.example) @octocat <img src=x> | ::error::x"
