@@ -235,7 +235,12 @@ def _feature(
             o.actual_cost_per_unit = a / total if total else ZERO
             modelled += cost.cost_per_unit
         for s in not_observed:
-            modelled += declared_steps[s.name]
+            # The what-if keeps its declared values but writes the observed cache hit
+            # rate, so a kept step is priced at that rate, as ``plan --what-if`` does
+            # (a feature without units is not written: its declared rate stays).
+            sheet = stack.price_sheets[s.uses.partition("/")[0]]
+            rate = h if total else workflow.cache_hit_rate
+            modelled += step_cost(s, sheet.multiplier(feature.region), rate, sheet).cost_per_unit
     total_actual = sum((a for (f, _, _), (a, _) in actual.items() if f == feature.name), ZERO)
     reported_values = [
         r for (f, _, _), (_, r) in actual.items() if f == feature.name and r is not None

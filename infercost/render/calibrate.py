@@ -154,8 +154,8 @@ def feature_document(stack: Stack, f: ObservedFeature) -> dict[str, Any]:
     reasons = [n for o in f.steps for n in o.notes]
     if f.not_observed and f.units:
         reasons.append(
-            "declared steps not observed keep their declared cost in the what-if: "
-            + ", ".join(s.name for s in f.not_observed)
+            "declared steps not observed keep their declared values in the what-if "
+            "(priced at the observed cache hit rate): " + ", ".join(s.name for s in f.not_observed)
         )
     return {
         "feature": f.name,

@@ -286,10 +286,17 @@ def test_reported_cost_that_disagrees_is_shown_beside_actual(tmp_path: Path) -> 
 def test_step_no_record_matches_is_not_observed(tmp_path: Path) -> None:
     rows = simulate(seed=6, units=40, escalate=0.0)
     doc, what_if = calibrate(tmp_path, rows)
-    escalate = next(s for s in doc["features"][0]["steps"] if s["step"] == "escalate")
+    feature = doc["features"][0]
+    escalate = next(s for s in feature["steps"] if s["step"] == "escalate")
     assert escalate["status"] == "not observed"
     assert escalate["actual_cost_per_unit"] is None
     assert "not observed" in what_if.read_text()
+    # The what-if writes the observed cache hit rate, not the declared 0.10, and keeps
+    # escalate's declared values: plan prices that step at the observed rate, and so
+    # does the what-if figure calibrate reports.
+    assert feature["cache_hit_rate"]["observed"] != 0.1
+    planned = planned_cost_per_unit(tmp_path / "stack", what_if)
+    assert D(str(feature["cost_per_unit"]["what_if"])) == pytest.approx(planned, rel=D("1e-20"))
 
 
 def test_bad_inputs_are_located_errors(tmp_path: Path) -> None:
