@@ -113,7 +113,7 @@ def _observed(stack: Stack, args: CheckArgs, records: tuple[Path, ...], source: 
     from infercost.calibrate.drift import drift_attributes
 
     run = calibrate(stack, records, source, args.options.period)
-    return drift_attributes(run.features)
+    return drift_attributes(run.features, stack, run.result.period)
 
 
 def _base_policies(

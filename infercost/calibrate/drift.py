@@ -2,8 +2,9 @@
 
 Pure: it turns the observed features of one side (its own stack priced against the same
 records as the other side) into the attributes guardrails read. Every key is present on
-every feature and step, null when not observed, so a condition on them is skipped (and
-says so) when no records are given or a step has no record.
+every feature and step, null when not observed, so a condition on them is skipped, and
+says why: no records given, or none of the feature or step in the records' period, or a
+workflow several observed features run (whose steps have no single observed shape).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from infercost.arithmetic import ONE, ZERO, exact
 
 if TYPE_CHECKING:  # check reads the keys below on every run; the shapes only with --records
     from infercost.calibrate.shape import ObservedFeature, ObservedStep
+    from infercost.model import Stack
 
 FEATURE_KEYS = (
     "observed_units",
@@ -42,18 +44,40 @@ STEP_KEYS = (
 )
 
 
+NO_RECORDS = (
+    "give request records with --records FILES --from FORMAT, or a records setting in the "
+    "infercost block"
+)
+
+
 @dataclass(frozen=True)
 class Observed:
-    """Observed attributes by feature name and by step address."""
+    """Observed attributes by feature name and by step address; ``why`` says, by target
+    address (``feature.NAME`` or the step's), why a target has none (a skipped guardrail
+    repeats it)."""
 
     features: dict[str, dict[str, Any]] = field(default_factory=dict)
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
+    given: bool = False  # records were read (without them, nothing is observed)
 
     def feature(self, name: str) -> dict[str, Any]:
         return self.features.get(name, dict.fromkeys(FEATURE_KEYS))
 
     def step(self, address: str) -> dict[str, Any]:
         return self.steps.get(address, dict.fromkeys(STEP_KEYS))
+
+    def feature_reason(self, name: str) -> str | None:
+        """Why feature ``name`` is not observed (None: it is)."""
+        if not self.given:
+            return NO_RECORDS
+        return None if name in self.features else self.why.get(f"feature.{name}")
+
+    def step_reason(self, address: str) -> str | None:
+        """Why the step at ``address`` is not observed (None: it is)."""
+        if not self.given:
+            return NO_RECORDS
+        return None if address in self.steps else self.why.get(address)
 
 
 def _pct(observed: Decimal | None, declared: Decimal | None) -> Decimal | None:
@@ -81,15 +105,31 @@ def _step(o: ObservedStep, declared: Decimal | None) -> dict[str, Any]:
     }
 
 
-def drift_attributes(features: list[ObservedFeature]) -> Observed:
+def drift_attributes(features: list[ObservedFeature], stack: Stack, period: str | None) -> Observed:
     """A step's attributes come from the one feature that runs its workflow; a workflow
-    shared by several observed features has no single observed step (read the feature)."""
-    out = Observed()
-    # A feature without records has no observed attribute: null, as for one not reported.
+    shared by several observed features has no single observed step (read the feature).
+    A feature without records in ``period`` has none: null, with the reason."""
+    out = Observed(given=True)
+    where = f"in period {period}" if period is not None else "among the records"
+    for f in features:
+        if not f.units:
+            out.why[f"feature.{f.name}"] = f"no record of this feature {where}"
     features = [f for f in features if f.units]
     users: dict[str, int] = {}
     for f in features:
         users[f.workflow] = users.get(f.workflow, 0) + 1
+    for name, workflow in stack.workflows.items():
+        if users.get(name, 0) > 1:
+            reason = (
+                f"workflow {name} is run by {users[name]} observed features, so its steps "
+                "have no single observed shape: read the features' attributes"
+            )
+        elif name in users:
+            reason = f"no record of this step {where}"
+        else:
+            reason = f"no record of a feature running workflow {name} {where}"
+        for step in workflow.steps:
+            out.why[step.address] = reason
     with exact():
         for f in features:
             first = sum(o.first_attempts for o in f.steps)

@@ -454,11 +454,10 @@ class _Judge:
             reason = f"self.{exc.attribute} is null"
             if exc.attribute in CHANGE_ATTRIBUTES:
                 reason += " (it needs a base: run with --base, --base-dir or --what-if)"
-            elif exc.attribute.startswith("observed_") or exc.attribute == "drift_pct":
-                reason += (
-                    " (not observed: give request records with --records FILES --from FORMAT,"
-                    " or a records setting in the infercost block)"
-                )
+            elif t.unobserved is not None and (
+                exc.attribute.startswith("observed_") or exc.attribute == "drift_pct"
+            ):
+                reason += f" (not observed: {t.unobserved})"
             elif exc.attribute in t.attributes and t.attributes[exc.attribute] is None:
                 reason += " for this target"
             return Verdict(

@@ -9,7 +9,7 @@ reads them is skipped and says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,8 @@ class Target:
     address: str
     location: SourceRange
     attributes: dict[str, Any]
+    # Why the observed and drift attributes are null (features and steps; None: observed).
+    unobserved: str | None = None
 
 
 def _pct(before: Decimal | None, after: Decimal | None) -> Decimal | None:
@@ -81,9 +83,14 @@ def targets(
         from infercost.calibrate.drift import Observed
 
         seen = observed if observed is not None else Observed()
-        for t in found:
-            name = t.attributes["name"] if scope == "feature" else t.address
-            t.attributes.update(seen.feature(name) if scope == "feature" else seen.step(name))
+        for i, t in enumerate(found):
+            if scope == "feature":
+                name = t.attributes["name"]
+                t.attributes.update(seen.feature(name))
+                found[i] = replace(t, unobserved=seen.feature_reason(name))
+            else:
+                t.attributes.update(seen.step(t.address))
+                found[i] = replace(t, unobserved=seen.step_reason(t.address))
     return found
 
 

@@ -547,9 +547,53 @@ def test_drift_of_a_feature_without_records_is_skipped_not_zero(tmp_path: Path) 
     out = run_cli(["check", str(stack), "--records", str(tmp_path / "records.csv"),
                    "--from", "records", "-o", "json"])  # fmt: skip
     assert out.code == 0, out.stdout + out.stderr
-    status = {r["target"]: r["status"] for r in json.loads(out.stdout)["results"]}
-    # "other" has no records: its observed attributes are null (skipped), never 0 units.
-    assert status == {"feature.other": "skipped", "feature.support": "pass"}
+    results = {r["target"]: r for r in json.loads(out.stdout)["results"]}
+    # "other" has no records: its observed attributes are null (skipped), never 0 units,
+    # and the reason is that, not a request for records that were given.
+    assert {t: r["status"] for t, r in results.items()} == {
+        "feature.other": "skipped",
+        "feature.support": "pass",
+    }
+    assert results["feature.other"]["message"] == (
+        "seen: skipped for feature.other: self.observed_units is null "
+        "(not observed: no record of this feature in period 2026-11)"
+    )
+
+
+STEP_SEEN = (
+    'guardrail "step_seen" {\n  scope     = "step"\n  condition = self.observed_share > 0\n}\n'
+)
+
+
+def test_a_step_without_its_own_observed_shape_says_why(tmp_path: Path) -> None:
+    # One feature runs the workflow, and its records never reach "escalate".
+    rows = simulate(seed=34, units=40, escalate=0.0)
+    stack, path = write(tmp_path / "one", rows)
+    (stack / "guardrails.hcl").write_text(STEP_SEEN)
+    out = run_cli(["check", str(stack), "--records", str(path), "--from", "records",
+                   "-o", "json"])  # fmt: skip
+    results = {r["target"]: r for r in json.loads(out.stdout)["results"]}
+    assert results["workflow.answer.step.draft"]["status"] == "pass"
+    assert results["workflow.answer.step.escalate"]["message"].endswith(
+        "self.observed_share is null (not observed: no record of this step in period 2026-11)"
+    )
+    # Two observed features run one workflow: its steps have no single observed shape.
+    support = simulate(seed=35, units=30)
+    other = simulate(seed=36, units=30)
+    for r in other:
+        r["feature"], r["unit_id"] = "other", f"o-{r['unit_id']}"
+    stack, path = write(tmp_path / "two", support + other)
+    (stack / "main.hcl").write_text(SHARED)
+    (stack / "usage.csv").write_text("feature,units\nsupport,100\nother,100\n")
+    (stack / "guardrails.hcl").write_text(STEP_SEEN)
+    out = run_cli(["check", str(stack), "--records", str(path), "--from", "records",
+                   "-o", "json"])  # fmt: skip
+    messages = {r["message"] for r in json.loads(out.stdout)["results"]}
+    assert (
+        "step_seen: skipped for workflow.answer.step.draft: self.observed_share is null "
+        "(not observed: workflow answer is run by 2 observed features, so its steps have "
+        "no single observed shape: read the features' attributes)"
+    ) in messages
 
 
 HOSTILE_FEATURE = "[docs](https://evil.example) @octocat <img src=x> | ::error::x"
