@@ -13,7 +13,7 @@ from infercost.app.exit import ExitCode, exit_code
 from infercost.app.plan import price
 from infercost.app.run import Run
 from infercost.diagnostics import Diagnostics
-from infercost.errors import Diagnostic, InfercostError
+from infercost.errors import Diagnostic, InfercostError, Severity
 from infercost.guard.engine import Side, all_guardrails, check
 from infercost.guard.policies import load_policies
 from infercost.guard.results import CheckResult
@@ -85,6 +85,7 @@ def _judge(
         observed_head = _observed(sides.head, args, *records)
         if sides.base is not None:
             observed_base = _observed(sides.base, args, *records)
+        diagnostics.append(_other_period(observed_head.period, plan.usage_period))
     if sides.base is not None and plan.middle is not None:
         base_side = Side(sides.base, plan.middle, priced.snapshot, observed=observed_base)
     head_side = Side(sides.head, plan.head, priced.snapshot, plan.middle, observed_head)
@@ -114,6 +115,22 @@ def _observed(stack: Stack, args: CheckArgs, records: tuple[Path, ...], source: 
 
     run = calibrate(stack, records, source, args.options.period)
     return drift_attributes(run.features, stack, run.result.period)
+
+
+def _other_period(records: str | None, usage: str | None) -> list[Diagnostic]:
+    """Drift read from another period than the snapshot's is allowed (records of this
+    week against last month's usage), but never unsaid."""
+    if records is None or usage is None or records == usage:
+        return []
+    return [
+        Diagnostic(
+            "Records of another period",
+            f"The observed and drift attributes come from the records of {records}; the "
+            f"usage snapshot is for {usage}. Pass --period {usage} to read that period's "
+            "records instead.",
+            severity=Severity.WARNING,
+        )
+    ]
 
 
 def _base_policies(

@@ -60,6 +60,7 @@ class Observed:
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)
     given: bool = False  # records were read (without them, nothing is observed)
+    period: str | None = None  # the records' period the attributes come from
 
     def feature(self, name: str) -> dict[str, Any]:
         return self.features.get(name, dict.fromkeys(FEATURE_KEYS))
@@ -109,7 +110,7 @@ def drift_attributes(features: list[ObservedFeature], stack: Stack, period: str 
     """A step's attributes come from the one feature that runs its workflow; a workflow
     shared by several observed features has no single observed step (read the feature).
     A feature without records in ``period`` has none: null, with the reason."""
-    out = Observed(given=True)
+    out = Observed(given=True, period=period)
     where = f"in period {period}" if period is not None else "among the records"
     for f in features:
         if not f.units:

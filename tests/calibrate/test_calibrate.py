@@ -698,3 +698,34 @@ def test_markdown_stays_under_github_s_comment_limit(tmp_path: Path) -> None:
     assert md.stdout.startswith("## Calibrated against") and "| costs |" in md.stdout
     text = run_cli(["calibrate", str(stack), str(path), "--from", "records"])
     assert text.stdout.count("does not declare") == 201  # a terminal gets every line
+
+
+def test_drift_from_records_of_another_period_than_the_snapshot_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    example = EXAMPLES / "support-assistant"
+    records = example / "records" / "records.csv"
+    october = tmp_path / "october.csv"
+    october.write_text(records.read_text().replace("2026-11-", "2026-10-"))
+    args = ["check", str(example), "--from", "records"]
+    out = run_cli([*args, "--records", str(october), "-o", "json"])
+    assert out.code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["usage_period"] == "2026-11"
+    warnings = [d for d in doc["diagnostics"] if d["summary"] == "Records of another period"]
+    assert [(d["severity"], d["detail"]) for d in warnings] == [
+        (
+            "warning",
+            "The observed and drift attributes come from the records of 2026-10; the usage "
+            "snapshot is for 2026-11. Pass --period 2026-11 to read that period's records "
+            "instead.",
+        )
+    ]
+    assert "Warning: Records of another period" in out.stderr
+    # The advice holds: that period has no record in this file, and says so.
+    again = run_cli([*args, "--records", str(october), "--period", "2026-11"])
+    assert again.code == 1 and 'No record falls in period "2026-11"' in again.stderr
+    # Records of the snapshot's own period: no warning.
+    same = run_cli([*args, "--records", str(records), "-o", "json"])
+    assert same.code == 0, same.stderr
+    assert "another period" not in same.stderr + same.stdout
