@@ -14,6 +14,7 @@ from infercost.config.loader import display_path
 from infercost.errors import InfercostError
 from infercost.files import check_target, replace_atomically
 from infercost.model import Stack
+from infercost.numbers import counted
 from infercost.usage.records.result import ImportResult
 
 
@@ -58,8 +59,8 @@ def calibrate(
         for r in (result.observed or {}).get("unknown_features", [])
     }
     header = [
-        f"Observed shape from {result.records} records ({', '.join(result.files)}), "
-        f"period {result.period or 'all'}.",
+        f"Observed shape from {counted(result.records, 'record')} "
+        f"({', '.join(result.files)}), period {result.period or 'n/a'}.",
         "infercost plan --what-if THIS_FILE prices the stack as production behaves.",
     ]
     return CalibrateResult(

@@ -17,6 +17,7 @@ from infercost.arithmetic import plain
 from infercost.calibrate.shape import ObservedFeature, ObservedStep
 from infercost.evaluate.values import Distribution
 from infercost.model import Stack, Step
+from infercost.numbers import counted
 
 
 def _num(value: Decimal) -> str:
@@ -56,7 +57,8 @@ def _step_lines(step: Step, observed: ObservedStep | None, indent: str) -> list[
         lines.append(
             indent
             + _comment(
-                f"observed: {observed.units} units, {observed.records} records, "
+                f"observed: {counted(observed.units, 'unit')}, "
+                f"{counted(observed.records, 'record')}, "
                 f"calls mean {plain(round(observed.calls_mean, 4).normalize())}, "
                 f"P50 {observed.calls_p50}, P95 {observed.calls_p95}"
             )

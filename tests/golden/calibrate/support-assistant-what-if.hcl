@@ -18,7 +18,7 @@ workflow "search_docs" {
     context_growth    = 0
   }
 
-  # observed: 1 units, 1 records, calls mean 1, P50 1, P95 1
+  # observed: 1 unit, 1 record, calls mean 1, P50 1, P95 1
   step "retrieve" {
     uses       = "pinecone/read_unit"
     calls      = empirical([1], [1])
@@ -28,7 +28,7 @@ workflow "search_docs" {
     quantity   = 10
   }
 
-  # observed: 1 units, 1 records, calls mean 1, P50 1, P95 1
+  # observed: 1 unit, 1 record, calls mean 1, P50 1, P95 1
   step "summarise" {
     uses              = "anthropic/claude-haiku-4-5"
     calls             = empirical([1], [1])
@@ -98,7 +98,7 @@ workflow "answer_ticket" {
     context_growth    = 575
   }
 
-  # observed: 1 units, 1 records, calls mean 1, P50 1, P95 1
+  # observed: 1 unit, 1 record, calls mean 1, P50 1, P95 1
   step "escalate" {
     uses              = "openai/gpt-4o"
     calls             = empirical([1], [1])
