@@ -666,4 +666,8 @@ def test_a_skipped_record_takes_its_unit_with_it(
     assert (code, err) == (0, "")
     doc = json.loads(stdout, parse_float=Decimal)
     assert doc["units"] == 1
-    assert [(f["feature"], f["units"]) for f in doc["features"]] == [("support_assistant", 1)]
+    # Every declared feature is reported; semantic_search has no record at all.
+    assert [(f["feature"], f["units"]) for f in doc["features"]] == [
+        ("semantic_search", 0),
+        ("support_assistant", 1),
+    ]
