@@ -461,22 +461,37 @@ SHARED = STACK.replace(
 )
 
 
-def test_features_sharing_a_workflow_get_their_own_copy(tmp_path: Path) -> None:
-    support = simulate(seed=31, units=80, escalate=0.9)
-    other = simulate(seed=32, units=80, escalate=0.2, hit_rate=0.0)
-    for r in other:
-        r["feature"], r["unit_id"] = "other", f"o-{r['unit_id']}"
-    stack, path = write(tmp_path, support + other)
+def write_shared(tmp: Path, rows: list[dict[str, object]]) -> tuple[Path, Path]:
+    """The stack of two features sharing a workflow (``SHARED``), and the records."""
+    stack, path = write(tmp, rows)
     (stack / "main.hcl").write_text(SHARED)
     (stack / "usage.csv").write_text("feature,units\nsupport,100\nother,100\n")
-    what_if = tmp_path / "w.hcl"
+    return stack, path
+
+
+def calibrate_to(stack: Path, path: Path, what_if: Path) -> dict:
+    """calibrate's JSON document, the what-if written to ``what_if``."""
     out = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
                    "--write-what-if", str(what_if)])  # fmt: skip
     assert out.code == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def as_other(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    for r in rows:
+        r["feature"], r["unit_id"] = "other", f"o-{r['unit_id']}"
+    return rows
+
+
+def test_features_sharing_a_workflow_get_their_own_copy(tmp_path: Path) -> None:
+    support = simulate(seed=31, units=80, escalate=0.9)
+    other = as_other(simulate(seed=32, units=80, escalate=0.2, hit_rate=0.0))
+    stack, path = write_shared(tmp_path, support + other)
+    what_if = tmp_path / "w.hcl"
+    doc = calibrate_to(stack, path, what_if)
     text = what_if.read_text()
     assert 'workflow "answer_support" {' in text and 'workflow "answer_other" {' in text
     assert "workflow = workflow.answer_support" in text
-    doc = json.loads(out.stdout)
     plan = run_cli(["plan", str(stack), "--what-if", str(what_if), "-o", "json"])
     assert plan.code == 0, plan.stderr
     planned = {f["name"]: f["after"]["cost_per_unit"] for f in json.loads(plan.stdout)["features"]}
@@ -489,14 +504,9 @@ def test_features_sharing_a_workflow_get_their_own_copy(tmp_path: Path) -> None:
 def only_support(tmp: Path) -> tuple[dict, Path, Path, list[dict[str, object]]]:
     """The stack of two features sharing a workflow, with records of "support" only."""
     rows = simulate(seed=33, units=60)
-    stack, path = write(tmp, rows)
-    (stack / "main.hcl").write_text(SHARED)
-    (stack / "usage.csv").write_text("feature,units\nsupport,100\nother,100\n")
+    stack, path = write_shared(tmp, rows)
     what_if = tmp / "w.hcl"
-    out = run_cli(["calibrate", str(stack), str(path), "--from", "records", "-o", "json",
-                   "--write-what-if", str(what_if)])  # fmt: skip
-    assert out.code == 0, out.stderr
-    return json.loads(out.stdout), stack, what_if, rows
+    return calibrate_to(stack, path, what_if), stack, what_if, rows
 
 
 def test_a_declared_feature_without_records_is_reported_not_observed(tmp_path: Path) -> None:
@@ -579,12 +589,8 @@ def test_a_step_without_its_own_observed_shape_says_why(tmp_path: Path) -> None:
     )
     # Two observed features run one workflow: its steps have no single observed shape.
     support = simulate(seed=35, units=30)
-    other = simulate(seed=36, units=30)
-    for r in other:
-        r["feature"], r["unit_id"] = "other", f"o-{r['unit_id']}"
-    stack, path = write(tmp_path / "two", support + other)
-    (stack / "main.hcl").write_text(SHARED)
-    (stack / "usage.csv").write_text("feature,units\nsupport,100\nother,100\n")
+    other = as_other(simulate(seed=36, units=30))
+    stack, path = write_shared(tmp_path / "two", support + other)
     (stack / "guardrails.hcl").write_text(STEP_SEEN)
     out = run_cli(["check", str(stack), "--records", str(path), "--from", "records",
                    "-o", "json"])  # fmt: skip
