@@ -104,6 +104,7 @@ def check(
         results=tuple(results),
         warnings=tuple(warnings),
         plan=plan,
+        records_period=head.observed.period if head.observed is not None else None,
     )
 
 

@@ -96,6 +96,9 @@ class CheckResult:
     results: tuple[GuardResult, ...]
     warnings: tuple[Diagnostic, ...] = ()
     plan: Any = None  # the plan.diff.Plan the check was made on
+    # The period of the request records the observed attributes come from (check
+    # --records); None without records. It may differ from the snapshot's.
+    records_period: str | None = None
 
     @property
     def passed(self) -> bool:

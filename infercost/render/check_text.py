@@ -64,6 +64,8 @@ def render(result: CheckResult, style: Style) -> str:
     figures = f"{result.currency} per {clean(result.period)}"
     if result.usage_period:
         figures += f", usage period {quoted_line(result.usage_period)}"
+    if result.records_period:
+        figures += f", records period {quoted_line(result.records_period)}"
     lines.append(style.dim(figures))
     plan = result.plan
     if plan is not None and result.base_label is not None and plan.has_changes:

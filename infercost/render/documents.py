@@ -259,6 +259,7 @@ def check_document(result: Any, diagnostics: Iterable[Diagnostic] | None = None)
 
     return {
         **header(result.currency, result.period, result.usage_period),
+        "records_period": result.records_period,
         "base": result.base_label,
         "strict": result.strict,
         "passed": result.passed,

@@ -717,7 +717,7 @@ def test_drift_from_records_of_another_period_than_the_snapshot_is_a_warning(
     out = run_cli([*args, "--records", str(october), "-o", "json"])
     assert out.code == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["usage_period"] == "2026-11"
+    assert (doc["usage_period"], doc["records_period"]) == ("2026-11", "2026-10")
     warnings = [d for d in doc["diagnostics"] if d["summary"] == "Records of another period"]
     assert [(d["severity"], d["detail"]) for d in warnings] == [
         (
@@ -731,7 +731,13 @@ def test_drift_from_records_of_another_period_than_the_snapshot_is_a_warning(
     # The advice holds: that period has no record in this file, and says so.
     again = run_cli([*args, "--records", str(october), "--period", "2026-11"])
     assert again.code == 1 and 'No record falls in period "2026-11"' in again.stderr
+    # Every view names the records' period beside the snapshot's.
+    text = run_cli([*args, "--records", str(october)]).stdout
+    assert "USD per month, usage period 2026-11, records period 2026-10\n" in text
+    md = run_cli([*args, "--records", str(october), "-o", "markdown"]).stdout
+    assert " · usage period 2026-11 · records period 2026-10\n" in md
     # Records of the snapshot's own period: no warning.
     same = run_cli([*args, "--records", str(records), "-o", "json"])
     assert same.code == 0, same.stderr
     assert "another period" not in same.stderr + same.stdout
+    assert json.loads(same.stdout)["records_period"] == "2026-11"
