@@ -10,7 +10,7 @@ import csv
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
@@ -72,12 +72,26 @@ def _add_steps(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("call_index", "steps", "untimed"),
-    [(True, False, False), (False, False, False), (True, True, False), (False, False, True)],
-    ids=["call_index", "time_then_tokens", "some_steps_given", "no_time"],
+    ("call_index", "steps", "untimed", "attempts"),
+    [
+        (True, False, False, True),
+        (False, False, False, True),
+        (True, True, False, True),
+        (False, False, True, True),
+        (False, False, False, False),
+        (True, True, False, False),
+    ],
+    ids=[
+        "call_index",
+        "time_then_tokens",
+        "some_steps_given",
+        "no_time",
+        "no_attempt",
+        "steps_without_attempt",
+    ],
 )
 def test_fast_and_exact_ways_agree(
-    tmp_path: Path, call_index: bool, steps: bool, untimed: bool
+    tmp_path: Path, call_index: bool, steps: bool, untimed: bool, attempts: bool
 ) -> None:
     rows = simulate(seed=3, units=400, retry=0.2)
     if not call_index:
@@ -91,13 +105,17 @@ def test_fast_and_exact_ways_agree(
         _drop(path, "time")
     if steps:
         _add_steps(path)
+    if not attempts:  # every record a first attempt
+        _drop(path, "attempt")
     fast = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))
     exact = _observed(stack, path, ExactObserver(load_stack(Options(stack=stack))))
     assert fast == exact
     assert fast["histogram"] and fast["sums"]
     draft = [r for r in fast["histogram"] if r[2] == "draft" and not r[4]]
-    # simulate() draws 2 to 5 draft calls per unit that is not a cache hit
-    assert sorted({r[5] for r in draft}) == [2, 3, 4, 5]
+    # simulate() draws 2 to 5 draft calls per unit that is not a cache hit; without
+    # attempts its retries count as calls too
+    found = sorted({r[5] for r in draft})
+    assert found == [2, 3, 4, 5] if attempts else found[0] == 2 and found[-1] > 5
 
 
 def test_a_unit_across_two_periods_takes_the_exact_way(tmp_path: Path) -> None:
@@ -130,31 +148,17 @@ def test_calibrate_leaves_the_import_figures_as_they_are(tmp_path: Path) -> None
     )
 
 
-class KeySpy(ShapeObserver):
-    """The same observer, recording whether it grouped by unit and step on the units'
-    hashes (True) or their texts (False)."""
-
-    asked: ClassVar[list[bool]] = []
-
-    def unit_steps_sql(self, given: frozenset[str] | None, hashed: bool = False) -> str:
-        KeySpy.asked.append(hashed)
-        return super().unit_steps_sql(given, hashed)
+def _both_ways(stack: Path, path: Path) -> dict[str, Any]:
+    """The observed shape the fast way, asserted equal to the exact way's."""
+    fast = _observed(stack, path, ShapeObserver(load_stack(Options(stack=stack))))
+    exact = _observed(stack, path, ExactObserver(load_stack(Options(stack=stack))))
+    assert fast == exact
+    return fast
 
 
-class TextKeyObserver(KeySpy):
-    """Grouping on the key's texts, as the observer does when two units share a hash."""
-
-    @staticmethod
-    def hashes_distinct(con: Any) -> bool:
-        return False
-
-
-@pytest.mark.parametrize("call_index", [True, False], ids=["call_index", "time_then_tokens"])
-def test_hash_keyed_and_text_keyed_groups_agree(tmp_path: Path, call_index: bool) -> None:
-    # The group by unit and step keyed by the unit's hash and feature is the group by
-    # the unit's four texts whenever no two units share a hash: the same histogram, sums
-    # and units. Units of one id under two customers, and of one customer and id in two
-    # features, are distinct units either way.
+def test_units_of_one_id_are_told_apart_by_customer(tmp_path: Path) -> None:
+    # A unit is its feature, id, customer and subscription: two units of one id under
+    # two customers are two units, each with its own calls, in both ways.
     rows = simulate(seed=8, units=300, retry=0.2)
     customers = {"u5": "cus-other", "u6": "cus-a", "u7": "cus-b"}
     stack, path = write(tmp_path, rows)
@@ -170,63 +174,14 @@ def test_hash_keyed_and_text_keyed_groups_agree(tmp_path: Path, call_index: bool
             if row["unit_id"] == "u7":
                 row["unit_id"] = "u6"  # two units of one id, told apart by customer
             writer.writerow(row | {"customer": customer, "subscription": "pro"})
-    if not call_index:
-        _drop(path, "call_index")
-    KeySpy.asked = []
-    hashed = _observed(stack, path, KeySpy(load_stack(Options(stack=stack))))
-    texts = _observed(stack, path, TextKeyObserver(load_stack(Options(stack=stack))))
-    assert hashed == texts
-    if not call_index:  # (with indices in order, neither groups by the sorted list)
-        assert KeySpy.asked == [True, False]
+    fast = _both_ways(stack, path)
     # u0..u299, u7 kept apart from u6 by its customer
-    assert sum(r[3] for r in hashed["units"]) == 300
-
-
-def test_units_sharing_a_hash_are_found() -> None:
-    # A shared hash (two units of different keys, crafted or by chance) must send the
-    # grouping to the texts: the check counts distinct hashes against units.
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE unit_spans AS SELECT * FROM (VALUES ('a', 1::UBIGINT), ('b', 2::UBIGINT)) "
-        "t(unit_id, unit_hash)"
-    )
-    assert ShapeObserver.hashes_distinct(con) is True
-    con.execute("INSERT INTO unit_spans VALUES ('c', 1::UBIGINT)")
-    assert ShapeObserver.hashes_distinct(con) is False
-
-
-class ListObserver(ShapeObserver):
-    """The same observer, always ordering each group's calls by its sorted list."""
-
-    def indexed_unit_steps_sql(
-        self, given: frozenset[str] | None, hashed: bool = False
-    ) -> str | None:
-        return None
-
-
-class SpyObserver(ShapeObserver):
-    """Records whether the call indices were found in order (None: never asked)."""
-
-    in_order: bool | None = None
-
-    def in_index_order(self, con: Any) -> bool:  # type: ignore[override]
-        SpyObserver.in_order = ShapeObserver.in_index_order(con)
-        return SpyObserver.in_order
+    assert sum(r[3] for r in fast["units"]) == 300
+    embed = [r for r in fast["histogram"] if r[2] == "embed"]
+    assert sum(r[6] for r in embed) == 300  # every unit embeds once
 
 
 DRAFT = "openai/gpt-4o-mini"
-
-
-def _both_ways(stack: Path, path: Path) -> dict[str, Any]:
-    """The observed shape by the indices where they allow it (``SpyObserver`` records
-    whether they did), asserted equal to the shape by the sorted list."""
-    SpyObserver.in_order = None
-    fast = _observed(stack, path, SpyObserver(load_stack(Options(stack=stack))))
-    listed = _observed(stack, path, ListObserver(load_stack(Options(stack=stack))))
-    assert fast == listed
-    return fast
 
 
 def _reindex(rows: list[dict[str, Any]], change) -> list[dict[str, Any]]:
@@ -238,57 +193,52 @@ def _reindex(rows: list[dict[str, Any]], change) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    ("name", "change", "in_order"),
+    ("name", "change"),
     [
-        ("from 0", lambda r: r["call_index"], True),
-        ("from 1", lambda r: int(r["call_index"]) + 1, True),
-        ("from 100", lambda r: int(r["call_index"]) + 100, True),
+        ("from 0", lambda r: r["call_index"]),
+        ("from 1", lambda r: int(r["call_index"]) + 1),
+        ("from 100", lambda r: int(r["call_index"]) + 100),
         # u7's draft calls all at index 2: a tie, ordered by time then tokens.
-        ("a tie", lambda r: 2 if r["unit_id"] == "u7" else r["call_index"], False),
+        ("a tie", lambda r: 2 if r["unit_id"] == "u7" else r["call_index"]),
         # u9's indices 0, 2, 4, ... (a gap), every other unit's all 0 (ties).
-        ("a gap", lambda r: 2 * int(r["call_index"]) if r["unit_id"] == "u9" else 0, False),
-        # Draft calls 0, 0, 2 (in units of three): as many indices as calls, spanning
-        # n - 1, one of them twice; only the bits see it.
+        ("a gap", lambda r: 2 * int(r["call_index"]) if r["unit_id"] == "u9" else 0),
+        # Draft calls 0, 0, 2 (in units of three): one index twice.
         (
             "a repeat",
             lambda r: (
                 0 if (r["item"], r["call_index"], r["n"]) == (DRAFT, 1, 3) else r["call_index"]
             ),
-            False,
         ),
         # u3 without indices: they sort last, by time and tokens.
-        ("no index", lambda r: "" if r["unit_id"] == "u3" else r["call_index"], False),
+        ("no index", lambda r: "" if r["unit_id"] == "u3" else r["call_index"]),
     ],
 )
-def test_call_indices_in_order_need_no_list(tmp_path: Path, name: str, change, in_order) -> None:
-    # Σ (k − 1)·input is summed from the indices when each group's are consecutive, and
-    # from the sorted list otherwise: both ways must give the same histogram to the last
-    # token, and the indices must be trusted only when they are consecutive.
+def test_calls_are_ranked_by_index_then_time_then_tokens(tmp_path: Path, name: str, change) -> None:
+    # Σ (k − 1)·input ranks a unit's first attempts of a step by call index, then time,
+    # then input tokens: the unit's sorted list and the exact way's sorted group must
+    # rank them alike, to the last token, on indices in order, tied, gapped or missing.
     rows = _reindex(simulate(seed=3, units=300, retry=0.2), change)
     for i, row in enumerate(rows):  # ties on time now and then, as in production
         row["time"] = f"2026-11-03T09:{(i // 7) % 60:02d}:00Z"
     fast = _both_ways(*write(tmp_path, rows))
-    assert SpyObserver.in_order is in_order
     assert any(r[7] for r in fast["histogram"])  # growth is measured at all
 
 
-def test_more_than_64_calls_take_the_list(tmp_path: Path) -> None:
+def test_a_unit_of_seventy_calls(tmp_path: Path) -> None:
     rows = simulate(seed=4, units=20, retry=0)
-    template = next(r for r in rows if r["item"] == "openai/gpt-4o-mini")
+    template = next(r for r in rows if r["item"] == DRAFT)
     rows += [template | {"unit_id": "long", "call_index": k, "input_tokens": 1000 + 7 * k,
                          "cached_input_tokens": 0} for k in range(70)]  # fmt: skip
     fast = _both_ways(*write(tmp_path, rows))
-    assert SpyObserver.in_order is False
     # The 70-call unit: Σ (k − 1)·input over ranks 1..70 = Σ k·(1000 + 7k), k = 0..69.
     long_row = next(r for r in fast["histogram"] if r[5] == 70)
     assert long_row[7] == sum(k * (1000 + 7 * k) for k in range(70))
 
 
-def test_indices_too_large_to_sum_take_the_list(tmp_path: Path) -> None:
-    # Consecutive indices from 10^16 on large token counts (up to the 10^15 a record may
-    # have): Σ k·input passes the 38 digits of the engine's sums, where the ranks 1..n
-    # of the list do not. The index must not turn a record set the list measures into a
-    # "Figure too large" error.
+def test_large_indices_on_large_token_counts(tmp_path: Path) -> None:
+    # Consecutive indices from 10^16 on token counts near the 10^15 a record may have:
+    # the indices only order the calls (ranks 1..n weigh the tokens), so no sum comes
+    # near the engine's 38 digits and the run is no "Figure too large" error.
     rows = simulate(seed=5, units=30, retry=0)
     rows = _reindex(rows, lambda r: 10**16 + int(r["call_index"]))
     for row in rows:
@@ -297,6 +247,47 @@ def test_indices_too_large_to_sum_take_the_list(tmp_path: Path) -> None:
             row["cached_input_tokens"] = 0
     fast = _both_ways(*write(tmp_path, rows))
     assert any(r[7] > 10**14 for r in fast["histogram"] if r[2] == "draft")
+
+
+def test_a_step_run_only_by_retries_has_no_calls(tmp_path: Path) -> None:
+    # A unit whose records of a step are all retries (attempt 2) ran the step with no
+    # first attempt: it is a unit of 0 calls, in both ways, and its retries rank nowhere.
+    rows = simulate(seed=9, units=60, retry=0)
+    unit = next(r["unit_id"] for r in rows if r["item"] == DRAFT)
+    for row in rows:
+        if row["unit_id"] == unit and row["item"] == DRAFT:
+            row["attempt"] = 2
+    fast = _both_ways(*write(tmp_path, rows))
+    zero = [r for r in fast["histogram"] if r[2] == "draft" and r[5] == 0]
+    assert [(r[6], r[7]) for r in zero] == [(1, 0)]
+
+
+def test_two_steps_of_one_item_are_told_apart_by_their_step(tmp_path: Path) -> None:
+    # Two steps that use one model: the records name the step, and each step's calls
+    # are a run of their own in the unit's list (ranked apart), as in the exact way.
+    rows = simulate(seed=10, units=200, retry=0.1)
+    stack, path = write(tmp_path, rows)
+    main = stack / "main.hcl"
+    text = main.read_text()
+    review = (
+        '  step "review" {\n    uses          = "openai/gpt-4o-mini"\n'
+        "    input_tokens  = 500\n    output_tokens = 50\n  }\n"
+    )
+    main.write_text(text.replace('  step "escalate" {', review + '  step "escalate" {', 1))
+    with path.open(newline="") as handle:
+        written = list(csv.DictReader(handle))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*COLUMNS, "step"])
+        writer.writeheader()
+        for row in written:
+            step = ""
+            if row["item"] == DRAFT:
+                step = "review" if int(row["call_index"]) % 2 else "draft"
+            writer.writerow(row | {"step": step})
+    fast = _both_ways(stack, path)
+    steps = {r[2] for r in fast["histogram"]}
+    assert {"draft", "review", "embed", "retrieve"} <= steps
+    assert any(r[7] for r in fast["histogram"] if r[2] == "review")
 
 
 def test_a_name_the_enums_miss_sends_the_observer_the_exact_way(

@@ -17,7 +17,7 @@ from typing import Any
 from infercost.errors import Diagnostic, InfercostError, SourceRange, did_you_mean
 from infercost.invisible import quoted_line
 from infercost.model import MeterPrice, RecordMapping, Stack
-from infercost.usage.engine import connect, out_of_range
+from infercost.usage.engine import connect
 from infercost.usage.records import compact, read
 from infercost.usage.records.fields import (
     COUNT,
@@ -264,9 +264,9 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
 
     ``observer(con, where)``, when given, measures more on the same ``records`` view
     (``where`` keeps the records the import kept) before the connection closes. An
-    observer with ``unit_steps_sql`` (the observed shape) also shapes the two queries,
-    and, when every record was kept, reads the records once more for its histogram (see
-    ``observed.ShapeObserver``)."""
+    observer with ``unit_steps_sql`` (the observed shape) also shapes the two queries (its
+    units list their calls), and, when every record was kept, makes its histogram from
+    those lists without reading the records again (see ``observed.ShapeObserver``)."""
     con = connect(ordered=source.tolerant)
     try:
         mapped = source.mapped(con, ordered=False)
@@ -368,28 +368,10 @@ def _run_duckdb(source: Source, progress: Any = None, observer: Any = None) -> E
 
 
 def _unit_steps(con: Any, source: Source, observer: Any) -> None:
-    """The observed shape's histogram (``observed.ShapeObserver``), measured only where
-    the import kept every record (otherwise the observer takes its exact way) and after
-    the import's own scans, which also raise any read error first."""
-    given = source.given
-    hashed = observer.hashes_distinct(con)
-    # With a call index in order, the group needs no sorted list; otherwise (or when one
-    # unit's indices are not 1..n) the general query.
-    indexed = observer.indexed_unit_steps_sql(given, hashed)
-    if indexed is not None:
-        try:
-            con.execute(f"CREATE TEMP TABLE unit_steps AS {indexed}")
-        except out_of_range():
-            # Σ k·input past the engine's 38 digits (indices far from 0 on large token
-            # counts), where the list's ranks 1..n stay small: the list way measures it.
-            indexed = None
-        else:
-            if not observer.in_index_order(con):
-                indexed = None
-        if indexed is None:
-            con.execute("DROP TABLE IF EXISTS unit_steps")
-    if indexed is None:
-        _scan(con, source, ("unit_steps", observer.unit_steps_sql(given, hashed)))
+    """The observed shape's histogram (``observed.ShapeObserver``), made from the units'
+    call lists only where the import kept every record (otherwise the observer takes its
+    exact way), after the import's own scans, which also raise any read error first."""
+    con.execute(f"CREATE TEMP TABLE unit_steps AS {observer.unit_steps_sql(source.given)}")
 
 
 def _scan(con: Any, source: Source, *tables: tuple[str, str]) -> None:
