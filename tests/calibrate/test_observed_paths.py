@@ -20,6 +20,16 @@ from infercost.workspace import Options, load_stack
 from tests.calibrate.test_calibrate import COLUMNS, simulate, write
 
 
+@pytest.fixture(autouse=True, params=["short units", "long units"])
+def unit_length(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case twice: with every unit measured the way of short units (the runs found
+    by the positions of their codes), and the way of long units (by the boundaries
+    between runs). Each must agree with the exact way on its own."""
+    import infercost.usage.records.observed as observed
+
+    monkeypatch.setattr(observed, "SHORT_UNIT", 10**9 if request.param == "short units" else 0)
+
+
 class ExactObserver(ShapeObserver):
     """The same observer, always the exact general way."""
 

@@ -126,6 +126,67 @@ def _index_input(lists: str) -> str:
     return f"coalesce(sum(CASE WHEN calls > 1 THEN {_weighted(lists)} END), 0)"
 
 
+# Units of up to this many listed calls find their runs by the positions of their codes
+# (two scans of the list per call: quadratic, quick on short lists); longer units by the
+# boundaries between runs (linear), so that no unit costs more than its length times this.
+SHORT_UNIT = 32
+
+
+def _short_units(unit: str, x: int, retries: bool, where: str) -> str:
+    """The histogram's rows from short units (see :meth:`ShapeObserver.unit_steps_sql`):
+    every call a row, with its run's start and last position found by ``list_position``
+    in the sorted codes and in their reverse. ``x``: the tokens' field in the zipped
+    structs."""
+    if retries:
+        # b: the code of the run's first attempts; a run without any has 0 calls, and
+        # its retries' ranks are null (they add nothing to the sum).
+        run, b = "x[1] // 2", "x[1] - x[1] % 2"
+        start = "coalesce(list_position(zc, b), list_position(zc, b + 1))"
+        rank = "CASE WHEN x[1] = b THEN j - list_position(zc, b) END"
+        calls = "coalesce(n1 - list_position(rc, b) - list_position(zc, b), 0)"
+    else:
+        run, b = "x[1]", "x[1]"
+        start = "list_position(zc, b)"
+        rank = "j - list_position(zc, b)"
+        calls = "n1 - list_position(rc, b) - list_position(zc, b)"
+    return (
+        f"WITH s AS (SELECT {unit} FROM unit_spans WHERE {where}), "
+        "p AS (SELECT *, list_transform(z, lambda y: y[1]) AS zc FROM s), "
+        "q AS (SELECT *, list_reverse(zc) AS rc, len(zc) + 2 AS n1 FROM p), "
+        "c AS (SELECT period_start, feature_key, cache_hit, zc, rc, n1, unnest(z) AS x, "
+        "generate_subscripts(z, 1) AS j FROM q), "
+        f"r AS (SELECT *, {b} AS b FROM c), "
+        f"e AS (SELECT period_start, feature_key, cache_hit, {run} AS run, j = {start} "
+        f"AS start, {rank} AS rank, {calls} AS calls, x[{x}] AS input FROM r) "
+        "SELECT period_start, feature_key, run, cache_hit, calls, "
+        "count(*) FILTER (WHERE start) AS units, sum(rank * input) AS first_index_input "
+        "FROM e GROUP BY ALL"
+    )
+
+
+def _long_units(unit: str, x: int, retries: bool, where: str) -> str:
+    """The histogram's rows from long units: a run starts where the sorted code (its
+    run, without the retry bit) differs from the one before, and ends before the next
+    start; each run is a row, its first attempts (which sort before its retries) ranked
+    by their place in it. Linear in the unit's calls."""
+    key = "zc[j] // 2 <> zc[j - 1] // 2" if retries else "zc[j] <> zc[j - 1]"
+    run = "zc[f] // 2" if retries else "zc[f]"
+    calls = "list_count(list_filter(zc[f:l], lambda v: v % 2 = 0))" if retries else "l - f + 1"
+    return (
+        f"WITH s AS (SELECT {unit} FROM unit_spans WHERE {where}), "
+        "p AS (SELECT *, list_transform(z, lambda y: y[1]) AS zc FROM s), "
+        "q AS (SELECT *, list_filter(range(1, len(zc) + 1), "
+        f"lambda j: j = 1 OR {key}) AS st FROM p), "
+        "r AS (SELECT period_start, feature_key, cache_hit, z, zc, unnest(st) AS f, "
+        "unnest(list_transform(st, lambda v, i: coalesce(st[i + 1] - 1, len(zc)))) AS l "
+        "FROM q), "
+        f"e AS (SELECT *, {run} AS run, {calls} AS calls FROM r) "
+        "SELECT period_start, feature_key, run, cache_hit, calls, count(*) AS units, "
+        f"sum(list_sum(list_transform(z[f:f + calls - 1], lambda y, k: (k - 1) * y[{x}]))) "
+        "AS first_index_input FROM e GROUP BY ALL"
+    )
+
+
 @dataclass(frozen=True)
 class ExactQueries:
     """The general way, each group of a unit and step joined to its unit: ``steps``
@@ -298,40 +359,17 @@ class ShapeObserver:
         _, n_items = self._codes(given)
         retries = has("attempt")
         fields = ["lc", *(["lk"] if has("call_index") else []), "lt", "li"]
-        x = f"x[{len(fields)}]"
         period = PERIOD_UNITS.get(self.stack.settings.period, "MONTH")
         feature = _enum("feature", sorted(self.stack.features))
-        if retries:
-            # b: the code of the run's first attempts; a run without any has 0 calls, and
-            # its retries' ranks are null (they add nothing to the sum).
-            run, b = "x[1] // 2", "x[1] - x[1] % 2"
-            start = "coalesce(list_position(zc, b), list_position(zc, b + 1))"
-            rank = "CASE WHEN x[1] = b THEN j - list_position(zc, b) END"
-            calls = "coalesce(n1 - list_position(rc, b) - list_position(zc, b), 0)"
-        else:
-            run, b = "x[1]", "x[1]"
-            start = "list_position(zc, b)"
-            rank = "j - list_position(zc, b)"
-            calls = "n1 - list_position(rc, b) - list_position(zc, b)"
         unit = (
             f"date_trunc('{period}', first_time) AS period_start, {feature} AS feature_key, "
-            "cache_hit"
+            "cache_hit, list_sort(list_zip(" + ", ".join(fields) + "), 'ASC', 'NULLS LAST') AS z"
         )
-        listed = (
-            f"WITH s AS (SELECT {unit}, list_sort(list_zip({', '.join(fields)}), 'ASC', "
-            "'NULLS LAST') AS z FROM unit_spans), "
-            "p AS (SELECT *, list_transform(z, lambda y: y[1]) AS zc FROM s), "
-            "q AS (SELECT *, list_reverse(zc) AS rc, len(zc) + 2 AS n1 FROM p), "
-            "c AS (SELECT period_start, feature_key, cache_hit, zc, rc, n1, unnest(z) AS x, "
-            "generate_subscripts(z, 1) AS j FROM q), "
-            f"r AS (SELECT *, {b} AS b FROM c), "
-            f"e AS (SELECT period_start, feature_key, cache_hit, {run} AS run, j = {start} "
-            f"AS start, {rank} AS rank, {calls} AS calls, {x} AS input FROM r) "
-            "SELECT period_start, feature_key, run, cache_hit, calls, "
-            "count(*) FILTER (WHERE start) AS units, sum(rank * input) AS first_index_input "
-            "FROM e GROUP BY ALL"
-        )
-        parts = [listed]
+        x = len(fields)
+        parts = [
+            _short_units(unit, x, retries, f"len(lc) <= {SHORT_UNIT}"),
+            _long_units(unit, x, retries, f"len(lc) > {SHORT_UNIT}"),
+        ]
         for n, meter in enumerate(self._listed_meters(given)):
             counted = f"a{n}" if retries else f"m{n}"
             parts.append(
