@@ -28,7 +28,7 @@ def _json(r: CheckRun, _style: Style) -> str:
 def _markdown(r: CheckRun, _style: Style) -> str:
     from infercost.render import markdown
 
-    return markdown.check_comment(r.result)
+    return markdown.check_comment(r.result, r.diagnostics)
 
 
 def _sarif(r: CheckRun, _style: Style) -> str:
@@ -47,7 +47,7 @@ def _junit(r: CheckRun, _style: Style) -> str:
 def _github(r: CheckRun, _style: Style) -> str:
     from infercost.render import check_github
 
-    return check_github.render(r.result)
+    return check_github.render(r.result, r.diagnostics)
 
 
 VIEWS: dict[str, View[CheckRun]] = {

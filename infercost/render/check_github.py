@@ -11,8 +11,11 @@ property values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from infercost.errors import Diagnostic
 from infercost.guard.results import CheckResult, GuardResult
-from infercost.render.check_view import grouped, message, note, values_text
+from infercost.render.check_view import grouped, message, note, run_warnings, values_text
 
 
 def escape_data(text: str) -> str:
@@ -32,7 +35,11 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def render(result: CheckResult) -> str:
+def render(result: CheckResult, diagnostics: Sequence[Diagnostic] | None = None) -> str:
+    """The annotations of ``result``. The run's warnings (``diagnostics``, else the
+    guardrails' own) are ``::warning``, after the errors and before the guardrails'
+    warnings, at their file and line when they have one: a drift judged on another
+    period's records is seen on the pull request, not only in the log."""
     groups = grouped(result)
     lines = []
     for group, name in (
@@ -41,6 +48,8 @@ def render(result: CheckResult) -> str:
         ("existing", "notice"),
         ("waived", "notice"),
     ):
+        if group == "warning":
+            lines += [_warning(d) for d in run_warnings(result, diagnostics)]
         for r in groups[group]:
             lines.append(_annotation(r, name, result.currency))
     return "".join(line + "\n" for line in lines)
@@ -68,4 +77,16 @@ def _annotation(r: GuardResult, name: str, currency: str) -> str:
         line=location.start.line if location else None,
         col=location.start.column if location else None,
         title=f"{r.guardrail}: {r.target}",
+    )
+
+
+def _warning(d: Diagnostic) -> str:
+    where = d.range
+    return command(
+        "warning",
+        d.summary + (f"\n{d.detail}" if d.detail else ""),
+        file=where.filename if where else None,
+        line=where.start.line if where else None,
+        col=where.start.column if where else None,
+        title=d.summary,
     )

@@ -8,10 +8,11 @@ arranges and words a :class:`~infercost.guard.results.CheckResult`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infercost.errors import SourceRange
+from infercost.errors import Diagnostic, Severity, SourceRange
 from infercost.guard.results import CheckResult, GuardResult
 from infercost.numbers import named
 
@@ -194,3 +195,13 @@ def line(r: GuardResult, currency: str) -> Line:
         values=values_text(r, currency),
         note=note(r),
     )
+
+
+def run_warnings(result: Any, diagnostics: Sequence[Diagnostic] | None) -> list[Diagnostic]:
+    """The warnings a check view shows apart from its guardrails: the run's (else the
+    guardrails' own), without a crossed waiver's, which has its own box (Markdown) or
+    its guardrail's annotation (GitHub)."""
+    found = result.warnings if diagnostics is None else diagnostics
+    return [
+        d for d in found if d.severity == Severity.WARNING and d.summary != "Waiver no longer holds"
+    ]

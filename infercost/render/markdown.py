@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from infercost.errors import Diagnostic
 from infercost.invisible import C0, HIDDEN
 from infercost.numbers import count, miss, money, pct, percent, points
 from infercost.render.code_span import code
@@ -211,10 +212,21 @@ def plan_comment(plan: Any) -> str:
     return render_template("plan.md.j2", plan=plan, c=plan.currency, **_figures(plan, True))
 
 
-def check_comment(result: Any) -> str:
+def check_comment(result: Any, diagnostics: Sequence[Diagnostic] | None = None) -> str:
     """The check report for a pull request comment or a job summary: the verdict, the
-    figures of the change, then the guardrails with what blocks first."""
-    from infercost.render.check_view import GROUPS, group_of, headline, line, message, verdict
+    figures of the change, then the guardrails with what blocks first. ``diagnostics``:
+    the whole run's, whose warnings (records of another period, a stack's own) are
+    notes, so the reviewer sees what the terminal shows; without them, the guardrails'
+    own warnings."""
+    from infercost.render.check_view import (
+        GROUPS,
+        group_of,
+        headline,
+        line,
+        message,
+        run_warnings,
+        verdict,
+    )
 
     groups: dict[str, list[Any]] = {g: [] for g in GROUPS}
     counts = dict.fromkeys(GROUPS, 0)
@@ -263,7 +275,7 @@ def check_comment(result: Any) -> str:
             if r.waiver is not None and r.waiver.expired and r.status in ("fail", "existing")
         ],
         # A crossed waiver line has its own box at the top; the other warnings are notes.
-        notes=[w for w in result.warnings if w.summary != "Waiver no longer holds"],
+        notes=run_warnings(result, diagnostics),
         headline=headline(result),
         verdict=verdict(result),
     )

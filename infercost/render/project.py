@@ -303,7 +303,7 @@ def _body(o: StackOutcome) -> str:
     """A stack's own comment body, without its marker (the project's comment has one)."""
     r = o.result
     if isinstance(r, CheckRun):
-        body = markdown.check_comment(r.result)
+        body = markdown.check_comment(r.result, o.diagnostics)
     elif isinstance(r, PlanRun):
         body = markdown.plan_comment(r.plan)
     else:
@@ -432,4 +432,6 @@ def junit_view(run: ProjectRun, _style: Style) -> str:
 
 
 def github_view(run: ProjectRun, _style: Style) -> str:
-    return "".join(check_github.render(o.check) for o in run.stacks if o.check is not None)
+    return "".join(
+        check_github.render(o.check, o.diagnostics) for o in run.stacks if o.check is not None
+    )

@@ -736,6 +736,12 @@ def test_drift_from_records_of_another_period_than_the_snapshot_is_a_warning(
     assert "USD per month, usage period 2026-11, records period 2026-10\n" in text
     md = run_cli([*args, "--records", str(october), "-o", "markdown"]).stdout
     assert " · usage period 2026-11 · records period 2026-10\n" in md
+    # The pull request sees the warning too: a note in the comment, an annotation.
+    assert "> - Records of another period: The observed and drift attributes come from " in md
+    github = run_cli([*args, "--records", str(october), "-o", "github"]).stdout
+    assert github.startswith(
+        "::warning title=Records of another period::Records of another period%0AThe observed"
+    )
     # Records of the snapshot's own period: no warning.
     same = run_cli([*args, "--records", str(records), "-o", "json"])
     assert same.code == 0, same.stderr

@@ -451,8 +451,11 @@ def test_github_commands_exactly(assert_golden: Callable[[str, str], None]) -> N
         "::error",
         "::error",
         "::warning",
+        "::warning",
         "::notice",
     ]
+    # The run's warning (here the guardrails' own: no diagnostics given) before theirs.
+    assert lines[3] == "::warning title=Old usage snapshot::Old usage snapshot%0Arows end @ 2026-10"
     assert lines[1] == (
         "::error file=stack/features.hcl,line=14,col=3,"
         "title=target_margin%3A feature.support_assistant"
@@ -460,7 +463,7 @@ def test_github_commands_exactly(assert_golden: Callable[[str, str], None]) -> N
         "%0Avalues: margin 41.2%25 (base 70.0%25), target_margin 60.0%25"
         "%0Aworse than on the base: margin fell from 70.0%25 to 41.2%25"
     )
-    warning = lines[3]
+    warning = lines[4]
     assert warning.startswith(
         "::warning file=stack/workflows.hcl,line=30,col=5,"
         "title=retry_storm%3A workflow.answer.step.draft::"
@@ -469,7 +472,7 @@ def test_github_commands_exactly(assert_golden: Callable[[str, str], None]) -> N
         "::margin <b>low</b> @admin | `rm -rf` 5%25%0Asecond line: a,b%0D#12"
         "%0Avalues: retry_rate 30.0%25"
     )
-    notice = lines[4]
+    notice = lines[5]
     assert notice.startswith(
         "::notice file=stack/guardrails.hcl,line=10,col=1,title=underwater%3A "
         'customer["<img src=x> @admin a|b `c` 50%25%3A x%2Cy"]::waived: '
@@ -523,7 +526,7 @@ def test_waiver_on_a_passing_result_is_not_called_a_violation() -> None:
 
 def test_github_without_location_omits_file_and_line() -> None:
     r = replace(make_result().results[5], guardrail_location=None)
-    line = check_github.render(replace(make_result(), results=(r,)))
+    line = check_github.render(replace(make_result(), results=(r,), warnings=()))
     assert line.startswith('::error title=underwater%3A customer["globex"]::')
     assert "EXPIRED" in line
 
@@ -590,3 +593,38 @@ def test_markdown_passed_and_without_base(assert_golden: Callable[[str, str], No
     assert "No base to compare with" in no_base
     assert "[!WARNING]" not in no_base  # against an empty base, every block is "created"
     assert "| `search` | 1,000 | $0.04 | $40.00 | 90.0% | — |" in no_base
+
+
+def test_the_run_warnings_reach_the_comment_and_the_annotations() -> None:
+    # A warning of the run (not of a guardrail), located or not, with text anyone may
+    # write: a note in the comment (Markdown inert, its place a code span) and an
+    # annotation at its file and line (commands escaped). A crossed waiver's warning
+    # has its own box, so it is no note; an error is not a warning.
+    hostile = "period `2026-10` <b>x</b>\n::error::forged"
+    located = Diagnostic(
+        "Records of another period",
+        hostile,
+        SourceRange.point("stack/main.hcl", 7, 3),
+        Severity.WARNING,
+    )
+    bare = Diagnostic("Old usage snapshot", "rows end @ 2026-10", None, Severity.WARNING)
+    crossed = Diagnostic("Waiver no longer holds", "x", None, Severity.WARNING)
+    error = Diagnostic("Broken", "y", None, Severity.ERROR)
+    result = make_result()
+    comment = check_comment(result, [located, bare, crossed, error])
+    box = comment.split("> [!NOTE]\n", 1)[1].split("\n\n**COGS", 1)[0]
+    notes = [line for line in box.splitlines() if line]
+    assert notes == [
+        "> - Records of another period: period &#96;2026-10&#96; &lt;b&gt;x&lt;/b&gt; "
+        "::error::forged (`stack/main.hcl:7`)",
+        "> - Old usage snapshot: rows end &#64;&#8203; 2026-10",  # no mention
+    ]
+    assert "Waiver no longer holds" not in "\n".join(notes) and "Broken" not in comment
+    lines = check_github.render(result, [located, bare, crossed, error]).splitlines()
+    warnings = [line for line in lines if line.startswith("::warning")]
+    assert warnings[:2] == [
+        "::warning file=stack/main.hcl,line=7,col=3,title=Records of another period"
+        "::Records of another period%0Aperiod `2026-10` <b>x</b>%0A::error::forged",
+        "::warning title=Old usage snapshot::Old usage snapshot%0Arows end @ 2026-10",
+    ]
+    assert not any("Broken" in line or "Waiver no longer" in line for line in lines)
