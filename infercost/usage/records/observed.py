@@ -345,11 +345,12 @@ class ShapeObserver:
         Each unit's calls are zipped and sorted once, by run code, then call index, time
         and input tokens (nulls last): a run (a step and item of the unit) is then a
         stretch of the list, first attempts before retries, each first attempt ranked by
-        its place in the stretch. A call's run starts at the code's first position and
-        ends at its last (found in the reversed list), so the run's number of calls and
-        the call's rank come from two positions, not a sort per run. Every call becomes a
-        row (its run, the run's calls, its rank and tokens) grouped by period, feature,
-        run, cache hit and calls: ``units`` counts the runs' first rows, and
+        its place in the stretch. In a short unit (``SHORT_UNIT`` listed calls or fewer) a
+        call's run starts at the code's first position and ends at its last (found in
+        the reversed list), and every call becomes a row (its run, the run's calls, its
+        rank and tokens); in a long one the runs are found by the boundaries between
+        them, and every run becomes a row with its own Σ. The rows are grouped by
+        period, feature, run, cache hit and calls: ``units`` counts the runs, and
         ``first_index_input`` sums rank × tokens. Meter items counted per unit add their
         own rows (Σ 0). The period and cache hit are the unit's, as the exact way takes
         them. Periods and features are computed per unit, before the rows multiply."""
