@@ -18,6 +18,7 @@ from infercost.app.records import import_records
 from infercost.usage.records.observed import ShapeObserver
 from infercost.workspace import Options, load_stack
 from tests.calibrate.test_calibrate import COLUMNS, simulate, write
+from tests.helpers import EXAMPLES
 
 
 @pytest.fixture(autouse=True, params=["short units", "long units"])
@@ -338,3 +339,29 @@ def test_a_call_of_a_billion_tokens_is_measured_exactly(tmp_path: Path) -> None:
     exact = _observed(stack, path, ExactObserver(load_stack(Options(stack=stack))))
     assert fast == exact
     assert any(r[7] >= 3 * 10**9 for r in fast["histogram"] if r[2] == "draft")
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("records.csv", "records"),
+        ("records.jsonl", "records"),
+        ("records.parquet", "records"),
+        ("otel.jsonl", "otel"),
+        ("litellm.jsonl", "litellm"),
+    ],
+)
+def test_the_example_records_in_every_format(name: str, source: str) -> None:
+    # Each reader hands the observer its own typed columns (a Parquet timestamp, JSON
+    # numbers, OTel attributes): the units' lists must measure them as the exact way.
+    example = EXAMPLES / "support-assistant"
+    path = example / "records" / name
+
+    def observed(observer_type: type[ShapeObserver]) -> dict[str, Any]:
+        stack = load_stack(Options(stack=example))
+        result = import_records(stack, [path], source, None, observer=observer_type(stack))
+        return {key: _normal(rows) for key, rows in result.observed.items()}
+
+    fast = observed(ShapeObserver)
+    assert fast == observed(ExactObserver)
+    assert any(r[5] > 1 for r in fast["histogram"])  # some unit calls a step more than once
